@@ -1,0 +1,40 @@
+/**
+ * Writing to the terminal: machine-readable results go to stdout, logs and
+ * prompts go to stderr. Nothing else in `dim` writes to the terminal directly.
+ *
+ * @module
+ */
+
+const encoder = new TextEncoder();
+
+function writeAll(file: { writeSync(p: Uint8Array): number }, text: string) {
+  let bytes = encoder.encode(text);
+  while (bytes.length > 0) {
+    const n = file.writeSync(bytes);
+    bytes = bytes.subarray(n);
+  }
+}
+
+/**
+ * Writes one line of machine-readable output to stdout.
+ *
+ * @example
+ * ```ts
+ * printOut("hulk@4YeVEN3aUnvC1DNUufCq1bs9zoBSJTzVEj");
+ * ```
+ */
+export function printOut(line: string): void {
+  writeAll(Deno.stdout, line + "\n");
+}
+
+/**
+ * Writes one line for people (a log line, a prompt, an error) to stderr.
+ *
+ * @example
+ * ```ts
+ * printErr("dim: listening on 127.0.0.1:9394");
+ * ```
+ */
+export function printErr(line: string): void {
+  writeAll(Deno.stderr, line + "\n");
+}
