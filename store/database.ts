@@ -311,6 +311,8 @@ function configure(db: DatabaseSync): void {
   const mode = db.prepare("PRAGMA journal_mode").get()?.journal_mode;
   if (mode !== "wal") db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA synchronous = NORMAL");
+  // statement journals (a trigger makes an insert a multi-row statement) in memory
+  db.exec("PRAGMA temp_store = MEMORY");
   // after a checkpoint, truncate the WAL file to at most 64 MiB
   db.exec("PRAGMA journal_size_limit = 67108864");
 }

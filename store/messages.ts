@@ -75,6 +75,10 @@ export interface OfflineMessagesOptions {
   readonly maxPerReceiver?: number;
 }
 
+/** The stored message with receiver ?1 and signature ?2 (through messages_by_key). */
+const FIND_KEY = `SELECT seq FROM messages
+  WHERE receiver = ?1 AND substr(signature, -16) = substr(?2, -16) AND signature = ?2`;
+
 interface Row {
   readonly receiver: string;
   readonly signature: string;
@@ -167,13 +171,19 @@ export class OfflineMessages {
     receiver: string,
     limit: number = MAX_MESSAGES_PER_RECEIVER,
   ): StoredMessage[] {
+    if (limit <= 0) return [];
+    const now = this.#now();
+    // the oldest of the newest `limit` (read from the covering index), then
+    // one ascending index scan from there: no sort of whole messages
+    const cut = this.#db.statement(
+      `SELECT time, seq FROM messages WHERE receiver = ? AND expires_at > ?
+         ORDER BY time DESC, seq DESC LIMIT 1 OFFSET ?`,
+    ).get(receiver, now, limit - 1);
     return this.#db.statement(
-      `SELECT receiver, signature, time, expires_at, msg_json FROM (
-         SELECT seq, receiver, signature, time, expires_at, msg_json FROM messages
-           WHERE receiver = ? AND expires_at > ?
-           ORDER BY time DESC, seq DESC LIMIT ?
-       ) ORDER BY time, seq`,
-    ).all(receiver, this.#now(), limit).map((row) => ({
+      `SELECT receiver, signature, time, expires_at, msg_json FROM messages
+         WHERE receiver = ? AND expires_at > ? AND (time, seq) >= (?, ?)
+         ORDER BY time, seq`,
+    ).all(receiver, now, cut?.time ?? -Infinity, cut?.seq ?? 0).map((row) => ({
       receiver: row.receiver as string,
       signature: row.signature as string,
       time: row.time as number,
@@ -295,7 +305,7 @@ export class OfflineMessages {
   #insert(row: Row): boolean {
     const inserted = this.#db.statement(
       `INSERT INTO messages (receiver, signature, time, expires_at, msg_json)
-         VALUES (?, ?, ?, ?, ?) ON CONFLICT (receiver, signature) DO NOTHING`,
+         SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (${FIND_KEY})`,
     ).run(row.receiver, row.signature, row.time, row.expiresAt, row.msgJson)
       .changes > 0;
     if (inserted) this.#enforceCap(row.receiver);
@@ -313,7 +323,7 @@ export class OfflineMessages {
 
   #remove(receiver: string, signature: string): boolean {
     return this.#db.statement(
-      "DELETE FROM messages WHERE receiver = ? AND signature = ?",
+      `DELETE FROM messages WHERE seq IN (${FIND_KEY})`,
     ).run(receiver, signature).changes > 0;
   }
 }

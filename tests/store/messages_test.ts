@@ -52,6 +52,18 @@ Deno.test("messages: storing the same message again is idempotent", async () => 
   }, { now: () => NOW });
 });
 
+Deno.test("messages: signatures that end alike are still different messages", async () => {
+  await withStore((store) => {
+    const tail = "AAAAAAAAAAAAAAAAAAAAAAAA";
+    assert.equal(store.messages.store(message(BOB, `one${tail}`, NOW)), true);
+    assert.equal(store.messages.store(message(BOB, `two${tail}`, NOW)), true);
+    assert.equal(store.messages.store(message(BOB, `two${tail}`, NOW)), false);
+    assert.equal(store.messages.delete(BOB, `three${tail}`), false);
+    assert.equal(store.messages.delete(BOB, `one${tail}`), true);
+    assert.deepEqual(signatures(store.messages.load(BOB)), [`two${tail}`]);
+  }, { now: () => NOW });
+});
+
 Deno.test("messages: load orders by message time, ties by arrival, per receiver", async () => {
   await withStore((store) => {
     store.messages.store(message(BOB, "late", NOW - 10));
