@@ -1,0 +1,91 @@
+/**
+ * Metas (identity.md §7, station.md §5.3): one per ID, insert-only. The
+ * first meta stored for an ID is kept forever; storing another one for the
+ * same ID succeeds without changing anything.
+ *
+ * This table stores what it is given: checking that the meta is valid and
+ * matches the ID is the caller's job (the validating account facade).
+ *
+ * @module
+ */
+import type { Database } from "./database.ts";
+import {
+  decodeJson,
+  encodeJson,
+  type JsonObject,
+  requireId,
+} from "./_values.ts";
+
+/**
+ * The `metas` table.
+ *
+ * @example
+ * ```ts
+ * store.metas.save("hulk@4YeVEN3aUnvC1DNUufCq1bs9zoBSJTzVEj", meta); // true
+ * store.metas.save("hulk@4YeVEN3aUnvC1DNUufCq1bs9zoBSJTzVEj", other); // false, kept
+ * ```
+ */
+export class Metas {
+  readonly #db: Database;
+  readonly #now: () => number;
+
+  /**
+   * Creates the repository over an open {@link Database}.
+   *
+   * @example
+   * ```ts
+   * const metas = new Metas(db, () => Date.now() / 1000);
+   * ```
+   */
+  constructor(db: Database, now: () => number) {
+    this.#db = db;
+    this.#now = now;
+  }
+
+  /**
+   * Stores the meta of an ID unless one is stored already. Returns `true`
+   * when it was stored, `false` when the ID already had a meta (which is
+   * kept unchanged).
+   *
+   * @example
+   * ```ts
+   * metas.save("bot@x", { type: 1, key: { algorithm: "ECC", data: "…" }, seed: "bot" });
+   * ```
+   */
+  save(id: string, meta: JsonObject): boolean {
+    requireId(id, "id");
+    const metaJson = encodeJson(meta, "meta");
+    return this.#db.write(() =>
+      this.#db.statement(
+        "INSERT INTO metas (id, meta_json, added_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING",
+      ).run(id, metaJson, this.#now()).changes > 0
+    );
+  }
+
+  /**
+   * The stored meta of an ID.
+   *
+   * @example
+   * ```ts
+   * metas.get("bot@x")?.key;
+   * ```
+   */
+  get(id: string): JsonObject | undefined {
+    const row = this.#db.statement("SELECT meta_json FROM metas WHERE id = ?")
+      .get(id);
+    return row === undefined ? undefined : decodeJson(row.meta_json);
+  }
+
+  /**
+   * Whether a meta is stored for the ID.
+   *
+   * @example
+   * ```ts
+   * metas.has("bot@x"); // true
+   * ```
+   */
+  has(id: string): boolean {
+    return this.#db.statement("SELECT 1 FROM metas WHERE id = ?").get(id) !==
+      undefined;
+  }
+}

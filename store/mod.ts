@@ -1,0 +1,79 @@
+/**
+ * The SQLite store of `dim` (one file through `node:sqlite`): private keys,
+ * metas, documents and their user search, offline messages, login records,
+ * stored user commands, providers and stations, ANS records.
+ *
+ * The tables store the plain values they are given (the exact JSON
+ * dictionaries plus the columns extracted from them); validating metas and
+ * documents is the job of the layer above.
+ *
+ * ```ts
+ * import { MessageWriteQueue, Store } from "./store/mod.ts";
+ *
+ * const store = Store.open({ dataDir: "/srv/dim" });
+ * const queue = new MessageWriteQueue(store.messages);
+ * await queue.store({ receiver, signature, time, msg }, { durable: true });
+ * store.close();
+ * ```
+ *
+ * @module
+ */
+export {
+  Database,
+  type DatabaseOptions,
+  DEFAULT_BUSY_TIMEOUT_MS,
+  DEFAULT_FILE_NAME,
+  type WriteOptions,
+} from "./database.ts";
+export { type Migration, MIGRATIONS } from "./migrations.ts";
+export {
+  InvalidRecordError,
+  ReadOnlyStoreError,
+  SchemaVersionError,
+  StoreBusyError,
+  StoreError,
+} from "./errors.ts";
+export type { JsonObject } from "./_values.ts";
+export { Store, type StoreOptions } from "./store.ts";
+export {
+  MAX_VISA_KEYS,
+  type PrivateKeyKind,
+  PrivateKeyRecord,
+  PrivateKeys,
+} from "./private_keys.ts";
+export { Metas } from "./metas.ts";
+export {
+  type DocumentRecord,
+  Documents,
+  type DocumentSaveResult,
+  type StoredDocument,
+} from "./documents.ts";
+export { UserSearch } from "./search.ts";
+export {
+  MAX_MESSAGES_PER_RECEIVER,
+  MESSAGE_RETENTION_SECONDS,
+  type MessageKey,
+  type MessageOp,
+  type OfflineMessage,
+  OfflineMessages,
+  type OfflineMessagesOptions,
+  type StoredMessage,
+} from "./messages.ts";
+export {
+  MessageWriteQueue,
+  type MessageWriteQueueOptions,
+} from "./message_queue.ts";
+export { type LoginRecord, Logins, type StoredLogin } from "./logins.ts";
+export {
+  type UserCommandKind,
+  type UserCommandRecord,
+  UserCommands,
+} from "./user_commands.ts";
+export {
+  type ProviderRecord,
+  type StationAddress,
+  type StationRecord,
+  Stations,
+  type StationSyncResult,
+} from "./stations.ts";
+export { AnsRecords } from "./ans.ts";

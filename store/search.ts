@@ -1,0 +1,114 @@
+/**
+ * The archivist's user search (station.md §6.2) over stored documents: a
+ * document matches when the lower-cased text `"<name>, <ID>"` (or `"<ID>"`
+ * for a document without a name) contains every keyword as a substring,
+ * ignoring case. IDs without a stored meta are skipped; each ID is reported
+ * once.
+ *
+ * The text of every document lives in an FTS5 trigram index (kept in step
+ * by {@link Documents} in the same transaction as the document), so
+ * keywords of three or more characters are looked up instead of scanned.
+ * Shorter keywords are checked on the rows the index yields (or on every
+ * row when no keyword is long enough). Results come in the order the
+ * documents were received.
+ *
+ * @module
+ */
+import type { Database } from "./database.ts";
+
+/** The text a document is found by: `"<name>, <ID>"` lower-cased. */
+export function searchText(id: string, name: string | undefined): string {
+  return (name ? `${name}, ${id}` : id).toLowerCase();
+}
+
+/** Adds a document's text to the index (inside the document's write). */
+export function indexDocument(db: Database, seq: number, text: string): void {
+  db.statement("INSERT INTO document_search (rowid, text) VALUES (?, ?)")
+    .run(seq, text);
+}
+
+/** Removes a document's text from the index (inside the document's write). */
+export function unindexDocument(db: Database, seq: number): void {
+  db.statement("DELETE FROM document_search WHERE rowid = ?").run(seq);
+}
+
+const FROM_INDEX = `SELECT d.id AS id, s.text AS text
+  FROM document_search AS s JOIN documents AS d ON d.seq = s.rowid
+  WHERE document_search MATCH ?
+    AND EXISTS (SELECT 1 FROM metas AS m WHERE m.id = d.id)
+  ORDER BY s.rowid`;
+
+const FROM_ALL = `SELECT d.id AS id, s.text AS text
+  FROM document_search AS s JOIN documents AS d ON d.seq = s.rowid
+  WHERE EXISTS (SELECT 1 FROM metas AS m WHERE m.id = d.id)
+  ORDER BY s.rowid`;
+
+/**
+ * Searches users by the names in their documents.
+ *
+ * @example
+ * ```ts
+ * store.search.searchUsers(["hulk"], 0, 50); // ["hulk@4YeVEN3aUnvC1DNUufCq1bs9zoBSJTzVEj"]
+ * ```
+ */
+export class UserSearch {
+  readonly #db: Database;
+
+  /**
+   * Creates the repository over an open {@link Database}.
+   *
+   * @example
+   * ```ts
+   * const search = new UserSearch(db);
+   * ```
+   */
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  /**
+   * The IDs whose document text contains every keyword (case-insensitive
+   * substrings; empty keywords are ignored, so no keywords match every
+   * document), skipping the first `start` IDs and returning at most
+   * `limit`.
+   *
+   * @example
+   * ```ts
+   * search.searchUsers(["ali", "4yev"], 0, 50);
+   * ```
+   */
+  searchUsers(
+    keywords: readonly string[],
+    start: number,
+    limit: number,
+  ): string[] {
+    if (limit <= 0) return [];
+    const skip = Math.max(0, start);
+    const words = [
+      ...new Set(keywords.map((word) => word.toLowerCase()).filter(Boolean)),
+    ];
+    // the trigram index can look up a keyword of three or more characters
+    const indexed = words.filter((word) => [...word].length >= 3);
+    const rows = indexed.length === 0
+      ? this.#db.statement(FROM_ALL).iterate()
+      : this.#db.statement(FROM_INDEX).iterate(matchExpression(indexed));
+    const seen = new Set<string>();
+    const found: string[] = [];
+    for (const row of rows) {
+      const id = row.id as string;
+      if (seen.has(id)) continue;
+      const text = row.text as string;
+      if (!words.every((word) => text.includes(word))) continue;
+      seen.add(id);
+      if (seen.size <= skip) continue;
+      found.push(id);
+      if (found.length >= limit) break;
+    }
+    return found;
+  }
+}
+
+/** An FTS5 query: every keyword as a quoted phrase (substring), all required. */
+function matchExpression(words: readonly string[]): string {
+  return words.map((word) => `"${word.replaceAll('"', '""')}"`).join(" AND ");
+}

@@ -1,0 +1,101 @@
+/**
+ * The whole store: one open file and a repository per table.
+ *
+ * @module
+ */
+import { Database, type DatabaseOptions } from "./database.ts";
+import { AnsRecords } from "./ans.ts";
+import { Documents } from "./documents.ts";
+import { Logins } from "./logins.ts";
+import { Metas } from "./metas.ts";
+import { OfflineMessages, type OfflineMessagesOptions } from "./messages.ts";
+import { PrivateKeys } from "./private_keys.ts";
+import { UserSearch } from "./search.ts";
+import { Stations } from "./stations.ts";
+import { UserCommands } from "./user_commands.ts";
+
+/** Where the store is and its limits. */
+export interface StoreOptions extends DatabaseOptions, OfflineMessagesOptions {
+  /** The clock in seconds since the epoch (default `Date.now() / 1000`). */
+  readonly now?: () => number;
+}
+
+/**
+ * The SQLite store of `dim`.
+ *
+ * @example
+ * ```ts
+ * const store = Store.open({ dataDir: "/srv/dim" });
+ * store.metas.save(id, meta);
+ * store.close();
+ * ```
+ */
+export class Store {
+  /** The open file (transactions, statements). */
+  readonly db: Database;
+  /** Private keys (identity and visa keys). */
+  readonly privateKeys: PrivateKeys;
+  /** Metas, insert-only. */
+  readonly metas: Metas;
+  /** Documents, newest by type. */
+  readonly documents: Documents;
+  /** The user search over document names. */
+  readonly search: UserSearch;
+  /** Offline messages. */
+  readonly messages: OfflineMessages;
+  /** Login records. */
+  readonly logins: Logins;
+  /** Stored block / mute / contacts commands. */
+  readonly userCommands: UserCommands;
+  /** Providers and neighbour stations. */
+  readonly stations: Stations;
+  /** ANS records. */
+  readonly ans: AnsRecords;
+
+  private constructor(db: Database, options: StoreOptions) {
+    const now = options.now ?? (() => Date.now() / 1000);
+    this.db = db;
+    this.privateKeys = new PrivateKeys(db, now);
+    this.metas = new Metas(db, now);
+    this.documents = new Documents(db, now);
+    this.search = new UserSearch(db);
+    this.messages = new OfflineMessages(db, now, options);
+    this.logins = new Logins(db, now);
+    this.userCommands = new UserCommands(db, now);
+    this.stations = new Stations(db);
+    this.ans = new AnsRecords(db);
+  }
+
+  /**
+   * Opens (or creates) the store: `<dataDir>/dim.db` or `path`.
+   *
+   * @throws {ReadOnlyStoreError} the directory or file cannot be written
+   * @throws {SchemaVersionError} the file is newer than this code
+   *
+   * @example
+   * ```ts
+   * const store = Store.open({ dataDir: "/srv/dim", maxPerReceiver: 5000 });
+   * ```
+   */
+  static open(options: StoreOptions): Store {
+    const db = Database.open(options);
+    try {
+      return new Store(db, options);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  /**
+   * Closes the file.
+   *
+   * @example
+   * ```ts
+   * store.close();
+   * ```
+   */
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,155 @@
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import {
+  InvalidRecordError,
+  MessageWriteQueue,
+  type OfflineMessage,
+  type Store,
+  StoreBusyError,
+  StoreError,
+} from "../../store/mod.ts";
+import { withStore } from "./_temp.ts";
+
+const BOB = "bob@2PVvMPm1j74HFWAGnDSZFkLsbEgM3KCGkTR";
+const NOW = 1_700_000_000;
+
+function message(signature: string, time = NOW): OfflineMessage {
+  return {
+    receiver: BOB,
+    signature,
+    time,
+    msg: { receiver: BOB, time, signature },
+  };
+}
+
+/** Counts the transactions the queue runs (each is one `apply`). */
+function countBatches(store: Store): { readonly sizes: number[] } {
+  const sizes: number[] = [];
+  const apply = store.messages.apply.bind(store.messages);
+  store.messages.apply = (ops, options) => {
+    sizes.push(ops.length);
+    return apply(ops, options);
+  };
+  return { sizes };
+}
+
+Deno.test("queue: writes issued in one tick commit as one transaction", async () => {
+  await withStore(async (store) => {
+    const batches = countBatches(store);
+    const queue = new MessageWriteQueue(store.messages);
+    const stored = [1, 2, 3, 4, 5].map((i) =>
+      queue.store(message(`m${i}`, NOW + i), { durable: i === 3 })
+    );
+    const again = queue.store(message("m1", NOW + 1));
+    const deleted = queue.delete({ receiver: BOB, signature: "m5" });
+    assert.equal(queue.pending, 7);
+    assert.equal(store.messages.count(BOB), 0); // nothing committed yet
+    assert.deepEqual(await Promise.all(stored), [true, true, true, true, true]);
+    assert.equal(await again, false);
+    assert.equal(await deleted, true);
+    assert.deepEqual(batches.sizes, [7]);
+    assert.equal(queue.pending, 0);
+    assert.deepEqual(store.messages.load(BOB).map((m) => m.signature), [
+      "m1",
+      "m2",
+      "m3",
+      "m4",
+    ]);
+    queue.close();
+  }, { now: () => NOW });
+});
+
+Deno.test("queue: producers awaiting each commit are grouped into shared batches", async () => {
+  await withStore(async (store) => {
+    const batches = countBatches(store);
+    const queue = new MessageWriteQueue(store.messages);
+    const producers = 8;
+    const each = 25;
+    await Promise.all(
+      Array.from({ length: producers }, async (_, p) => {
+        for (let i = 0; i < each; i++) {
+          assert.equal(
+            await queue.store(message(`p${p}-${i}`), { durable: true }),
+            true,
+          );
+        }
+      }),
+    );
+    assert.equal(store.messages.count(BOB), producers * each);
+    assert.deepEqual(batches.sizes, Array(each).fill(producers));
+    queue.close();
+  }, { now: () => NOW });
+});
+
+Deno.test("queue: reaching maxBatch commits at once (bounded)", async () => {
+  await withStore(async (store) => {
+    const batches = countBatches(store);
+    const queue = new MessageWriteQueue(store.messages, { maxBatch: 4 });
+    const results = Array.from(
+      { length: 10 },
+      (_, i) => queue.store(message(`m${i}`)),
+    );
+    assert.equal(queue.pending, 2);
+    assert.deepEqual(batches.sizes, [4, 4]);
+    await Promise.all(results);
+    assert.deepEqual(batches.sizes, [4, 4, 2]);
+    assert.equal(store.messages.count(BOB), 10);
+    queue.close();
+  }, { now: () => NOW });
+});
+
+Deno.test("queue: a malformed message is rejected alone", async () => {
+  await withStore(async (store) => {
+    const queue = new MessageWriteQueue(store.messages);
+    const good = queue.store(message("good"));
+    const bad = queue.store({ ...message("bad"), receiver: "" });
+    const badKey = queue.delete({ receiver: BOB, signature: "" });
+    await assert.rejects(bad, InvalidRecordError);
+    await assert.rejects(badKey, InvalidRecordError);
+    assert.equal(await good, true);
+    assert.deepEqual(store.messages.load(BOB).map((m) => m.signature), [
+      "good",
+    ]);
+    queue.close();
+  }, { now: () => NOW });
+});
+
+Deno.test("queue: a failed commit rejects the whole batch and writes nothing", async () => {
+  await withStore(async (store) => {
+    const holder = new DatabaseSync(store.db.path);
+    holder.exec("BEGIN IMMEDIATE");
+    try {
+      const queue = new MessageWriteQueue(store.messages);
+      const pending = [
+        queue.store(message("a")),
+        queue.delete({ receiver: BOB, signature: "b" }),
+      ];
+      for (const result of pending) {
+        await assert.rejects(result, StoreBusyError);
+      }
+      holder.exec("ROLLBACK");
+      assert.equal(store.messages.count(BOB), 0);
+      // the queue keeps working afterwards
+      assert.equal(await queue.store(message("a")), true);
+      queue.close();
+    } finally {
+      if (holder.isTransaction) holder.exec("ROLLBACK");
+      holder.close();
+    }
+  }, { now: () => NOW, busyTimeoutMs: 20 });
+});
+
+Deno.test("queue: close commits what waits, then refuses", async () => {
+  await withStore(async (store) => {
+    const queue = new MessageWriteQueue(store.messages);
+    const waiting = queue.store(message("last"));
+    queue.close();
+    assert.equal(store.messages.count(BOB), 1);
+    assert.equal(await waiting, true);
+    await assert.rejects(queue.store(message("late")), StoreError);
+    await assert.rejects(
+      queue.delete({ receiver: BOB, signature: "last" }),
+      StoreError,
+    );
+  }, { now: () => NOW });
+});

@@ -1,0 +1,119 @@
+import assert from "node:assert/strict";
+import type { Store } from "../../store/mod.ts";
+import { withStore } from "./_temp.ts";
+
+const ALICE = "alice@4WDfe3zZ4T7opFSi3iDAKiuTnUHjxmXekk";
+const BOB = "bob@2PVvMPm1j74HFWAGnDSZFkLsbEgM3KCGkTR";
+const CAROL = "carol@4YeVEN3aUnvC1DNUufCq1bs9zoBSJTzVEj";
+const NOMETA = "ghost@4DnqXWdTV8wuZgfqSCX9GjE2kNq7HJrUgQ";
+
+function addUser(
+  store: Store,
+  id: string,
+  name: string | undefined,
+  created = 1,
+  meta = true,
+): void {
+  if (meta) store.metas.save(id, { type: 1, seed: id.split("@")[0] });
+  store.documents.save({
+    id,
+    type: "visa",
+    createdTime: created,
+    time: created,
+    name,
+    doc: { did: id, data: JSON.stringify({ name }), signature: `s${created}` },
+  });
+}
+
+function setup(store: Store): void {
+  addUser(store, ALICE, "Alice Wonder");
+  addUser(store, BOB, "Bobby Ämberg");
+  addUser(store, CAROL, undefined);
+  addUser(store, NOMETA, "Alice Ghost", 1, false);
+}
+
+Deno.test("search: a keyword matches the name or the ID, ignoring case", async () => {
+  await withStore((store) => {
+    setup(store);
+    assert.deepEqual(store.search.searchUsers(["ALICE"], 0, 50), [ALICE]);
+    assert.deepEqual(store.search.searchUsers(["wonder"], 0, 50), [ALICE]);
+    // the ID part, without a name, and across the ", " separator
+    assert.deepEqual(store.search.searchUsers(["4yeven3a"], 0, 50), [CAROL]);
+    assert.deepEqual(store.search.searchUsers(["der, ali"], 0, 50), [ALICE]);
+    // non-ASCII letters fold too
+    assert.deepEqual(store.search.searchUsers(["ÄMBERG"], 0, 50), [BOB]);
+    assert.deepEqual(store.search.searchUsers(["nobody-here"], 0, 50), []);
+  });
+});
+
+Deno.test("search: every keyword must match, short keywords included", async () => {
+  await withStore((store) => {
+    setup(store);
+    assert.deepEqual(store.search.searchUsers(["alice", "wonder"], 0, 50), [
+      ALICE,
+    ]);
+    assert.deepEqual(store.search.searchUsers(["alice", "bobby"], 0, 50), []);
+    // one- and two-character keywords (below the trigram length)
+    assert.deepEqual(store.search.searchUsers(["bo", "y"], 0, 50), [BOB]);
+    assert.deepEqual(store.search.searchUsers(["wonder", "qq"], 0, 50), []);
+    assert.deepEqual(store.search.searchUsers(["e"], 0, 50), [
+      ALICE,
+      BOB,
+      CAROL,
+    ]);
+    // quotes in a keyword are matched literally, not as query syntax
+    assert.deepEqual(store.search.searchUsers(['"alice"'], 0, 50), []);
+    assert.deepEqual(store.search.searchUsers(["ali AND bob"], 0, 50), []);
+  });
+});
+
+Deno.test("search: no keywords match everything; IDs without a meta are skipped", async () => {
+  await withStore((store) => {
+    setup(store);
+    assert.deepEqual(store.search.searchUsers([], 0, 50), [ALICE, BOB, CAROL]);
+    assert.deepEqual(store.search.searchUsers(["", ""], 0, 50), [
+      ALICE,
+      BOB,
+      CAROL,
+    ]);
+    assert.ok(!store.search.searchUsers(["ghost"], 0, 50).includes(NOMETA));
+  });
+});
+
+Deno.test("search: an ID with several matching documents is reported once; paging by start/limit", async () => {
+  await withStore((store) => {
+    setup(store);
+    addUser(store, ALICE, "Alice on her phone", 2);
+    assert.deepEqual(store.search.searchUsers(["alice"], 0, 50), [ALICE]);
+    const all = store.search.searchUsers(["@"], 0, 50);
+    assert.deepEqual(all, [ALICE, BOB, CAROL]);
+    assert.deepEqual(store.search.searchUsers(["@"], 1, 1), [BOB]);
+    assert.deepEqual(store.search.searchUsers(["@"], 2, 5), [CAROL]);
+    assert.deepEqual(store.search.searchUsers(["@"], 3, 5), []);
+    assert.deepEqual(store.search.searchUsers(["@"], 0, 0), []);
+    assert.deepEqual(store.search.searchUsers(["@"], -4, 1), [ALICE]);
+  });
+});
+
+Deno.test("search: the index follows a replaced document", async () => {
+  await withStore((store) => {
+    setup(store);
+    addUser(store, BOB, "Robert", 1);
+    assert.deepEqual(store.search.searchUsers(["bobby"], 0, 50), []);
+    assert.deepEqual(store.search.searchUsers(["robert"], 0, 50), [BOB]);
+  });
+});
+
+Deno.test("search: the index survives reopening", async () => {
+  using dir = (await import("./_temp.ts")).tempDir();
+  const { Store } = await import("../../store/mod.ts");
+  const first = Store.open({ dataDir: dir.path });
+  setup(first);
+  first.close();
+  const second = Store.open({ dataDir: dir.path });
+  try {
+    assert.deepEqual(second.search.searchUsers(["wonder"], 0, 50), [ALICE]);
+  } finally {
+    second.close();
+  }
+});
