@@ -71,6 +71,29 @@ function aesName(key: Uint8Array): string {
   return `aes-${key.length * 8}-cbc`;
 }
 
+/** Deno's `node:crypto` lacks AES-192; such (rare) keys go through Web Crypto. */
+async function aes192(
+  mode: "encrypt" | "decrypt",
+  key: Uint8Array,
+  iv: Uint8Array,
+  data: Uint8Array,
+): Promise<Uint8Array> {
+  const k = await crypto.subtle.importKey(
+    "raw",
+    new Uint8Array(key),
+    "AES-CBC",
+    false,
+    [mode],
+  );
+  return new Uint8Array(
+    await crypto.subtle[mode](
+      { name: "AES-CBC", iv: new Uint8Array(iv) },
+      k,
+      new Uint8Array(data),
+    ),
+  );
+}
+
 /** The `node:crypto` + noble backend. */
 export const nodeBackend: CryptoBackend = {
   randomBytes: (length) => bytes(randomBytes(length)),
@@ -169,19 +192,23 @@ export const nodeBackend: CryptoBackend = {
   ecGenerate: () => secp.utils.randomSecretKey(),
 
   aesCbcEncrypt: (key, iv, plaintext) => {
+    if (key.length === 24) return aes192("encrypt", key, iv, plaintext);
     const cipher = createCipheriv(aesName(key), key, iv);
     return Promise.resolve(
       bytes(Buffer.concat([cipher.update(plaintext), cipher.final()])),
     );
   },
-  aesCbcDecrypt: (key, iv, ciphertext) => {
+  aesCbcDecrypt: async (key, iv, ciphertext) => {
     try {
+      if (key.length === 24) {
+        return await aes192("decrypt", key, iv, ciphertext);
+      }
       const decipher = createDecipheriv(aesName(key), key, iv);
-      return Promise.resolve(
-        bytes(Buffer.concat([decipher.update(ciphertext), decipher.final()])),
+      return bytes(
+        Buffer.concat([decipher.update(ciphertext), decipher.final()]),
       );
     } catch {
-      return Promise.resolve(undefined);
+      return undefined;
     }
   },
 };

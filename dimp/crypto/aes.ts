@@ -117,7 +117,7 @@ export class AesKey implements SymmetricKey {
    *
    * @throws {EncodingError} an IV in `params` that is not 16 bytes of base64
    */
-  encrypt(
+  async encrypt(
     plaintext: Uint8Array,
     params: Record<string, unknown>,
   ): Promise<Uint8Array> {
@@ -126,7 +126,7 @@ export class AesKey implements SymmetricKey {
       iv = backend.randomBytes(BLOCK);
       params.IV = encodeTed(iv);
     }
-    return backend.aesCbcEncrypt(this.secret, iv, plaintext);
+    return await backend.aesCbcEncrypt(this.secret, iv, plaintext);
   }
 
   /**
@@ -136,15 +136,15 @@ export class AesKey implements SymmetricKey {
    *
    * @throws {EncodingError} an IV in `params` that is not 16 bytes of base64
    */
-  decrypt(
+  async decrypt(
     ciphertext: Uint8Array,
     params: Record<string, unknown>,
   ): Promise<Uint8Array | undefined> {
     const iv = paramsIv(params) ?? this.#iv ?? ZERO_IV;
     if (ciphertext.length === 0 || ciphertext.length % BLOCK !== 0) {
-      return Promise.resolve(undefined);
+      return undefined;
     }
-    return backend.aesCbcDecrypt(this.secret, iv, ciphertext);
+    return await backend.aesCbcDecrypt(this.secret, iv, ciphertext);
   }
 
   /** The wire dictionary: long member names, no local flags. */

@@ -18,13 +18,19 @@ export class PlainKey implements SymmetricKey {
   /** Always `PLAIN`. */
   readonly algorithm = "PLAIN" as const;
 
-  /** Returns `plaintext` unchanged. */
-  encrypt(plaintext: Uint8Array): Promise<Uint8Array> {
+  /** Returns `plaintext` unchanged (`params` are not touched). */
+  encrypt(
+    plaintext: Uint8Array,
+    _params?: Record<string, unknown>,
+  ): Promise<Uint8Array> {
     return Promise.resolve(plaintext);
   }
 
   /** Returns `ciphertext` unchanged. */
-  decrypt(ciphertext: Uint8Array): Promise<Uint8Array | undefined> {
+  decrypt(
+    ciphertext: Uint8Array,
+    _params?: Record<string, unknown>,
+  ): Promise<Uint8Array | undefined> {
     return Promise.resolve(ciphertext);
   }
 
