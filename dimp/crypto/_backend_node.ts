@@ -4,6 +4,10 @@
  * and point arithmetic (not in `node:crypto` on every platform), RIPEMD-160
  * and Keccak-256.
  *
+ * AES goes through `node:crypto` because it measured faster here than Web
+ * Crypto (1 KiB AES-256-CBC encrypt: 16 µs vs 37 µs with a cached
+ * `CryptoKey`; Deno 2.9.6), except AES-192, which Deno's `node:crypto` lacks.
+ *
  * @module
  */
 import {

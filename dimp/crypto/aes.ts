@@ -12,7 +12,14 @@ import { decodeTed, encodeTed } from "./ted.ts";
 const BLOCK = 16;
 const ZERO_IV = new Uint8Array(BLOCK);
 
-/** Size of the keys we generate, in bytes (AES-256). */
+/**
+ * Size of the keys we generate, in bytes (AES-256).
+ *
+ * @example
+ * ```ts
+ * AesKey.generate().secret.length === AES_KEY_BYTES; // true
+ * ```
+ */
 export const AES_KEY_BYTES = 32;
 
 /** Members dimples adds to cached keys and must never be sent. */

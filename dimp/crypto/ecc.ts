@@ -42,7 +42,14 @@ const EC_ALGORITHM_ID = writeTlv(
 /** The members Python writes next to `data` (informational). */
 const ECC_EXTRAS = { curve: "SECP256k1", digest: "SHA256" };
 
-/** An ECDSA signature as two integers. */
+/**
+ * An ECDSA signature as two integers.
+ *
+ * @example
+ * ```ts
+ * const { r, s }: EcdsaSignature = decodeEcdsaSignature(der);
+ * ```
+ */
 export interface EcdsaSignature {
   /** The `r` value, 1 ≤ r < n. */
   readonly r: bigint;

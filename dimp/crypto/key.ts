@@ -6,7 +6,15 @@
  */
 import { KeyFormatError } from "./errors.ts";
 
-/** Canonical algorithm names. */
+/**
+ * Canonical algorithm names.
+ *
+ * @example
+ * ```ts
+ * const key = parsePublicKey(json);
+ * if (key.algorithm === KeyAlgorithm.RSA) await key.encrypt?.(data);
+ * ```
+ */
 export const KeyAlgorithm = {
   /** RSA-1024: PKCS#1 v1.5 signatures (SHA-256) and encryption. */
   RSA: "RSA",
@@ -48,7 +56,14 @@ export function canonicalAlgorithm(name: unknown): KeyAlgorithm | undefined {
     : undefined;
 }
 
-/** What every key has: its algorithm and its JSON form. */
+/**
+ * What every key has: its algorithm and its JSON form.
+ *
+ * @example
+ * ```ts
+ * JSON.stringify(key); // the wire dictionary
+ * ```
+ */
 export interface Key {
   /** The canonical algorithm name. */
   readonly algorithm: KeyAlgorithm;
@@ -61,7 +76,15 @@ export interface Key {
   toJSON(): Record<string, unknown>;
 }
 
-/** A public key (meta key, visa key): verifies, and RSA keys also encrypt. */
+/**
+ * A public key (meta key, visa key): verifies, and RSA keys also encrypt.
+ *
+ * @example
+ * ```ts
+ * const key: PublicKey = parsePublicKey(meta.key);
+ * await key.verify(utf8Encode(meta.seed), fingerprint);
+ * ```
+ */
 export interface PublicKey extends Key {
   /** `RSA` or `ECC`. */
   readonly algorithm: "RSA" | "ECC";
@@ -92,7 +115,15 @@ export interface PublicKey extends Key {
   equals(other: PublicKey): boolean;
 }
 
-/** A private key: signs, and RSA keys also decrypt. */
+/**
+ * A private key: signs, and RSA keys also decrypt.
+ *
+ * @example
+ * ```ts
+ * const key: PrivateKey = await generatePrivateKey("ECC");
+ * const signature = await key.sign(data);
+ * ```
+ */
 export interface PrivateKey extends Key {
   /** `RSA` or `ECC`. */
   readonly algorithm: "RSA" | "ECC";
@@ -107,7 +138,15 @@ export interface PrivateKey extends Key {
   decrypt?(ciphertext: Uint8Array): Promise<Uint8Array | undefined>;
 }
 
-/** A symmetric key (message or file key): AES or PLAIN. */
+/**
+ * A symmetric key (message or file key): AES or PLAIN.
+ *
+ * @example
+ * ```ts
+ * const key: SymmetricKey = generateSymmetricKey();
+ * const data = await key.encrypt(plaintext, message); // sets message.IV
+ * ```
+ */
 export interface SymmetricKey extends Key {
   /** `AES` or `PLAIN`. */
   readonly algorithm: "AES" | "PLAIN";

@@ -45,5 +45,12 @@ export class PlainKey implements SymmetricKey {
   }
 }
 
-/** The one PLAIN key. */
+/**
+ * The one PLAIN key.
+ *
+ * @example
+ * ```ts
+ * await PLAIN_KEY.decrypt(data, {}); // data
+ * ```
+ */
 export const PLAIN_KEY: PlainKey = new PlainKey();

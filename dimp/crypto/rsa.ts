@@ -34,7 +34,14 @@ const RSA_OID = Uint8Array.fromHex("2a864886f70d010101");
 /** The members Python and JS write next to `data` (informational). */
 const RSA_EXTRAS = { mode: "ECB", padding: "PKCS1", digest: "SHA256" };
 
-/** Modulus size of the keys we generate (every DIM reference uses 1024). */
+/**
+ * Modulus size of the keys we generate (every DIM reference uses 1024).
+ *
+ * @example
+ * ```ts
+ * const key = await RsaPrivateKey.generate(RSA_MODULUS_BITS);
+ * ```
+ */
 export const RSA_MODULUS_BITS = 1024;
 
 function strip(integer: Uint8Array): Uint8Array {

@@ -15,7 +15,14 @@ import {
 } from "./encoding.ts";
 import { EncodingError } from "./errors.ts";
 
-/** A parsed RFC 2397 `data:` URI. */
+/**
+ * A parsed RFC 2397 `data:` URI.
+ *
+ * @example
+ * ```ts
+ * const uri: DataUri | undefined = parseDataUri("data:,moky");
+ * ```
+ */
 export interface DataUri {
   /** The MIME type, e.g. `image/png` (absent when the URI names none). */
   readonly mimeType?: string;

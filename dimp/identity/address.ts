@@ -19,7 +19,14 @@ import {
 import { EntityType } from "./entity_type.ts";
 import { AddressChecksumError, AddressFormatError } from "./errors.ts";
 
-/** Which family an address belongs to. */
+/**
+ * Which family an address belongs to.
+ *
+ * @example
+ * ```ts
+ * parseAddress("anywhere").kind; // "broadcast"
+ * ```
+ */
 export type AddressKind = "btc" | "eth" | "broadcast" | "unknown";
 
 /**
@@ -216,7 +223,14 @@ function parseStrict(text: string): Address {
   );
 }
 
-/** Options for {@link parseAddress} and {@link parseId}. */
+/**
+ * Options for {@link parseAddress} and {@link parseId}.
+ *
+ * @example
+ * ```ts
+ * parseId("bob@not-an-address", { allowUnknown: true }).address.kind; // "unknown"
+ * ```
+ */
 export interface AddressParseOptions {
   /**
    * Turn any 4–64-character string that fails to parse into an "unknown"

@@ -21,7 +21,14 @@ import type { AddressParseOptions } from "./address.ts";
 import { DocumentFormatError, DocumentSignatureError } from "./errors.ts";
 import { type ID, parseId, tryParseId } from "./id.ts";
 
-/** Document types. */
+/**
+ * Document types.
+ *
+ * @example
+ * ```ts
+ * const visa = Document.create(id, DocumentType.VISA);
+ * ```
+ */
 export const DocumentType = {
   /** Users, stations, bots: may carry an encryption `key` and an `avatar`. */
   VISA: "visa",

@@ -9,7 +9,14 @@ import { DocumentRejectedError } from "./errors.ts";
 import type { ID } from "./id.ts";
 import type { Meta } from "./meta.ts";
 
-/** How far in the future a document `time` may lie, in seconds. */
+/**
+ * How far in the future a document `time` may lie, in seconds.
+ *
+ * @example
+ * ```ts
+ * doc.time! <= Date.now() / 1000 + DOCUMENT_FUTURE_LIMIT;
+ * ```
+ */
 export const DOCUMENT_FUTURE_LIMIT = 30 * 60;
 
 /**
@@ -43,7 +50,14 @@ export function newestDocument(
   return newest;
 }
 
-/** What a station knows when a document arrives. */
+/**
+ * What a station knows when a document arrives.
+ *
+ * @example
+ * ```ts
+ * await checkDocumentAcceptance(doc, { id, meta, stored, now: Date.now() / 1000 });
+ * ```
+ */
 export interface DocumentAcceptance {
   /** The entity the document is for (the command's ID). */
   readonly id: ID;

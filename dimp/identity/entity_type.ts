@@ -5,7 +5,14 @@
  * @module
  */
 
-/** Current entity types (mkm ≥ 0.12). */
+/**
+ * Current entity types (mkm ≥ 0.12).
+ *
+ * @example
+ * ```ts
+ * parseId("gsp-s109@rSWMVqbwTz4radJFrpfcYzQo9XibhZC7w").type === EntityType.STATION; // true
+ * ```
+ */
 export const EntityType = {
   /** A person. */
   USER: 0x00,
@@ -33,6 +40,11 @@ export const EntityType = {
  * 2021 network numbers (MKM ≤ 0.9) of named IDs and the entity types they
  * stand for today. 0x00 (BTC main) and 0x80 (THING, now ANY) map to
  * themselves.
+ *
+ * @example
+ * ```ts
+ * LEGACY_NETWORK_TYPES[0xc8]; // 4 (BOT)
+ * ```
  */
 export const LEGACY_NETWORK_TYPES: Readonly<Record<number, number>> = {
   0x08: EntityType.USER,

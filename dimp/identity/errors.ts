@@ -191,7 +191,14 @@ export class DocumentSignatureError extends DocumentError {
   }
 }
 
-/** Why a station refuses a valid document (spec identity.md §9.5). */
+/**
+ * Why a station refuses a valid document (spec identity.md §9.5).
+ *
+ * @example
+ * ```ts
+ * if (e instanceof DocumentRejectedError && e.reason === "older") return; // keep the stored one
+ * ```
+ */
 export type DocumentRejection =
   | "future"
   | "address"

@@ -20,9 +20,23 @@ import {
 } from "./entity_type.ts";
 import { IdFormatError } from "./errors.ts";
 
-/** Shortest and longest ID strings accepted (dimples / JS compat). */
+/**
+ * Shortest and longest ID strings accepted (dimples / JS compat).
+ *
+ * @example
+ * ```ts
+ * parseId("a@b"); // throws IdFormatError: shorter than ID_MIN_LENGTH
+ * ```
+ */
 export const ID_MIN_LENGTH = 4;
-/** See {@link ID_MIN_LENGTH}. */
+/**
+ * See {@link ID_MIN_LENGTH}.
+ *
+ * @example
+ * ```ts
+ * text.length <= ID_MAX_LENGTH; // required of every ID
+ * ```
+ */
 export const ID_MAX_LENGTH = 64;
 
 /**
@@ -153,15 +167,50 @@ export class ID {
   }
 }
 
-/** `anyone@anywhere`: whoever receives it (0x80). */
+/**
+ * `anyone@anywhere`: whoever receives it (0x80).
+ *
+ * @example
+ * ```ts
+ * parseId("Anyone@Anywhere") === ANYONE; // true
+ * ```
+ */
 export const ANYONE: ID = ID.create(ANYWHERE, "anyone");
-/** `everyone@everywhere`: all users (0x81). */
+/**
+ * `everyone@everywhere`: all users (0x81).
+ *
+ * @example
+ * ```ts
+ * EVERYONE.isGroup && EVERYONE.isBroadcast; // true
+ * ```
+ */
 export const EVERYONE: ID = ID.create(EVERYWHERE, "everyone");
-/** `moky@anywhere`: the founder constant (0x80). */
+/**
+ * `moky@anywhere`: the founder constant (0x80).
+ *
+ * @example
+ * ```ts
+ * FOUNDER.value; // "moky@anywhere"
+ * ```
+ */
 export const FOUNDER: ID = ID.create(ANYWHERE, "moky");
-/** `station@anywhere`: any station, before its real ID is known (0x80). */
+/**
+ * `station@anywhere`: any station, before its real ID is known (0x80).
+ *
+ * @example
+ * ```ts
+ * const handshakeReceiver = ANY_STATION;
+ * ```
+ */
 export const ANY_STATION: ID = ID.create(ANYWHERE, "station");
-/** `stations@everywhere`: all stations (0x81). */
+/**
+ * `stations@everywhere`: all stations (0x81).
+ *
+ * @example
+ * ```ts
+ * EVERY_STATION.value; // "stations@everywhere"
+ * ```
+ */
 export const EVERY_STATION: ID = ID.create(EVERYWHERE, "stations");
 
 const CONSTANTS = new Map<string, ID>(

@@ -24,7 +24,14 @@ import {
   MetaSignatureError,
 } from "./errors.ts";
 
-/** Meta types. */
+/**
+ * Meta types.
+ *
+ * @example
+ * ```ts
+ * const meta = await Meta.generate(MetaType.ETH, await generatePrivateKey("ECC"));
+ * ```
+ */
 export const MetaType = {
   /** Seed + fingerprint; address BTC-style over the fingerprint. */
   MKM: 1,
