@@ -50,6 +50,27 @@ function strip(integer: Uint8Array): Uint8Array {
   return integer.subarray(start);
 }
 
+/**
+ * How many leading zero bytes a signature or ciphertext may miss: JSEncrypt
+ * (the web client) writes the integer without left padding, so about one in
+ * 256 of its values is one byte short.
+ */
+const MAX_MISSING_ZERO_BYTES = 8;
+
+/**
+ * `value` left-padded with zero bytes to `length`, or `undefined` when it is
+ * longer or more than {@link MAX_MISSING_ZERO_BYTES} short.
+ */
+function padded(value: Uint8Array, length: number): Uint8Array | undefined {
+  if (value.length === length) return value;
+  if (value.length > length || value.length < length - MAX_MISSING_ZERO_BYTES) {
+    return undefined;
+  }
+  const out = new Uint8Array(length);
+  out.set(value, length - value.length);
+  return out;
+}
+
 /** modulus and exponent of a PKCS#1 `RSAPublicKey`. */
 function readPkcs1Public(der: Uint8Array): { n: Uint8Array; e: Uint8Array } {
   const items = readItems(readOnly(der, TAG.SEQUENCE));
@@ -195,25 +216,31 @@ export class RsaPublicKey implements PublicKey {
     return this.#handle ??= backend.rsaImportPublic(this.data);
   }
 
-  /** RSASSA-PKCS1-v1_5 / SHA-256 verification. */
+  /**
+   * RSASSA-PKCS1-v1_5 / SHA-256 verification (a signature missing leading
+   * zero bytes, as JSEncrypt writes them, is padded first).
+   */
   async verify(data: Uint8Array, signature: Uint8Array): Promise<boolean> {
-    if (signature.length !== this.modulusBytes) return false;
-    return backend.rsaVerify(await this.#key(), data, signature);
+    const full = padded(signature, this.modulusBytes);
+    if (full === undefined) return false;
+    return backend.rsaVerify(await this.#key(), data, full);
   }
 
   /**
    * Verification that says why it failed.
    *
-   * @throws {SignatureFormatError} the signature length is not the modulus length
+   * @throws {SignatureFormatError} the signature is longer than the modulus
+   *   or more than 8 bytes shorter
    * @throws {SignatureMismatchError} the signature does not verify
    */
   async verifyOrThrow(data: Uint8Array, signature: Uint8Array): Promise<void> {
-    if (signature.length !== this.modulusBytes) {
+    const full = padded(signature, this.modulusBytes);
+    if (full === undefined) {
       throw new SignatureFormatError(
         `RSA: signature has ${signature.length} bytes, the key needs ${this.modulusBytes}`,
       );
     }
-    if (!await backend.rsaVerify(await this.#key(), data, signature)) {
+    if (!await backend.rsaVerify(await this.#key(), data, full)) {
       throw new SignatureMismatchError("RSA signature does not verify");
     }
   }
@@ -348,10 +375,14 @@ export class RsaPrivateKey implements PrivateKey {
     return backend.rsaSign(await this.#key(), data);
   }
 
-  /** RSAES-PKCS1-v1_5 decryption; `undefined` when it fails. */
+  /**
+   * RSAES-PKCS1-v1_5 decryption (a ciphertext missing leading zero bytes is
+   * padded first); `undefined` when it fails.
+   */
   async decrypt(ciphertext: Uint8Array): Promise<Uint8Array | undefined> {
-    if (ciphertext.length !== this.publicKey.modulusBytes) return undefined;
-    return backend.rsaDecrypt(await this.#key(), ciphertext);
+    const full = padded(ciphertext, this.publicKey.modulusBytes);
+    if (full === undefined) return undefined;
+    return backend.rsaDecrypt(await this.#key(), full);
   }
 
   /** The received (or generated) dictionary. */

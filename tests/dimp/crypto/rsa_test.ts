@@ -151,6 +151,27 @@ Deno.test("RSA verification: a truncated signature is a format error", async () 
   );
 });
 
+Deno.test("RSA: signatures and ciphertexts missing leading zero bytes (JSEncrypt) are padded", async () => {
+  const key = parsePrivateKey(hulk.input.private_key) as RsaPrivateKey;
+  let data = MOKY;
+  let signature = HULK_SIGNATURE;
+  for (let i = 0; signature[0] !== 0; i++) {
+    data = utf8Encode(`moky-${i}`);
+    signature = await key.sign(data);
+  }
+  const stripped = signature.subarray(1);
+  assert.equal(stripped.length, 127);
+  assert.ok(await key.publicKey.verify(data, stripped));
+  await key.publicKey.verifyOrThrow(data, stripped);
+
+  const plaintext = utf8Encode("moky");
+  let ciphertext = await key.publicKey.encrypt(plaintext);
+  while (ciphertext[0] !== 0) {
+    ciphertext = await key.publicKey.encrypt(plaintext);
+  }
+  assert.deepEqual(await key.decrypt(ciphertext.subarray(1)), plaintext);
+});
+
 Deno.test("RSA generated keys: 1024-bit, e=65537, SPKI PEM public, PKCS#1 PEM private", async () => {
   const key = await RsaPrivateKey.generate();
   const privateJson = key.toDictionary();
