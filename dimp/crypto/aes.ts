@@ -6,7 +6,8 @@
  */
 import { backend } from "./_backend.ts";
 import { EncodingError, KeyFormatError } from "./errors.ts";
-import { keyData, type SymmetricKey } from "./key.ts";
+import { keyData } from "./_key_json.ts";
+import type { SymmetricKey } from "./key.ts";
 import { decodeTed, encodeTed } from "./ted.ts";
 
 const BLOCK = 16;

@@ -25,7 +25,8 @@ import {
   SignatureFormatError,
   SignatureMismatchError,
 } from "./errors.ts";
-import { keyData, type PrivateKey, type PublicKey } from "./key.ts";
+import { keyData } from "./_key_json.ts";
+import type { PrivateKey, PublicKey } from "./key.ts";
 
 /** Order of the secp256k1 group. */
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;

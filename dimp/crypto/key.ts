@@ -4,8 +4,6 @@
  *
  * @module
  */
-import { KeyFormatError } from "./errors.ts";
-
 /**
  * Canonical algorithm names.
  *
@@ -166,40 +164,4 @@ export interface SymmetricKey extends Key {
     ciphertext: Uint8Array,
     params: Record<string, unknown>,
   ): Promise<Uint8Array | undefined>;
-}
-
-/**
- * Checks that a key description is a JSON object.
- *
- * @throws {KeyFormatError} anything else
- * @example
- * ```ts
- * keyDictionary({ algorithm: "AES", data: "..." });
- * ```
- */
-export function keyDictionary(value: unknown): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new KeyFormatError("a key must be a JSON object");
-  }
-  return value as Record<string, unknown>;
-}
-
-/**
- * The `data` member of a key as a string.
- *
- * @throws {KeyFormatError} missing or not a string
- * @example
- * ```ts
- * keyData({ algorithm: "AES", data: "bW9reQ==" }, "data"); // "bW9reQ=="
- * ```
- */
-export function keyData(
-  dict: Record<string, unknown>,
-  member = "data",
-): string {
-  const data = dict[member];
-  if (typeof data !== "string" || data.length === 0) {
-    throw new KeyFormatError(`key without "${member}"`);
-  }
-  return data;
 }

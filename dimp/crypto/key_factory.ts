@@ -7,10 +7,10 @@ import { AesKey } from "./aes.ts";
 import { EccPrivateKey, EccPublicKey } from "./ecc.ts";
 import { utf8Encode } from "./encoding.ts";
 import { UnsupportedAlgorithmError } from "./errors.ts";
+import { keyDictionary } from "./_key_json.ts";
 import {
   canonicalAlgorithm,
   type Key,
-  keyDictionary,
   type PrivateKey,
   type PublicKey,
   type SymmetricKey,

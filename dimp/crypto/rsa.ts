@@ -25,7 +25,8 @@ import {
   SignatureFormatError,
   SignatureMismatchError,
 } from "./errors.ts";
-import { keyData, type PrivateKey, type PublicKey } from "./key.ts";
+import { keyData } from "./_key_json.ts";
+import type { PrivateKey, PublicKey } from "./key.ts";
 
 /** `AlgorithmIdentifier { rsaEncryption, NULL }`. */
 const RSA_ALGORITHM_ID = Uint8Array.fromHex("300d06092a864886f70d0101010500");
