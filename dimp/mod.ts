@@ -5,4 +5,5 @@
  *
  * @module
  */
-export {};
+export * from "./crypto/mod.ts";
+export * from "./identity/mod.ts";

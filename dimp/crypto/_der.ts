@@ -1,0 +1,164 @@
+/**
+ * The small part of ASN.1 DER and PEM that DIM keys and ECDSA signatures
+ * need: read and write tag-length-value items, and PEM armour.
+ *
+ * @module
+ */
+import { base64Decode, base64Encode } from "./encoding.ts";
+
+/** Thrown by the DER reader; callers turn it into their own typed error. */
+export class DerError extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "DerError";
+  }
+}
+
+/** DER tags used here. */
+export const TAG = {
+  INTEGER: 0x02,
+  BIT_STRING: 0x03,
+  OCTET_STRING: 0x04,
+  NULL: 0x05,
+  OID: 0x06,
+  SEQUENCE: 0x30,
+  CONTEXT_0: 0xa0,
+  CONTEXT_1: 0xa1,
+} as const;
+
+/** One DER item. */
+export interface Tlv {
+  /** The tag byte. */
+  readonly tag: number;
+  /** The content bytes (a view into the input). */
+  readonly value: Uint8Array;
+  /** Offset just after the item. */
+  readonly end: number;
+}
+
+/** Reads one item at `offset`; lengths must be minimal (DER). */
+export function readTlv(bytes: Uint8Array, offset = 0): Tlv {
+  if (offset + 2 > bytes.length) throw new DerError("truncated DER");
+  const tag = bytes[offset];
+  let length = bytes[offset + 1];
+  let start = offset + 2;
+  if (length >= 0x80) {
+    const count = length - 0x80;
+    if (count < 1 || count > 3 || start + count > bytes.length) {
+      throw new DerError("bad DER length");
+    }
+    length = 0;
+    for (let i = 0; i < count; i++) length = length * 256 + bytes[start + i];
+    if (length < 0x80 || (count > 1 && bytes[start] === 0)) {
+      throw new DerError("non-minimal DER length");
+    }
+    start += count;
+  }
+  const end = start + length;
+  if (end > bytes.length) throw new DerError("truncated DER");
+  return { tag, value: bytes.subarray(start, end), end };
+}
+
+/** Reads the whole input as exactly one item of the expected tag. */
+export function readOnly(bytes: Uint8Array, tag: number): Uint8Array {
+  const tlv = readTlv(bytes);
+  if (tlv.tag !== tag) throw new DerError(`expected DER tag ${tag}`);
+  if (tlv.end !== bytes.length) throw new DerError("trailing bytes after DER");
+  return tlv.value;
+}
+
+/** The items inside a constructed value (e.g. a SEQUENCE's content). */
+export function readItems(content: Uint8Array): Tlv[] {
+  const items: Tlv[] = [];
+  let offset = 0;
+  while (offset < content.length) {
+    const tlv = readTlv(content, offset);
+    items.push(tlv);
+    offset = tlv.end;
+  }
+  return items;
+}
+
+/** Concatenates byte strings. */
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** Writes one item with a minimal DER length. */
+export function writeTlv(tag: number, ...content: Uint8Array[]): Uint8Array {
+  const value = concatBytes(...content);
+  const n = value.length;
+  const length = n < 0x80
+    ? [n]
+    : n < 0x100
+    ? [0x81, n]
+    : n < 0x10000
+    ? [0x82, n >> 8, n & 0xff]
+    : [0x83, n >> 16, (n >> 8) & 0xff, n & 0xff];
+  return concatBytes(new Uint8Array([tag, ...length]), value);
+}
+
+/** Content bytes of a minimal positive DER INTEGER for an unsigned value. */
+export function unsignedInteger(bytes: Uint8Array): Uint8Array {
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0) start++;
+  const trimmed = bytes.subarray(start);
+  return trimmed[0] >= 0x80
+    ? concatBytes(new Uint8Array([0]), trimmed)
+    : trimmed;
+}
+
+/** One PEM block: its label (`PUBLIC KEY`, `RSA PRIVATE KEY`, ...) and DER body. */
+export interface PemBlock {
+  /** The word between `BEGIN` and the dashes. */
+  readonly label: string;
+  /** The decoded body. */
+  readonly der: Uint8Array;
+}
+
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
+
+/**
+ * All PEM blocks in `text`, in order (line breaks `\n` or `\r\n`, any line
+ * length). `undefined` when the text has no armour at all.
+ */
+export function pemBlocks(text: string): PemBlock[] | undefined {
+  if (!text.includes("-----BEGIN")) return undefined;
+  const blocks: PemBlock[] = [];
+  for (const match of text.matchAll(PEM_BLOCK)) {
+    blocks.push({ label: match[1], der: base64Decode(match[2]) });
+  }
+  return blocks;
+}
+
+/** Writes DER as PEM with the given line length, lines joined by `\n`. */
+export function pemEncode(
+  label: string,
+  der: Uint8Array,
+  lineLength = 64,
+  trailingNewline = false,
+): string {
+  const body = base64Encode(der);
+  const lines = [`-----BEGIN ${label}-----`];
+  for (let i = 0; i < body.length; i += lineLength) {
+    lines.push(body.slice(i, i + lineLength));
+  }
+  lines.push(`-----END ${label}-----`);
+  return lines.join("\n") + (trailingNewline ? "\n" : "");
+}
+
+/** Compares two byte strings. */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,34 @@
+/**
+ * DIM cryptography: encodings (base64, base58, hex, UTF-8, TED, PNF),
+ * digests, and the RSA / ECC / AES / PLAIN keys with the exact wire rules of
+ * the DIM references (spec identity.md §2, §3, §8). Pure: no sockets, no
+ * disk.
+ *
+ * @example
+ * ```ts
+ * import { parsePublicKey, base64Decode, utf8Encode } from "./mod.ts";
+ *
+ * const key = parsePublicKey(meta.key);
+ * const ok = await key.verify(utf8Encode(meta.seed), base64Decode(meta.fingerprint));
+ * ```
+ *
+ * @module
+ */
+export * from "./errors.ts";
+export * from "./encoding.ts";
+export * from "./ted.ts";
+export * from "./pnf.ts";
+export * from "./digest.ts";
+export * from "./key.ts";
+export { RSA_MODULUS_BITS, RsaPrivateKey, RsaPublicKey } from "./rsa.ts";
+export {
+  decodeEcdsaSignature,
+  EccPrivateKey,
+  EccPublicKey,
+  type EcdsaSignature,
+  encodeEcdsaSignature,
+  isLowS,
+} from "./ecc.ts";
+export { AES_KEY_BYTES, AesKey } from "./aes.ts";
+export { PLAIN_KEY, PlainKey } from "./plain.ts";
+export * from "./key_factory.ts";

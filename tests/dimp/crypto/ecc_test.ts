@@ -1,0 +1,223 @@
+import assert from "node:assert/strict";
+import {
+  base64Encode,
+  decodeEcdsaSignature,
+  EccPrivateKey,
+  type EccPublicKey,
+  encodeEcdsaSignature,
+  hexDecode,
+  hexEncode,
+  isLowS,
+  KeyFormatError,
+  parsePrivateKey,
+  parsePublicKey,
+  SignatureFormatError,
+  SignatureMismatchError,
+  utf8Encode,
+} from "../../../dimp/crypto/mod.ts";
+import { identityVectors, type KeyJson } from "../_vectors.ts";
+
+const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+
+for (
+  const v of identityVectors<
+    { public_key: KeyJson; data_utf8: string; signature_der_hex: string },
+    { verify: boolean; s_is_high?: boolean }
+  >("ecdsa_verify")
+) {
+  Deno.test(`identity vector ${v.id}`, async () => {
+    const key = parsePublicKey(v.input.public_key);
+    const signature = hexDecode(v.input.signature_der_hex);
+    const data = utf8Encode(v.input.data_utf8);
+    assert.equal(await key.verify(data, signature), v.expect.verify);
+    if (v.expect.s_is_high !== undefined) {
+      assert.equal(
+        !isLowS(decodeEcdsaSignature(signature).s),
+        v.expect.s_is_high,
+      );
+    }
+    if (!v.expect.verify) {
+      await assert.rejects(
+        key.verifyOrThrow(data, signature),
+        SignatureMismatchError,
+      );
+    }
+  });
+}
+
+interface EccKeyExpect {
+  public_key_hex_uncompressed: string;
+  public_key_hex_compressed: string;
+  public_key_json_from_reference: KeyJson;
+  private_key_pem_pkcs8: string;
+  private_key_pem_sec1: string;
+}
+
+const [keypair] = identityVectors<{ private_key_hex: string }, EccKeyExpect>(
+  "ecc_key",
+);
+
+Deno.test(`identity vector ${keypair.id}`, () => {
+  const expect = keypair.expect;
+  for (
+    const data of [
+      keypair.input.private_key_hex,
+      keypair.input.private_key_hex.toUpperCase(),
+      expect.private_key_pem_pkcs8,
+      expect.private_key_pem_sec1,
+    ]
+  ) {
+    const key = parsePrivateKey({ algorithm: "ECC", data });
+    const point = (key.publicKey as EccPublicKey).point;
+    assert.equal(hexEncode(point), expect.public_key_hex_uncompressed);
+  }
+  const fromHex = parsePrivateKey({
+    algorithm: "ECC",
+    data: keypair.input.private_key_hex,
+  });
+  // our PEM of the public key is byte for byte what Python writes
+  assert.equal(
+    fromHex.publicKey.toDictionary().data,
+    expect.public_key_json_from_reference.data,
+  );
+  for (
+    const data of [
+      expect.public_key_hex_uncompressed,
+      expect.public_key_hex_uncompressed.slice(2),
+      expect.public_key_hex_compressed,
+      expect.public_key_json_from_reference.data as string,
+    ]
+  ) {
+    const key = parsePublicKey({ algorithm: "ECC", data }) as EccPublicKey;
+    assert.equal(hexEncode(key.point), expect.public_key_hex_uncompressed);
+    assert.ok(key.equals(fromHex.publicKey));
+  }
+});
+
+Deno.test("ECC key data: uncompressed point, or compressed when the JSON says so", () => {
+  const hex = keypair.expect.public_key_hex_uncompressed;
+  const key = parsePublicKey({ algorithm: "ECC", data: hex });
+  assert.equal(hexEncode(key.data), hex);
+  const compressed = parsePublicKey({
+    algorithm: "ECC",
+    data: hex,
+    compressed: true,
+  });
+  assert.equal(
+    hexEncode(compressed.data),
+    keypair.expect.public_key_hex_compressed,
+  );
+});
+
+Deno.test("ECDSA: our signatures are minimal DER, low S, deterministic (RFC 6979)", async () => {
+  const key = parsePrivateKey({
+    algorithm: "ECC",
+    data: keypair.input.private_key_hex,
+  });
+  const vector = identityVectors<unknown, unknown>("ecdsa_verify").find((v) =>
+    v.id === "ecc/verify/ts-low-s-rfc6979"
+  ) as { input: { signature_der_hex: string } };
+  const signature = await key.sign(utf8Encode("moky"));
+  assert.equal(hexEncode(signature), vector.input.signature_der_hex);
+  for (let i = 0; i < 64; i++) {
+    const data = utf8Encode(`message ${i}`);
+    const der = await key.sign(data);
+    const { r, s } = decodeEcdsaSignature(der); // strict: rejects non-minimal DER
+    assert.ok(isLowS(s));
+    assert.deepEqual(encodeEcdsaSignature({ r, s }), der);
+    assert.ok(await key.publicKey.verify(data, der));
+  }
+});
+
+Deno.test("ECDSA: high-S form of our signature verifies too", async () => {
+  const key = await EccPrivateKey.generate();
+  const data = utf8Encode("high and low");
+  const { r, s } = decodeEcdsaSignature(await key.sign(data));
+  const high = encodeEcdsaSignature({ r, s: N - s });
+  assert.ok(!isLowS(N - s));
+  assert.ok(await key.publicKey.verify(data, high));
+});
+
+Deno.test("ECDSA: flipped bits, truncation and malformed DER fail", async () => {
+  const key = await EccPrivateKey.generate();
+  const data = utf8Encode("moky");
+  const der = await key.sign(data);
+  const flipped = der.slice();
+  flipped[10] ^= 0x01;
+  assert.equal(await key.publicKey.verify(data, flipped), false);
+  assert.equal(await key.publicKey.verify(utf8Encode("mokz"), der), false);
+  const truncated = der.subarray(0, der.length - 1);
+  assert.equal(await key.publicKey.verify(data, truncated), false);
+  await assert.rejects(
+    key.publicKey.verifyOrThrow(data, truncated),
+    SignatureFormatError,
+  );
+  const malformed: Record<string, string> = {
+    "empty": "",
+    "raw r||s": "11".repeat(64),
+    "non-minimal integer": "3007020200010201" + "01",
+    "negative integer": "3006020180020101",
+    "r = 0": "3006020100020101",
+    "trailing bytes": hexEncode(der) + "00",
+  };
+  for (const [what, hex] of Object.entries(malformed)) {
+    await assert.rejects(
+      key.publicKey.verifyOrThrow(data, hexDecode(hex)),
+      SignatureFormatError,
+      what,
+    );
+    assert.equal(await key.publicKey.verify(data, hexDecode(hex)), false, what);
+  }
+});
+
+Deno.test("ECC generated keys: PKCS#8 PEM private, SPKI PEM public, re-readable", async () => {
+  const key = await EccPrivateKey.generate();
+  const json = key.toDictionary();
+  assert.match(json.data as string, /^-----BEGIN PRIVATE KEY-----\nMIGEAgEB/);
+  assert.equal(json.curve, "SECP256k1");
+  const again = parsePrivateKey(json);
+  assert.ok(again.publicKey.equals(key.publicKey));
+  const publicJson = key.publicKey.toDictionary();
+  assert.match(
+    publicJson.data as string,
+    /^-----BEGIN PUBLIC KEY-----\nMFYwEAYHKoZIzj0CAQYFK4EEAAoDQgAE/,
+  );
+  assert.ok(parsePublicKey(publicJson).equals(key.publicKey));
+  const signature = await again.sign(utf8Encode("x"));
+  assert.ok(await key.publicKey.verify(utf8Encode("x"), signature));
+  assert.notEqual(base64Encode(signature), "");
+});
+
+Deno.test("ECC keys reject bad hex, points off the curve, bad PEM, zero secrets", () => {
+  const hex = keypair.expect.public_key_hex_uncompressed;
+  const bad: Record<string, string> = {
+    "short hex": hex.slice(0, 100),
+    "non-hex": "zz" + hex.slice(2),
+    "off the curve": hex.slice(0, -2) + (hex.endsWith("11") ? "12" : "11"),
+    "RSA SPKI PEM":
+      "-----BEGIN PUBLIC KEY-----\nMIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQCwfr21CuPFFPa45YJ6IUKMDBPtybU29oSz6rWrVTlt+uPxChatPz0nZ2VRPVdmavqW1+3Y95wkuKVp2H+NBCx/MLg5tE3OI0O9L+C4AHHctyRk51lBogrGPtGfJDc0ZJtxSYnefdhS+68s37yMwfW44PFNiapcglQMlGBJyr+JQwIDAQAB\n-----END PUBLIC KEY-----",
+  };
+  for (const [what, data] of Object.entries(bad)) {
+    assert.throws(
+      () => parsePublicKey({ algorithm: "ECC", data }),
+      KeyFormatError,
+      what,
+    );
+  }
+  assert.throws(
+    () => parsePrivateKey({ algorithm: "ECC", data: "00".repeat(32) }),
+    KeyFormatError,
+  );
+  assert.throws(
+    () => parsePrivateKey({ algorithm: "ECC", data: "ff".repeat(32) }),
+    KeyFormatError,
+  );
+  assert.throws(
+    () =>
+      parsePrivateKey({
+        algorithm: "ECC",
+        data: keypair.input.private_key_hex.slice(2),
+      }),
+    KeyFormatError,
+  );
+});
