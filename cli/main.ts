@@ -20,12 +20,14 @@ import {
 import { processEnv, resolveConfigPath, UsageError } from "./context.ts";
 import type { CommandContext, Subcommand } from "./subcommand.ts";
 import { printErr, printOut } from "./output.ts";
+import { register } from "./register.ts";
 
 /** Every subcommand by name; each module owns its own options. */
 const SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map<
   string,
   Subcommand
 >([
+  ["register", register],
   ["version", {
     summary: "print the version",
     run: () => {

@@ -8,14 +8,12 @@ import {
   DocumentRejectedError,
   DocumentSignatureError,
   EntityType,
-  generateAccount,
   MetaMismatchError,
   MetaSignatureError,
   parseId,
 } from "../../dimp/identity/mod.ts";
 import {
   AccountFormatError,
-  type AccountRecord,
   Accounts,
   documentRefusalText,
   MetaNotFoundError,
@@ -27,6 +25,7 @@ import {
 } from "../../store/mod.ts";
 import { identityVectors } from "../dimp/_vectors.ts";
 import { tempDir, withStore } from "./_temp.ts";
+import { accountRowCounts, botRecord } from "./_accounts.ts";
 
 type Json = Record<string, unknown>;
 const docs = identityVectors<{ document: Json; meta: Json }, unknown>(
@@ -42,31 +41,6 @@ const HULK_ID = "hulk@4YeVEN3aUnvC1DNUufCq1bs9zoBSJTzVEj";
 /** The same document with one more property inside its signed data. */
 function tamper(doc: Json): Json {
   return { ...doc, data: (doc.data as string).replace(/}$/, ', "x": 1}') };
-}
-
-/** A new bot account as an export record (with private keys). */
-async function botRecord(now?: number): Promise<AccountRecord> {
-  const bot = await generateAccount({
-    type: EntityType.BOT,
-    seed: "assistant",
-    properties: { name: "Service Bot" },
-    now,
-  });
-  return {
-    id: bot.id.value,
-    meta: bot.meta.toDictionary(),
-    documents: [bot.document.toDictionary()],
-    id_private_key: bot.identityKey!.toDictionary(),
-    msg_private_keys: bot.messageKeys.map((key) => key.toDictionary()),
-  };
-}
-
-function counts(store: Store): number[] {
-  return ["metas", "documents", "private_keys"].map((table) =>
-    Number(
-      store.db.statement(`SELECT count(*) AS n FROM ${table}`).get()!.n,
-    )
-  );
 }
 
 Deno.test("accounts: a valid meta is stored once; a second valid meta is ignored, not overwritten", async () => {
@@ -120,7 +94,7 @@ Deno.test("accounts: a meta that is bad or not the ID's is refused with a typed 
     }).catch((e) => e);
     assert.ok(forged instanceof MetaSignatureError);
     assert.equal(metaRefusalText(forged), ReplyText.META_NOT_VALID);
-    assert.deepEqual(counts(store), [0, 0, 0]);
+    assert.deepEqual(accountRowCounts(store), [0, 0, 0]);
   });
 });
 
@@ -195,7 +169,7 @@ Deno.test("accounts: document refusals are typed and map to the station replies;
       data: "{}",
     }).catch((e) => e);
     assert.ok(replaced instanceof DocumentSignatureError);
-    assert.deepEqual(counts(store), [1, 0, 0]);
+    assert.deepEqual(accountRowCounts(store), [1, 0, 0]);
     assert.equal(documentRefusalText(new Error("bug")), undefined);
     assert.equal(
       documentRefusalText(new ReadOnlyStoreError("/x", "test")),
@@ -224,7 +198,7 @@ Deno.test("accounts: receiveDocuments judges each part, writes the accepted ones
     assert.ok(!tampered.ok && tampered.error instanceof DocumentSignatureError);
     assert.ok(good.ok && good.value.change === "added");
     assert.ok(!other.ok && other.error instanceof DocumentRejectedError);
-    assert.deepEqual(counts(store), [1, 1, 0]);
+    assert.deepEqual(accountRowCounts(store), [1, 1, 0]);
     // a bad meta does not stop documents of a known ID
     const again = await accounts.receiveDocuments(GSP, {
       meta: BULLETIN.meta,
@@ -283,7 +257,7 @@ Deno.test("accounts: saveAccount stores meta, documents and keys together; gette
     const again = await accounts.saveAccount(record);
     assert.equal(again.meta.stored, false);
     assert.equal(again.documents[0].change, "unchanged");
-    assert.deepEqual(counts(store), [1, 1, 2]);
+    assert.deepEqual(accountRowCounts(store), [1, 1, 2]);
   });
 });
 
@@ -336,7 +310,7 @@ Deno.test("accounts: saveAccount writes nothing when any part is refused", async
     for (const [what, value, error] of bad) {
       await assert.rejects(accounts.saveAccount(value), error, what);
     }
-    assert.deepEqual(counts(store), [0, 0, 0]);
+    assert.deepEqual(accountRowCounts(store), [0, 0, 0]);
   });
 });
 
@@ -348,7 +322,7 @@ Deno.test("accounts: the visa cache follows saves here and commits of another co
     const here = new Accounts(a);
     const there = new Accounts(b);
     const t0 = Date.now() / 1000 - 100;
-    const record = await botRecord(t0);
+    const record = await botRecord({ now: t0 });
     await here.saveAccount(record);
     const first = here.visa(record.id);
     assert.equal(first?.name, "Service Bot");
