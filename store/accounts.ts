@@ -15,7 +15,8 @@
  * Parsed metas and the newest visas are cached (the station reads them on
  * every handshake and reply); saving through the facade drops the entries
  * it changes, and a change committed by another connection (another
- * process on the same file) clears the document cache.
+ * process on the same file) clears the document cache within a second
+ * (`recheckMs`).
  *
  * Private keys never leave except as key objects ({@link Accounts.identityKey},
  * {@link Accounts.decryptionKeys}) or in an export that asks for them.
@@ -45,6 +46,7 @@ import {
 import type { DocumentSaveResult as DocumentChange } from "./documents.ts";
 import type { Store } from "./store.ts";
 import type { JsonObject } from "./_values.ts";
+import { LruCache } from "./_lru.ts";
 
 export type { DocumentChange };
 
@@ -54,6 +56,12 @@ export interface AccountsOptions {
   readonly now?: () => number;
   /** How many parsed metas and visas are cached each (default 10,000). */
   readonly cacheSize?: number;
+  /**
+   * How often, in ms, the visa cache looks for commits of other
+   * connections (other processes on the same file); default 1000. Writes
+   * through this facade show at once.
+   */
+  readonly recheckMs?: number;
 }
 
 /** What {@link Accounts.saveMeta} did. */
@@ -120,41 +128,7 @@ export interface SavedAccount {
 }
 
 const DEFAULT_CACHE_SIZE = 10_000;
-
-/** A bounded map that forgets the least recently used entry. */
-class LruCache<V> {
-  readonly #limit: number;
-  readonly #map = new Map<string, V>();
-
-  constructor(limit: number) {
-    this.#limit = Math.max(1, limit);
-  }
-
-  get(key: string): V | undefined {
-    const value = this.#map.get(key);
-    if (value !== undefined) {
-      this.#map.delete(key);
-      this.#map.set(key, value);
-    }
-    return value;
-  }
-
-  set(key: string, value: V): void {
-    this.#map.delete(key);
-    if (this.#map.size >= this.#limit) {
-      this.#map.delete(this.#map.keys().next().value as string);
-    }
-    this.#map.set(key, value);
-  }
-
-  delete(key: string): void {
-    this.#map.delete(key);
-  }
-
-  clear(): void {
-    this.#map.clear();
-  }
-}
+const DEFAULT_RECHECK_MS = 1000;
 
 /** A document that passed every check but the "older" rule. */
 interface CheckedDocument {
@@ -210,7 +184,9 @@ export class Accounts {
   readonly #now: () => number;
   readonly #metas: LruCache<Meta>;
   readonly #visas: LruCache<VisaEntry>;
+  readonly #recheckMs: number;
   #dataVersion: number | undefined;
+  #checkedAt = -Infinity;
 
   /**
    * Wraps an open store.
@@ -226,6 +202,7 @@ export class Accounts {
     const size = options.cacheSize ?? DEFAULT_CACHE_SIZE;
     this.#metas = new LruCache(size);
     this.#visas = new LruCache(size);
+    this.#recheckMs = options.recheckMs ?? DEFAULT_RECHECK_MS;
   }
 
   // ---------------------------------------------------------------- reading
@@ -282,7 +259,8 @@ export class Accounts {
 
   /**
    * The newest visa of a user, station or bot (else its newest 2021
-   * `profile`), cached.
+   * `profile`), cached. The object is shared: edit a copy
+   * (`Document.parse(visa.toDictionary())`), never the one returned.
    *
    * @example
    * ```ts
@@ -564,11 +542,15 @@ export class Accounts {
   // ---------------------------------------------------------------- private
 
   #visaEntry(id: string): VisaEntry {
-    const version = this.store.db.dataVersion;
-    if (version !== this.#dataVersion) {
-      // another connection committed: any document may have changed
-      this.#visas.clear();
-      this.#dataVersion = version;
+    const now = performance.now();
+    if (now - this.#checkedAt >= this.#recheckMs) {
+      this.#checkedAt = now;
+      const version = this.store.db.dataVersion;
+      if (version !== this.#dataVersion) {
+        // another connection committed: any document may have changed
+        this.#visas.clear();
+        this.#dataVersion = version;
+      }
     }
     const cached = this.#visas.get(id);
     if (cached !== undefined) return cached;

@@ -319,8 +319,8 @@ Deno.test("accounts: the visa cache follows saves here and commits of another co
   const a = Store.open({ dataDir: dir.path });
   const b = Store.open({ dataDir: dir.path });
   try {
-    const here = new Accounts(a);
-    const there = new Accounts(b);
+    const here = new Accounts(a, { recheckMs: 0 });
+    const there = new Accounts(b, { recheckMs: 0 });
     const t0 = Date.now() / 1000 - 100;
     const record = await botRecord({ now: t0 });
     await here.saveAccount(record);
