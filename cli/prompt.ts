@@ -69,7 +69,8 @@ export function terminalPrompter(
     async ask(question, defaultValue) {
       if (!interactive) return defaultValue;
       reader ??= new LineReader(Deno.stdin.readable);
-      printErr(`>>> ${question} (default "${defaultValue}"):`);
+      const hint = defaultValue === "" ? "" : ` (default "${defaultValue}")`;
+      printErr(`>>> ${question}${hint}:`);
       const answer = await reader.line();
       if (answer === undefined) {
         throw new UsageError(`no answer to "${question}" (input ended)`);
