@@ -12,19 +12,22 @@
  */
 import denoJson from "../deno.json" with { type: "json" };
 import {
-  processEnv,
-  resolveConfigPath,
-  resolveDataDir,
-  UsageError,
-} from "./context.ts";
+  type DimConfig,
+  loadConfig,
+  resolveStoreLocation,
+  type StoreLocation,
+} from "./config.ts";
+import { processEnv, resolveConfigPath, UsageError } from "./context.ts";
 import type { CommandContext, Subcommand } from "./subcommand.ts";
 import { printErr, printOut } from "./output.ts";
+import { register } from "./register.ts";
 
 /** Every subcommand by name; each module owns its own options. */
 const SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map<
   string,
   Subcommand
 >([
+  ["register", register],
   ["version", {
     summary: "print the version",
     run: () => {
@@ -38,7 +41,7 @@ function usage(): string {
   const lines = [
     `dim ${denoJson.version} — a station of the DIM network`,
     "",
-    "usage: dim [--data-dir DIR] [--config FILE] <subcommand> [options]",
+    "usage: dim [--data-dir DIR] [--db FILE] [--config FILE] <subcommand> [options]",
     "",
     "subcommands:",
   ];
@@ -47,28 +50,37 @@ function usage(): string {
   }
   lines.push(
     "",
-    "data directory: --data-dir, else DIM_DATA_DIR, else $STATE_DIRECTORY, else ~/.local/share/dim",
-    "config file:    --config, else DIM_CONFIG",
+    "data directory: --data-dir, else DIM_DATA_DIR, else [database] root, else $STATE_DIRECTORY,",
+    "                else ~/.local/share/dim",
+    "store file:     --db, else DIM_DB, else [database] path, else dim.db in the data directory",
+    "config file:    --config, else DIM_CONFIG (INI; see etc/dim.ini)",
   );
   return lines.join("\n");
 }
 
-/** Splits the global options (`--data-dir`, `--config`) out of `argv`. */
-export function splitGlobalOptions(argv: readonly string[]): {
+/** The global options and the arguments left for the subcommand. */
+export interface GlobalOptions {
+  /** `--data-dir DIR` */
   dataDir?: string;
+  /** `--db FILE` */
+  db?: string;
+  /** `--config FILE` */
   config?: string;
+  /** Everything else, in order. */
   rest: string[];
-} {
+}
+
+/** Splits the global options (`--data-dir`, `--db`, `--config`) out of `argv`. */
+export function splitGlobalOptions(argv: readonly string[]): GlobalOptions {
   const rest: string[] = [];
-  let dataDir: string | undefined;
-  let config: string | undefined;
+  const options: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--") {
       rest.push(...argv.slice(i));
       break;
     }
-    const m = /^--(data-dir|config)(?:=(.*))?$/.exec(arg);
+    const m = /^--(data-dir|db|config)(?:=(.*))?$/.exec(arg);
     if (!m) {
       rest.push(arg);
       continue;
@@ -81,10 +93,22 @@ export function splitGlobalOptions(argv: readonly string[]): {
       }
     }
     if (value === "") throw new UsageError(`--${m[1]} needs a value`);
-    if (m[1] === "data-dir") dataDir = value;
-    else config = value;
+    options[m[1]] = value;
   }
-  return { dataDir, config, rest };
+  return {
+    dataDir: options["data-dir"],
+    db: options.db,
+    config: options.config,
+    rest,
+  };
+}
+
+/** A typed error as `Name: message`; a plain `Error` as its message. */
+function describeError(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  return e.name === "Error" || e.name === ""
+    ? e.message
+    : `${e.name}: ${e.message}`;
 }
 
 /**
@@ -97,7 +121,7 @@ export function splitGlobalOptions(argv: readonly string[]): {
  */
 export async function main(argv: readonly string[]): Promise<number> {
   try {
-    const { dataDir, config, rest } = splitGlobalOptions(argv);
+    const { dataDir, db, config, rest } = splitGlobalOptions(argv);
     const [name, ...args] = rest;
     if (!name || name === "help" || name === "-h" || name === "--help") {
       (name ? printOut : printErr)(usage());
@@ -112,12 +136,24 @@ export async function main(argv: readonly string[]): Promise<number> {
     const cmd = SUBCOMMANDS.get(name);
     if (!cmd) throw new UsageError(`unknown subcommand: ${name}`);
     const env = processEnv();
+    const configPath = resolveConfigPath(config, env);
+    let loaded: DimConfig | undefined;
+    let location: StoreLocation | undefined;
+    const readConfig = () => loaded ??= loadConfig(configPath, env);
+    const where = () =>
+      location ??= resolveStoreLocation({ dataDir, db }, env, readConfig());
     const ctx: CommandContext = {
       env,
-      get dataDir() {
-        return resolveDataDir(dataDir, env);
+      configPath,
+      get config() {
+        return readConfig();
       },
-      configPath: resolveConfigPath(config, env),
+      get dataDir() {
+        return where().dataDir;
+      },
+      get storePath() {
+        return where().path;
+      },
     };
     return await cmd.run(ctx, args);
   } catch (e) {
@@ -126,7 +162,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       printErr("try: dim help");
       return 2;
     }
-    printErr(`dim: ${e instanceof Error ? e.message : String(e)}`);
+    printErr(`dim: ${describeError(e)}`);
     return 1;
   }
 }

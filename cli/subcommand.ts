@@ -3,16 +3,30 @@
  *
  * @module
  */
+import type { DimConfig } from "./config.ts";
 import type { Env } from "./context.ts";
 
 /** What every subcommand gets from the entry point. */
 export interface CommandContext {
   /** The process environment (read once). */
   readonly env: Env;
-  /** The data directory by the contract order (resolved on first use). */
-  readonly dataDir: string;
   /** The config file named by `--config` or `DIM_CONFIG`, if any. */
   readonly configPath: string | undefined;
+  /**
+   * The config: that file, `DIM_*` variables over it, defaults (read on
+   * first use; throws a `ConfigError` for a bad file).
+   */
+  readonly config: DimConfig;
+  /**
+   * The data directory: `--data-dir`, `DIM_DATA_DIR`, `[database] root`,
+   * `$STATE_DIRECTORY`, `~/.local/share/dim` (resolved on first use).
+   */
+  readonly dataDir: string;
+  /**
+   * The SQLite store file: `--db`, `--data-dir`/dim.db, `DIM_DB`,
+   * `[database] path`, then `dim.db` in the data directory.
+   */
+  readonly storePath: string;
 }
 
 /**

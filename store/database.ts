@@ -142,6 +142,23 @@ export class Database {
   }
 
   /**
+   * A number that changes whenever another connection (another process, or
+   * another {@link Database} on the same file) commits a change; this
+   * connection's own commits leave it alone. Caches of data other
+   * processes may write compare it to notice their changes.
+   *
+   * @example
+   * ```ts
+   * const before = db.dataVersion;
+   * // ... another process writes ...
+   * db.dataVersion !== before; // true
+   * ```
+   */
+  get dataVersion(): number {
+    return Number(this.statement("PRAGMA data_version").get()?.data_version);
+  }
+
+  /**
    * Whether a write transaction is open on this connection.
    *
    * @example

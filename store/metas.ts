@@ -77,6 +77,19 @@ export class Metas {
   }
 
   /**
+   * Every ID with a stored meta, in the order they were stored.
+   *
+   * @example
+   * ```ts
+   * metas.ids(); // ["bot@x", "station@y"]
+   * ```
+   */
+  ids(): string[] {
+    return this.#db.statement("SELECT id FROM metas ORDER BY rowid").all()
+      .map((row) => row.id as string);
+  }
+
+  /**
    * Whether a meta is stored for the ID.
    *
    * @example

@@ -77,3 +77,24 @@ export {
   type StationSyncResult,
 } from "./stations.ts";
 export { AnsRecords } from "./ans.ts";
+export {
+  type AccountRecord,
+  Accounts,
+  type AccountsOptions,
+  type DocumentChange,
+  type DocumentsReceipt,
+  type SavedAccount,
+  type SavedDocument,
+  type SavedMeta,
+  type Settled,
+} from "./accounts.ts";
+export {
+  AccountError,
+  AccountFormatError,
+  documentRefusalText,
+  MetaNotFoundError,
+  metaRefusalText,
+  PrivateKeyMismatchError,
+  ReplyText,
+  UnknownAccountError,
+} from "./account_errors.ts";

@@ -22,3 +22,4 @@ export * from "./id.ts";
 export * from "./meta.ts";
 export * from "./document.ts";
 export * from "./document_policy.ts";
+export * from "./account.ts";

@@ -54,12 +54,18 @@ Deno.test("global options stand anywhere before --", () => {
       "--port=1",
       "--config=/c",
     ]),
-    { dataDir: "/d", config: "/c", rest: ["station", "--port=1"] },
+    {
+      dataDir: "/d",
+      db: undefined,
+      config: "/c",
+      rest: ["station", "--port=1"],
+    },
   );
   assert.deepEqual(
     splitGlobalOptions(["client", "--", "--data-dir", "x"]),
     {
       dataDir: undefined,
+      db: undefined,
       config: undefined,
       rest: ["client", "--", "--data-dir", "x"],
     },

@@ -28,20 +28,30 @@ function compact(der: Uint8Array): Uint8Array<ArrayBuffer> {
  * Verifies with noble (ECDSA, low S required: we must emit low S) or Web
  * Crypto (RSA) — neither is the `node:crypto` path our keys use.
  */
-export async function independentVerify(
+export function independentVerify(
   key: PublicKey,
   data: Uint8Array,
   signature: Uint8Array,
 ): Promise<boolean> {
   if (key instanceof EccPublicKey) {
-    return secp.verify(compact(signature), sha256(data), key.point, {
+    const valid = secp.verify(compact(signature), sha256(data), key.point, {
       prehash: false,
       lowS: true,
     });
+    return Promise.resolve(valid);
   }
+  return webCryptoRsaVerify(key.data, data, signature);
+}
+
+/** RSASSA-PKCS1-v1_5 / SHA-256 verification by Web Crypto, from SPKI DER. */
+export async function webCryptoRsaVerify(
+  spki: Uint8Array,
+  data: Uint8Array,
+  signature: Uint8Array,
+): Promise<boolean> {
   const imported = await crypto.subtle.importKey(
     "spki",
-    new Uint8Array(key.data),
+    new Uint8Array(spki),
     { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" },
     false,
     ["verify"],

@@ -1,0 +1,300 @@
+/**
+ * The `dim` config: one INI file in the Python station's layout
+ * (station.md §2.2), then `DIM_*` environment variables over it, then
+ * defaults that work with no file at all. `etc/dim.ini` lists every key.
+ *
+ * Environment: `DIM_<SECTION>_<KEY>` sets `[section] key` for the sections
+ * read here (`DIM_STATION_PORT=9395`, `DIM_ANS_ARCHIVIST=archivist@…`);
+ * `DIM_DB` is `DIM_DATABASE_PATH` and `DIM_DATA_DIR` is
+ * `DIM_DATABASE_ROOT`. A data directory from the environment replaces the
+ * file's `[database] path` as well.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { type ID, parseId } from "../dimp/identity/mod.ts";
+import { DEFAULT_FILE_NAME } from "../store/mod.ts";
+import { type Env, resolveDataDir } from "./context.ts";
+import {
+  ConfigError,
+  type IniDocument,
+  type IniSection,
+  type IniValue,
+  parseIni,
+} from "./ini.ts";
+
+export { ConfigError, ConfigSyntaxError } from "./ini.ts";
+
+/**
+ * A value the config cannot use: a port that is not a number, an ID that
+ * does not parse.
+ *
+ * @example
+ * ```ts
+ * new ConfigValueError("dim.ini:7", "station", "port", "must be 1..65535, not 99999");
+ * ```
+ */
+export class ConfigValueError extends ConfigError {
+  /** Where the value was written (`dim.ini:7`, `environment DIM_STATION_PORT`). */
+  readonly origin: string;
+  /** The section. */
+  readonly section: string;
+  /** The key. */
+  readonly key: string;
+
+  /** Creates the error. */
+  constructor(
+    origin: string,
+    section: string,
+    key: string,
+    problem: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${origin}: [${section}] ${key} ${problem}`, options);
+    this.name = "ConfigValueError";
+    this.origin = origin;
+    this.section = section;
+    this.key = key;
+  }
+}
+
+/**
+ * The default TCP port of a station (station.md §9).
+ *
+ * @example
+ * ```ts
+ * config.station.port === DEFAULT_STATION_PORT; // with no [station] port
+ * ```
+ */
+export const DEFAULT_STATION_PORT = 9394;
+
+/**
+ * The default public host of a station.
+ *
+ * @example
+ * ```ts
+ * config.station.host; // "127.0.0.1" with no [station] host
+ * ```
+ */
+export const DEFAULT_STATION_HOST = "127.0.0.1";
+
+/** The sections the environment may set (`DIM_<SECTION>_<KEY>`). */
+const ENV_SECTIONS = ["database", "station", "neighbors", "ans", "admin"];
+
+/** The typed config. */
+export interface DimConfig {
+  /** The file read, if any. */
+  readonly source: string | undefined;
+  /** `[database]`: the data directory and the SQLite file. */
+  readonly database: {
+    /** `root`: the data directory. */
+    readonly root?: string;
+    /** `path`: the SQLite file (default `<root>/dim.db`). */
+    readonly path?: string;
+  };
+  /** `[station]`: this station. */
+  readonly station: {
+    /** `id`: the station's ID. */
+    readonly id?: ID;
+    /** `host`: the public host it advertises. */
+    readonly host: string;
+    /** `port`: the TCP port. */
+    readonly port: number;
+  };
+  /** `[neighbors]`: where the neighbour station list comes from. */
+  readonly neighbors: {
+    /** `source`: the URL of the station list JSON. */
+    readonly source?: string;
+    /** `output`: the local copy of that list. */
+    readonly output?: string;
+  };
+  /** `[ans]`: name → ID records (empty values left out). */
+  readonly ans: ReadonlyMap<string, ID>;
+  /** `[admin]`: `supervisors`, a comma-separated ID list. */
+  readonly admin: { readonly supervisors: readonly ID[] };
+  /** Every section and key as read (environment applied), for keys read elsewhere. */
+  readonly ini: IniDocument;
+}
+
+function text(
+  section: IniSection | undefined,
+  key: string,
+): string | undefined {
+  const value = section?.get(key)?.value;
+  return value === undefined || value === "" ? undefined : value;
+}
+
+function id(name: string, key: string, entry: IniValue): ID {
+  try {
+    return parseId(entry.value);
+  } catch (e) {
+    throw new ConfigValueError(
+      entry.origin,
+      name,
+      key,
+      `is not an ID: ${(e as Error).message}`,
+      { cause: e },
+    );
+  }
+}
+
+function applyEnvironment(ini: IniDocument, env: Env): void {
+  const set = (section: string, key: string, variable: string) => {
+    const value = env[variable];
+    if (value === undefined) return;
+    if (!ini.has(section)) ini.set(section, new Map());
+    ini.get(section)!.set(key, {
+      value: value.trim(),
+      origin: `environment ${variable}`,
+    });
+  };
+  const database = ini.get("database");
+  const envRoot = env.DIM_DATA_DIR ?? env.DIM_DATABASE_ROOT;
+  // a data directory from the environment moves the file with it
+  if (envRoot !== undefined) database?.delete("path");
+  for (const variable of Object.keys(env).sort()) {
+    const match = /^DIM_([A-Z]+)_([A-Z0-9_]+)$/.exec(variable);
+    if (match === null) continue;
+    const section = match[1].toLowerCase();
+    if (ENV_SECTIONS.includes(section)) {
+      set(section, match[2].toLowerCase(), variable);
+    }
+  }
+  if (env.DIM_DATA_DIR !== undefined) set("database", "root", "DIM_DATA_DIR");
+  if (env.DIM_DB !== undefined) set("database", "path", "DIM_DB");
+}
+
+/**
+ * Builds the config from INI text (`undefined`: no file) and the
+ * environment.
+ *
+ * @throws {ConfigSyntaxError} the text is not INI
+ * @throws {ConfigValueError} a value cannot be used
+ * @example
+ * ```ts
+ * parseConfig("[station]\nport = 9395\n", { source: "dim.ini" }).station.port; // 9395
+ * parseConfig(undefined, { env: { DIM_DB: "/tmp/dim.db" } }).database.path; // "/tmp/dim.db"
+ * ```
+ */
+export function parseConfig(
+  ini: string | undefined,
+  options: { source?: string; env?: Env } = {},
+): DimConfig {
+  const source = options.source ?? "<config>";
+  const document = ini === undefined ? new Map() : parseIni(ini, source);
+  applyEnvironment(document, options.env ?? {});
+
+  const database = document.get("database");
+  const station = document.get("station");
+  const neighbors = document.get("neighbors");
+
+  let port = DEFAULT_STATION_PORT;
+  const portEntry = station?.get("port");
+  if (portEntry !== undefined && portEntry.value !== "") {
+    port = Number(portEntry.value);
+    if (!/^\d+$/.test(portEntry.value) || port < 1 || port > 65535) {
+      throw new ConfigValueError(
+        portEntry.origin,
+        "station",
+        "port",
+        `must be a number 1..65535, not "${portEntry.value}"`,
+      );
+    }
+  }
+  const idEntry = station?.get("id");
+
+  const ans = new Map<string, ID>();
+  for (const [name, entry] of document.get("ans") ?? []) {
+    if (entry.value !== "") ans.set(name, id("ans", name, entry));
+  }
+  const supervisors: ID[] = [];
+  const supervisorsEntry = document.get("admin")?.get("supervisors");
+  if (supervisorsEntry !== undefined) {
+    for (const item of supervisorsEntry.value.split(",")) {
+      const value = item.trim();
+      if (value !== "") {
+        supervisors.push(
+          id("admin", "supervisors", { ...supervisorsEntry, value }),
+        );
+      }
+    }
+  }
+
+  return {
+    source: options.source,
+    database: { root: text(database, "root"), path: text(database, "path") },
+    station: {
+      id: idEntry === undefined || idEntry.value === ""
+        ? undefined
+        : id("station", "id", idEntry),
+      host: text(station, "host") ?? DEFAULT_STATION_HOST,
+      port,
+    },
+    neighbors: {
+      source: text(neighbors, "source"),
+      output: text(neighbors, "output"),
+    },
+    ans,
+    admin: { supervisors },
+    ini: document,
+  };
+}
+
+/**
+ * Reads the config file (`undefined`: none, defaults and environment only).
+ *
+ * @throws {ConfigError} the file cannot be read (missing, no permission)
+ * @throws {ConfigSyntaxError} the file is not INI
+ * @throws {ConfigValueError} a value cannot be used
+ * @example
+ * ```ts
+ * const config = loadConfig(ctx.configPath, ctx.env);
+ * ```
+ */
+export function loadConfig(path: string | undefined, env: Env): DimConfig {
+  if (path === undefined) return parseConfig(undefined, { env });
+  let ini: string;
+  try {
+    ini = Deno.readTextFileSync(path);
+  } catch (e) {
+    const reason = e instanceof Deno.errors.NotFound
+      ? "does not exist"
+      : (e as Error).message;
+    throw new ConfigError(`cannot read the config file ${path}: ${reason}`, {
+      cause: e,
+    });
+  }
+  return parseConfig(ini, { source: path, env });
+}
+
+/** Where the data directory and the SQLite file are. */
+export interface StoreLocation {
+  /** The data directory. */
+  readonly dataDir: string;
+  /** The SQLite file. */
+  readonly path: string;
+}
+
+/**
+ * Resolves the data directory and the store file: command-line options
+ * first (`--db`, then `--data-dir`), then the config with its environment
+ * (`[database] path`, then `root`), then `$STATE_DIRECTORY` or
+ * `~/.local/share/dim`; the file defaults to `dim.db` in the directory.
+ *
+ * @throws {UsageError} no directory can be found (no HOME)
+ * @example
+ * ```ts
+ * resolveStoreLocation({ dataDir: "/srv/dim" }, env, config).path; // "/srv/dim/dim.db"
+ * ```
+ */
+export function resolveStoreLocation(
+  options: { readonly dataDir?: string; readonly db?: string },
+  env: Env,
+  config: DimConfig,
+): StoreLocation {
+  const dataDir = resolveDataDir(options.dataDir ?? config.database.root, env);
+  const path = options.db ??
+    (options.dataDir === undefined ? config.database.path : undefined) ??
+    join(dataDir, DEFAULT_FILE_NAME);
+  return { dataDir, path };
+}

@@ -1,0 +1,94 @@
+/**
+ * Runs the real `dim` CLI process (`deno run cli/main.ts`) for the CLI
+ * tests, with a clean environment (no `DIM_*` from the caller).
+ *
+ * @module
+ */
+import { join } from "node:path";
+
+const MAIN = new URL("../../cli/main.ts", import.meta.url).pathname;
+
+/** What one `dim` process did. */
+export interface DimRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** The last line of stdout (the ID, for generate / modify / import). */
+  readonly lastLine: string;
+}
+
+/** How to run it. */
+export interface DimOptions {
+  /** Text on stdin; without it stdin is a pipe left open (never a terminal). */
+  readonly stdin?: string;
+  /** Extra environment variables. */
+  readonly env?: Record<string, string>;
+  /** Run as this user and group (root only). */
+  readonly uid?: number;
+  /** The Deno cache directory for the child (default: the caller's). */
+  readonly denoDir?: string;
+}
+
+/** Runs `dim ...args` and collects its output. */
+export async function dim(
+  args: readonly string[],
+  options: DimOptions = {},
+): Promise<DimRun> {
+  const env: Record<string, string> = { NO_COLOR: "1", ...options.env };
+  for (const name of ["HOME", "PATH", "DENO_DIR"]) {
+    const value = Deno.env.get(name);
+    if (value !== undefined && env[name] === undefined) env[name] = value;
+  }
+  if (options.denoDir !== undefined) env.DENO_DIR = options.denoDir;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, ...args],
+    clearEnv: true,
+    env,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    ...(options.uid === undefined
+      ? {}
+      : { uid: options.uid, gid: options.uid }),
+  }).spawn();
+  const output = child.output();
+  const writer = child.stdin.getWriter();
+  if (options.stdin !== undefined) {
+    await writer.write(new TextEncoder().encode(options.stdin));
+    await writer.close();
+  }
+  // without stdin text the pipe stays open: a prompt would wait forever
+  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  try {
+    const { code, stdout, stderr } = await output;
+    const out = new TextDecoder().decode(stdout);
+    return {
+      code,
+      stdout: out,
+      stderr: new TextDecoder().decode(stderr),
+      lastLine: out.trimEnd().split("\n").at(-1) ?? "",
+    };
+  } finally {
+    clearTimeout(timer);
+    if (options.stdin === undefined) await writer.close().catch(() => {});
+  }
+}
+
+/** A fresh temporary directory (world-readable), removed on dispose. */
+export function tempDir(): { readonly path: string } & Disposable {
+  const path = Deno.makeTempDirSync({ prefix: "dim-cli-test-" });
+  Deno.chmodSync(path, 0o755);
+  return {
+    path,
+    [Symbol.dispose]() {
+      Deno.removeSync(path, { recursive: true });
+    },
+  };
+}
+
+/** Writes JSON to a file in `dir` and returns its path. */
+export function writeJson(dir: string, name: string, value: unknown): string {
+  const path = join(dir, name);
+  Deno.writeTextFileSync(path, JSON.stringify(value));
+  return path;
+}

@@ -1,0 +1,232 @@
+import assert from "node:assert/strict";
+import {
+  ConfigError,
+  ConfigSyntaxError,
+  ConfigValueError,
+  DEFAULT_STATION_HOST,
+  DEFAULT_STATION_PORT,
+  loadConfig,
+  parseConfig,
+  resolveStoreLocation,
+} from "../../cli/config.ts";
+
+const SHIPPED = new URL("../../etc/dim.ini", import.meta.url);
+
+// the Python station's layout, with sections and keys dim does not read
+const PYTHON_LAYOUT = `# -*- coding: utf-8 -*-
+;   station config in the dimples layout
+
+[database]
+root      = /var/dim
+public    = /var/dim/public
+protected = /var/dim/protected
+private   = /var/dim/private
+
+[redis]
+# host = 'localhost'
+enable = off
+
+[station]
+host = 192.0.2.10
+port = 9395
+id   = gsp-s001@x5Zh9ixt8ECr59XLye1y5WWfaX4fcoaaSC
+
+[neighbors]
+source = http://example.com/v1/stations.json
+output = /var/dim/cfg_stations.json
+
+[ans]
+archivist = archivist@2PaF5csHmt8n1e2wdDimHHyj1HrdW3QZur9
+Monitor: monitor@2sHT1d2y81sKUzAUJGbXjL5jXcjo3keX1P
+apns      =
+
+[monitor]
+users_listeners =
+
+[admin]
+supervisors = hulk@4YeVEN3aUnvC1DNUufCq1bs9zoBSJTzVEj,
+    moki@4WDfe3zZ4T7opFSi3iDAKiuTnUHjxmXekk
+`;
+
+Deno.test("config: no file gives working defaults", () => {
+  const config = parseConfig(undefined);
+  assert.equal(config.source, undefined);
+  assert.deepEqual(config.database, { root: undefined, path: undefined });
+  assert.equal(config.station.id, undefined);
+  assert.equal(config.station.host, DEFAULT_STATION_HOST);
+  assert.equal(config.station.port, DEFAULT_STATION_PORT);
+  assert.equal(config.ans.size, 0);
+  assert.deepEqual(config.admin.supervisors, []);
+});
+
+Deno.test("config: the Python station's INI layout is read unchanged", () => {
+  const config = parseConfig(PYTHON_LAYOUT, { source: "config.ini" });
+  assert.equal(config.database.root, "/var/dim");
+  assert.equal(config.station.host, "192.0.2.10");
+  assert.equal(config.station.port, 9395);
+  assert.equal(
+    config.station.id?.value,
+    "gsp-s001@x5Zh9ixt8ECr59XLye1y5WWfaX4fcoaaSC",
+  );
+  assert.equal(config.neighbors.source, "http://example.com/v1/stations.json");
+  assert.equal(config.neighbors.output, "/var/dim/cfg_stations.json");
+  // keys lower-cased, ':' as delimiter, empty values left out
+  assert.deepEqual([...config.ans.keys()], ["archivist", "monitor"]);
+  // a continuation line joins the list
+  assert.deepEqual(config.admin.supervisors.map(String), [
+    "hulk@4YeVEN3aUnvC1DNUufCq1bs9zoBSJTzVEj",
+    "moki@4WDfe3zZ4T7opFSi3iDAKiuTnUHjxmXekk",
+  ]);
+  // what dim does not read is kept as read
+  assert.equal(config.ini.get("redis")?.get("enable")?.value, "off");
+  assert.equal(
+    config.ini.get("database")?.get("private")?.origin,
+    "config.ini:8",
+  );
+});
+
+Deno.test("config: etc/dim.ini parses to the defaults, and with every key uncommented sets every field", () => {
+  const shipped = Deno.readTextFileSync(SHIPPED);
+  const plain = loadConfig(SHIPPED.pathname, {});
+  assert.deepEqual(
+    { ...plain, source: undefined, ini: undefined },
+    { ...parseConfig(undefined), source: undefined, ini: undefined },
+  );
+  const all = parseConfig(
+    shipped.replace(/^# ([a-z_]+ =)/gm, "$1"),
+    { source: "dim.ini" },
+  );
+  assert.ok(all.database.root && all.database.path);
+  assert.ok(all.station.id);
+  assert.equal(all.station.host, "127.0.0.1");
+  assert.equal(all.station.port, 9394);
+  assert.ok(all.neighbors.source && all.neighbors.output);
+  assert.equal(all.ans.size, 2);
+  assert.deepEqual(all.admin.supervisors, []);
+});
+
+Deno.test("config: DIM_* variables override the file", () => {
+  const config = parseConfig(PYTHON_LAYOUT, {
+    source: "config.ini",
+    env: {
+      DIM_STATION_PORT: "9400",
+      DIM_STATION_HOST: "198.51.100.7",
+      DIM_ANS_ASSISTANT: "assistant@2PpB6iscuBjA15oTjAsiswoX9qis5V3c1Dq",
+      DIM_DB: "/tmp/other.db",
+      DIM_REDIS_ENABLE: "on", // not a section dim reads from the environment
+      DIM_CONFIG: "/ignored.ini",
+    },
+  });
+  assert.equal(config.station.port, 9400);
+  assert.equal(config.station.host, "198.51.100.7");
+  assert.equal(config.ans.get("assistant")?.name, "assistant");
+  assert.equal(config.ans.size, 3);
+  assert.equal(config.database.path, "/tmp/other.db");
+  assert.equal(config.database.root, "/var/dim");
+  assert.equal(config.ini.get("redis")?.get("enable")?.value, "off");
+});
+
+Deno.test("config: bad files are typed errors with the line", () => {
+  const bad: [string, string, new (...a: never[]) => Error, RegExp][] = [
+    ["key = value\n", "a key before a section", ConfigSyntaxError, /x\.ini:1:/],
+    ["[station]\n\nport 9394\n", "no '='", ConfigSyntaxError, /x\.ini:3:/],
+    ["[station]\n= 1\n", "no key", ConfigSyntaxError, /x\.ini:2:/],
+    [
+      "[station]\nport = 1\nPORT = 2\n",
+      "a duplicate key",
+      ConfigSyntaxError,
+      /x\.ini:3: key "port" again/,
+    ],
+    [
+      "[ans]\n[ANS]\n",
+      "a duplicate section",
+      ConfigSyntaxError,
+      /x\.ini:2:/,
+    ],
+    [
+      "[station]\nport = 99999\n",
+      "a port out of range",
+      ConfigValueError,
+      /x\.ini:2: \[station\] port/,
+    ],
+    [
+      "[station]\nport = 9394 # comment\n",
+      "an inline comment",
+      ConfigValueError,
+      /x\.ini:2:/,
+    ],
+    [
+      "[station]\nid = not-an-id\n",
+      "a station ID that does not parse",
+      ConfigValueError,
+      /x\.ini:2: \[station\] id is not an ID/,
+    ],
+    [
+      "\n[ans]\narchivist = archivist@2PaF5csHmt8n1e2wdDimHHyj1HrdW3QZur8\n",
+      "an ANS ID with a wrong checksum",
+      ConfigValueError,
+      /x\.ini:3: \[ans\] archivist/,
+    ],
+    [
+      "[admin]\nsupervisors = a@b@c\n",
+      "a bad supervisor",
+      ConfigValueError,
+      /x\.ini:2:/,
+    ],
+  ];
+  for (const [text, what, error, message] of bad) {
+    assert.throws(
+      () => parseConfig(text, { source: "x.ini" }),
+      (e) => e instanceof error && message.test((e as Error).message),
+      what,
+    );
+  }
+  assert.throws(
+    () => parseConfig(undefined, { env: { DIM_STATION_PORT: "ninety" } }),
+    /environment DIM_STATION_PORT: \[station\] port/,
+  );
+  assert.throws(
+    () => loadConfig("/nonexistent/dim.ini", {}),
+    (e) => e instanceof ConfigError && /does not exist/.test(e.message),
+  );
+});
+
+Deno.test("store location: --db, --data-dir, DIM_DB, DIM_DATA_DIR, [database] path, root, defaults", () => {
+  const file = parseConfig("[database]\nroot = /f\npath = /f/x.db\n");
+  const rootOnly = parseConfig("[database]\nroot = /f\n");
+  const none = parseConfig(undefined);
+  const env = { HOME: "/h" };
+  const cases: [
+    { dataDir?: string; db?: string },
+    Record<string, string>,
+    typeof file,
+    [string, string],
+  ][] = [
+    [{ db: "/a.db", dataDir: "/d" }, env, file, ["/d", "/a.db"]],
+    [{ dataDir: "/d" }, env, file, ["/d", "/d/dim.db"]],
+    [{}, env, file, ["/f", "/f/x.db"]],
+    [{}, env, rootOnly, ["/f", "/f/dim.db"]],
+    [{}, { ...env, STATE_DIRECTORY: "/s" }, none, ["/s", "/s/dim.db"]],
+    [{}, env, none, ["/h/.local/share/dim", "/h/.local/share/dim/dim.db"]],
+  ];
+  for (const [options, variables, config, [dataDir, path]] of cases) {
+    assert.deepEqual(resolveStoreLocation(options, variables, config), {
+      dataDir,
+      path,
+    });
+  }
+  // the environment is read into the config: DIM_DATA_DIR moves the file too
+  const text = "[database]\nroot = /f\npath = /f/x.db\n";
+  const withDir = parseConfig(text, { env: { DIM_DATA_DIR: "/e" } });
+  assert.deepEqual(resolveStoreLocation({}, { DIM_DATA_DIR: "/e" }, withDir), {
+    dataDir: "/e",
+    path: "/e/dim.db",
+  });
+  const withDb = parseConfig(text, {
+    env: { DIM_DATA_DIR: "/e", DIM_DB: "/e.db" },
+  });
+  assert.deepEqual(resolveStoreLocation({}, {}, withDb), {
+    dataDir: "/e",
+    path: "/e.db",
+  });
+});
