@@ -6,11 +6,18 @@
  *
  * @module
  */
-import { parsePrivateKey, type PrivateKey } from "../../../dimp/crypto/mod.ts";
+import {
+  generatePrivateKey,
+  parsePrivateKey,
+  type PrivateKey,
+} from "../../../dimp/crypto/mod.ts";
 import {
   Document,
+  DocumentType,
+  EntityType,
   type ID,
   Meta,
+  MetaType,
   parseId,
 } from "../../../dimp/identity/mod.ts";
 import type { EntityDirectory, LocalUser } from "../../../dimp/message/mod.ts";
@@ -284,4 +291,43 @@ export function pythonJson(value: unknown): string {
     Object.entries(value).map(([k, v]) => `${pythonJson(k)}: ${pythonJson(v)}`)
       .join(", ") +
     "}";
+}
+
+/** A fresh account: its local user and what others know of it. */
+export interface NewAccount {
+  readonly user: LocalUser;
+  readonly meta: Meta;
+  readonly visa: Document;
+  readonly visaKey: PrivateKey;
+}
+
+/**
+ * A new MKM account: identity key of `algorithm`, RSA visa key, meta and a
+ * visa signed by the identity key.
+ */
+export async function newAccount(
+  name: string,
+  algorithm: "RSA" | "ECC",
+  type: number = EntityType.USER,
+): Promise<NewAccount> {
+  const idKey = await generatePrivateKey(algorithm);
+  const meta = await Meta.generate(MetaType.MKM, idKey, name);
+  const id = meta.generateId(type);
+  const visaKey = await generatePrivateKey("RSA");
+  const visa = Document.create(id, DocumentType.VISA);
+  visa.setProperty("name", name);
+  visa.setVisaKey(visaKey.publicKey);
+  await visa.sign(idKey);
+  return {
+    user: {
+      id,
+      signKey: idKey,
+      decryptKeys: algorithm === "RSA" ? [visaKey, idKey] : [visaKey],
+      meta,
+      visa,
+    },
+    meta,
+    visa,
+    visaKey,
+  };
 }
