@@ -219,6 +219,13 @@ export interface GroupStaff {
   readonly assistants?: readonly ID[];
 }
 
+function staffMembers(staff: GroupStaff): Record<string, unknown> {
+  return {
+    administrators: idStrings(staff.administrators),
+    assistants: idStrings(staff.assistants),
+  };
+}
+
 /**
  * `hire`: add administrators and/or assistants.
  *
@@ -235,10 +242,12 @@ export class HireCommand extends GroupCommand {
     options: ContentOptions = {},
   ): HireCommand {
     return new HireCommand(
-      GroupCommand.buildGroup(CommandName.HIRE, group, {
-        administrators: idStrings(staff.administrators),
-        assistants: idStrings(staff.assistants),
-      }, options),
+      GroupCommand.buildGroup(
+        CommandName.HIRE,
+        group,
+        staffMembers(staff),
+        options,
+      ),
     );
   }
 }
@@ -259,10 +268,12 @@ export class FireCommand extends GroupCommand {
     options: ContentOptions = {},
   ): FireCommand {
     return new FireCommand(
-      GroupCommand.buildGroup(CommandName.FIRE, group, {
-        administrators: idStrings(staff.administrators),
-        assistants: idStrings(staff.assistants),
-      }, options),
+      GroupCommand.buildGroup(
+        CommandName.FIRE,
+        group,
+        staffMembers(staff),
+        options,
+      ),
     );
   }
 }

@@ -62,6 +62,25 @@ function fixFileKey(content: Record<string, unknown>): void {
 }
 
 /**
+ * The fixes of file contents (`key`↔`password`) and name cards
+ * (`did`↔`ID`), the same in both directions; whether `type` was one of them.
+ */
+function fixFileOrCard(
+  content: Record<string, unknown>,
+  type: number | undefined,
+): boolean {
+  if (type !== undefined && FILE_TYPES.has(type)) {
+    fixFileKey(content);
+    return true;
+  }
+  if (type === ContentType.NAME_CARD) {
+    fixDid(content);
+    return true;
+  }
+  return false;
+}
+
+/**
  * A meta dictionary gets integer `type` and `version` (same value); a long
  * type name (`"MKM"`) is also kept as `algorithm`.
  *
@@ -118,14 +137,7 @@ export function incomingCompat(
   content: Record<string, unknown>,
 ): Record<string, unknown> {
   const type = parseContentType(content.type);
-  if (type !== undefined && FILE_TYPES.has(type)) {
-    fixFileKey(content);
-    return content;
-  }
-  if (type === ContentType.NAME_CARD) {
-    fixDid(content);
-    return content;
-  }
+  if (fixFileOrCard(content, type)) return content;
   if (type === ContentType.COMMAND || type === ContentType.HISTORY) {
     fixCommandName(content);
   }
@@ -173,14 +185,7 @@ export function outgoingCompat(
 ): Record<string, unknown> {
   const type = parseContentType(content.type);
   if (type !== undefined) content.type = type;
-  if (type !== undefined && FILE_TYPES.has(type)) {
-    fixFileKey(content);
-    return content;
-  }
-  if (type === ContentType.NAME_CARD) {
-    fixDid(content);
-    return content;
-  }
+  if (fixFileOrCard(content, type)) return content;
   if (type !== ContentType.COMMAND && type !== ContentType.HISTORY) {
     return content;
   }
