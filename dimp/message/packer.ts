@@ -153,6 +153,13 @@ function defaultEncode(content: Record<string, unknown>): Uint8Array {
   return utf8Encode(JSON.stringify(content));
 }
 
+/**
+ * How many opened message keys are remembered by their ciphertext: a peer
+ * that reuses its encrypted key (as this packer does) then costs no RSA
+ * decryption per message.
+ */
+const UNSEALED_CACHE_SIZE = 4096;
+
 /** Members of the secure message an instant message does not carry over. */
 const BODY = ["data", "key", "keys", "signature"];
 
@@ -179,6 +186,8 @@ export class MessagePacker {
     SymmetricKey,
     Map<string, { publicKey: PublicKey; sealed: string }>
   >();
+  /** Encrypted keys already opened (a peer that reuses its sealed key). */
+  readonly #unsealed = new Map<string, SymmetricKey>();
 
   /** Creates a packer. */
   constructor(options: MessagePackerOptions) {
@@ -474,6 +483,8 @@ export class MessagePacker {
   /** The first of the encrypted keys that one of our private keys opens. */
   async #unseal(encrypted: string[], sender: ID): Promise<SymmetricKey> {
     for (const text of encrypted) {
+      const known = this.#unsealed.get(text);
+      if (known !== undefined) return known;
       let bytes: Uint8Array;
       try {
         bytes = decodeTed(text);
@@ -483,12 +494,19 @@ export class MessagePacker {
       for (const privateKey of this.#user.decryptKeys) {
         const plaintext = await privateKey.decrypt?.(bytes);
         if (plaintext === undefined) continue;
+        let password: SymmetricKey | undefined;
         try {
           const dict = JSON.parse(utf8Decode(plaintext));
-          if (isRecord(dict)) return parseSymmetricKey(dict);
+          if (isRecord(dict)) password = parseSymmetricKey(dict);
         } catch {
           // garbage from a key that is not the right one: try the next
         }
+        if (password === undefined) continue;
+        if (this.#unsealed.size >= UNSEALED_CACHE_SIZE) {
+          this.#unsealed.delete(this.#unsealed.keys().next().value as string);
+        }
+        this.#unsealed.set(text, password);
+        return password;
       }
     }
     throw new DecryptionError(

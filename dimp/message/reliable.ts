@@ -43,6 +43,8 @@ export interface MessageParseOptions {
   readonly maxBytes?: number;
 }
 
+const LENIENT_UTF8 = new TextDecoder("utf-8", { ignoreBOM: true });
+
 function parseText(
   input: string | Uint8Array,
   maxBytes: number,
@@ -54,10 +56,15 @@ function parseText(
   if (typeof input === "string") {
     text = input;
   } else {
-    try {
-      text = utf8Decode(input);
-    } catch (e) {
-      throw new MessageFormatError(undefined, "not UTF-8", { cause: e });
+    // the replacing decoder is ~10x faster than the fatal one; bad bytes
+    // always leave a U+FFFD, and only then the strict decoder decides
+    text = LENIENT_UTF8.decode(input);
+    if (text.includes("\uFFFD")) {
+      try {
+        text = utf8Decode(input);
+      } catch (e) {
+        throw new MessageFormatError(undefined, "not UTF-8", { cause: e });
+      }
     }
   }
   try {

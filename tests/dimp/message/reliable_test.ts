@@ -165,3 +165,15 @@ Deno.test("content types: numbers, numeric strings and aliases", () => {
 function utf8(text: string): Uint8Array {
   return new TextEncoder().encode(text);
 }
+
+Deno.test("ReliableMessage.parse: UTF-8 with a real U+FFFD is valid; broken UTF-8 is not", () => {
+  const wire = personal.wire.slice(0, -1) + ', "note": "\uFFFD ok"}';
+  const msg = ReliableMessage.parse(new TextEncoder().encode(wire));
+  assert.equal(msg.get("note"), "\uFFFD ok");
+  const broken = new TextEncoder().encode(wire);
+  broken[broken.length - 8] = 0xc3; // a lead byte without its continuation
+  assert.throws(
+    () => ReliableMessage.parse(broken),
+    (e) => e instanceof MessageFormatError && e.field === undefined,
+  );
+});

@@ -29,7 +29,10 @@ import {
   MessageSignatureError,
   ReliableMessage,
 } from "../../../dimp/message/mod.ts";
-import { generatePrivateKey } from "../../../dimp/crypto/mod.ts";
+import {
+  generatePrivateKey,
+  type PrivateKey,
+} from "../../../dimp/crypto/mod.ts";
 import { MapDirectory, type NewAccount, newAccount } from "./_fixtures.ts";
 
 const alice = await newAccount("alice", "RSA");
@@ -404,4 +407,33 @@ Deno.test("MemoryCipherKeyCache: keys expire after the TTL and the bound evicts 
   now = 10_000;
   assert.equal(cache.get(alice.user.id, carol.user.id), undefined);
   assert.equal(cache.size, 1);
+});
+
+Deno.test("round trip: a reused encrypted key is opened once (no RSA per message)", async () => {
+  let decryptions = 0;
+  const counting = bob.user.decryptKeys.map((key): PrivateKey => ({
+    algorithm: key.algorithm,
+    publicKey: key.publicKey,
+    sign: (data) => key.sign(data),
+    decrypt: (ciphertext) => {
+      decryptions++;
+      return key.decrypt!(ciphertext);
+    },
+    toDictionary: () => key.toDictionary(),
+    toJSON: () => key.toJSON(),
+  }));
+  const reader = new MessagePacker({
+    user: { ...bob.user, decryptKeys: counting },
+    directory: directoryOf(alice, bob),
+  });
+  const sender = packerOf(alice);
+  for (let i = 0; i < 3; i++) {
+    const msg = await sender.packContent(
+      bob.user.id,
+      TextContent.create(`${i}`),
+    );
+    const instant = await deliver(msg, reader);
+    assert.equal((instant.content as TextContent).text, `${i}`);
+  }
+  assert.equal(decryptions, 1);
 });
