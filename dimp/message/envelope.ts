@@ -134,6 +134,14 @@ export class Envelope {
   }
 
   /**
+   * `SDT`: the sender's newest visa time (seconds), sent by dimples clients
+   * so that receivers re-query a newer visa.
+   */
+  get senderDocumentTime(): number | undefined {
+    return readNumber(this.#dict.SDT);
+  }
+
+  /**
    * Whether the message is a broadcast: the receiver or the top-level
    * `group` is a broadcast ID (spec §2.5). Broadcasts are not encrypted.
    */

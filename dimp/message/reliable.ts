@@ -173,6 +173,25 @@ export class ReliableMessage extends SecureMessage {
     return Array.isArray(traces) ? traces : [];
   }
 
+  /** `GF: true`: a fan-out copy of a group message (a push hint). */
+  get isGroupFanOut(): boolean {
+    return this.dictionary.GF === true;
+  }
+
+  /** `muted: true`: no push notification wanted. */
+  get isMuted(): boolean {
+    return this.dictionary.muted === true;
+  }
+
+  /**
+   * `error` ({message, user}): set locally on a suspended message; remove it
+   * (`set("error", undefined)`) before forwarding.
+   */
+  get error(): Record<string, unknown> | undefined {
+    const error = this.dictionary.error;
+    return isRecord(error) ? error : undefined;
+  }
+
   /**
    * The JSON text: the received text when nothing was changed since
    * parsing, else compact `JSON.stringify`.

@@ -68,6 +68,27 @@ Deno.test("ReliableMessage: set() keeps data, key, IV, signature and unknown mem
   }
 });
 
+Deno.test("ReliableMessage: SDT, GF, muted and a local error are read; the error is removed before forwarding", () => {
+  const dict = {
+    ...personal.reliable,
+    SDT: "1700000000.25",
+    GF: true,
+    muted: true,
+    error: { message: "verify key not found", user: alice.value },
+  };
+  const msg = ReliableMessage.parse(JSON.stringify(dict));
+  assert.equal(msg.senderDocumentTime, 1700000000.25);
+  assert.ok(msg.isGroupFanOut && msg.isMuted);
+  assert.equal(msg.error?.message, "verify key not found");
+  msg.set("error", undefined);
+  assert.equal(JSON.parse(msg.serialize()).error, undefined);
+  const plain = ReliableMessage.parse(personal.wire);
+  assert.equal(plain.senderDocumentTime, undefined);
+  assert.ok(
+    !plain.isGroupFanOut && !plain.isMuted && plain.error === undefined,
+  );
+});
+
 Deno.test("ReliableMessage: traces in the 2021 form (strings) are read as received", () => {
   const dict = { ...personal.reliable, traces: ["s1@anywhere", { did: "s2" }] };
   const msg = ReliableMessage.parse(JSON.stringify(dict));

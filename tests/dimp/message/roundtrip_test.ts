@@ -437,3 +437,16 @@ Deno.test("round trip: a reused encrypted key is opened once (no RSA per message
   }
   assert.equal(decryptions, 1);
 });
+
+Deno.test("round trip: the v2.4.3 form (keys per ID or ID/terminal, no key) decrypts", async () => {
+  const msg = await packerOf(alice).packContent(
+    bob.user.id,
+    TextContent.create("2.4"),
+  );
+  const { key, ...rest } = msg.dictionary;
+  for (const name of [bob.user.id.value, `${bob.user.id.value}/phone`]) {
+    const v243 = { ...rest, keys: { [name]: key } };
+    const instant = await packerOf(bob).unpack(ReliableMessage.parse(v243));
+    assert.equal((instant.content as TextContent).text, "2.4");
+  }
+});
