@@ -11,6 +11,7 @@
 import { decodeTed, utf8Decode } from "../crypto/mod.ts";
 import { fixAttachments } from "../content/compat.ts";
 import { isRecord } from "../content/_values.ts";
+import type { ID } from "../identity/mod.ts";
 import { requireData, requireId, requireRecord } from "./_require.ts";
 import { MessageFormatError, MessageTooLargeError } from "./errors.ts";
 import { SecureMessage } from "./secure.ts";
@@ -171,6 +172,26 @@ export class ReliableMessage extends SecureMessage {
   get traces(): unknown[] {
     const traces = this.dictionary.traces;
     return Array.isArray(traces) ? traces : [];
+  }
+
+  /**
+   * The copy of a group message for one member (spec §3.7 "split"):
+   * `receiver` = the member, `group` = the group, `key` = the member's
+   * entry of `keys`, no `keys`. Only `data` is signed, so the signature
+   * stays valid.
+   *
+   * @returns `undefined` when the message has no key for the member
+   */
+  splitFor(member: ID): ReliableMessage | undefined {
+    const key = this.keys?.[member.value];
+    if (key === undefined) return undefined;
+    const { keys: _keys, ...rest } = this.dictionary;
+    return ReliableMessage.parse({
+      ...rest,
+      receiver: member.value,
+      group: this.group?.value ?? this.receiver.value,
+      key,
+    });
   }
 
   /** `GF: true`: a fan-out copy of a group message (a push hint). */

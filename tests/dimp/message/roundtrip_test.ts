@@ -113,6 +113,23 @@ Deno.test("round trip user -> group: one data, a key per member, every member re
   );
 });
 
+Deno.test("round trip group message split by a relay: each member's copy reads with the signature intact", async () => {
+  const whole = await packerOf(alice).packContent(
+    team,
+    TextContent.create("for the bot to split", { group: team }),
+  );
+  for (const member of [bob, carol]) {
+    const copy = whole.splitFor(member.user.id)!;
+    assert.equal(copy.receiver.value, member.user.id.value);
+    assert.equal(copy.group?.value, team.value);
+    assert.equal(copy.keys, undefined);
+    assert.equal(copy.signature, whole.signature);
+    const instant = await deliver(copy, packerOf(member));
+    assert.equal((instant.content as TextContent).text, "for the bot to split");
+  }
+  assert.equal(whole.splitFor(dave.user.id), undefined);
+});
+
 Deno.test("round trip split group message: key direction sender -> group, reused for every member", async () => {
   const packer = packerOf(alice);
   const toBob = await packer.packContent(
