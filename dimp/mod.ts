@@ -7,3 +7,6 @@
  */
 export * from "./crypto/mod.ts";
 export * from "./identity/mod.ts";
+export * from "./content/mod.ts";
+export * from "./command/mod.ts";
+export * from "./message/mod.ts";

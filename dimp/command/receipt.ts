@@ -1,0 +1,171 @@
+/**
+ * The receipt command (spec messages.md §8.6, station.md §4.10): refers to
+ * the original message by `origin` = its purified envelope (every top-level
+ * member except `data`, `key`, `keys`, `meta`, `visa`), plus the original
+ * content's `sn` when known.
+ *
+ * @module
+ */
+import {
+  type ContentOptions,
+  messageDictionary,
+  type MessageLike,
+} from "../content/content.ts";
+import {
+  firstString,
+  isRecord,
+  readId,
+  readNumber,
+} from "../content/_values.ts";
+import type { ID } from "../identity/mod.ts";
+import { Command, CommandName } from "./command.ts";
+
+/** Members `purify` leaves out: the body, keys and attachments. */
+const BODY_MEMBERS = ["data", "key", "keys", "meta", "visa"];
+
+/**
+ * The envelope of a message as a receipt carries it: a shallow copy of its
+ * top-level members without `data`, `key`, `keys`, `meta`, `visa` (so
+ * `sender`, `receiver`, `time`, `type`, `group`, `IV`, `signature`,
+ * `traces`, ... are kept as received).
+ *
+ * @example
+ * ```ts
+ * purifyEnvelope(reliable.dictionary).signature === reliable.signature; // true
+ * ```
+ */
+export function purifyEnvelope(message: MessageLike): Record<string, unknown> {
+  const origin: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(messageDictionary(message))) {
+    if (!BODY_MEMBERS.includes(name)) origin[name] = value;
+  }
+  return origin;
+}
+
+/**
+ * Options of a receipt: the original content's `sn` and `group` (when the
+ * original content is known), and extra members such as `recipient`,
+ * `template`, `replacements`.
+ *
+ * @example
+ * ```ts
+ * const options: ReceiptOptions = { originSn: 42, extra: { recipient: bob.value } };
+ * ```
+ */
+export interface ReceiptOptions extends ContentOptions {
+  /** The original content's serial number, written as `origin.sn`. */
+  readonly originSn?: number;
+  /** Extra members (`recipient`, `template`, `replacements`, ...). */
+  readonly extra?: Record<string, unknown>;
+}
+
+/** The last 8 characters, what clients compare signatures by. */
+function signatureTail(signature: string): string {
+  return signature.length > 8 ? signature.slice(-8) : signature;
+}
+
+/**
+ * `{"command": "receipt", "text", "origin": {...}}`. The outgoing
+ * compatibility adds `envelope` (= `origin`) and top-level copies of
+ * `sender`, `receiver`, `sn`, `signature`. Readers accept `text` or the
+ * 2021 `message`, and `origin`, `envelope` or top-level envelope members.
+ *
+ * @example
+ * ```ts
+ * const receipt = ReceiptCommand.create("Message delivered.", reliable, { extra: { recipient: bob.value } });
+ * receipt.matches(reliable); // true
+ * ```
+ */
+export class ReceiptCommand extends Command {
+  /**
+   * A receipt for `original` (a reliable message or its dictionary, or
+   * `undefined` for a receipt without origin).
+   */
+  static create(
+    text: string,
+    original: MessageLike | undefined,
+    options: ReceiptOptions = {},
+  ): ReceiptCommand {
+    let origin: Record<string, unknown> | undefined;
+    if (original !== undefined) {
+      origin = purifyEnvelope(original);
+      if (options.originSn !== undefined) origin.sn = options.originSn;
+    }
+    return new ReceiptCommand(
+      Command.buildCommand(
+        CommandName.RECEIPT,
+        { text, origin, ...options.extra },
+        options,
+      ),
+    );
+  }
+
+  /** The text: `text`, else the 2021 `message` ("" when neither). */
+  get text(): string {
+    return firstString(this.dictionary.text, this.dictionary.message) ?? "";
+  }
+
+  /**
+   * The original envelope: `origin`, else `envelope`, else (oldest form)
+   * the top-level `sender`, `receiver`, `time`, `sn`, `signature`.
+   */
+  get origin(): Record<string, unknown> | undefined {
+    const { origin, envelope } = this.dictionary;
+    if (isRecord(origin)) return origin;
+    if (isRecord(envelope)) return envelope;
+    if (this.dictionary.sender === undefined) return undefined;
+    const legacy: Record<string, unknown> = {};
+    for (const name of ["sender", "receiver", "time", "sn", "signature"]) {
+      const value = this.dictionary[name];
+      if (value !== undefined) legacy[name] = value;
+    }
+    return legacy;
+  }
+
+  /** The original sender. */
+  get originalSender(): ID | undefined {
+    return readId(this.origin?.sender);
+  }
+
+  /** The original receiver. */
+  get originalReceiver(): ID | undefined {
+    return readId(this.origin?.receiver);
+  }
+
+  /** The original message signature (base64), if any. */
+  get originalSignature(): string | undefined {
+    const signature = this.origin?.signature;
+    return typeof signature === "string" && signature !== ""
+      ? signature
+      : undefined;
+  }
+
+  /** The original content's serial number, if known. */
+  get originalSn(): number | undefined {
+    return readNumber(this.origin?.sn);
+  }
+
+  /**
+   * Whether this receipt refers to `message` the way clients match them:
+   * by the last 8 characters of the signatures when both have one; else by
+   * sender and group-or-receiver, then by `contentSn` = the original
+   * content's `sn`.
+   */
+  matches(message: MessageLike, contentSn?: number): boolean {
+    const origin = this.origin;
+    if (origin === undefined) return false;
+    const dict = messageDictionary(message);
+    const mine = this.originalSignature;
+    const theirs = dict.signature;
+    if (mine !== undefined && typeof theirs === "string" && theirs !== "") {
+      return signatureTail(mine) === signatureTail(theirs);
+    }
+    if (origin.sender !== undefined) {
+      if (origin.sender !== dict.sender) return false;
+      if ((origin.group ?? origin.receiver) !== (dict.group ?? dict.receiver)) {
+        return false;
+      }
+    }
+    return this.originalSn !== undefined && this.originalSn === contentSn;
+  }
+}
