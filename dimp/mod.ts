@@ -5,4 +5,4 @@
  *
  * @module
  */
-export {};
+export * from "./transport/mod.ts";

@@ -1,0 +1,96 @@
+/**
+ * Byte helpers shared by the framing codecs (private to `dimp/transport`).
+ *
+ * @module
+ */
+
+const encoder = new TextEncoder();
+
+/** The UTF-8 bytes of `text`. */
+export function utf8(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
+/** `a` followed by `b` in a new array. */
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/** Whether `bytes[at..]` starts with `prefix`. */
+export function startsWith(
+  bytes: Uint8Array,
+  prefix: Uint8Array,
+  at = 0,
+): boolean {
+  if (bytes.length - at < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) {
+    if (bytes[at + i] !== prefix[i]) return false;
+  }
+  return true;
+}
+
+/** Whether the two arrays hold the same bytes. */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && startsWith(a, b);
+}
+
+/** The first index `>= from` where `needle` occurs in `bytes`, or -1. */
+export function indexOfBytes(
+  bytes: Uint8Array,
+  needle: Uint8Array,
+  from = 0,
+): number {
+  const first = needle[0];
+  const last = bytes.length - needle.length;
+  for (let i = bytes.indexOf(first, from); i >= 0 && i <= last;) {
+    if (startsWith(bytes, needle, i)) return i;
+    i = bytes.indexOf(first, i + 1);
+  }
+  return -1;
+}
+
+/**
+ * How many bytes at the end of `bytes` (at most `needle.length - 1`) are a
+ * proper prefix of `needle`, i.e. may become `needle` with more data.
+ */
+export function partialSuffixLength(
+  bytes: Uint8Array,
+  needle: Uint8Array,
+): number {
+  const longest = Math.min(needle.length - 1, bytes.length);
+  for (let n = longest; n > 0; n--) {
+    if (startsWith(needle, bytes.subarray(bytes.length - n))) return n;
+  }
+  return 0;
+}
+
+/** The big-endian unsigned 32-bit integer at `at`. */
+export function readU32(bytes: Uint8Array, at: number): number {
+  return (
+    (bytes[at] * 0x1000000) +
+    ((bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3])
+  );
+}
+
+/** Writes `value` as a big-endian unsigned 32-bit integer at `at`. */
+export function writeU32(bytes: Uint8Array, at: number, value: number): void {
+  bytes[at] = value >>> 24;
+  bytes[at + 1] = (value >>> 16) & 0xff;
+  bytes[at + 2] = (value >>> 8) & 0xff;
+  bytes[at + 3] = value & 0xff;
+}
+
+/** Lower-case hex of `bytes`. */
+export function toHex(bytes: Uint8Array): string {
+  let out = "";
+  for (const b of bytes) out += b.toString(16).padStart(2, "0");
+  return out;
+}
