@@ -7,6 +7,8 @@
  */
 
 const EMPTY = new Uint8Array(0);
+/** Storage up to this size is kept when the queue empties (no allocation per frame). */
+const KEEP_CAPACITY = 4096;
 
 /** Bytes received and not yet consumed by a decoder. */
 export class ByteQueue {
@@ -57,9 +59,9 @@ export class ByteQueue {
     return out;
   }
 
-  /** Drops everything and releases the storage. */
+  /** Drops everything; storage over 4 KiB is released, smaller is kept for reuse. */
   clear(): void {
-    this.#data = EMPTY;
+    if (this.#data.length > KEEP_CAPACITY) this.#data = EMPTY;
     this.#start = 0;
     this.#end = 0;
   }

@@ -107,8 +107,15 @@ export abstract class EndpointBase implements FramingEndpoint {
     this.#events.push(error ? { type: "end", error } : { type: "end" });
   }
 
-  /** Splits a payload into lines and emits them (and drops non-UTF-8 lines). */
-  protected deliver(payload: Uint8Array, replyTo = -1): void {
+  /**
+   * Splits a payload into lines and emits them; lines that are not UTF-8 are
+   * dropped, or with `strictUtf8` (a WebSocket TEXT message) fail the connection.
+   */
+  protected deliver(
+    payload: Uint8Array,
+    replyTo = -1,
+    strictUtf8 = false,
+  ): void {
     const raw = splitPayload(payload);
     if (raw.length > this.#maxLines) {
       throw new FramingError(
@@ -117,6 +124,12 @@ export abstract class EndpointBase implements FramingEndpoint {
       );
     }
     const { lines, invalid } = decodeLines(raw);
+    if (invalid > 0 && strictUtf8) {
+      throw new FramingError(
+        "invalid-utf8",
+        "WebSocket TEXT message is not UTF-8",
+      );
+    }
     if (invalid > 0) {
       this.emit({
         type: "discarded",

@@ -65,7 +65,11 @@ export class WebSocketEndpoint extends EndpointBase {
     this.#client = client ?? null;
     this.#maxHttpHead = (client ?? options).maxHttpHeadLength ??
       DEFAULT_MAX_HTTP_HEAD;
-    this.#decoder = new WsDecoder({ maxMessageLength: this.maxPayloadLength });
+    // TEXT is validated once, where its lines are decoded (deliver, strict)
+    this.#decoder = new WsDecoder({
+      maxMessageLength: this.maxPayloadLength,
+      validateText: false,
+    });
   }
 
   /** Whether the peer has sent an `ACK:` (station side, §5.4). */
@@ -167,7 +171,7 @@ export class WebSocketEndpoint extends EndpointBase {
         const ack = ackFor(payload);
         if (ack !== null) this.write(this.#frame(WsOpcode.TEXT, ack));
       }
-      this.deliver(payload);
+      this.deliver(payload, -1, message.type === "text");
     }
   }
 

@@ -166,7 +166,8 @@ export function parseMtpPackage(
 export function encodeMtpPackage(init: MtpPackageInit): Uint8Array {
   const pages = init.pages ?? 1;
   const fragment = pages > 1;
-  const withSn = fragment || init.sn.some((b) => b !== 0);
+  let withSn = fragment;
+  for (let i = 0; i < 8 && !withSn; i++) withSn = init.sn[i] !== 0;
   const words = fragment ? 6 : withSn ? 4 : 2;
   const headerLength = words * 4;
   const out = new Uint8Array(headerLength + init.body.length);

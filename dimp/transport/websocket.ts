@@ -221,6 +221,11 @@ export type WsMessage =
 export interface WsDecoderOptions {
   /** Largest message (sum of its fragments); checked from each frame header. */
   readonly maxMessageLength?: number;
+  /**
+   * Check that TEXT messages are UTF-8 (default true); a caller that decodes
+   * them strictly anyway may turn it off to decode once.
+   */
+  readonly validateText?: boolean;
 }
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
@@ -242,6 +247,7 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 export class WsDecoder {
   readonly #queue = new ByteQueue();
   readonly #maxMessageLength: number;
+  readonly #validateText: boolean;
   #fragments: Uint8Array[] = [];
   #fragmentsLength = 0;
   #fragmentedType: "text" | "binary" | null = null;
@@ -249,6 +255,7 @@ export class WsDecoder {
   /** A decoder with the given limits. */
   constructor(options: WsDecoderOptions = {}) {
     this.#maxMessageLength = options.maxMessageLength ?? 64 * 1024 * 1024;
+    this.#validateText = options.validateText ?? true;
   }
 
   /** Bytes buffered (including fragments of an unfinished message). */
@@ -368,7 +375,7 @@ export class WsDecoder {
     this.#fragments = [];
     this.#fragmentsLength = 0;
     this.#fragmentedType = null;
-    if (type === "text") {
+    if (type === "text" && this.#validateText) {
       try {
         strictUtf8.decode(payload);
       } catch {
