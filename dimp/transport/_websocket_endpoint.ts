@@ -104,18 +104,18 @@ export class WebSocketEndpoint extends EndpointBase {
     const head = this.#client
       ? parseHttpResponseHead(bytes)
       : parseHttpRequestHead(bytes);
+    const tooLarge = new FramingError(
+      "too-large",
+      `HTTP head of more than ${this.#maxHttpHead} bytes`,
+    );
     if (head === null) {
-      if (bytes.length > this.#maxHttpHead) {
-        throw new FramingError(
-          "too-large",
-          `HTTP head of more than ${this.#maxHttpHead} bytes`,
-        );
-      }
+      if (bytes.length > this.#maxHttpHead) throw tooLarge;
       return false;
     }
     if (head === "invalid") {
       throw new FramingError("protocol", "malformed HTTP head");
     }
+    if (head.length > this.#maxHttpHead) throw tooLarge;
     if ("method" in head) {
       if (!isWebSocketUpgrade(head)) {
         throw new FramingError("protocol", "not a WebSocket upgrade");

@@ -395,7 +395,11 @@ export class StreamConnection implements Connection {
   }
 
   #serveHttp(bytes: Uint8Array): void {
-    const head = parseHttpRequestHead(bytes) ?? "too-large";
+    const parsed = parseHttpRequestHead(bytes);
+    const head = parsed === null ||
+        (typeof parsed === "object" && parsed.length > MAX_HTTP_HEAD)
+      ? "too-large"
+      : parsed;
     this.#enqueue(this.#http ? this.#http(head) : new Uint8Array(0));
     this.#shutdown({ reason: "local" }, false);
   }

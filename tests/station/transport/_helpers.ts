@@ -4,9 +4,11 @@
  *
  * @module
  */
-import type {
-  EndpointEvent,
-  FramingEndpoint,
+import {
+  type EndpointEvent,
+  type FramingEndpoint,
+  MtpDecoder,
+  type MtpPackage,
 } from "../../../dimp/transport/mod.ts";
 import {
   type CloseInfo,
@@ -126,6 +128,23 @@ export class RawClient {
     }
   }
 
+  /**
+   * Writes one byte every `everyMs` until done or the peer closes; returns how
+   * many bytes were written.
+   */
+  async trickle(bytes: Uint8Array, everyMs: number): Promise<number> {
+    let sent = 0;
+    try {
+      for (; sent < bytes.length; sent++) {
+        await this.write(bytes.subarray(sent, sent + 1));
+        await sleep(everyMs);
+      }
+    } catch {
+      // the station closed while we were still sending
+    }
+    return sent;
+  }
+
   /** Reads until `count` bytes are buffered (or EOF / the deadline); returns and consumes them. */
   async read(count: number, timeoutMs = 3000): Promise<Uint8Array> {
     await this.#fill((b) => b.length >= count, timeoutMs);
@@ -200,6 +219,31 @@ export class RawClient {
 /** Resolves after `ms`. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Lower-case hex. */
+export function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Reads MTP packages from `raw` until `count` arrived (or the deadline). */
+export async function readMtp(
+  raw: RawClient,
+  count: number,
+  timeoutMs = 3000,
+): Promise<MtpPackage[]> {
+  const decoder = new MtpDecoder();
+  const packages: MtpPackage[] = [];
+  const deadline = Date.now() + timeoutMs;
+  while (packages.length < count && Date.now() < deadline) {
+    const { bytes, eof } = await raw.readSome(deadline - Date.now());
+    decoder.push(bytes);
+    for (let p = decoder.next(); p !== null; p = decoder.next()) {
+      packages.push(p);
+    }
+    if (eof) break;
+  }
+  return packages;
 }
 
 /** UTF-8 bytes. */
