@@ -94,3 +94,66 @@ export function toHex(bytes: Uint8Array): string {
   for (const b of bytes) out += b.toString(16).padStart(2, "0");
   return out;
 }
+
+/** A payload as bytes or as text (written as UTF-8). */
+export type BytesOrText = Uint8Array | string;
+
+/** The UTF-8 length of `text` (lone surrogates count as U+FFFD, 3 bytes). */
+export function utf8Length(text: string): number {
+  let length = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) length += 1;
+    else if (c < 0x800) length += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        length += 4;
+        i++;
+      } else {
+        length += 3;
+      }
+    } else {
+      length += 3;
+    }
+  }
+  return length;
+}
+
+/** `data` as bytes (text encoded as UTF-8). */
+export function toBytes(data: BytesOrText): Uint8Array {
+  return typeof data === "string" ? encoder.encode(data) : data;
+}
+
+/** Payloads joined by `\n` (text stays text). */
+export function joinLines(payloads: readonly BytesOrText[]): BytesOrText {
+  if (payloads.every((p) => typeof p === "string")) return payloads.join("\n");
+  const parts: Uint8Array[] = [];
+  payloads.forEach((p, i) =>
+    parts.push(...(i > 0 ? [NEWLINE, toBytes(p)] : [toBytes(p)]))
+  );
+  return concatBytes(...parts);
+}
+
+const NEWLINE = new Uint8Array([0x0a]);
+
+/** The byte length of `data` (UTF-8 for text). */
+export function byteLength(data: BytesOrText): number {
+  return typeof data === "string" ? utf8Length(data) : data.length;
+}
+
+/**
+ * Writes `data` into `out` at `at` (text as UTF-8, without an intermediate
+ * array: small typed-array allocations are costly in Deno); returns the end.
+ */
+export function writeBytes(
+  out: Uint8Array,
+  at: number,
+  data: BytesOrText,
+): number {
+  if (typeof data !== "string") {
+    out.set(data, at);
+    return at + data.length;
+  }
+  return at + encoder.encodeInto(data, out.subarray(at)).written;
+}

@@ -10,6 +10,7 @@ import type {
   Framing,
   FramingEndpoint,
   Outgoing,
+  Payload,
   Role,
 } from "./endpoint.ts";
 import { FramingError } from "./errors.ts";
@@ -56,10 +57,10 @@ export abstract class EndpointBase implements FramingEndpoint {
   push(chunk: Uint8Array): void {
     if (!this.#ended) this.input.push(chunk);
   }
-  abstract encodeMessage(payload: Uint8Array): Outgoing;
+  abstract encodeMessage(payload: Payload): Outgoing;
   abstract encodeReplies(
     replyTo: number,
-    payloads: readonly Uint8Array[],
+    payloads: readonly Payload[],
   ): Uint8Array[];
   abstract heartbeat(): Uint8Array | null;
 

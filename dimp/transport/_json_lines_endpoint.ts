@@ -6,7 +6,7 @@
  * @module
  */
 import { EndpointBase } from "./_endpoint_base.ts";
-import type { EndpointOptions, Outgoing, Role } from "./endpoint.ts";
+import type { EndpointOptions, Outgoing, Payload, Role } from "./endpoint.ts";
 import { encodeJsonLine, JsonLinesDecoder } from "./json_lines.ts";
 import { heartbeatOf, PONG } from "./payload.ts";
 
@@ -50,14 +50,11 @@ export class JsonLinesEndpoint extends EndpointBase {
     return true;
   }
 
-  encodeMessage(payload: Uint8Array): Outgoing {
+  encodeMessage(payload: Payload): Outgoing {
     return { bytes: encodeJsonLine(payload), ackKey: null };
   }
 
-  encodeReplies(
-    _replyTo: number,
-    payloads: readonly Uint8Array[],
-  ): Uint8Array[] {
+  encodeReplies(_replyTo: number, payloads: readonly Payload[]): Uint8Array[] {
     return payloads.map(encodeJsonLine);
   }
 

@@ -9,9 +9,9 @@
  *
  * @module
  */
-import { bytesEqual, concatBytes } from "./_bytes.ts";
+import { bytesEqual, joinLines, toBytes } from "./_bytes.ts";
 import { EndpointBase } from "./_endpoint_base.ts";
-import type { EndpointOptions, Outgoing, Role } from "./endpoint.ts";
+import type { EndpointOptions, Outgoing, Payload, Role } from "./endpoint.ts";
 import {
   encodeMarsPackage,
   MarsCmd,
@@ -22,7 +22,6 @@ import {
 } from "./mars.ts";
 import { heartbeatOf, NOOP, PONG } from "./payload.ts";
 
-const NEWLINE = new Uint8Array([0x0a]);
 const EMPTY = new Uint8Array(0);
 
 /**
@@ -100,7 +99,7 @@ export class MarsEndpoint extends EndpointBase {
     return this.#counter;
   }
 
-  encodeMessage(payload: Uint8Array): Outgoing {
+  encodeMessage(payload: Payload): Outgoing {
     const seq = this.#nextSeq();
     if (this.role === "client") {
       return {
@@ -109,27 +108,17 @@ export class MarsEndpoint extends EndpointBase {
       };
     }
     const sn = marsSnOf(seq);
-    const body = marsPushBody(sn, payload);
+    const body = marsPushBody(sn, toBytes(payload));
     return {
       bytes: encodeMarsPackage({ cmd: MarsCmd.PUSH_MESSAGE, seq: 0, body }),
       ackKey: sn,
     };
   }
 
-  encodeReplies(
-    replyTo: number,
-    payloads: readonly Uint8Array[],
-  ): Uint8Array[] {
+  encodeReplies(replyTo: number, payloads: readonly Payload[]): Uint8Array[] {
     if (replyTo < 0) return payloads.map((p) => this.encodeMessage(p).bytes);
-    const parts: Uint8Array[] = [];
-    payloads.forEach((p, i) => parts.push(...(i > 0 ? [NEWLINE, p] : [p])));
-    return [
-      encodeMarsPackage({
-        cmd: MarsCmd.SEND_MSG,
-        seq: replyTo,
-        body: concatBytes(...parts),
-      }),
-    ];
+    const body = joinLines(payloads);
+    return [encodeMarsPackage({ cmd: MarsCmd.SEND_MSG, seq: replyTo, body })];
   }
 
   heartbeat(): Uint8Array | null {

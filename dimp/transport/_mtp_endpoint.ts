@@ -8,7 +8,7 @@
  */
 import { concatBytes, toHex } from "./_bytes.ts";
 import { EndpointBase } from "./_endpoint_base.ts";
-import type { EndpointOptions, Outgoing, Role } from "./endpoint.ts";
+import type { EndpointOptions, Outgoing, Payload, Role } from "./endpoint.ts";
 import { FramingError } from "./errors.ts";
 import {
   encodeMtpPackage,
@@ -49,6 +49,8 @@ export class MtpEndpoint extends EndpointBase {
   readonly framing = "mtp" as const;
   protected readonly input: MtpDecoder;
   readonly #serials = new MtpSerials();
+  /** The last sn generated (reused: small typed arrays are costly in Deno). */
+  readonly #sn = new Uint8Array(8);
   readonly #fragments = new Map<string, FragmentSet>();
 
   constructor(role: Role, options: EndpointOptions = {}) {
@@ -133,27 +135,19 @@ export class MtpEndpoint extends EndpointBase {
     this.deliver(concatBytes(...set.parts as Uint8Array[]));
   }
 
-  encodeMessage(payload: Uint8Array): Outgoing {
-    const sn = this.#serials.next();
-    const bytes = encodeMtpPackage({
-      type: MtpType.MESSAGE,
-      sn,
-      body: payload,
-    });
-    return { bytes, ackKey: toHex(sn) };
+  encodeMessage(payload: Payload): Outgoing {
+    const bytes = this.#message(payload);
+    return { bytes, ackKey: toHex(this.#sn) };
   }
 
-  encodeReplies(
-    _replyTo: number,
-    payloads: readonly Uint8Array[],
-  ): Uint8Array[] {
-    return payloads.map((body) =>
-      encodeMtpPackage({
-        type: MtpType.MESSAGE,
-        sn: this.#serials.next(),
-        body,
-      })
-    );
+  encodeReplies(_replyTo: number, payloads: readonly Payload[]): Uint8Array[] {
+    return payloads.map((body) => this.#message(body));
+  }
+
+  /** A MESSAGE with a fresh sn (left in `#sn`). */
+  #message(body: Payload): Uint8Array {
+    const sn = this.#serials.next(this.#sn);
+    return encodeMtpPackage({ type: MtpType.MESSAGE, sn, body });
   }
 
   heartbeat(): Uint8Array | null {

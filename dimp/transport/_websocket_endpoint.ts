@@ -11,7 +11,13 @@
  */
 import { ByteQueue } from "./_byte_queue.ts";
 import { type ByteSink, EndpointBase } from "./_endpoint_base.ts";
-import type { EndpointOptions, Outgoing, WsClientOptions } from "./endpoint.ts";
+import { toBytes } from "./_bytes.ts";
+import type {
+  EndpointOptions,
+  Outgoing,
+  Payload,
+  WsClientOptions,
+} from "./endpoint.ts";
 import { FramingError } from "./errors.ts";
 import {
   encodeHttpResponse,
@@ -175,7 +181,7 @@ export class WebSocketEndpoint extends EndpointBase {
     }
   }
 
-  #frame(opcode: number, payload: Uint8Array): Uint8Array {
+  #frame(opcode: number, payload: Payload): Uint8Array {
     const mask = this.#client
       ? crypto.getRandomValues(new Uint8Array(4))
       : undefined;
@@ -200,15 +206,12 @@ export class WebSocketEndpoint extends EndpointBase {
     );
   }
 
-  encodeMessage(payload: Uint8Array): Outgoing {
-    const ackKey = this.#ackMode ? ackKeyOf(payload) : null;
+  encodeMessage(payload: Payload): Outgoing {
+    const ackKey = this.#ackMode ? ackKeyOf(toBytes(payload)) : null;
     return { bytes: this.#frame(WsOpcode.TEXT, payload), ackKey };
   }
 
-  encodeReplies(
-    _replyTo: number,
-    payloads: readonly Uint8Array[],
-  ): Uint8Array[] {
+  encodeReplies(_replyTo: number, payloads: readonly Payload[]): Uint8Array[] {
     return payloads.map((p) => this.#frame(WsOpcode.TEXT, p));
   }
 

@@ -9,6 +9,9 @@
  */
 import type { FramingError } from "./errors.ts";
 
+/** A message payload: UTF-8 JSON as bytes, or as text. */
+export type Payload = Uint8Array | string;
+
 /** The framings of the station port. */
 export type Framing = "mtp" | "mars" | "ws" | "plain";
 
@@ -88,13 +91,13 @@ export interface FramingEndpoint {
   /** Bytes received and not yet consumed (a partial frame). */
   readonly bufferedBytes: number;
   /** Wraps one message payload (a push or a client send). */
-  encodeMessage(payload: Uint8Array): Outgoing;
+  encodeMessage(payload: Payload): Outgoing;
   /**
    * Wraps the session's responses to a received payload: Mars answers a
    * SEND_MSG (`replyTo` ≥ 0) with one packet (responses joined by `\n`, empty
    * if none); every other case is one message per response, no ack awaited.
    */
-  encodeReplies(replyTo: number, payloads: readonly Uint8Array[]): Uint8Array[];
+  encodeReplies(replyTo: number, payloads: readonly Payload[]): Uint8Array[];
   /** The heartbeat a client sends after silence; `null` for the station. */
   heartbeat(): Uint8Array | null;
   /** Bytes that end the connection in order (a WebSocket CLOSE), or `null`. */

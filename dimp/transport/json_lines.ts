@@ -5,12 +5,11 @@
  * @module
  */
 import { ByteQueue } from "./_byte_queue.ts";
-import { concatBytes } from "./_bytes.ts";
+import { byteLength, type BytesOrText, writeBytes } from "./_bytes.ts";
 import { FramingError } from "./errors.ts";
 
 const LF = 0x0a;
 const CR = 0x0d;
-const NEWLINE = new Uint8Array([LF]);
 
 /** Limits of a {@linkcode JsonLinesDecoder}. */
 export interface JsonLinesDecoderOptions {
@@ -97,6 +96,8 @@ export class JsonLinesDecoder {
  * console.assert(encodeJsonLine(new TextEncoder().encode("{}")).length === 3);
  * ```
  */
-export function encodeJsonLine(payload: Uint8Array): Uint8Array {
-  return concatBytes(payload, NEWLINE);
+export function encodeJsonLine(payload: BytesOrText): Uint8Array {
+  const out = new Uint8Array(byteLength(payload) + 1);
+  out[writeBytes(out, 0, payload)] = LF;
+  return out;
 }

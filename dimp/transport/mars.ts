@@ -6,7 +6,16 @@
  * @module
  */
 import { ByteQueue } from "./_byte_queue.ts";
-import { concatBytes, readU32, startsWith, utf8, writeU32 } from "./_bytes.ts";
+import {
+  byteLength,
+  type BytesOrText,
+  concatBytes,
+  readU32,
+  startsWith,
+  utf8,
+  writeBytes,
+  writeU32,
+} from "./_bytes.ts";
 import { FramingError } from "./errors.ts";
 
 /** Mars commands accepted on the wire. */
@@ -58,7 +67,7 @@ export interface MarsPackageInit {
   /** The correlation number. */
   readonly seq: number;
   /** The body. */
-  readonly body: Uint8Array;
+  readonly body: BytesOrText;
   /** Extra head bytes. */
   readonly options?: Uint8Array;
 }
@@ -112,14 +121,15 @@ export function parseMarsHeader(
 export function encodeMarsPackage(init: MarsPackageInit): Uint8Array {
   const options = init.options ?? new Uint8Array(0);
   const headLength = MARS_MIN_HEAD_LENGTH + options.length;
-  const out = new Uint8Array(headLength + init.body.length);
+  const bodyLength = byteLength(init.body);
+  const out = new Uint8Array(headLength + bodyLength);
   writeU32(out, 0, headLength);
   writeU32(out, 4, MARS_VERSION);
   writeU32(out, 8, init.cmd);
   writeU32(out, 12, init.seq >>> 0);
-  writeU32(out, 16, init.body.length);
+  writeU32(out, 16, bodyLength);
   out.set(options, MARS_MIN_HEAD_LENGTH);
-  out.set(init.body, headLength);
+  writeBytes(out, headLength, init.body);
   return out;
 }
 

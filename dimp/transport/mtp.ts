@@ -7,10 +7,13 @@
  */
 import { ByteQueue } from "./_byte_queue.ts";
 import {
+  byteLength,
+  type BytesOrText,
   partialSuffixLength,
   readU32,
   startsWith,
   utf8,
+  writeBytes,
   writeU32,
 } from "./_bytes.ts";
 import { FramingError } from "./errors.ts";
@@ -69,8 +72,8 @@ export interface MtpPackageInit {
   readonly pages?: number;
   /** Fragment index. */
   readonly index?: number;
-  /** The body. */
-  readonly body: Uint8Array;
+  /** The body (text is written as UTF-8). */
+  readonly body: BytesOrText;
 }
 
 const ZERO_SN = new Uint8Array(8);
@@ -79,6 +82,7 @@ const ZERO_SN = new Uint8Array(8);
  * Parses the MTP header at `offset` with the reference rules (any HL 1…6).
  * Returns `"incomplete"` when more bytes are needed and `"invalid"` when the
  * bytes are no header (bad magic, HL 0/7+, type, pages, index, body length).
+ * The `sn` is a view of `bytes`.
  *
  * @example
  * ```ts
@@ -102,12 +106,12 @@ export function parseMtpHeader(
   const headerLength = words * 4;
   if (available < headerLength) return "incomplete";
   let at = offset + 4;
-  let sn = ZERO_SN;
+  let sn: Uint8Array = ZERO_SN;
   let pages = 1;
   let index = 0;
   let bodyLength = -1;
   if (words >= 3) {
-    sn = bytes.slice(at, at + 8);
+    sn = bytes.subarray(at, at + 8);
     at += 8;
   }
   if (words >= 5) {
@@ -170,7 +174,8 @@ export function encodeMtpPackage(init: MtpPackageInit): Uint8Array {
   for (let i = 0; i < 8 && !withSn; i++) withSn = init.sn[i] !== 0;
   const words = fragment ? 6 : withSn ? 4 : 2;
   const headerLength = words * 4;
-  const out = new Uint8Array(headerLength + init.body.length);
+  const bodyLength = byteLength(init.body);
+  const out = new Uint8Array(headerLength + bodyLength);
   out.set(MAGIC, 0);
   out[3] = (words << 4) | init.type;
   let at = 4;
@@ -183,8 +188,8 @@ export function encodeMtpPackage(init: MtpPackageInit): Uint8Array {
     writeU32(out, at + 4, init.index ?? 0);
     at += 8;
   }
-  writeU32(out, at, init.body.length);
-  out.set(init.body, headerLength);
+  writeU32(out, at, bodyLength);
+  writeBytes(out, headerLength, init.body);
   return out;
 }
 
@@ -276,10 +281,12 @@ export class MtpDecoder {
       }
       const total = headerLength + header.bodyLength;
       if (view.length < total) return null;
-      const body = view.slice(headerLength, total);
+      // one copy of the package; sn and body are views of it
+      const packet = view.slice(0, total);
       queue.consume(total);
       this.#junk = 0;
-      return { header, body };
+      const sn = words === 2 ? header.sn.slice() : packet.subarray(4, 12);
+      return { header: { ...header, sn }, body: packet.subarray(headerLength) };
     }
     return null;
   }
@@ -342,13 +349,12 @@ export class MtpSerials {
     this.#lo = lo ?? seed[1];
   }
 
-  /** The next 8-byte sn. */
-  next(): Uint8Array {
+  /** The next 8-byte sn (into `into` when given, else a new array). */
+  next(into: Uint8Array = new Uint8Array(8)): Uint8Array {
     this.#lo = (this.#lo + 1) >>> 0;
     if (this.#lo === 0) this.#hi = (this.#hi + 1) >>> 0;
-    const sn = new Uint8Array(8);
-    writeU32(sn, 0, this.#hi);
-    writeU32(sn, 4, this.#lo);
-    return sn;
+    writeU32(into, 0, this.#hi);
+    writeU32(into, 4, this.#lo);
+    return into;
   }
 }

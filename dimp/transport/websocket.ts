@@ -8,7 +8,13 @@
  */
 import { createHash } from "node:crypto";
 import { ByteQueue } from "./_byte_queue.ts";
-import { concatBytes, utf8 } from "./_bytes.ts";
+import {
+  byteLength,
+  type BytesOrText,
+  concatBytes,
+  utf8,
+  writeBytes,
+} from "./_bytes.ts";
 import { FramingError, type FramingErrorReason } from "./errors.ts";
 import type { HttpRequestHead, HttpResponseHead } from "./http.ts";
 
@@ -123,8 +129,8 @@ export function acceptsUpgrade(head: HttpResponseHead, key: string): boolean {
 export interface WsFrameInit {
   /** The opcode. */
   readonly opcode: number;
-  /** The payload. */
-  readonly payload: Uint8Array;
+  /** The payload (text is written as UTF-8). */
+  readonly payload: BytesOrText;
   /** FIN bit (default true). */
   readonly fin?: boolean;
   /** A 4-byte masking key (clients must mask; servers never do). */
@@ -143,7 +149,7 @@ export interface WsFrameInit {
  */
 export function encodeWsFrame(init: WsFrameInit): Uint8Array {
   const { payload, mask } = init;
-  const length = payload.length;
+  const length = byteLength(payload);
   const lengthBytes = length < 126 ? 0 : length < 65536 ? 2 : 8;
   const headLength = 2 + lengthBytes + (mask ? 4 : 0);
   const out = new Uint8Array(headLength + length);
@@ -161,13 +167,10 @@ export function encodeWsFrame(init: WsFrameInit): Uint8Array {
     view.setUint32(2, Math.floor(length / 0x100000000));
     view.setUint32(6, length >>> 0);
   }
+  writeBytes(out, headLength, payload);
   if (mask) {
     out.set(mask, headLength - 4);
-    for (let i = 0; i < length; i++) {
-      out[headLength + i] = payload[i] ^ mask[i & 3];
-    }
-  } else {
-    out.set(payload, headLength);
+    for (let i = 0; i < length; i++) out[headLength + i] ^= mask[i & 3];
   }
   return out;
 }

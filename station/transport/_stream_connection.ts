@@ -73,12 +73,7 @@ const MAX_READ_BUFFER = 64 * 1024;
 const MAX_WRITE_BATCH = 256 * 1024;
 const MAX_LINGER_DISCARD = 64 * 1024;
 
-const encoder = new TextEncoder();
 let nextId = 1;
-
-function toBytes(payload: Payload): Uint8Array {
-  return typeof payload === "string" ? encoder.encode(payload) : payload;
-}
 
 function isPeerGone(error: unknown): boolean {
   return error instanceof Deno.errors.ConnectionReset ||
@@ -200,7 +195,7 @@ export class StreamConnection implements Connection {
       this.#terminate({ reason: "slow-consumer" });
       return Promise.resolve(QUEUE_FULL);
     }
-    const out = this.#endpoint.encodeMessage(toBytes(payload));
+    const out = this.#endpoint.encodeMessage(payload);
     this.#inFlight++;
     return new Promise((resolve) => {
       const settle = (result: SendResult) => {
@@ -487,7 +482,7 @@ export class StreamConnection implements Connection {
     for (
       const reply of endpoint.encodeReplies(
         replyTo,
-        (responses ?? []).map(toBytes),
+        responses ?? [],
       )
     ) {
       this.#enqueue(reply);

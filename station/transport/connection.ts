@@ -5,9 +5,9 @@
  *
  * @module
  */
-import type { Framing } from "../../dimp/transport/mod.ts";
+import type { Framing, Payload } from "../../dimp/transport/mod.ts";
 
-export type { Framing };
+export type { Framing, Payload };
 
 /**
  * How a send ended.
@@ -47,9 +47,6 @@ export interface CloseInfo {
   /** The error behind `framing-error` / `io-error`. */
   readonly error?: Error;
 }
-
-/** A message payload: UTF-8 JSON bytes or a string. */
-export type Payload = Uint8Array | string;
 
 /** One established connection, whatever its framing. */
 export interface Connection {
