@@ -305,20 +305,33 @@ export class StreamConnection implements Connection {
     this.#resendExpired(now);
   }
 
+  /**
+   * Drops acknowledged entries from the front of the deadline-ordered list,
+   * resends the expired ones (same bytes) or fails them after the retries.
+   * One splice per tick: acknowledgements between ticks may be many.
+   */
   #resendExpired(now: number): void {
-    while (this.#awaiting.length > 0) {
-      const first = this.#awaiting[0];
-      if (!first.done && first.deadline > now) return;
-      this.#awaiting.shift();
-      if (first.done) continue;
-      if (first.tries <= this.#limits.ackRetries) {
-        first.tries++;
-        first.deadline = now + this.#limits.ackTimeout;
-        this.#awaiting.push(first);
-        this.#enqueue(first.bytes);
+    const awaiting = this.#awaiting;
+    const resent: AwaitingAck[] = [];
+    let passed = 0;
+    for (; passed < awaiting.length; passed++) {
+      const entry = awaiting[passed];
+      if (entry.done) continue;
+      if (entry.deadline > now) break;
+      if (entry.tries <= this.#limits.ackRetries) {
+        entry.tries++;
+        entry.deadline = now + this.#limits.ackTimeout;
+        resent.push(entry);
+        this.#enqueue(entry.bytes);
       } else {
-        this.#settleAwaiting(first, ACK_TIMEOUT);
+        this.#settleAwaiting(entry, ACK_TIMEOUT);
       }
+    }
+    if (passed > 0) awaiting.splice(0, passed);
+    for (const entry of resent) awaiting.push(entry);
+    // acknowledged entries behind an old unacknowledged one: compact
+    if (awaiting.length > 2 * this.#inFlight + 64) {
+      this.#awaiting = awaiting.filter((entry) => !entry.done);
     }
   }
 

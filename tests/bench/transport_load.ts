@@ -15,11 +15,7 @@ import {
   type Framing,
   listenStation,
 } from "../../station/transport/mod.ts";
-
-const encoder = new TextEncoder();
-function print(line: string): void {
-  Deno.stdout.writeSync(encoder.encode(line + "\n"));
-}
+import { cpuMs, print, startServer, stopServer } from "./_process.ts";
 
 if (Deno.args[0] === "serve") {
   listenStation({
@@ -32,13 +28,6 @@ if (Deno.args[0] === "serve") {
   const [n = "50", m = "2000", w = "8", framings = "mtp,mars,ws,plain"] =
     Deno.args;
   await load(Number(n), Number(m), Number(w), framings.split(",") as Framing[]);
-}
-
-/** CPU time (user + system) of a process so far, in ms (Linux). */
-function cpuMs(pid: number): number {
-  const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1]
-    .split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -95,15 +84,10 @@ async function load(
   framings: Framing[],
 ): Promise<void> {
   const port = 19700 + Math.floor(Math.random() * 200);
-  const server = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", import.meta.filename!, "serve", String(port)],
-    stdout: "piped",
-  }).spawn();
-  const reader = server.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  for (let seen = ""; !seen.includes("ready");) {
-    seen += (await reader.read()).value ?? "";
-  }
-  reader.cancel();
+  const server = await startServer(import.meta.filename!, [
+    "serve",
+    String(port),
+  ]);
   try {
     print(
       `station port load: ${clients} connections × ${messages} packages, window ${window}, ` +
@@ -141,7 +125,6 @@ async function load(
       );
     }
   } finally {
-    server.kill("SIGTERM");
-    await server.status;
+    await stopServer(server);
   }
 }

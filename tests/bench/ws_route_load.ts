@@ -21,13 +21,9 @@ import net from "node:net";
 import http from "node:http";
 import type { Buffer } from "node:buffer";
 import { listenStation } from "../../station/transport/mod.ts";
+import { cpuMs, print, rssMiB, startServer, stopServer } from "./_process.ts";
 
 const [mode, portArg] = Deno.args;
-const encoder = new TextEncoder();
-/** A line on stdout (the report; the servers' "ready" line). */
-function print(...parts: unknown[]): void {
-  Deno.stdout.writeSync(encoder.encode(parts.join(" ") + "\n"));
-}
 const ROUNDS = 3;
 
 if (mode === "serve-own") {
@@ -103,35 +99,6 @@ if (mode === "serve-own") {
     Number(Deno.args[1] ?? 2000),
     Number(Deno.args[2] ?? 8),
   );
-}
-
-async function startServer(
-  serveMode: string,
-  port: number,
-): Promise<Deno.ChildProcess> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", import.meta.filename!, serveMode, String(port)],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  for (let seen = ""; !seen.includes("ready");) {
-    seen += (await reader.read()).value ?? "";
-  }
-  reader.cancel();
-  return child;
-}
-
-/** CPU time (user + system) of a process so far, in ms. */
-function cpuMs(pid: number): number {
-  const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1]
-    .split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 10 ms
-}
-
-function rssMiB(pid: number): number {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
 }
 
 async function pingPong(
@@ -247,7 +214,10 @@ async function compare(
 ): Promise<void> {
   const rows: string[] = [];
   for (const [kind, port] of [["own", 19501], ["native", 19502]] as const) {
-    const server = await startServer(`serve-${kind}`, port);
+    const server = await startServer(import.meta.filename!, [
+      `serve-${kind}`,
+      String(port),
+    ]);
     try {
       await pingPong(port, 5, 200); // warm-up
       const idle = rssMiB(server.pid);
@@ -277,13 +247,15 @@ async function compare(
           `(${attack.refusedBytes}/${attackers} attackers cut off while sending)`,
       );
     } finally {
-      server.kill("SIGTERM");
-      await server.status;
+      await stopServer(server);
     }
   }
   const base: string[] = [];
   for (const [kind, port] of [["deno", 19503], ["node", 19504]] as const) {
-    const server = await startServer(`echo-${kind}`, port);
+    const server = await startServer(import.meta.filename!, [
+      `echo-${kind}`,
+      String(port),
+    ]);
     try {
       await tcpPingPong(port, 5, 200);
       const before = cpuMs(server.pid);
@@ -296,8 +268,7 @@ async function compare(
           `server CPU ${cpu.toFixed(1)} µs/round trip`,
       );
     } finally {
-      server.kill("SIGTERM");
-      await server.status;
+      await stopServer(server);
     }
   }
   print(
