@@ -4,6 +4,8 @@
  * @module
  */
 
+import type { Payload } from "./endpoint.ts";
+
 const encoder = new TextEncoder();
 
 /** The UTF-8 bytes of `text`. */
@@ -95,9 +97,6 @@ export function toHex(bytes: Uint8Array): string {
   return out;
 }
 
-/** A payload as bytes or as text (written as UTF-8). */
-export type BytesOrText = Uint8Array | string;
-
 /** The UTF-8 length of `text` (lone surrogates count as U+FFFD, 3 bytes). */
 export function utf8Length(text: string): number {
   let length = 0;
@@ -121,12 +120,12 @@ export function utf8Length(text: string): number {
 }
 
 /** `data` as bytes (text encoded as UTF-8). */
-export function toBytes(data: BytesOrText): Uint8Array {
+export function toBytes(data: Payload): Uint8Array {
   return typeof data === "string" ? encoder.encode(data) : data;
 }
 
 /** Payloads joined by `\n` (text stays text). */
-export function joinLines(payloads: readonly BytesOrText[]): BytesOrText {
+export function joinLines(payloads: readonly Payload[]): Payload {
   if (payloads.every((p) => typeof p === "string")) return payloads.join("\n");
   const parts: Uint8Array[] = [];
   payloads.forEach((p, i) =>
@@ -138,7 +137,7 @@ export function joinLines(payloads: readonly BytesOrText[]): BytesOrText {
 const NEWLINE = new Uint8Array([0x0a]);
 
 /** The byte length of `data` (UTF-8 for text). */
-export function byteLength(data: BytesOrText): number {
+export function byteLength(data: Payload): number {
   return typeof data === "string" ? utf8Length(data) : data.length;
 }
 
@@ -149,7 +148,7 @@ export function byteLength(data: BytesOrText): number {
 export function writeBytes(
   out: Uint8Array,
   at: number,
-  data: BytesOrText,
+  data: Payload,
 ): number {
   if (typeof data !== "string") {
     out.set(data, at);

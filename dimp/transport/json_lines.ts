@@ -5,7 +5,8 @@
  * @module
  */
 import { ByteQueue } from "./_byte_queue.ts";
-import { byteLength, type BytesOrText, writeBytes } from "./_bytes.ts";
+import { byteLength, writeBytes } from "./_bytes.ts";
+import type { Payload } from "./endpoint.ts";
 import { FramingError } from "./errors.ts";
 
 const LF = 0x0a;
@@ -96,7 +97,7 @@ export class JsonLinesDecoder {
  * console.assert(encodeJsonLine(new TextEncoder().encode("{}")).length === 3);
  * ```
  */
-export function encodeJsonLine(payload: BytesOrText): Uint8Array {
+export function encodeJsonLine(payload: Payload): Uint8Array {
   const out = new Uint8Array(byteLength(payload) + 1);
   out[writeBytes(out, 0, payload)] = LF;
   return out;

@@ -8,7 +8,6 @@
 import { ByteQueue } from "./_byte_queue.ts";
 import {
   byteLength,
-  type BytesOrText,
   concatBytes,
   readU32,
   startsWith,
@@ -16,6 +15,7 @@ import {
   writeBytes,
   writeU32,
 } from "./_bytes.ts";
+import type { Payload } from "./endpoint.ts";
 import { FramingError } from "./errors.ts";
 
 /** Mars commands accepted on the wire. */
@@ -67,7 +67,7 @@ export interface MarsPackageInit {
   /** The correlation number. */
   readonly seq: number;
   /** The body. */
-  readonly body: BytesOrText;
+  readonly body: Payload;
   /** Extra head bytes. */
   readonly options?: Uint8Array;
 }

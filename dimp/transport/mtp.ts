@@ -8,7 +8,6 @@
 import { ByteQueue } from "./_byte_queue.ts";
 import {
   byteLength,
-  type BytesOrText,
   partialSuffixLength,
   readU32,
   startsWith,
@@ -16,6 +15,7 @@ import {
   writeBytes,
   writeU32,
 } from "./_bytes.ts";
+import type { Payload } from "./endpoint.ts";
 import { FramingError } from "./errors.ts";
 
 /** MTP data types (the low nibble of header byte 3). */
@@ -73,7 +73,7 @@ export interface MtpPackageInit {
   /** Fragment index. */
   readonly index?: number;
   /** The body (text is written as UTF-8). */
-  readonly body: BytesOrText;
+  readonly body: Payload;
 }
 
 const ZERO_SN = new Uint8Array(8);

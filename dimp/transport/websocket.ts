@@ -8,13 +8,8 @@
  */
 import { createHash } from "node:crypto";
 import { ByteQueue } from "./_byte_queue.ts";
-import {
-  byteLength,
-  type BytesOrText,
-  concatBytes,
-  utf8,
-  writeBytes,
-} from "./_bytes.ts";
+import { byteLength, concatBytes, utf8, writeBytes } from "./_bytes.ts";
+import type { Payload } from "./endpoint.ts";
 import { FramingError, type FramingErrorReason } from "./errors.ts";
 import type { HttpRequestHead, HttpResponseHead } from "./http.ts";
 
@@ -130,7 +125,7 @@ export interface WsFrameInit {
   /** The opcode. */
   readonly opcode: number;
   /** The payload (text is written as UTF-8). */
-  readonly payload: BytesOrText;
+  readonly payload: Payload;
   /** FIN bit (default true). */
   readonly fin?: boolean;
   /** A 4-byte masking key (clients must mask; servers never do). */
