@@ -301,3 +301,19 @@ Deno.test("endpoint [ws]: the subprotocol a browser offers is echoed", () => {
     /\r\nSec-WebSocket-Protocol: dimp\r\n/,
   );
 });
+
+Deno.test("endpoint [mtp]: MESSAGE_RESPONSE AGAIN acknowledges nothing; a 2021-style JSON body is delivered too", () => {
+  const station = createEndpoint("mtp", "station");
+  drain(station);
+  const push = station.encodeMessage('{"pushed":1}');
+  const sn = push.bytes.subarray(4, 12);
+  const response = (body: string) =>
+    encodeMtpPackage({ type: MtpType.MESSAGE_RESPONSE, sn, body });
+  station.push(response("AGAIN"));
+  assert.deepEqual(drain(station), []);
+  station.push(response('{"reply":"2021"}'));
+  assert.deepEqual(drain(station), [
+    { type: "acknowledged", key: push.ackKey },
+    { type: "payload", lines: ['{"reply":"2021"}'], replyTo: -1 },
+  ]);
+});
