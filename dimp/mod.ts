@@ -10,3 +10,4 @@ export * from "./identity/mod.ts";
 export * from "./content/mod.ts";
 export * from "./command/mod.ts";
 export * from "./message/mod.ts";
+export * from "./transport/mod.ts";

@@ -1,0 +1,84 @@
+/**
+ * A growable FIFO of bytes for the incremental decoders: appends are amortised
+ * O(1) (capacity doubles), so a peer that trickles a frame one byte at a time
+ * costs linear, not quadratic, copying.
+ *
+ * @module
+ */
+
+const EMPTY = new Uint8Array(0);
+/** Storage up to this size is kept when the queue empties (no allocation per frame). */
+const KEEP_CAPACITY = 4096;
+
+/** Bytes received and not yet consumed by a decoder. */
+export class ByteQueue {
+  #data: Uint8Array = EMPTY;
+  #start = 0;
+  #end = 0;
+
+  /** How many bytes are buffered. */
+  get length(): number {
+    return this.#end - this.#start;
+  }
+
+  /** The same as `length` (so that a queue is a byte sink like a decoder). */
+  get bufferedBytes(): number {
+    return this.length;
+  }
+
+  /** Appends a copy of `chunk`. */
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    if (this.#end + chunk.length > this.#data.length) {
+      this.#makeRoom(chunk.length);
+    }
+    this.#data.set(chunk, this.#end);
+    this.#end += chunk.length;
+  }
+
+  /** A view of the buffered bytes (valid until the next push or consume). */
+  view(): Uint8Array {
+    return this.#data.subarray(this.#start, this.#end);
+  }
+
+  /** The buffered byte at `index` (0 = oldest). */
+  at(index: number): number {
+    return this.#data[this.#start + index];
+  }
+
+  /** Drops the oldest `count` bytes. */
+  consume(count: number): void {
+    this.#start += count;
+    if (this.#start >= this.#end) this.clear();
+  }
+
+  /** A copy of the oldest `count` bytes, which are consumed. */
+  take(count: number): Uint8Array {
+    const out = this.#data.slice(this.#start, this.#start + count);
+    this.consume(count);
+    return out;
+  }
+
+  /** Drops everything; storage over 4 KiB is released, smaller is kept for reuse. */
+  clear(): void {
+    if (this.#data.length > KEEP_CAPACITY) this.#data = EMPTY;
+    this.#start = 0;
+    this.#end = 0;
+  }
+
+  #makeRoom(extra: number): void {
+    const length = this.length;
+    const needed = length + extra;
+    if (needed <= this.#data.length && this.#start >= this.#data.length / 2) {
+      this.#data.copyWithin(0, this.#start, this.#end);
+    } else {
+      let capacity = Math.max(256, this.#data.length);
+      while (capacity < needed) capacity *= 2;
+      const data = new Uint8Array(capacity);
+      data.set(this.#data.subarray(this.#start, this.#end));
+      this.#data = data;
+    }
+    this.#start = 0;
+    this.#end = length;
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * Byte helpers shared by the framing codecs (private to `dimp/transport`).
+ *
+ * @module
+ */
+
+import type { Payload } from "./endpoint.ts";
+
+const encoder = new TextEncoder();
+
+/** The UTF-8 bytes of `text`. */
+export function utf8(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
+/** `a` followed by `b` in a new array. */
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/** Whether `bytes[at..]` starts with `prefix`. */
+export function startsWith(
+  bytes: Uint8Array,
+  prefix: Uint8Array,
+  at = 0,
+): boolean {
+  if (bytes.length - at < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) {
+    if (bytes[at + i] !== prefix[i]) return false;
+  }
+  return true;
+}
+
+/** Whether the two arrays hold the same bytes. */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && startsWith(a, b);
+}
+
+/** The first index `>= from` where `needle` occurs in `bytes`, or -1. */
+export function indexOfBytes(
+  bytes: Uint8Array,
+  needle: Uint8Array,
+  from = 0,
+): number {
+  const first = needle[0];
+  const last = bytes.length - needle.length;
+  for (let i = bytes.indexOf(first, from); i >= 0 && i <= last;) {
+    if (startsWith(bytes, needle, i)) return i;
+    i = bytes.indexOf(first, i + 1);
+  }
+  return -1;
+}
+
+/**
+ * How many bytes at the end of `bytes` (at most `needle.length - 1`) are a
+ * proper prefix of `needle`, i.e. may become `needle` with more data.
+ */
+export function partialSuffixLength(
+  bytes: Uint8Array,
+  needle: Uint8Array,
+): number {
+  const longest = Math.min(needle.length - 1, bytes.length);
+  for (let n = longest; n > 0; n--) {
+    if (startsWith(needle, bytes.subarray(bytes.length - n))) return n;
+  }
+  return 0;
+}
+
+/** The big-endian unsigned 32-bit integer at `at`. */
+export function readU32(bytes: Uint8Array, at: number): number {
+  return (
+    (bytes[at] * 0x1000000) +
+    ((bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3])
+  );
+}
+
+/** Writes `value` as a big-endian unsigned 32-bit integer at `at`. */
+export function writeU32(bytes: Uint8Array, at: number, value: number): void {
+  bytes[at] = value >>> 24;
+  bytes[at + 1] = (value >>> 16) & 0xff;
+  bytes[at + 2] = (value >>> 8) & 0xff;
+  bytes[at + 3] = value & 0xff;
+}
+
+/** Lower-case hex of `bytes`. */
+export function toHex(bytes: Uint8Array): string {
+  let out = "";
+  for (const b of bytes) out += b.toString(16).padStart(2, "0");
+  return out;
+}
+
+/** The UTF-8 length of `text` (lone surrogates count as U+FFFD, 3 bytes). */
+export function utf8Length(text: string): number {
+  let length = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) length += 1;
+    else if (c < 0x800) length += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        length += 4;
+        i++;
+      } else {
+        length += 3;
+      }
+    } else {
+      length += 3;
+    }
+  }
+  return length;
+}
+
+/** `data` as bytes (text encoded as UTF-8). */
+export function toBytes(data: Payload): Uint8Array {
+  return typeof data === "string" ? encoder.encode(data) : data;
+}
+
+/** Payloads joined by `\n` (text stays text). */
+export function joinLines(payloads: readonly Payload[]): Payload {
+  if (payloads.every((p) => typeof p === "string")) return payloads.join("\n");
+  const parts: Uint8Array[] = [];
+  payloads.forEach((p, i) =>
+    parts.push(...(i > 0 ? [NEWLINE, toBytes(p)] : [toBytes(p)]))
+  );
+  return concatBytes(...parts);
+}
+
+const NEWLINE = new Uint8Array([0x0a]);
+
+/** The byte length of `data` (UTF-8 for text). */
+export function byteLength(data: Payload): number {
+  return typeof data === "string" ? utf8Length(data) : data.length;
+}
+
+/**
+ * Writes `data` into `out` at `at` (text as UTF-8, without an intermediate
+ * array: small typed-array allocations are costly in Deno); returns the end.
+ */
+export function writeBytes(
+  out: Uint8Array,
+  at: number,
+  data: Payload,
+): number {
+  if (typeof data !== "string") {
+    out.set(data, at);
+    return at + data.length;
+  }
+  return at + encoder.encodeInto(data, out.subarray(at)).written;
+}

@@ -1,0 +1,161 @@
+/**
+ * The MTP endpoint (transport.md §3.3–3.6): answers PING with PONG and other
+ * commands with OK, acknowledges every MESSAGE and fragment with OK, assembles
+ * fragments, correlates MESSAGE_RESPONSE to our sends by sn. Both sides behave
+ * alike; only a client sends heartbeats.
+ *
+ * @module
+ */
+import { concatBytes, toHex } from "./_bytes.ts";
+import { EndpointBase } from "./_endpoint_base.ts";
+import type { EndpointOptions, Outgoing, Payload, Role } from "./endpoint.ts";
+import { FramingError } from "./errors.ts";
+import {
+  encodeMtpPackage,
+  type MtpDataType,
+  MtpDecoder,
+  type MtpHeader,
+  MtpSerials,
+  MtpType,
+} from "./mtp.ts";
+import { heartbeatOf, OK, PING, PONG } from "./payload.ts";
+
+/** Fragment sets assembled at once; a new one beyond this evicts the oldest. */
+const MAX_FRAGMENT_SETS = 8;
+/** Pages a fragment set may have. */
+const MAX_FRAGMENT_PAGES = 4096;
+
+interface FragmentSet {
+  readonly parts: (Uint8Array | undefined)[];
+  received: number;
+  bytes: number;
+}
+
+/**
+ * MTP over TCP.
+ *
+ * @example
+ * ```ts
+ * import { MtpEndpoint } from "./_mtp_endpoint.ts";
+ * import { encodeMtpPackage, MtpType } from "./mtp.ts";
+ * const station = new MtpEndpoint("station");
+ * const sn = new Uint8Array(8).fill(7);
+ * station.push(encodeMtpPackage({ type: MtpType.COMMAND, sn, body: new TextEncoder().encode("PING") }));
+ * console.assert(station.next()?.type === "open");
+ * console.assert(station.next()?.type === "write"); // COMMAND_RESPONSE "PONG"
+ * ```
+ */
+export class MtpEndpoint extends EndpointBase {
+  readonly framing = "mtp" as const;
+  protected readonly input: MtpDecoder;
+  readonly #serials = new MtpSerials();
+  /** The last sn generated (reused: small typed arrays are costly in Deno). */
+  readonly #sn = new Uint8Array(8);
+  readonly #fragments = new Map<string, FragmentSet>();
+
+  constructor(role: Role, options: EndpointOptions = {}) {
+    super(role, options);
+    this.input = new MtpDecoder({
+      maxBodyLength: this.maxPayloadLength,
+      maxJunk: options.maxJunk,
+    });
+  }
+
+  protected decodeOne(): boolean {
+    const pkg = this.input.next();
+    if (pkg === null) return false;
+    const { header, body } = pkg;
+    const heartbeat = heartbeatOf(body);
+    switch (header.type) {
+      case MtpType.COMMAND:
+        this.#respond(
+          MtpType.COMMAND_RESPONSE,
+          header,
+          heartbeat === "PING" ? PONG : OK,
+        );
+        break;
+      case MtpType.MESSAGE:
+        this.#respond(MtpType.MESSAGE_RESPONSE, header, OK);
+        if (heartbeat === null) this.deliver(body);
+        break;
+      case MtpType.MESSAGE_FRAGMENT:
+        this.#respond(MtpType.MESSAGE_RESPONSE, header, OK);
+        this.#assemble(header, body);
+        break;
+      case MtpType.MESSAGE_RESPONSE:
+        if (heartbeat === "AGAIN") break;
+        this.emit({ type: "acknowledged", key: toHex(header.sn) });
+        // a 2021 station answered with its responses as the body (§3.7)
+        if (heartbeat === null && body[0] === 0x7b) this.deliver(body);
+        break;
+        // COMMAND_RESPONSE (PONG/OK): nothing to do
+    }
+    return true;
+  }
+
+  #respond(type: MtpDataType, request: MtpHeader, body: Uint8Array): void {
+    this.write(encodeMtpPackage({
+      type,
+      sn: request.sn,
+      pages: request.pages,
+      index: request.index,
+      body,
+    }));
+  }
+
+  #assemble(header: MtpHeader, body: Uint8Array): void {
+    if (header.pages === 1) return this.deliver(body);
+    if (header.pages > MAX_FRAGMENT_PAGES) {
+      throw new FramingError(
+        "too-large",
+        `MTP message in ${header.pages} fragments`,
+      );
+    }
+    const key = toHex(header.sn);
+    let set = this.#fragments.get(key);
+    if (set === undefined || set.parts.length !== header.pages) {
+      if (this.#fragments.size >= MAX_FRAGMENT_SETS) {
+        this.#fragments.delete(this.#fragments.keys().next().value!);
+      }
+      set = { parts: new Array(header.pages), received: 0, bytes: 0 };
+      this.#fragments.set(key, set);
+    }
+    const previous = set.parts[header.index];
+    set.bytes += body.length - (previous?.length ?? 0);
+    if (previous === undefined) set.received++;
+    set.parts[header.index] = body;
+    if (set.bytes > this.maxPayloadLength) {
+      throw new FramingError(
+        "too-large",
+        `MTP fragments of ${set.bytes} bytes`,
+      );
+    }
+    if (set.received < header.pages) return;
+    this.#fragments.delete(key);
+    this.deliver(concatBytes(...set.parts as Uint8Array[]));
+  }
+
+  encodeMessage(payload: Payload): Outgoing {
+    const bytes = this.#message(payload);
+    return { bytes, ackKey: toHex(this.#sn) };
+  }
+
+  encodeReplies(_replyTo: number, payloads: readonly Payload[]): Uint8Array[] {
+    return payloads.map((body) => this.#message(body));
+  }
+
+  /** A MESSAGE with a fresh sn (left in `#sn`). */
+  #message(body: Payload): Uint8Array {
+    const sn = this.#serials.next(this.#sn);
+    return encodeMtpPackage({ type: MtpType.MESSAGE, sn, body });
+  }
+
+  heartbeat(): Uint8Array | null {
+    if (this.role === "station") return null;
+    return encodeMtpPackage({
+      type: MtpType.COMMAND,
+      sn: this.#serials.next(),
+      body: PING,
+    });
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * The protocol state machine of one side of a connection for one framing: it
+ * turns received bytes into events (bytes to write at once, message payloads
+ * to hand to the session, acknowledgements of our sends, the end) and wraps
+ * our payloads in the framing. Pure: the socket code in `station/transport`
+ * drives it.
+ *
+ * @module
+ */
+import type { FramingError } from "./errors.ts";
+
+/** A message payload: UTF-8 JSON as bytes, or as text. */
+export type Payload = Uint8Array | string;
+
+/** The framings of the station port. */
+export type Framing = "mtp" | "mars" | "ws" | "plain";
+
+/** Which side of the connection an endpoint plays. */
+export type Role = "station" | "client";
+
+/**
+ * What an endpoint asks its driver to do, in order:
+ * - `open`: the framing is ready (WebSocket: after the upgrade);
+ * - `write`: write these bytes now (heartbeat answers, MTP `OK`, the 101…);
+ * - `payload`: the peer sent message lines; `replyTo` ≥ 0 means the framing
+ *   needs exactly one reply for it ({@linkcode FramingEndpoint.encodeReplies},
+ *   Mars SEND_MSG), even when `lines` is empty;
+ * - `acknowledged`: the peer confirmed our send with this `ackKey`;
+ * - `discarded`: lines were dropped (not UTF-8), for the log;
+ * - `end`: stop reading and close once the writes are flushed; `error` is
+ *   the framing violation, if any (its error signal was already written).
+ */
+export type EndpointEvent =
+  | { readonly type: "open" }
+  | { readonly type: "write"; readonly bytes: Uint8Array }
+  | {
+    readonly type: "payload";
+    readonly lines: readonly string[];
+    readonly replyTo: number;
+  }
+  | { readonly type: "acknowledged"; readonly key: string }
+  | { readonly type: "discarded"; readonly count: number; readonly why: string }
+  | { readonly type: "end"; readonly error?: FramingError };
+
+/** A payload wrapped for the wire. */
+export interface Outgoing {
+  /** The bytes to write. */
+  readonly bytes: Uint8Array;
+  /**
+   * The key the peer's acknowledgement will carry (MTP sn, Mars SN, WebSocket
+   * ACK key in ACK mode), or `null` when the framing has none: then the
+   * payload counts as sent once written.
+   */
+  readonly ackKey: string | null;
+}
+
+/** Limits every endpoint applies. */
+export interface EndpointOptions {
+  /** Largest frame body / message / line, from the header (default 1 MiB). */
+  readonly maxPayloadLength?: number;
+  /** Most JSON lines in one payload (default 64). */
+  readonly maxLinesPerPayload?: number;
+  /** Junk bytes tolerated before a header (MTP/Mars, default 64 KiB). */
+  readonly maxJunk?: number;
+  /** Largest HTTP head of a WebSocket upgrade (default 16 KiB). */
+  readonly maxHttpHeadLength?: number;
+}
+
+/** Options of a client-side WebSocket endpoint. */
+export interface WsClientOptions extends EndpointOptions {
+  /** The `Host` header (`host:port`). */
+  readonly host: string;
+  /** The request path (default `/`). */
+  readonly path?: string;
+  /** Answer received messages with `ACK:` as demo-js does (default false). */
+  readonly sendAcks?: boolean;
+}
+
+/** One side of a connection in one framing. */
+export interface FramingEndpoint {
+  /** The framing. */
+  readonly framing: Framing;
+  /** The side. */
+  readonly role: Role;
+  /** Bytes to write when the connection starts (a client's upgrade request). */
+  start(): Uint8Array | null;
+  /** Appends received bytes (ignored after `end`). */
+  push(chunk: Uint8Array): void;
+  /** The next event, or `null` when more bytes are needed (or after `end`). */
+  next(): EndpointEvent | null;
+  /** Bytes received and not yet consumed (a partial frame). */
+  readonly bufferedBytes: number;
+  /** Wraps one message payload (a push or a client send). */
+  encodeMessage(payload: Payload): Outgoing;
+  /**
+   * Wraps the session's responses to a received payload: Mars answers a
+   * SEND_MSG (`replyTo` ≥ 0) with one packet (responses joined by `\n`, empty
+   * if none); every other case is one message per response, no ack awaited.
+   */
+  encodeReplies(replyTo: number, payloads: readonly Payload[]): Uint8Array[];
+  /** The heartbeat a client sends after silence; `null` for the station. */
+  heartbeat(): Uint8Array | null;
+  /** Bytes that end the connection in order (a WebSocket CLOSE), or `null`. */
+  goodbye(): Uint8Array | null;
+}

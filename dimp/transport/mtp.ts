@@ -1,0 +1,360 @@
+/**
+ * MTP, the "DIM" binary framing (transport.md §3): header parse/build, an
+ * incremental stream decoder that resynchronises after junk, and the
+ * transaction-ID (sn) generator.
+ *
+ * @module
+ */
+import { ByteQueue } from "./_byte_queue.ts";
+import {
+  byteLength,
+  partialSuffixLength,
+  readU32,
+  startsWith,
+  utf8,
+  writeBytes,
+  writeU32,
+} from "./_bytes.ts";
+import type { Payload } from "./endpoint.ts";
+import { FramingError } from "./errors.ts";
+
+/** MTP data types (the low nibble of header byte 3). */
+export const MtpType = {
+  COMMAND: 0x0,
+  COMMAND_RESPONSE: 0x1,
+  MESSAGE: 0x2,
+  MESSAGE_RESPONSE: 0x3,
+  MESSAGE_FRAGMENT: 0xa,
+} as const;
+
+/** One of the {@linkcode MtpType} values. */
+export type MtpDataType = typeof MtpType[keyof typeof MtpType];
+
+/** The largest body length a header may carry (1 GiB). */
+export const MTP_MAX_BODY_LENGTH = 1 << 30;
+/** The largest page count of a fragment header. */
+export const MTP_MAX_PAGES = 2_097_152;
+
+const MAGIC = utf8("DIM");
+const TYPES: ReadonlySet<number> = new Set(Object.values(MtpType));
+
+/** A parsed MTP header. */
+export interface MtpHeader {
+  /** Header size in bytes: 4 × the HL nibble (4…24). */
+  readonly headerLength: number;
+  /** The data type. */
+  readonly type: MtpDataType;
+  /** The 8-byte transaction ID (zeros when the header has none). */
+  readonly sn: Uint8Array;
+  /** Fragment count (1 unless a fragment header). */
+  readonly pages: number;
+  /** Fragment index, 0 … pages − 1. */
+  readonly index: number;
+  /** Body length, or -1 for the UDP forms without one (HL 1, 3, 5). */
+  readonly bodyLength: number;
+}
+
+/** A header and its body. */
+export interface MtpPackage {
+  /** The header. */
+  readonly header: MtpHeader;
+  /** The body bytes. */
+  readonly body: Uint8Array;
+}
+
+/** What to build: a type, an 8-byte sn, fragment position and a body. */
+export interface MtpPackageInit {
+  /** The data type. */
+  readonly type: MtpDataType;
+  /** The 8-byte transaction ID. */
+  readonly sn: Uint8Array;
+  /** Fragment count; a header with pages/index is written only when > 1. */
+  readonly pages?: number;
+  /** Fragment index. */
+  readonly index?: number;
+  /** The body (text is written as UTF-8). */
+  readonly body: Payload;
+}
+
+const ZERO_SN = new Uint8Array(8);
+
+/**
+ * Parses the MTP header at `offset` with the reference rules (any HL 1…6).
+ * Returns `"incomplete"` when more bytes are needed and `"invalid"` when the
+ * bytes are no header (bad magic, HL 0/7+, type, pages, index, body length).
+ * The `sn` is a view of `bytes`.
+ *
+ * @example
+ * ```ts
+ * import { parseMtpHeader } from "./mtp.ts";
+ * const head = parseMtpHeader(new Uint8Array([0x44, 0x49, 0x4d, 0x22, 0, 0, 0, 2]));
+ * console.assert(typeof head === "object" && head.bodyLength === 2);
+ * ```
+ */
+export function parseMtpHeader(
+  bytes: Uint8Array,
+  offset = 0,
+): MtpHeader | "incomplete" | "invalid" {
+  const available = bytes.length - offset;
+  for (let i = 0; i < Math.min(3, available); i++) {
+    if (bytes[offset + i] !== MAGIC[i]) return "invalid";
+  }
+  if (available < 4) return "incomplete";
+  const words = bytes[offset + 3] >> 4;
+  const type = bytes[offset + 3] & 0x0f;
+  if (words < 1 || words > 6 || !TYPES.has(type)) return "invalid";
+  const headerLength = words * 4;
+  if (available < headerLength) return "incomplete";
+  let at = offset + 4;
+  let sn: Uint8Array = ZERO_SN;
+  let pages = 1;
+  let index = 0;
+  let bodyLength = -1;
+  if (words >= 3) {
+    sn = bytes.subarray(at, at + 8);
+    at += 8;
+  }
+  if (words >= 5) {
+    pages = readU32(bytes, at);
+    index = readU32(bytes, at + 4);
+    at += 8;
+  }
+  if (words % 2 === 0) bodyLength = readU32(bytes, at);
+  if (pages < 1 || pages > MTP_MAX_PAGES || index >= pages) return "invalid";
+  if (bodyLength > MTP_MAX_BODY_LENGTH) return "invalid";
+  return {
+    headerLength,
+    type: type as MtpDataType,
+    sn,
+    pages,
+    index,
+    bodyLength,
+  };
+}
+
+/**
+ * Parses one package at the start of `bytes`: its header and body (for the UDP
+ * header forms without a body length, the rest of `bytes`).
+ *
+ * @example
+ * ```ts
+ * import { parseMtpPackage } from "./mtp.ts";
+ * const pkg = parseMtpPackage(new Uint8Array([0x44, 0x49, 0x4d, 0x22, 0, 0, 0, 1, 0x78]));
+ * console.assert(typeof pkg === "object" && pkg.body[0] === 0x78);
+ * ```
+ */
+export function parseMtpPackage(
+  bytes: Uint8Array,
+): MtpPackage | "incomplete" | "invalid" {
+  const header = parseMtpHeader(bytes);
+  if (typeof header === "string") return header;
+  const start = header.headerLength;
+  if (header.bodyLength < 0) return { header, body: bytes.subarray(start) };
+  if (bytes.length < start + header.bodyLength) return "incomplete";
+  return { header, body: bytes.subarray(start, start + header.bodyLength) };
+}
+
+/**
+ * Builds a TCP package: HL 4 (`DIM`, byte 3, sn, body length) for normal
+ * packets, HL 6 (with pages and index) when `pages > 1`, HL 2 when the sn is
+ * all zeros.
+ *
+ * @example
+ * ```ts
+ * import { encodeMtpPackage, MtpType } from "./mtp.ts";
+ * const sn = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
+ * const ok = encodeMtpPackage({ type: MtpType.MESSAGE_RESPONSE, sn, body: new TextEncoder().encode("OK") });
+ * console.assert(ok.length === 18 && ok[3] === 0x43);
+ * ```
+ */
+export function encodeMtpPackage(init: MtpPackageInit): Uint8Array {
+  const pages = init.pages ?? 1;
+  const fragment = pages > 1;
+  let withSn = fragment;
+  for (let i = 0; i < 8 && !withSn; i++) withSn = init.sn[i] !== 0;
+  const words = fragment ? 6 : withSn ? 4 : 2;
+  const headerLength = words * 4;
+  const bodyLength = byteLength(init.body);
+  const out = new Uint8Array(headerLength + bodyLength);
+  out.set(MAGIC, 0);
+  out[3] = (words << 4) | init.type;
+  let at = 4;
+  if (withSn) {
+    out.set(init.sn.subarray(0, 8), at);
+    at += 8;
+  }
+  if (fragment) {
+    writeU32(out, at, pages);
+    writeU32(out, at + 4, init.index ?? 0);
+    at += 8;
+  }
+  writeU32(out, at, bodyLength);
+  writeBytes(out, headerLength, init.body);
+  return out;
+}
+
+/** Limits of an {@linkcode MtpDecoder}. */
+export interface MtpDecoderOptions {
+  /** Largest accepted body; a header announcing more is a `too-large` error. */
+  readonly maxBodyLength?: number;
+  /** Consecutive junk bytes tolerated before a `junk` error (64 KiB). */
+  readonly maxJunk?: number;
+}
+
+/**
+ * Cuts a TCP byte stream into MTP packages, whatever the read boundaries.
+ * Junk before a header is skipped to the next `DIM` (transport.md §3.5, with
+ * the reference's two-bogus-`DIM` bug fixed); only HL 2, 4 and 6 (the forms
+ * with a body length) are headers on TCP. Push bytes, then call
+ * {@linkcode MtpDecoder.next} until it returns `null`.
+ *
+ * @example
+ * ```ts
+ * import { encodeMtpPackage, MtpDecoder, MtpType } from "./mtp.ts";
+ * const pkt = encodeMtpPackage({ type: MtpType.COMMAND, sn: new Uint8Array(8).fill(1), body: new Uint8Array([0x50]) });
+ * const decoder = new MtpDecoder();
+ * for (const b of pkt) decoder.push(new Uint8Array([b]));
+ * console.assert(decoder.next()?.body[0] === 0x50);
+ * ```
+ */
+export class MtpDecoder {
+  readonly #queue = new ByteQueue();
+  readonly #maxBodyLength: number;
+  readonly #maxJunk: number;
+  #junk = 0;
+
+  /** A decoder with the given limits. */
+  constructor(options: MtpDecoderOptions = {}) {
+    this.#maxBodyLength = Math.min(
+      options.maxBodyLength ?? MTP_MAX_BODY_LENGTH,
+      MTP_MAX_BODY_LENGTH,
+    );
+    this.#maxJunk = options.maxJunk ?? 65536;
+  }
+
+  /** Bytes buffered and not yet returned as a package. */
+  get bufferedBytes(): number {
+    return this.#queue.length;
+  }
+
+  /** Appends received bytes. */
+  push(chunk: Uint8Array): void {
+    this.#queue.push(chunk);
+  }
+
+  /**
+   * The next complete package, or `null` when more bytes are needed.
+   *
+   * @throws {FramingError} `too-large` when a header announces a body over the
+   *   cap; `junk` after too many bytes that are no header.
+   */
+  next(): MtpPackage | null {
+    const queue = this.#queue;
+    while (queue.length > 0) {
+      const view = queue.view();
+      const magic = Math.min(3, view.length);
+      if (!startsWith(MAGIC, view.subarray(0, magic))) {
+        this.#skipToMagic(view);
+        continue;
+      }
+      if (view.length < 4) return null;
+      const words = view[3] >> 4;
+      if (
+        (words !== 2 && words !== 4 && words !== 6) ||
+        !TYPES.has(view[3] & 0x0f)
+      ) {
+        this.#drop(1);
+        continue;
+      }
+      const headerLength = words * 4;
+      if (view.length < headerLength) return null;
+      const header = parseMtpHeader(view);
+      if (typeof header === "string") {
+        if (readU32(view, headerLength - 4) > MTP_MAX_BODY_LENGTH) {
+          this.#tooLarge(readU32(view, headerLength - 4));
+        }
+        this.#drop(1);
+        continue;
+      }
+      if (header.bodyLength > this.#maxBodyLength) {
+        this.#tooLarge(header.bodyLength);
+      }
+      const total = headerLength + header.bodyLength;
+      if (view.length < total) return null;
+      // one copy of the package; sn and body are views of it
+      const packet = view.slice(0, total);
+      queue.consume(total);
+      this.#junk = 0;
+      const sn = words === 2 ? header.sn.slice() : packet.subarray(4, 12);
+      return { header: { ...header, sn }, body: packet.subarray(headerLength) };
+    }
+    return null;
+  }
+
+  #tooLarge(length: number): never {
+    throw new FramingError(
+      "too-large",
+      `MTP body of ${length} bytes exceeds the limit of ${this.#maxBodyLength}`,
+    );
+  }
+
+  #skipToMagic(view: Uint8Array): void {
+    let next = -1;
+    for (
+      let i = view.indexOf(MAGIC[0], 1);
+      i >= 0;
+      i = view.indexOf(MAGIC[0], i + 1)
+    ) {
+      if (startsWith(MAGIC, view.subarray(i, i + 3))) {
+        next = i;
+        break;
+      }
+    }
+    this.#drop(
+      next >= 0 ? next : view.length - partialSuffixLength(view, MAGIC),
+    );
+  }
+
+  #drop(count: number): void {
+    this.#queue.consume(count);
+    this.#junk += count;
+    if (this.#junk > this.#maxJunk) {
+      throw new FramingError(
+        "junk",
+        `${this.#junk} bytes without an MTP header`,
+      );
+    }
+  }
+}
+
+/**
+ * Generates transaction IDs: a 64-bit big-endian counter (`hi32 ‖ lo32`)
+ * seeded randomly, incremented with carry (transport.md §3.1).
+ *
+ * @example
+ * ```ts
+ * import { MtpSerials } from "./mtp.ts";
+ * const serials = new MtpSerials(0, 0xffffffff);
+ * console.assert(serials.next()[3] === 1);
+ * ```
+ */
+export class MtpSerials {
+  #hi: number;
+  #lo: number;
+
+  /** A counter starting after `hi ‖ lo` (random when omitted). */
+  constructor(hi?: number, lo?: number) {
+    const seed = crypto.getRandomValues(new Uint32Array(2));
+    this.#hi = hi ?? seed[0];
+    this.#lo = lo ?? seed[1];
+  }
+
+  /** The next 8-byte sn (into `into` when given, else a new array). */
+  next(into: Uint8Array = new Uint8Array(8)): Uint8Array {
+    this.#lo = (this.#lo + 1) >>> 0;
+    if (this.#lo === 0) this.#hi = (this.#hi + 1) >>> 0;
+    writeU32(into, 0, this.#hi);
+    writeU32(into, 4, this.#lo);
+    return into;
+  }
+}

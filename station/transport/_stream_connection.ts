@@ -1,0 +1,658 @@
+/**
+ * The one implementation of {@linkcode Connection}: a `Deno.Conn` driven by a
+ * framing endpoint (private to `station/transport`). It sniffs the framing of
+ * an accepted connection, runs the read loop (one payload handled at a time,
+ * which is also the back-pressure on the peer), writes through one ordered,
+ * bounded, coalescing queue, correlates acknowledgements, and enforces the
+ * timeouts when its owner calls `tick`.
+ *
+ * @module
+ */
+import {
+  createEndpoint,
+  type EndpointEvent,
+  type FramingEndpoint,
+  FramingError,
+  type HttpRequestHead,
+  parseHttpRequestHead,
+  sniffFraming,
+} from "../../dimp/transport/mod.ts";
+import type {
+  CloseInfo,
+  CloseReason,
+  Connection,
+  ConnectionHandler,
+  Framing,
+  Payload,
+  SendResult,
+} from "./connection.ts";
+import { DiscardedLinesError } from "./errors.ts";
+import type { TransportLimits } from "./limits.ts";
+
+/** Answers a plain HTTP request on the station port (a complete response). */
+export type HttpResponder = (
+  head: HttpRequestHead | "invalid" | "too-large",
+) => Uint8Array;
+
+/** What a {@linkcode StreamConnection} is made of. */
+export interface StreamConnectionInit {
+  readonly conn: Deno.TcpConn;
+  readonly handler: ConnectionHandler;
+  readonly limits: Required<TransportLimits>;
+  /** A client's endpoint; without one the connection sniffs as a station. */
+  readonly endpoint?: FramingEndpoint;
+  /** Station side: the answer to plain HTTP requests. */
+  readonly http?: HttpResponder;
+  /** Called when every op ended, just before `done` resolves (the owner's cleanup). */
+  readonly onFinished?: () => void;
+}
+
+interface Outbound {
+  readonly bytes: Uint8Array;
+  readonly onWritten?: (written: boolean) => void;
+}
+
+interface AwaitingAck {
+  readonly key: string;
+  readonly bytes: Uint8Array;
+  readonly settle: (result: SendResult) => void;
+  tries: number;
+  deadline: number;
+  done: boolean;
+}
+
+const WRITTEN: SendResult = { sent: true, acknowledged: false };
+const ACKNOWLEDGED: SendResult = { sent: true, acknowledged: true };
+const CLOSED: SendResult = { sent: false, reason: "closed" };
+const ACK_TIMEOUT: SendResult = { sent: false, reason: "ack-timeout" };
+const QUEUE_FULL: SendResult = { sent: false, reason: "queue-full" };
+
+const MAX_HTTP_HEAD = 16 * 1024;
+const MAX_SNIFF = 64 * 1024;
+const MAX_READ_BUFFER = 64 * 1024;
+const MAX_WRITE_BATCH = 256 * 1024;
+const MAX_LINGER_DISCARD = 64 * 1024;
+
+let nextId = 1;
+
+function isPeerGone(error: unknown): boolean {
+  return error instanceof Deno.errors.ConnectionReset ||
+    error instanceof Deno.errors.BrokenPipe ||
+    error instanceof Deno.errors.ConnectionAborted ||
+    error instanceof Deno.errors.NotConnected;
+}
+
+/** Bytes received before the framing is known (amortised growth). */
+class SniffBuffer {
+  #data = new Uint8Array(0);
+  #length = 0;
+
+  get length(): number {
+    return this.#length;
+  }
+
+  push(chunk: Uint8Array): Uint8Array {
+    if (this.#length + chunk.length > this.#data.length) {
+      const grown = new Uint8Array(
+        Math.max(1024, 2 * (this.#length + chunk.length)),
+      );
+      grown.set(this.#data.subarray(0, this.#length));
+      this.#data = grown;
+    }
+    this.#data.set(chunk, this.#length);
+    this.#length += chunk.length;
+    return this.#data.subarray(0, this.#length);
+  }
+}
+
+/** A connection over a `Deno.Conn`. */
+export class StreamConnection implements Connection {
+  readonly id: number = nextId++;
+  readonly role: "station" | "client";
+  readonly remoteAddress: readonly [string, number];
+  readonly connectedAt: number = Date.now();
+  readonly done: Promise<CloseInfo>;
+  /** Resolves when the framing is established; rejects if it closes first. */
+  readonly opened: Promise<void>;
+
+  readonly #conn: Deno.TcpConn;
+  readonly #handler: ConnectionHandler;
+  readonly #limits: Required<TransportLimits>;
+  readonly #http: HttpResponder | undefined;
+  readonly #onFinished: (() => void) | undefined;
+  #endpoint: FramingEndpoint | null;
+  #sniff: SniffBuffer | null;
+  #resolveDone!: (info: CloseInfo) => void;
+  #resolveOpened!: () => void;
+  #rejectOpened!: (error: Error) => void;
+
+  #isOpen = false;
+  /** No more writes are queued; the queue drains, then the socket closes. */
+  #closing = false;
+  /** The socket is (being) closed; everything outstanding has failed. */
+  #closed = false;
+  /** The write side is shut (after the last write); waiting for the peer's close. */
+  #halfClosed = false;
+  #closeInfo: CloseInfo | null = null;
+  /** When a closing connection is closed at the latest. */
+  #closeDeadline = 0;
+  #discarded = 0;
+
+  #lastReceived: number = this.connectedAt;
+  #lastHeartbeat = 0;
+  #events = 0;
+  #eventsAtMark = 0;
+  #partialSince = 0;
+
+  #queue: Outbound[] = [];
+  #queuedBytes = 0;
+  #writer: Promise<void> | null = null;
+  #inFlight = 0;
+  #awaiting: AwaitingAck[] = [];
+  readonly #byKey = new Map<string, AwaitingAck[]>();
+  #readyWaiters: (() => void)[] = [];
+
+  constructor(init: StreamConnectionInit) {
+    this.#conn = init.conn;
+    this.#handler = init.handler;
+    this.#limits = init.limits;
+    this.#http = init.http;
+    this.#onFinished = init.onFinished;
+    this.#endpoint = init.endpoint ?? null;
+    this.#sniff = init.endpoint ? null : new SniffBuffer();
+    this.role = init.endpoint?.role ?? "station";
+    const remote = init.conn.remoteAddr as Deno.NetAddr;
+    this.remoteAddress = [remote.hostname, remote.port];
+    this.done = new Promise((resolve) => this.#resolveDone = resolve);
+    this.opened = new Promise((resolve, reject) => {
+      this.#resolveOpened = resolve;
+      this.#rejectOpened = reject;
+    });
+    this.opened.catch(() => {}); // observed by dial only
+    init.conn.setNoDelay(true);
+  }
+
+  get framing(): Framing {
+    return this.#endpoint!.framing;
+  }
+
+  get closed(): boolean {
+    return this.#closed || this.#closing;
+  }
+
+  get pending(): number {
+    return this.#inFlight;
+  }
+
+  /** Whether the framing is established (the session knows this connection). */
+  get isOpen(): boolean {
+    return this.#isOpen;
+  }
+
+  send(payload: Payload): Promise<SendResult> {
+    if (this.closed || this.#endpoint === null) return Promise.resolve(CLOSED);
+    if (this.#inFlight >= this.#limits.maxQueue) {
+      this.#terminate({ reason: "slow-consumer" });
+      return Promise.resolve(QUEUE_FULL);
+    }
+    const out = this.#endpoint.encodeMessage(payload);
+    this.#inFlight++;
+    return new Promise((resolve) => {
+      const settle = (result: SendResult) => {
+        this.#inFlight--;
+        resolve(result);
+        this.#wakeReady();
+      };
+      if (out.ackKey === null) {
+        this.#enqueue(
+          out.bytes,
+          (written) => settle(written ? WRITTEN : CLOSED),
+        );
+        return;
+      }
+      const awaiting: AwaitingAck = {
+        key: out.ackKey,
+        bytes: out.bytes,
+        settle,
+        tries: 1,
+        deadline: Date.now() + this.#limits.ackTimeout,
+        done: false,
+      };
+      this.#awaiting.push(awaiting);
+      const list = this.#byKey.get(out.ackKey);
+      if (list === undefined) this.#byKey.set(out.ackKey, [awaiting]);
+      else list.push(awaiting);
+      this.#enqueue(out.bytes);
+    });
+  }
+
+  ready(): Promise<void> {
+    if (this.#hasRoom()) return Promise.resolve();
+    return new Promise((resolve) => this.#readyWaiters.push(resolve));
+  }
+
+  close(): void {
+    this.#shutdown({ reason: "local" }, true);
+  }
+
+  /** Closes for the listener's shutdown (in order, like `close`). */
+  shutdown(): void {
+    this.#shutdown({ reason: "shutdown" }, true);
+  }
+
+  /** Runs the connection until it closes; resolves after every op ended. */
+  async run(): Promise<void> {
+    try {
+      if (this.#endpoint !== null) {
+        const start = this.#endpoint.start();
+        if (start) this.#enqueue(start);
+        await this.#drain(this.#endpoint); // framings without a handshake are open at once
+      }
+      await this.#readLoop();
+    } finally {
+      this.#closeSocket();
+      await this.#writer;
+      this.#failOutstanding();
+      const info = this.#closeInfo ?? { reason: "peer" };
+      this.#onFinished?.();
+      if (!this.#isOpen) {
+        this.#rejectOpened(new Error(`closed before open: ${info.reason}`));
+      }
+      if (this.#isOpen) {
+        try {
+          this.#handler.onClose?.(this, info);
+        } catch (error) {
+          this.#report(error as Error);
+        }
+      }
+      this.#resolveDone(info);
+    }
+  }
+
+  /** Enforces timeouts, resends unacknowledged messages, sends client heartbeats. */
+  tick(now: number): void {
+    if (this.#closed) return;
+    const limits = this.#limits;
+    if (this.#closing) {
+      if (now >= this.#closeDeadline) this.#terminate(this.#closeInfo!);
+      return;
+    }
+    if (!this.#isOpen && now - this.connectedAt >= limits.handshakeTimeout) {
+      return this.#terminate({ reason: "handshake-timeout" });
+    }
+    if (now - this.#lastReceived >= limits.idleTimeout) {
+      return this.#terminate({ reason: "idle-timeout" });
+    }
+    if ((this.#endpoint?.bufferedBytes ?? 0) === 0) {
+      this.#partialSince = 0;
+    } else if (
+      this.#partialSince === 0 || this.#events !== this.#eventsAtMark
+    ) {
+      this.#partialSince = now;
+      this.#eventsAtMark = this.#events;
+    } else if (now - this.#partialSince >= limits.frameTimeout) {
+      return this.#terminate({ reason: "frame-timeout" });
+    }
+    if (
+      this.role === "client" && this.#isOpen &&
+      now - this.#lastReceived >= limits.heartbeatInterval &&
+      now - this.#lastHeartbeat >= limits.heartbeatInterval
+    ) {
+      const heartbeat = this.#endpoint!.heartbeat();
+      if (heartbeat !== null) this.#enqueue(heartbeat);
+      this.#lastHeartbeat = now;
+    }
+    this.#resendExpired(now);
+  }
+
+  /**
+   * Drops acknowledged entries from the front of the deadline-ordered list,
+   * resends the expired ones (same bytes) or fails them after the retries.
+   * One splice per tick: acknowledgements between ticks may be many.
+   */
+  #resendExpired(now: number): void {
+    const awaiting = this.#awaiting;
+    const resent: AwaitingAck[] = [];
+    let passed = 0;
+    for (; passed < awaiting.length; passed++) {
+      const entry = awaiting[passed];
+      if (entry.done) continue;
+      if (entry.deadline > now) break;
+      if (entry.tries <= this.#limits.ackRetries) {
+        entry.tries++;
+        entry.deadline = now + this.#limits.ackTimeout;
+        resent.push(entry);
+        this.#enqueue(entry.bytes);
+      } else {
+        this.#settleAwaiting(entry, ACK_TIMEOUT);
+      }
+    }
+    if (passed > 0) awaiting.splice(0, passed);
+    for (const entry of resent) awaiting.push(entry);
+    // acknowledged entries behind an old unacknowledged one: compact
+    if (awaiting.length > 2 * this.#inFlight + 64) {
+      this.#awaiting = awaiting.filter((entry) => !entry.done);
+    }
+  }
+
+  async #readLoop(): Promise<void> {
+    let buffer = new Uint8Array(4096);
+    for (;;) {
+      let n: number | null;
+      try {
+        n = await this.#conn.read(buffer);
+      } catch (error) {
+        if (!this.#closed) {
+          this.#setCloseInfo(
+            isPeerGone(error)
+              ? { reason: "peer" }
+              : { reason: "io-error", error: error as Error },
+          );
+        }
+        return;
+      }
+      if (n === null) {
+        this.#setCloseInfo({ reason: "peer" });
+        return;
+      }
+      if (this.#closed) return;
+      this.#lastReceived = Date.now();
+      if (this.#closing) {
+        // lingering: the peer's last bytes are dropped, a flood is cut off
+        this.#discarded += n;
+        if (this.#discarded > MAX_LINGER_DISCARD) {
+          this.#terminate(this.#closeInfo!);
+        }
+        continue;
+      }
+      const handling = this.#receive(buffer.subarray(0, n));
+      if (handling !== undefined) await handling;
+      if (n === buffer.length && buffer.length < MAX_READ_BUFFER) {
+        buffer = new Uint8Array(buffer.length * 2);
+      }
+    }
+  }
+
+  /** Handles received bytes; a promise only while an async onPayload runs. */
+  #receive(chunk: Uint8Array): Promise<void> | void {
+    if (this.#endpoint === null) {
+      const bytes = this.#sniff!.push(chunk);
+      const framing = sniffFraming(bytes, {
+        maxHttpHeadLength: MAX_HTTP_HEAD,
+        maxSniffLength: MAX_SNIFF,
+      });
+      if (framing === null) return;
+      if (framing === "unknown") {
+        const error = new FramingError(
+          "junk",
+          `${bytes.length} bytes match no framing`,
+        );
+        return this.#terminate({ reason: "framing-error", error });
+      }
+      if (framing === "http") return this.#serveHttp(bytes);
+      this.#sniff = null;
+      this.#endpoint = createEndpoint(framing, "station", {
+        maxPayloadLength: this.#limits.maxFrameBytes,
+        maxLinesPerPayload: this.#limits.maxLinesPerPayload,
+        maxHttpHeadLength: MAX_HTTP_HEAD,
+      });
+      chunk = bytes;
+    }
+    this.#endpoint.push(chunk);
+    return this.#drain(this.#endpoint);
+  }
+
+  #serveHttp(bytes: Uint8Array): void {
+    const parsed = parseHttpRequestHead(bytes);
+    const head = parsed === null ||
+        (typeof parsed === "object" && parsed.length > MAX_HTTP_HEAD)
+      ? "too-large"
+      : parsed;
+    this.#enqueue(this.#http ? this.#http(head) : new Uint8Array(0));
+    this.#shutdown({ reason: "local" }, false);
+  }
+
+  /** Acts on the endpoint's events; continues after an async onPayload settles. */
+  #drain(endpoint: FramingEndpoint): Promise<void> | void {
+    for (let event = endpoint.next(); event !== null; event = endpoint.next()) {
+      this.#events++;
+      switch (event.type) {
+        case "open":
+          this.#isOpen = true;
+          this.#resolveOpened();
+          try {
+            this.#handler.onOpen?.(this);
+          } catch (error) {
+            this.#report(error as Error);
+          }
+          break;
+        case "write":
+          this.#enqueue(event.bytes);
+          break;
+        case "acknowledged":
+          this.#acknowledge(event.key);
+          break;
+        case "discarded":
+          this.#report(new DiscardedLinesError(event.count, event.why));
+          break;
+        case "payload": {
+          const handling = this.#deliver(endpoint, event);
+          if (handling !== undefined) {
+            return handling.then(() =>
+              this.closed ? undefined : this.#drain(endpoint)
+            );
+          }
+          break;
+        }
+        case "end":
+          if (event.error) this.#report(event.error);
+          this.#shutdown(
+            event.error
+              ? { reason: "framing-error", error: event.error }
+              : { reason: "peer" },
+            false,
+          );
+          return;
+      }
+      if (this.closed) return;
+    }
+  }
+
+  /** Hands a payload to the session and writes its responses. */
+  #deliver(
+    endpoint: FramingEndpoint,
+    event: Extract<EndpointEvent, { type: "payload" }>,
+  ): Promise<void> | void {
+    let responses: readonly Payload[] | void = undefined;
+    if (event.lines.length > 0) {
+      try {
+        const result = this.#handler.onPayload(this, event.lines);
+        if (result instanceof Promise) {
+          return result.then(
+            (later) => this.#reply(endpoint, event.replyTo, later),
+            (error) => {
+              this.#report(
+                error instanceof Error ? error : new Error(String(error)),
+              );
+              this.#reply(endpoint, event.replyTo, undefined);
+            },
+          );
+        }
+        responses = result;
+      } catch (error) {
+        this.#report(error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+    this.#reply(endpoint, event.replyTo, responses);
+  }
+
+  #reply(
+    endpoint: FramingEndpoint,
+    replyTo: number,
+    responses: readonly Payload[] | void,
+  ): void {
+    if (this.closed) return;
+    for (
+      const reply of endpoint.encodeReplies(
+        replyTo,
+        responses ?? [],
+      )
+    ) {
+      this.#enqueue(reply);
+    }
+  }
+
+  #acknowledge(key: string): void {
+    const list = this.#byKey.get(key);
+    const first = list?.shift();
+    if (first === undefined) return; // an OK for a reply, or a late ack
+    this.#settleAwaiting(first, ACKNOWLEDGED);
+  }
+
+  #settleAwaiting(awaiting: AwaitingAck, result: SendResult): void {
+    if (awaiting.done) return;
+    awaiting.done = true;
+    const list = this.#byKey.get(awaiting.key);
+    if (list !== undefined) {
+      const at = list.indexOf(awaiting);
+      if (at >= 0) list.splice(at, 1);
+      if (list.length === 0) this.#byKey.delete(awaiting.key);
+    }
+    awaiting.settle(result);
+  }
+
+  #report(error: Error): void {
+    if (!this.#isOpen) return; // the session never knew this connection
+    try {
+      this.#handler.onError?.(this, error);
+    } catch {
+      // a failing logger must not break the connection
+    }
+  }
+
+  #enqueue(bytes: Uint8Array, onWritten?: (written: boolean) => void): void {
+    if (this.#closed || this.#halfClosed) {
+      onWritten?.(false);
+      return;
+    }
+    this.#queue.push({ bytes, onWritten });
+    this.#queuedBytes += bytes.length;
+    if (this.#queuedBytes > this.#limits.maxQueuedBytes) {
+      return this.#terminate({ reason: "slow-consumer" });
+    }
+    this.#writer ??= this.#flush();
+  }
+
+  async #flush(): Promise<void> {
+    try {
+      while (this.#queue.length > 0 && !this.#closed) {
+        let size = 0;
+        let count = 0;
+        while (
+          count < this.#queue.length &&
+          (count === 0 ||
+            size + this.#queue[count].bytes.length <= MAX_WRITE_BATCH)
+        ) {
+          size += this.#queue[count++].bytes.length;
+        }
+        const batch = this.#queue.splice(0, count);
+        let data = batch[0].bytes;
+        if (count > 1) {
+          data = new Uint8Array(size);
+          let at = 0;
+          for (const item of batch) {
+            data.set(item.bytes, at);
+            at += item.bytes.length;
+          }
+        }
+        for (let at = 0; at < data.length;) {
+          at += await this.#conn.write(data.subarray(at));
+        }
+        this.#queuedBytes -= size;
+        for (const item of batch) item.onWritten?.(true);
+        this.#wakeReady();
+      }
+    } catch (error) {
+      if (!this.#closed) {
+        this.#terminate(
+          isPeerGone(error)
+            ? { reason: "peer" }
+            : { reason: "io-error", error: error as Error },
+        );
+      }
+    }
+    if (this.#closing && !this.#closed) await this.#halfClose();
+    this.#writer = null;
+  }
+
+  /** After the last write: shut our side and let the peer close (until the close deadline). */
+  async #halfClose(): Promise<void> {
+    this.#halfClosed = true;
+    try {
+      await this.#conn.closeWrite();
+    } catch {
+      this.#terminate(this.#closeInfo!);
+    }
+  }
+
+  #hasRoom(): boolean {
+    return this.closed || (
+      this.#inFlight <= this.#limits.maxQueue / 2 &&
+      this.#queuedBytes <= this.#limits.maxQueuedBytes / 2
+    );
+  }
+
+  #wakeReady(): void {
+    if (this.#readyWaiters.length === 0 || !this.#hasRoom()) return;
+    const waiters = this.#readyWaiters;
+    this.#readyWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  #setCloseInfo(info: CloseInfo): void {
+    this.#closeInfo ??= info;
+  }
+
+  /** Closes in order: optional goodbye, queued writes flushed, then linger. */
+  #shutdown(info: CloseInfo, goodbye: boolean): void {
+    if (this.closed) return;
+    this.#setCloseInfo(info);
+    const bytes = goodbye ? this.#endpoint?.goodbye() : null;
+    if (bytes) this.#enqueue(bytes);
+    this.#closing = true;
+    this.#closeDeadline = Date.now() + this.#limits.lingerTimeout;
+    this.#wakeReady();
+    this.#writer ??= this.#flush();
+  }
+
+  /** Closes at once: the socket, and every send outstanding fails. */
+  #terminate(info: CloseInfo): void {
+    if (this.#closed) return;
+    this.#setCloseInfo(info);
+    this.#closed = true;
+    this.#closeSocket();
+    this.#failOutstanding();
+  }
+
+  #closeSocket(): void {
+    this.#closed = true;
+    try {
+      this.#conn.close();
+    } catch {
+      // already closed
+    }
+  }
+
+  #failOutstanding(): void {
+    const queue = this.#queue;
+    this.#queue = [];
+    this.#queuedBytes = 0;
+    for (const item of queue) item.onWritten?.(false);
+    const awaiting = this.#awaiting;
+    this.#awaiting = [];
+    for (const item of awaiting) this.#settleAwaiting(item, CLOSED);
+    this.#wakeReady();
+  }
+}
+
+export type { CloseReason };

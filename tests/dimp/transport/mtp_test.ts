@@ -1,0 +1,240 @@
+import assert from "node:assert/strict";
+import {
+  encodeMtpPackage,
+  FramingError,
+  MtpDecoder,
+  type MtpPackage,
+  MtpSerials,
+  MtpType,
+  parseMtpHeader,
+  parseMtpPackage,
+} from "../../../dimp/transport/mod.ts";
+import { loadVectors } from "../../_vectors.ts";
+import { hex, transportVectors, unhex } from "./_helpers.ts";
+
+const vectors = transportVectors().mtp_codec;
+
+const TYPE_NAMES: Record<string, number> = {
+  "Command": MtpType.COMMAND,
+  "Command Response": MtpType.COMMAND_RESPONSE,
+  "Message": MtpType.MESSAGE,
+  "Message Response": MtpType.MESSAGE_RESPONSE,
+  "Message Fragment": MtpType.MESSAGE_FRAGMENT,
+};
+
+for (const v of vectors.build) {
+  Deno.test(`mtp_codec.build[${v.label}] encodes byte-exact`, () => {
+    const bytes = encodeMtpPackage({
+      type: v.data_type_nibble as MtpPackage["header"]["type"],
+      sn: unhex(v.sn_hex as string),
+      pages: v.pages as number,
+      index: v.index as number,
+      body: unhex(v.body_hex as string),
+    });
+    assert.equal(hex(bytes), v.hex);
+  });
+
+  Deno.test(`mtp_codec.build[${v.label}] decodes to its fields and re-encodes`, () => {
+    const bytes = unhex(v.hex as string);
+    const pkg = parseMtpPackage(bytes);
+    assert.ok(typeof pkg === "object");
+    assert.equal(pkg.header.headerLength, v.header_size);
+    assert.equal(pkg.header.type, TYPE_NAMES[v.data_type as string]);
+    assert.equal(hex(pkg.header.sn), v.sn_hex);
+    assert.equal(pkg.header.pages, v.pages);
+    assert.equal(pkg.header.index, v.index);
+    assert.equal(pkg.header.bodyLength, v.body_length);
+    assert.equal(hex(pkg.body), v.body_hex);
+    assert.equal(
+      hex(encodeMtpPackage({ ...pkg.header, body: pkg.body })),
+      v.hex,
+    );
+    // and the stream decoder, fed one byte at a time, yields the same package
+    const decoder = new MtpDecoder();
+    const got: MtpPackage[] = [];
+    for (const b of bytes) {
+      decoder.push(new Uint8Array([b]));
+      for (let p = decoder.next(); p !== null; p = decoder.next()) got.push(p);
+    }
+    assert.equal(got.length, 1);
+    assert.equal(hex(got[0].body), v.body_hex);
+  });
+}
+
+for (const v of vectors.parse) {
+  Deno.test(`mtp_codec.parse[${v.label}]`, () => {
+    const bytes = unhex(v.hex as string);
+    const header = parseMtpHeader(bytes);
+    const expected = v.header as Record<string, unknown> | null;
+    if (expected === null) {
+      assert.ok(
+        typeof header === "string",
+        `expected no header, got ${JSON.stringify(header)}`,
+      );
+      return;
+    }
+    assert.ok(typeof header === "object");
+    assert.equal(header.headerLength, expected.size);
+    assert.equal(header.type, TYPE_NAMES[expected.data_type as string]);
+    assert.equal(hex(header.sn), expected.sn_hex);
+    assert.equal(header.pages, expected.pages);
+    assert.equal(header.index, expected.index);
+    assert.equal(header.bodyLength, expected.body_length);
+    const pkg = parseMtpPackage(bytes);
+    if (v.package_body_hex === null) {
+      assert.equal(pkg, "incomplete");
+    } else {
+      assert.ok(typeof pkg === "object");
+      assert.equal(hex(pkg.body), v.package_body_hex);
+    }
+  });
+}
+
+/**
+ * A seek input; the 70000-byte one is stored abbreviated (a run of one byte
+ * followed by "..."), so it is expanded to its stated length.
+ */
+function seekInput(text: string, length: number): Uint8Array {
+  if (!text.endsWith("...")) return unhex(text);
+  const prefix = unhex(text.slice(0, -3));
+  assert.ok(
+    prefix.every((b) => b === prefix[0]),
+    "abbreviated input is one repeated byte",
+  );
+  return new Uint8Array(length).fill(prefix[0]);
+}
+
+/** The message packet of the build vectors: the real packet inside seek inputs. */
+const MESSAGE_HEX = vectors.build.find((v) => v.label === "message")!
+  .hex as string;
+
+for (const v of vectors.seek) {
+  Deno.test(`mtp_codec.seek[${v.label}]`, () => {
+    const input = seekInput(v.input_hex as string, v.input_len as number);
+    const decoder = new MtpDecoder();
+    decoder.push(input);
+    if (v.label === "junk_70000_no_magic") {
+      // the reference discards the whole buffer at 64 KiB; dim closes (§8: "same, or close")
+      assert.throws(
+        () => decoder.next(),
+        (e) => e instanceof FramingError && e.reason === "junk",
+      );
+      return;
+    }
+    const pkg = decoder.next();
+    // two_bad_DIM_then_packet: the reference loses the packet (seeker bug,
+    // transport.md §3.5 "do not copy"); the spec requires finding it at 60.
+    const found = v.label === "two_bad_DIM_then_packet"
+      ? true
+      : v.package_found;
+    assert.equal(pkg !== null, found);
+    if (pkg === null) {
+      // junk without magic is dropped (all but a possible split "DIM" prefix)
+      assert.ok(decoder.bufferedBytes <= 2);
+      return;
+    }
+    const offset = v.label === "two_bad_DIM_then_packet"
+      ? 60
+      : v.offset as number;
+    assert.equal(
+      hex(input.subarray(offset, offset + MESSAGE_HEX.length / 2)),
+      MESSAGE_HEX,
+    );
+    assert.equal(
+      hex(encodeMtpPackage({ ...pkg.header, body: pkg.body })),
+      MESSAGE_HEX,
+    );
+    assert.equal(
+      decoder.bufferedBytes,
+      input.length - offset - MESSAGE_HEX.length / 2,
+    );
+  });
+}
+
+interface GeneratedPacket {
+  label: string;
+  hex: string;
+  sn_hex: string;
+  data_type_byte: number;
+  body_length: number;
+  body_utf8: string;
+}
+
+const generated = (loadVectors("reference-generated") as {
+  mtp: { packets: GeneratedPacket[] };
+}).mtp.packets;
+for (const p of generated) {
+  Deno.test(`reference-generated mtp.packets[${p.label}] decodes and re-encodes byte-exact`, () => {
+    const pkg = parseMtpPackage(unhex(p.hex));
+    assert.ok(typeof pkg === "object");
+    assert.equal(hex(pkg.header.sn), p.sn_hex);
+    assert.equal(0x40 | pkg.header.type, p.data_type_byte);
+    assert.equal(pkg.header.bodyLength, p.body_length);
+    assert.equal(new TextDecoder().decode(pkg.body), p.body_utf8);
+    assert.equal(
+      hex(encodeMtpPackage({ ...pkg.header, body: pkg.body })),
+      p.hex,
+    );
+  });
+}
+
+Deno.test("MtpDecoder: many packages in one push and across splits decode the same", () => {
+  const serials = new MtpSerials();
+  const packets = Array.from({ length: 50 }, (_, i) =>
+    encodeMtpPackage({
+      type: MtpType.MESSAGE,
+      sn: serials.next(),
+      body: new TextEncoder().encode(`{"n":${i},"pad":"${"x".repeat(i * 7)}"}`),
+    }));
+  const stream = new Uint8Array(packets.reduce((n, p) => n + p.length, 0));
+  packets.reduce((at, p) => (stream.set(p, at), at + p.length), 0);
+  for (const step of [1, 3, 16, 17, 1000, stream.length]) {
+    const decoder = new MtpDecoder();
+    const bodies: string[] = [];
+    for (let at = 0; at < stream.length; at += step) {
+      decoder.push(stream.subarray(at, at + step));
+      for (let p = decoder.next(); p !== null; p = decoder.next()) {
+        bodies.push(hex(p.body));
+      }
+    }
+    assert.deepEqual(
+      bodies,
+      packets.map((p) => hex(p.subarray(16))),
+      `step ${step}`,
+    );
+    assert.equal(decoder.bufferedBytes, 0);
+  }
+});
+
+Deno.test("MtpDecoder: a header announcing 2 GB is refused from the header (too-large)", () => {
+  const decoder = new MtpDecoder({ maxBodyLength: 1 << 20 });
+  decoder.push(unhex("44494d42" + "0102030405060708" + "80000000"));
+  assert.throws(
+    () => decoder.next(),
+    (e) => e instanceof FramingError && e.reason === "too-large",
+  );
+});
+
+Deno.test("MtpDecoder: a body over the configured cap is refused before it arrives", () => {
+  const decoder = new MtpDecoder({ maxBodyLength: 1000 });
+  decoder.push(unhex("44494d42" + "0102030405060708" + "000003e9"));
+  assert.throws(
+    () => decoder.next(),
+    (e) => e instanceof FramingError && e.reason === "too-large",
+  );
+});
+
+Deno.test("MtpDecoder: UDP header forms (HL 1/3/5) are junk on TCP and skipped", () => {
+  const decoder = new MtpDecoder();
+  decoder.push(unhex("44494d107879" + "44494d22000000027879"));
+  const pkg = decoder.next();
+  assert.ok(pkg !== null);
+  assert.equal(pkg.header.headerLength, 8);
+  assert.equal(hex(pkg.body), "7879");
+});
+
+Deno.test("MtpSerials: increments with carry into the high word", () => {
+  const serials = new MtpSerials(0x00000001, 0xfffffffe);
+  assert.equal(hex(serials.next()), "00000001ffffffff");
+  assert.equal(hex(serials.next()), "0000000200000000");
+});

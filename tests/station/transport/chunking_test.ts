@@ -1,0 +1,56 @@
+/**
+ * Whatever the TCP segmentation — one byte per write, or every package in one
+ * write — each framing delivers the same payloads and answers them.
+ */
+import assert from "node:assert/strict";
+import { createEndpoint, type Framing } from "../../../dimp/transport/mod.ts";
+import {
+  collect,
+  echo,
+  linesOf,
+  RawClient,
+  recorder,
+  utf8,
+  withListener,
+} from "./_helpers.ts";
+
+const MESSAGES = Array.from(
+  { length: 12 },
+  (_, i) => `{"n":${i},"text":"${"é".repeat(i * 5)}"}`,
+);
+
+for (const framing of ["mtp", "mars", "ws", "plain"] as Framing[]) {
+  for (const mode of ["1-byte writes", "all in one write"]) {
+    Deno.test(`loopback [${framing}]: ${mode} deliver every package in order and get every reply`, async () => {
+      const station = recorder(echo);
+      await withListener({ handler: station.handler }, async (listener) => {
+        const client = createEndpoint(framing, "client", {
+          host: `127.0.0.1:${listener.port}`,
+        });
+        const parts = [
+          client.start() ?? new Uint8Array(0),
+          ...MESSAGES.map((m) => client.encodeMessage(utf8(m)).bytes),
+        ];
+        const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+        parts.reduce((at, p) => (bytes.set(p, at), at + p.length), 0);
+        const raw = await RawClient.connect(listener.port);
+        try {
+          if (mode === "1-byte writes") await raw.writeBytewise(bytes);
+          else await raw.write(bytes);
+          await station.waitForPayloads(MESSAGES.length);
+          const delivered = [...station.payloads.values()].flat();
+          assert.deepEqual(delivered, MESSAGES.map((m) => [m]));
+          const events = await collect(
+            raw,
+            client,
+            (es) => linesOf(es).length >= MESSAGES.length,
+          );
+          assert.deepEqual(linesOf(events), MESSAGES.map(echo));
+        } finally {
+          raw.close();
+        }
+        assert.deepEqual(station.errors, []);
+      });
+    });
+  }
+}
