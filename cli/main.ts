@@ -20,6 +20,7 @@ import {
 import { processEnv, resolveConfigPath, UsageError } from "./context.ts";
 import type { CommandContext, Subcommand } from "./subcommand.ts";
 import { printErr, printOut } from "./output.ts";
+import { client } from "./client.ts";
 import { register } from "./register.ts";
 
 /** Every subcommand by name; each module owns its own options. */
@@ -28,6 +29,7 @@ const SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map<
   Subcommand
 >([
   ["register", register],
+  ["client", client],
   ["version", {
     summary: "print the version",
     run: () => {
