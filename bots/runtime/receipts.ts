@@ -220,7 +220,7 @@ export class ReceiptTracker {
 
   /**
    * Finds the message a receipt answers (by `origin.signature`, checked
-   * against `origin.sender` and `origin.sn` when present) and settles it:
+   * against `origin.sender`, and `origin.sn` when present) and settles it:
    * as the station's receipt when `fromStation`, else as the receiver's.
    */
   match(
@@ -242,7 +242,11 @@ export class ReceiptTracker {
     ) {
       return undefined;
     }
-    const sn = receipt.originalSn;
+    // a 2021 receipt without origin/envelope has only its own `sn` on top
+    const dict = receipt.dictionary;
+    const sn = dict.origin === undefined && dict.envelope === undefined
+      ? undefined
+      : receipt.originalSn;
     if (sn !== undefined && outgoing.sn !== undefined && sn !== outgoing.sn) {
       return undefined;
     }
