@@ -390,11 +390,9 @@ export class ClientSession {
     if (this.#state === "closed") {
       throw this.#closeError ?? new SessionClosedError();
     }
-    if (this.#conn === undefined) {
-      this.#dialing ??= this.#open().finally(() => {
-        this.#dialing = undefined;
-      });
-      await this.#dialing;
+    // while a redial is scheduled, it is the one that connects
+    if (this.#conn === undefined && this.#redialTimer === undefined) {
+      await this.#dial();
     }
     await this.#running.promise;
   }
@@ -470,8 +468,17 @@ export class ClientSession {
 
   // ------------------------------------------------------------ connection
 
+  /** One dial at a time. */
+  #dial(): Promise<void> {
+    this.#dialing ??= this.#open().finally(() => {
+      this.#dialing = undefined;
+    });
+    return this.#dialing;
+  }
+
   /** Dials and sends the first offer (the handshake goes on in the background). */
   async #open(): Promise<void> {
+    if (this.#conn !== undefined) return;
     this.#setState("connecting");
     const conn = await dialStation(this.host, this.port, {
       ...this.#options,
@@ -519,7 +526,7 @@ export class ClientSession {
     this.#redialTimer = setTimeout(() => {
       this.#redialTimer = undefined;
       if (this.#state === "closed") return;
-      this.#open().catch((error) => {
+      this.#dial().catch((error) => {
         this.#log("warn", `reconnect failed: ${error.message}`);
         if (this.#state !== "closed") {
           this.#scheduleRedial(Math.min(30_000, delay * 2));
