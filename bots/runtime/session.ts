@@ -198,6 +198,7 @@ const DEFAULT_AGENT =
 const SUSPENDED_PER_SENDER = 32;
 const RECENT_LIMIT = 4096;
 const QUERY_INTERVAL_MS = 60_000;
+const VISA_PUSH_INTERVAL_MS = 600_000;
 const CLOSE_GRACE_MS = 2_000;
 
 interface Deferred<T> {
@@ -300,6 +301,7 @@ export class ClientSession {
   #pump: Promise<void> | undefined;
   readonly #background = new Set<Promise<unknown>>();
   readonly #seen = new Map<string, true>();
+  readonly #visaPushed = new Map<string, number>();
   readonly #queries = new Map<
     string,
     { at: number; sent: Promise<OutgoingMessage> }
@@ -727,6 +729,24 @@ export class ClientSession {
     );
   }
 
+  /** Sends our visa to `receiver` (messages.md §10), at most once in 10 minutes. */
+  #pushVisa(receiver: ID): void {
+    const now = Date.now();
+    const last = this.#visaPushed.get(receiver.value);
+    if (last !== undefined && now - last < VISA_PUSH_INTERVAL_MS) return;
+    remember(this.#visaPushed, receiver.value, now);
+    const user = this.#packer.user;
+    const visa = this.#options.accounts.visa(this.user) ?? user.visa;
+    if (visa === undefined) return;
+    this.#spawn(
+      this.send(
+        receiver,
+        DocumentCommand.response(this.user, user.meta, [visa]),
+      ),
+      `visa to ${receiver.value}`,
+    );
+  }
+
   async #packForStation(content: Content): Promise<ReliableMessage> {
     const station = this.station;
     const receiver = station !== undefined &&
@@ -942,11 +962,14 @@ export class ClientSession {
       if (error instanceof KeyNotFoundError) {
         this.#suspend(msg, msg.sender);
       } else if (error instanceof MessageError) {
-        const reason = error instanceof DecryptionError ? error.reason : "";
         this.#log(
           "warn",
-          `dropped a message from ${msg.sender.value}: ${error.name} ${reason} ${error.message}`,
+          `dropped a message from ${msg.sender.value}: ${error.name}: ${error.message}`,
         );
+        if (error instanceof DecryptionError && error.reason === "key") {
+          // encrypted for a key we no longer have: give the sender our visa
+          this.#pushVisa(msg.sender.withoutTerminal());
+        }
       } else {
         throw error;
       }

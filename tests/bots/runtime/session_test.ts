@@ -16,8 +16,10 @@ import {
   type ReportCommand,
 } from "../../../dimp/command/mod.ts";
 import { TextContent } from "../../../dimp/content/mod.ts";
+import { generatePrivateKey } from "../../../dimp/crypto/mod.ts";
 import {
   ANY_STATION,
+  Document,
   EntityType,
   EVERY_STATION,
   EVERYONE,
@@ -312,6 +314,55 @@ Deno.test("session: an unknown sender's message is suspended, its meta and docum
     assert.equal(
       ((second as ReceivedMessage).content as TextContent).text,
       "second",
+    );
+  });
+});
+
+Deno.test("session: a message encrypted for a key alice no longer has is dropped, and the sender gets her visa (once)", async () => {
+  await using responder = new Responder((i, r) => r.standard(i, KEY));
+  responder.know(carol);
+  // carol holds an old visa of alice's with another RSA key
+  const old = Document.parse(alice.document.toDictionary());
+  old.setVisaKey((await generatePrivateKey("RSA")).publicKey);
+  await old.sign(alice.identityKey!, (alice.document.time ?? 0) - 60);
+  const carolPacker = new MessagePacker({
+    user: localUser(carol),
+    directory: {
+      meta: (id) =>
+        Promise.resolve(id.equals(alice.id) ? alice.meta : carol.meta),
+      visa: (id) => Promise.resolve(id.equals(alice.id) ? old : carol.document),
+      members: () => Promise.resolve([]),
+    },
+  });
+  await withAlice(responder, {}, async (session) => {
+    await session.connect();
+    const conn = responder.received[0].conn;
+    for (const text of ["unreadable", "unreadable too"]) {
+      const msg = await carolPacker.packContent(
+        alice.id,
+        TextContent.create(text),
+      );
+      await conn.send(msg.serialize());
+    }
+    const pushed = await responder.waitFor((i) =>
+      i.reliable.receiver.equals(carol.id)
+    );
+    const visa = (await carolPacker.unpack(pushed.reliable))
+      .content as DocumentCommand;
+    assert.equal(visa.identifier?.value, alice.id.value);
+    assert.equal(
+      Document.parse(visa.documents[0]).visaKey()?.equals(
+        alice.messageKeys[0].publicKey,
+      ),
+      true,
+    );
+    // a round trip later: still one visa for carol (the second was not sent)
+    await session.reportOnline();
+    await responder.waitFor((i) => isCommand(i, "report"));
+    assert.equal(
+      responder.received.filter((i) => i.reliable.receiver.equals(carol.id))
+        .length,
+      1,
     );
   });
 });
