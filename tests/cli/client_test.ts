@@ -8,6 +8,11 @@ import assert from "node:assert/strict";
 import { parseId } from "../../dimp/identity/mod.ts";
 import { dim, tempDir } from "./_dim.ts";
 
+/** `dim --data-dir DIR client ...args`. */
+function client(dir: string, ...args: string[]) {
+  return dim(["--data-dir", dir, "client", ...args]);
+}
+
 /** A loopback port nothing listens on (taken, then released). */
 function closedPort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -94,13 +99,7 @@ for (const [what, args, message] of BAD_LINES) {
 
 Deno.test("dim client register: a user with an ETH meta, a visa with the name and an RSA key; its ID last on stdout", async () => {
   using dir = tempDir();
-  const run = await dim([
-    "--data-dir",
-    dir.path,
-    "client",
-    "register",
-    "alice",
-  ]);
+  const run = await client(dir.path, "register", "alice");
   assert.equal(run.code, 0, run.stderr);
   const id = parseId(run.lastLine);
   assert.ok(id.isUser);
@@ -122,25 +121,13 @@ Deno.test("dim client register: a user with an ETH meta, a visa with the name an
 
 Deno.test("dim client register: a name taken by a local account is refused; two names in one store are fine", async () => {
   using dir = tempDir();
-  const first = await dim([
-    "--data-dir",
-    dir.path,
-    "client",
-    "register",
-    "alice",
-  ]);
+  const first = await client(dir.path, "register", "alice");
   assert.equal(first.code, 0, first.stderr);
-  const again = await dim([
-    "--data-dir",
-    dir.path,
-    "client",
-    "register",
-    "alice",
-  ]);
+  const again = await client(dir.path, "register", "alice");
   assert.equal(again.code, 1);
   assert.match(again.stderr, /named "alice" already/);
   assert.match(again.stderr, new RegExp(first.lastLine));
-  const bob = await dim(["--data-dir", dir.path, "client", "register", "bob"]);
+  const bob = await client(dir.path, "register", "bob");
   assert.equal(bob.code, 0, bob.stderr);
   const list = await dim([
     "--data-dir",
@@ -155,19 +142,11 @@ Deno.test("dim client register: a name taken by a local account is refused; two 
 Deno.test("dim client: --from must be a local account (name or ID with its private key here)", async () => {
   using dir = tempDir();
   using other = tempDir();
-  const alice = await dim([
-    "--data-dir",
-    other.path,
-    "client",
-    "register",
-    "alice",
-  ]);
+  const alice = await client(other.path, "register", "alice");
   const port = String(closedPort());
   const station = ["--station", `127.0.0.1:${port}`];
-  const unknownName = await dim([
-    "--data-dir",
+  const unknownName = await client(
     dir.path,
-    "client",
     ...station,
     "send",
     "--from",
@@ -175,13 +154,11 @@ Deno.test("dim client: --from must be a local account (name or ID with its priva
     "--to",
     alice.lastLine,
     "hi",
-  ]);
+  );
   assert.equal(unknownName.code, 2);
   assert.match(unknownName.stderr, /"nobody" is neither an ID nor the name/);
-  const foreign = await dim([
-    "--data-dir",
+  const foreign = await client(
     dir.path,
-    "client",
     ...station,
     "send",
     "--from",
@@ -189,25 +166,17 @@ Deno.test("dim client: --from must be a local account (name or ID with its priva
     "--to",
     alice.lastLine,
     "hi",
-  ]);
+  );
   assert.equal(foreign.code, 1);
   assert.match(foreign.stderr, /private key of .* is not in the store/);
 });
 
 Deno.test("dim client: no station at the address → exit 1 with a clear message (send and listen)", async () => {
   using dir = tempDir();
-  const alice = await dim([
-    "--data-dir",
-    dir.path,
-    "client",
-    "register",
-    "alice",
-  ]);
+  const alice = await client(dir.path, "register", "alice");
   const station = `127.0.0.1:${closedPort()}`;
-  const send = await dim([
-    "--data-dir",
+  const send = await client(
     dir.path,
-    "client",
     "--station",
     station,
     "send",
@@ -216,13 +185,11 @@ Deno.test("dim client: no station at the address → exit 1 with a clear message
     "--to",
     alice.lastLine,
     "hi",
-  ]);
+  );
   assert.equal(send.code, 1);
   assert.match(send.stderr, new RegExp(`cannot reach a station at ${station}`));
-  const listen = await dim([
-    "--data-dir",
+  const listen = await client(
     dir.path,
-    "client",
     "--station",
     station,
     "--framing",
@@ -234,7 +201,7 @@ Deno.test("dim client: no station at the address → exit 1 with a clear message
     "1",
     "--timeout",
     "5",
-  ]);
+  );
   assert.equal(listen.code, 1);
   assert.match(listen.stderr, /cannot reach a station .*\(ws\)/);
 });
