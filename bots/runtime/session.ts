@@ -309,6 +309,7 @@ export class ClientSession {
   readonly #suspended = new Map<string, ReliableMessage[]>();
   #suspendedCount = 0;
   readonly #keyWaiters = new Map<string, Set<() => void>>();
+  readonly #sendChains = new Map<string, Promise<void>>();
 
   /**
    * A session (not connected yet: call {@link ClientSession.connect}).
@@ -403,17 +404,35 @@ export class ClientSession {
    * Sends a content to `receiver`, end-to-end encrypted (plain for
    * broadcast receivers), once the session runs. When no key to encrypt
    * for the receiver is known, its documents are queried from the station
-   * first (messages.md §10). The result waits for its receipts.
+   * first (messages.md §10). Messages to one receiver leave in the order
+   * given. The result waits for its receipts.
    *
    * @throws {ReceiverKeyNotFoundError} the station does not know the receiver's visa
    * @throws {MessageNotSentError} the connection did not take it
    * @throws {SessionClosedError} the session closed
    * @throws {HandshakeTimeoutError} the session could not connect
    */
-  async send(
+  send(
     receiver: ID,
     content: Content,
     options: SendOptions = {},
+  ): Promise<OutgoingMessage> {
+    // messages to one receiver leave in the order they were given
+    const key = receiver.value;
+    const previous = this.#sendChains.get(key) ?? Promise.resolve();
+    const task = previous.then(() => this.#sendNow(receiver, content, options));
+    const chained = task.then(() => {}, () => {});
+    this.#sendChains.set(key, chained);
+    chained.then(() => {
+      if (this.#sendChains.get(key) === chained) this.#sendChains.delete(key);
+    });
+    return task;
+  }
+
+  async #sendNow(
+    receiver: ID,
+    content: Content,
+    options: SendOptions,
   ): Promise<OutgoingMessage> {
     await this.#whenRunning();
     if (!receiver.isBroadcast && !receiver.isGroup) {

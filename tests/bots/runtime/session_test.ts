@@ -199,6 +199,27 @@ for (const framing of ["mtp", "ws", "plain", "mars"] as Framing[]) {
   });
 }
 
+Deno.test("session: texts sent at once to one receiver leave in the order given (the first waits for the visa query)", async () => {
+  const bobPacker = packerOf(bob, [alice, bob]);
+  await using responder = new Responder((i, r) => r.standard(i, KEY));
+  responder.know(bob);
+  await withAlice(responder, {}, async (session) => {
+    const texts = Array.from({ length: 20 }, (_, n) => `#${n}`);
+    await Promise.all(
+      texts.map((text) => session.send(bob.id, TextContent.create(text))),
+    );
+    const toBob = () =>
+      responder.received.filter((i) => i.reliable.receiver.equals(bob.id));
+    await responder.waitFor(() => toBob().length === 20);
+    const arrived = await Promise.all(
+      toBob().map(async (i) =>
+        ((await bobPacker.unpack(i.reliable)).content as TextContent).text
+      ),
+    );
+    assert.deepEqual(arrived, texts);
+  });
+});
+
 Deno.test("session: a receiver the station does not know → ReceiverKeyNotFoundError (not-found, with the station's answer)", async () => {
   await using responder = new Responder((i, r) => r.standard(i, KEY));
   await withAlice(responder, {}, async (session) => {
