@@ -21,6 +21,7 @@ import { processEnv, resolveConfigPath, UsageError } from "./context.ts";
 import type { CommandContext, Subcommand } from "./subcommand.ts";
 import { printErr, printOut } from "./output.ts";
 import { register } from "./register.ts";
+import { backup, restore } from "./backup.ts";
 
 /** Every subcommand by name; each module owns its own options. */
 const SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map<
@@ -28,6 +29,8 @@ const SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map<
   Subcommand
 >([
   ["register", register],
+  ["backup", backup],
+  ["restore", restore],
   ["version", {
     summary: "print the version",
     run: () => {
