@@ -215,7 +215,8 @@ async function expandFilter(filter: string[]): Promise<Set<string>> {
 
 Deno.test({
   name:
-    "systemd: every system call a station-like Deno workload makes passes the units' seccomp filter",
+    "systemd: every system call a station-like Deno workload makes passes the units' seccomp filter" +
+    NO_STRACE,
   ignore: !STRACE,
   fn: async () => {
     const dir = Deno.makeTempDirSync({ prefix: "dim-systemd-test-" });
