@@ -22,6 +22,7 @@ import type { CommandContext, Subcommand } from "./subcommand.ts";
 import { printErr, printOut } from "./output.ts";
 import { register } from "./register.ts";
 import { backup, restore } from "./backup.ts";
+import { config } from "./config_migrate.ts";
 
 /** Every subcommand by name; each module owns its own options. */
 const SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map<
@@ -31,6 +32,7 @@ const SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map<
   ["register", register],
   ["backup", backup],
   ["restore", restore],
+  ["config", config],
   ["version", {
     summary: "print the version",
     run: () => {
