@@ -11,18 +11,18 @@
  * @module
  */
 import denoJson from "../deno.json" with { type: "json" };
+import { backup, restore } from "./backup.ts";
 import {
   type DimConfig,
   loadConfig,
   resolveStoreLocation,
   type StoreLocation,
 } from "./config.ts";
+import { config } from "./config_migrate.ts";
 import { processEnv, resolveConfigPath, UsageError } from "./context.ts";
 import type { CommandContext, Subcommand } from "./subcommand.ts";
 import { printErr, printOut } from "./output.ts";
 import { register } from "./register.ts";
-import { backup, restore } from "./backup.ts";
-import { config } from "./config_migrate.ts";
 
 /** Every subcommand by name; each module owns its own options. */
 const SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map<
