@@ -30,9 +30,6 @@ const SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map<
   Subcommand
 >([
   ["register", register],
-  ["backup", backup],
-  ["restore", restore],
-  ["config", config],
   ["version", {
     summary: "print the version",
     run: () => {
@@ -40,6 +37,9 @@ const SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map<
       return Promise.resolve(0);
     },
   }],
+  ["backup", backup],
+  ["restore", restore],
+  ["config", config],
 ]);
 
 function usage(): string {
