@@ -1,0 +1,18 @@
+/**
+ * Bounded in-memory caches of the station: insertion order, the oldest
+ * entry forgotten first.
+ *
+ * @module
+ */
+
+/** Sets `key` (as the newest entry) and forgets the oldest beyond `max`. */
+export function setBounded<K, V>(
+  map: Map<K, V>,
+  key: K,
+  value: V,
+  max: number,
+): void {
+  map.delete(key);
+  map.set(key, value);
+  while (map.size > max) map.delete(map.keys().next().value as K);
+}
