@@ -172,19 +172,20 @@ export class TestPeer {
     options: PeerOptions = {},
   ): Promise<TestPeer> {
     const world = options.world ?? new World();
-    let peer: TestPeer | undefined;
     const early: string[][] = [];
+    const state: { peer?: TestPeer } = {};
     const conn = await dialStation("127.0.0.1", port, {
       framing: options.framing ?? "mtp",
       sendAcks: options.sendAcks,
       handler: {
         onPayload: (_conn, lines) => {
-          if (peer === undefined) early.push([...lines]);
-          else peer.#receive(lines);
+          if (state.peer === undefined) early.push([...lines]);
+          else state.peer.#receive(lines);
         },
       },
     });
-    peer = new TestPeer(account, conn, world);
+    const peer = new TestPeer(account, conn, world);
+    state.peer = peer;
     for (const lines of early) peer.#receive(lines);
     return peer;
   }

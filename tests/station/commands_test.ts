@@ -35,7 +35,6 @@ import {
   commandName,
   newAccount,
   online,
-  receiptText,
   type Received,
   sleep,
   type TestPeer,

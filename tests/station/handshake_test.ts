@@ -3,7 +3,10 @@
  * test, and the handshake states — in every framing.
  */
 import assert from "node:assert/strict";
-import { HandshakeCommand, ReceiptCommand } from "../../dimp/command/mod.ts";
+import {
+  HandshakeCommand,
+  type ReceiptCommand,
+} from "../../dimp/command/mod.ts";
 import { TextContent } from "../../dimp/content/mod.ts";
 import {
   ANY_STATION,

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import {
   type HandshakeCommand,
-  ReceiptCommand,
+  type ReceiptCommand,
   ReportCommand,
 } from "../../dimp/command/mod.ts";
 import { TextContent } from "../../dimp/content/mod.ts";
