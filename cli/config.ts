@@ -111,6 +111,8 @@ export interface DimConfig {
     readonly checkSender: boolean;
     /** `broadcast_to_users`: push non-command `everyone@everywhere` broadcasts to local users (default on). */
     readonly broadcastToUsers: boolean;
+    /** `verify_routed`: verify the signature of messages routed to others too (default off). */
+    readonly verifyRouted: boolean;
     /** `offline_retention`: how long an offline message is kept (seconds; default 7 days). */
     readonly offlineRetention: number;
     /** `offline_cap`: most offline messages kept per receiver (default 20480). */
@@ -123,6 +125,8 @@ export interface DimConfig {
     readonly handshakeTimeout: number;
     /** `max_connections`: most TCP connections at once (default 10000). */
     readonly maxConnections: number;
+    /** `signers`: threads that sign the station's replies (default 0: the main thread). */
+    readonly signers: number;
   };
   /** `[neighbors]`: where the neighbour station list comes from. */
   readonly neighbors: {
@@ -165,12 +169,14 @@ function id(name: string, key: string, entry: IniValue): ID {
 export const STATION_DEFAULTS = {
   checkSender: true,
   broadcastToUsers: true,
+  verifyRouted: false,
   offlineRetention: 7 * 24 * 3600,
   offlineCap: 20480,
   maxFrameBytes: 1024 * 1024,
   idleTimeout: 128,
   handshakeTimeout: 16,
   maxConnections: 10000,
+  signers: 0,
 } as const;
 
 const DURATION_UNITS: Readonly<Record<string, number>> = {
@@ -265,6 +271,14 @@ function stationSettings(station: IniSection | undefined) {
       parseBoolean,
       "true or false",
     ),
+    verifyRouted: typed(
+      station,
+      s,
+      "verify_routed",
+      d.verifyRouted as boolean,
+      parseBoolean,
+      "true or false",
+    ),
     offlineRetention: typed(
       station,
       s,
@@ -312,6 +326,15 @@ function stationSettings(station: IniSection | undefined) {
       d.maxConnections as number,
       parseCount,
       "a count above 0",
+    ),
+    signers: typed(
+      station,
+      s,
+      "signers",
+      d.signers as number,
+      (value) =>
+        /^\d+$/.test(value) && Number(value) <= 64 ? Number(value) : undefined,
+      "a count 0..64",
     ),
   };
 }

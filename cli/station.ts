@@ -124,9 +124,11 @@ export async function runStation(
     ans: config.ans,
     checkSender: settings.checkSender,
     broadcastToUsers: settings.broadcastToUsers,
+    verifyRouted: settings.verifyRouted,
     offlineRetention: settings.offlineRetention,
     offlineCap: settings.offlineCap,
     maxConnections: settings.maxConnections,
+    signers: settings.signers,
     limits: {
       maxFrameBytes: settings.maxFrameBytes,
       idleTimeout: settings.idleTimeout * 1000,

@@ -108,6 +108,11 @@ export class OfflineDelivery {
     };
   }
 
+  /** Commits what is queued and refuses further writes (before the store closes). */
+  close(): void {
+    this.#queue.close();
+  }
+
   /**
    * Queues the stored messages of the session's user on it (one loader per
    * session at a time; messages already queued there are skipped).

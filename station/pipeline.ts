@@ -36,22 +36,23 @@ import {
   type InstantMessage,
   ReliableMessage,
 } from "../dimp/message/mod.ts";
-import type { Accounts, Store } from "../store/mod.ts";
-import type { AnsBook } from "./ans.ts";
-import type { BlockLists } from "./block_lists.ts";
+import { type Accounts, MessageWriteQueue, type Store } from "../store/mod.ts";
+import { AnsBook } from "./ans.ts";
+import { BlockLists } from "./block_lists.ts";
 import type { Request, StationCore } from "./core.ts";
-import type { Dispatcher } from "./dispatcher.ts";
+import { Dispatcher } from "./dispatcher.ts";
 import type { StationIdentity } from "./identity.ts";
-import type { StationLog } from "./log.ts";
-import type { StationMessenger } from "./messenger.ts";
-import type { OfflineDelivery } from "./offline.ts";
+import { silentLog, type StationLog } from "./log.ts";
+import { StationMessenger } from "./messenger.ts";
+import { OfflineDelivery } from "./offline.ts";
 import { processContent } from "./processors/mod.ts";
 import { PRIORITY_NORMAL, PRIORITY_URGENT } from "./push_queue.ts";
+import { SignerPool } from "./signer.ts";
 import { routeOf } from "./routes.ts";
 import type { Session } from "./session.ts";
-import type { SessionCenter } from "./session_center.ts";
-import type { StationStats } from "./stats.ts";
-import type { TracePool } from "./traces.ts";
+import { SessionCenter } from "./session_center.ts";
+import { StationStats } from "./stats.ts";
+import { TracePool } from "./traces.ts";
 
 /** The parts the pipeline works with. */
 export interface PipelineParts {
@@ -67,6 +68,8 @@ export interface PipelineParts {
   readonly traces: TracePool;
   readonly stats: StationStats;
   readonly log: StationLog;
+  /** The signing threads to stop with the pipeline, if any. */
+  readonly signer?: SignerPool;
 }
 
 /** The pipeline's switches. */
@@ -77,6 +80,11 @@ export interface PipelineOptions {
   readonly broadcastToUsers?: boolean;
   /** The largest message accepted (bytes; default 1 MiB). */
   readonly maxMessageBytes?: number;
+  /**
+   * Also verify the signature of every message routed to others (default
+   * false: receivers verify end to end, station.md §4.2).
+   */
+  readonly verifyRouted?: boolean;
 }
 
 /** What happens to a message the station processes itself. */
@@ -113,9 +121,11 @@ export class Pipeline implements StationCore {
   readonly stats: StationStats;
   readonly log: StationLog;
   readonly #traces: TracePool;
+  readonly #signer: SignerPool | undefined;
   readonly #checkSender: boolean;
   readonly #fanOut: boolean;
   readonly #maxBytes: number;
+  readonly #verifyRouted: boolean;
 
   /** Wires the parts. */
   constructor(parts: PipelineParts, options: PipelineOptions = {}) {
@@ -131,9 +141,11 @@ export class Pipeline implements StationCore {
     this.stats = parts.stats;
     this.log = parts.log;
     this.#traces = parts.traces;
+    this.#signer = parts.signer;
     this.#checkSender = options.checkSender ?? true;
     this.#fanOut = options.broadcastToUsers ?? true;
     this.#maxBytes = options.maxMessageBytes ?? 1024 * 1024;
+    this.#verifyRouted = options.verifyRouted ?? false;
   }
 
   /**
@@ -223,6 +235,7 @@ export class Pipeline implements StationCore {
       case "broadcast":
         return this.#broadcast(session, msg, depth);
       case "alias":
+        if (this.#verifyRouted && !await this.#verified(msg)) return [];
         await this.#alias(msg);
         return [];
       case "group-broadcast":
@@ -232,12 +245,22 @@ export class Pipeline implements StationCore {
         );
         return [];
       default:
+        if (this.#verifyRouted && !await this.#verified(msg)) return [];
         return this.#reply(
           session,
           msg,
           await this.dispatcher.deliver(msg, receiver),
         );
     }
+  }
+
+  /**
+   * Stops the signing threads and commits the queued store writes (call it
+   * before closing the store).
+   */
+  close(): void {
+    this.#signer?.close();
+    this.offline.close();
   }
 
   /** {@inheritDoc StationCore.processContent} */
@@ -298,14 +321,11 @@ export class Pipeline implements StationCore {
     options: LocalOptions,
   ): Promise<ReliableMessage[]> {
     const sender = msg.sender.withoutTerminal();
-    if (!options.verified && !this.#trusted(session, msg)) {
-      try {
-        await this.messenger.verify(msg);
-      } catch (error) {
-        this.stats.dropped++;
-        this.log.warn(`message from ${sender.value} not verified: ${error}`);
-        return [];
-      }
+    if (
+      !options.verified && !this.#trusted(session, msg) &&
+      !await this.#verified(msg)
+    ) {
+      return [];
     }
     let instant = options.instant;
     if (instant === undefined) {
@@ -326,21 +346,25 @@ export class Pipeline implements StationCore {
     return this.#reply(session, msg, replies, options.attach);
   }
 
+  /** Verifies a message; `false` (dropped, logged) when it does not. */
+  async #verified(msg: ReliableMessage): Promise<boolean> {
+    try {
+      await this.messenger.verify(msg);
+      return true;
+    } catch (error) {
+      this.stats.dropped++;
+      this.log.warn(`message from ${msg.sender.value} not verified: ${error}`);
+      return false;
+    }
+  }
+
   async #broadcast(
     session: Session,
     msg: ReliableMessage,
     depth: number,
   ): Promise<ReliableMessage[]> {
     const sender = msg.sender.withoutTerminal();
-    if (!this.#trusted(session, msg)) {
-      try {
-        await this.messenger.verify(msg);
-      } catch (error) {
-        this.stats.dropped++;
-        this.log.warn(`broadcast from ${sender.value} not verified: ${error}`);
-        return [];
-      }
-    }
+    if (!this.#trusted(session, msg) && !await this.#verified(msg)) return [];
     let instant: InstantMessage;
     try {
       instant = await this.messenger.decrypt(msg);
@@ -469,4 +493,78 @@ export class Pipeline implements StationCore {
     }
     return out;
   }
+}
+
+/** What {@link assemblePipeline} needs besides the identity and the accounts. */
+export interface AssembleOptions extends PipelineOptions {
+  /** `[ans]` records (the store's `ans` table is read too). */
+  readonly ans?: ReadonlyMap<string, ID>;
+  /** Offline messages loaded per login (default 20480). */
+  readonly offlineCap?: number;
+  /** The neighbour stations. */
+  readonly neighbours?: () => Iterable<ID>;
+  /** A login says a user moved to another station. */
+  readonly onRoaming?: (user: ID, station: ID) => void;
+  /** The session registry (default: a new one). */
+  readonly center?: SessionCenter;
+  /** The counters (default: new ones). */
+  readonly stats?: StationStats;
+  /** The log (default: none). */
+  readonly log?: StationLog;
+  /** Signing threads for the station's replies (default 0: the main thread). */
+  readonly signers?: number;
+}
+
+/**
+ * Builds a pipeline with all its parts over an open store: the write queue
+ * and offline delivery, the dispatcher, the station's messenger, ANS, block
+ * lists and traces. The caller feeds it sessions ({@link Pipeline.receive})
+ * and closes `pipeline.offline` before the store.
+ *
+ * @example
+ * ```ts ignore
+ * const pipeline = assemblePipeline(identity, accounts, { checkSender: true });
+ * const replies = await pipeline.receive(session, lines);
+ * ```
+ */
+export function assemblePipeline(
+  identity: StationIdentity,
+  accounts: Accounts,
+  options: AssembleOptions = {},
+): Pipeline {
+  const store = accounts.store;
+  const stats = options.stats ?? new StationStats();
+  const log = options.log ?? silentLog();
+  const center = options.center ?? new SessionCenter();
+  const queue = new MessageWriteQueue(store.messages);
+  const offline = new OfflineDelivery(store, queue, stats, log, {
+    loadLimit: options.offlineCap,
+  });
+  const dispatcher = new Dispatcher(center, offline, store, stats, log, {
+    station: identity.id,
+    neighbours: options.neighbours,
+    onRoaming: options.onRoaming,
+  });
+  const signer = new SignerPool(identity.signKey, options.signers ?? 0);
+  const messenger = new StationMessenger(
+    { ...identity, signKey: signer },
+    accounts,
+    stats,
+    log,
+  );
+  return new Pipeline({
+    identity,
+    accounts,
+    store,
+    center,
+    dispatcher,
+    offline,
+    ans: new AnsBook(options.ans, store.ans.all()),
+    blocks: new BlockLists(store),
+    messenger,
+    traces: new TracePool(),
+    stats,
+    log,
+    signer,
+  }, options);
 }

@@ -9,28 +9,18 @@
  */
 import denoJson from "../deno.json" with { type: "json" };
 import type { ID } from "../dimp/identity/mod.ts";
-import {
-  Accounts,
-  MESSAGE_RETENTION_SECONDS,
-  MessageWriteQueue,
-  Store,
-} from "../store/mod.ts";
-import { AnsBook } from "./ans.ts";
-import { BlockLists } from "./block_lists.ts";
-import { Dispatcher } from "./dispatcher.ts";
+import { Accounts, MESSAGE_RETENTION_SECONDS, Store } from "../store/mod.ts";
+import type { Dispatcher } from "./dispatcher.ts";
 import {
   findStationIdentity,
   refreshVisa,
   type StationIdentity,
 } from "./identity.ts";
 import { silentLog, type StationLog } from "./log.ts";
-import { StationMessenger } from "./messenger.ts";
-import { OfflineDelivery } from "./offline.ts";
-import { Pipeline } from "./pipeline.ts";
+import { assemblePipeline, type Pipeline } from "./pipeline.ts";
 import { Session } from "./session.ts";
 import { SessionCenter } from "./session_center.ts";
 import { StationStats } from "./stats.ts";
-import { TracePool } from "./traces.ts";
 import {
   type Connection,
   DEFAULT_LIMITS,
@@ -71,6 +61,10 @@ export interface StationOptions {
   readonly checkSender?: boolean;
   /** Push non-command `everyone@everywhere` broadcasts to local users (default true). */
   readonly broadcastToUsers?: boolean;
+  /** Verify the signature of routed messages too (default false). */
+  readonly verifyRouted?: boolean;
+  /** Threads that sign the station's replies (default 0: the main thread). */
+  readonly signers?: number;
   /** Seconds an offline message is kept (default 7 days). */
   readonly offlineRetention?: number;
   /** Offline messages kept per receiver (default 20480). */
@@ -115,7 +109,7 @@ export class Station {
   /** The account facade over it. */
   readonly accounts: Accounts;
   readonly #listener: StationListener;
-  readonly #queue: MessageWriteQueue;
+  readonly #pipeline: Pipeline;
   readonly #timer: ReturnType<typeof setInterval>;
   readonly #log: StationLog;
   #stopping: Promise<void> | null = null;
@@ -123,24 +117,21 @@ export class Station {
   private constructor(parts: {
     identity: StationIdentity;
     listener: StationListener;
-    stats: StationStats;
-    center: SessionCenter;
-    dispatcher: Dispatcher;
+    pipeline: Pipeline;
     store: Store;
     accounts: Accounts;
-    queue: MessageWriteQueue;
     log: StationLog;
   }) {
     this.identity = parts.identity;
     this.hostname = parts.listener.hostname;
     this.port = parts.listener.port;
-    this.stats = parts.stats;
-    this.center = parts.center;
-    this.dispatcher = parts.dispatcher;
+    this.stats = parts.pipeline.stats;
+    this.center = parts.pipeline.center;
+    this.dispatcher = parts.pipeline.dispatcher;
     this.store = parts.store;
     this.accounts = parts.accounts;
     this.#listener = parts.listener;
-    this.#queue = parts.queue;
+    this.#pipeline = parts.pipeline;
     this.#log = parts.log;
     this.#timer = setInterval(() => this.#purge(), PURGE_INTERVAL_MS);
     this.#purge();
@@ -245,44 +236,20 @@ export class Station {
       await listener.close();
       throw error;
     }
-    const queue = new MessageWriteQueue(store.messages);
-    const offline = new OfflineDelivery(store, queue, stats, log, {
-      loadLimit: options.offlineCap,
-    });
-    const dispatcher = new Dispatcher(center, offline, store, stats, log, {
-      station: identity.id,
-      neighbours: options.neighbours,
-      onRoaming: options.onRoaming,
-    });
-    const messenger = new StationMessenger(identity, accounts, stats, log);
-    const pipeline = new Pipeline({
-      identity,
-      accounts,
-      store,
+    const pipeline = assemblePipeline(identity, accounts, {
+      ...options,
       center,
-      dispatcher,
-      offline,
-      ans: new AnsBook(options.ans, store.ans.all()),
-      blocks: new BlockLists(store),
-      messenger,
-      traces: new TracePool(),
       stats,
       log,
-    }, {
-      checkSender: options.checkSender,
-      broadcastToUsers: options.broadcastToUsers,
       maxMessageBytes: limits.maxFrameBytes,
     });
     ready.resolve(pipeline);
     return new Station({
       identity,
       listener,
-      stats,
-      center,
-      dispatcher,
+      pipeline,
       store,
       accounts,
-      queue,
       log,
     });
   }
@@ -300,7 +267,7 @@ export class Station {
     this.#stopping ??= (async () => {
       clearInterval(this.#timer);
       await this.#listener.close();
-      this.#queue.close();
+      this.#pipeline.close();
       this.store.close();
       this.#log.info(`station ${this.id.value} stopped`);
     })();

@@ -154,6 +154,11 @@ export class TestPeer {
   readonly inbox: Received[] = [];
   stationId: ID | undefined;
   sessionKey: string | undefined;
+  /**
+   * Sees every received line first; when it returns true the line is not
+   * read further (load tools count lines without decrypting them).
+   */
+  tap: ((line: string) => boolean) | undefined;
   #waiters: (() => void)[] = [];
   #processing: Promise<void> = Promise.resolve();
 
@@ -348,7 +353,10 @@ export class TestPeer {
     await this.#processing;
   }
 
-  #receive(lines: readonly string[]): void {
+  #receive(all: readonly string[]): void {
+    const tap = this.tap;
+    const lines = tap === undefined ? all : all.filter((line) => !tap(line));
+    if (lines.length === 0) return;
     this.#processing = this.#processing.then(async () => {
       for (const line of lines) {
         let msg: ReliableMessage;
