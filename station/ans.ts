@@ -54,13 +54,14 @@ export class AnsBook {
   }
 
   /**
-   * The ID of a name, if recorded; a name that is itself a full ID
-   * (`name@address`) resolves to that ID, as the reference's ID parser does.
+   * The ID of a name, if recorded; a name that is itself an ID (`name@address`
+   * or a bare address) resolves to that ID, as the reference's ID parser
+   * does.
    */
   resolve(name: string): ID | undefined {
     const found = this.#records.get(name.toLowerCase());
     if (found !== undefined) return found;
-    return name.includes("@") ? tryParseId(name) : undefined;
+    return tryParseId(name);
   }
 
   /** Every record (built-in ones included). */

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { TextContent } from "../../dimp/content/mod.ts";
+import { startStation, stopStation } from "./_child.ts";
 import {
   accounts,
   online,
@@ -15,87 +16,20 @@ import {
   World,
 } from "./_peer.ts";
 
-const MAIN = new URL("../../cli/main.ts", import.meta.url).pathname;
 const [alice, bob] = await accounts(2);
 
-/** A `dim station` child process on a free loopback port. */
-interface Child {
-  readonly process: Deno.ChildProcess;
-  readonly port: number;
-  readonly id: string;
-  /** stderr seen so far. */
-  readonly log: () => string;
-  /** Reads stderr to its end. */
-  readonly draining: Promise<void>;
-}
-
-async function startStation(dataDir: string): Promise<Child> {
-  const process = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-all",
-      MAIN,
+Deno.test("kill -9 mid-stream: every message answered 'Message cached.' is delivered after the restart, none twice", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "dim-durability-" });
+  try {
+    const first = await startStation([
       "--data-dir",
-      dataDir,
+      dir,
       "station",
       "--host",
       "127.0.0.1",
       "--port",
       "0",
-    ],
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  let seen = "";
-  const reader = process.stderr.pipeThrough(new TextDecoderStream())
-    .getReader();
-  const deadline = Date.now() + 30_000;
-  let match: RegExpExecArray | null = null;
-  while (match === null && Date.now() < deadline) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    seen += value;
-    match = /dim station (\S+) listening on 127\.0\.0\.1:(\d+)/.exec(seen);
-  }
-  // keep draining stderr so the child never blocks on it
-  const draining = (async () => {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      seen += value;
-    }
-  })();
-  if (match === null) {
-    process.kill("SIGKILL");
-    await process.status;
-    await draining;
-    throw new Error(`dim station did not start: ${seen}`);
-  }
-  return {
-    process,
-    port: Number(match[2]),
-    id: match[1],
-    log: () => seen,
-    draining,
-  };
-}
-
-async function stop(
-  child: Child,
-  signal: Deno.Signal,
-): Promise<Deno.CommandStatus> {
-  child.process.kill(signal);
-  const status = await child.process.status;
-  await child.draining;
-  return status;
-}
-
-Deno.test("kill -9 mid-stream: every message answered 'Message cached.' is delivered after the restart, none twice", async () => {
-  const dir = Deno.makeTempDirSync({ prefix: "dim-durability-" });
-  try {
-    const first = await startStation(dir);
+    ]);
     const world = new World();
     world.know(bob);
     let a: TestPeer | undefined;
@@ -112,7 +46,7 @@ Deno.test("kill -9 mid-stream: every message answered 'Message cached.' is deliv
       }
       // kill once a part of them was acknowledged
       await a.collect(isCached, 100, 20_000);
-      const status = await stop(first, "SIGKILL");
+      const status = await stopStation(first, "SIGKILL");
       assert.equal(status.signal, "SIGKILL");
       await a.conn.done;
       for (const r of a.inbox.filter(isCached)) {
@@ -129,7 +63,15 @@ Deno.test("kill -9 mid-stream: every message answered 'Message cached.' is deliv
       await a?.close();
     }
 
-    const second = await startStation(dir);
+    const second = await startStation([
+      "--data-dir",
+      dir,
+      "station",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+    ]);
     let b: TestPeer | undefined;
     try {
       assert.equal(second.id, first.id, "same identity after the restart");
@@ -149,7 +91,7 @@ Deno.test("kill -9 mid-stream: every message answered 'Message cached.' is deliv
       assert.deepEqual(order, [...order].sort((x, y) => x - y));
     } finally {
       await b?.close();
-      await stop(second, "SIGTERM");
+      await stopStation(second, "SIGTERM");
     }
   } finally {
     Deno.removeSync(dir, { recursive: true });

@@ -296,3 +296,40 @@ Deno.test("sender check off ([station] check_sender = false): the reference beha
     await closeAll([a, b]);
   });
 });
+
+Deno.test("verify_routed: every routed message is verified (counted); one whose signature fails is dropped", async () => {
+  await withStation(
+    { verifyRouted: true, checkSender: false },
+    async ({ station, port }) => {
+      const world = new World();
+      const [a, b] = await online(port, [alice, bob], { world });
+      const before = station.stats.verified;
+      await a.sendContent(bob.id, TextContent.create("signed"));
+      await b.next(isText);
+      assert.equal(station.stats.verified, before + 1);
+      world.know(carol);
+      await a.send(
+        await a.forge(carol.id, bob.id, TextContent.create("forged")),
+      );
+      assert.deepEqual(await b.quiet(isText, 200), []);
+      assert.equal(station.stats.verified, before + 2);
+      await closeAll([a, b]);
+    },
+  );
+});
+
+Deno.test("signers = 1: receipts signed on a worker thread verify like any other", async () => {
+  await withStation({ signers: 1 }, async ({ port }) => {
+    const world = new World();
+    const [a, b] = await online(port, [alice, bob], { world });
+    for (let i = 0; i < 5; i++) {
+      await a.sendContent(bob.id, TextContent.create(`w${i}`));
+    }
+    const receipts = await a.collect(
+      (r) => receiptText(r) === "Message delivered.",
+      5,
+    );
+    assert.equal(receipts.length, 5, "unpacked: the signatures verified");
+    await closeAll([a, b]);
+  });
+});
