@@ -31,8 +31,8 @@ export interface Request {
   readonly depth: number;
 }
 
-/** The station's parts, as the processors use them. */
-export interface StationCore {
+/** The station's parts. */
+export interface StationParts {
   /** The station's identity. */
   readonly identity: StationIdentity;
   /** The validating account facade (metas, documents, keys). */
@@ -55,6 +55,10 @@ export interface StationCore {
   readonly stats: StationStats;
   /** The log. */
   readonly log: StationLog;
+}
+
+/** The station's parts and what the processors may ask of the pipeline. */
+export interface StationCore extends StationParts {
   /** Processes a message as if it arrived on `session` (forward contents). */
   process(
     session: Session,

@@ -39,7 +39,7 @@ import {
 import { type Accounts, MessageWriteQueue, type Store } from "../store/mod.ts";
 import { AnsBook } from "./ans.ts";
 import { BlockLists } from "./block_lists.ts";
-import type { Request, StationCore } from "./core.ts";
+import type { Request, StationCore, StationParts } from "./core.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import type { StationIdentity } from "./identity.ts";
 import { silentLog, type StationLog } from "./log.ts";
@@ -55,19 +55,9 @@ import { StationStats } from "./stats.ts";
 import { TracePool } from "./traces.ts";
 
 /** The parts the pipeline works with. */
-export interface PipelineParts {
-  readonly identity: StationIdentity;
-  readonly accounts: Accounts;
-  readonly store: Store;
-  readonly center: SessionCenter;
-  readonly dispatcher: Dispatcher;
-  readonly offline: OfflineDelivery;
-  readonly ans: AnsBook;
-  readonly blocks: BlockLists;
-  readonly messenger: StationMessenger;
+export interface PipelineParts extends StationParts {
+  /** The loop detector. */
   readonly traces: TracePool;
-  readonly stats: StationStats;
-  readonly log: StationLog;
   /** The signing threads to stop with the pipeline, if any. */
   readonly signer?: SignerPool;
 }

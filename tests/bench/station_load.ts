@@ -23,9 +23,12 @@ import { TextContent } from "../../dimp/content/mod.ts";
 import type { ReliableMessage } from "../../dimp/message/mod.ts";
 import type { Framing } from "../../station/mod.ts";
 import { type Account, accounts, TestPeer, World } from "../station/_peer.ts";
+import {
+  startStation,
+  type StationChild,
+  stopStation,
+} from "../station/_child.ts";
 import { cpuMs, print } from "./_process.ts";
-
-const MAIN = new URL("../../cli/main.ts", import.meta.url).pathname;
 
 const MODES: Record<string, string> = {
   default: "",
@@ -34,27 +37,19 @@ const MODES: Record<string, string> = {
   signers1: "signers = 1\n",
 };
 
-interface Child {
-  readonly process: Deno.ChildProcess;
-  readonly port: number;
-  readonly id: string;
+interface Child extends StationChild {
   readonly dir: string;
 }
 
-async function startStation(mode: string): Promise<Child> {
+async function startMode(mode: string): Promise<Child> {
   const dir = Deno.makeTempDirSync({ prefix: "dim-load-" });
   Deno.writeTextFileSync(
     `${dir}/dim.ini`,
     `[station]\nmax_connections = 20000\n${MODES[mode]}`,
   );
-  const process = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-all",
-      ...(Deno.env.get("STATION_INSPECT")
-        ? [`--inspect=127.0.0.1:${Deno.env.get("STATION_INSPECT")}`]
-        : []),
-      MAIN,
+  const inspect = Deno.env.get("STATION_INSPECT");
+  const child = await startStation(
+    [
       "--config",
       `${dir}/dim.ini`,
       "--data-dir",
@@ -67,30 +62,14 @@ async function startStation(mode: string): Promise<Child> {
       "--log",
       "error",
     ],
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const reader = process.stderr.pipeThrough(new TextDecoderStream())
-    .getReader();
-  let seen = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`dim station did not start: ${seen}`);
-    seen += value;
-    const match = /dim station (\S+) listening on [^:]+:(\d+)/.exec(seen);
-    if (match !== null) {
-      void (async () => {
-        while (!(await reader.read()).done);
-      })();
-      return { process, port: Number(match[2]), id: match[1], dir };
-    }
-  }
+    {},
+    inspect === undefined ? [] : [`--inspect=127.0.0.1:${inspect}`],
+  );
+  return { ...child, dir };
 }
 
-async function stopStation(child: Child): Promise<void> {
-  child.process.kill("SIGTERM");
-  await child.process.status;
+async function stopMode(child: Child): Promise<void> {
+  await stopStation(child, "SIGTERM");
   Deno.removeSync(child.dir, { recursive: true });
 }
 
@@ -132,7 +111,7 @@ async function run(
   window: number,
   framing: Framing,
 ): Promise<Result> {
-  const child = await startStation(mode);
+  const child = await startMode(mode);
   const world = new World();
   const pairs = senders.length;
   const a: TestPeer[] = [];
@@ -236,7 +215,7 @@ async function run(
     };
   } finally {
     await Promise.all([...a, ...b].map((peer) => peer.close()));
-    await stopStation(child);
+    await stopMode(child);
   }
 }
 

@@ -53,28 +53,21 @@ Deno.test("dim station: the first run makes a station identity and listens on 12
 
 Deno.test("dim station: --host and [station] bind choose the address; [station] id chooses among several station accounts", async () => {
   using dir = tempDir();
-  const made = await dim([
-    "--data-dir",
-    dir.path,
-    "register",
-    "generate",
-    "station",
-    "--seed",
-    "gsp-s009",
-    "--yes",
-  ]);
-  assert.equal(made.code, 0, made.stderr);
-  const other = await dim([
-    "--data-dir",
-    dir.path,
-    "register",
-    "generate",
-    "station",
-    "--seed",
-    "gsp-s010",
-    "--yes",
-  ]);
-  assert.equal(other.code, 0, other.stderr);
+  const ids: string[] = [];
+  for (const seed of ["gsp-s009", "gsp-s010"]) {
+    const made = await dim([
+      "--data-dir",
+      dir.path,
+      "register",
+      "generate",
+      "station",
+      "--seed",
+      seed,
+      "--yes",
+    ]);
+    assert.equal(made.code, 0, made.stderr);
+    ids.push(made.lastLine);
+  }
 
   const ambiguous = await dim([
     "--data-dir",
@@ -89,7 +82,7 @@ Deno.test("dim station: --host and [station] bind choose the address; [station] 
   const ini = `${dir.path}/dim.ini`;
   Deno.writeTextFileSync(
     ini,
-    `[station]\nid = ${made.lastLine}\nbind = 127.0.0.1\n`,
+    `[station]\nid = ${ids[0]}\nbind = 127.0.0.1\n`,
   );
   const child = await startStation([
     "--config",
@@ -100,7 +93,7 @@ Deno.test("dim station: --host and [station] bind choose the address; [station] 
     "--port",
     "0",
   ]);
-  assert.equal(child.id, made.lastLine);
+  assert.equal(child.id, ids[0]);
   assert.equal(child.host, "127.0.0.1");
   await stopStation(child, "SIGTERM");
 

@@ -30,9 +30,10 @@ export interface StationChild {
 export async function startStation(
   args: readonly string[],
   env: Record<string, string> = {},
+  denoFlags: readonly string[] = [],
 ): Promise<StationChild> {
   const process = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, ...args],
+    args: ["run", "--allow-all", ...denoFlags, MAIN, ...args],
     env: { NO_COLOR: "1", ...env },
     stdin: "null",
     stdout: "null",

@@ -20,16 +20,17 @@ const [alice, bob] = await accounts(2);
 
 Deno.test("kill -9 mid-stream: every message answered 'Message cached.' is delivered after the restart, none twice", async () => {
   const dir = Deno.makeTempDirSync({ prefix: "dim-durability-" });
+  const args = [
+    "--data-dir",
+    dir,
+    "station",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+  ];
   try {
-    const first = await startStation([
-      "--data-dir",
-      dir,
-      "station",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-    ]);
+    const first = await startStation(args);
     const world = new World();
     world.know(bob);
     let a: TestPeer | undefined;
@@ -63,15 +64,7 @@ Deno.test("kill -9 mid-stream: every message answered 'Message cached.' is deliv
       await a?.close();
     }
 
-    const second = await startStation([
-      "--data-dir",
-      dir,
-      "station",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-    ]);
+    const second = await startStation(args);
     let b: TestPeer | undefined;
     try {
       assert.equal(second.id, first.id, "same identity after the restart");
