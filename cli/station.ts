@@ -76,19 +76,15 @@ function parseFlags(args: string[]): {
   };
 }
 
-/** Resolves on the first SIGINT or SIGTERM. */
-function stopSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-    const handlers = signals.map((signal) => {
-      const handler = () => {
-        signals.forEach((s, i) => Deno.removeSignalListener(s, handlers[i]));
-        resolve(signal);
-      };
-      Deno.addSignalListener(signal, handler);
-      return handler;
-    });
-  });
+/** The first SIGINT or SIGTERM, once listened for; `dispose` stops listening. */
+function stopSignal(): { signal: Promise<string>; dispose: () => void } {
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  const { promise, resolve } = Promise.withResolvers<string>();
+  const handlers = signals.map((signal) => () => resolve(signal));
+  signals.forEach((s, i) => Deno.addSignalListener(s, handlers[i]));
+  const dispose = () =>
+    signals.forEach((s, i) => Deno.removeSignalListener(s, handlers[i]));
+  return { signal: promise, dispose };
 }
 
 /**
@@ -108,11 +104,26 @@ export async function runStation(
     printOut(HELP);
     return 0;
   }
+  // listen for the stop signals before anyone can see the station running
+  const stop = stopSignal();
+  try {
+    return await serve(ctx, flags, stop.signal);
+  } finally {
+    stop.dispose();
+  }
+}
+
+/** Runs the station until `stopped` resolves. */
+async function serve(
+  ctx: CommandContext,
+  flags: ReturnType<typeof parseFlags>,
+  stopped: Promise<string>,
+): Promise<number> {
   const config = ctx.config;
+  const settings = config.station;
+  const log = levelLog(flags.log, printErr);
   const section = config.ini.get("station");
   const explicit = (key: string) => (section?.get(key)?.value ?? "") !== "";
-  const { station: settings } = config;
-  const log = levelLog(flags.log, printErr);
   const station = await Station.start({
     storePath: ctx.storePath,
     id: settings.id,
@@ -145,7 +156,7 @@ export async function runStation(
         station.createdIdentity ? "; identity made on this run" : ""
       })`,
   );
-  const signal = await stopSignal();
+  const signal = await stopped;
   log.info(`${signal}: stopping`);
   await station.stop();
   return 0;
