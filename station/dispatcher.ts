@@ -45,7 +45,7 @@ export interface DispatcherOptions {
   readonly station: ID;
   /** The neighbour stations of the service provider (default: none). */
   readonly neighbours?: () => Iterable<ID>;
-  /** A login says `user` is now at `station` (≠ this): roam its stored messages. */
+  /** A login says `user` is now at `station` (≠ this); its stored messages were sent on. */
   readonly onRoaming?: (user: ID, station: ID) => void;
 }
 
@@ -105,7 +105,9 @@ export class Dispatcher {
       ? this.#offline.store(receiver, msg, { durable: targets.length === 0 })
       : undefined;
     let result = this.#pushTo(targets, msg, receiver, cache);
-    if (result === null) result = this.#roam(msg, receiver);
+    if (result === null) {
+      result = this.#roam(msg, receiver, cache ? receiver : undefined);
+    }
     if (stored !== undefined) {
       try {
         await stored;
@@ -133,12 +135,17 @@ export class Dispatcher {
   /**
    * Sends to another station (§4.5 `redirect`): directly to its session
    * here, else through the bridge with `neighbor` set; `null` when the
-   * station is this one, `[]` when it cannot be reached.
+   * station is this one, `[]` when it cannot be reached. `storedFor`: the
+   * user whose stored copy is deleted once the station session took it.
    */
-  redirect(msg: ReliableMessage, neighbor: ID): Content[] | null {
+  redirect(
+    msg: ReliableMessage,
+    neighbor: ID,
+    storedFor?: ID,
+  ): Content[] | null {
     if (neighbor.equals(this.#station)) return null;
     const direct = this.#center.active(neighbor);
-    if (this.#send(direct, msg.serialize(), msg, undefined) > 0) {
+    if (this.#send(direct, msg.serialize(), msg, storedFor) > 0) {
       return [receipt(DeliveryText.REDIRECTED, msg, {
         neighbor: neighbor.value,
       })];
@@ -149,7 +156,7 @@ export class Dispatcher {
       ...msg.dictionary,
       neighbor: neighbor.value,
     });
-    if (this.#send(bridge, copy.serialize(), msg, undefined) === 0) return [];
+    if (this.#send(bridge, copy.serialize(), msg, storedFor) === 0) return [];
     return [receipt(DeliveryText.BRIDGED, msg, { neighbor: neighbor.value })];
   }
 
@@ -207,6 +214,7 @@ export class Dispatcher {
     const naked = user.withoutTerminal();
     this.#logins.delete(naked.value);
     if (station !== undefined && !station.equals(this.#station)) {
+      this.#roamStored(naked, station);
       this.#onRoaming(naked, station);
     }
   }
@@ -222,9 +230,33 @@ export class Dispatcher {
     return station ?? undefined;
   }
 
-  #roam(msg: ReliableMessage, receiver: ID): Content[] | null {
+  #roam(
+    msg: ReliableMessage,
+    receiver: ID,
+    storedFor: ID | undefined,
+  ): Content[] | null {
     const station = this.loginStation(receiver);
-    return station === undefined ? null : this.redirect(msg, station);
+    return station === undefined
+      ? null
+      : this.redirect(msg, station, storedFor);
+  }
+
+  /**
+   * A user's login names another station (§4.6): its stored messages go
+   * there (each deleted here once that station's session took it).
+   */
+  #roamStored(user: ID, station: ID): void {
+    if (
+      this.#center.active(station).length === 0 &&
+      this.#center.active(this.#station).length === 0
+    ) return; // neither the station nor a bridge here: they wait
+    for (const stored of this.#store.messages.load(user.value)) {
+      try {
+        this.redirect(ReliableMessage.parse(stored.msg), station, user);
+      } catch (error) {
+        this.#log.warn(`stored message for ${user.value} unreadable: ${error}`);
+      }
+    }
   }
 
   #pushTo(

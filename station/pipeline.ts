@@ -446,15 +446,25 @@ export class Pipeline implements StationCore {
   /**
    * Packs replies to the message's sender: no receipts nor texts to
    * station senders (§4.1 step 7); the first reply carries the station's
-   * meta and visa when asked.
+   * meta and visa when asked. On the local bridge's session (bound to this
+   * station's ID) replies for others are routed instead of returned.
    */
-  #reply(
+  async #reply(
     session: Session,
     msg: ReliableMessage,
     contents: readonly Content[],
     attach = false,
   ): Promise<ReliableMessage[]> {
-    return this.#packAll(session, msg.sender, contents, attach);
+    const replies = await this.#packAll(session, msg.sender, contents, attach);
+    const station = this.identity.id;
+    if (session.identifier?.equals(station) !== true) return replies;
+    // the local bridge (§4.1 step 8): replies for others are routed
+    const back: ReliableMessage[] = [];
+    for (const reply of replies) {
+      if (reply.receiver.withoutTerminal().equals(station)) back.push(reply);
+      else await this.dispatcher.deliver(reply, reply.receiver);
+    }
+    return back;
   }
 
   async #packAll(

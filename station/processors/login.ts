@@ -5,12 +5,15 @@
  * re-activates the session and is answered "Login received.".
  *
  * Beyond the reference: the login's `did` must be its sender, and a login
- * relayed by a station session is verified before it is stored.
+ * relayed by a station session is verified before it is stored (unless the
+ * user's meta is unknown here: then the neighbour is trusted, as the
+ * reference trusts it always).
  *
  * @module
  */
 import type { Content } from "../../dimp/content/mod.ts";
 import { LoginCommand } from "../../dimp/command/mod.ts";
+import { KeyNotFoundError } from "../../dimp/message/mod.ts";
 import type { Request, StationCore } from "../core.ts";
 import { respond } from "./_receipt.ts";
 
@@ -45,8 +48,11 @@ export async function processLogin(
     try {
       await core.messenger.verify(msg);
     } catch (error) {
-      core.log.warn(`relayed login of ${user.value} refused: ${error}`);
-      return [];
+      // a user never seen here: the neighbour is trusted, as the reference does
+      if (!(error instanceof KeyNotFoundError)) {
+        core.log.warn(`relayed login of ${user.value} refused: ${error}`);
+        return [];
+      }
     }
   }
   let saved: boolean;

@@ -6,8 +6,9 @@
  */
 import assert from "node:assert/strict";
 import type { ReceiptCommand } from "../../dimp/command/mod.ts";
-import { LoginCommand } from "../../dimp/command/mod.ts";
+import { LoginCommand, MetaCommand } from "../../dimp/command/mod.ts";
 import { TextContent } from "../../dimp/content/mod.ts";
+import { ReliableMessage } from "../../dimp/message/mod.ts";
 import {
   EntityType,
   EVERY_STATION,
@@ -181,5 +182,81 @@ Deno.test("a message to a group ID (not split by the client) is dropped without 
     assert.deepEqual(await b.quiet(isText, 10), []);
     assert.equal(station.stats.routed, 0);
     await closeAll([a, b]);
+  });
+});
+
+Deno.test("roaming: a login naming a neighbour that is logged in here sends the user's stored messages there, deleted once taken", async () => {
+  await withStation({}, async ({ station, port }) => {
+    const world = new World();
+    world.know(bob);
+    const [a, s2] = await online(port, [alice, neighbour], { world });
+    const kept = await a.sendContent(bob.id, TextContent.create("for later"));
+    await a.nextReceipt("Message cached.");
+    // bob logs in at the neighbour; the login reaches us as a broadcast
+    const login = await a.packAs(
+      bob,
+      EVERYONE,
+      LoginCommand.create(bob.id, { station: { id: neighbour.id } }),
+    );
+    await s2.send(login);
+    const roamed = await s2.next((r) => r.msg.signature === kept.signature);
+    assert.equal(roamed.msg.receiver.value, bob.id.value);
+    await sleep(100);
+    assert.equal(station.store.messages.count(bob.id.value), 0);
+    // and a new message for bob is redirected there at once
+    await a.sendContent(bob.id, TextContent.create("now"));
+    await a.nextReceipt("Message redirected.");
+    await closeAll([a, s2]);
+  });
+});
+
+Deno.test("the local bridge (a session with the station's own ID): replies to the users it relays for are routed to them", async () => {
+  await withStation({}, async ({ station, port }) => {
+    const world = new World();
+    const self = {
+      id: station.id,
+      meta: station.identity.meta,
+      visa: station.identity.visa,
+      signKey: station.identity.signKey,
+      decryptKeys: station.identity.decryptKeys,
+    };
+    const [a, bridge] = await online(port, [alice, self], { world });
+    const from = bridge.inbox.length;
+    const query = await a.packAs(
+      alice,
+      station.id,
+      MetaCommand.query(alice.id),
+    );
+    await bridge.send(query);
+    const meta = await a.nextCommand("meta");
+    assert.equal(meta.msg.sender.value, station.id.value);
+    assert.deepEqual(await bridge.quiet(() => true, 100), []);
+    assert.equal(bridge.inbox.length, from);
+    await closeAll([a, bridge]);
+  });
+});
+
+Deno.test("a login relayed by a neighbour is verified when the user is known: a bad signature is not stored", async () => {
+  await withStation({}, async ({ station, port }) => {
+    const world = new World();
+    const [a, s2] = await online(port, [alice, neighbour], { world });
+    const login = await a.pack(
+      EVERYONE,
+      LoginCommand.create(alice.id, { station: { id: neighbour.id } }),
+    );
+    const forged = ReliableMessage.parse({
+      ...login.dictionary,
+      signature: (await a.pack(EVERYONE, TextContent.create("x"))).signature,
+    });
+    await s2.send(forged);
+    await sleep(200);
+    assert.equal(station.store.logins.newest(alice.id.value), undefined);
+    await s2.send(login);
+    await sleep(200);
+    assert.equal(
+      station.store.logins.newest(alice.id.value)?.stationId,
+      neighbour.id.value,
+    );
+    await closeAll([a, s2]);
   });
 });
