@@ -14,11 +14,11 @@
 import type { SendResult } from "./transport/mod.ts";
 
 /** Urgent: handshake requests. */
-export const PRIORITY_URGENT = -1;
+export const PRIORITY_URGENT: number = -1;
 /** Live messages and replies. */
-export const PRIORITY_NORMAL = 0;
+export const PRIORITY_NORMAL: number = 0;
 /** Stored messages delivered after a login. */
-export const PRIORITY_STORED = 1;
+export const PRIORITY_STORED: number = 1;
 
 /** One message to push. */
 export interface PushItem {
