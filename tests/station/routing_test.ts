@@ -333,3 +333,40 @@ Deno.test("signers = 1: receipts signed on a worker thread verify like any other
     await closeAll([a, b]);
   });
 });
+
+Deno.test("an inactive session (after 'report offline') that sends: suspended with a forced DIM?, replayed after 'report online' and a new handshake", async () => {
+  await withStation({}, async ({ station, port }) => {
+    const world = new World();
+    const [a, b] = await online(port, [alice, bob], { world });
+    const t0 = Date.now() / 1000;
+    await a.sendContent(station.id, ReportCommand.offline({ time: t0 + 1 }));
+    await sleep(50);
+    const from = a.inbox.length;
+    const held = await a.sendContent(bob.id, TextContent.create("held"));
+    const forced = await a.next(
+      (r) =>
+        commandName(r) === "handshake" &&
+        (r.instant!.content as HandshakeCommand).force,
+      5000,
+      from,
+    );
+    assert.equal(
+      (forced.instant!.content as HandshakeCommand).session,
+      a.sessionKey,
+    );
+    assert.deepEqual(await b.quiet(isText, 100), []);
+    await a.sendContent(station.id, ReportCommand.online({ time: t0 + 2 }));
+    await a.nextReceipt("Online received.", 5000, from);
+    const next = a.inbox.length;
+    await a.offer(a.sessionKey);
+    await a.next(
+      (r) =>
+        commandName(r) === "handshake" &&
+        (r.instant!.content as HandshakeCommand).title === "DIM!",
+      5000,
+      next,
+    );
+    assert.equal((await b.next(isText)).msg.signature, held.signature);
+    await closeAll([a, b]);
+  });
+});
