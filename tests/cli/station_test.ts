@@ -155,3 +155,54 @@ Deno.test("dim station: bad command lines exit 2, bad configs and unknown identi
     assert.match(run.stderr, pattern);
   }
 });
+
+Deno.test("dim station: a station account without its private keys (imported from a public export) refuses to run", async () => {
+  using made = tempDir();
+  using here = tempDir();
+  const generated = await dim([
+    "--data-dir",
+    made.path,
+    "register",
+    "generate",
+    "station",
+    "--seed",
+    "gsp-s011",
+    "--yes",
+  ]);
+  assert.equal(generated.code, 0, generated.stderr);
+  const id = generated.lastLine;
+  const exported = await dim([
+    "--data-dir",
+    made.path,
+    "register",
+    "export",
+    id,
+  ]);
+  assert.equal(exported.code, 0, exported.stderr);
+  const file = `${here.path}/station.json`;
+  Deno.writeTextFileSync(file, exported.stdout);
+  const imported = await dim([
+    "--data-dir",
+    here.path,
+    "register",
+    "import",
+    file,
+  ]);
+  assert.equal(imported.code, 0, imported.stderr);
+  const ini = `${here.path}/dim.ini`;
+  Deno.writeTextFileSync(ini, `[station]\nid = ${id}\n`);
+  const run = await dim([
+    "--config",
+    ini,
+    "--data-dir",
+    here.path,
+    "station",
+    "--port",
+    "0",
+  ]);
+  assert.equal(run.code, 1);
+  assert.match(
+    run.stderr,
+    /StationIdentityError: the store has no signing key/,
+  );
+});
