@@ -10,7 +10,10 @@
  * Modes, each a fresh station in the same run: `default` (sender check on,
  * routed messages not verified), `nocheck` (`check_sender = false`),
  * `verify` (`verify_routed = true`: every routed message verified),
- * `signers1` (`signers = 1`: receipts signed on a worker thread). Reports
+ * `signers1` (`signers = 1`: receipts signed on a worker thread), and
+ * `offline` (receivers away: every text stored durably and answered
+ * "Message cached."; then the receivers log in and drain their messages —
+ * reports cached/s and drained/s). Reports
  * one JSON line per mode — texts/s, routed messages/s, p50/p99 latency
  * (send → receiver), station CPU per routed message — and the ratios.
  *
@@ -35,6 +38,7 @@ const MODES: Record<string, string> = {
   nocheck: "check_sender = false\n",
   verify: "verify_routed = true\n",
   signers1: "signers = 1\n",
+  offline: "",
 };
 
 interface Child extends StationChild {
@@ -219,6 +223,127 @@ async function run(
   }
 }
 
+/** What the `offline` mode measures. */
+interface OfflineResult {
+  mode: "offline";
+  pairs: number;
+  texts: number;
+  cachedPerSecond: number;
+  stationCpuUsPerCached: number;
+  drainedPerSecond: number;
+  stationCpuUsPerDrained: number;
+  complete: boolean;
+}
+
+/**
+ * Receivers offline: every text is stored durably ("Message cached."),
+ * then the receivers log in and drain their stored messages.
+ */
+async function runOffline(
+  senders: Account[],
+  receivers: Account[],
+  messages: number,
+  window: number,
+  framing: Framing,
+): Promise<OfflineResult> {
+  const child = await startMode("offline");
+  const world = new World();
+  const pairs = senders.length;
+  const a: TestPeer[] = [];
+  const b: TestPeer[] = [];
+  try {
+    for (let i = 0; i < pairs; i++) {
+      // each receiver's visa reaches the station once, then it goes away
+      const receiver = await TestPeer.connect(child.port, receivers[i], {
+        framing,
+        world,
+      });
+      await receiver.handshake(30_000);
+      await receiver.close();
+      a.push(
+        await TestPeer.connect(child.port, senders[i], { framing, world }),
+      );
+      await a[i].handshake(30_000);
+    }
+    const texts: string[][] = [];
+    for (let i = 0; i < pairs; i++) {
+      const out: string[] = [];
+      for (let m = 0; m < messages; m++) {
+        out.push(
+          (await a[i].pack(receivers[i].id, TextContent.create(`t${m}`)))
+            .serialize(),
+        );
+      }
+      texts.push(out);
+    }
+    const total = pairs * messages;
+    let cached = 0;
+    const sending = Promise.withResolvers<void>();
+    let cpu = cpuMs(child.process.pid);
+    let started = performance.now();
+    for (let i = 0; i < pairs; i++) {
+      const mine = texts[i];
+      let next = 0;
+      let inFlight = 0;
+      const pump = () => {
+        while (inFlight < window && next < mine.length) {
+          inFlight++;
+          void a[i].sendRaw(mine[next++]);
+        }
+      };
+      a[i].tap = () => {
+        inFlight--;
+        if (++cached === total) sending.resolve();
+        pump();
+        return true;
+      };
+      pump();
+    }
+    await sending.promise;
+    const sendSeconds = (performance.now() - started) / 1000;
+    const sendCpu = cpuMs(child.process.pid) - cpu;
+
+    let drained = 0;
+    const draining = Promise.withResolvers<void>();
+    cpu = cpuMs(child.process.pid);
+    started = performance.now();
+    for (let i = 0; i < pairs; i++) {
+      const peer = await TestPeer.connect(child.port, receivers[i], {
+        framing,
+        world,
+      });
+      b.push(peer);
+      await peer.handshake(30_000);
+      peer.tap = (line) => {
+        if (senderOf(line) !== child.id && ++drained === total) {
+          draining.resolve();
+        }
+        return senderOf(line) !== child.id;
+      };
+    }
+    const timer = setTimeout(draining.resolve, 120_000);
+    await draining.promise;
+    clearTimeout(timer);
+    const drainSeconds = (performance.now() - started) / 1000;
+    const drainCpu = cpuMs(child.process.pid) - cpu;
+    return {
+      mode: "offline",
+      pairs,
+      texts: total,
+      cachedPerSecond: Math.round(cached / sendSeconds),
+      stationCpuUsPerCached: Math.round((sendCpu * 1000) / cached),
+      drainedPerSecond: Math.round(drained / drainSeconds),
+      stationCpuUsPerDrained: Math.round(
+        (drainCpu * 1000) / Math.max(1, drained),
+      ),
+      complete: drained === total,
+    };
+  } finally {
+    await Promise.all([...a, ...b].map((peer) => peer.close()));
+    await stopMode(child);
+  }
+}
+
 function round(value: number): number {
   return Math.round(value * 100) / 100;
 }
@@ -235,6 +360,18 @@ if (import.meta.main) {
   const all = await accounts(2 * pairs);
   const results: Result[] = [];
   for (const mode of modes.split(",")) {
+    if (mode === "offline") {
+      print(JSON.stringify(
+        await runOffline(
+          all.slice(0, pairs),
+          all.slice(pairs),
+          Number(m),
+          Number(w),
+          framing as Framing,
+        ),
+      ));
+      continue;
+    }
     const result = await run(
       mode,
       all.slice(0, pairs),
