@@ -165,8 +165,26 @@ function id(name: string, key: string, entry: IniValue): ID {
   }
 }
 
-/** The station defaults of the keys below `[station] port`. */
-export const STATION_DEFAULTS = {
+/**
+ * The station defaults of the keys below `[station] port`.
+ *
+ * @example
+ * ```ts
+ * parseConfig(undefined).station.offlineCap === STATION_DEFAULTS.offlineCap; // true
+ * ```
+ */
+export const STATION_DEFAULTS: {
+  readonly checkSender: boolean;
+  readonly broadcastToUsers: boolean;
+  readonly verifyRouted: boolean;
+  readonly offlineRetention: number;
+  readonly offlineCap: number;
+  readonly maxFrameBytes: number;
+  readonly idleTimeout: number;
+  readonly handshakeTimeout: number;
+  readonly maxConnections: number;
+  readonly signers: number;
+} = {
   checkSender: true,
   broadcastToUsers: true,
   verifyRouted: false,
@@ -177,7 +195,7 @@ export const STATION_DEFAULTS = {
   handshakeTimeout: 16,
   maxConnections: 10000,
   signers: 0,
-} as const;
+};
 
 const DURATION_UNITS: Readonly<Record<string, number>> = {
   ms: 0.001,
@@ -259,7 +277,7 @@ function stationSettings(station: IniSection | undefined) {
       station,
       s,
       "check_sender",
-      d.checkSender as boolean,
+      d.checkSender,
       parseBoolean,
       "true or false",
     ),
@@ -267,7 +285,7 @@ function stationSettings(station: IniSection | undefined) {
       station,
       s,
       "broadcast_to_users",
-      d.broadcastToUsers as boolean,
+      d.broadcastToUsers,
       parseBoolean,
       "true or false",
     ),
@@ -275,7 +293,7 @@ function stationSettings(station: IniSection | undefined) {
       station,
       s,
       "verify_routed",
-      d.verifyRouted as boolean,
+      d.verifyRouted,
       parseBoolean,
       "true or false",
     ),
@@ -283,7 +301,7 @@ function stationSettings(station: IniSection | undefined) {
       station,
       s,
       "offline_retention",
-      d.offlineRetention as number,
+      d.offlineRetention,
       parseDuration,
       duration,
     ),
@@ -291,7 +309,7 @@ function stationSettings(station: IniSection | undefined) {
       station,
       s,
       "offline_cap",
-      d.offlineCap as number,
+      d.offlineCap,
       parseCount,
       "a count above 0",
     ),
@@ -299,7 +317,7 @@ function stationSettings(station: IniSection | undefined) {
       station,
       s,
       "max_frame",
-      d.maxFrameBytes as number,
+      d.maxFrameBytes,
       parseSize,
       "a size (1048576, 64K, 1M)",
     ),
@@ -307,7 +325,7 @@ function stationSettings(station: IniSection | undefined) {
       station,
       s,
       "idle_timeout",
-      d.idleTimeout as number,
+      d.idleTimeout,
       parseDuration,
       duration,
     ),
@@ -315,7 +333,7 @@ function stationSettings(station: IniSection | undefined) {
       station,
       s,
       "handshake_timeout",
-      d.handshakeTimeout as number,
+      d.handshakeTimeout,
       parseDuration,
       duration,
     ),
@@ -323,7 +341,7 @@ function stationSettings(station: IniSection | undefined) {
       station,
       s,
       "max_connections",
-      d.maxConnections as number,
+      d.maxConnections,
       parseCount,
       "a count above 0",
     ),
@@ -331,7 +349,7 @@ function stationSettings(station: IniSection | undefined) {
       station,
       s,
       "signers",
-      d.signers as number,
+      d.signers,
       (value) =>
         /^\d+$/.test(value) && Number(value) <= 64 ? Number(value) : undefined,
       "a count 0..64",

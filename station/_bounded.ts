@@ -5,7 +5,15 @@
  * @module
  */
 
-/** Sets `key` (as the newest entry) and forgets the oldest beyond `max`. */
+/**
+ * Sets `key` (as the newest entry) and forgets the oldest beyond `max`.
+ *
+ * @example
+ * ```ts
+ * const map = new Map([["a", 1]]);
+ * setBounded(map, "b", 2, 1); // map: b → 2
+ * ```
+ */
 export function setBounded<K, V>(
   map: Map<K, V>,
   key: K,

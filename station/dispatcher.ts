@@ -28,7 +28,14 @@ import type { Session } from "./session.ts";
 import type { SessionCenter } from "./session_center.ts";
 import type { StationStats } from "./stats.ts";
 
-/** The delivery receipt texts (station.md §9). */
+/**
+ * The delivery receipt texts (station.md §9).
+ *
+ * @example
+ * ```ts
+ * DeliveryText.CACHED; // "Message cached."
+ * ```
+ */
 export const DeliveryText = {
   DELIVERED: "Message delivered.",
   REDIRECTED: "Message redirected.",

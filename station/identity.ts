@@ -62,7 +62,14 @@ export interface VisaRefresh {
   readonly now?: number;
 }
 
-/** The seed (ID name) of an identity the station makes itself. */
+/**
+ * The seed (ID name) of an identity the station makes itself.
+ *
+ * @example
+ * ```ts ignore
+ * identity.id.name === NEW_STATION_SEED; // for a station made on its first run
+ * ```
+ */
 export const NEW_STATION_SEED = "dim-station";
 
 /**

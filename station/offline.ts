@@ -34,7 +34,15 @@ export interface OfflineOptions {
   readonly pageSize?: number;
 }
 
-/** The key under which a message waits for its receiver. */
+/**
+ * The key a message waits under for its receiver (signature + naked ID):
+ * one message is queued once per session.
+ *
+ * @example
+ * ```ts ignore
+ * session.isQueued(messageKey(bob, msg.signature));
+ * ```
+ */
 export function messageKey(receiver: ID, signature: string): string {
   return `${signature}\n${receiver.withoutTerminal().value}`;
 }

@@ -87,7 +87,14 @@ interface LocalOptions {
   readonly instant?: InstantMessage;
 }
 
-/** The permission receipt for a message refused by the sender check. */
+/**
+ * The receipt text for a message refused by the sender check.
+ *
+ * @example
+ * ```ts
+ * SENDER_REFUSED_TEXT; // "Permission denied."
+ * ```
+ */
 export const SENDER_REFUSED_TEXT = "Permission denied.";
 
 /**

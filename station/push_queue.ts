@@ -13,11 +13,32 @@
  */
 import type { SendResult } from "./transport/mod.ts";
 
-/** Urgent: handshake requests. */
+/**
+ * Urgent: handshake requests.
+ *
+ * @example
+ * ```ts
+ * PRIORITY_URGENT < PRIORITY_NORMAL; // true
+ * ```
+ */
 export const PRIORITY_URGENT: number = -1;
-/** Live messages and replies. */
+/**
+ * Live messages and replies.
+ *
+ * @example
+ * ```ts
+ * PRIORITY_NORMAL; // 0
+ * ```
+ */
 export const PRIORITY_NORMAL: number = 0;
-/** Stored messages delivered after a login. */
+/**
+ * Stored messages delivered after a login.
+ *
+ * @example
+ * ```ts
+ * PRIORITY_STORED > PRIORITY_NORMAL; // true
+ * ```
+ */
 export const PRIORITY_STORED: number = 1;
 
 /** One message to push. */

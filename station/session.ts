@@ -16,7 +16,14 @@ import {
 } from "./push_queue.ts";
 import type { Connection, SendResult } from "./transport/mod.ts";
 
-/** Messages kept per session until its handshake (station.md §3.3, §9). */
+/**
+ * Messages kept per session until its handshake (station.md §3.3, §9).
+ *
+ * @example
+ * ```ts
+ * MAX_SUSPENDED; // 32
+ * ```
+ */
 export const MAX_SUSPENDED = 32;
 
 /** How a session is built. */
@@ -30,7 +37,14 @@ export interface SessionOptions {
   readonly window?: number;
 }
 
-/** A new session key: 32 random bytes as 64 lower-case hex characters. */
+/**
+ * A new session key: 32 random bytes as 64 lower-case hex characters.
+ *
+ * @example
+ * ```ts
+ * newSessionKey().length; // 64
+ * ```
+ */
 export function newSessionKey(): string {
   return crypto.getRandomValues(new Uint8Array(32)).toHex();
 }

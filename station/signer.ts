@@ -16,7 +16,14 @@ interface Pending {
   readonly reject: (error: Error) => void;
 }
 
-/** Signing failed in a worker. */
+/**
+ * Signing failed in a worker.
+ *
+ * @example
+ * ```ts
+ * new SignerError("no signature");
+ * ```
+ */
 export class SignerError extends Error {
   /** Creates the error. */
   constructor(message: string) {

@@ -13,7 +13,14 @@
 import type { ID } from "../dimp/identity/mod.ts";
 import type { ReliableMessage } from "../dimp/message/mod.ts";
 
-/** How long traces are remembered (5 hours, station.md §9). */
+/**
+ * How long traces are remembered (5 hours, station.md §9).
+ *
+ * @example
+ * ```ts
+ * new TracePool({ ttlSeconds: TRACE_TTL_SECONDS });
+ * ```
+ */
 export const TRACE_TTL_SECONDS = 5 * 3600;
 
 /** A trace node as written. */

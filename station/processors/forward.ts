@@ -16,7 +16,14 @@ import {
 import { ReliableMessage } from "../../dimp/message/mod.ts";
 import type { Request, StationCore } from "../core.ts";
 
-/** How deep forward / array contents are opened. */
+/**
+ * How deep forward / array contents are opened.
+ *
+ * @example
+ * ```ts
+ * MAX_NESTING; // 2
+ * ```
+ */
 export const MAX_NESTING = 2;
 
 /**

@@ -48,6 +48,11 @@ export async function processMeta(
 /**
  * Validates and stores a meta; the refusal receipt, or `undefined` when it
  * was stored (or the ID already had one).
+ *
+ * @example
+ * ```ts ignore
+ * const refused = await saveMeta(id, metaJson, request, content, core);
+ * ```
  */
 export async function saveMeta(
   id: ID,
