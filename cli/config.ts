@@ -79,7 +79,14 @@ export const DEFAULT_STATION_PORT = 9394;
 export const DEFAULT_STATION_HOST = "127.0.0.1";
 
 /** The sections the environment may set (`DIM_<SECTION>_<KEY>`). */
-const ENV_SECTIONS = ["database", "station", "neighbors", "ans", "admin"];
+const ENV_SECTIONS = [
+  "database",
+  "station",
+  "neighbors",
+  "ans",
+  "admin",
+  "log",
+];
 
 /** The typed config. */
 export interface DimConfig {

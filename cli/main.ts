@@ -11,12 +11,14 @@
  * @module
  */
 import denoJson from "../deno.json" with { type: "json" };
+import { backup, restore } from "./backup.ts";
 import {
   type DimConfig,
   loadConfig,
   resolveStoreLocation,
   type StoreLocation,
 } from "./config.ts";
+import { config } from "./config_migrate.ts";
 import { processEnv, resolveConfigPath, UsageError } from "./context.ts";
 import type { CommandContext, Subcommand } from "./subcommand.ts";
 import { printErr, printOut } from "./output.ts";
@@ -37,6 +39,9 @@ const SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map<
       return Promise.resolve(0);
     },
   }],
+  ["backup", backup],
+  ["restore", restore],
+  ["config", config],
 ]);
 
 function usage(): string {

@@ -1,0 +1,217 @@
+/**
+ * The admin listener: a small HTTP server apart from the station port, on
+ * 127.0.0.1 unless told otherwise, for operators and their monitoring.
+ *
+ * - `GET /health` — `200 ok` when every health check passes, else `503`
+ *   with `not ok` and one `name: reason` line per failing check (JSON with
+ *   `Accept: application/json`).
+ * - `GET /metrics` — the metrics in the Prometheus text format 0.0.4.
+ * - anything else — `404`; a method other than GET or HEAD — `405`.
+ *
+ * Configured by `dim station --admin HOST:PORT` or `[admin] listen`; port 0
+ * there means off ({@linkcode parseAdminAddress}).
+ *
+ * @module
+ */
+import type { HealthChecks, HealthReport } from "./health.ts";
+import type { Logger } from "./logger.ts";
+import { type MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from "./metrics.ts";
+
+/** The default admin address host. */
+export const DEFAULT_ADMIN_HOST = "127.0.0.1";
+
+/**
+ * An admin address that cannot be read, or one that cannot be bound.
+ *
+ * @example
+ * ```ts
+ * try { parseAdminAddress("localhost:http"); } catch (e) { e instanceof AdminAddressError; }
+ * ```
+ */
+export class AdminAddressError extends Error {
+  /** Creates the error. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "AdminAddressError";
+  }
+}
+
+/** Where the admin listener binds. */
+export interface AdminAddress {
+  /** The host (default 127.0.0.1). */
+  readonly hostname: string;
+  /** The TCP port (1..65535). */
+  readonly port: number;
+}
+
+/**
+ * Reads `PORT`, `HOST:PORT` or `[IPv6]:PORT`; `undefined` (off) for port 0,
+ * `0`, `off` or an empty text.
+ *
+ * @throws {AdminAddressError} anything else
+ * @example
+ * ```ts
+ * parseAdminAddress("9395"); // { hostname: "127.0.0.1", port: 9395 }
+ * parseAdminAddress("[::1]:9395"); // { hostname: "::1", port: 9395 }
+ * parseAdminAddress("127.0.0.1:0"); // undefined (off)
+ * ```
+ */
+export function parseAdminAddress(text: string): AdminAddress | undefined {
+  const value = text.trim();
+  if (value === "" || value.toLowerCase() === "off") return undefined;
+  const match = /^(?:(?:\[([0-9a-fA-F:.]+)\]|([^\s:\[\]]+)):)?(\d{1,5})$/.exec(
+    value,
+  );
+  if (match === null) {
+    throw new AdminAddressError(
+      `admin address must be PORT, HOST:PORT or [IPv6]:PORT, not "${text}"`,
+    );
+  }
+  const port = Number(match[3]);
+  if (port > 65535) {
+    throw new AdminAddressError(
+      `admin port must be 0..65535 (0: off), not ${port}`,
+    );
+  }
+  if (port === 0) return undefined;
+  return { hostname: match[1] ?? match[2] ?? DEFAULT_ADMIN_HOST, port };
+}
+
+/** What the admin listener serves. */
+export interface AdminOptions {
+  /** The host to bind (default 127.0.0.1). */
+  readonly hostname?: string;
+  /** The port (0 picks a free one — "off" is decided before, by the config). */
+  readonly port: number;
+  /** Served on `/metrics` (404 without). */
+  readonly metrics?: MetricsRegistry;
+  /** Run for `/health` (always ok without). */
+  readonly health?: HealthChecks;
+  /** Requests at debug, failures at warn. */
+  readonly logger?: Logger;
+}
+
+/** A running admin listener. */
+export interface AdminListener {
+  /** The bound host. */
+  readonly hostname: string;
+  /** The bound port. */
+  readonly port: number;
+  /** `http://host:port` */
+  readonly url: string;
+  /** Stops it (open requests finish first). */
+  close(): Promise<void>;
+}
+
+function text(
+  status: number,
+  body: string,
+  type = "text/plain; charset=utf-8",
+) {
+  return new Response(body, {
+    status,
+    headers: { "content-type": type, "cache-control": "no-store" },
+  });
+}
+
+function healthResponse(report: HealthReport, json: boolean): Response {
+  const status = report.ok ? 200 : 503;
+  if (json) {
+    return text(
+      status,
+      JSON.stringify({
+        status: report.ok ? "ok" : "not ok",
+        checks: report.checks,
+      }) + "\n",
+      "application/json",
+    );
+  }
+  const lines = [report.ok ? "ok" : "not ok"];
+  for (const check of report.checks) {
+    if (!check.ok) lines.push(`${check.name}: ${check.reason}`);
+  }
+  return text(status, lines.join("\n") + "\n");
+}
+
+/**
+ * Starts the admin listener.
+ *
+ * @throws {AdminAddressError} the address cannot be bound (in use, not local)
+ * @example
+ * ```ts
+ * const admin = startAdmin({ port: 9395, metrics: stationMetrics.registry, health });
+ * // curl http://127.0.0.1:9395/health
+ * await admin.close();
+ * ```
+ */
+export function startAdmin(options: AdminOptions): AdminListener {
+  const hostname = options.hostname ?? DEFAULT_ADMIN_HOST;
+  const { metrics, health, logger } = options;
+  const handler = async (request: Request): Promise<Response> => {
+    const url = new URL(request.url);
+    const head = request.method === "HEAD";
+    if (request.method !== "GET" && !head) {
+      const response = text(405, "method not allowed\n");
+      response.headers.set("allow", "GET, HEAD");
+      return response;
+    }
+    let response: Response;
+    if (url.pathname === "/health") {
+      const report = health === undefined
+        ? { ok: true, checks: [] }
+        : await health.run();
+      if (!report.ok) {
+        logger?.warn("health check failed", {
+          failing: report.checks.filter((c) => !c.ok),
+        });
+      }
+      const json = (request.headers.get("accept") ?? "").includes(
+        "application/json",
+      );
+      response = healthResponse(report, json);
+    } else if (url.pathname === "/metrics" && metrics !== undefined) {
+      response = text(200, metrics.expose(), PROMETHEUS_CONTENT_TYPE);
+    } else {
+      response = text(404, "not found\n");
+    }
+    logger?.debug("admin request", {
+      method: request.method,
+      path: url.pathname,
+      status: response.status,
+    });
+    return head ? new Response(null, response) : response;
+  };
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve({
+      hostname,
+      port: options.port,
+      onListen: () => {},
+      onError: (error) => {
+        logger?.error("admin request failed", { error });
+        return text(500, "internal error\n");
+      },
+    }, handler);
+  } catch (error) {
+    const reason = error instanceof Deno.errors.AddrInUse
+      ? "the address is in use"
+      : error instanceof Deno.errors.AddrNotAvailable
+      ? "the address is not on this host"
+      : (error as Error).message;
+    throw new AdminAddressError(
+      `cannot listen on ${hostname}:${options.port} for the admin listener: ${reason}`,
+      { cause: error },
+    );
+  }
+  const addr = server.addr;
+  const host = addr.hostname.includes(":")
+    ? `[${addr.hostname}]`
+    : addr.hostname;
+  logger?.info("admin listener", { address: `${host}:${addr.port}` });
+  return {
+    hostname: addr.hostname,
+    port: addr.port,
+    url: `http://${host}:${addr.port}`,
+    close: () => server.shutdown(),
+  };
+}

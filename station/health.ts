@@ -1,0 +1,159 @@
+/**
+ * Health checks for `/health`: named checks that each say what is wrong (a
+ * reason) or nothing; the station is healthy when none says anything.
+ *
+ * @module
+ */
+import { dirname, join } from "node:path";
+
+/**
+ * One check: resolves to a reason when something is wrong, to nothing when
+ * all is well. A check that throws fails with the error's message; one that
+ * takes longer than the timeout fails with "timed out".
+ */
+export type HealthCheck = () =>
+  | string
+  | undefined
+  | void
+  | Promise<string | undefined | void>;
+
+/** What one check said. */
+export interface HealthResult {
+  /** The check's name. */
+  readonly name: string;
+  /** Whether it passed. */
+  readonly ok: boolean;
+  /** What is wrong (failed checks only). */
+  readonly reason?: string;
+}
+
+/** What all checks said. */
+export interface HealthReport {
+  /** Whether every check passed. */
+  readonly ok: boolean;
+  /** Each check, in the order they were added. */
+  readonly checks: readonly HealthResult[];
+}
+
+/** The default bound of one check (ms). */
+export const DEFAULT_CHECK_TIMEOUT_MS = 2000;
+
+/**
+ * The set of health checks.
+ *
+ * @example
+ * ```ts
+ * const health = new HealthChecks();
+ * health.add("store", storeWritableCheck("/var/lib/dim/dim.db"));
+ * health.add("listener", () => listening ? undefined : "station port not bound");
+ * const report = await health.run(); // { ok: true, checks: [...] }
+ * ```
+ */
+export class HealthChecks {
+  readonly #checks = new Map<string, HealthCheck>();
+  readonly #timeoutMs: number;
+
+  /** Creates an empty set; each check is bounded by `timeoutMs`. */
+  constructor(options: { readonly timeoutMs?: number } = {}) {
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
+  }
+
+  /**
+   * Adds (or replaces) a named check; returns a function that removes it.
+   *
+   * @example
+   * ```ts
+   * const remove = health.add("neighbors", () => connected > 0 ? undefined : "no neighbour connected");
+   * ```
+   */
+  add(name: string, check: HealthCheck): () => void {
+    this.#checks.set(name, check);
+    return () => {
+      if (this.#checks.get(name) === check) this.#checks.delete(name);
+    };
+  }
+
+  /**
+   * Runs every check at once and collects what they say.
+   *
+   * @example
+   * ```ts
+   * const { ok, checks } = await health.run();
+   * ```
+   */
+  async run(): Promise<HealthReport> {
+    const checks = await Promise.all(
+      [...this.#checks].map(([name, check]) => this.#runOne(name, check)),
+    );
+    return { ok: checks.every((c) => c.ok), checks };
+  }
+
+  async #runOne(name: string, check: HealthCheck): Promise<HealthResult> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const timeout = new Promise<string>((resolve) => {
+        timer = setTimeout(() => resolve("timed out"), this.#timeoutMs);
+      });
+      const reason = await Promise.race([
+        Promise.resolve().then(check),
+        timeout,
+      ]);
+      return typeof reason === "string" && reason !== ""
+        ? { name, ok: false, reason }
+        : { name, ok: true };
+    } catch (error) {
+      return {
+        name,
+        ok: false,
+        reason: error instanceof Error ? error.message : String(error),
+      };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+  if (error instanceof Deno.errors.NotFound) return "does not exist";
+  if ((error as { code?: string }).code === "EROFS") {
+    return "read-only file system";
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * A check that the store file can be written now and after a restart: a
+ * new file can be made in its directory (SQLite needs that for its `-wal`
+ * and `-shm` files), and the file and its `-wal` open for writing.
+ *
+ * @example
+ * ```ts
+ * health.add("store", storeWritableCheck(store.db.path));
+ * // failing: "store not writable: cannot create files in /var/lib/dim: permission denied"
+ * ```
+ */
+export function storeWritableCheck(path: string): HealthCheck {
+  return async () => {
+    const directory = dirname(path);
+    const probe = join(directory, `.dim-health-${crypto.randomUUID()}`);
+    try {
+      const file = await Deno.open(probe, { write: true, createNew: true });
+      file.close();
+      await Deno.remove(probe);
+    } catch (error) {
+      return `store not writable: cannot create files in ${directory}: ${
+        describe(error)
+      }`;
+    }
+    for (const file of [path, `${path}-wal`]) {
+      try {
+        (await Deno.open(file, { read: true, write: true })).close();
+      } catch (error) {
+        if (file !== path && error instanceof Deno.errors.NotFound) continue;
+        return `store not writable: ${file}: ${describe(error)}`;
+      }
+    }
+    return undefined;
+  };
+}
