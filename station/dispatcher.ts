@@ -27,6 +27,7 @@ import { PRIORITY_NORMAL, type PushItem } from "./push_queue.ts";
 import type { Session } from "./session.ts";
 import type { SessionCenter } from "./session_center.ts";
 import type { StationStats } from "./stats.ts";
+import type { SendResult } from "./transport/mod.ts";
 
 /**
  * The delivery receipt texts (station.md §9).
@@ -100,7 +101,11 @@ export class Dispatcher {
    * when the message's own receiver is a broadcast alias); "Message cached."
    * only once the store is durable. An empty list: the store failed.
    */
-  async deliver(msg: ReliableMessage, receiver: ID): Promise<Content[]> {
+  async deliver(
+    msg: ReliableMessage,
+    receiver: ID,
+    via: "local" | "bot" = "local",
+  ): Promise<Content[]> {
     this.#stats.routed++;
     if (receiver.type === EntityType.STATION) {
       return this.#answer(msg, this.redirect(msg, receiver));
@@ -111,7 +116,7 @@ export class Dispatcher {
     const stored = cache
       ? this.#offline.store(receiver, msg, { durable: targets.length === 0 })
       : undefined;
-    let result = this.#pushTo(targets, msg, receiver, cache);
+    let result = this.#pushTo(targets, msg, receiver, cache, via);
     if (result === null) {
       result = this.#roam(msg, receiver, cache ? receiver : undefined);
     }
@@ -136,7 +141,13 @@ export class Dispatcher {
    * receipt, or `null` when none took it.
    */
   push(msg: ReliableMessage, receiver: ID): Content[] | null {
-    return this.#pushTo(this.#center.active(receiver), msg, receiver, false);
+    return this.#pushTo(
+      this.#center.active(receiver),
+      msg,
+      receiver,
+      false,
+      "local",
+    );
   }
 
   /**
@@ -153,6 +164,7 @@ export class Dispatcher {
     if (neighbor.equals(this.#station)) return null;
     const direct = this.#center.active(neighbor);
     if (this.#send(direct, msg.serialize(), msg, storedFor) > 0) {
+      this.#stats.routedBy.neighbor++;
       return [receipt(DeliveryText.REDIRECTED, msg, {
         neighbor: neighbor.value,
       })];
@@ -164,6 +176,7 @@ export class Dispatcher {
       neighbor: neighbor.value,
     });
     if (this.#send(bridge, copy.serialize(), msg, storedFor) === 0) return [];
+    this.#stats.routedBy.neighbor++;
     return [receipt(DeliveryText.BRIDGED, msg, { neighbor: neighbor.value })];
   }
 
@@ -271,6 +284,7 @@ export class Dispatcher {
     msg: ReliableMessage,
     receiver: ID,
     stored: boolean,
+    via: "local" | "bot",
   ): Content[] | null {
     if (targets.length === 0) return null;
     const count = this.#send(
@@ -280,6 +294,7 @@ export class Dispatcher {
       stored ? receiver : undefined,
     );
     if (count === 0) return null;
+    this.#stats.routedBy[via]++;
     return [receipt(DeliveryText.DELIVERED, msg, {
       recipient: receiver.value,
     })];
@@ -302,8 +317,8 @@ export class Dispatcher {
         payload,
         key,
         onResult: storedFor === undefined
-          ? undefined
-          : this.#offline.deleteWhenSent(storedFor, msg.signature),
+          ? this.#countLive
+          : this.#offline.deleteWhenSent(storedFor, msg.signature, "live"),
       };
       if (session.push(item) === undefined) {
         count++;
@@ -312,6 +327,10 @@ export class Dispatcher {
     }
     return count;
   }
+
+  readonly #countLive = (result: SendResult): void => {
+    if (result.sent) this.#stats.deliveredLive++;
+  };
 
   #answer(msg: ReliableMessage, result: Content[] | null): Content[] {
     if (result === null) return [receipt(DeliveryText.CACHED, msg)];

@@ -1,22 +1,23 @@
 /**
- * The station's log: four levels, one line per event, written wherever the
- * owner wants (the CLI: stderr).
+ * What the station logs to: four levels, one line per event. `dim station`
+ * gives it the structured logger of `station/logger.ts`; tests and tools
+ * may give it anything with these four methods.
  *
  * @module
  */
-
-/** Log levels, most verbose first. */
-export type LogLevel = "debug" | "info" | "warn" | "error";
-
-const ORDER: readonly LogLevel[] = ["debug", "info", "warn", "error"];
 
 /**
  * Where the station reports what happens.
  *
  * @example
  * ```ts
- * const log: StationLog = levelLog("warn", (line) => console.error(line));
- * log.warn("dropped a message: not JSON");
+ * const lines: string[] = [];
+ * const log: StationLog = {
+ *   debug: () => {},
+ *   info: (m) => lines.push(m),
+ *   warn: (m) => lines.push(m),
+ *   error: (m) => lines.push(m),
+ * };
  * ```
  */
 export interface StationLog {
@@ -31,32 +32,6 @@ export interface StationLog {
 }
 
 /**
- * A log that writes `LEVEL message` lines at `level` and above.
- *
- * @example
- * ```ts
- * const lines: string[] = [];
- * levelLog("info", (line) => lines.push(line)).debug("not written");
- * ```
- */
-export function levelLog(
-  level: LogLevel | "quiet",
-  write: (line: string) => void,
-): StationLog {
-  const min = level === "quiet" ? ORDER.length : ORDER.indexOf(level);
-  const at = (name: LogLevel) =>
-    ORDER.indexOf(name) >= min
-      ? (message: string) => write(`${name.toUpperCase()} ${message}`)
-      : () => {};
-  return {
-    debug: at("debug"),
-    info: at("info"),
-    warn: at("warn"),
-    error: at("error"),
-  };
-}
-
-/**
  * A log that writes nothing.
  *
  * @example
@@ -65,5 +40,6 @@ export function levelLog(
  * ```
  */
 export function silentLog(): StationLog {
-  return levelLog("quiet", () => {});
+  const nothing = () => {};
+  return { debug: nothing, info: nothing, warn: nothing, error: nothing };
 }

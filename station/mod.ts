@@ -15,6 +15,7 @@
 export * from "./errors.ts";
 export * from "./log.ts";
 export * from "./stats.ts";
+export * from "./stats_metrics.ts";
 export * from "./identity.ts";
 export * from "./ans.ts";
 export * from "./routes.ts";

@@ -90,30 +90,41 @@ export class OfflineDelivery {
     msg: ReliableMessage,
     options: { durable?: boolean } = {},
   ): Promise<boolean> {
+    const done = this.#stats.time("store_message");
     return this.#queue.store({
       receiver: receiver.withoutTerminal().value,
       signature: msg.signature,
       time: msg.time ?? Date.now() / 1000,
       msg: msg.dictionary as Record<string, unknown>,
-    }, options);
+    }, options).finally(done);
   }
 
   /**
    * A push callback that deletes the stored copy once the transport
-   * reports the message sent.
+   * reports the message sent (counted as delivered `live` or from the
+   * store).
    */
   deleteWhenSent(
     receiver: ID,
     signature: string,
+    source: "live" | "offline",
   ): (result: SendResult) => void {
     return (result) => {
-      this.#stats.sent++;
       if (!result.sent) return;
+      if (source === "live") this.#stats.deliveredLive++;
+      else this.#stats.delivered++;
+      const done = this.#stats.time("delete_messages");
       this.#queue.delete({
         receiver: receiver.withoutTerminal().value,
         signature,
-      }).catch((error) => this.#log.error(`offline: delete failed: ${error}`));
+      }).catch((error) => this.#log.error(`offline: delete failed: ${error}`))
+        .finally(done);
     };
+  }
+
+  /** Store writes waiting for the next commit. */
+  get pendingWrites(): number {
+    return this.#queue.pending;
   }
 
   /** Commits what is queued and refuses further writes (before the store closes). */
@@ -137,7 +148,9 @@ export class OfflineDelivery {
   async #run(session: Session, id: ID): Promise<void> {
     // let the current payload's responses (DIM!, "Online received.") go first
     await new Promise((resolve) => setTimeout(resolve, 0));
+    const loaded = this.#stats.time("load_messages");
     const stored = this.#store.messages.load(id.value, this.#limit);
+    loaded();
     if (stored.length === 0) return;
     this.#log.debug(`offline: ${stored.length} stored for ${id.value}`);
     let queued = 0;
@@ -149,10 +162,7 @@ export class OfflineDelivery {
         priority: PRIORITY_STORED,
         payload: JSON.stringify(item.msg),
         key,
-        onResult: (result) => {
-          if (result.sent) this.#stats.delivered++;
-          this.deleteWhenSent(id, item.signature)(result);
-        },
+        onResult: this.deleteWhenSent(id, item.signature, "offline"),
       });
       if (refused !== undefined && refused !== "duplicate") return;
       this.#stats.pushed++;

@@ -34,6 +34,7 @@ import {
 import {
   DecryptionError,
   type InstantMessage,
+  MessageTooLargeError,
   ReliableMessage,
 } from "../dimp/message/mod.ts";
 import { type Accounts, MessageWriteQueue, type Store } from "../store/mod.ts";
@@ -157,17 +158,20 @@ export class Pipeline implements StationCore {
       try {
         msg = ReliableMessage.parse(line, { maxBytes: this.#maxBytes });
       } catch (error) {
-        this.stats.dropped++;
+        this.stats.drop(
+          error instanceof MessageTooLargeError ? "too_large" : "malformed",
+        );
         this.log.debug(`${session.address}: line dropped: ${error}`);
         continue;
       }
       this.stats.received++;
+      this.stats.receivedBy[session.conn.framing]++;
       try {
         for (const reply of await this.process(session, msg, 0)) {
           responses.push(reply.serialize());
         }
       } catch (error) {
-        this.stats.dropped++;
+        this.stats.drop("malformed");
         this.log.error(
           `${session.address}: ${msg.sender.value} -> ${msg.receiver.value}: ${
             (error as Error).stack ?? error
@@ -192,7 +196,7 @@ export class Pipeline implements StationCore {
     if (route !== "local") {
       const user = session.identifier;
       if (user === undefined || !session.active) {
-        session.suspend(msg);
+        if (session.suspend(msg)) this.stats.drop("suspended_overflow");
         this.stats.suspended++;
         return this.#reply(session, msg, [
           HandshakeCommand.again(session.key, { force: true }),
@@ -205,6 +209,7 @@ export class Pipeline implements StationCore {
         route === "entity" && this.blocks.isBlocked(receiver, sender, msg.group)
       ) {
         this.stats.blocked++;
+        this.stats.drop("blocked");
         return this.#reply(session, msg, [this.#blockedReceipt(msg)]);
       }
     }
@@ -214,6 +219,7 @@ export class Pipeline implements StationCore {
         receiver.type === EntityType.STATION || receiver.isBroadcast
       ) {
         this.stats.looped++;
+        this.stats.drop("looped");
         this.log.debug(
           `looped message dropped: ${sender.value} -> ${receiver.value}`,
         );
@@ -237,6 +243,7 @@ export class Pipeline implements StationCore {
         return [];
       case "group-broadcast":
       case "group":
+        this.stats.drop("no_route");
         this.log.debug(
           `message to ${receiver.value} dropped: not for a station`,
         );
@@ -329,7 +336,7 @@ export class Pipeline implements StationCore {
       try {
         instant = await this.messenger.decrypt(msg);
       } catch (error) {
-        this.stats.dropped++;
+        this.stats.drop("not_decrypted");
         this.log.warn(`message from ${sender.value} not decrypted: ${error}`);
         // a client with an old visa of ours: send it the current one
         return error instanceof DecryptionError
@@ -349,7 +356,7 @@ export class Pipeline implements StationCore {
       await this.messenger.verify(msg);
       return true;
     } catch (error) {
-      this.stats.dropped++;
+      this.stats.drop("not_verified");
       this.log.warn(`message from ${msg.sender.value} not verified: ${error}`);
       return false;
     }
@@ -366,11 +373,12 @@ export class Pipeline implements StationCore {
     try {
       instant = await this.messenger.decrypt(msg);
     } catch (error) {
-      this.stats.dropped++;
+      this.stats.drop("not_decrypted");
       this.log.warn(`broadcast from ${sender.value} unreadable: ${error}`);
       return [];
     }
     this.stats.routed++;
+    this.stats.routedBy.broadcast++;
     this.dispatcher.broadcast(msg, session);
     const type = instant.content.type;
     if (
@@ -394,10 +402,11 @@ export class Pipeline implements StationCore {
       bot === undefined || bot.isBroadcast || bot.equals(sender) ||
       bot.equals(this.identity.id)
     ) {
+      this.stats.drop("no_route");
       this.log.debug(`message to ${msg.receiver.value} dropped: no such bot`);
       return;
     }
-    await this.dispatcher.deliver(msg, bot);
+    await this.dispatcher.deliver(msg, bot, "bot");
   }
 
   /** Trusted (§4.2): bound, and the sender is the session's user, or a station session. */
@@ -413,6 +422,7 @@ export class Pipeline implements StationCore {
   ): Promise<ReliableMessage[]> {
     const user = session.identifier!;
     this.stats.senderRefused++;
+    this.stats.drop("sender_refused");
     this.log.warn(
       `${session.address}: message from ${msg.sender.value} refused on the session of ${user.value}`,
     );

@@ -133,12 +133,20 @@ export class Session {
 
   /**
    * Keeps a message until the handshake (at most {@link MAX_SUSPENDED}, the
-   * oldest dropped), marked with `error: {message: "user not login"}`.
+   * oldest dropped), marked with `error: {message: "user not login"}`;
+   * `true` when an older one had to go.
    */
-  suspend(msg: ReliableMessage): void {
+  suspend(msg: ReliableMessage): boolean {
     msg.set("error", { message: "user not login" });
     this.#suspended.push(msg);
-    if (this.#suspended.length > MAX_SUSPENDED) this.#suspended.shift();
+    if (this.#suspended.length <= MAX_SUSPENDED) return false;
+    this.#suspended.shift();
+    return true;
+  }
+
+  /** Messages waiting for the handshake. */
+  get suspendedCount(): number {
+    return this.#suspended.length;
   }
 
   /** The suspended messages, oldest first, with their `error` removed. */

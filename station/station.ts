@@ -20,7 +20,9 @@ import { silentLog, type StationLog } from "./log.ts";
 import { assemblePipeline, type Pipeline } from "./pipeline.ts";
 import { Session } from "./session.ts";
 import { SessionCenter } from "./session_center.ts";
+import type { StationMetrics } from "./station_metrics.ts";
 import { StationStats } from "./stats.ts";
+import { exportStats } from "./stats_metrics.ts";
 import {
   type Connection,
   DEFAULT_LIMITS,
@@ -79,6 +81,8 @@ export interface StationOptions {
   readonly onRoaming?: (user: ID, station: ID) => void;
   /** Where to log (default: nowhere). */
   readonly log?: StationLog;
+  /** The metrics to keep up to date (`/metrics` of the admin listener). */
+  readonly metrics?: StationMetrics;
 }
 
 /**
@@ -193,13 +197,14 @@ export class Station {
       info: () => ({ station: identity.id.value, version: denoJson.version }),
       handler: {
         onOpen: (conn) => {
+          options.metrics?.connectionOpened(conn.framing);
           const session = new Session(conn, {
             maxQueue: 4 * limits.maxQueue,
             window: Math.floor(limits.maxQueue / 2),
           });
           sessions.set(conn, session);
           center.add(session);
-          log.debug(`open ${session.address} (${conn.framing})`);
+          log.info(`open ${session.address} (${conn.framing})`);
         },
         onPayload: async (conn, lines) => {
           const session = sessions.get(conn);
@@ -208,10 +213,11 @@ export class Station {
           return pipeline.receive(session, lines);
         },
         onClose: (conn, info) => {
+          options.metrics?.connectionClosed(conn.framing, info.reason);
           const session = sessions.get(conn);
           if (session === undefined) return;
           center.remove(session);
-          log.debug(
+          log.info(
             `closed ${session.address} ${
               session.identifier?.value ?? ""
             }: ${info.reason}`,
@@ -243,6 +249,12 @@ export class Station {
       log,
       maxMessageBytes: limits.maxFrameBytes,
     });
+    if (options.metrics !== undefined) {
+      exportStats(stats, options.metrics, {
+        storeWrites: () => pipeline.offline.pendingWrites,
+        sessions: () => center.all(),
+      });
+    }
     ready.resolve(pipeline);
     return new Station({
       identity,
@@ -275,11 +287,14 @@ export class Station {
   }
 
   #purge(): void {
+    const done = this.stats.time("purge");
     try {
       const purged = this.store.messages.purgeExpired();
       if (purged > 0) this.#log.info(`purged ${purged} expired messages`);
     } catch (error) {
       this.#log.error(`purging expired messages failed: ${error}`);
+    } finally {
+      done();
     }
   }
 }

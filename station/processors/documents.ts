@@ -119,7 +119,9 @@ async function upload(
   } else if (core.accounts.meta(id) === undefined) {
     return [respondFor(ReplyText.META_NOT_FOUND, request, cmd, id.value)];
   }
-  const receipt = await core.accounts.receiveDocuments(id, { documents });
+  const done = core.stats.time("save_document");
+  const receipt = await core.accounts.receiveDocuments(id, { documents })
+    .finally(done);
   const refusals: Content[] = [];
   let visa = false;
   for (const result of receipt.documents) {

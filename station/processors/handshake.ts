@@ -54,19 +54,23 @@ export function processHandshake(
     case HandshakeTitle.HELLO:
       break;
     default:
+      core.stats.handshakes.failed++;
       core.log.warn(`handshake from ${sender.value}: unknown title "${title}"`);
       return [];
   }
   const bound = session.identifier;
   if (bound !== undefined && !bound.equals(sender)) {
+    core.stats.handshakes.failed++;
     core.log.warn(
       `handshake refused: ${sender.value} on the session of ${bound.value}`,
     );
     return [];
   }
   if (cmd.session !== session.key) {
+    core.stats.handshakes.again++;
     return [HandshakeCommand.again(session.key, { remoteAddress })];
   }
+  core.stats.handshakes.success++;
   if (bound === undefined) core.center.bind(session, sender);
   session.setActive(true, cmd.time);
   core.log.info(`login: ${sender.value} from ${session.address}`);

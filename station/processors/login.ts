@@ -56,6 +56,7 @@ export async function processLogin(
     }
   }
   let saved: boolean;
+  const done = core.stats.time("save_login");
   try {
     saved = core.store.logins.save({
       user: naked.value,
@@ -68,6 +69,8 @@ export async function processLogin(
   } catch (error) {
     core.log.warn(`login of ${user.value} not stored: ${error}`);
     return [];
+  } finally {
+    done();
   }
   if (!saved) return []; // older than the stored one
   const station = cmd.stationId;

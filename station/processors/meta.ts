@@ -61,6 +61,7 @@ export async function saveMeta(
   content: Content,
   core: StationCore,
 ): Promise<Content | undefined> {
+  const done = core.stats.time("save_meta");
   try {
     await core.accounts.saveMeta(id, meta);
     return undefined;
@@ -69,5 +70,7 @@ export async function saveMeta(
     if (text === undefined) throw error;
     core.log.warn(`meta of ${id.value} refused: ${error}`);
     return respondFor(text, request, content, id.value);
+  } finally {
+    done();
   }
 }

@@ -5,7 +5,9 @@
  * configs.
  */
 import assert from "node:assert/strict";
+import { TextContent } from "../../dimp/content/mod.ts";
 import { EntityType, parseId } from "../../dimp/identity/mod.ts";
+import { accounts, closeAll, online, World } from "../station/_peer.ts";
 import { startStation, stopStation } from "../station/_child.ts";
 import { dim, tempDir } from "./_dim.ts";
 
@@ -205,4 +207,107 @@ Deno.test("dim station: a station account without its private keys (imported fro
     run.stderr,
     /StationIdentityError: the store has no signing key/,
   );
+});
+
+/** A port free right now on 127.0.0.1. */
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+Deno.test("dim station --admin: /health ok and /metrics counting handshakes, routed and delivered messages; SIGHUP re-reads [log] level", async () => {
+  using dir = tempDir();
+  const ini = `${dir.path}/dim.ini`;
+  Deno.writeTextFileSync(ini, "[log]\nlevel = info\n");
+  const admin = freePort();
+  const child = await startStation([
+    "--config",
+    ini,
+    "--data-dir",
+    dir.path,
+    "station",
+    "--port",
+    "0",
+    "--admin",
+    `127.0.0.1:${admin}`,
+  ]);
+  const [alice, bob] = await accounts(2);
+  const world = new World();
+  const peers = await online(child.port, [alice, bob], { world });
+  try {
+    await peers[0].sendContent(bob.id, TextContent.create("counted"));
+    await peers[1].next((r) => r.instant?.content instanceof TextContent);
+    await peers[0].nextReceipt("Message delivered.");
+    const health = await fetch(`http://127.0.0.1:${admin}/health`);
+    assert.equal(health.status, 200);
+    assert.equal(await health.text(), "ok\n");
+    const body = await (await fetch(`http://127.0.0.1:${admin}/metrics`))
+      .text();
+    const value = (series: string) =>
+      Number(
+        new RegExp(`^${series.replace(/[{}]/g, "\\$&")} (\\S+)$`, "m")
+          .exec(body)?.[1],
+      );
+    assert.equal(value('dim_handshakes_total{result="success"}'), 2);
+    assert.equal(value('dim_handshakes_total{result="again"}'), 2);
+    assert.equal(value('dim_messages_routed_total{route="local"}'), 1);
+    assert.equal(value('dim_messages_delivered_total{source="live"}'), 1);
+    assert.equal(value('dim_connections_open{framing="mtp"}'), 2);
+    assert.ok(value('dim_messages_received_total{framing="mtp"}') >= 5);
+    assert.ok(
+      value('dim_store_latency_seconds_count{op="store_message"}') >= 1,
+    );
+
+    // SIGHUP: the level from the file again (now warn: no more info lines)
+    Deno.writeTextFileSync(ini, "[log]\nlevel = warn\n");
+    child.process.kill("SIGHUP");
+    await waitFor(() => /reloading the log level/.test(child.log()));
+    await closeAll(peers);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const after = child.log().slice(
+      child.log().indexOf("reloading the log level") + 30,
+    );
+    assert.doesNotMatch(after, /INFO/, "no info lines after the reload");
+  } finally {
+    await closeAll(peers);
+    assert.equal((await stopStation(child, "SIGTERM")).code, 0);
+  }
+  assert.match(child.log(), /\bopen 127\.0\.0\.1:\d+ \(mtp\)/);
+});
+
+async function waitFor(done: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+Deno.test("dim station under systemd: READY=1 once listening, RELOADING=1 / READY=1 on SIGHUP, STOPPING=1 on SIGTERM", async () => {
+  using dir = tempDir();
+  const path = `${dir.path}/notify`;
+  const socket = Deno.listenDatagram({ path, transport: "unixpacket" });
+  const next = async () =>
+    new TextDecoder().decode((await socket.receive())[0]);
+  try {
+    const child = await startStation(
+      ["--data-dir", dir.path, "station", "--port", "0"],
+      { NOTIFY_SOCKET: path },
+    );
+    assert.equal(
+      await next(),
+      `READY=1\nSTATUS=listening on 127.0.0.1:${child.port}\n`,
+    );
+    child.process.kill("SIGHUP");
+    assert.equal(await next(), "RELOADING=1\n");
+    assert.equal(await next(), "READY=1\n");
+    child.process.kill("SIGTERM");
+    assert.equal(await next(), "STOPPING=1\n");
+    assert.equal((await child.process.status).code, 0);
+    await child.draining;
+  } finally {
+    socket.close();
+  }
 });
