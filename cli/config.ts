@@ -180,18 +180,19 @@ function id(name: string, key: string, entry: IniValue): ID {
  * parseConfig(undefined).station.offlineCap === STATION_DEFAULTS.offlineCap; // true
  * ```
  */
-export const STATION_DEFAULTS: {
-  readonly checkSender: boolean;
-  readonly broadcastToUsers: boolean;
-  readonly verifyRouted: boolean;
-  readonly offlineRetention: number;
-  readonly offlineCap: number;
-  readonly maxFrameBytes: number;
-  readonly idleTimeout: number;
-  readonly handshakeTimeout: number;
-  readonly maxConnections: number;
-  readonly signers: number;
-} = {
+export const STATION_DEFAULTS: Pick<
+  DimConfig["station"],
+  | "checkSender"
+  | "broadcastToUsers"
+  | "verifyRouted"
+  | "offlineRetention"
+  | "offlineCap"
+  | "maxFrameBytes"
+  | "idleTimeout"
+  | "handshakeTimeout"
+  | "maxConnections"
+  | "signers"
+> = {
   checkSender: true,
   broadcastToUsers: true,
   verifyRouted: false,
