@@ -23,12 +23,14 @@ import { processEnv, resolveConfigPath, UsageError } from "./context.ts";
 import type { CommandContext, Subcommand } from "./subcommand.ts";
 import { printErr, printOut } from "./output.ts";
 import { register } from "./register.ts";
+import { station } from "./station.ts";
 
 /** Every subcommand by name; each module owns its own options. */
 const SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map<
   string,
   Subcommand
 >([
+  ["station", station],
   ["register", register],
   ["version", {
     summary: "print the version",
