@@ -107,6 +107,33 @@ export interface DimConfig {
     readonly host: string;
     /** `port`: the TCP port. */
     readonly port: number;
+    /**
+     * `bind`: the address the station listens on (default `0.0.0.0`, but
+     * `127.0.0.1` on the first run that made its own identity).
+     */
+    readonly bind?: string;
+    /** `name`: the name in the visa of an identity the station makes itself. */
+    readonly name?: string;
+    /** `check_sender`: refuse routed messages whose sender is not the session's user (default on). */
+    readonly checkSender: boolean;
+    /** `broadcast_to_users`: push non-command `everyone@everywhere` broadcasts to local users (default on). */
+    readonly broadcastToUsers: boolean;
+    /** `verify_routed`: verify the signature of messages routed to others too (default off). */
+    readonly verifyRouted: boolean;
+    /** `offline_retention`: how long an offline message is kept (seconds; default 7 days). */
+    readonly offlineRetention: number;
+    /** `offline_cap`: most offline messages kept per receiver (default 20480). */
+    readonly offlineCap: number;
+    /** `max_frame`: the largest frame / message accepted (bytes; default 1 MiB). */
+    readonly maxFrameBytes: number;
+    /** `idle_timeout`: close a connection silent this long (seconds; default 128). */
+    readonly idleTimeout: number;
+    /** `handshake_timeout`: close a connection whose framing is not established this long after it opened (seconds; default 16). */
+    readonly handshakeTimeout: number;
+    /** `max_connections`: most TCP connections at once (default 10000). */
+    readonly maxConnections: number;
+    /** `signers`: threads that sign the station's replies (default 0: the main thread). */
+    readonly signers: number;
   };
   /** `[neighbors]`: where the neighbour station list comes from. */
   readonly neighbors: {
@@ -143,6 +170,199 @@ function id(name: string, key: string, entry: IniValue): ID {
       { cause: e },
     );
   }
+}
+
+/**
+ * The station defaults of the keys below `[station] port`.
+ *
+ * @example
+ * ```ts
+ * parseConfig(undefined).station.offlineCap === STATION_DEFAULTS.offlineCap; // true
+ * ```
+ */
+export const STATION_DEFAULTS: Pick<
+  DimConfig["station"],
+  | "checkSender"
+  | "broadcastToUsers"
+  | "verifyRouted"
+  | "offlineRetention"
+  | "offlineCap"
+  | "maxFrameBytes"
+  | "idleTimeout"
+  | "handshakeTimeout"
+  | "maxConnections"
+  | "signers"
+> = {
+  checkSender: true,
+  broadcastToUsers: true,
+  verifyRouted: false,
+  offlineRetention: 7 * 24 * 3600,
+  offlineCap: 20480,
+  maxFrameBytes: 1024 * 1024,
+  idleTimeout: 128,
+  handshakeTimeout: 16,
+  maxConnections: 10000,
+  signers: 0,
+};
+
+const DURATION_UNITS: Readonly<Record<string, number>> = {
+  ms: 0.001,
+  s: 1,
+  m: 60,
+  h: 3600,
+  d: 86400,
+};
+
+const SIZE_UNITS: Readonly<Record<string, number>> = {
+  "": 1,
+  k: 1024,
+  m: 1024 * 1024,
+  g: 1024 * 1024 * 1024,
+};
+
+/** Reads `[section] key` with `parse`, or returns `fallback` when unset. */
+function typed<T>(
+  section: IniSection | undefined,
+  name: string,
+  key: string,
+  fallback: T,
+  parse: (value: string) => T | undefined,
+  expected: string,
+): T {
+  const entry = section?.get(key);
+  if (entry === undefined || entry.value === "") return fallback;
+  const value = parse(entry.value.trim());
+  if (value === undefined) {
+    throw new ConfigValueError(
+      entry.origin,
+      name,
+      key,
+      `must be ${expected}, not "${entry.value}"`,
+    );
+  }
+  return value;
+}
+
+function parseBoolean(text: string): boolean | undefined {
+  const lower = text.toLowerCase();
+  if (["1", "true", "yes", "on"].includes(lower)) return true;
+  if (["0", "false", "no", "off"].includes(lower)) return false;
+  return undefined;
+}
+
+/** Seconds from `128`, `128s`, `500ms`, `5m`, `2h`, `7d`. */
+function parseDuration(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/i.exec(text);
+  if (match === null) return undefined;
+  const seconds = Number(match[1]) *
+    DURATION_UNITS[(match[2] ?? "s").toLowerCase()];
+  return seconds > 0 ? seconds : undefined;
+}
+
+/** Bytes from `1048576`, `64K`, `1M`, `1MiB`. */
+function parseSize(text: string): number | undefined {
+  const match = /^(\d+)\s*([kmg]?)(?:i?b)?$/i.exec(text);
+  if (match === null) return undefined;
+  const bytes = Number(match[1]) * SIZE_UNITS[match[2].toLowerCase()];
+  return bytes > 0 && Number.isSafeInteger(bytes) ? bytes : undefined;
+}
+
+function parseCount(text: string): number | undefined {
+  if (!/^\d+$/.test(text)) return undefined;
+  const count = Number(text);
+  return count > 0 && Number.isSafeInteger(count) ? count : undefined;
+}
+
+/** The keys of `[station]` beyond `id`, `host` and `port`. */
+function stationSettings(station: IniSection | undefined) {
+  const d = STATION_DEFAULTS;
+  const s = "station";
+  const duration = "a duration (128, 128s, 500ms, 5m, 2h, 7d)";
+  return {
+    bind: text(station, "bind"),
+    name: text(station, "name"),
+    checkSender: typed(
+      station,
+      s,
+      "check_sender",
+      d.checkSender,
+      parseBoolean,
+      "true or false",
+    ),
+    broadcastToUsers: typed(
+      station,
+      s,
+      "broadcast_to_users",
+      d.broadcastToUsers,
+      parseBoolean,
+      "true or false",
+    ),
+    verifyRouted: typed(
+      station,
+      s,
+      "verify_routed",
+      d.verifyRouted,
+      parseBoolean,
+      "true or false",
+    ),
+    offlineRetention: typed(
+      station,
+      s,
+      "offline_retention",
+      d.offlineRetention,
+      parseDuration,
+      duration,
+    ),
+    offlineCap: typed(
+      station,
+      s,
+      "offline_cap",
+      d.offlineCap,
+      parseCount,
+      "a count above 0",
+    ),
+    maxFrameBytes: typed(
+      station,
+      s,
+      "max_frame",
+      d.maxFrameBytes,
+      parseSize,
+      "a size (1048576, 64K, 1M)",
+    ),
+    idleTimeout: typed(
+      station,
+      s,
+      "idle_timeout",
+      d.idleTimeout,
+      parseDuration,
+      duration,
+    ),
+    handshakeTimeout: typed(
+      station,
+      s,
+      "handshake_timeout",
+      d.handshakeTimeout,
+      parseDuration,
+      duration,
+    ),
+    maxConnections: typed(
+      station,
+      s,
+      "max_connections",
+      d.maxConnections,
+      parseCount,
+      "a count above 0",
+    ),
+    signers: typed(
+      station,
+      s,
+      "signers",
+      d.signers,
+      (value) =>
+        /^\d+$/.test(value) && Number(value) <= 64 ? Number(value) : undefined,
+      "a count 0..64",
+    ),
+  };
 }
 
 function applyEnvironment(ini: IniDocument, env: Env): void {
@@ -236,6 +456,7 @@ export function parseConfig(
         : id("station", "id", idEntry),
       host: text(station, "host") ?? DEFAULT_STATION_HOST,
       port,
+      ...stationSettings(station),
     },
     neighbors: {
       source: text(neighbors, "source"),

@@ -24,12 +24,14 @@ import type { CommandContext, Subcommand } from "./subcommand.ts";
 import { printErr, printOut } from "./output.ts";
 import { client } from "./client.ts";
 import { register } from "./register.ts";
+import { station } from "./station.ts";
 
 /** Every subcommand by name; each module owns its own options. */
 const SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map<
   string,
   Subcommand
 >([
+  ["station", station],
   ["register", register],
   ["client", client],
   ["version", {

@@ -230,3 +230,61 @@ Deno.test("store location: --db, --data-dir, DIM_DB, DIM_DATA_DIR, [database] pa
     path: "/e.db",
   });
 });
+
+Deno.test("config: the station settings take units, and bad values name the key", () => {
+  const defaults = parseConfig(undefined).station;
+  assert.equal(defaults.checkSender, true);
+  assert.equal(defaults.broadcastToUsers, true);
+  assert.equal(defaults.verifyRouted, false);
+  assert.equal(defaults.offlineRetention, 7 * 86400);
+  assert.equal(defaults.offlineCap, 20480);
+  assert.equal(defaults.maxFrameBytes, 1024 * 1024);
+  assert.equal(defaults.idleTimeout, 128);
+  assert.equal(defaults.handshakeTimeout, 16);
+  assert.equal(defaults.maxConnections, 10000);
+  assert.equal(defaults.signers, 0);
+  assert.equal(defaults.bind, undefined);
+
+  const set = parseConfig(
+    "[station]\nbind = 127.0.0.1\ncheck_sender = off\nbroadcast_to_users = no\n" +
+      "verify_routed = yes\noffline_retention = 2h\noffline_cap = 100\nmax_frame = 64K\n" +
+      "idle_timeout = 500ms\nhandshake_timeout = 1m\nmax_connections = 5\nsigners = 2\n",
+  ).station;
+  assert.equal(set.bind, "127.0.0.1");
+  assert.equal(set.checkSender, false);
+  assert.equal(set.broadcastToUsers, false);
+  assert.equal(set.verifyRouted, true);
+  assert.equal(set.offlineRetention, 7200);
+  assert.equal(set.offlineCap, 100);
+  assert.equal(set.maxFrameBytes, 64 * 1024);
+  assert.equal(set.idleTimeout, 0.5);
+  assert.equal(set.handshakeTimeout, 60);
+  assert.equal(set.maxConnections, 5);
+  assert.equal(set.signers, 2);
+
+  for (
+    const line of [
+      "check_sender = maybe",
+      "offline_retention = -1",
+      "offline_retention = 0",
+      "offline_cap = 0",
+      "max_frame = 1T",
+      "idle_timeout = soon",
+      "signers = 65",
+    ]
+  ) {
+    assert.throws(
+      () => parseConfig(`[station]\n${line}\n`, { source: "x.ini" }),
+      (e: Error) =>
+        e instanceof ConfigValueError &&
+        e.message.startsWith(
+          `x.ini:2: [station] ${line.split(" ")[0]} must be`,
+        ),
+    );
+  }
+  assert.equal(
+    parseConfig(undefined, { env: { DIM_STATION_CHECK_SENDER: "false" } })
+      .station.checkSender,
+    false,
+  );
+});

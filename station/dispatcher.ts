@@ -1,0 +1,353 @@
+/**
+ * Delivery (station.md §4.5–§4.7): a message for a user or bot is stored,
+ * then pushed to every active session of the receiver; a message for
+ * another station is pushed to that station's session here, else handed to
+ * the bridge (a session bound to this station's own ID); broadcasts to
+ * `stations@everywhere` / `everyone@everywhere` go to every neighbour once.
+ * Each delivery answers with the receipt contents of the pseudo-code
+ * ("Message delivered.", "Message cached.", "Message redirected.", …).
+ *
+ * Hooks for the bridge and neighbour issue: the neighbour list is
+ * injected ({@link DispatcherOptions.neighbours}); stations logged in here
+ * (neighbours' bridges) and a local bridge session are found in the
+ * session registry; {@link DispatcherOptions.onRoaming} is told when a
+ * login says a user moved to another station.
+ *
+ * @module
+ */
+import { ReceiptCommand } from "../dimp/command/mod.ts";
+import type { Content } from "../dimp/content/mod.ts";
+import { EntityType, type ID, tryParseId } from "../dimp/identity/mod.ts";
+import { ReliableMessage } from "../dimp/message/mod.ts";
+import type { Store } from "../store/mod.ts";
+import { setBounded } from "./_bounded.ts";
+import type { StationLog } from "./log.ts";
+import { messageKey, type OfflineDelivery } from "./offline.ts";
+import { PRIORITY_NORMAL, type PushItem } from "./push_queue.ts";
+import type { Session } from "./session.ts";
+import type { SessionCenter } from "./session_center.ts";
+import type { StationStats } from "./stats.ts";
+import type { SendResult } from "./transport/mod.ts";
+
+/**
+ * The delivery receipt texts (station.md §9).
+ *
+ * @example
+ * ```ts
+ * DeliveryText.CACHED; // "Message cached."
+ * ```
+ */
+export const DeliveryText = {
+  DELIVERED: "Message delivered.",
+  REDIRECTED: "Message redirected.",
+  BRIDGED: "Message redirected via station bridge.",
+  CACHED: "Message cached.",
+  RECEIVED: "Message received.",
+  FORWARDED: "Message forwarded.",
+  GROUP_NOT_ALLOWED: "Group message not allow for this station",
+} as const;
+
+/** What the dispatcher needs besides the sessions and the store. */
+export interface DispatcherOptions {
+  /** This station. */
+  readonly station: ID;
+  /** The neighbour stations of the service provider (default: none). */
+  readonly neighbours?: () => Iterable<ID>;
+  /** A login says `user` is now at `station` (≠ this); its stored messages were sent on. */
+  readonly onRoaming?: (user: ID, station: ID) => void;
+}
+
+/**
+ * Routes messages to sessions.
+ *
+ * @example
+ * ```ts ignore
+ * const receipts = await dispatcher.deliver(msg, msg.receiver);
+ * ```
+ */
+export class Dispatcher {
+  readonly #station: ID;
+  readonly #center: SessionCenter;
+  readonly #offline: OfflineDelivery;
+  readonly #store: Store;
+  readonly #stats: StationStats;
+  readonly #log: StationLog;
+  readonly #neighbours: () => Iterable<ID>;
+  readonly #onRoaming: (user: ID, station: ID) => void;
+  readonly #logins = new Map<string, ID | null>();
+
+  /** Wires the registry, the offline store and the hooks. */
+  constructor(
+    center: SessionCenter,
+    offline: OfflineDelivery,
+    store: Store,
+    stats: StationStats,
+    log: StationLog,
+    options: DispatcherOptions,
+  ) {
+    this.#station = options.station;
+    this.#center = center;
+    this.#offline = offline;
+    this.#store = store;
+    this.#stats = stats;
+    this.#log = log;
+    this.#neighbours = options.neighbours ?? (() => []);
+    this.#onRoaming = options.onRoaming ?? (() => {});
+  }
+
+  /**
+   * Delivers to a user, bot or station (§4.5) and returns the receipts for
+   * the sender. Stores first (not for station senders or receivers, nor
+   * when the message's own receiver is a broadcast alias); "Message cached."
+   * only once the store is durable. An empty list: the store failed.
+   */
+  async deliver(
+    msg: ReliableMessage,
+    receiver: ID,
+    via: "local" | "bot" = "local",
+  ): Promise<Content[]> {
+    this.#stats.routed++;
+    if (receiver.type === EntityType.STATION) {
+      return this.#answer(msg, this.redirect(msg, receiver));
+    }
+    const cache = receiver.type !== EntityType.STATION &&
+      msg.sender.type !== EntityType.STATION && !msg.receiver.isBroadcast;
+    const targets = this.#center.active(receiver);
+    const stored = cache
+      ? this.#offline.store(receiver, msg, { durable: targets.length === 0 })
+      : undefined;
+    let result = this.#pushTo(targets, msg, receiver, cache, via);
+    if (result === null) {
+      result = this.#roam(msg, receiver, cache ? receiver : undefined);
+    }
+    if (stored !== undefined) {
+      try {
+        await stored;
+        if (result === null && targets.length > 0) {
+          // pushes were refused after all: make the promise to the sender durable
+          await this.#offline.store(receiver, msg, { durable: true });
+        }
+      } catch (error) {
+        this.#log.error(`store for ${receiver.value} failed: ${error}`);
+        return [];
+      }
+    }
+    if (result === null) this.#stats.cached++;
+    return this.#answer(msg, result);
+  }
+
+  /**
+   * Pushes to the active sessions of `receiver`: the `Message delivered.`
+   * receipt, or `null` when none took it.
+   */
+  push(msg: ReliableMessage, receiver: ID): Content[] | null {
+    return this.#pushTo(
+      this.#center.active(receiver),
+      msg,
+      receiver,
+      false,
+      "local",
+    );
+  }
+
+  /**
+   * Sends to another station (§4.5 `redirect`): directly to its session
+   * here, else through the bridge with `neighbor` set; `null` when the
+   * station is this one, `[]` when it cannot be reached. `storedFor`: the
+   * user whose stored copy is deleted once the station session took it.
+   */
+  redirect(
+    msg: ReliableMessage,
+    neighbor: ID,
+    storedFor?: ID,
+  ): Content[] | null {
+    if (neighbor.equals(this.#station)) return null;
+    const direct = this.#center.active(neighbor);
+    if (this.#send(direct, msg.serialize(), msg, storedFor) > 0) {
+      this.#stats.routedBy.neighbor++;
+      return [receipt(DeliveryText.REDIRECTED, msg, {
+        neighbor: neighbor.value,
+      })];
+    }
+    const bridge = this.#center.active(this.#station);
+    if (bridge.length === 0) return [];
+    const copy = ReliableMessage.parse({
+      ...msg.dictionary,
+      neighbor: neighbor.value,
+    });
+    if (this.#send(bridge, copy.serialize(), msg, storedFor) === 0) return [];
+    this.#stats.routedBy.neighbor++;
+    return [receipt(DeliveryText.BRIDGED, msg, { neighbor: neighbor.value })];
+  }
+
+  /**
+   * Forwards a broadcast to every neighbour once (§4.7): directly to those
+   * logged in here, the rest through the bridge; `recipients` keeps the
+   * list of stations already given the message. Returns the
+   * `Message forwarded.` receipt (which is not sent to clients).
+   */
+  broadcast(msg: ReliableMessage, from?: Session): Content[] {
+    const old = readIds(msg.get("recipients"));
+    const fresh = new Set<string>();
+    const candidates = [...this.#neighbours(), ...this.#center.stations()];
+    for (const station of candidates) {
+      const value = station.value;
+      if (!station.equals(this.#station) && !old.includes(value)) {
+        fresh.add(value);
+      }
+    }
+    msg.set("recipients", [...old, ...fresh]);
+    const payload = msg.serialize();
+    const sent: string[] = [];
+    for (const value of fresh) {
+      const sessions = this.#center.active(tryParseId(value)!)
+        .filter((s) => s !== from);
+      if (this.#send(sessions, payload, msg, undefined) > 0) sent.push(value);
+    }
+    msg.set("recipients", [...old, ...sent]);
+    const bridge = this.#center.active(this.#station).filter((s) => s !== from);
+    this.#send(bridge, msg.serialize(), msg, undefined);
+    return [receipt(DeliveryText.FORWARDED, msg, { recipients: sent })];
+  }
+
+  /**
+   * Pushes a broadcast to every active user session except those of its
+   * sender (not stored, no receipt); returns how many took it.
+   */
+  fanOut(msg: ReliableMessage): number {
+    const sender = msg.sender.withoutTerminal().value;
+    const payload = msg.serialize();
+    let count = 0;
+    for (const session of this.#center.all()) {
+      const id = session.identifier;
+      if (
+        id === undefined || id.type !== EntityType.USER ||
+        id.value === sender || !session.active
+      ) continue;
+      count += this.#send([session], payload, msg, undefined);
+    }
+    return count;
+  }
+
+  /** Forgets the cached login station of a user (a new login was stored). */
+  loginChanged(user: ID, station: ID | undefined): void {
+    const naked = user.withoutTerminal();
+    this.#logins.delete(naked.value);
+    if (station !== undefined && !station.equals(this.#station)) {
+      this.#roamStored(naked, station);
+      this.#onRoaming(naked, station);
+    }
+  }
+
+  /** The station the user's newest login names, if known. */
+  loginStation(user: ID): ID | undefined {
+    const key = user.withoutTerminal().value;
+    let station = this.#logins.get(key);
+    if (station === undefined) {
+      station = tryParseId(this.#store.logins.newest(key)?.stationId) ?? null;
+      setBounded(this.#logins, key, station, 65536);
+    }
+    return station ?? undefined;
+  }
+
+  #roam(
+    msg: ReliableMessage,
+    receiver: ID,
+    storedFor: ID | undefined,
+  ): Content[] | null {
+    const station = this.loginStation(receiver);
+    return station === undefined
+      ? null
+      : this.redirect(msg, station, storedFor);
+  }
+
+  /**
+   * A user's login names another station (§4.6): its stored messages go
+   * there (each deleted here once that station's session took it).
+   */
+  #roamStored(user: ID, station: ID): void {
+    if (
+      this.#center.active(station).length === 0 &&
+      this.#center.active(this.#station).length === 0
+    ) return; // neither the station nor a bridge here: they wait
+    for (const stored of this.#store.messages.load(user.value)) {
+      try {
+        this.redirect(ReliableMessage.parse(stored.msg), station, user);
+      } catch (error) {
+        this.#log.warn(`stored message for ${user.value} unreadable: ${error}`);
+      }
+    }
+  }
+
+  #pushTo(
+    targets: readonly Session[],
+    msg: ReliableMessage,
+    receiver: ID,
+    stored: boolean,
+    via: "local" | "bot",
+  ): Content[] | null {
+    if (targets.length === 0) return null;
+    const count = this.#send(
+      targets,
+      msg.serialize(),
+      msg,
+      stored ? receiver : undefined,
+    );
+    if (count === 0) return null;
+    this.#stats.routedBy[via]++;
+    return [receipt(DeliveryText.DELIVERED, msg, {
+      recipient: receiver.value,
+    })];
+  }
+
+  /** Queues on each session; `storedFor`: delete that copy once sent. */
+  #send(
+    sessions: readonly Session[],
+    payload: string,
+    msg: ReliableMessage,
+    storedFor: ID | undefined,
+  ): number {
+    let count = 0;
+    const key = storedFor === undefined
+      ? undefined
+      : messageKey(storedFor, msg.signature);
+    for (const session of sessions) {
+      const item: PushItem = {
+        priority: PRIORITY_NORMAL,
+        payload,
+        key,
+        onResult: storedFor === undefined
+          ? this.#countLive
+          : this.#offline.deleteWhenSent(storedFor, msg.signature, "live"),
+      };
+      if (session.push(item) === undefined) {
+        count++;
+        this.#stats.pushed++;
+      }
+    }
+    return count;
+  }
+
+  readonly #countLive = (result: SendResult): void => {
+    if (result.sent) this.#stats.deliveredLive++;
+  };
+
+  #answer(msg: ReliableMessage, result: Content[] | null): Content[] {
+    if (result === null) return [receipt(DeliveryText.CACHED, msg)];
+    if (result.length === 0) return [receipt(DeliveryText.RECEIVED, msg)];
+    return result;
+  }
+}
+
+function receipt(
+  text: string,
+  msg: ReliableMessage,
+  extra?: Record<string, unknown>,
+): ReceiptCommand {
+  return ReceiptCommand.create(text, msg, { extra });
+}
+
+function readIds(value: unknown): string[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter((item): item is string => typeof item === "string");
+}

@@ -1,0 +1,39 @@
+/**
+ * Typed errors of the station.
+ *
+ * @module
+ */
+
+/**
+ * Base class of the station's own errors.
+ *
+ * @example
+ * ```ts
+ * try { await Station.start(options); } catch (e) { e instanceof StationError; }
+ * ```
+ */
+export class StationError extends Error {
+  /** Creates the error. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "StationError";
+  }
+}
+
+/**
+ * The station cannot run as the configured identity: its ID is not in the
+ * store, its signing or decryption keys are missing, or several station
+ * accounts are stored and none is chosen (station.md §2.1).
+ *
+ * @example
+ * ```ts
+ * new StationIdentityError("no private key for gsp-s001@x5Zh9ixt8ECr59XLye1y5WWfaX4fcoaaSC");
+ * ```
+ */
+export class StationIdentityError extends StationError {
+  /** Creates the error. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "StationIdentityError";
+  }
+}

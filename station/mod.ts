@@ -1,0 +1,35 @@
+/**
+ * The DIM station (station.md §1–§5): sessions and the handshake, the
+ * inbound pipeline, the dispatcher, offline delivery, the station's own
+ * command processors, and the transport underneath.
+ *
+ * @example
+ * ```ts ignore
+ * import { Station } from "./mod.ts";
+ * const station = await Station.start({ storePath: "/srv/dim/dim.db" });
+ * await station.stop();
+ * ```
+ *
+ * @module
+ */
+export * from "./errors.ts";
+export * from "./log.ts";
+export * from "./stats.ts";
+export * from "./stats_metrics.ts";
+export * from "./identity.ts";
+export * from "./ans.ts";
+export * from "./routes.ts";
+export * from "./traces.ts";
+export * from "./push_queue.ts";
+export * from "./session.ts";
+export * from "./session_center.ts";
+export * from "./block_lists.ts";
+export * from "./offline.ts";
+export * from "./signer.ts";
+export * from "./messenger.ts";
+export * from "./dispatcher.ts";
+export * from "./core.ts";
+export * from "./pipeline.ts";
+export * from "./station.ts";
+export * from "./processors/mod.ts";
+export * from "./transport/mod.ts";

@@ -1,0 +1,174 @@
+/**
+ * Offline storage and delivery (station.md §4.11): a message for a user or
+ * a bot is stored before it is pushed, and deleted when the transport
+ * reports it sent on a session of the receiver (or on a station session,
+ * for roaming); on a handshake or an inactive → active change the
+ * receiver's stored messages — the newest `limit`, oldest first — are
+ * queued on that session at the lowest priority, in pages, so a large
+ * backlog never floods the connection.
+ *
+ * Writes go through the store's group-commit queue: one transaction per
+ * tick for all stores and deletes, fsynced when one of them must be
+ * durable (a message answered with "Message cached.").
+ *
+ * @module
+ */
+import type { ID } from "../dimp/identity/mod.ts";
+import type { ReliableMessage } from "../dimp/message/mod.ts";
+import {
+  MAX_MESSAGES_PER_RECEIVER,
+  type MessageWriteQueue,
+  type Store,
+} from "../store/mod.ts";
+import type { StationLog } from "./log.ts";
+import { PRIORITY_STORED } from "./push_queue.ts";
+import type { Session } from "./session.ts";
+import type { StationStats } from "./stats.ts";
+import type { SendResult } from "./transport/mod.ts";
+
+/** How stored messages are delivered. */
+export interface OfflineOptions {
+  /** Most stored messages loaded per login (default 20480, station.md §9). */
+  readonly loadLimit?: number;
+  /** Stored messages queued on a session at a time (default 256). */
+  readonly pageSize?: number;
+}
+
+/**
+ * The key a message waits under for its receiver (signature + naked ID):
+ * one message is queued once per session.
+ *
+ * @example
+ * ```ts ignore
+ * session.isQueued(messageKey(bob, msg.signature));
+ * ```
+ */
+export function messageKey(receiver: ID, signature: string): string {
+  return `${signature}\n${receiver.withoutTerminal().value}`;
+}
+
+/**
+ * Stores, deletes and loads offline messages.
+ *
+ * @example
+ * ```ts ignore
+ * const offline = new OfflineDelivery(store, queue, stats, log);
+ * await offline.store(bob, msg, { durable: true }); // now "Message cached."
+ * offline.load(session); // after bob's handshake
+ * ```
+ */
+export class OfflineDelivery {
+  readonly #store: Store;
+  readonly #queue: MessageWriteQueue;
+  readonly #stats: StationStats;
+  readonly #log: StationLog;
+  readonly #limit: number;
+  readonly #page: number;
+
+  /** Wires the store, its write queue, the counters and the log. */
+  constructor(
+    store: Store,
+    queue: MessageWriteQueue,
+    stats: StationStats,
+    log: StationLog,
+    options: OfflineOptions = {},
+  ) {
+    this.#store = store;
+    this.#queue = queue;
+    this.#stats = stats;
+    this.#log = log;
+    this.#limit = options.loadLimit ?? MAX_MESSAGES_PER_RECEIVER;
+    this.#page = Math.max(1, options.pageSize ?? 256);
+  }
+
+  /**
+   * Stores a message for `receiver` (idempotent); resolves once committed —
+   * fsynced when `durable`. Rejects when the store failed.
+   */
+  store(
+    receiver: ID,
+    msg: ReliableMessage,
+    options: { durable?: boolean } = {},
+  ): Promise<boolean> {
+    const done = this.#stats.time("store_message");
+    return this.#queue.store({
+      receiver: receiver.withoutTerminal().value,
+      signature: msg.signature,
+      time: msg.time ?? Date.now() / 1000,
+      msg: msg.dictionary as Record<string, unknown>,
+    }, options).finally(done);
+  }
+
+  /**
+   * A push callback that deletes the stored copy once the transport
+   * reports the message sent (counted as delivered `live` or from the
+   * store).
+   */
+  deleteWhenSent(
+    receiver: ID,
+    signature: string,
+    source: "live" | "offline",
+  ): (result: SendResult) => void {
+    return (result) => {
+      if (!result.sent) return;
+      if (source === "live") this.#stats.deliveredLive++;
+      else this.#stats.delivered++;
+      const done = this.#stats.time("delete_messages");
+      this.#queue.delete({
+        receiver: receiver.withoutTerminal().value,
+        signature,
+      }).catch((error) => this.#log.error(`offline: delete failed: ${error}`))
+        .finally(done);
+    };
+  }
+
+  /** Store writes waiting for the next commit. */
+  get pendingWrites(): number {
+    return this.#queue.pending;
+  }
+
+  /** Commits what is queued and refuses further writes (before the store closes). */
+  close(): void {
+    this.#queue.close();
+  }
+
+  /**
+   * Queues the stored messages of the session's user on it (one loader per
+   * session at a time; messages already queued there are skipped).
+   */
+  load(session: Session): void {
+    const id = session.identifier;
+    if (id === undefined || session.loading || !session.active) return;
+    session.loading = true;
+    this.#run(session, id).catch((error) =>
+      this.#log.error(`offline: loading for ${id.value} failed: ${error}`)
+    ).finally(() => session.loading = false);
+  }
+
+  async #run(session: Session, id: ID): Promise<void> {
+    // let the current payload's responses (DIM!, "Online received.") go first
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const loaded = this.#stats.time("load_messages");
+    const stored = this.#store.messages.load(id.value, this.#limit);
+    loaded();
+    if (stored.length === 0) return;
+    this.#log.debug(`offline: ${stored.length} stored for ${id.value}`);
+    let queued = 0;
+    for (const item of stored) {
+      if (session.conn.closed) return;
+      const key = messageKey(id, item.signature);
+      if (session.isQueued(key)) continue;
+      const refused = session.push({
+        priority: PRIORITY_STORED,
+        payload: JSON.stringify(item.msg),
+        key,
+        onResult: this.deleteWhenSent(id, item.signature, "offline"),
+      });
+      if (refused !== undefined && refused !== "duplicate") return;
+      this.#stats.pushed++;
+      if (++queued % this.#page === 0) {
+        await session.whenStoredBelow(this.#page / 2);
+      }
+    }
+  }
+}

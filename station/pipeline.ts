@@ -1,0 +1,587 @@
+/**
+ * The inbound pipeline (station.md §4.1): every message a session sends
+ * goes through
+ *
+ * 1. parse — routing members only (`ReliableMessage.parse`); bad lines are
+ *    dropped, the connection stays;
+ * 2. the login gate — a message that needs delivery from an unbound or
+ *    inactive session is suspended and a forced `DIM?` returned (§3.3);
+ * 3. the sender check (ours, configurable) — on a user session a message to
+ *    be delivered must come from the session's user;
+ * 4. the block filter — the receiver blocked the sender (or the group);
+ * 5. traces — a message back at this station is dropped when station or
+ *    broadcast traffic (§4.3);
+ * 6. routing by receiver (§4.4): delivered without verification or
+ *    decryption, with the delivery receipt as the response; or processed
+ *    here — verified unless trusted (§4.2), decrypted, handed to the
+ *    content processors, each reply packed as its own message.
+ *
+ * @module
+ */
+import {
+  DocumentCommand,
+  HandshakeCommand,
+  ReceiptCommand,
+} from "../dimp/command/mod.ts";
+import { type Content, ContentType, TextContent } from "../dimp/content/mod.ts";
+import {
+  ANY_STATION,
+  EntityType,
+  EVERY_STATION,
+  EVERYONE,
+  type ID,
+} from "../dimp/identity/mod.ts";
+import {
+  DecryptionError,
+  type InstantMessage,
+  MessageTooLargeError,
+  ReliableMessage,
+} from "../dimp/message/mod.ts";
+import { type Accounts, MessageWriteQueue, type Store } from "../store/mod.ts";
+import { AnsBook } from "./ans.ts";
+import { BlockLists } from "./block_lists.ts";
+import type { Request, StationCore, StationParts } from "./core.ts";
+import { Dispatcher } from "./dispatcher.ts";
+import type { StationIdentity } from "./identity.ts";
+import { silentLog, type StationLog } from "./log.ts";
+import { StationMessenger } from "./messenger.ts";
+import { OfflineDelivery } from "./offline.ts";
+import { processContent } from "./processors/mod.ts";
+import { PRIORITY_NORMAL, PRIORITY_URGENT } from "./push_queue.ts";
+import { SignerPool } from "./signer.ts";
+import { routeOf } from "./routes.ts";
+import type { Session } from "./session.ts";
+import { SessionCenter } from "./session_center.ts";
+import { StationStats } from "./stats.ts";
+import { TracePool } from "./traces.ts";
+
+/** The parts the pipeline works with. */
+export interface PipelineParts extends StationParts {
+  /** The loop detector. */
+  readonly traces: TracePool;
+  /** The signing threads to stop with the pipeline, if any. */
+  readonly signer?: SignerPool;
+}
+
+/** The pipeline's switches. */
+export interface PipelineOptions {
+  /** Refuse routed messages whose sender is not the session's user (default true). */
+  readonly checkSender?: boolean;
+  /** Push non-command `everyone@everywhere` broadcasts to local users (default true). */
+  readonly broadcastToUsers?: boolean;
+  /** The largest message accepted (bytes; default 1 MiB). */
+  readonly maxMessageBytes?: number;
+  /**
+   * Also verify the signature of every message routed to others (default
+   * false: receivers verify end to end, station.md §4.2).
+   */
+  readonly verifyRouted?: boolean;
+}
+
+/** What happens to a message the station processes itself. */
+interface LocalOptions {
+  /** Attach the station's meta and visa to the first reply. */
+  readonly attach?: boolean;
+  /** Its signature was checked already. */
+  readonly verified?: boolean;
+  /** Its content, when already decrypted. */
+  readonly instant?: InstantMessage;
+}
+
+/**
+ * The receipt text for a message refused by the sender check.
+ *
+ * @example
+ * ```ts
+ * SENDER_REFUSED_TEXT; // "Permission denied."
+ * ```
+ */
+export const SENDER_REFUSED_TEXT = "Permission denied.";
+
+/**
+ * The inbound pipeline, and the {@link StationCore} the processors use.
+ *
+ * @example
+ * ```ts ignore
+ * const responses = await pipeline.receive(session, lines); // JSON texts to write back
+ * ```
+ */
+export class Pipeline implements StationCore {
+  readonly identity: StationIdentity;
+  readonly accounts: Accounts;
+  readonly store: Store;
+  readonly center: SessionCenter;
+  readonly dispatcher: Dispatcher;
+  readonly offline: OfflineDelivery;
+  readonly ans: AnsBook;
+  readonly blocks: BlockLists;
+  readonly messenger: StationMessenger;
+  readonly stats: StationStats;
+  readonly log: StationLog;
+  readonly #traces: TracePool;
+  readonly #signer: SignerPool | undefined;
+  readonly #checkSender: boolean;
+  readonly #fanOut: boolean;
+  readonly #maxBytes: number;
+  readonly #verifyRouted: boolean;
+
+  /** Wires the parts. */
+  constructor(parts: PipelineParts, options: PipelineOptions = {}) {
+    this.identity = parts.identity;
+    this.accounts = parts.accounts;
+    this.store = parts.store;
+    this.center = parts.center;
+    this.dispatcher = parts.dispatcher;
+    this.offline = parts.offline;
+    this.ans = parts.ans;
+    this.blocks = parts.blocks;
+    this.messenger = parts.messenger;
+    this.stats = parts.stats;
+    this.log = parts.log;
+    this.#traces = parts.traces;
+    this.#signer = parts.signer;
+    this.#checkSender = options.checkSender ?? true;
+    this.#fanOut = options.broadcastToUsers ?? true;
+    this.#maxBytes = options.maxMessageBytes ?? 1024 * 1024;
+    this.#verifyRouted = options.verifyRouted ?? false;
+  }
+
+  /**
+   * Processes the lines of one payload in order and returns the responses
+   * to write back at once (one message each). Tasks the processing left for
+   * after the responses (deliveries after a handshake) are scheduled.
+   */
+  async receive(session: Session, lines: readonly string[]): Promise<string[]> {
+    const responses: string[] = [];
+    for (const line of lines) {
+      let msg: ReliableMessage;
+      try {
+        msg = ReliableMessage.parse(line, { maxBytes: this.#maxBytes });
+      } catch (error) {
+        this.stats.drop(
+          error instanceof MessageTooLargeError ? "too_large" : "malformed",
+        );
+        this.log.debug(`${session.address}: line dropped: ${error}`);
+        continue;
+      }
+      this.stats.received++;
+      this.stats.receivedBy[session.conn.framing]++;
+      try {
+        for (const reply of await this.process(session, msg, 0)) {
+          responses.push(reply.serialize());
+        }
+      } catch (error) {
+        this.stats.drop("malformed");
+        this.log.error(
+          `${session.address}: ${msg.sender.value} -> ${msg.receiver.value}: ${
+            (error as Error).stack ?? error
+          }`,
+        );
+      }
+    }
+    this.#scheduleAfterReply(session);
+    return responses;
+  }
+
+  /** Processes one message; returns the reply messages for its session. */
+  async process(
+    session: Session,
+    msg: ReliableMessage,
+    depth: number,
+  ): Promise<ReliableMessage[]> {
+    const station = this.identity.id;
+    const receiver = msg.receiver;
+    const sender = msg.sender.withoutTerminal();
+    const route = routeOf(receiver, station);
+    if (route !== "local") {
+      const user = session.identifier;
+      if (user === undefined || !session.active) {
+        if (session.suspend(msg)) this.stats.drop("suspended_overflow");
+        this.stats.suspended++;
+        return this.#reply(session, msg, [
+          HandshakeCommand.again(session.key, { force: true }),
+        ]);
+      }
+      if (this.#checkSender && !session.isStation && !user.equals(sender)) {
+        return this.#refuseSender(session, msg);
+      }
+      if (
+        route === "entity" && this.blocks.isBlocked(receiver, sender, msg.group)
+      ) {
+        this.stats.blocked++;
+        this.stats.drop("blocked");
+        return this.#reply(session, msg, [this.#blockedReceipt(msg)]);
+      }
+    }
+    if (this.#traces.check(msg, station)) {
+      if (
+        sender.type === EntityType.STATION ||
+        receiver.type === EntityType.STATION || receiver.isBroadcast
+      ) {
+        this.stats.looped++;
+        this.stats.drop("looped");
+        this.log.debug(
+          `looped message dropped: ${sender.value} -> ${receiver.value}`,
+        );
+        return [];
+      }
+      this.log.debug(
+        `message seen before: ${sender.value} -> ${receiver.value}`,
+      );
+    }
+    switch (route) {
+      case "local":
+        return this.#processLocal(session, msg, depth, {
+          attach: receiver.equals(ANY_STATION) ||
+            msg.group?.equals(EVERY_STATION) === true,
+        });
+      case "broadcast":
+        return this.#broadcast(session, msg, depth);
+      case "alias":
+        if (this.#verifyRouted && !await this.#verified(msg)) return [];
+        await this.#alias(msg);
+        return [];
+      case "group-broadcast":
+      case "group":
+        this.stats.drop("no_route");
+        this.log.debug(
+          `message to ${receiver.value} dropped: not for a station`,
+        );
+        return [];
+      default:
+        if (this.#verifyRouted && !await this.#verified(msg)) return [];
+        return this.#reply(
+          session,
+          msg,
+          await this.dispatcher.deliver(msg, receiver),
+        );
+    }
+  }
+
+  /**
+   * Stops the signing threads and commits the queued store writes (call it
+   * before closing the store).
+   */
+  close(): void {
+    this.#signer?.close();
+    this.offline.close();
+  }
+
+  /** {@inheritDoc StationCore.processContent} */
+  processContent(content: Content, request: Request): Promise<Content[]> {
+    return Promise.resolve(processContent(content, request, this));
+  }
+
+  /** {@inheritDoc StationCore.bound} */
+  bound(session: Session): void {
+    session.hold();
+    session.afterReply(() => {
+      session.release();
+      this.offline.load(session);
+      void this.#replay(session);
+    });
+  }
+
+  /** {@inheritDoc StationCore.activated} */
+  activated(session: Session): void {
+    session.afterReply(() => this.offline.load(session));
+  }
+
+  async #replay(session: Session): Promise<void> {
+    for (const msg of session.takeSuspended()) {
+      if (session.conn.closed) return;
+      try {
+        for (const reply of await this.process(session, msg, 0)) {
+          session.push({
+            priority: PRIORITY_NORMAL,
+            payload: reply.serialize(),
+          });
+        }
+      } catch (error) {
+        this.log.error(`replay for ${session.address} failed: ${error}`);
+      }
+      this.#scheduleAfterReply(session);
+    }
+  }
+
+  #scheduleAfterReply(session: Session): void {
+    const tasks = session.takeAfterReply();
+    if (tasks.length === 0) return;
+    setTimeout(() => {
+      for (const task of tasks) {
+        try {
+          task();
+        } catch (error) {
+          this.log.error(`after-reply task failed: ${error}`);
+        }
+      }
+    }, 0);
+  }
+
+  async #processLocal(
+    session: Session,
+    msg: ReliableMessage,
+    depth: number,
+    options: LocalOptions,
+  ): Promise<ReliableMessage[]> {
+    const sender = msg.sender.withoutTerminal();
+    if (
+      !options.verified && !this.#trusted(session, msg) &&
+      !await this.#verified(msg)
+    ) {
+      return [];
+    }
+    let instant = options.instant;
+    if (instant === undefined) {
+      try {
+        instant = await this.messenger.decrypt(msg);
+      } catch (error) {
+        this.stats.drop("not_decrypted");
+        this.log.warn(`message from ${sender.value} not decrypted: ${error}`);
+        // a client with an old visa of ours: send it the current one
+        return error instanceof DecryptionError
+          ? this.#reply(session, msg, [this.#stationDocuments()])
+          : [];
+      }
+    }
+    this.stats.processed++;
+    const request: Request = { session, msg, sender, depth };
+    const replies = await processContent(instant.content, request, this);
+    return this.#reply(session, msg, replies, options.attach);
+  }
+
+  /** Verifies a message; `false` (dropped, logged) when it does not. */
+  async #verified(msg: ReliableMessage): Promise<boolean> {
+    try {
+      await this.messenger.verify(msg);
+      return true;
+    } catch (error) {
+      this.stats.drop("not_verified");
+      this.log.warn(`message from ${msg.sender.value} not verified: ${error}`);
+      return false;
+    }
+  }
+
+  async #broadcast(
+    session: Session,
+    msg: ReliableMessage,
+    depth: number,
+  ): Promise<ReliableMessage[]> {
+    const sender = msg.sender.withoutTerminal();
+    if (!this.#trusted(session, msg) && !await this.#verified(msg)) return [];
+    let instant: InstantMessage;
+    try {
+      instant = await this.messenger.decrypt(msg);
+    } catch (error) {
+      this.stats.drop("not_decrypted");
+      this.log.warn(`broadcast from ${sender.value} unreadable: ${error}`);
+      return [];
+    }
+    this.stats.routed++;
+    this.stats.routedBy.broadcast++;
+    this.dispatcher.broadcast(msg, session);
+    const type = instant.content.type;
+    if (
+      this.#fanOut && msg.receiver.equals(EVERYONE) &&
+      type !== ContentType.COMMAND && type !== ContentType.HISTORY
+    ) {
+      this.dispatcher.fanOut(msg);
+    }
+    return this.#processLocal(session, msg, depth, {
+      verified: true,
+      instant,
+    });
+  }
+
+  /** `name@anywhere`: to the bot the ANS names, pushed only (§4.4). */
+  async #alias(msg: ReliableMessage): Promise<void> {
+    const name = msg.receiver.name ?? "";
+    const bot = this.ans.resolve(name);
+    const sender = msg.sender.withoutTerminal();
+    if (
+      bot === undefined || bot.isBroadcast || bot.equals(sender) ||
+      bot.equals(this.identity.id)
+    ) {
+      this.stats.drop("no_route");
+      this.log.debug(`message to ${msg.receiver.value} dropped: no such bot`);
+      return;
+    }
+    await this.dispatcher.deliver(msg, bot, "bot");
+  }
+
+  /** Trusted (§4.2): bound, and the sender is the session's user, or a station session. */
+  #trusted(session: Session, msg: ReliableMessage): boolean {
+    const user = session.identifier;
+    if (user === undefined) return false;
+    return session.isStation || user.equals(msg.sender.withoutTerminal());
+  }
+
+  #refuseSender(
+    session: Session,
+    msg: ReliableMessage,
+  ): Promise<ReliableMessage[]> {
+    const user = session.identifier!;
+    this.stats.senderRefused++;
+    this.stats.drop("sender_refused");
+    this.log.warn(
+      `${session.address}: message from ${msg.sender.value} refused on the session of ${user.value}`,
+    );
+    const receipt = ReceiptCommand.create(SENDER_REFUSED_TEXT, msg, {
+      extra: {
+        template:
+          "Message from ${sender} refused: this session belongs to ${user}.",
+        replacements: { sender: msg.sender.value, user: user.value },
+      },
+    });
+    return this.#packAll(session, user, [receipt], false);
+  }
+
+  #blockedReceipt(msg: ReliableMessage): ReceiptCommand {
+    const group = msg.group;
+    const name = this.#nameOf(msg.receiver);
+    const text = group === undefined
+      ? `Message is blocked by "${name}"`
+      : `Message is blocked by "${name}" in group "${this.#nameOf(group)}"`;
+    return ReceiptCommand.create(text, msg, { group });
+  }
+
+  #nameOf(id: ID): string {
+    const document = id.isGroup
+      ? this.accounts.document(id)
+      : this.accounts.visa(id);
+    return document?.name ?? id.name ?? id.address.value;
+  }
+
+  #stationDocuments(): Content {
+    return DocumentCommand.response(
+      this.identity.id,
+      this.identity.meta,
+      [this.identity.visa],
+    );
+  }
+
+  /**
+   * Packs replies to the message's sender: no receipts nor texts to
+   * station senders (§4.1 step 7); the first reply carries the station's
+   * meta and visa when asked. On the local bridge's session (bound to this
+   * station's ID) replies for others are routed instead of returned.
+   */
+  async #reply(
+    session: Session,
+    msg: ReliableMessage,
+    contents: readonly Content[],
+    attach = false,
+  ): Promise<ReliableMessage[]> {
+    const replies = await this.#packAll(session, msg.sender, contents, attach);
+    const station = this.identity.id;
+    if (session.identifier?.equals(station) !== true) return replies;
+    // the local bridge (§4.1 step 8): replies for others are routed
+    const back: ReliableMessage[] = [];
+    for (const reply of replies) {
+      if (reply.receiver.withoutTerminal().equals(station)) back.push(reply);
+      else await this.dispatcher.deliver(reply, reply.receiver);
+    }
+    return back;
+  }
+
+  async #packAll(
+    session: Session,
+    receiver: ID,
+    contents: readonly Content[],
+    attach: boolean,
+  ): Promise<ReliableMessage[]> {
+    const toStation = receiver.type === EntityType.STATION;
+    const out: ReliableMessage[] = [];
+    for (const content of contents) {
+      if (
+        toStation &&
+        (content instanceof ReceiptCommand || content instanceof TextContent)
+      ) continue;
+      const urgent = content instanceof HandshakeCommand;
+      const packed = await this.messenger.pack(receiver, content, {
+        attach: attach && out.length === 0,
+        later: (reply) =>
+          session.push({
+            priority: urgent ? PRIORITY_URGENT : PRIORITY_NORMAL,
+            payload: reply.serialize(),
+          }),
+      });
+      if (packed !== undefined) out.push(packed);
+    }
+    return out;
+  }
+}
+
+/** What {@link assemblePipeline} needs besides the identity and the accounts. */
+export interface AssembleOptions extends PipelineOptions {
+  /** `[ans]` records (the store's `ans` table is read too). */
+  readonly ans?: ReadonlyMap<string, ID>;
+  /** Offline messages loaded per login (default 20480). */
+  readonly offlineCap?: number;
+  /** The neighbour stations. */
+  readonly neighbours?: () => Iterable<ID>;
+  /** A login says a user moved to another station. */
+  readonly onRoaming?: (user: ID, station: ID) => void;
+  /** The session registry (default: a new one). */
+  readonly center?: SessionCenter;
+  /** The counters (default: new ones). */
+  readonly stats?: StationStats;
+  /** The log (default: none). */
+  readonly log?: StationLog;
+  /** Signing threads for the station's replies (default 0: the main thread). */
+  readonly signers?: number;
+}
+
+/**
+ * Builds a pipeline with all its parts over an open store: the write queue
+ * and offline delivery, the dispatcher, the station's messenger, ANS, block
+ * lists and traces. The caller feeds it sessions ({@link Pipeline.receive})
+ * and closes `pipeline.offline` before the store.
+ *
+ * @example
+ * ```ts ignore
+ * const pipeline = assemblePipeline(identity, accounts, { checkSender: true });
+ * const replies = await pipeline.receive(session, lines);
+ * ```
+ */
+export function assemblePipeline(
+  identity: StationIdentity,
+  accounts: Accounts,
+  options: AssembleOptions = {},
+): Pipeline {
+  const store = accounts.store;
+  const stats = options.stats ?? new StationStats();
+  const log = options.log ?? silentLog();
+  const center = options.center ?? new SessionCenter();
+  const queue = new MessageWriteQueue(store.messages);
+  const offline = new OfflineDelivery(store, queue, stats, log, {
+    loadLimit: options.offlineCap,
+  });
+  const dispatcher = new Dispatcher(center, offline, store, stats, log, {
+    station: identity.id,
+    neighbours: options.neighbours,
+    onRoaming: options.onRoaming,
+  });
+  const signer = new SignerPool(identity.signKey, options.signers ?? 0);
+  const messenger = new StationMessenger(
+    { ...identity, signKey: signer },
+    accounts,
+    stats,
+    log,
+  );
+  return new Pipeline({
+    identity,
+    accounts,
+    store,
+    center,
+    dispatcher,
+    offline,
+    ans: new AnsBook(options.ans, store.ans.all()),
+    blocks: new BlockLists(store),
+    messenger,
+    traces: new TracePool(),
+    stats,
+    log,
+    signer,
+  }, options);
+}

@@ -1,0 +1,79 @@
+/**
+ * The handshake (station.md §3.2): `Hello world!` with the session key binds
+ * the session; without it (or with another key) the station answers `DIM?`
+ * with the key; the speed test `Nice to meet you!` is answered with the
+ * client's address and binds nothing. Titles are read from `title`, else
+ * the 2021 `message`.
+ *
+ * @module
+ */
+import type { Content } from "../../dimp/content/mod.ts";
+import { HandshakeCommand, HandshakeTitle } from "../../dimp/command/mod.ts";
+import type { Request, StationCore } from "../core.ts";
+import { respond } from "./_receipt.ts";
+
+/**
+ * Processes a handshake.
+ *
+ * @example
+ * ```ts ignore
+ * await processHandshake(HandshakeCommand.offer(), request, core); // [DIM?]
+ * ```
+ */
+export function processHandshake(
+  content: Content,
+  request: Request,
+  core: StationCore,
+): Content[] {
+  const cmd = content instanceof HandshakeCommand
+    ? content
+    : new HandshakeCommand(content.dictionary);
+  const { session, sender } = request;
+  const remoteAddress = session.conn.remoteAddress;
+  const title = cmd.title;
+  switch (title) {
+    case HandshakeTitle.AGAIN:
+    case HandshakeTitle.SUCCESS:
+      return [
+        respond(
+          "Command not support.",
+          request,
+          content,
+          'Handshake command error: title="${title}".',
+          { title },
+        ),
+      ];
+    case HandshakeTitle.SPEED_TEST:
+      return [
+        HandshakeCommand.create(HandshakeTitle.SPEED_TEST_REPLY, undefined, {
+          remoteAddress,
+        }),
+      ];
+    case HandshakeTitle.SPEED_TEST_REPLY:
+      return [];
+    case HandshakeTitle.HELLO:
+      break;
+    default:
+      core.stats.handshakes.failed++;
+      core.log.warn(`handshake from ${sender.value}: unknown title "${title}"`);
+      return [];
+  }
+  const bound = session.identifier;
+  if (bound !== undefined && !bound.equals(sender)) {
+    core.stats.handshakes.failed++;
+    core.log.warn(
+      `handshake refused: ${sender.value} on the session of ${bound.value}`,
+    );
+    return [];
+  }
+  if (cmd.session !== session.key) {
+    core.stats.handshakes.again++;
+    return [HandshakeCommand.again(session.key, { remoteAddress })];
+  }
+  core.stats.handshakes.success++;
+  if (bound === undefined) core.center.bind(session, sender);
+  session.setActive(true, cmd.time);
+  core.log.info(`login: ${sender.value} from ${session.address}`);
+  core.bound(session);
+  return [HandshakeCommand.success(session.key, { remoteAddress })];
+}

@@ -1,0 +1,107 @@
+/**
+ * The registry of sessions (station.md §3.1, §3.4): by remote address, and
+ * by bound ID — a user may have several sessions at once (devices,
+ * connections), and every active one receives each push.
+ *
+ * @module
+ */
+import { EntityType, type ID } from "../dimp/identity/mod.ts";
+import type { Session } from "./session.ts";
+
+/**
+ * Sessions by address and by ID.
+ *
+ * @example
+ * ```ts ignore
+ * const center = new SessionCenter();
+ * center.add(session);
+ * center.bind(session, alice);
+ * center.active(alice); // [session]
+ * ```
+ */
+export class SessionCenter {
+  readonly #byAddress = new Map<string, Session>();
+  readonly #byId = new Map<string, Set<Session>>();
+
+  /** Open sessions. */
+  get size(): number {
+    return this.#byAddress.size;
+  }
+
+  /** Every open session. */
+  all(): IterableIterator<Session> {
+    return this.#byAddress.values();
+  }
+
+  /**
+   * Registers a new session; an older session with the same remote address
+   * is replaced (and marked inactive).
+   */
+  add(session: Session): void {
+    const old = this.#byAddress.get(session.address);
+    if (old !== undefined && old !== session) {
+      old.setActive(false);
+      this.remove(old);
+    }
+    this.#byAddress.set(session.address, session);
+  }
+
+  /** Forgets a session (its connection closed). */
+  remove(session: Session): void {
+    if (this.#byAddress.get(session.address) === session) {
+      this.#byAddress.delete(session.address);
+    }
+    const id = session.identifier;
+    if (id === undefined) return;
+    const set = this.#byId.get(id.value);
+    if (set === undefined) return;
+    set.delete(session);
+    if (set.size === 0) this.#byId.delete(id.value);
+  }
+
+  /** Binds a session to the (naked) ID of its handshake. */
+  bind(session: Session, id: ID): void {
+    session.bind(id);
+    let set = this.#byId.get(id.value);
+    if (set === undefined) {
+      set = new Set();
+      this.#byId.set(id.value, set);
+    }
+    set.add(session);
+  }
+
+  /** The open sessions bound to an ID. */
+  sessions(id: ID): Session[] {
+    const set = this.#byId.get(id.withoutTerminal().value);
+    return set === undefined ? [] : [...set].filter((s) => !s.conn.closed);
+  }
+
+  /** The active sessions bound to an ID (those that receive pushes). */
+  active(id: ID): Session[] {
+    const set = this.#byId.get(id.withoutTerminal().value);
+    if (set === undefined) return [];
+    const found: Session[] = [];
+    for (const session of set) if (session.active) found.push(session);
+    return found;
+  }
+
+  /** Every bound ID with at least one session. */
+  ids(): IterableIterator<string> {
+    return this.#byId.keys();
+  }
+
+  /** The IDs of stations logged in here (neighbours and the bridge) with an active session. */
+  stations(): ID[] {
+    const found: ID[] = [];
+    for (const set of this.#byId.values()) {
+      for (const session of set) {
+        const id = session.identifier!;
+        if (id.type === EntityType.STATION && session.active) {
+          found.push(id);
+          break;
+        }
+      }
+    }
+    return found;
+  }
+}

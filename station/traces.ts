@@ -1,0 +1,154 @@
+/**
+ * Loop avoidance (station.md §4.3): every message the station handles gets
+ * this station appended to its `traces`; the traces of copies of the same
+ * message (same signature and receiver) are merged in a pool kept 5 hours,
+ * so a copy that comes back through another path is recognised.
+ *
+ * Nodes are `{"ID", "did", "time"}` (2021: bare ID strings, accepted); a
+ * node's ID is `did`, else `ID`, else the string. The pool is bounded: the
+ * oldest entries go first.
+ *
+ * @module
+ */
+import type { ID } from "../dimp/identity/mod.ts";
+import type { ReliableMessage } from "../dimp/message/mod.ts";
+
+/**
+ * How long traces are remembered (5 hours, station.md §9).
+ *
+ * @example
+ * ```ts
+ * new TracePool({ ttlSeconds: TRACE_TTL_SECONDS });
+ * ```
+ */
+export const TRACE_TTL_SECONDS = 5 * 3600;
+
+/** A trace node as written. */
+interface Node {
+  readonly id: string;
+  readonly time: number;
+  readonly json: unknown;
+}
+
+interface Entry {
+  nodes: Node[];
+  readonly seen: number;
+}
+
+/** Options of a {@link TracePool}. */
+export interface TracePoolOptions {
+  /** Seconds an entry is kept (default {@link TRACE_TTL_SECONDS}). */
+  readonly ttlSeconds?: number;
+  /** Most entries kept (default 65,536). */
+  readonly maxEntries?: number;
+  /** The clock in seconds (default `Date.now() / 1000`). */
+  readonly now?: () => number;
+}
+
+function readNode(value: unknown): Node | undefined {
+  if (typeof value === "string") {
+    return value === "" ? undefined : { id: value, time: 0, json: value };
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return undefined;
+  }
+  const dict = value as Record<string, unknown>;
+  const id = typeof dict.did === "string"
+    ? dict.did
+    : typeof dict.ID === "string"
+    ? dict.ID
+    : undefined;
+  if (id === undefined || id === "") return undefined;
+  const time = Number(dict.time);
+  return { id, time: Number.isFinite(time) ? time : 0, json: value };
+}
+
+/**
+ * The pool of traces of recent messages.
+ *
+ * @example
+ * ```ts ignore
+ * const pool = new TracePool();
+ * if (pool.check(msg, stationId)) dropIfStationOrBroadcast(msg);
+ * msg.get("traces"); // now ends with this station's node
+ * ```
+ */
+export class TracePool {
+  readonly #entries = new Map<string, Entry>();
+  readonly #ttl: number;
+  readonly #max: number;
+  readonly #now: () => number;
+
+  /** An empty pool. */
+  constructor(options: TracePoolOptions = {}) {
+    this.#ttl = options.ttlSeconds ?? TRACE_TTL_SECONDS;
+    this.#max = Math.max(1, options.maxEntries ?? 65536);
+    this.#now = options.now ?? (() => Date.now() / 1000);
+  }
+
+  /** Entries held. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /**
+   * Merges the message's traces with the pool's, reports whether `station`
+   * is among them ("traced": the message came back), appends `station`
+   * (now) and writes the merged list, ordered by time, to `msg.traces`.
+   */
+  check(msg: ReliableMessage, station: ID): boolean {
+    const now = this.#now();
+    const signature = msg.signature;
+    const key = `${signature.slice(-16)}:${msg.receiver.address.value}`;
+    let entry = this.#entries.get(key);
+    if (entry !== undefined && entry.seen < now - this.#ttl) {
+      this.#entries.delete(key);
+      entry = undefined;
+    }
+    const nodes = entry?.nodes.slice() ?? [];
+    for (const value of msg.traces) {
+      const node = readNode(value);
+      if (node !== undefined) insert(nodes, node);
+    }
+    const traced = nodes.some((node) => node.id === station.value);
+    const self: Node = {
+      id: station.value,
+      time: now,
+      json: { ID: station.value, did: station.value, time: now },
+    };
+    insert(nodes, self);
+    this.#remember(key, { nodes, seen: entry?.seen ?? now });
+    msg.set("traces", nodes.map((node) => node.json));
+    return traced;
+  }
+
+  #remember(key: string, entry: Entry): void {
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
+    while (this.#entries.size > this.#max) {
+      this.#entries.delete(this.#entries.keys().next().value as string);
+    }
+    const oldest = this.#entries.values().next().value as Entry;
+    if (oldest.seen < this.#now() - this.#ttl) this.#purge();
+  }
+
+  #purge(): void {
+    const limit = this.#now() - this.#ttl;
+    for (const [key, entry] of this.#entries) {
+      if (entry.seen >= limit) break;
+      this.#entries.delete(key);
+    }
+  }
+}
+
+/** Inserts by time unless the same node (ID and time) is there. */
+function insert(nodes: Node[], node: Node): void {
+  let at = nodes.length;
+  while (at > 0) {
+    const item = nodes[at - 1];
+    if (item.id === node.id && item.time === node.time) return;
+    if (item.time <= node.time) break;
+    at--;
+  }
+  nodes.splice(at, 0, node);
+}

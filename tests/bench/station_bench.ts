@@ -1,0 +1,141 @@
+/**
+ * The station's hot path without sockets: one routed A→B message through
+ * the pipeline (parse, checks, traces, store + push + delete, the receipt to
+ * A), next to its parts — the receipt alone, the signature check a routed
+ * message is spared, the sender check.
+ *
+ * Run: `deno bench -A tests/bench/station_bench.ts`
+ *
+ * @module
+ */
+import { TextContent } from "../../dimp/content/mod.ts";
+import { ReceiptCommand } from "../../dimp/command/mod.ts";
+import { MessagePacker, ReliableMessage } from "../../dimp/message/mod.ts";
+import {
+  assemblePipeline,
+  type CloseInfo,
+  type Connection,
+  findStationIdentity,
+  type Pipeline,
+  type SendResult,
+  Session,
+} from "../../station/mod.ts";
+import { Accounts, Store } from "../../store/mod.ts";
+import { accounts, World } from "../station/_peer.ts";
+
+/** A connection that takes every send at once (acknowledged). */
+class FakeConnection implements Connection {
+  static #next = 1;
+  readonly id = FakeConnection.#next++;
+  readonly framing = "mtp" as const;
+  readonly role = "station" as const;
+  readonly remoteAddress: readonly [string, number];
+  readonly connectedAt = Date.now();
+  readonly closed = false;
+  readonly pending = 0;
+  readonly done: Promise<CloseInfo> = new Promise(() => {});
+  sent = 0;
+
+  constructor(port: number) {
+    this.remoteAddress = ["127.0.0.1", port];
+  }
+
+  send(): Promise<SendResult> {
+    this.sent++;
+    return Promise.resolve({ sent: true, acknowledged: true });
+  }
+
+  ready(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  close(): void {}
+}
+
+const dir = Deno.makeTempDirSync({ prefix: "dim-bench-" });
+const store = Store.open({ dataDir: dir });
+const accountsFacade = new Accounts(store);
+const identity = await findStationIdentity(accountsFacade);
+const pipeline: Pipeline = assemblePipeline(identity, accountsFacade);
+const [alice, bob] = await accounts(2);
+const world = new World();
+world.know(alice);
+world.know(bob);
+world.know(identity);
+await accountsFacade.saveMeta(alice.id, alice.meta.toDictionary());
+await accountsFacade.saveDocument(alice.visa.toDictionary());
+
+function bind(port: number, id: typeof alice.id): Session {
+  const session = new Session(new FakeConnection(port));
+  pipeline.center.add(session);
+  pipeline.center.bind(session, id);
+  return session;
+}
+const aliceSession = bind(1, alice.id);
+bind(2, bob.id);
+
+const alicePacker = new MessagePacker({
+  user: { ...alice },
+  directory: world,
+});
+const texts: string[] = [];
+for (let i = 0; i < 2000; i++) {
+  texts.push(
+    (await alicePacker.packContent(bob.id, TextContent.create(`t${i}`)))
+      .serialize(),
+  );
+}
+let next = 0;
+
+Deno.bench("routed A→B through the pipeline (store, push, delete, receipt)", {
+  group: "routed",
+  baseline: true,
+}, async () => {
+  const replies = await pipeline.receive(aliceSession, [
+    texts[next++ % texts.length],
+  ]);
+  if (replies.length !== 1) throw new Error("no receipt");
+});
+
+const sample = ReliableMessage.parse(texts[0]);
+Deno.bench(
+  "the receipt alone (pack station → A)",
+  { group: "routed" },
+  async () => {
+    await pipeline.messenger.pack(
+      alice.id,
+      ReceiptCommand.create("Message delivered.", sample),
+    );
+  },
+);
+
+Deno.bench(
+  "verifying the message (what routing skips)",
+  { group: "routed" },
+  async () => {
+    await pipeline.messenger.verify(ReliableMessage.parse(texts[1]));
+  },
+);
+
+Deno.bench(
+  "parsing the message (routing fields only)",
+  { group: "routed" },
+  () => {
+    ReliableMessage.parse(texts[2]);
+  },
+);
+
+Deno.bench("the sender check (naked sender = session user)", {
+  group: "routed",
+}, () => {
+  const msg = sample;
+  if (!aliceSession.identifier!.equals(msg.sender.withoutTerminal())) {
+    throw new Error("refused");
+  }
+});
+
+globalThis.addEventListener("unload", () => {
+  pipeline.offline.close();
+  store.close();
+  Deno.removeSync(dir, { recursive: true });
+});

@@ -1,0 +1,313 @@
+/**
+ * `dim station` through the real CLI process: the first run makes and
+ * stores an identity and stays on 127.0.0.1; later runs find it and bind
+ * every interface; the log line; stop by signal; bad command lines and
+ * configs.
+ */
+import assert from "node:assert/strict";
+import { TextContent } from "../../dimp/content/mod.ts";
+import { EntityType, parseId } from "../../dimp/identity/mod.ts";
+import { accounts, closeAll, online, World } from "../station/_peer.ts";
+import { startStation, stopStation } from "../station/_child.ts";
+import { dim, tempDir } from "./_dim.ts";
+
+Deno.test("dim station: the first run makes a station identity and listens on 127.0.0.1; the next run finds it and listens on 0.0.0.0", async () => {
+  using dir = tempDir();
+  const first = await startStation([
+    "--data-dir",
+    dir.path,
+    "station",
+    "--port",
+    "0",
+  ]);
+  const id = parseId(first.id);
+  assert.equal(id.type, EntityType.STATION);
+  assert.equal(first.host, "127.0.0.1");
+  assert.match(
+    first.log(),
+    new RegExp(
+      `^dim station ${id.value} listening on 127\\.0\\.0\\.1:\\d+ \\(store ${dir.path}/dim\\.db; identity made on this run\\)\\n`,
+    ),
+  );
+  // it answers on that port (the status page names the station)
+  const page = await fetch(`http://127.0.0.1:${first.port}/`, {
+    headers: { accept: "application/json" },
+  });
+  assert.equal((await page.json()).station, id.value);
+  assert.equal((await stopStation(first, "SIGTERM")).code, 0);
+
+  const second = await startStation([
+    "--data-dir",
+    dir.path,
+    "station",
+    "--port",
+    "0",
+  ]);
+  assert.equal(second.id, id.value);
+  assert.equal(second.host, "0.0.0.0");
+  assert.doesNotMatch(second.log(), /identity made/);
+  assert.equal((await stopStation(second, "SIGINT")).code, 0);
+
+  // the identity is an ordinary account of the store
+  const listed = await dim(["--data-dir", dir.path, "register", "list"]);
+  assert.match(listed.stdout, new RegExp(id.value));
+});
+
+Deno.test("dim station: --host and [station] bind choose the address; [station] id chooses among several station accounts", async () => {
+  using dir = tempDir();
+  const ids: string[] = [];
+  for (const seed of ["gsp-s009", "gsp-s010"]) {
+    const made = await dim([
+      "--data-dir",
+      dir.path,
+      "register",
+      "generate",
+      "station",
+      "--seed",
+      seed,
+      "--yes",
+    ]);
+    assert.equal(made.code, 0, made.stderr);
+    ids.push(made.lastLine);
+  }
+
+  const ambiguous = await dim([
+    "--data-dir",
+    dir.path,
+    "station",
+    "--port",
+    "0",
+  ]);
+  assert.equal(ambiguous.code, 1);
+  assert.match(ambiguous.stderr, /2 station accounts.*\[station\] id/);
+
+  const ini = `${dir.path}/dim.ini`;
+  Deno.writeTextFileSync(
+    ini,
+    `[station]\nid = ${ids[0]}\nbind = 127.0.0.1\n`,
+  );
+  const child = await startStation([
+    "--config",
+    ini,
+    "--data-dir",
+    dir.path,
+    "station",
+    "--port",
+    "0",
+  ]);
+  assert.equal(child.id, ids[0]);
+  assert.equal(child.host, "127.0.0.1");
+  await stopStation(child, "SIGTERM");
+
+  const flagged = await startStation([
+    "--config",
+    ini,
+    "--data-dir",
+    dir.path,
+    "station",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+  ]);
+  assert.equal(flagged.host, "127.0.0.1");
+  await stopStation(flagged, "SIGTERM");
+});
+
+Deno.test("dim station: bad command lines exit 2, bad configs and unknown identities exit 1", async () => {
+  using dir = tempDir();
+  const base = ["--data-dir", dir.path, "station"];
+  for (
+    const args of [["--port", "x"], ["--port", "70000"], ["--log", "loud"], [
+      "extra",
+    ], ["--nope"]]
+  ) {
+    const run = await dim([...base, ...args]);
+    assert.equal(run.code, 2, `${args}: ${run.stderr}`);
+  }
+  const help = await dim([...base, "--help"]);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /usage: dim station/);
+
+  const ini = `${dir.path}/bad.ini`;
+  for (
+    const [text, pattern] of [
+      [
+        "[station]\ncheck_sender = maybe\n",
+        /check_sender must be true or false/,
+      ],
+      [
+        "[station]\noffline_retention = soon\n",
+        /offline_retention must be a duration/,
+      ],
+      ["[station]\nmax_frame = 1T\n", /max_frame must be a size/],
+      [
+        "[station]\nid = hulk@4YeVEN3aUnvC1DNUufCq1bs9zoBSJTzVEj\n",
+        /not a station ID/,
+      ],
+      [
+        "[station]\nid = gsp-s001@x5Zh9ixt8ECr59XLye1y5WWfaX4fcoaaSC\n",
+        /not in the store/,
+      ],
+    ] as const
+  ) {
+    Deno.writeTextFileSync(ini, text);
+    const run = await dim(["--config", ini, ...base, "--port", "0"]);
+    assert.equal(run.code, 1, `${text}: ${run.stderr}`);
+    assert.match(run.stderr, pattern);
+  }
+});
+
+Deno.test("dim station: a station account without its private keys (imported from a public export) refuses to run", async () => {
+  using made = tempDir();
+  using here = tempDir();
+  const generated = await dim([
+    "--data-dir",
+    made.path,
+    "register",
+    "generate",
+    "station",
+    "--seed",
+    "gsp-s011",
+    "--yes",
+  ]);
+  assert.equal(generated.code, 0, generated.stderr);
+  const id = generated.lastLine;
+  const exported = await dim([
+    "--data-dir",
+    made.path,
+    "register",
+    "export",
+    id,
+  ]);
+  assert.equal(exported.code, 0, exported.stderr);
+  const file = `${here.path}/station.json`;
+  Deno.writeTextFileSync(file, exported.stdout);
+  const imported = await dim([
+    "--data-dir",
+    here.path,
+    "register",
+    "import",
+    file,
+  ]);
+  assert.equal(imported.code, 0, imported.stderr);
+  const ini = `${here.path}/dim.ini`;
+  Deno.writeTextFileSync(ini, `[station]\nid = ${id}\n`);
+  const run = await dim([
+    "--config",
+    ini,
+    "--data-dir",
+    here.path,
+    "station",
+    "--port",
+    "0",
+  ]);
+  assert.equal(run.code, 1);
+  assert.match(
+    run.stderr,
+    /StationIdentityError: the store has no signing key/,
+  );
+});
+
+/** A port free right now on 127.0.0.1. */
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+Deno.test("dim station --admin: /health ok and /metrics counting handshakes, routed and delivered messages; SIGHUP re-reads [log] level", async () => {
+  using dir = tempDir();
+  const ini = `${dir.path}/dim.ini`;
+  Deno.writeTextFileSync(ini, "[log]\nlevel = info\n");
+  const admin = freePort();
+  const child = await startStation([
+    "--config",
+    ini,
+    "--data-dir",
+    dir.path,
+    "station",
+    "--port",
+    "0",
+    "--admin",
+    `127.0.0.1:${admin}`,
+  ]);
+  const [alice, bob] = await accounts(2);
+  const world = new World();
+  const peers = await online(child.port, [alice, bob], { world });
+  try {
+    await peers[0].sendContent(bob.id, TextContent.create("counted"));
+    await peers[1].next((r) => r.instant?.content instanceof TextContent);
+    await peers[0].nextReceipt("Message delivered.");
+    const health = await fetch(`http://127.0.0.1:${admin}/health`);
+    assert.equal(health.status, 200);
+    assert.equal(await health.text(), "ok\n");
+    const body = await (await fetch(`http://127.0.0.1:${admin}/metrics`))
+      .text();
+    const value = (series: string) =>
+      Number(
+        new RegExp(`^${series.replace(/[{}]/g, "\\$&")} (\\S+)$`, "m")
+          .exec(body)?.[1],
+      );
+    assert.equal(value('dim_handshakes_total{result="success"}'), 2);
+    assert.equal(value('dim_handshakes_total{result="again"}'), 2);
+    assert.equal(value('dim_messages_routed_total{route="local"}'), 1);
+    assert.equal(value('dim_messages_delivered_total{source="live"}'), 1);
+    assert.equal(value('dim_connections_open{framing="mtp"}'), 2);
+    assert.ok(value('dim_messages_received_total{framing="mtp"}') >= 5);
+    assert.ok(
+      value('dim_store_latency_seconds_count{op="store_message"}') >= 1,
+    );
+
+    // SIGHUP: the level from the file again (now warn: no more info lines)
+    Deno.writeTextFileSync(ini, "[log]\nlevel = warn\n");
+    child.process.kill("SIGHUP");
+    await waitFor(() => /reloading the log level/.test(child.log()));
+    await closeAll(peers);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const after = child.log().slice(
+      child.log().indexOf("reloading the log level") + 30,
+    );
+    assert.doesNotMatch(after, /INFO/, "no info lines after the reload");
+  } finally {
+    await closeAll(peers);
+    assert.equal((await stopStation(child, "SIGTERM")).code, 0);
+  }
+  assert.match(child.log(), /\bopen 127\.0\.0\.1:\d+ \(mtp\)/);
+});
+
+async function waitFor(done: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+Deno.test("dim station under systemd: READY=1 once listening, RELOADING=1 / READY=1 on SIGHUP, STOPPING=1 on SIGTERM", async () => {
+  using dir = tempDir();
+  const path = `${dir.path}/notify`;
+  const socket = Deno.listenDatagram({ path, transport: "unixpacket" });
+  const next = async () =>
+    new TextDecoder().decode((await socket.receive())[0]);
+  try {
+    const child = await startStation(
+      ["--data-dir", dir.path, "station", "--port", "0"],
+      { NOTIFY_SOCKET: path },
+    );
+    assert.equal(
+      await next(),
+      `READY=1\nSTATUS=listening on 127.0.0.1:${child.port}\n`,
+    );
+    child.process.kill("SIGHUP");
+    assert.equal(await next(), "RELOADING=1\n");
+    assert.equal(await next(), "READY=1\n");
+    child.process.kill("SIGTERM");
+    assert.equal(await next(), "STOPPING=1\n");
+    assert.equal((await child.process.status).code, 0);
+    await child.draining;
+  } finally {
+    socket.close();
+  }
+});

@@ -1,0 +1,169 @@
+/**
+ * The station's parts on their own: the push queue, the trace pool, the
+ * active flag's ordering, receiver classification, ANS, the signer pool.
+ */
+import assert from "node:assert/strict";
+import { TextContent } from "../../dimp/content/mod.ts";
+import {
+  ANY_STATION,
+  ANYONE,
+  EntityType,
+  EVERY_STATION,
+  EVERYONE,
+  FOUNDER,
+  parseId,
+} from "../../dimp/identity/mod.ts";
+import {
+  AnsBook,
+  PRIORITY_NORMAL,
+  PRIORITY_STORED,
+  PRIORITY_URGENT,
+  PushQueue,
+  routeOf,
+  SignerPool,
+  TracePool,
+} from "../../station/mod.ts";
+import { accounts, newAccount, World } from "./_peer.ts";
+import { MessagePacker, ReliableMessage } from "../../dimp/message/mod.ts";
+
+const [alice, bob] = await accounts(2);
+const station = await newAccount(EntityType.STATION, "gsp-s001");
+const bot = await newAccount(EntityType.BOT, "archivist");
+
+Deno.test("push queue: smaller priority first, FIFO within; one message once at any priority until settled; bounded", () => {
+  const queue = new PushQueue(4);
+  const item = (priority: number, payload: string, key?: string) => ({
+    priority,
+    payload,
+    key,
+  });
+  assert.equal(queue.push(item(PRIORITY_STORED, "s1", "k1")), undefined);
+  assert.equal(queue.push(item(PRIORITY_NORMAL, "n1", "k2")), undefined);
+  assert.equal(queue.push(item(PRIORITY_URGENT, "u1")), undefined);
+  assert.equal(
+    queue.push(item(PRIORITY_NORMAL, "n1 again", "k1")),
+    "duplicate",
+  );
+  assert.equal(queue.push(item(PRIORITY_NORMAL, "n2")), undefined);
+  assert.equal(queue.push(item(PRIORITY_NORMAL, "n3")), "full");
+  assert.deepEqual(
+    [queue.shift(), queue.shift(), queue.shift(), queue.shift()].map((i) =>
+      i?.payload
+    ),
+    ["u1", "n1", "n2", "s1"],
+  );
+  assert.equal(queue.shift(), undefined);
+  // k1 is being sent: still not queued again
+  assert.equal(
+    queue.push(item(PRIORITY_STORED, "s1 again", "k1")),
+    "duplicate",
+  );
+  queue.settle("k1");
+  assert.equal(queue.push(item(PRIORITY_STORED, "s1 again", "k1")), undefined);
+  assert.equal(queue.sizeAt(PRIORITY_STORED), 1);
+  assert.deepEqual(queue.clear().map((i) => i.payload), ["s1 again"]);
+  assert.equal(queue.size, 0);
+});
+
+Deno.test("traces: the station is appended; its own node (object or 2021 string) marks a loop; copies of one message share traces; entries expire", async () => {
+  let now = 1000;
+  const pool = new TracePool({ ttlSeconds: 60, now: () => now });
+  const world = new World();
+  world.know(bob);
+  const packer = new MessagePacker({ user: alice, directory: world });
+  const msg = await packer.packContent(bob.id, TextContent.create("x"));
+  const s1 = station.id;
+  const s2 = parseId("gsp-s002@x5Zh9ixt8ECr59XLye1y5WWfaX4fcoaaSC");
+
+  assert.equal(pool.check(msg, s1), false);
+  assert.deepEqual(msg.get("traces"), [{
+    ID: s1.value,
+    did: s1.value,
+    time: 1000,
+  }]);
+
+  // a copy of the same message via another station: merged with what s1 saw
+  const same = ReliableMessage.parse({
+    ...msg.dictionary,
+    traces: [{ did: s2.value, time: 999 }],
+  });
+  now = 1001;
+  assert.equal(pool.check(same, s1), true, "s1 saw this message before");
+  const nodes = same.get("traces") as { did: string; time: number }[];
+  assert.deepEqual(nodes.map((n) => [n.did, n.time]), [
+    [s2.value, 999],
+    [s1.value, 1000],
+    [s1.value, 1001],
+  ]);
+
+  // 2021 string nodes are read
+  const legacy = await packer.packContent(bob.id, TextContent.create("y"));
+  legacy.set("traces", [s1.value]);
+  assert.equal(pool.check(legacy, s1), true);
+
+  // after the time to live the pool forgets
+  const fresh = await packer.packContent(bob.id, TextContent.create("z"));
+  assert.equal(pool.check(fresh, s2), false);
+  now += 120;
+  const again = ReliableMessage.parse({ ...fresh.dictionary, traces: [] });
+  assert.equal(pool.check(again, s2), false, "expired");
+});
+
+Deno.test("routes: every receiver kind of station.md §4.4", () => {
+  const me = station.id;
+  assert.equal(routeOf(me, me), "local");
+  assert.equal(routeOf(ANY_STATION, me), "local");
+  assert.equal(routeOf(ANYONE, me), "local");
+  assert.equal(routeOf(parseId("Anyone@Anywhere"), me), "local");
+  assert.equal(routeOf(EVERYONE, me), "broadcast");
+  assert.equal(routeOf(EVERY_STATION, me), "broadcast");
+  assert.equal(routeOf(parseId("archivist@anywhere"), me), "alias");
+  assert.equal(routeOf(FOUNDER, me), "alias");
+  assert.equal(routeOf(parseId("members@everywhere"), me), "group-broadcast");
+  assert.equal(
+    routeOf(parseId("gsp-s002@x5Zh9ixt8ECr59XLye1y5WWfaX4fcoaaSC"), me),
+    "station",
+  );
+  assert.equal(routeOf(alice.id, me), "entity");
+  assert.equal(routeOf(bot.id, me), "entity");
+  assert.equal(routeOf(parseId(`${me.value}/terminal`), me), "local");
+});
+
+Deno.test("ans: built-in names win over the config, the config over the store; case-insensitive; full IDs resolve to themselves", () => {
+  const ans = new AnsBook(
+    new Map([["archivist", bot.id], ["everyone", alice.id]]),
+    { archivist: alice.id.value, monitor: bob.id.value, broken: "not an id" },
+  );
+  assert.equal(ans.resolve("archivist")?.value, bot.id.value);
+  assert.equal(ans.resolve("Archivist")?.value, bot.id.value);
+  assert.equal(ans.resolve("monitor")?.value, bob.id.value);
+  assert.equal(ans.resolve("everyone")?.value, EVERYONE.value);
+  assert.equal(ans.resolve("all")?.value, EVERYONE.value);
+  assert.equal(ans.resolve("owner")?.value, ANYONE.value);
+  assert.equal(ans.resolve("founder")?.value, FOUNDER.value);
+  assert.equal(ans.resolve("broken"), undefined);
+  assert.equal(ans.resolve("nobody"), undefined);
+  assert.equal(ans.resolve(alice.id.value)?.value, alice.id.value);
+});
+
+Deno.test("signer pool: a worker's signatures verify with the key's public key; closing falls back to signing here", async () => {
+  const pool = new SignerPool(station.signKey, 1);
+  try {
+    assert.equal(pool.threads, 1);
+    assert.equal(pool.algorithm, "ECC");
+    const data = new TextEncoder().encode("moky");
+    const signatures = await Promise.all(
+      Array.from({ length: 8 }, () => pool.sign(data)),
+    );
+    for (const signature of signatures) {
+      assert.ok(await station.signKey.publicKey.verify(data, signature));
+    }
+  } finally {
+    pool.close();
+  }
+  assert.equal(pool.threads, 0);
+  const data = new TextEncoder().encode("after close");
+  assert.ok(
+    await station.signKey.publicKey.verify(data, await pool.sign(data)),
+  );
+});
