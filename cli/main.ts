@@ -22,6 +22,7 @@ import { config } from "./config_migrate.ts";
 import { processEnv, resolveConfigPath, UsageError } from "./context.ts";
 import type { CommandContext, Subcommand } from "./subcommand.ts";
 import { printErr, printOut } from "./output.ts";
+import { client } from "./client.ts";
 import { register } from "./register.ts";
 import { station } from "./station.ts";
 
@@ -32,6 +33,7 @@ const SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map<
 >([
   ["station", station],
   ["register", register],
+  ["client", client],
   ["version", {
     summary: "print the version",
     run: () => {

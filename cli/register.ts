@@ -461,7 +461,16 @@ function summary(accounts: Accounts, id: ID, verb: string): void {
   );
 }
 
-function accountRecord(account: GeneratedAccount): AccountRecord {
+/**
+ * A generated account as the record `saveAccount` stores (and `export`
+ * prints): meta, first document and private keys.
+ *
+ * @example
+ * ```ts ignore
+ * await accounts.saveAccount(accountRecord(await generateAccount({ type: EntityType.USER })));
+ * ```
+ */
+export function accountRecord(account: GeneratedAccount): AccountRecord {
   const record: AccountRecord = {
     id: account.id.value,
     meta: account.meta.toDictionary(),

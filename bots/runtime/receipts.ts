@@ -1,0 +1,281 @@
+/**
+ * Matching receipts to the messages they answer (station.md §4.10): a
+ * receipt names its message by `origin` — the original envelope with its
+ * `sender` and `signature` (and `sn` when the original content is known).
+ * The station's receipt ("Message delivered.", "Message cached.", …) and the
+ * receiver's own ("Message received.") are kept apart by who sent them.
+ *
+ * @module
+ */
+import type { ReceiptCommand } from "../../dimp/command/mod.ts";
+import type { ID } from "../../dimp/identity/mod.ts";
+import type { ReliableMessage } from "../../dimp/message/mod.ts";
+import {
+  PeerReceiptTimeoutError,
+  type ReceiptTimeoutError,
+  SessionClosedError,
+  StationReceiptTimeoutError,
+} from "./errors.ts";
+
+/**
+ * A receipt that answered one of our messages.
+ *
+ * @example
+ * ```ts
+ * import type { Receipt } from "./receipts.ts";
+ * const show = (r: Receipt) => `${r.text} (from ${r.from.value})`;
+ * ```
+ */
+export interface Receipt {
+  /** Who sent it: the station, or the receiver. */
+  readonly from: ID;
+  /** Its text (`text`, else the 2021 `message`). */
+  readonly text: string;
+  /** The whole receipt command (extras: `recipient`, `template`, …). */
+  readonly command: ReceiptCommand;
+  /** When it arrived (ms since the epoch). */
+  readonly receivedAt: number;
+}
+
+/** Whose receipt. */
+export type ReceiptKind = "station" | "peer";
+
+interface Waiter {
+  readonly kind: ReceiptKind;
+  readonly resolve: (receipt: Receipt) => void;
+  readonly reject: (error: Error) => void;
+  readonly timer: ReturnType<typeof setTimeout>;
+}
+
+/** How long a sent message waits for its receipts by default, and how many wait. */
+export interface ReceiptTrackerOptions {
+  /** Most messages tracked at once; the oldest is forgotten first (default 10,000). */
+  readonly maxTracked?: number;
+  /** How long a message is tracked after it was sent (ms; default 10 minutes). */
+  readonly trackMs?: number;
+  /** The clock (ms; default `Date.now`). */
+  readonly now?: () => number;
+}
+
+/** The key receipts are looked up by: the tail of the message signature. */
+function signatureKey(signature: string): string {
+  return signature.length > 16 ? signature.slice(-16) : signature;
+}
+
+/**
+ * A message we sent, waiting for its receipts.
+ *
+ * @example
+ * ```ts ignore
+ * const sent = await session.send(bob, TextContent.create("hi"));
+ * const receipt = await sent.stationReceipt(); // "Message delivered." …
+ * ```
+ */
+export class OutgoingMessage {
+  /** The message as sent. */
+  readonly message: ReliableMessage;
+  /** The serial number of its content. */
+  readonly sn: number | undefined;
+  /** When it was handed to the connection (ms since the epoch). */
+  readonly sentAt: number;
+  readonly #tracker: ReceiptTracker;
+  #station: Receipt | undefined;
+  #peer: Receipt | undefined;
+  #failed: Error | undefined;
+  #waiters: Waiter[] = [];
+
+  /** Tracked by `tracker` (made by {@link ReceiptTracker.track}). */
+  constructor(
+    tracker: ReceiptTracker,
+    message: ReliableMessage,
+    sn: number | undefined,
+    sentAt: number,
+  ) {
+    this.#tracker = tracker;
+    this.message = message;
+    this.sn = sn;
+    this.sentAt = sentAt;
+  }
+
+  /** Every receipt that came so far: the station's, then the receiver's. */
+  get receipts(): Receipt[] {
+    return [this.#station, this.#peer].filter((r): r is Receipt =>
+      r !== undefined
+    );
+  }
+
+  /**
+   * The station's receipt ("Message delivered.", "Message cached.", …).
+   *
+   * @throws {StationReceiptTimeoutError} none within `timeoutMs`
+   * @throws {SessionClosedError} the session closed first
+   */
+  stationReceipt(timeoutMs?: number): Promise<Receipt> {
+    return this.#wait("station", timeoutMs);
+  }
+
+  /**
+   * The receiver's own receipt ("Message received.").
+   *
+   * @throws {PeerReceiptTimeoutError} none within `timeoutMs`
+   * @throws {SessionClosedError} the session closed first
+   */
+  peerReceipt(timeoutMs?: number): Promise<Receipt> {
+    return this.#wait("peer", timeoutMs);
+  }
+
+  /** Records a receipt; true when both kinds have come. */
+  settle(kind: ReceiptKind, receipt: Receipt): boolean {
+    if (kind === "station") this.#station ??= receipt;
+    else this.#peer ??= receipt;
+    this.#waiters = this.#waiters.filter((waiter) => {
+      if (waiter.kind !== kind) return true;
+      clearTimeout(waiter.timer);
+      waiter.resolve(receipt);
+      return false;
+    });
+    return this.#station !== undefined && this.#peer !== undefined;
+  }
+
+  /**
+   * Fails every waiter, and every later wait for a receipt not come yet
+   * (the message was not sent, or the session closed).
+   */
+  fail(error: Error): void {
+    this.#failed ??= error;
+    for (const waiter of this.#waiters) {
+      clearTimeout(waiter.timer);
+      waiter.reject(error);
+    }
+    this.#waiters = [];
+  }
+
+  #wait(kind: ReceiptKind, timeoutMs?: number): Promise<Receipt> {
+    const known = kind === "station" ? this.#station : this.#peer;
+    if (known !== undefined) return Promise.resolve(known);
+    const failed = this.#failed ?? this.#tracker.closedError;
+    if (failed !== undefined) return Promise.reject(failed);
+    const ms = timeoutMs ?? this.#tracker.defaultTimeoutMs;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiters = this.#waiters.filter((w) => w.timer !== timer);
+        const error: ReceiptTimeoutError = kind === "station"
+          ? new StationReceiptTimeoutError(ms)
+          : new PeerReceiptTimeoutError(ms);
+        reject(error);
+      }, ms);
+      this.#waiters.push({ kind, resolve, reject, timer });
+    });
+  }
+}
+
+/**
+ * The messages of one local user waiting for receipts, looked up by
+ * signature; bounded in count and time.
+ *
+ * @example
+ * ```ts ignore
+ * const tracker = new ReceiptTracker(30_000);
+ * const sent = tracker.track(reliable, content.sn);
+ * tracker.match(receiptCommand, stationId, true); // → sent, its waiters resolved
+ * ```
+ */
+export class ReceiptTracker {
+  /** The default wait of {@link OutgoingMessage.stationReceipt} (ms). */
+  readonly defaultTimeoutMs: number;
+  readonly #entries = new Map<string, OutgoingMessage>();
+  readonly #max: number;
+  readonly #trackMs: number;
+  readonly #now: () => number;
+  #closed: Error | undefined;
+
+  /** A tracker whose waits default to `defaultTimeoutMs`. */
+  constructor(defaultTimeoutMs: number, options: ReceiptTrackerOptions = {}) {
+    this.defaultTimeoutMs = defaultTimeoutMs;
+    this.#max = options.maxTracked ?? 10_000;
+    this.#trackMs = options.trackMs ?? 600_000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** How many messages are tracked. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** The error waits fail with once {@link ReceiptTracker.close} ran. */
+  get closedError(): Error | undefined {
+    return this.#closed;
+  }
+
+  /** Starts tracking a message about to be sent. */
+  track(message: ReliableMessage, sn: number | undefined): OutgoingMessage {
+    const now = this.#now();
+    this.#expire(now);
+    const outgoing = new OutgoingMessage(this, message, sn, now);
+    const key = signatureKey(message.signature);
+    this.#entries.delete(key);
+    this.#entries.set(key, outgoing);
+    return outgoing;
+  }
+
+  /**
+   * Finds the message a receipt answers (by `origin.signature`, checked
+   * against `origin.sender`, and `origin.sn` when present) and settles it:
+   * as the station's receipt when `fromStation`, else as the receiver's.
+   */
+  match(
+    receipt: ReceiptCommand,
+    from: ID,
+    fromStation: boolean,
+  ): OutgoingMessage | undefined {
+    const signature = receipt.originalSignature;
+    if (signature === undefined) return undefined;
+    const key = signatureKey(signature);
+    const outgoing = this.#entries.get(key);
+    if (outgoing === undefined) return undefined;
+    const sender = receipt.originalSender;
+    if (
+      sender !== undefined &&
+      !sender.withoutTerminal().equals(
+        outgoing.message.sender.withoutTerminal(),
+      )
+    ) {
+      return undefined;
+    }
+    // a 2021 receipt without origin/envelope has only its own `sn` on top
+    const dict = receipt.dictionary;
+    const sn = dict.origin === undefined && dict.envelope === undefined
+      ? undefined
+      : receipt.originalSn;
+    if (sn !== undefined && outgoing.sn !== undefined && sn !== outgoing.sn) {
+      return undefined;
+    }
+    const done = outgoing.settle(fromStation ? "station" : "peer", {
+      from,
+      text: receipt.text,
+      command: receipt,
+      receivedAt: this.#now(),
+    });
+    if (done) this.#entries.delete(key);
+    return outgoing;
+  }
+
+  /** Fails every wait with `error` and stops tracking. */
+  close(error: Error = new SessionClosedError()): void {
+    this.#closed = error;
+    for (const outgoing of this.#entries.values()) outgoing.fail(error);
+    this.#entries.clear();
+  }
+
+  /** Forgets messages tracked too long, and the oldest beyond the bound. */
+  #expire(now: number): void {
+    for (const [key, outgoing] of this.#entries) {
+      if (
+        this.#entries.size < this.#max && now - outgoing.sentAt < this.#trackMs
+      ) {
+        break;
+      }
+      this.#entries.delete(key);
+    }
+  }
+}

@@ -1,0 +1,1075 @@
+/**
+ * One local user's session with a station, as a DIM client (station.md §3,
+ * §4.10, §6.1; messages.md §3, §4, §10): connect, handshake, send with the
+ * receiver's visa fetched when unknown, receive (verify, decrypt, suspend
+ * and retry when the sender is unknown), station receipts matched to what
+ * was sent, end-to-end receipts, keep-online, report offline on close.
+ *
+ * `dim client`, the bots, the bridge and `dim bench` all run on it.
+ *
+ * @module
+ */
+import denoJson from "../../deno.json" with { type: "json" };
+import {
+  Command,
+  DocumentCommand,
+  HandshakeCommand,
+  LoginCommand,
+  MetaCommand,
+  ReceiptCommand,
+  ReportCommand,
+} from "../../dimp/command/mod.ts";
+import { type Content, ContentType } from "../../dimp/content/mod.ts";
+import {
+  ANY_STATION,
+  EntityType,
+  EVERY_STATION,
+  EVERYONE,
+  type ID,
+} from "../../dimp/identity/mod.ts";
+import {
+  type CipherKeyCache,
+  DecryptionError,
+  type InstantMessage,
+  KeyNotFoundError,
+  type LocalUser,
+  MemoryCipherKeyCache,
+  MessageError,
+  MessagePacker,
+  ReliableMessage,
+} from "../../dimp/message/mod.ts";
+import type { Accounts } from "../../store/mod.ts";
+import {
+  type CloseInfo,
+  type Connection,
+  dialStation,
+  type Framing,
+  type SendResult,
+  type TransportLimits,
+} from "../../station/transport/mod.ts";
+import { BoundedQueue } from "./_bounded_queue.ts";
+import { AccountsDirectory, loadLocalUser } from "./directory.ts";
+import {
+  HandshakeTimeoutError,
+  MessageNotSentError,
+  ReceiptTimeoutError,
+  ReceiverKeyNotFoundError,
+  SessionClosedError,
+} from "./errors.ts";
+import { HandshakeMachine, type HandshakeStep } from "./handshake.ts";
+import { type OutgoingMessage, ReceiptTracker } from "./receipts.ts";
+
+/**
+ * Where a session stands: `idle` (not connected yet), `connecting`,
+ * `handshaking`, `running` (the station accepted; messages flow), `closed`.
+ *
+ * @example
+ * ```ts
+ * import type { SessionState } from "./session.ts";
+ * const state: SessionState = "running";
+ * ```
+ */
+export type SessionState =
+  | "idle"
+  | "connecting"
+  | "handshaking"
+  | "running"
+  | "closed";
+
+/**
+ * Log levels of {@link ClientSessionOptions.onLog}.
+ *
+ * @example
+ * ```ts
+ * import type { LogLevel } from "./session.ts";
+ * const level: LogLevel = "warn";
+ * ```
+ */
+export type LogLevel = "debug" | "info" | "warn";
+
+/**
+ * A message received and decrypted, as the application sees it.
+ *
+ * @example
+ * ```ts ignore
+ * for await (const msg of session.messages()) {
+ *   if (msg.content instanceof TextContent) console.log(msg.sender.value, msg.content.text);
+ * }
+ * ```
+ */
+export interface ReceivedMessage {
+  /** The author. */
+  readonly sender: ID;
+  /** The receiver (the local user, or a broadcast ID). */
+  readonly receiver: ID;
+  /** The decrypted content. */
+  readonly content: Content;
+  /** The content time, else the envelope time (seconds). */
+  readonly time: number | undefined;
+  /** The group conversation (content `group`, else envelope `group`). */
+  readonly group: ID | undefined;
+  /** Whether a station sent it (replies to our commands, forwarded logins). */
+  readonly fromStation: boolean;
+  /** The decrypted message. */
+  readonly instant: InstantMessage;
+  /** The message as received (signature, traces, …). */
+  readonly reliable: ReliableMessage;
+}
+
+/**
+ * How a session is made. Times in milliseconds.
+ *
+ * @example
+ * ```ts ignore
+ * const options: ClientSessionOptions = { accounts, user: alice, port: 9394, framing: "ws" };
+ * ```
+ */
+export interface ClientSessionOptions extends TransportLimits {
+  /** The store facade holding the local user's keys, metas and visas (shared). */
+  readonly accounts: Accounts;
+  /** The local user (its private keys must be in `accounts`), or the user itself. */
+  readonly user: ID | LocalUser;
+  /** The station host (default `127.0.0.1`). */
+  readonly host?: string;
+  /** The station port (default 9394). */
+  readonly port?: number;
+  /** The framing (default `"mtp"`; `"ws"`, `"plain"`, `"mars"`). */
+  readonly framing?: Framing;
+  /** WebSocket request path (default `/`). */
+  readonly path?: string;
+  /** The station ID when known: the first offer goes to it; others are refused. */
+  readonly station?: ID;
+  /** The identity directory over `accounts` (share one between sessions). */
+  readonly directory?: AccountsDirectory;
+  /** Message keys per direction (share one between sessions). */
+  readonly cipherKeys?: CipherKeyCache;
+  /** How long an offer waits for the station's answer before a new one (30 s, §3.2). */
+  readonly handshakeTimeout?: number;
+  /** Offers before {@link HandshakeTimeoutError} (default 3). */
+  readonly handshakeAttempts?: number;
+  /**
+   * Keep-online period: a login broadcast (users, bots) or `report online`
+   * (a station ID, the bridge) every 5 minutes by default; 0: never.
+   */
+  readonly keepOnlineInterval?: number;
+  /** Send the keep-online message right after the handshake (default: not for a station ID). */
+  readonly loginOnConnect?: boolean;
+  /** Broadcast the local visa to everyone@everywhere after the handshake (default: not for a station ID). */
+  readonly announceVisa?: boolean;
+  /** Answer user messages with the end-to-end receipt "Message received." (default true; §6.1). */
+  readonly sendReceipts?: boolean;
+  /** Default wait for a station receipt in {@link OutgoingMessage.stationReceipt} (30 s). */
+  readonly receiptTimeout?: number;
+  /** How long a documents query for an unknown receiver or sender is waited for (10 s). */
+  readonly queryTimeout?: number;
+  /** Received messages buffered for the application; a full inbox holds the connection back (1024). */
+  readonly inboxSize?: number;
+  /** Messages from unknown senders kept while their meta is queried (256 in all, 32 per sender). */
+  readonly maxSuspended?: number;
+  /** Redial (1 s, 2 s, … 30 s apart) when the connection is lost after the first handshake. */
+  readonly reconnect?: boolean;
+  /** The user agent of login commands. */
+  readonly agent?: string;
+  /** Called for each received message in order (instead of {@link ClientSession.messages}). */
+  readonly onMessage?: (message: ReceivedMessage) => void | Promise<void>;
+  /**
+   * Sees each reliable message first; `true` takes it out of the pipeline
+   * (a bridge relays other people's messages untouched).
+   */
+  readonly onReliable?: (
+    message: ReliableMessage,
+  ) => boolean | Promise<boolean>;
+  /** Called on each state change. */
+  readonly onState?: (state: SessionState) => void;
+  /** Where the session logs (default: nowhere). */
+  readonly onLog?: (level: LogLevel, text: string) => void;
+}
+
+/** Options of {@link ClientSession.send}. */
+export interface SendOptions {
+  /** Expose this group on the envelope (key direction sender → group). */
+  readonly group?: ID;
+  /** Attach the local meta and visa (first contact). */
+  readonly attach?: boolean;
+}
+
+const DEFAULT_AGENT =
+  `DIMP/1.0 (Client; Deno; en-US) dim/${denoJson.version} DIM-by-dim/1.0`;
+const SUSPENDED_PER_SENDER = 32;
+const RECENT_LIMIT = 4096;
+const QUERY_INTERVAL_MS = 60_000;
+const VISA_PUSH_INTERVAL_MS = 600_000;
+const CLOSE_GRACE_MS = 2_000;
+
+interface Deferred<T> {
+  readonly promise: Promise<T>;
+  readonly resolve: (value: T) => void;
+  readonly reject: (error: Error) => void;
+  settled: boolean;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => {}); // a rejection nobody waits for is not an error
+  const d: Deferred<T> = {
+    promise,
+    settled: false,
+    resolve: (value) => {
+      if (d.settled) return;
+      d.settled = true;
+      resolve(value);
+    },
+    reject: (error) => {
+      if (d.settled) return;
+      d.settled = true;
+      reject(error);
+    },
+  };
+  return d;
+}
+
+/** Waits for `promise`, at most `ms` (the timer does not outlive it). */
+async function atMost(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([
+      promise.catch(() => {}),
+      new Promise((resolve) => timer = setTimeout(resolve, ms)),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Adds to a map used as a bounded recency list (oldest dropped first). */
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > RECENT_LIMIT) map.delete(map.keys().next().value as string);
+}
+
+/**
+ * A DIM client session of one local user with one station.
+ *
+ * @example
+ * ```ts ignore
+ * const session = new ClientSession({ accounts, user: alice, port: 9394 });
+ * await session.connect();                       // dial + handshake
+ * const sent = await session.send(bob, TextContent.create("hi"));
+ * console.log((await sent.stationReceipt()).text); // "Message delivered."
+ * for await (const msg of session.messages()) console.log(msg.content);
+ * await session.close();                         // report offline, then close
+ * ```
+ */
+export class ClientSession {
+  /** The local user. */
+  readonly user: ID;
+  /** The station host. */
+  readonly host: string;
+  /** The station port. */
+  readonly port: number;
+  /** The framing. */
+  readonly framing: Framing;
+  readonly #options: ClientSessionOptions;
+  readonly #directory: AccountsDirectory;
+  readonly #packer: MessagePacker;
+  readonly #machine: HandshakeMachine;
+  readonly #tracker: ReceiptTracker;
+  readonly #inbox: BoundedQueue<ReceivedMessage>;
+  readonly #handshakeTimeout: number;
+  readonly #handshakeAttempts: number;
+  readonly #keepOnline: number;
+  readonly #queryTimeout: number;
+  readonly #maxSuspended: number;
+  readonly #isStation: boolean;
+  #state: SessionState = "idle";
+  #conn: Connection | undefined;
+  #running = deferred<void>();
+  #dialing: Promise<void> | undefined;
+  #everRan = false;
+  #closing: Promise<void> | undefined;
+  #closeError: Error | undefined;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #onlineAt = 0;
+  #remoteAddress: [string, number] | undefined;
+  #redialTimer: ReturnType<typeof setTimeout> | undefined;
+  #pump: Promise<void> | undefined;
+  readonly #background = new Set<Promise<unknown>>();
+  readonly #seen = new Map<string, true>();
+  readonly #visaPushed = new Map<string, number>();
+  readonly #queries = new Map<
+    string,
+    { at: number; sent: Promise<OutgoingMessage> }
+  >();
+  readonly #suspended = new Map<string, ReliableMessage[]>();
+  #suspendedCount = 0;
+  readonly #keyWaiters = new Map<string, Set<() => void>>();
+  readonly #sendChains = new Map<string, Promise<void>>();
+
+  /**
+   * A session (not connected yet: call {@link ClientSession.connect}).
+   *
+   * @throws {LocalUserError} the local user's keys are not in `accounts`
+   */
+  constructor(options: ClientSessionOptions) {
+    this.#options = options;
+    const local = "signKey" in options.user
+      ? options.user
+      : loadLocalUser(options.accounts, options.user);
+    this.user = local.id;
+    this.host = options.host ?? "127.0.0.1";
+    this.port = options.port ?? 9394;
+    this.framing = options.framing ?? "mtp";
+    this.#directory = options.directory ??
+      new AccountsDirectory(options.accounts);
+    const directory = this.#directory;
+    this.#packer = new MessagePacker({
+      user: local,
+      directory,
+      cipherKeys: options.cipherKeys ?? new MemoryCipherKeyCache(),
+      onAttachments: async (sender, found) => {
+        if (await directory.saveAttachments(sender, found)) {
+          this.#identityUpdated(sender);
+        }
+      },
+    });
+    this.#machine = new HandshakeMachine(options.station);
+    this.#tracker = new ReceiptTracker(options.receiptTimeout ?? 30_000);
+    this.#inbox = new BoundedQueue(options.inboxSize ?? 1024);
+    this.#handshakeTimeout = options.handshakeTimeout ?? 30_000;
+    this.#handshakeAttempts = Math.max(1, options.handshakeAttempts ?? 3);
+    this.#keepOnline = options.keepOnlineInterval ?? 300_000;
+    this.#queryTimeout = options.queryTimeout ?? 10_000;
+    this.#maxSuspended = options.maxSuspended ?? 256;
+    this.#isStation = this.user.type === EntityType.STATION;
+    const onMessage = options.onMessage;
+    if (onMessage !== undefined) this.#pump = this.#runPump(onMessage);
+  }
+
+  /** Where the session stands. */
+  get state(): SessionState {
+    return this.#state;
+  }
+
+  /** The station ID: given, or learned from its first `DIM?`. */
+  get station(): ID | undefined {
+    const station = this.#machine.station;
+    return station === undefined || station.isBroadcast ? undefined : station;
+  }
+
+  /** The session key the station issued. */
+  get sessionKey(): string | undefined {
+    return this.#machine.sessionKey;
+  }
+
+  /** Our address as the station sees it (`remote_address` of its handshake). */
+  get remoteAddress(): [string, number] | undefined {
+    return this.#remoteAddress;
+  }
+
+  /** The current connection, if any. */
+  get connection(): Connection | undefined {
+    return this.#conn;
+  }
+
+  /** Messages waiting for their receipts. */
+  get tracked(): number {
+    return this.#tracker.size;
+  }
+
+  /**
+   * Connects and handshakes; resolves once the station accepted (`DIM!`).
+   *
+   * @throws {DialError} no connection to the station
+   * @throws {HandshakeTimeoutError} no `DIM!` after every attempt
+   * @throws {SessionClosedError} the session closed meanwhile
+   */
+  async connect(): Promise<void> {
+    if (this.#state === "closed") {
+      throw this.#closeError ?? new SessionClosedError();
+    }
+    // while a redial is scheduled, it is the one that connects
+    if (this.#conn === undefined && this.#redialTimer === undefined) {
+      await this.#dial();
+    }
+    await this.#running.promise;
+  }
+
+  /**
+   * Sends a content to `receiver`, end-to-end encrypted (plain for
+   * broadcast receivers), once the session runs. When no key to encrypt
+   * for the receiver is known, its documents are queried from the station
+   * first (messages.md §10). Messages to one receiver leave in the order
+   * given. The result waits for its receipts.
+   *
+   * @throws {ReceiverKeyNotFoundError} the station does not know the receiver's visa
+   * @throws {MessageNotSentError} the connection did not take it
+   * @throws {SessionClosedError} the session closed
+   * @throws {HandshakeTimeoutError} the session could not connect
+   */
+  send(
+    receiver: ID,
+    content: Content,
+    options: SendOptions = {},
+  ): Promise<OutgoingMessage> {
+    // messages to one receiver leave in the order they were given
+    const key = receiver.value;
+    const previous = this.#sendChains.get(key) ?? Promise.resolve();
+    const task = previous.then(() => this.#sendNow(receiver, content, options));
+    const chained = task.then(() => {}, () => {});
+    this.#sendChains.set(key, chained);
+    chained.then(() => {
+      if (this.#sendChains.get(key) === chained) this.#sendChains.delete(key);
+    });
+    return task;
+  }
+
+  async #sendNow(
+    receiver: ID,
+    content: Content,
+    options: SendOptions,
+  ): Promise<OutgoingMessage> {
+    await this.#whenRunning();
+    if (!receiver.isBroadcast && !receiver.isGroup) {
+      await this.#ensureKeyFor(receiver.withoutTerminal());
+    }
+    const msg = await this.#packer.packContent(receiver, content, options);
+    return await this.#dispatch(msg, content.sn);
+  }
+
+  /**
+   * Sends a reliable message as it is (a bridge relaying someone else's
+   * message), once the connection has room. Resolves with the transport's
+   * result (the framing's acknowledgement).
+   */
+  async sendReliable(message: ReliableMessage | string): Promise<SendResult> {
+    const conn = this.#conn;
+    if (conn === undefined) return { sent: false, reason: "closed" };
+    await conn.ready();
+    return await conn.send(
+      typeof message === "string" ? message : message.serialize(),
+    );
+  }
+
+  /**
+   * The received messages in order, until the session closes (only one
+   * consumer; not with `onMessage`). Keep consuming: a full inbox holds the
+   * connection back.
+   */
+  messages(): AsyncIterable<ReceivedMessage> {
+    if (this.#pump !== undefined) {
+      throw new TypeError("this session delivers to onMessage");
+    }
+    return this.#inbox;
+  }
+
+  /** Sends `report online` to the station (station.md §3.6). */
+  async reportOnline(): Promise<void> {
+    await this.#sendToStation(ReportCommand.online());
+  }
+
+  /** Sends `report offline`: the station stops pushing to this session. */
+  async reportOffline(): Promise<void> {
+    await this.#sendToStation(ReportCommand.offline());
+  }
+
+  /**
+   * Closes: waits briefly for replies under way, reports offline, closes
+   * the connection; every wait fails with {@link SessionClosedError}.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  // ------------------------------------------------------------ connection
+
+  /** One dial at a time. */
+  #dial(): Promise<void> {
+    this.#dialing ??= this.#open().finally(() => {
+      this.#dialing = undefined;
+    });
+    return this.#dialing;
+  }
+
+  /** Dials and sends the first offer (the handshake goes on in the background). */
+  async #open(): Promise<void> {
+    if (this.#conn !== undefined) return;
+    this.#setState("connecting");
+    const conn = await dialStation(this.host, this.port, {
+      ...this.#options,
+      framing: this.framing,
+      path: this.#options.path,
+      // what we had to say is said: a station that ignores our FIN (the
+      // reference) is not waited for long
+      lingerTimeout: this.#options.lingerTimeout ?? 250,
+      handler: {
+        onPayload: (from, lines) => this.#onPayload(from, lines),
+        onError: (_from, error) => this.#log("warn", error.message),
+      },
+    });
+    if (this.#state === "closed") {
+      conn.close();
+      await conn.done;
+      throw this.#closeError ?? new SessionClosedError();
+    }
+    this.#conn = conn;
+    conn.done.then((info) => this.#onClosed(conn, info));
+    this.#setState("handshaking");
+    this.#startTimer();
+    this.#offer(this.#machine.begin(Date.now()));
+  }
+
+  #onClosed(conn: Connection, info: CloseInfo): void {
+    if (conn !== this.#conn) return;
+    this.#conn = undefined;
+    this.#machine.reset();
+    if (this.#state === "closed") return;
+    const why =
+      `connection to ${this.host}:${this.port} closed (${info.reason})`;
+    this.#log("info", why);
+    if (this.#options.reconnect && this.#everRan) {
+      if (this.#running.settled) this.#running = deferred();
+      this.#setState("connecting");
+      this.#scheduleRedial(1_000);
+      return;
+    }
+    this.#shutdown(new SessionClosedError(why, { cause: info.error }));
+  }
+
+  /** Redials after `delay` ms, doubling the delay (at most 30 s) while it fails. */
+  #scheduleRedial(delay: number): void {
+    this.#redialTimer = setTimeout(() => {
+      this.#redialTimer = undefined;
+      if (this.#state === "closed") return;
+      this.#dial().catch((error) => {
+        this.#log("warn", `reconnect failed: ${error.message}`);
+        if (this.#state !== "closed") {
+          this.#scheduleRedial(Math.min(30_000, delay * 2));
+        }
+      });
+    }, delay);
+  }
+
+  #startTimer(): void {
+    if (this.#timer !== undefined) return;
+    const period = Math.max(
+      10,
+      Math.min(
+        1_000,
+        this.#handshakeTimeout / 4,
+        this.#keepOnline > 0 ? this.#keepOnline / 4 : Infinity,
+      ),
+    );
+    this.#timer = setInterval(() => this.#tick(Date.now()), period);
+  }
+
+  #tick(now: number): void {
+    const conn = this.#conn;
+    if (conn === undefined) return;
+    if (this.#machine.expired(now, this.#handshakeTimeout)) {
+      if (this.#machine.attempts < this.#handshakeAttempts) {
+        this.#log("info", "no handshake answer: offering again");
+        this.#offer(this.#machine.begin(now));
+      } else if (this.#options.reconnect && this.#everRan) {
+        this.#log("warn", "no handshake answer: reconnecting");
+        conn.close();
+      } else {
+        const error = new HandshakeTimeoutError(
+          this.#machine.attempts,
+          this.#handshakeTimeout,
+        );
+        this.#log("warn", error.message);
+        this.#shutdown(error);
+      }
+      return;
+    }
+    if (
+      this.#state === "running" && this.#keepOnline > 0 &&
+      now - this.#onlineAt >= this.#keepOnline
+    ) {
+      this.#onlineAt = now;
+      this.#keepAlive();
+    }
+  }
+
+  #setState(state: SessionState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.#options.onState?.(state);
+  }
+
+  #log(level: LogLevel, text: string): void {
+    this.#options.onLog?.(level, text);
+  }
+
+  /**
+   * Runs `task` in the background, logging its failure; with `beforeClose`
+   * (a reply under way) close() waits for it a little.
+   */
+  #spawn(task: Promise<unknown>, what: string, beforeClose = true): void {
+    const tracked = task.catch((error) => {
+      if (this.#state !== "closed") {
+        this.#log("warn", `${what}: ${error?.message ?? error}`);
+      }
+    });
+    if (!beforeClose) return;
+    this.#background.add(tracked);
+    tracked.finally(() => this.#background.delete(tracked));
+  }
+
+  async #whenRunning(): Promise<void> {
+    if (this.#state === "closed") {
+      throw this.#closeError ?? new SessionClosedError();
+    }
+    if (this.#state === "idle") await this.connect();
+    else await this.#running.promise;
+  }
+
+  async #close(): Promise<void> {
+    if (this.#state === "closed") return;
+    const conn = this.#conn;
+    if (conn !== undefined && this.#state === "running") {
+      await atMost(Promise.allSettled([...this.#background]), CLOSE_GRACE_MS);
+      try {
+        const msg = await this.#packForStation(ReportCommand.offline());
+        await atMost(conn.send(msg.serialize()), CLOSE_GRACE_MS);
+      } catch (error) {
+        this.#log("warn", `report offline: ${(error as Error).message}`);
+      }
+    }
+    this.#shutdown(new SessionClosedError());
+    if (conn !== undefined) {
+      conn.close();
+      await conn.done;
+    }
+    await this.#pump;
+  }
+
+  #shutdown(error: Error): void {
+    if (this.#state === "closed") return;
+    this.#closeError = error;
+    this.#setState("closed");
+    clearInterval(this.#timer);
+    clearTimeout(this.#redialTimer);
+    this.#timer = undefined;
+    this.#redialTimer = undefined;
+    this.#running.reject(error);
+    this.#tracker.close(error);
+    this.#inbox.close();
+    for (const waiters of this.#keyWaiters.values()) {
+      for (const wake of waiters) wake();
+    }
+    this.#keyWaiters.clear();
+    this.#suspended.clear();
+    this.#suspendedCount = 0;
+    const conn = this.#conn;
+    if (conn !== undefined && !conn.closed) conn.close();
+  }
+
+  // ------------------------------------------------------------- handshake
+
+  #offer(step: HandshakeStep): void {
+    if (step.action !== "offer") return;
+    this.#spawn(this.#sendOffer(step.session), "handshake offer");
+  }
+
+  async #sendOffer(session: string | undefined): Promise<void> {
+    const station = this.station;
+    const direct = station !== undefined &&
+      this.#directory.canEncryptFor(station);
+    // the first offer carries the group stations@everywhere (§3.2 step 1)
+    const content = HandshakeCommand.offer(session, {
+      group: session === undefined ? EVERY_STATION : undefined,
+    });
+    const msg = await this.#packer.packContent(
+      direct ? station : ANY_STATION,
+      content,
+      { attach: session === undefined || !direct },
+    );
+    // the answer is the station's handshake, not the framing's acknowledgement
+    this.sendReliable(msg);
+  }
+
+  #onHandshake(command: HandshakeCommand, sender: ID): void {
+    const step = this.#machine.receive({
+      sender,
+      title: command.title,
+      session: command.session,
+    }, Date.now());
+    if (step.action === "ignore") {
+      this.#log("debug", step.reason);
+      return;
+    }
+    this.#remoteAddress = command.remoteAddress ?? this.#remoteAddress;
+    if (step.action === "offer") {
+      if (this.#state === "running") this.#running = deferred();
+      this.#setState("handshaking");
+      this.#offer(step);
+      return;
+    }
+    this.#log("info", `handshake accepted by ${sender.value}`);
+    this.#everRan = true;
+    this.#setState("running");
+    this.#running.resolve();
+    this.#onlineAt = Date.now();
+    if (this.#options.announceVisa ?? !this.#isStation) {
+      this.#spawn(this.#announceVisa(), "visa broadcast");
+    }
+    if (this.#options.loginOnConnect ?? !this.#isStation) this.#keepAlive();
+  }
+
+  /** Login broadcast (users, bots) or `report online` (a station ID). */
+  #keepAlive(): void {
+    if (this.#isStation) {
+      this.#spawn(this.reportOnline(), "report online");
+      return;
+    }
+    const login = LoginCommand.create(this.user, {
+      agent: this.#options.agent ?? DEFAULT_AGENT,
+      station: { id: this.station, host: this.host, port: this.port },
+    });
+    this.#spawn(this.send(EVERYONE, login), "login");
+  }
+
+  async #announceVisa(): Promise<void> {
+    const user = this.#packer.user;
+    const visa = this.#options.accounts.visa(this.user) ?? user.visa;
+    if (visa === undefined) return;
+    // with the meta: a station that lost it still takes the visa
+    await this.send(
+      EVERYONE,
+      DocumentCommand.response(this.user, user.meta, [visa]),
+    );
+  }
+
+  /** Sends our visa to `receiver` (messages.md §10), at most once in 10 minutes. */
+  #pushVisa(receiver: ID): void {
+    const now = Date.now();
+    const last = this.#visaPushed.get(receiver.value);
+    if (last !== undefined && now - last < VISA_PUSH_INTERVAL_MS) return;
+    remember(this.#visaPushed, receiver.value, now);
+    const user = this.#packer.user;
+    const visa = this.#options.accounts.visa(this.user) ?? user.visa;
+    if (visa === undefined) return;
+    this.#spawn(
+      this.send(
+        receiver,
+        DocumentCommand.response(this.user, user.meta, [visa]),
+      ),
+      `visa to ${receiver.value}`,
+    );
+  }
+
+  async #packForStation(content: Content): Promise<ReliableMessage> {
+    const station = this.station;
+    const receiver = station !== undefined &&
+        this.#directory.canEncryptFor(station)
+      ? station
+      : ANY_STATION;
+    return await this.#packer.packContent(receiver, content);
+  }
+
+  async #sendToStation(content: Content): Promise<OutgoingMessage> {
+    return await this.#dispatch(
+      await this.#packForStation(content),
+      content.sn,
+    );
+  }
+
+  /**
+   * Tracks and queues a packed message. Resolves once it is queued (the
+   * framing's acknowledgement may come much later, or — Mars — never); a
+   * send that then fails fails the receipt waits.
+   *
+   * @throws {MessageNotSentError} no connection
+   */
+  async #dispatch(
+    msg: ReliableMessage,
+    sn: number | undefined,
+  ): Promise<OutgoingMessage> {
+    const conn = this.#conn;
+    if (conn === undefined) throw new MessageNotSentError("closed");
+    await conn.ready();
+    if (conn.closed) throw new MessageNotSentError("closed");
+    const outgoing = this.#tracker.track(msg, sn);
+    conn.send(msg.serialize()).then((result) => {
+      if (!result.sent) outgoing.fail(new MessageNotSentError(result.reason));
+    });
+    return outgoing;
+  }
+
+  // ------------------------------------------------------------ identities
+
+  /**
+   * Queries the documents (and, when unknown, the meta) of `id` from the
+   * station, unless a query went out less than `minInterval` ago (then
+   * that one is returned).
+   */
+  #queryIdentity(id: ID, minInterval: number): Promise<OutgoingMessage> {
+    const now = Date.now();
+    const last = this.#queries.get(id.value);
+    if (last !== undefined && now - last.at < minInterval) return last.sent;
+    const sent = (async () => {
+      if (this.#directory.accounts.meta(id) === undefined) {
+        await this.#sendToStation(MetaCommand.query(id));
+      }
+      const visaTime = this.#directory.accounts.visa(id)?.time;
+      return await this.#sendToStation(DocumentCommand.query(id, visaTime));
+    })();
+    remember(this.#queries, id.value, { at: now, sent });
+    this.#spawn(
+      this.#settleQuery(id, sent),
+      `documents query for ${id.value}`,
+      false,
+    );
+    return sent;
+  }
+
+  /** After a query: drops what was suspended for `id` if its meta did not come. */
+  async #settleQuery(id: ID, sent: Promise<OutgoingMessage>): Promise<void> {
+    const outgoing = await sent;
+    let answer = "no answer";
+    try {
+      answer = (await outgoing.stationReceipt(this.#queryTimeout)).text;
+    } catch {
+      // a documents reply is not a receipt: the wait ends by its timeout
+    }
+    if (this.#directory.accounts.meta(id) === undefined) {
+      this.#dropSuspended(id, answer);
+    }
+  }
+
+  /** Waits until a key to encrypt for `id` is known, querying the station. */
+  async #ensureKeyFor(id: ID): Promise<void> {
+    if (this.#directory.canEncryptFor(id)) return;
+    let waiters = this.#keyWaiters.get(id.value);
+    if (waiters === undefined) {
+      waiters = new Set();
+      this.#keyWaiters.set(id.value, waiters);
+    }
+    // resolves with the station's answer ("Document not found."), or
+    // undefined when documents came or the time is up
+    const answer = deferred<string | undefined>();
+    const wake = () => answer.resolve(undefined);
+    waiters.add(wake);
+    const timer = setTimeout(wake, this.#queryTimeout);
+    let detail: string | undefined;
+    try {
+      this.#queryIdentity(id, this.#queryTimeout).then(
+        (sent) => sent.stationReceipt(this.#queryTimeout),
+      ).then((receipt) => answer.resolve(receipt.text), (error) => {
+        if (!(error instanceof ReceiptTimeoutError)) answer.reject(error);
+      });
+      detail = await answer.promise;
+    } finally {
+      clearTimeout(timer);
+      waiters.delete(wake);
+      if (waiters.size === 0) this.#keyWaiters.delete(id.value);
+    }
+    if (this.#state === "closed") {
+      throw this.#closeError ?? new SessionClosedError();
+    }
+    if (this.#directory.canEncryptFor(id)) return;
+    if (detail !== undefined) {
+      throw new ReceiverKeyNotFoundError(id.value, "not-found", detail);
+    }
+    throw new ReceiverKeyNotFoundError(
+      id.value,
+      this.#directory.accounts.meta(id) === undefined ? "timeout" : "no-key",
+    );
+  }
+
+  /** New identity data of `id` arrived: wake sends, resume suspended messages. */
+  #identityUpdated(id: ID): void {
+    const key = id.withoutTerminal().value;
+    if (this.#directory.canEncryptFor(id)) {
+      for (const wake of this.#keyWaiters.get(key) ?? []) wake();
+    }
+    const suspended = this.#suspended.get(key);
+    if (suspended !== undefined && this.#directory.accounts.meta(id)) {
+      this.#suspended.delete(key);
+      this.#suspendedCount -= suspended.length;
+      this.#log("debug", `resuming ${suspended.length} message(s) of ${key}`);
+      this.#spawn(
+        (async () => {
+          for (const msg of suspended) await this.#receive(msg);
+        })(),
+        `resume ${key}`,
+      );
+    }
+  }
+
+  async #saveIdentity(command: DocumentCommand | MetaCommand): Promise<void> {
+    const id = command.identifier;
+    if (id === undefined) return;
+    const saved = command instanceof DocumentCommand
+      ? await this.#directory.saveDocuments(
+        id,
+        command.metaDictionary,
+        command.documents,
+      )
+      : await this.#directory.saveMeta(id, command.metaDictionary);
+    this.#log("debug", `${command.name} of ${id.value}: saved=${saved}`);
+    this.#identityUpdated(id);
+  }
+
+  #suspend(msg: ReliableMessage, user: ID): void {
+    const key = user.withoutTerminal().value;
+    const list = this.#suspended.get(key) ?? [];
+    list.push(msg);
+    this.#suspended.set(key, list);
+    this.#suspendedCount++;
+    if (list.length > SUSPENDED_PER_SENDER) {
+      list.shift();
+      this.#suspendedCount--;
+    }
+    while (this.#suspendedCount > this.#maxSuspended) {
+      const [oldest, messages] = this.#suspended.entries().next()
+        .value as [string, ReliableMessage[]];
+      messages.shift();
+      this.#suspendedCount--;
+      if (messages.length === 0) this.#suspended.delete(oldest);
+    }
+    this.#log("debug", `suspended a message of ${key}: its meta is unknown`);
+    this.#queryIdentity(user.withoutTerminal(), QUERY_INTERVAL_MS);
+  }
+
+  #dropSuspended(id: ID, why: string): void {
+    const list = this.#suspended.get(id.value);
+    if (list === undefined) return;
+    this.#suspended.delete(id.value);
+    this.#suspendedCount -= list.length;
+    this.#log(
+      "warn",
+      `dropped ${list.length} message(s) of ${id.value}: its meta is unknown (${why})`,
+    );
+  }
+
+  // -------------------------------------------------------------- receiving
+
+  async #onPayload(conn: Connection, lines: readonly string[]): Promise<void> {
+    if (conn !== this.#conn) return;
+    for (const line of lines) {
+      let msg: ReliableMessage;
+      try {
+        msg = ReliableMessage.parse(line);
+      } catch (error) {
+        this.#log("warn", `dropped a line: ${(error as Error).message}`);
+        continue;
+      }
+      if (await this.#options.onReliable?.(msg)) continue;
+      await this.#receive(msg);
+    }
+  }
+
+  async #receive(msg: ReliableMessage): Promise<void> {
+    const seenKey = `${msg.signature.slice(-16)}:${msg.receiver.value}`;
+    if (this.#seen.has(seenKey)) {
+      this.#log("debug", `duplicate message from ${msg.sender.value} dropped`);
+      return;
+    }
+    let instant: InstantMessage;
+    try {
+      instant = await this.#packer.unpack(msg);
+    } catch (error) {
+      if (error instanceof KeyNotFoundError) {
+        this.#suspend(msg, msg.sender);
+      } else if (error instanceof MessageError) {
+        this.#log(
+          "warn",
+          `dropped a message from ${msg.sender.value}: ${error.name}: ${error.message}`,
+        );
+        if (error instanceof DecryptionError && error.reason === "key") {
+          // encrypted for a key we no longer have: give the sender our visa
+          this.#pushVisa(msg.sender.withoutTerminal());
+        }
+      } else {
+        throw error;
+      }
+      return;
+    }
+    remember(this.#seen, seenKey, true);
+    await this.#process(instant, msg);
+  }
+
+  async #process(instant: InstantMessage, msg: ReliableMessage): Promise<void> {
+    const content = instant.content;
+    const sender = instant.sender.withoutTerminal();
+    const station = this.station;
+    const fromStation = sender.type === EntityType.STATION ||
+      (station !== undefined && sender.equals(station));
+    if (content instanceof HandshakeCommand) {
+      this.#onHandshake(content, sender);
+      return;
+    }
+    if (content instanceof ReceiptCommand) {
+      this.#tracker.match(content, sender, fromStation);
+      if (fromStation) return;
+    } else if (
+      (content instanceof DocumentCommand && !content.isQuery) ||
+      (content instanceof MetaCommand && content.metaDictionary !== undefined)
+    ) {
+      await this.#saveIdentity(content);
+      return;
+    }
+    this.#checkDocumentTime(instant, sender);
+    await this.#inbox.push({
+      sender,
+      receiver: instant.receiver,
+      content,
+      time: instant.time,
+      group: content.group ?? instant.group,
+      fromStation,
+      instant,
+      reliable: msg,
+    });
+    if (this.#needsReceipt(instant, sender, fromStation)) {
+      const receipt = ReceiptCommand.create("Message received.", msg, {
+        originSn: content.sn,
+        group: content.group,
+      });
+      this.#spawn(this.send(sender, receipt), `receipt to ${sender.value}`);
+    }
+  }
+
+  /** A sender document time (`SDT`) newer than its stored visa: ask again. */
+  #checkDocumentTime(instant: InstantMessage, sender: ID): void {
+    const time = instant.senderDocumentTime;
+    if (time === undefined) return;
+    const known = this.#directory.accounts.visa(sender)?.time ?? 0;
+    if (time > known) this.#queryIdentity(sender, QUERY_INTERVAL_MS);
+  }
+
+  /** §6.1: user messages that are not commands, to us personally. */
+  #needsReceipt(
+    instant: InstantMessage,
+    sender: ID,
+    fromStation: boolean,
+  ): boolean {
+    if (!(this.#options.sendReceipts ?? true) || fromStation) return false;
+    if (sender.type !== EntityType.USER || instant.receiver.isBroadcast) {
+      return false;
+    }
+    const type = instant.type ?? instant.content.type;
+    return type !== ContentType.COMMAND && type !== ContentType.HISTORY &&
+      !(instant.content instanceof Command);
+  }
+
+  async #runPump(
+    onMessage: (message: ReceivedMessage) => void | Promise<void>,
+  ): Promise<void> {
+    for await (const message of this.#inbox) {
+      try {
+        await onMessage(message);
+      } catch (error) {
+        this.#log("warn", `onMessage: ${(error as Error).message}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,658 @@
+/**
+ * `dim client`: try any DIM station as a user — register, send, listen,
+ * chat — on the same client runtime the bots use (`bots/runtime`).
+ *
+ * ```sh
+ * dim client register alice                     # prints the new ID last
+ * dim client --station 127.0.0.1:9394 send --from alice --to bob@… hi
+ * dim client listen --as bob --count 1 --json
+ * dim client chat --as alice --to bob@…
+ * ```
+ *
+ * Messages go to stdout, logs, receipts and prompts to stderr. Exit status
+ * 0 on success, 1 on failure (no receipt, unknown receiver, no handshake,
+ * timeout), 2 on a bad command line.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import {
+  ClientSession,
+  type ClientSession as Session,
+  type ClientSessionOptions,
+  type ReceivedMessage,
+} from "../bots/runtime/mod.ts";
+import { Command, TextContent } from "../dimp/mod.ts";
+import {
+  EntityType,
+  generateAccount,
+  type ID,
+  MetaType,
+  tryParseId,
+} from "../dimp/identity/mod.ts";
+import { DialError, type Framing } from "../station/transport/mod.ts";
+import { AccountError, Accounts, Store } from "../store/mod.ts";
+import { UsageError } from "./context.ts";
+import { printErr, printOut } from "./output.ts";
+import { accountRecord } from "./register.ts";
+import type { CommandContext, Subcommand } from "./subcommand.ts";
+
+const HELP =
+  `usage: dim client [--station HOST:PORT] [--framing mtp|ws|plain] <action> [options]
+
+actions:
+  register <name>            a new user in the local store (ECC ID key, ETH meta,
+                             RSA visa key, visa named <name>); prints its ID last.
+                             Its meta and visa go to the station at its first
+                             handshake.
+  send --from A --to B <text...>
+                             connect, handshake, fetch B's visa from the station
+                             when unknown, send one end-to-end encrypted text;
+                             exit 0 once the station's receipt came (printed on
+                             stderr). --wait-peer: also wait for B's receipt.
+  listen --as A [--count N] [--timeout S] [--json] [--all]
+                             print each message received (--json: one object per
+                             line); exit 0 after N messages, 1 on timeout; without
+                             --count until SIGINT or the timeout. --all: also
+                             commands and station replies.
+  chat --as A [--to B]       interactive: lines are sent as texts to B; incoming
+                             messages are printed. /to ID, /who, /help, /quit.
+
+A and B are IDs, or names of accounts registered in this store (dim client
+register). Options:
+  --station HOST:PORT  the station (default [station] host:port of the config,
+                       else 127.0.0.1:9394)
+  --framing F          mtp (default), ws (WebSocket), plain (JSON lines), mars
+  --timeout S          seconds (send: 30; listen, chat: none)
+  --verbose            log the session on stderr`;
+
+const OPTIONS = {
+  station: { type: "string" },
+  framing: { type: "string" },
+  from: { type: "string" },
+  to: { type: "string" },
+  as: { type: "string" },
+  count: { type: "string" },
+  timeout: { type: "string" },
+  json: { type: "boolean" },
+  all: { type: "boolean" },
+  "wait-peer": { type: "boolean" },
+  verbose: { type: "boolean", short: "v" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+interface Flags {
+  station?: string;
+  framing?: string;
+  from?: string;
+  to?: string;
+  as?: string;
+  count?: string;
+  timeout?: string;
+  json?: boolean;
+  all?: boolean;
+  "wait-peer"?: boolean;
+  verbose?: boolean;
+  help?: boolean;
+}
+
+type OptionName = keyof typeof OPTIONS;
+
+const COMMON: OptionName[] = ["station", "framing", "verbose", "timeout"];
+
+const ACTIONS: Record<
+  string,
+  { options: OptionName[]; args: [min: number, max: number]; usage: string }
+> = {
+  register: {
+    options: ["station", "framing", "verbose"],
+    args: [1, 1],
+    usage: "register <name>",
+  },
+  send: {
+    options: [...COMMON, "from", "to", "json", "wait-peer"],
+    args: [1, Infinity],
+    usage: "send --from A --to B <text...>",
+  },
+  listen: {
+    options: [...COMMON, "as", "count", "json", "all"],
+    args: [0, 0],
+    usage: "listen --as A [--count N] [--timeout S] [--json] [--all]",
+  },
+  chat: {
+    options: [...COMMON, "as", "to"],
+    args: [0, 0],
+    usage: "chat --as A [--to B]",
+  },
+};
+
+const FRAMINGS: readonly Framing[] = ["mtp", "ws", "plain", "mars"];
+const SEND_TIMEOUT_S = 30;
+
+/** Where the station is. */
+interface Endpoint {
+  readonly host: string;
+  readonly port: number;
+  readonly framing: Framing;
+}
+
+function parsePositive(text: string, what: string): number {
+  const value = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text.trim()) || !(value > 0)) {
+    throw new UsageError(`${what} must be a positive number, not "${text}"`);
+  }
+  return value;
+}
+
+function parseEndpoint(ctx: CommandContext, flags: Flags): Endpoint {
+  const framing = (flags.framing ?? "mtp").toLowerCase() as Framing;
+  if (!FRAMINGS.includes(framing)) {
+    throw new UsageError(
+      `--framing must be mtp, ws, plain or mars, not "${flags.framing}"`,
+    );
+  }
+  if (flags.station === undefined) {
+    const { host, port } = ctx.config.station;
+    const dialable = host === "" || host === "0.0.0.0" || host === "::"
+      ? "127.0.0.1"
+      : host;
+    return { host: dialable, port, framing };
+  }
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(flags.station.trim());
+  const port = Number(m?.[3]);
+  if (m === null || !(port >= 1 && port <= 65535)) {
+    throw new UsageError(
+      `--station must be HOST:PORT (port 1..65535), not "${flags.station}"`,
+    );
+  }
+  return { host: m[1] ?? m[2], port, framing };
+}
+
+/** The local accounts (private key here) whose visa is named `name`. */
+function localNamed(accounts: Accounts, name: string): ID[] {
+  return accounts.ids({ localOnly: true }).filter((id) =>
+    id.type === EntityType.USER || id.type === EntityType.BOT
+      ? accounts.visa(id)?.name === name
+      : false
+  );
+}
+
+/** An ID, or the name of a local account (`what` names the option). */
+function resolveAccount(accounts: Accounts, text: string, what: string): ID {
+  const named = localNamed(accounts, text);
+  if (named.length === 1) return named[0];
+  if (named.length > 1) {
+    throw new UsageError(
+      `${what}: ${named.length} local accounts are named "${text}": give the ID (${
+        named.map((id) => id.value).join(", ")
+      })`,
+    );
+  }
+  const id = tryParseId(text.trim());
+  if (id === undefined || id.isBroadcast) {
+    throw new UsageError(
+      `${what}: "${text}" is neither an ID nor the name of an account in this store`,
+    );
+  }
+  return id.withoutTerminal();
+}
+
+/** An account of this store that can sign and decrypt. */
+function resolveLocal(accounts: Accounts, text: string, what: string): ID {
+  const id = resolveAccount(accounts, text, what);
+  if (accounts.identityKey(id) === undefined) {
+    throw new AccountError(
+      `${what}: the private key of ${id.value} is not in the store ${accounts.store.db.path} (dim client register <name> makes one)`,
+    );
+  }
+  return id;
+}
+
+function openAccounts(ctx: CommandContext): Accounts {
+  return new Accounts(Store.open({ path: ctx.storePath }));
+}
+
+async function register(ctx: CommandContext, name: string): Promise<number> {
+  if (name.trim() === "") throw new UsageError("register needs a name");
+  const accounts = openAccounts(ctx);
+  try {
+    const taken = localNamed(accounts, name);
+    if (taken.length > 0) {
+      throw new AccountError(
+        `a local account is named "${name}" already: ${taken[0].value}`,
+      );
+    }
+    const account = await generateAccount({
+      type: EntityType.USER,
+      metaType: MetaType.ETH,
+      properties: { name },
+    });
+    await accounts.saveAccount(accountRecord(account));
+    printErr(
+      `dim client: registered "${name}" in ${ctx.storePath}; its meta and visa go to the station at the first handshake`,
+    );
+    printOut(account.id.value);
+    return 0;
+  } finally {
+    accounts.store.close();
+  }
+}
+
+/** A session for `user` at the endpoint, logging with --verbose. */
+function openSession(
+  accounts: Accounts,
+  user: ID,
+  endpoint: Endpoint,
+  flags: Flags,
+  extra: Partial<ClientSessionOptions> = {},
+): Session {
+  return new ClientSession({
+    accounts,
+    user,
+    host: endpoint.host,
+    port: endpoint.port,
+    framing: endpoint.framing,
+    onLog: flags.verbose
+      ? (level, text) => printErr(`dim client: [${level}] ${text}`)
+      : (level, text) => {
+        if (level === "warn") printErr(`dim client: ${text}`);
+      },
+    ...extra,
+  });
+}
+
+/** Handshake limits that fit in `seconds` (one 30 s attempt per 30 s). */
+function handshakeWithin(seconds: number): Partial<ClientSessionOptions> {
+  const perAttempt = Math.min(30, seconds);
+  return {
+    handshakeTimeout: perAttempt * 1000,
+    handshakeAttempts: Math.max(1, Math.floor(seconds / perAttempt)),
+  };
+}
+
+async function connect(session: Session, endpoint: Endpoint): Promise<void> {
+  try {
+    await session.connect();
+  } catch (error) {
+    if (error instanceof DialError) {
+      throw new DialError(
+        `cannot reach a station at ${endpoint.host}:${endpoint.port} (${endpoint.framing}): ${error.message}; is it running?`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  printErr(
+    `dim client: ${session.user.value} connected to ${
+      session.station?.value ?? "the station"
+    } at ${endpoint.host}:${endpoint.port} (${endpoint.framing})`,
+  );
+}
+
+async function send(
+  ctx: CommandContext,
+  flags: Flags,
+  words: string[],
+): Promise<number> {
+  if (flags.from === undefined || flags.to === undefined) {
+    throw new UsageError(`usage: dim client ${ACTIONS.send.usage}`);
+  }
+  const endpoint = parseEndpoint(ctx, flags);
+  const timeout = flags.timeout === undefined
+    ? SEND_TIMEOUT_S
+    : parsePositive(flags.timeout, "--timeout");
+  const accounts = openAccounts(ctx);
+  try {
+    const from = resolveLocal(accounts, flags.from, "--from");
+    const to = resolveAccount(accounts, flags.to, "--to");
+    const session = openSession(accounts, from, endpoint, flags, {
+      ...handshakeWithin(timeout),
+      receiptTimeout: timeout * 1000,
+      queryTimeout: Math.min(10, timeout) * 1000,
+      sendReceipts: false,
+    });
+    try {
+      const started = Date.now();
+      await connect(session, endpoint);
+      const sent = await session.send(to, TextContent.create(words.join(" ")));
+      const left = Math.max(1, timeout * 1000 - (Date.now() - started));
+      const receipt = await sent.stationReceipt(left);
+      printErr(
+        `dim client: station receipt from ${receipt.from.value}: ${receipt.text} (${
+          receipt.receivedAt - sent.sentAt
+        } ms)`,
+      );
+      const result: Record<string, unknown> = {
+        event: "receipt",
+        sender: from.value,
+        receiver: to.value,
+        sn: sent.sn,
+        signature: sent.message.signature,
+        station: receipt.from.value,
+        text: receipt.text,
+        ms: receipt.receivedAt - sent.sentAt,
+      };
+      if (flags["wait-peer"]) {
+        const peer = await sent.peerReceipt(
+          Math.max(1, timeout * 1000 - (Date.now() - started)),
+        );
+        printErr(`dim client: receipt from ${peer.from.value}: ${peer.text}`);
+        result.peer = peer.text;
+      }
+      if (flags.json) printOut(JSON.stringify(result));
+      return 0;
+    } finally {
+      await session.close();
+    }
+  } finally {
+    accounts.store.close();
+  }
+}
+
+/** The JSON form of a received message (`--json`). */
+export function messageJson(msg: ReceivedMessage): Record<string, unknown> {
+  const content = msg.content;
+  const json: Record<string, unknown> = {
+    sender: msg.sender.value,
+    receiver: msg.receiver.value,
+    time: msg.time,
+    type: content.type,
+    sn: content.sn,
+  };
+  if (msg.group !== undefined) json.group = msg.group.value;
+  if (content instanceof TextContent) {
+    json.text = content.text;
+  } else {
+    if (content instanceof Command) json.command = content.name;
+    json.content = content.dictionary;
+  }
+  return json;
+}
+
+function clock(seconds: number | undefined): string {
+  const date = seconds === undefined ? new Date() : new Date(seconds * 1000);
+  return date.toTimeString().slice(0, 8);
+}
+
+/** One line for people: `[12:00:01] alice@… (Alice): hi`. */
+function messageLine(accounts: Accounts, msg: ReceivedMessage): string {
+  const name = accounts.visa(msg.sender)?.name;
+  const who = name === undefined
+    ? msg.sender.value
+    : `${msg.sender.value} (${name})`;
+  const content = msg.content;
+  const group = msg.group === undefined ? "" : ` [${msg.group.value}]`;
+  const body = content instanceof TextContent
+    ? content.text
+    : content instanceof Command
+    ? `<command ${content.name}> ${JSON.stringify(content.dictionary)}`
+    : `<content type ${content.type}> ${JSON.stringify(content.dictionary)}`;
+  return `[${clock(msg.time)}] ${who}${group}: ${body}`;
+}
+
+/** Whether `listen` shows it: user messages, or everything with --all. */
+function shown(msg: ReceivedMessage, all: boolean): boolean {
+  return all || (!msg.fromStation && !(msg.content instanceof Command));
+}
+
+/** Resolves on SIGINT / SIGTERM (the listener is removed by `dispose`). */
+function interrupted(): { promise: Promise<"signal"> } & Disposable {
+  let fire!: (value: "signal") => void;
+  const promise = new Promise<"signal">((resolve) => fire = resolve);
+  const handler = () => fire("signal");
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  for (const signal of signals) Deno.addSignalListener(signal, handler);
+  return {
+    promise,
+    [Symbol.dispose]() {
+      for (const signal of signals) Deno.removeSignalListener(signal, handler);
+    },
+  };
+}
+
+async function listen(ctx: CommandContext, flags: Flags): Promise<number> {
+  if (flags.as === undefined) {
+    throw new UsageError(`usage: dim client ${ACTIONS.listen.usage}`);
+  }
+  const endpoint = parseEndpoint(ctx, flags);
+  const count = flags.count === undefined
+    ? undefined
+    : parsePositive(flags.count, "--count");
+  const timeout = flags.timeout === undefined
+    ? undefined
+    : parsePositive(flags.timeout, "--timeout");
+  const accounts = openAccounts(ctx);
+  try {
+    const as = resolveLocal(accounts, flags.as, "--as");
+    const session = openSession(
+      accounts,
+      as,
+      endpoint,
+      flags,
+      timeout === undefined ? {} : handshakeWithin(timeout),
+    );
+    using stop = interrupted();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<"timed out">((resolve) => {
+      if (timeout !== undefined) {
+        timer = setTimeout(() => resolve("timed out"), timeout * 1000);
+      }
+    });
+    const interruptedBy = stop.promise.then(() => "interrupted" as const);
+    const inbox = session.messages()[Symbol.asyncIterator]() as AsyncGenerator<
+      ReceivedMessage
+    >;
+    let got = 0;
+    const show = (msg: ReceivedMessage): void => {
+      if (!shown(msg, flags.all === true)) return;
+      printOut(
+        flags.json
+          ? JSON.stringify(messageJson(msg))
+          : messageLine(accounts, msg),
+      );
+      got++;
+    };
+    let ended: string | undefined;
+    try {
+      const connecting = connect(session, endpoint).then(() => undefined);
+      connecting.catch(() => {}); // lost the race: the close below ends it
+      ended = await Promise.race([
+        connecting,
+        timedOut,
+        interruptedBy,
+      ]);
+      while (ended === undefined && (count === undefined || got < count)) {
+        const next = await Promise.race([
+          inbox.next(),
+          timedOut,
+          interruptedBy,
+        ]);
+        if (typeof next === "string") ended = next;
+        else if (next.done) ended = "the connection closed";
+        else show(next.value);
+      }
+    } finally {
+      clearTimeout(timer);
+      await session.close();
+    }
+    // what arrived meanwhile was taken from the station: show it too
+    for await (const msg of inbox) show(msg);
+    if (count !== undefined && got < count) {
+      printErr(`dim client: ${ended} after ${got} of ${count} message(s)`);
+      return 1;
+    }
+    if (
+      ended !== undefined && ended !== "timed out" && ended !== "interrupted"
+    ) {
+      printErr(`dim client: ${ended}`);
+    }
+    return 0;
+  } finally {
+    accounts.store.close();
+  }
+}
+
+/** The lines of stdin, as they come. */
+async function* stdinLines(): AsyncGenerator<string> {
+  let buffer = "";
+  for await (
+    const chunk of Deno.stdin.readable.pipeThrough(new TextDecoderStream())
+  ) {
+    buffer += chunk;
+    let end: number;
+    while ((end = buffer.indexOf("\n")) >= 0) {
+      yield buffer.slice(0, end).replace(/\r$/, "");
+      buffer = buffer.slice(end + 1);
+    }
+  }
+  if (buffer !== "") yield buffer;
+}
+
+const CHAT_HELP =
+  `commands: /to ID|name (who gets the lines), /who, /help, /quit (or end of input)`;
+
+async function chat(ctx: CommandContext, flags: Flags): Promise<number> {
+  if (flags.as === undefined) {
+    throw new UsageError(`usage: dim client ${ACTIONS.chat.usage}`);
+  }
+  const endpoint = parseEndpoint(ctx, flags);
+  const accounts = openAccounts(ctx);
+  try {
+    const as = resolveLocal(accounts, flags.as, "--as");
+    let to = flags.to === undefined
+      ? undefined
+      : resolveAccount(accounts, flags.to, "--to");
+    const tty = Deno.stdin.isTerminal();
+    const prompt = () => {
+      if (tty) printErr(`${to === undefined ? "(no receiver)" : to.value}> `);
+    };
+    const session = openSession(accounts, as, endpoint, flags, {
+      onMessage: (msg) => {
+        if (!shown(msg, false)) return;
+        printOut(messageLine(accounts, msg));
+        prompt();
+      },
+    });
+    const pending = new Set<Promise<void>>();
+    try {
+      await connect(session, endpoint);
+      printErr(CHAT_HELP);
+      prompt();
+      for await (const raw of stdinLines()) {
+        const line = raw.trim();
+        if (line === "/quit") break;
+        if (line === "" || line === "/help") {
+          if (line === "/help") printErr(CHAT_HELP);
+        } else if (line === "/who") {
+          printErr(
+            `you are ${as.value}; lines go to ${to?.value ?? "nobody yet"}`,
+          );
+        } else if (line.startsWith("/to")) {
+          try {
+            to = resolveAccount(accounts, line.slice(3).trim(), "/to");
+          } catch (error) {
+            printErr(`dim client: ${(error as Error).message}`);
+          }
+        } else if (to === undefined) {
+          printErr("dim client: no receiver yet: /to ID");
+        } else {
+          const receiver = to;
+          const task = session.send(receiver, TextContent.create(raw))
+            .then((sent) => sent.stationReceipt())
+            .then(
+              (receipt) => printErr(`  ✓ ${receipt.text}`),
+              (error) => printErr(`  ✗ ${error.name}: ${error.message}`),
+            ).finally(() => pending.delete(task));
+          pending.add(task);
+        }
+        prompt();
+      }
+      await Promise.allSettled([...pending]);
+      return 0;
+    } finally {
+      await session.close();
+    }
+  } finally {
+    accounts.store.close();
+  }
+}
+
+function parseFlags(args: string[]): {
+  action: string | undefined;
+  flags: Flags;
+  positionals: string[];
+} {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (e) {
+    const reason = (e as Error).message.split(/\.\s/)[0];
+    throw new UsageError(`client: ${reason}`);
+  }
+  const [action, ...positionals] = parsed.positionals;
+  return { action, flags: parsed.values as Flags, positionals };
+}
+
+/**
+ * Runs `dim client ...`; returns the exit status.
+ *
+ * @example
+ * ```ts ignore
+ * await runClient(ctx, ["listen", "--as", "bob", "--count", "1"]);
+ * ```
+ */
+export async function runClient(
+  ctx: CommandContext,
+  args: readonly string[],
+): Promise<number> {
+  const { action, flags, positionals } = parseFlags([...args]);
+  if (action === undefined || action === "help") {
+    (action === undefined && !flags.help ? printErr : printOut)(HELP);
+    return action === undefined && !flags.help ? 2 : 0;
+  }
+  if (!Object.hasOwn(ACTIONS, action)) {
+    throw new UsageError(`unknown client action: ${action}`);
+  }
+  if (flags.help) {
+    printOut(HELP);
+    return 0;
+  }
+  const spec = ACTIONS[action];
+  for (const name of Object.keys(flags) as OptionName[]) {
+    if (!spec.options.includes(name)) {
+      throw new UsageError(`client ${action} takes no --${name}`);
+    }
+  }
+  const [min, max] = spec.args;
+  if (positionals.length < min || positionals.length > max) {
+    throw new UsageError(`usage: dim client ${spec.usage}`);
+  }
+  switch (action) {
+    case "register":
+      return await register(ctx, positionals[0]);
+    case "send":
+      return await send(ctx, flags, positionals);
+    case "listen":
+      return await listen(ctx, flags);
+    default:
+      return await chat(ctx, flags);
+  }
+}
+
+/**
+ * The `client` subcommand.
+ *
+ * @example
+ * ```ts ignore
+ * const status = await client.run(ctx, ["register", "alice"]);
+ * ```
+ */
+export const client: Subcommand = {
+  summary: "try a station as a user: register | send | listen | chat",
+  run: (ctx, args) => runClient(ctx, args),
+};
