@@ -30,11 +30,11 @@ import {
   MetaType,
   tryParseId,
 } from "../dimp/identity/mod.ts";
-import { DialError, type Framing } from "../station/transport/mod.ts";
-import { AccountError, Accounts, Store } from "../store/mod.ts";
+import { DialError } from "../station/transport/mod.ts";
+import { AccountError, accountRecord, Accounts, Store } from "../store/mod.ts";
 import { UsageError } from "./context.ts";
+import { type Endpoint, parseEndpoint } from "./endpoint.ts";
 import { printErr, printOut } from "./output.ts";
-import { accountRecord } from "./register.ts";
 import type { CommandContext, Subcommand } from "./subcommand.ts";
 
 const HELP =
@@ -126,15 +126,7 @@ const ACTIONS: Record<
   },
 };
 
-const FRAMINGS: readonly Framing[] = ["mtp", "ws", "plain", "mars"];
 const SEND_TIMEOUT_S = 30;
-
-/** Where the station is. */
-interface Endpoint {
-  readonly host: string;
-  readonly port: number;
-  readonly framing: Framing;
-}
 
 function parsePositive(text: string, what: string): number {
   const value = Number(text);
@@ -142,30 +134,6 @@ function parsePositive(text: string, what: string): number {
     throw new UsageError(`${what} must be a positive number, not "${text}"`);
   }
   return value;
-}
-
-function parseEndpoint(ctx: CommandContext, flags: Flags): Endpoint {
-  const framing = (flags.framing ?? "mtp").toLowerCase() as Framing;
-  if (!FRAMINGS.includes(framing)) {
-    throw new UsageError(
-      `--framing must be mtp, ws, plain or mars, not "${flags.framing}"`,
-    );
-  }
-  if (flags.station === undefined) {
-    const { host, port } = ctx.config.station;
-    const dialable = host === "" || host === "0.0.0.0" || host === "::"
-      ? "127.0.0.1"
-      : host;
-    return { host: dialable, port, framing };
-  }
-  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(flags.station.trim());
-  const port = Number(m?.[3]);
-  if (m === null || !(port >= 1 && port <= 65535)) {
-    throw new UsageError(
-      `--station must be HOST:PORT (port 1..65535), not "${flags.station}"`,
-    );
-  }
-  return { host: m[1] ?? m[2], port, framing };
 }
 
 /** The local accounts (private key here) whose visa is named `name`. */

@@ -79,6 +79,7 @@ export {
 export { AnsRecords } from "./ans.ts";
 export {
   type AccountRecord,
+  accountRecord,
   Accounts,
   type AccountsOptions,
   type DocumentChange,

@@ -11,8 +11,7 @@ import {
   MetaType,
 } from "../../../dimp/identity/mod.ts";
 import type { LocalUser } from "../../../dimp/message/mod.ts";
-import { Accounts, Store } from "../../../store/mod.ts";
-import { accountRecord } from "../../../cli/register.ts";
+import { accountRecord, Accounts, Store } from "../../../store/mod.ts";
 
 /** A temp directory with a store, closed and removed on dispose. */
 export interface TempAccounts extends AsyncDisposable {
