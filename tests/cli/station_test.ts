@@ -263,18 +263,21 @@ Deno.test("dim station --admin: /health ok and /metrics counting handshakes, rou
     // SIGHUP: the level from the file again (now warn: no more info lines)
     Deno.writeTextFileSync(ini, "[log]\nlevel = warn\n");
     child.process.kill("SIGHUP");
-    await waitFor(() => /reloading the log level/.test(child.log()));
+    await waitFor(() => /reloading the config/.test(child.log()));
     await closeAll(peers);
     await new Promise((resolve) => setTimeout(resolve, 100));
     const after = child.log().slice(
-      child.log().indexOf("reloading the log level") + 30,
+      child.log().indexOf("reloading the config") + 30,
     );
     assert.doesNotMatch(after, /INFO/, "no info lines after the reload");
   } finally {
     await closeAll(peers);
     assert.equal((await stopStation(child, "SIGTERM")).code, 0);
   }
-  assert.match(child.log(), /\bopen 127\.0\.0\.1:\d+ \(mtp\)/);
+  assert.match(
+    child.log(),
+    /INFO {2}connection open process=station conn=\d+ remote=127\.0\.0\.1:\d+ framing=mtp\n/,
+  );
 });
 
 async function waitFor(done: () => boolean, timeoutMs = 5000): Promise<void> {
