@@ -492,7 +492,7 @@ function limitSettings(station: IniSection | undefined) {
       entry?.origin ?? "<config>",
       s,
       "byte_burst",
-      `(${settings.byteBurst}) must be at least max_frame (${maxFrame}): a frame of that size would always be over the byte rate`,
+      `(${settings.byteBurst}) must be at least max_frame (${maxFrame}): a frame that large would always be over the byte rate; raise byte_burst or lower max_frame`,
     );
   }
   return settings;

@@ -404,7 +404,7 @@ export function checkStation(
   results.push(storeResult);
   let firstRun = false;
   try {
-    if (storeResult.status === "FAIL") {
+    if (storeResult.status !== "ok") {
       results.push({
         name: "identity",
         status: "skip",

@@ -92,3 +92,24 @@ export function writeJson(dir: string, name: string, value: unknown): string {
   Deno.writeTextFileSync(path, JSON.stringify(value));
   return path;
 }
+
+/**
+ * A Deno cache directory the unprivileged user "nobody" (uid 65534) may
+ * use: a world-writable copy of this cache's npm packages in `parent`
+ * (root's own cache is not readable by others).
+ */
+export async function nobodyDenoDir(parent: string): Promise<string> {
+  const info = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json"],
+    stdout: "piped",
+  }).output();
+  const { npmCache } = JSON.parse(new TextDecoder().decode(info.stdout));
+  const denoDir = join(parent, "deno");
+  Deno.mkdirSync(denoDir);
+  const copy = await new Deno.Command("cp", {
+    args: ["-r", npmCache, join(denoDir, "npm")],
+  }).output();
+  if (!copy.success) throw new Error(`cannot copy ${npmCache}`);
+  await new Deno.Command("chmod", { args: ["-R", "a+rwX", denoDir] }).output();
+  return denoDir;
+}
