@@ -117,7 +117,7 @@ export class ConnectionGuard {
   opened(session: Session): void {
     const conn = session.conn;
     if (!this.exempt(conn.remoteAddress[0])) {
-      const limiter = new ConnectionRateLimiter(this.#rates, Date.now());
+      const limiter = new ConnectionRateLimiter(this.#rates, performance.now());
       if (limiter.active) this.#limiters.set(session, limiter);
     }
     if (this.#loginTimeout > 0) {
@@ -133,7 +133,7 @@ export class ConnectionGuard {
     const limiter = this.#limiters.get(session);
     if (limiter === undefined) return true;
     const conn = session.conn;
-    const over = limiter.admit(lines, conn.bytesReceived, Date.now());
+    const over = limiter.admit(lines, conn.bytesReceived, performance.now());
     if (over === undefined) return true;
     for (let i = 0; i < lines; i++) this.#stats.drop("rate_limited");
     const rates = this.#rates;
@@ -159,7 +159,7 @@ export class ConnectionGuard {
 
   /** A connection was refused on accept: logged, or counted into the next line. */
   refused(reason: AcceptRefusal, ip: string): void {
-    const now = Date.now();
+    const now = performance.now();
     if (now - this.#refusalLoggedAt < REFUSAL_LOG_INTERVAL_MS) {
       this.#refusalsUnlogged++;
       return;

@@ -63,9 +63,11 @@ export class TokenBucket {
 
   /** Takes `n` tokens at time `now` (ms); `false` (nothing taken) when short. */
   take(n: number, now: number): boolean {
-    const elapsed = Math.max(0, now - this.#at) / 1000;
-    this.#tokens = Math.min(this.#burst, this.#tokens + elapsed * this.#rate);
-    this.#at = now;
+    if (now > this.#at) {
+      const elapsed = (now - this.#at) / 1000;
+      this.#tokens = Math.min(this.#burst, this.#tokens + elapsed * this.#rate);
+      this.#at = now;
+    }
     if (n > this.#tokens) return false;
     this.#tokens -= n;
     return true;
@@ -80,8 +82,8 @@ export type RateExceeded = "messages" | "bytes";
  *
  * @example
  * ```ts
- * const limiter = new ConnectionRateLimiter(DEFAULT_RATE_LIMITS, Date.now());
- * limiter.admit(lines.length, conn.bytesReceived, Date.now()); // undefined: within
+ * const limiter = new ConnectionRateLimiter(DEFAULT_RATE_LIMITS, performance.now());
+ * limiter.admit(lines.length, conn.bytesReceived, performance.now()); // undefined: within
  * ```
  */
 export class ConnectionRateLimiter {
