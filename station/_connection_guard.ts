@@ -96,7 +96,7 @@ export class ConnectionGuard {
   readonly #log: StationLog;
   readonly #limiters = new WeakMap<Session, ConnectionRateLimiter>();
   readonly #timers = new Map<Session, ReturnType<typeof setTimeout>>();
-  #refusalLoggedAt = 0;
+  #refusalLoggedAt = -Infinity;
   #refusalsUnlogged = 0;
 
   /** A guard with these limits. */
