@@ -24,6 +24,7 @@
 import { dirname, join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { EntityType, type ID } from "../dimp/identity/mod.ts";
+import { describeFsError } from "../station/health.ts";
 import { chooseStationId, loadStationIdentity } from "../station/identity.ts";
 import { Accounts, MIGRATIONS, Store } from "../store/mod.ts";
 import { ConfigError, ConfigSyntaxError, type DimConfig } from "./config.ts";
@@ -59,15 +60,6 @@ const fail = (name: string, text: string): CheckResult => ({
   status: "FAIL",
   text,
 });
-
-function reason(error: unknown): string {
-  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
-  if (error instanceof Deno.errors.NotFound) return "does not exist";
-  if ((error as { code?: string }).code === "EROFS") {
-    return "read-only file system";
-  }
-  return error instanceof Error ? error.message : String(error);
-}
 
 function uid(): string {
   const id = Deno.uid();
@@ -122,7 +114,7 @@ function notWritable(dir: string): string | undefined {
     Deno.removeSync(probe);
     return undefined;
   } catch (error) {
-    return reason(error);
+    return describeFsError(error);
   }
 }
 
@@ -135,7 +127,7 @@ function checkDataDir(dir: string): CheckResult {
     info = Deno.statSync(dir);
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) {
-      return fail("data dir", `${dir}: ${reason(error)}`);
+      return fail("data dir", `${dir}: ${describeFsError(error)}`);
     }
   }
   if (info !== undefined) {
@@ -185,7 +177,7 @@ function checkStore(path: string): { result: CheckResult; store?: Store } {
         ),
       };
     }
-    return { result: fail("store", `${path}: ${reason(error)}`) };
+    return { result: fail("store", `${path}: ${describeFsError(error)}`) };
   }
   try {
     Deno.openSync(path, { read: true, write: true }).close();
@@ -194,7 +186,7 @@ function checkStore(path: string): { result: CheckResult; store?: Store } {
       result: fail(
         "store",
         `${path} is not writable by ${uid()} (${
-          reason(error)
+          describeFsError(error)
         }): chown it to the user that runs the station`,
       ),
     };
@@ -207,7 +199,7 @@ function checkStore(path: string): { result: CheckResult; store?: Store } {
       result: fail(
         "store",
         `${path} is not a SQLite database (${
-          reason(error)
+          describeFsError(error)
         }): move it away, or restore a backup with dim restore`,
       ),
     };
@@ -225,7 +217,9 @@ function checkStore(path: string): { result: CheckResult; store?: Store } {
   try {
     store = Store.open({ path });
   } catch (error) {
-    return { result: fail("store", `${path} does not open: ${reason(error)}`) };
+    return {
+      result: fail("store", `${path} does not open: ${describeFsError(error)}`),
+    };
   }
   const migrated = version < known
     ? `, migrated from ${version} on this open`
@@ -275,7 +269,10 @@ function checkIdentity(
   try {
     id = chooseStationId(accounts, configured);
   } catch (error) {
-    return { result: fail("identity", reason(error)), firstRun: false };
+    return {
+      result: fail("identity", describeFsError(error)),
+      firstRun: false,
+    };
   }
   if (id === undefined) {
     return {
@@ -308,7 +305,10 @@ function checkIdentity(
       firstRun: false,
     };
   } catch (error) {
-    return { result: fail("identity", reason(error)), firstRun: false };
+    return {
+      result: fail("identity", describeFsError(error)),
+      firstRun: false,
+    };
   }
 }
 
@@ -353,7 +353,9 @@ function bindTest(
         ),
       };
     }
-    return { result: fail(name, `${where}: ${reason(error)}: ${fix}`) };
+    return {
+      result: fail(name, `${where}: ${describeFsError(error)}: ${fix}`),
+    };
   }
 }
 
@@ -384,7 +386,7 @@ export function checkStation(
   try {
     storePath = ctx.storePath;
   } catch (error) {
-    results.push(fail("data dir", reason(error)));
+    results.push(fail("data dir", describeFsError(error)));
     for (const name of later.slice(1)) {
       results.push({ name, status: "skip", text: "no data directory" });
     }

@@ -266,6 +266,21 @@ Deno.test("store location: --db, --data-dir, DIM_DB, DIM_DATA_DIR, [database] pa
   });
 });
 
+/** Each `[station]` line is refused with "x.ini:2: [station] <key> must be …". */
+function assertRefused(lines: readonly string[]): void {
+  for (const line of lines) {
+    assert.throws(
+      () => parseConfig(`[station]\n${line}\n`, { source: "x.ini" }),
+      (e: Error) =>
+        e instanceof ConfigValueError &&
+        e.message.startsWith(
+          `x.ini:2: [station] ${line.split(" ")[0]} must be`,
+        ),
+      line,
+    );
+  }
+}
+
 Deno.test("config: the station settings take units, and bad values name the key", () => {
   const defaults = parseConfig(undefined).station;
   assert.equal(defaults.checkSender, true);
@@ -297,26 +312,15 @@ Deno.test("config: the station settings take units, and bad values name the key"
   assert.equal(set.maxConnections, 5);
   assert.equal(set.signers, 2);
 
-  for (
-    const line of [
-      "check_sender = maybe",
-      "offline_retention = -1",
-      "offline_retention = 0",
-      "offline_cap = 0",
-      "max_frame = 1T",
-      "idle_timeout = soon",
-      "signers = 65",
-    ]
-  ) {
-    assert.throws(
-      () => parseConfig(`[station]\n${line}\n`, { source: "x.ini" }),
-      (e: Error) =>
-        e instanceof ConfigValueError &&
-        e.message.startsWith(
-          `x.ini:2: [station] ${line.split(" ")[0]} must be`,
-        ),
-    );
-  }
+  assertRefused([
+    "check_sender = maybe",
+    "offline_retention = -1",
+    "offline_retention = 0",
+    "offline_cap = 0",
+    "max_frame = 1T",
+    "idle_timeout = soon",
+    "signers = 65",
+  ]);
   assert.equal(
     parseConfig(undefined, { env: { DIM_STATION_CHECK_SENDER: "false" } })
       .station.checkSender,
@@ -354,28 +358,16 @@ Deno.test("config: [station] limits — rates, per-IP, loopback, login and shutd
     0,
   );
 
-  for (
-    const line of [
-      "max_sessions_per_ip = -1",
-      "exempt_loopback = sometimes",
-      "message_rate = fast",
-      "message_burst = 0",
-      "byte_rate = 1T",
-      "byte_burst = 0",
-      "login_timeout = 0",
-      "shutdown_timeout = never",
-    ]
-  ) {
-    assert.throws(
-      () => parseConfig(`[station]\n${line}\n`, { source: "x.ini" }),
-      (e: Error) =>
-        e instanceof ConfigValueError &&
-        e.message.startsWith(
-          `x.ini:2: [station] ${line.split(" ")[0]} must be`,
-        ),
-      line,
-    );
-  }
+  assertRefused([
+    "max_sessions_per_ip = -1",
+    "exempt_loopback = sometimes",
+    "message_rate = fast",
+    "message_burst = 0",
+    "byte_rate = 1T",
+    "byte_burst = 0",
+    "login_timeout = 0",
+    "shutdown_timeout = never",
+  ]);
   assert.throws(
     () =>
       parseConfig("[station]\nmax_frame = 4M\nbyte_burst = 2M\n", {

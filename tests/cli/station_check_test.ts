@@ -10,7 +10,14 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { MIGRATIONS, Store } from "../../store/mod.ts";
-import { dim, type DimOptions, nobodyDenoDir, tempDir } from "./_dim.ts";
+import {
+  copyPublicAccount,
+  dim,
+  type DimOptions,
+  generateStation,
+  nobodyDenoDir,
+  tempDir,
+} from "./_dim.ts";
 
 /** Runs `dim <global> station --check <flags>` and splits its output into lines. */
 async function check(
@@ -32,22 +39,6 @@ function freePort(): number {
   const port = listener.addr.port;
   listener.close();
   return port;
-}
-
-/** Makes a station account in `dataDir`; returns its ID. */
-async function generateStation(dataDir: string, seed: string): Promise<string> {
-  const made = await dim([
-    "--data-dir",
-    dataDir,
-    "register",
-    "generate",
-    "station",
-    "--seed",
-    seed,
-    "--yes",
-  ]);
-  assert.equal(made.code, 0, made.stderr);
-  return made.lastLine;
 }
 
 Deno.test("dim station --check: a good setup passes every check, one line each, exit 0", async () => {
@@ -148,24 +139,7 @@ Deno.test("dim station --check: identities that cannot run — not a station, no
   using here = tempDir();
   const id = await generateStation(made.path, "gsp-s002");
   // a public export imported elsewhere: meta and visa, no private keys
-  const exported = await dim([
-    "--data-dir",
-    made.path,
-    "register",
-    "export",
-    id,
-  ]);
-  assert.equal(exported.code, 0, exported.stderr);
-  const file = join(here.path, "station.json");
-  Deno.writeTextFileSync(file, exported.stdout);
-  const imported = await dim([
-    "--data-dir",
-    here.path,
-    "register",
-    "import",
-    file,
-  ]);
-  assert.equal(imported.code, 0, imported.stderr);
+  await copyPublicAccount(id, made.path, here.path);
   const unknown = "gsp-s001@x5Zh9ixt8ECr59XLye1y5WWfaX4fcoaaSC";
   const cases: [string, string, string][] = [
     [

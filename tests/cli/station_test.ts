@@ -9,7 +9,7 @@ import { TextContent } from "../../dimp/content/mod.ts";
 import { EntityType, parseId } from "../../dimp/identity/mod.ts";
 import { accounts, closeAll, online, World } from "../station/_peer.ts";
 import { startStation, stopStation } from "../station/_child.ts";
-import { dim, tempDir } from "./_dim.ts";
+import { copyPublicAccount, dim, generateStation, tempDir } from "./_dim.ts";
 
 Deno.test("dim station: the first run makes a station identity and listens on 127.0.0.1; the next run finds it and listens on 0.0.0.0", async () => {
   using dir = tempDir();
@@ -57,18 +57,7 @@ Deno.test("dim station: --host and [station] bind choose the address; [station] 
   using dir = tempDir();
   const ids: string[] = [];
   for (const seed of ["gsp-s009", "gsp-s010"]) {
-    const made = await dim([
-      "--data-dir",
-      dir.path,
-      "register",
-      "generate",
-      "station",
-      "--seed",
-      seed,
-      "--yes",
-    ]);
-    assert.equal(made.code, 0, made.stderr);
-    ids.push(made.lastLine);
+    ids.push(await generateStation(dir.path, seed));
   }
 
   const ambiguous = await dim([
@@ -161,36 +150,8 @@ Deno.test("dim station: bad command lines exit 2, bad configs and unknown identi
 Deno.test("dim station: a station account without its private keys (imported from a public export) refuses to run", async () => {
   using made = tempDir();
   using here = tempDir();
-  const generated = await dim([
-    "--data-dir",
-    made.path,
-    "register",
-    "generate",
-    "station",
-    "--seed",
-    "gsp-s011",
-    "--yes",
-  ]);
-  assert.equal(generated.code, 0, generated.stderr);
-  const id = generated.lastLine;
-  const exported = await dim([
-    "--data-dir",
-    made.path,
-    "register",
-    "export",
-    id,
-  ]);
-  assert.equal(exported.code, 0, exported.stderr);
-  const file = `${here.path}/station.json`;
-  Deno.writeTextFileSync(file, exported.stdout);
-  const imported = await dim([
-    "--data-dir",
-    here.path,
-    "register",
-    "import",
-    file,
-  ]);
-  assert.equal(imported.code, 0, imported.stderr);
+  const id = await generateStation(made.path, "gsp-s011");
+  await copyPublicAccount(id, made.path, here.path);
   const ini = `${here.path}/dim.ini`;
   Deno.writeTextFileSync(ini, `[station]\nid = ${id}\n`);
   const run = await dim([

@@ -10,7 +10,7 @@ import { AnsCommand } from "../../dimp/command/mod.ts";
 import { TextContent } from "../../dimp/content/mod.ts";
 import { parseId } from "../../dimp/identity/mod.ts";
 import { Store } from "../../store/mod.ts";
-import { startStation, stopStation } from "./_child.ts";
+import { startLocalStation, stopStation } from "./_child.ts";
 import {
   accounts,
   closeAll,
@@ -29,15 +29,7 @@ const isCached = (r: Received) => receiptText(r) === "Message cached.";
 Deno.test("SIGTERM under load: exit 0, sessions closed politely (WebSocket 1001, MTP end of stream), every 'Message cached.' message in the store", async () => {
   const dir = Deno.makeTempDirSync({ prefix: "dim-lifecycle-" });
   try {
-    const child = await startStation([
-      "--data-dir",
-      dir,
-      "station",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-    ]);
+    const child = await startLocalStation(dir);
     const ws = new WebSocket(`ws://127.0.0.1:${child.port}/`);
     const wsClosed = new Promise<CloseEvent>((resolve) => ws.onclose = resolve);
     await new Promise((resolve, reject) => {
@@ -95,17 +87,7 @@ Deno.test("SIGHUP: the [ans] records are read again from the config file", async
   const dir = Deno.makeTempDirSync({ prefix: "dim-lifecycle-" });
   const ini = `${dir}/dim.ini`;
   Deno.writeTextFileSync(ini, `[ans]\nmonitor = ${bob.id.value}\n`);
-  const child = await startStation([
-    "--config",
-    ini,
-    "--data-dir",
-    dir,
-    "station",
-    "--host",
-    "127.0.0.1",
-    "--port",
-    "0",
-  ]);
+  const child = await startLocalStation(dir, [], ["--config", ini]);
   let a: TestPeer | undefined;
   try {
     [a] = await online(child.port, [alice]);

@@ -8,7 +8,7 @@ import { TextContent } from "../../dimp/content/mod.ts";
 import { parseId } from "../../dimp/identity/mod.ts";
 import { encodeMtpPackage, MtpType } from "../../dimp/transport/mod.ts";
 import { Accounts, Store } from "../../store/mod.ts";
-import { startStation, type StationChild, stopStation } from "./_child.ts";
+import { startLocalStation, type StationChild, stopStation } from "./_child.ts";
 import { accounts, closeAll, online, type Received, World } from "./_peer.ts";
 import { RawClient } from "./transport/_helpers.ts";
 
@@ -33,16 +33,7 @@ interface Scenario {
 async function scenario(logArgs: string[]): Promise<Scenario> {
   const dir = Deno.makeTempDirSync({ prefix: "dim-logs-" });
   try {
-    const child = await startStation([
-      "--data-dir",
-      dir,
-      "station",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-      ...logArgs,
-    ]);
+    const child = await startLocalStation(dir, logArgs);
     const world = new World();
     const peers = await online(child.port, [alice, bob], { world });
     const sessionKeys = peers.map((peer) => peer.sessionKey!);

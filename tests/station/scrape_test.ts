@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { TextContent } from "../../dimp/content/mod.ts";
-import { startStation, stopStation } from "./_child.ts";
+import { startLocalStation, stopStation } from "./_child.ts";
 import {
   accounts,
   closeAll,
@@ -66,14 +66,7 @@ Deno.test("/metrics of a running station: every series moves by what a burst of 
   const dir = Deno.makeTempDirSync({ prefix: "dim-scrape-" });
   const admin = freePort();
   const url = `http://127.0.0.1:${admin}/metrics`;
-  const child = await startStation([
-    "--data-dir",
-    dir,
-    "station",
-    "--host",
-    "127.0.0.1",
-    "--port",
-    "0",
+  const child = await startLocalStation(dir, [
     "--admin",
     `127.0.0.1:${admin}`,
   ]);
