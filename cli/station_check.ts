@@ -27,7 +27,13 @@ import { EntityType, type ID } from "../dimp/identity/mod.ts";
 import { describeFsError } from "../station/health.ts";
 import { chooseStationId, loadStationIdentity } from "../station/identity.ts";
 import { Accounts, MIGRATIONS, Store } from "../store/mod.ts";
-import { ConfigError, ConfigSyntaxError, type DimConfig } from "./config.ts";
+import {
+  ConfigError,
+  ConfigSyntaxError,
+  ConfigValueError,
+  type DimConfig,
+} from "./config.ts";
+import { UsageError } from "./context.ts";
 import { type OpsConfig, type OpsFlags, readOpsConfig } from "./ops_config.ts";
 import { printOut } from "./output.ts";
 import type { CommandContext } from "./subcommand.ts";
@@ -78,9 +84,14 @@ function checkConfig(
     ops = readOpsConfig(config, flags);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
+    if (
+      error instanceof ConfigValueError && error.origin === "the command line"
+    ) {
+      throw new UsageError(`station: ${error.message}`);
+    }
     const fix = error instanceof ConfigSyntaxError
       ? "fix that line"
-      : error.name === "ConfigValueError"
+      : error instanceof ConfigValueError
       ? "fix the value, or remove the line for the default"
       : "check the path given by --config or DIM_CONFIG";
     return { result: fail("config", `${error.message} (${fix})`) };

@@ -124,6 +124,13 @@ Deno.test("dim station --check: broken configs fail with the exact line, the che
       "1 of 6 checks failed (5 skipped)",
     ]);
   }));
+  // a bad flag is a bad command line, as for dim station itself
+  const flag = await dim(["station", "--check", "--admin", "nowhere:port"]);
+  assert.equal(flag.code, 2);
+  assert.match(
+    flag.stderr,
+    /^dim: station: the command line: \[admin\] listen /,
+  );
   const missing = await check(["--config", join(dir.path, "nope.ini")]);
   assert.equal(missing.code, 1);
   assert.equal(
