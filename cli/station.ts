@@ -4,7 +4,7 @@
  *
  * ```sh
  * dim [--data-dir DIR] [--db FILE] [--config FILE] station [--host H] [--port P]
- *     [--log LEVEL] [--log-format json|text] [--admin HOST:PORT]
+ *     [--log LEVEL] [--log-format json|text] [--admin HOST:PORT] [--check]
  * ```
  *
  * The identity: `[station] id`, else the store's station account, else a
@@ -12,9 +12,13 @@
  * told otherwise (a first try stays local). One line on stderr says as whom,
  * where, and where the data is. Under systemd (`Type=notify`) it says
  * READY=1 once listening and STOPPING=1 on a stop signal, and pings the
- * watchdog when asked to; SIGHUP re-reads `[log] level`. With `[admin]
- * listen` (or `--admin`) a second, local listener serves /health and
- * /metrics.
+ * watchdog when asked to; SIGHUP re-reads `[log] level` and `[ans]`.
+ * SIGINT / SIGTERM stop it: no new connections, every connection closed
+ * politely, queued store writes committed, the store closed, exit 0 — within
+ * `[station] shutdown_timeout` (10 s; after it the store is committed and
+ * closed and the process exits all the same). With `[admin] listen` (or
+ * `--admin`) a second, local listener serves /health and /metrics.
+ * `--check` runs the checks of `cli/station_check.ts` instead.
  *
  * @module
  */
@@ -30,10 +34,11 @@ import { ConfigValueError, loadConfig } from "./config.ts";
 import { UsageError } from "./context.ts";
 import { loggerFor, type OpsConfig, readOpsConfig } from "./ops_config.ts";
 import { printErr, printOut } from "./output.ts";
+import { checkStation, printCheck } from "./station_check.ts";
 import type { CommandContext, Subcommand } from "./subcommand.ts";
 
 const HELP =
-  `usage: dim station [--host H] [--port P] [--log LEVEL] [--log-format F] [--admin HOST:PORT]
+  `usage: dim station [--host H] [--port P] [--log LEVEL] [--log-format F] [--admin HOST:PORT] [--check]
 
   --host H           the address to listen on (default [station] bind, else 0.0.0.0;
                      127.0.0.1 when this run makes the station's identity)
@@ -42,10 +47,13 @@ const HELP =
   --log LEVEL        debug | info | warn | error | quiet (default [log] level, else info)
   --log-format F     text | json (default [log] format, else text), on stderr
   --admin HOST:PORT  /health and /metrics there (default [admin] listen; 0: off)
+  --check            check the config, identity, keys, data directory and ports,
+                     one line each, and exit (0: all passed)
 
 The identity is [station] id, else the station account in the store, else a new
-one (made and stored on the first run). SIGHUP re-reads [log] level. See
-etc/dim.ini for every setting.`;
+one (made and stored on the first run). SIGHUP re-reads [log] level and [ans];
+SIGTERM / SIGINT stop within [station] shutdown_timeout. See etc/dim.ini for
+every setting.`;
 
 interface StationFlags {
   readonly host?: string;
@@ -53,6 +61,7 @@ interface StationFlags {
   readonly logLevel?: string;
   readonly logFormat?: string;
   readonly admin?: string;
+  readonly check: boolean;
   readonly help: boolean;
 }
 
@@ -75,6 +84,7 @@ function parseFlags(args: string[]): StationFlags {
         log: { type: "string" },
         "log-format": { type: "string" },
         admin: { type: "string" },
+        check: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       allowPositionals: false,
@@ -90,6 +100,7 @@ function parseFlags(args: string[]): StationFlags {
     logLevel: values.log,
     logFormat: values["log-format"],
     admin: values.admin,
+    check: values.check === true,
     help: values.help === true,
   };
 }
@@ -147,37 +158,54 @@ export async function runStation(
     printOut(HELP);
     return 0;
   }
+  if (flags.check) return printCheck(checkStation(ctx, flags));
   const ops = opsOf(ctx, flags);
   const logger = loggerFor(ops, { fields: { process: "station" } });
   const notifier = new SystemdNotifier({
     onError: (error) => logger.warn(`systemd notification failed: ${error}`),
   });
   // listen for the signals before anyone can see the station running
+  const running: Running = {};
   const signals = listenSignals(() => {
-    void reload(ctx, flags, logger, notifier);
+    void reload(ctx, flags, logger, notifier, running);
   });
   try {
-    return await serve(ctx, flags, ops, logger, notifier, signals.stop);
+    return await serve(
+      ctx,
+      flags,
+      ops,
+      logger,
+      notifier,
+      signals.stop,
+      running,
+    );
   } finally {
     signals.dispose();
   }
 }
 
-/** SIGHUP: re-reads the config file's `[log] level`. */
+/** The station once it runs (for SIGHUP). */
+interface Running {
+  station?: Station;
+}
+
+/** SIGHUP: re-reads the config file's `[log] level` and `[ans]` records. */
 async function reload(
   ctx: CommandContext,
   flags: StationFlags,
   logger: Logger,
   notifier: SystemdNotifier,
+  running: Running,
 ): Promise<void> {
   await notifier.reloading();
   try {
     const config = loadConfig(ctx.configPath, ctx.env);
     const level = readOpsConfig(config, flags).log.level;
     // said at the old level and at the new one: one of them writes it
-    logger.info("reloading the log level", { level });
+    logger.info("reloading the config", { level });
     logger.setLevel(level);
-    logger.info("reloaded the log level", { level });
+    running.station?.reload({ ans: config.ans });
+    logger.info("reloaded the config", { level, ans: config.ans.size });
   } catch (error) {
     logger.error(`reload failed, settings kept: ${error}`);
   }
@@ -192,6 +220,7 @@ async function serve(
   logger: Logger,
   notifier: SystemdNotifier,
   stopped: Promise<string>,
+  running: Running,
 ): Promise<number> {
   const config = ctx.config;
   const settings = config.station;
@@ -213,6 +242,15 @@ async function serve(
     offlineRetention: settings.offlineRetention,
     offlineCap: settings.offlineCap,
     maxConnections: settings.maxConnections,
+    maxSessionsPerIp: settings.maxSessionsPerIp,
+    exemptLoopback: settings.exemptLoopback,
+    rateLimits: {
+      messagesPerSecond: settings.messageRate,
+      messageBurst: settings.messageBurst,
+      bytesPerSecond: settings.byteRate,
+      byteBurst: settings.byteBurst,
+    },
+    loginTimeout: settings.loginTimeout * 1000,
     signers: settings.signers,
     limits: {
       maxFrameBytes: settings.maxFrameBytes,
@@ -222,6 +260,7 @@ async function serve(
     log: logger,
     metrics,
   });
+  running.station = station;
   let admin: AdminListener | undefined;
   let watchdog: ReturnType<typeof setInterval> | undefined;
   try {
@@ -260,12 +299,12 @@ async function serve(
       watchdog = setInterval(() => void notifier.watchdog(), every);
     }
     const signal = await stopped;
-    logger.info("stopping", { signal });
+    logger.info("stopping", { signal, bound: settings.shutdownTimeout });
     await notifier.stopping();
   } finally {
     clearInterval(watchdog);
     await admin?.close();
-    await station.stop();
+    await station.stop({ timeoutMs: settings.shutdownTimeout * 1000 });
   }
   return 0;
 }

@@ -45,6 +45,25 @@ export class AnsBook {
     config: ReadonlyMap<string, ID> = new Map(),
     stored: Readonly<Record<string, string>> = {},
   ) {
+    this.reload(config, stored);
+  }
+
+  /**
+   * Replaces every record by these (SIGHUP: the config file read again).
+   *
+   * @example
+   * ```ts
+   * import { parseId } from "../dimp/identity/mod.ts";
+   * const ans = new AnsBook();
+   * ans.reload(new Map([["monitor", parseId("monitor@2PaF5csHmt8n1e2wdDimHHyj1HrdW3QZur9")]]));
+   * ans.resolve("monitor")?.name; // "monitor"
+   * ```
+   */
+  reload(
+    config: ReadonlyMap<string, ID>,
+    stored: Readonly<Record<string, string>> = {},
+  ): void {
+    this.#records.clear();
     for (const [name, id] of Object.entries(stored)) {
       const parsed = tryParseId(id);
       if (parsed !== undefined) this.#records.set(name.toLowerCase(), parsed);

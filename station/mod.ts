@@ -30,6 +30,7 @@ export * from "./messenger.ts";
 export * from "./dispatcher.ts";
 export * from "./core.ts";
 export * from "./pipeline.ts";
+export * from "./rate_limit.ts";
 export * from "./station.ts";
 export * from "./processors/mod.ts";
 export * from "./transport/mod.ts";

@@ -553,7 +553,9 @@ export function assemblePipeline(
   const stats = options.stats ?? new StationStats();
   const log = options.log ?? silentLog();
   const center = options.center ?? new SessionCenter();
-  const queue = new MessageWriteQueue(store.messages);
+  const queue = new MessageWriteQueue(store.messages, {
+    onCommit: (seconds) => stats.storeLatency?.("commit", seconds),
+  });
   const offline = new OfflineDelivery(store, queue, stats, log, {
     loadLimit: options.offlineCap,
   });

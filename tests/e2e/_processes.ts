@@ -8,7 +8,7 @@
  */
 
 import {
-  startStation,
+  startLocalStation,
   type StationChild,
   stopStation,
 } from "../station/_child.ts";
@@ -133,15 +133,7 @@ export class StationProcess implements AsyncDisposable {
   /** Starts a station and waits for its "listening on" line. */
   static async start(dataDir: string): Promise<StationProcess> {
     return new StationProcess(
-      await startStation([
-        "--data-dir",
-        dataDir,
-        "station",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-      ]),
+      await startLocalStation(dataDir),
     );
   }
 
