@@ -17,6 +17,7 @@ import {
   type StationIdentity,
 } from "./identity.ts";
 import { silentLog, type StationLog } from "./log.ts";
+import { OnlinePublisher } from "./online_users.ts";
 import { assemblePipeline, type Pipeline } from "./pipeline.ts";
 import { Session } from "./session.ts";
 import { SessionCenter } from "./session_center.ts";
@@ -116,6 +117,7 @@ export class Station {
   readonly #pipeline: Pipeline;
   readonly #timer: ReturnType<typeof setInterval>;
   readonly #log: StationLog;
+  readonly #online: OnlinePublisher;
   #stopping: Promise<void> | null = null;
 
   private constructor(parts: {
@@ -139,6 +141,11 @@ export class Station {
     this.#log = parts.log;
     this.#timer = setInterval(() => this.#purge(), PURGE_INTERVAL_MS);
     this.#purge();
+    // who is online, for the archivist on the same store (§5.2, §6.2)
+    this.#online = new OnlinePublisher(this.center, this.store, this.id, {
+      log: this.#log,
+    });
+    this.#online.start();
   }
 
   /** The station ID. */
@@ -280,6 +287,7 @@ export class Station {
       clearInterval(this.#timer);
       await this.#listener.close();
       this.#pipeline.close();
+      this.#online.stop();
       this.store.close();
       this.#log.info(`station ${this.id.value} stopped`);
     })();
