@@ -17,4 +17,5 @@ export * from "./errors.ts";
 export * from "./handshake.ts";
 export * from "./receipts.ts";
 export * from "./directory.ts";
+export * from "./groups.ts";
 export * from "./session.ts";

@@ -41,7 +41,8 @@ export interface Receipt {
 export type ReceiptKind = "station" | "peer";
 
 interface Waiter {
-  readonly kind: ReceiptKind;
+  /** Which receipt: the first of a kind, or the first from one sender. */
+  readonly wants: ReceiptKind | ID;
   readonly resolve: (receipt: Receipt) => void;
   readonly reject: (error: Error) => void;
   readonly timer: ReturnType<typeof setTimeout>;
@@ -56,6 +57,9 @@ export interface ReceiptTrackerOptions {
   /** The clock (ms; default `Date.now`). */
   readonly now?: () => number;
 }
+
+/** Receipts kept per message for {@link OutgoingMessage.receiptFrom}. */
+const MAX_RECEIPTS = 64;
 
 /** The key receipts are looked up by: the tail of the message signature. */
 function signatureKey(signature: string): string {
@@ -81,6 +85,7 @@ export class OutgoingMessage {
   readonly #tracker: ReceiptTracker;
   #station: Receipt | undefined;
   #peer: Receipt | undefined;
+  #all: Receipt[] = [];
   #failed: Error | undefined;
   #waiters: Waiter[] = [];
 
@@ -97,11 +102,9 @@ export class OutgoingMessage {
     this.sentAt = sentAt;
   }
 
-  /** Every receipt that came so far: the station's, then the receiver's. */
+  /** Every receipt that came so far, in order (at most 64). */
   get receipts(): Receipt[] {
-    return [this.#station, this.#peer].filter((r): r is Receipt =>
-      r !== undefined
-    );
+    return [...this.#all];
   }
 
   /**
@@ -124,12 +127,30 @@ export class OutgoingMessage {
     return this.#wait("peer", timeoutMs);
   }
 
+  /**
+   * The first receipt from `sender` — when a message reaches several
+   * parties (a group message the assistant splits: its own receipt, then
+   * each member's).
+   *
+   * @throws {PeerReceiptTimeoutError} none within `timeoutMs`
+   * @throws {SessionClosedError} the session closed first
+   */
+  receiptFrom(sender: ID, timeoutMs?: number): Promise<Receipt> {
+    const known = this.#all.find((r) => r.from.equals(sender));
+    if (known !== undefined) return Promise.resolve(known);
+    return this.#wait(sender, timeoutMs);
+  }
+
   /** Records a receipt; true when both kinds have come. */
   settle(kind: ReceiptKind, receipt: Receipt): boolean {
     if (kind === "station") this.#station ??= receipt;
     else this.#peer ??= receipt;
+    if (this.#all.length < MAX_RECEIPTS) this.#all.push(receipt);
     this.#waiters = this.#waiters.filter((waiter) => {
-      if (waiter.kind !== kind) return true;
+      const wanted = typeof waiter.wants === "string"
+        ? waiter.wants === kind
+        : waiter.wants.equals(receipt.from);
+      if (!wanted) return true;
       clearTimeout(waiter.timer);
       waiter.resolve(receipt);
       return false;
@@ -150,8 +171,12 @@ export class OutgoingMessage {
     this.#waiters = [];
   }
 
-  #wait(kind: ReceiptKind, timeoutMs?: number): Promise<Receipt> {
-    const known = kind === "station" ? this.#station : this.#peer;
+  #wait(wants: ReceiptKind | ID, timeoutMs?: number): Promise<Receipt> {
+    const known = wants === "station"
+      ? this.#station
+      : wants === "peer"
+      ? this.#peer
+      : undefined;
     if (known !== undefined) return Promise.resolve(known);
     const failed = this.#failed ?? this.#tracker.closedError;
     if (failed !== undefined) return Promise.reject(failed);
@@ -159,12 +184,12 @@ export class OutgoingMessage {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#waiters = this.#waiters.filter((w) => w.timer !== timer);
-        const error: ReceiptTimeoutError = kind === "station"
+        const error: ReceiptTimeoutError = wants === "station"
           ? new StationReceiptTimeoutError(ms)
           : new PeerReceiptTimeoutError(ms);
         reject(error);
       }, ms);
-      this.#waiters.push({ kind, resolve, reject, timer });
+      this.#waiters.push({ wants, resolve, reject, timer });
     });
   }
 }

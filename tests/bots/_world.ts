@@ -1,0 +1,137 @@
+/**
+ * A real station in this process (temp store, free loopback port) and
+ * clients of it on the client runtime, each with a store of its own — for
+ * the runtime's and the bots' tests. Everything is closed and removed when
+ * disposed.
+ *
+ * @module
+ */
+import {
+  ClientSession,
+  type ClientSessionOptions,
+  type ReceivedMessage,
+} from "../../bots/runtime/mod.ts";
+import type { GeneratedAccount } from "../../dimp/identity/mod.ts";
+import { Station, type StationOptions } from "../../station/mod.ts";
+import { Accounts, Store } from "../../store/mod.ts";
+import { storeAccount } from "./runtime/_accounts.ts";
+
+/** A station running in a temp directory. */
+export interface TestStation extends AsyncDisposable {
+  readonly station: Station;
+  readonly port: number;
+  readonly dir: string;
+}
+
+/** Starts a station on 127.0.0.1 with a fresh store. */
+export async function startStation(
+  options: Partial<StationOptions> = {},
+): Promise<TestStation> {
+  const dir = Deno.makeTempDirSync({ prefix: "dim-bots-test-" });
+  const station = await Station.start({
+    hostname: "127.0.0.1",
+    port: 0,
+    ...options,
+    storePath: `${dir}/dim.db`,
+  });
+  return {
+    station,
+    port: station.port,
+    dir,
+    async [Symbol.asyncDispose]() {
+      await station.stop();
+      Deno.removeSync(dir, { recursive: true });
+    },
+  };
+}
+
+/** A connected client with its own store and the messages it received. */
+export interface TestClient extends AsyncDisposable {
+  readonly session: ClientSession;
+  readonly accounts: Accounts;
+  readonly received: ReceivedMessage[];
+  /** Waits for a received message matching `match` (5 s by default). */
+  next(
+    match: (msg: ReceivedMessage) => boolean,
+    timeoutMs?: number,
+  ): Promise<ReceivedMessage>;
+  /** What matched within `ms` (to check that nothing came). */
+  quiet(
+    match: (msg: ReceivedMessage) => boolean,
+    ms?: number,
+  ): Promise<ReceivedMessage[]>;
+}
+
+/**
+ * Connects `account` to the station on `port` with a store of its own (or
+ * `accounts`, shared), handshaken.
+ */
+export async function connectClient(
+  port: number,
+  account: GeneratedAccount,
+  options: Partial<ClientSessionOptions> = {},
+): Promise<TestClient> {
+  const dir = options.accounts === undefined
+    ? Deno.makeTempDirSync({ prefix: "dim-client-test-" })
+    : undefined;
+  const accounts = options.accounts ??
+    new Accounts(Store.open({ dataDir: dir! }));
+  await storeAccount(accounts, account);
+  const received: ReceivedMessage[] = [];
+  let wake: () => void = () => {};
+  const session = new ClientSession({
+    user: account.id,
+    port,
+    keepOnlineInterval: 0,
+    ...options,
+    accounts,
+    onMessage: (msg) => {
+      received.push(msg);
+      wake();
+    },
+  });
+  await session.connect();
+  const seen = (match: (msg: ReceivedMessage) => boolean, from: number) =>
+    received.slice(from).find(match);
+  return {
+    session,
+    accounts,
+    received,
+    async next(match, timeoutMs = 5_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = seen(match, 0);
+        if (found !== undefined) return found;
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          throw new Error(
+            `${account.id.value}: nothing matched within ${timeoutMs} ms; got ${
+              received.map((m) => JSON.stringify(m.content.dictionary)).join(
+                " | ",
+              )
+            }`,
+          );
+        }
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, left);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+    },
+    async quiet(match, ms = 300) {
+      const from = received.length;
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return received.slice(from).filter(match);
+    },
+    async [Symbol.asyncDispose]() {
+      await session.close();
+      if (dir !== undefined) {
+        accounts.store.close();
+        Deno.removeSync(dir, { recursive: true });
+      }
+    },
+  };
+}
