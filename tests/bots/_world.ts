@@ -50,10 +50,14 @@ export interface TestClient extends AsyncDisposable {
   readonly session: ClientSession;
   readonly accounts: Accounts;
   readonly received: ReceivedMessage[];
-  /** Waits for a received message matching `match` (5 s by default). */
+  /**
+   * Waits for a message matching `match` received since index `from`
+   * (default 0; 5 s by default).
+   */
   next(
     match: (msg: ReceivedMessage) => boolean,
     timeoutMs?: number,
+    from?: number,
   ): Promise<ReceivedMessage>;
   /** What matched within `ms` (to check that nothing came). */
   quiet(
@@ -97,10 +101,10 @@ export async function connectClient(
     session,
     accounts,
     received,
-    async next(match, timeoutMs = 5_000) {
+    async next(match, timeoutMs = 5_000, from = 0) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const found = seen(match, 0);
+        const found = seen(match, from);
         if (found !== undefined) return found;
         const left = deadline - Date.now();
         if (left <= 0) {
