@@ -21,8 +21,8 @@
  * - group commands (receiver a broadcast ID, `group` on the envelope), and
  *   the group's bulletin (a `document` command): the bulletin is stored
  *   (checked against the group's meta), each command applied to the group
- *   book — only who may do it (see `runtime/groups.ts`), a refusal answered
- *   with its receipt. After a change every member (before and after) gets
+ *   book — only who may do it (see `runtime/groups.ts`), answered with
+ *   `Group command received.` or the refusal's receipt. After a change every member (before and after) gets
  *   the group's history: the bulletin (a `document` command broadcast by the
  *   assistant) and the commands since the last `reset`. An `invite` by a
  *   member or a `join` goes to the owner and the administrators for review.
@@ -60,6 +60,7 @@ import { silentLog, type StationLog } from "../station/log.ts";
 import type { Accounts } from "../store/mod.ts";
 import {
   type ClientSession,
+  GROUP_COMMAND_RECEIVED,
   GroupBook,
   type GroupRefusal,
   type ReceivedMessage,
@@ -286,7 +287,18 @@ export class Assistant {
     const group = result.group;
     if (command.name === CommandName.QUERY) {
       await this.#sendHistory(group, [sender]);
-    } else if (result.review) {
+      return;
+    }
+    await this.#send(
+      sender,
+      receipt(GROUP_COMMAND_RECEIVED, msg, group, {
+        template: result.review
+          ? "Group command (${command}) kept for the owner or an administrator of group ${gid} to review."
+          : "Group command (${command}) applied to group: ${gid}.",
+        replacements: { command: command.name, gid: group.value },
+      }, command),
+    );
+    if (result.review) {
       const reviewers = [
         this.book.owner(group),
         ...this.book.administrators(group),

@@ -94,8 +94,7 @@ export async function startBot(
 ): Promise<RunningBot> {
   const log = options.log ?? silentLog();
   const accounts = options.accounts;
-  let handle: (msg: ReceivedMessage) => Promise<void> = () =>
-    Promise.resolve();
+  let handle: (msg: ReceivedMessage) => Promise<void> = () => Promise.resolve();
   const session = new ClientSession({
     accounts,
     user: options.id,
@@ -139,7 +138,9 @@ export async function startBot(
   }
   if (archivist !== undefined && !archivist.onlineTableFresh) {
     log.info(
-      `${session.station?.value ?? "the station"} does not write who is online into this store: "users" lists who messaged the archivist in the last 5 minutes`,
+      `${
+        session.station?.value ?? "the station"
+      } does not write who is online into this store: "users" lists who messaged the archivist in the last 5 minutes`,
     );
   }
   return {

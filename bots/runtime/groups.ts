@@ -29,6 +29,19 @@ import type { ReliableMessage } from "../../dimp/message/mod.ts";
 import type { Accounts, StoredGroupCommand } from "../../store/mod.ts";
 
 /**
+ * The receipt text of a group command the assistant applied (or kept for
+ * review): a "… received." like the station's acknowledgements. The
+ * reference bot answers nothing, so its senders can only tell a refusal
+ * from a loss by waiting.
+ *
+ * @example
+ * ```ts
+ * receipt.text === GROUP_COMMAND_RECEIVED; // the assistant took it
+ * ```
+ */
+export const GROUP_COMMAND_RECEIVED = "Group command received.";
+
+/**
  * A command that was not applied: the receipt text (`Permission denied.`,
  * `Command expired.`, …) with its `template` and `replacements`.
  *
@@ -158,9 +171,13 @@ export class GroupBook {
     const name = command.name;
     const group = command.group;
     if (group === undefined || !group.isGroup || group.isBroadcast) {
-      return refuse("Command error.", "Group command without a group: ${cmd}.", {
-        cmd: name,
-      });
+      return refuse(
+        "Command error.",
+        "Group command without a group: ${cmd}.",
+        {
+          cmd: name,
+        },
+      );
     }
     const gid = { gid: group.value };
     const resetAt = this.accounts.store.groupHistory.resetTime(group.value);
@@ -244,7 +261,9 @@ export class GroupBook {
       case CommandName.HIRE:
       case CommandName.FIRE: {
         if (!isOwner) {
-          return denied("Not allowed to hire or fire administrators of group: ${gid}");
+          return denied(
+            "Not allowed to hire or fire administrators of group: ${gid}",
+          );
         }
         const staff = command.administrators;
         if (name === CommandName.FIRE) {

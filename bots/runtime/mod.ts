@@ -18,4 +18,5 @@ export * from "./handshake.ts";
 export * from "./receipts.ts";
 export * from "./directory.ts";
 export * from "./groups.ts";
+export * from "./group_client.ts";
 export * from "./session.ts";

@@ -43,6 +43,8 @@ export type ReceiptKind = "station" | "peer";
 interface Waiter {
   /** Which receipt: the first of a kind, or the first from one sender. */
   readonly wants: ReceiptKind | ID;
+  /** Among those, the first this accepts. */
+  readonly accept?: (receipt: Receipt) => boolean;
   readonly resolve: (receipt: Receipt) => void;
   readonly reject: (error: Error) => void;
   readonly timer: ReturnType<typeof setTimeout>;
@@ -128,17 +130,21 @@ export class OutgoingMessage {
   }
 
   /**
-   * The first receipt from `sender` — when a message reaches several
-   * parties (a group message the assistant splits: its own receipt, then
-   * each member's).
+   * The first receipt from `sender` (that `accept` accepts) — when a
+   * message reaches several parties (a group message the assistant splits:
+   * its own receipt, then each member's).
    *
    * @throws {PeerReceiptTimeoutError} none within `timeoutMs`
    * @throws {SessionClosedError} the session closed first
    */
-  receiptFrom(sender: ID, timeoutMs?: number): Promise<Receipt> {
-    const known = this.#all.find((r) => r.from.equals(sender));
+  receiptFrom(
+    sender: ID,
+    timeoutMs?: number,
+    accept: (receipt: Receipt) => boolean = () => true,
+  ): Promise<Receipt> {
+    const known = this.#all.find((r) => r.from.equals(sender) && accept(r));
     if (known !== undefined) return Promise.resolve(known);
-    return this.#wait(sender, timeoutMs);
+    return this.#wait(sender, timeoutMs, accept);
   }
 
   /** Records a receipt; true when both kinds have come. */
@@ -147,10 +153,13 @@ export class OutgoingMessage {
     else this.#peer ??= receipt;
     if (this.#all.length < MAX_RECEIPTS) this.#all.push(receipt);
     this.#waiters = this.#waiters.filter((waiter) => {
-      const wanted = typeof waiter.wants === "string"
+      const wanted = (typeof waiter.wants === "string"
         ? waiter.wants === kind
-        : waiter.wants.equals(receipt.from);
-      if (!wanted) return true;
+        : waiter.wants.equals(receipt.from)) &&
+        (waiter.accept?.(receipt) ?? true);
+      if (!wanted) {
+        return true;
+      }
       clearTimeout(waiter.timer);
       waiter.resolve(receipt);
       return false;
@@ -171,7 +180,11 @@ export class OutgoingMessage {
     this.#waiters = [];
   }
 
-  #wait(wants: ReceiptKind | ID, timeoutMs?: number): Promise<Receipt> {
+  #wait(
+    wants: ReceiptKind | ID,
+    timeoutMs?: number,
+    accept?: (receipt: Receipt) => boolean,
+  ): Promise<Receipt> {
     const known = wants === "station"
       ? this.#station
       : wants === "peer"
@@ -189,7 +202,7 @@ export class OutgoingMessage {
           : new PeerReceiptTimeoutError(ms);
         reject(error);
       }, ms);
-      this.#waiters.push({ wants, resolve, reject, timer });
+      this.#waiters.push({ wants, accept, resolve, reject, timer });
     });
   }
 }
@@ -275,13 +288,14 @@ export class ReceiptTracker {
     if (sn !== undefined && outgoing.sn !== undefined && sn !== outgoing.sn) {
       return undefined;
     }
-    const done = outgoing.settle(fromStation ? "station" : "peer", {
+    // kept after both kinds came: more parties may answer (the members of
+    // a group, the assistant after its runtime); expiry bounds the entries
+    outgoing.settle(fromStation ? "station" : "peer", {
       from,
       text: receipt.text,
       command: receipt,
       receivedAt: this.#now(),
     });
-    if (done) this.#entries.delete(key);
     return outgoing;
   }
 

@@ -1088,7 +1088,10 @@ export class ClientSession {
 
   async #receive(msg: ReliableMessage, depth = 0): Promise<void> {
     const seenKey = `${msg.signature.slice(-16)}:${msg.receiver.value}`;
-    if (this.#seen.has(seenKey)) {
+    // a group's history is forwarded again on each query: its broadcast
+    // commands are taken each time (applying them again changes nothing)
+    const again = depth > 0 && msg.receiver.isBroadcast;
+    if (!again && this.#seen.has(seenKey)) {
       this.#log("debug", `duplicate message from ${msg.sender.value} dropped`);
       return;
     }
@@ -1186,7 +1189,10 @@ export class ClientSession {
     depth: number,
   ): Promise<void> {
     if (depth >= MAX_FORWARD_DEPTH) {
-      this.#log("warn", `dropped a forward from ${from.value}: nested too deep`);
+      this.#log(
+        "warn",
+        `dropped a forward from ${from.value}: nested too deep`,
+      );
       return;
     }
     for (const dict of forward.messages) {

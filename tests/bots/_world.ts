@@ -9,6 +9,8 @@
 import {
   ClientSession,
   type ClientSessionOptions,
+  GroupBook,
+  GroupClient,
   type ReceivedMessage,
 } from "../../bots/runtime/mod.ts";
 import type { GeneratedAccount } from "../../dimp/identity/mod.ts";
@@ -74,6 +76,7 @@ export async function connectClient(
   port: number,
   account: GeneratedAccount,
   options: Partial<ClientSessionOptions> = {},
+  observe?: (msg: ReceivedMessage) => void,
 ): Promise<TestClient> {
   const dir = options.accounts === undefined
     ? Deno.makeTempDirSync({ prefix: "dim-client-test-" })
@@ -91,6 +94,7 @@ export async function connectClient(
     accounts,
     onMessage: (msg) => {
       received.push(msg);
+      observe?.(msg);
       wake();
     },
   });
@@ -136,6 +140,42 @@ export async function connectClient(
         accounts.store.close();
         Deno.removeSync(dir, { recursive: true });
       }
+    },
+  };
+}
+
+/** A client with a group book and group operations. */
+export interface TestMember extends TestClient {
+  readonly groups: GroupClient;
+}
+
+/**
+ * Connects `account` as a group member: its own store, a group book the
+ * session applies received group commands to, and group operations.
+ */
+export async function connectMember(
+  port: number,
+  account: GeneratedAccount,
+  options: Partial<ClientSessionOptions> = {},
+): Promise<TestMember> {
+  const dir = Deno.makeTempDirSync({ prefix: "dim-member-test-" });
+  const accounts = new Accounts(Store.open({ dataDir: dir }));
+  const book = new GroupBook(accounts);
+  const holder: { groups?: GroupClient } = {};
+  const client = await connectClient(port, account, {
+    ...options,
+    accounts,
+    groups: book,
+  }, (msg) => holder.groups?.observe(msg));
+  const groups = new GroupClient(client.session, book, { timeoutMs: 10_000 });
+  holder.groups = groups;
+  return {
+    ...client,
+    groups,
+    async [Symbol.asyncDispose]() {
+      await client[Symbol.asyncDispose]();
+      accounts.store.close();
+      Deno.removeSync(dir, { recursive: true });
     },
   };
 }
