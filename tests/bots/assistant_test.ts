@@ -18,7 +18,7 @@ import {
   TextContent,
 } from "../../dimp/content/mod.ts";
 import type { ID } from "../../dimp/identity/mod.ts";
-import { connectMember, startStation, type TestMember } from "./_world.ts";
+import { connectMember, startStation } from "./_world.ts";
 import { newAccount } from "./runtime/_accounts.ts";
 
 const alice = await newAccount("alice");
