@@ -134,6 +134,8 @@ export interface DimConfig {
     readonly maxConnections: number;
     /** `signers`: threads that sign the station's replies (default 0: the main thread). */
     readonly signers: number;
+    /** `with_bots`: run the archivist and the assistant in the station's process (default off). */
+    readonly withBots: boolean;
   };
   /** `[neighbors]`: where the neighbour station list comes from. */
   readonly neighbors: {
@@ -192,6 +194,7 @@ export const STATION_DEFAULTS: Pick<
   | "handshakeTimeout"
   | "maxConnections"
   | "signers"
+  | "withBots"
 > = {
   checkSender: true,
   broadcastToUsers: true,
@@ -203,6 +206,7 @@ export const STATION_DEFAULTS: Pick<
   handshakeTimeout: 16,
   maxConnections: 10000,
   signers: 0,
+  withBots: false,
 };
 
 const DURATION_UNITS: Readonly<Record<string, number>> = {
@@ -361,6 +365,14 @@ function stationSettings(station: IniSection | undefined) {
       (value) =>
         /^\d+$/.test(value) && Number(value) <= 64 ? Number(value) : undefined,
       "a count 0..64",
+    ),
+    withBots: typed(
+      station,
+      s,
+      "with_bots",
+      d.withBots,
+      parseBoolean,
+      "true or false",
     ),
   };
 }

@@ -4,7 +4,7 @@
  *
  * ```sh
  * dim [--data-dir DIR] [--db FILE] [--config FILE] station [--host H] [--port P]
- *     [--log LEVEL] [--log-format json|text] [--admin HOST:PORT]
+ *     [--log LEVEL] [--log-format json|text] [--admin HOST:PORT] [--with-bots]
  * ```
  *
  * The identity: `[station] id`, else the store's station account, else a
@@ -20,6 +20,7 @@
  */
 import { parseArgs } from "node:util";
 import denoJson from "../deno.json" with { type: "json" };
+import { type RunningBot, startStationBots } from "../bots/mod.ts";
 import { type AdminListener, startAdmin } from "../station/admin.ts";
 import { HealthChecks, storeWritableCheck } from "../station/health.ts";
 import type { Logger } from "../station/logger.ts";
@@ -34,6 +35,7 @@ import type { CommandContext, Subcommand } from "./subcommand.ts";
 
 const HELP =
   `usage: dim station [--host H] [--port P] [--log LEVEL] [--log-format F] [--admin HOST:PORT]
+                   [--with-bots]
 
   --host H           the address to listen on (default [station] bind, else 0.0.0.0;
                      127.0.0.1 when this run makes the station's identity)
@@ -42,6 +44,8 @@ const HELP =
   --log LEVEL        debug | info | warn | error | quiet (default [log] level, else info)
   --log-format F     text | json (default [log] format, else text), on stderr
   --admin HOST:PORT  /health and /metrics there (default [admin] listen; 0: off)
+  --with-bots        run the archivist and the group assistant in this process
+                     (default [station] with_bots, else off)
 
 The identity is [station] id, else the station account in the store, else a new
 one (made and stored on the first run). SIGHUP re-reads [log] level. See
@@ -53,6 +57,7 @@ interface StationFlags {
   readonly logLevel?: string;
   readonly logFormat?: string;
   readonly admin?: string;
+  readonly withBots: boolean;
   readonly help: boolean;
 }
 
@@ -75,6 +80,7 @@ function parseFlags(args: string[]): StationFlags {
         log: { type: "string" },
         "log-format": { type: "string" },
         admin: { type: "string" },
+        "with-bots": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       allowPositionals: false,
@@ -90,6 +96,7 @@ function parseFlags(args: string[]): StationFlags {
     logLevel: values.log,
     logFormat: values["log-format"],
     admin: values.admin,
+    withBots: values["with-bots"] === true,
     help: values.help === true,
   };
 }
@@ -224,7 +231,17 @@ async function serve(
   });
   let admin: AdminListener | undefined;
   let watchdog: ReturnType<typeof setInterval> | undefined;
+  let bots: RunningBot[] = [];
   try {
+    if (flags.withBots || settings.withBots) {
+      bots = await startStationBots(station, {
+        ans: config.ans,
+        log: (kind) => logger.child({ bot: kind }),
+      });
+      for (const bot of bots) {
+        logger.info(`${bot.kind} ${bot.id.value} runs in this process`);
+      }
+    }
     if (ops.admin !== undefined) {
       const health = new HealthChecks();
       health.add("store", storeWritableCheck(ctx.storePath));
@@ -264,6 +281,7 @@ async function serve(
     await notifier.stopping();
   } finally {
     clearInterval(watchdog);
+    for (const bot of bots) await bot.close();
     await admin?.close();
     await station.stop();
   }

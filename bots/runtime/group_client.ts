@@ -41,7 +41,11 @@ import {
   GroupRefusedError,
 } from "./errors.ts";
 import { GROUP_COMMAND_RECEIVED, type GroupBook } from "./groups.ts";
-import type { OutgoingMessage, Receipt } from "./receipts.ts";
+import {
+  type OutgoingMessage,
+  type Receipt,
+  receiptDetail,
+} from "./receipts.ts";
 import type { ClientSession, ReceivedMessage } from "./session.ts";
 
 /** How long a group operation waits for the assistant (ms) by default. */
@@ -60,26 +64,9 @@ interface Waiter {
   readonly wake: () => void;
 }
 
-/** Fills `${name}` placeholders of a receipt template. */
-function fill(template: string, replacements: unknown): string {
-  const values = typeof replacements === "object" && replacements !== null
-    ? replacements as Record<string, unknown>
-    : {};
-  return template.replace(/\$\{(\w+)\}/g, (all, name) => {
-    const value = values[name];
-    return value === undefined ? all : String(value);
-  });
-}
-
 /** The refusal a receipt stands for, unless it is a plain acknowledgement. */
 function refusalOf(receipt: Receipt): GroupRefusedError {
-  const dict = receipt.command.dictionary;
-  return new GroupRefusedError(
-    receipt.text,
-    typeof dict.template === "string"
-      ? fill(dict.template, dict.replacements)
-      : "",
-  );
+  return new GroupRefusedError(receipt.text, receiptDetail(receipt.command));
 }
 
 /**

@@ -60,6 +60,27 @@ export interface ReceiptTrackerOptions {
   readonly now?: () => number;
 }
 
+/**
+ * What a receipt says beyond its text: its `template` with the
+ * `replacements` filled in (`""` without a template).
+ *
+ * @example
+ * ```ts ignore
+ * receiptDetail(refusal); // "Not allowed to reset members of group: team@…"
+ * ```
+ */
+export function receiptDetail(receipt: ReceiptCommand): string {
+  const { template, replacements } = receipt.dictionary;
+  if (typeof template !== "string") return "";
+  const values = typeof replacements === "object" && replacements !== null
+    ? replacements as Record<string, unknown>
+    : {};
+  return template.replace(/\$\{(\w+)\}/g, (all, name) => {
+    const value = values[name];
+    return value === undefined ? all : String(value);
+  });
+}
+
 /** Receipts kept per message for {@link OutgoingMessage.receiptFrom}. */
 const MAX_RECEIPTS = 64;
 
