@@ -96,6 +96,8 @@ function openGroupSession(
     sendReceipts: false,
     groups: book,
     onMessage: (msg) => holder.groups?.observe(msg),
+    onForward: (sender, messages) =>
+      holder.groups?.observeForward(sender, messages),
   };
   const session = openSession(
     accounts,

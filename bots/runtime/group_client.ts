@@ -59,8 +59,16 @@ function isAnswer(receipt: Receipt): boolean {
   return receipt.text !== MESSAGE_RECEIVED;
 }
 
+/** What a group client waits for: a message, or the end of a forward. */
+type GroupEvent =
+  | { readonly msg: ReceivedMessage }
+  | {
+    readonly forwardFrom: ID;
+    readonly messages: readonly ReliableMessage[];
+  };
+
 interface Waiter {
-  readonly match: (msg: ReceivedMessage) => boolean;
+  readonly match: (event: GroupEvent) => boolean;
   readonly wake: () => void;
 }
 
@@ -75,7 +83,8 @@ function refusalOf(receipt: Receipt): GroupRefusedError {
  * @example
  * ```ts ignore
  * let groups: GroupClient;
- * const session = new ClientSession({ accounts, user, groups: book, onMessage: (m) => groups.observe(m) });
+ * const session = new ClientSession({ accounts, user, groups: book,
+ *   onMessage: (m) => groups.observe(m), onForward: (s, m) => groups.observeForward(s, m) });
  * groups = new GroupClient(session, book);
  * await session.connect();
  * const team = await groups.create("Team", [bob, carol]);
@@ -102,8 +111,17 @@ export class GroupClient {
 
   /** Feed every message the session received (its `onMessage`). */
   observe(msg: ReceivedMessage): void {
+    this.#event({ msg });
+  }
+
+  /** Feed every forward the session opened (its `onForward`). */
+  observeForward(sender: ID, messages: readonly ReliableMessage[]): void {
+    this.#event({ forwardFrom: sender, messages });
+  }
+
+  #event(event: GroupEvent): void {
     this.#waiters = this.#waiters.filter((waiter) => {
-      if (!waiter.match(msg)) return true;
+      if (!waiter.match(event)) return true;
       waiter.wake();
       return false;
     });
@@ -122,15 +140,26 @@ export class GroupClient {
     }
     const station = this.#session.station;
     if (station !== undefined) {
+      let records: Record<string, string> | undefined;
       const answer = this.#next(
-        (msg) =>
-          msg.fromStation && msg.content instanceof AnsCommand &&
-          msg.content.names.includes("assistant"),
+        (event) => {
+          if (!("msg" in event)) return false;
+          const { msg } = event;
+          if (
+            !msg.fromStation || !(msg.content instanceof AnsCommand) ||
+            !msg.content.names.includes("assistant")
+          ) {
+            return false;
+          }
+          records = msg.content.records;
+          return true;
+        },
         "the station's ANS record of the assistant",
       );
       answer.catch(() => {}); // awaited below
       await this.#session.send(station, AnsCommand.query(["assistant"]));
-      const content = (await answer).content as AnsCommand;
+      await answer;
+      const content = { records };
       const id = tryParseId(content.records?.assistant ?? "");
       if (id !== undefined && !id.isBroadcast) return id;
     }
@@ -300,12 +329,16 @@ export class GroupClient {
     );
     const signature = (await query).signature;
     const answered = this.#next(
-      (msg) =>
-        (msg.content instanceof ResetCommand &&
-          msg.content.group?.equals(group) === true) ||
-        (msg.sender.equals(bot) && msg.content instanceof ReceiptCommand &&
-          msg.content.originalSignature === signature &&
-          msg.content.text !== MESSAGE_RECEIVED),
+      (event) =>
+        "msg" in event
+          // the query refused
+          ? event.msg.sender.equals(bot) &&
+            event.msg.content instanceof ReceiptCommand &&
+            event.msg.content.originalSignature === signature &&
+            event.msg.content.text !== MESSAGE_RECEIVED
+          // the whole history (applied to the book by the session)
+          : event.forwardFrom.equals(bot) &&
+            event.messages.some((msg) => msg.group?.equals(group) === true),
       "the group history",
     );
     answered.catch(() => {}); // awaited below
@@ -321,26 +354,18 @@ export class GroupClient {
     if (refusal !== undefined) throw refusalOf(refusal);
   }
 
-  /** The next received message matching `match`, within the timeout. */
-  #next(
-    match: (msg: ReceivedMessage) => boolean,
-    what: string,
-  ): Promise<ReceivedMessage> {
+  /** Resolves at the next event `match` accepts, within the timeout. */
+  #next(match: (event: GroupEvent) => boolean, what: string): Promise<void> {
     return new Promise((resolve, reject) => {
-      let found: ReceivedMessage | undefined;
       const timer = setTimeout(() => {
         this.#waiters = this.#waiters.filter((w) => w !== waiter);
         reject(new AnswerTimeoutError(what, this.#timeout));
       }, this.#timeout);
       const waiter: Waiter = {
-        match: (msg) => {
-          if (!match(msg)) return false;
-          found = msg;
-          return true;
-        },
+        match,
         wake: () => {
           clearTimeout(timer);
-          resolve(found!);
+          resolve();
         },
       };
       this.#waiters.push(waiter);

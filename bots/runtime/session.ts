@@ -188,6 +188,15 @@ export interface ClientSessionOptions extends TransportLimits {
    * group's members from its history); refusals are only logged.
    */
   readonly groups?: GroupBook;
+  /**
+   * Called once every message a forward carried has been received (its
+   * group commands applied to `groups`), with the forward's sender and the
+   * carried messages.
+   */
+  readonly onForward?: (
+    sender: ID,
+    messages: readonly ReliableMessage[],
+  ) => void;
   /** Called for each received message in order (instead of {@link ClientSession.messages}). */
   readonly onMessage?: (message: ReceivedMessage) => void | Promise<void>;
   /**
@@ -1195,6 +1204,7 @@ export class ClientSession {
       );
       return;
     }
+    const carried: ReliableMessage[] = [];
     for (const dict of forward.messages) {
       let inner: ReliableMessage;
       try {
@@ -1208,8 +1218,10 @@ export class ClientSession {
         );
         continue;
       }
+      carried.push(inner);
       await this.#receive(inner, depth + 1);
     }
+    this.#options.onForward?.(from, carried);
   }
 
   /** Applies a received group command to the book, when there is one. */

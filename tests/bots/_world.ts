@@ -166,6 +166,8 @@ export async function connectMember(
     ...options,
     accounts,
     groups: book,
+    onForward: (sender, messages) =>
+      holder.groups?.observeForward(sender, messages),
   }, (msg) => holder.groups?.observe(msg));
   const groups = new GroupClient(client.session, book, { timeoutMs: 10_000 });
   holder.groups = groups;
