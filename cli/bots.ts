@@ -20,13 +20,14 @@
  */
 import { parseArgs } from "node:util";
 import { type BotKind, findBotIdentity, startBot } from "../bots/mod.ts";
+import type { Logger } from "../station/logger.ts";
 import { SystemdNotifier } from "../station/sd_notify.ts";
 import {
   explainDialError,
   openAccounts,
   parseEndpoint,
 } from "./_client_common.ts";
-import { ConfigValueError } from "./config.ts";
+import { ConfigValueError, loadConfig } from "./config.ts";
 import { UsageError } from "./context.ts";
 import { loggerFor, type OpsConfig, readOpsConfig } from "./ops_config.ts";
 import { printErr, printOut } from "./output.ts";
@@ -49,7 +50,8 @@ ${WHAT[kind]}, a DIM client of a station (station.md §6).
   --log-format F       text | json (default [log] format), on stderr
 
 Its identity is [ans] ${kind}, else the store's ANS record "${kind}", else a
-new bot account made and stored on this run. Stop it with SIGINT or SIGTERM.`;
+new bot account made and stored on this run. SIGHUP re-reads [log] level;
+SIGINT or SIGTERM stop it.`;
 }
 
 interface BotFlags {
@@ -100,12 +102,19 @@ function opsOf(kind: BotKind, ctx: CommandContext, flags: BotFlags): OpsConfig {
   }
 }
 
-/** Resolves on SIGINT or SIGTERM (listeners removed by `dispose`). */
-function stopSignal(): { stop: Promise<string>; dispose: () => void } {
+/**
+ * Resolves on SIGINT or SIGTERM; SIGHUP calls `onReload` (listeners removed
+ * by `dispose`).
+ */
+function signals(onReload: () => void): {
+  stop: Promise<string>;
+  dispose: () => void;
+} {
   const { promise, resolve } = Promise.withResolvers<string>();
   const handlers: [Deno.Signal, () => void][] = [
     ["SIGINT", () => resolve("SIGINT")],
     ["SIGTERM", () => resolve("SIGTERM")],
+    ["SIGHUP", onReload],
   ];
   for (const [signal, handler] of handlers) {
     Deno.addSignalListener(signal, handler);
@@ -118,6 +127,28 @@ function stopSignal(): { stop: Promise<string>; dispose: () => void } {
       }
     },
   };
+}
+
+/** SIGHUP: re-reads the config file's `[log] level` (as the station does). */
+async function reloadLogLevel(
+  kind: BotKind,
+  ctx: CommandContext,
+  flags: BotFlags,
+  logger: Logger,
+  notifier: SystemdNotifier,
+): Promise<void> {
+  await notifier.reloading();
+  try {
+    const level = opsOf(kind, {
+      ...ctx,
+      config: loadConfig(ctx.configPath, ctx.env),
+    }, flags).log.level;
+    logger.setLevel(level);
+    logger.info("reloaded the log level", { level });
+  } catch (error) {
+    logger.error(`reload failed, settings kept: ${error}`);
+  }
+  await notifier.ready();
 }
 
 /**
@@ -145,7 +176,9 @@ export async function runBot(
     onError: (error) => logger.warn(`systemd notification failed: ${error}`),
   });
   // listen for the signals before anyone can see the bot running
-  const signals = stopSignal();
+  const listening = signals(() => {
+    void reloadLogLevel(kind, ctx, flags, logger, notifier);
+  });
   const accounts = openAccounts(ctx);
   try {
     const identity = await findBotIdentity(
@@ -172,7 +205,7 @@ export async function runBot(
         })`,
       );
       await notifier.ready(`connected to ${endpoint.host}:${endpoint.port}`);
-      const signal = await signals.stop;
+      const signal = await listening.stop;
       logger.info("stopping", { signal });
       await notifier.stopping();
     } finally {
@@ -180,7 +213,7 @@ export async function runBot(
     }
     return 0;
   } finally {
-    signals.dispose();
+    listening.dispose();
     accounts.store.close();
   }
 }
