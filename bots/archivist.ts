@@ -37,7 +37,12 @@ import {
 } from "../dimp/command/mod.ts";
 import { CommandName } from "../dimp/command/mod.ts";
 import type { Content } from "../dimp/content/mod.ts";
-import { EntityType, type ID, parseId } from "../dimp/identity/mod.ts";
+import {
+  EntityType,
+  type ID,
+  parseId,
+  tryParseId,
+} from "../dimp/identity/mod.ts";
 import type { Accounts } from "../store/mod.ts";
 import { ONLINE_HEARTBEAT_MS } from "../station/online_users.ts";
 
@@ -66,9 +71,12 @@ export interface ArchivistOptions {
   readonly now?: () => number;
 }
 
+/** Stored IDs are read as they are (the store checked them when saved). */
+const STORED = { allowUnknown: true } as const;
+
 /** Users and bots: what a search finds (not groups, not stations). */
 function findable(text: string): boolean {
-  const type = parseId(text).type;
+  const type = tryParseId(text, STORED)?.type;
   return type === EntityType.USER || type === EntityType.BOT;
 }
 
@@ -173,7 +181,11 @@ export class Archivist {
         findable,
       );
     return [
-      SearchCommand.response(request, found.map((id) => parseId(id)), this.#id),
+      SearchCommand.response(
+        request,
+        found.map((id) => parseId(id, STORED)),
+        this.#id,
+      ),
     ];
   }
 
