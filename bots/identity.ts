@@ -16,7 +16,7 @@ import {
   type ID,
   tryParseId,
 } from "../dimp/identity/mod.ts";
-import type { Accounts } from "../store/mod.ts";
+import { accountRecord, type Accounts } from "../store/mod.ts";
 import { BotIdentityError } from "./errors.ts";
 
 /** A bot's ID, and whether this run made it. */
@@ -59,13 +59,7 @@ export async function findBotIdentity(
     seed: name,
     properties: { name },
   });
-  await accounts.saveAccount({
-    id: account.id.value,
-    meta: account.meta.toDictionary(),
-    documents: [account.document.toDictionary()],
-    id_private_key: account.identityKey!.toDictionary(),
-    msg_private_keys: account.messageKeys.map((key) => key.toDictionary()),
-  });
+  await accounts.saveAccount(accountRecord(account));
   accounts.store.ans.set(name, account.id.value);
   return { id: account.id, created: true };
 }

@@ -89,6 +89,7 @@ export {
 export { GroupKeys } from "./group_keys.ts";
 export {
   type AccountRecord,
+  accountRecord,
   Accounts,
   type AccountsOptions,
   type DocumentChange,

@@ -17,12 +17,12 @@ import { SearchCommand } from "../../dimp/command/mod.ts";
 import {
   EntityType,
   generateAccount,
-  type GeneratedAccount,
   parseId,
 } from "../../dimp/identity/mod.ts";
 import { MessagePacker } from "../../dimp/message/mod.ts";
 import { Accounts, Store } from "../../store/mod.ts";
 import { DOCUMENTS, fillDocuments, userIds } from "./_documents.ts";
+import { localUser, receivedBy } from "../bots/runtime/_accounts.ts";
 
 const dir = Deno.makeTempDirSync({ prefix: "dim-bots-bench-" });
 globalThis.addEventListener("unload", () => {
@@ -49,39 +49,18 @@ const bob = await generateAccount({
   properties: { name: "bob" },
 });
 
-function packerOf(me: GeneratedAccount, peer: GeneratedAccount): MessagePacker {
-  return new MessagePacker({
-    user: {
-      id: me.id,
-      signKey: me.identityKey!,
-      decryptKeys: [...me.messageKeys],
-      meta: me.meta,
-      visa: me.document,
-    },
-    directory: {
-      meta: () => Promise.resolve(peer.meta),
-      visa: () => Promise.resolve(peer.document),
-      members: () => Promise.resolve([]),
-    },
-  });
-}
-const fromBob = packerOf(bob, bot);
-const atBot = packerOf(bot, bob);
+const atBot = new MessagePacker({
+  user: localUser(bot),
+  directory: {
+    meta: () => Promise.resolve(bob.meta),
+    visa: () => Promise.resolve(bob.document),
+    members: () => Promise.resolve([]),
+  },
+});
 
 /** A request as the bot's session hands it over. */
-async function request(command: SearchCommand): Promise<ReceivedMessage> {
-  const reliable = await fromBob.packContent(bot.id, command);
-  const instant = await atBot.unpack(reliable);
-  return {
-    sender: bob.id,
-    receiver: bot.id,
-    content: instant.content,
-    time: instant.time,
-    group: undefined,
-    fromStation: false,
-    instant,
-    reliable,
-  };
+function request(command: SearchCommand): Promise<ReceivedMessage> {
+  return receivedBy(bot, bob, command);
 }
 
 const archivist = new Archivist(accounts, {

@@ -13,6 +13,7 @@ import {
   GroupClient,
   type ReceivedMessage,
 } from "../../bots/runtime/mod.ts";
+import { type RunningBot, startStationBots } from "../../bots/mod.ts";
 import type { GeneratedAccount } from "../../dimp/identity/mod.ts";
 import { Station, type StationOptions } from "../../station/mod.ts";
 import { Accounts, Store } from "../../store/mod.ts";
@@ -180,4 +181,35 @@ export async function connectMember(
       Deno.removeSync(dir, { recursive: true });
     },
   };
+}
+
+/** A station with the archivist and the assistant in its process. */
+export interface StationWithBots {
+  readonly port: number;
+  readonly bots: readonly RunningBot[];
+  readonly archivist: RunningBot;
+  readonly assistant: RunningBot;
+  /** The station's (and the bots') account facade. */
+  readonly accounts: Accounts;
+}
+
+/** Runs `fn` with a fresh station and its bots; closes them afterwards. */
+export async function withStationBots(
+  fn: (world: StationWithBots) => Promise<void>,
+): Promise<void> {
+  await using s = await startStation();
+  const bots = await startStationBots(s.station, {
+    session: { keepOnlineInterval: 0 },
+  });
+  try {
+    await fn({
+      port: s.port,
+      bots,
+      archivist: bots.find((bot) => bot.kind === "archivist")!,
+      assistant: bots.find((bot) => bot.kind === "assistant")!,
+      accounts: s.station.accounts,
+    });
+  } finally {
+    for (const bot of bots) await bot.close();
+  }
 }

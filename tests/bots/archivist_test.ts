@@ -4,11 +4,7 @@
  * limits, the online users, contacts storage, and bad input.
  */
 import assert from "node:assert/strict";
-import {
-  Archivist,
-  type RunningBot,
-  startStationBots,
-} from "../../bots/mod.ts";
+import { Archivist } from "../../bots/mod.ts";
 import type { ReceivedMessage } from "../../bots/runtime/mod.ts";
 import {
   Command,
@@ -24,9 +20,8 @@ import {
   type ID,
   parseId,
 } from "../../dimp/identity/mod.ts";
-import { MessagePacker } from "../../dimp/message/mod.ts";
-import { connectClient, startStation, type TestClient } from "./_world.ts";
-import { localUser, newAccount, storePublic } from "./runtime/_accounts.ts";
+import { connectClient, type TestClient, withStationBots } from "./_world.ts";
+import { newAccount, receivedBy, storePublic } from "./runtime/_accounts.ts";
 
 const alice = await newAccount("Alice Wonder");
 const bob = await newAccount("bob");
@@ -64,32 +59,8 @@ function receiptOf(msg: ReceivedMessage): ReceiptCommand {
   return msg.content;
 }
 
-async function withBots(
-  fn: (world: {
-    port: number;
-    bots: RunningBot[];
-    archivist: RunningBot;
-    accounts: import("../../store/mod.ts").Accounts;
-  }) => Promise<void>,
-): Promise<void> {
-  await using s = await startStation();
-  const bots = await startStationBots(s.station, {
-    session: { keepOnlineInterval: 0 },
-  });
-  try {
-    await fn({
-      port: s.port,
-      bots,
-      archivist: bots.find((bot) => bot.kind === "archivist")!,
-      accounts: s.station.accounts,
-    });
-  } finally {
-    for (const bot of bots) await bot.close();
-  }
-}
-
 Deno.test("archivist: a search by part of a name or ID finds the user (via archivist@anywhere); the answer copies the request", async () => {
-  await withBots(async ({ port, archivist, accounts }) => {
+  await withStationBots(async ({ port, archivist, accounts }) => {
     await using _a = await connectClient(port, alice);
     await using b = await connectClient(port, bob);
     assert.equal(accounts.store.ans.get("archivist"), archivist.id.value);
@@ -117,7 +88,7 @@ Deno.test("archivist: a search by part of a name or ID finds the user (via archi
 });
 
 Deno.test("archivist: paging, limit 0 / negative / absurd, groups and stations never found", async () => {
-  await withBots(async ({ port, accounts }) => {
+  await withStationBots(async ({ port, accounts }) => {
     const zeds: GeneratedAccount[] = [];
     for (let i = 0; i < 7; i++) {
       const zed = await newAccount(`zed ${i}`);
@@ -166,7 +137,7 @@ Deno.test("archivist: paging, limit 0 / negative / absurd, groups and stations n
 });
 
 Deno.test("archivist: bad search input gets 'Search command error.' and nothing else", async () => {
-  await withBots(async ({ port, archivist }) => {
+  await withStationBots(async ({ port, archivist }) => {
     await using b = await connectClient(port, bob);
     const bad: [Record<string, unknown>, string][] = [
       [{ keywords: undefined }, "no keywords"],
@@ -203,7 +174,7 @@ Deno.test("archivist: bad search input gets 'Search command error.' and nothing 
 });
 
 Deno.test("archivist: users lists who is online at the station, paged; someone who leaves is no longer listed", async () => {
-  await withBots(async ({ port, bots }) => {
+  await withStationBots(async ({ port, bots }) => {
     await using b = await connectClient(port, bob);
     let ask_ = 0;
     const online = async (paging: Record<string, unknown> = {}) => {
@@ -237,7 +208,7 @@ Deno.test("archivist: users lists who is online at the station, paged; someone w
 });
 
 Deno.test("archivist: contacts are stored for the sender and served back; other titles and commands are not supported", async () => {
-  await withBots(async ({ port, archivist }) => {
+  await withStationBots(async ({ port, archivist }) => {
     await using a = await connectClient(port, alice);
     await using b = await connectClient(port, bob);
     const notFound = receiptOf(
@@ -309,35 +280,8 @@ Deno.test("archivist: without a station table of who is online, users lists thos
     now: () => now,
   });
   assert.equal(archivist.onlineTableFresh, false);
-  const received = async (from: GeneratedAccount, content: Content) => {
-    const packer = new MessagePacker({
-      user: localUser(from),
-      directory: {
-        meta: () => Promise.resolve(undefined),
-        visa: () => Promise.resolve(bot.document),
-        members: () => Promise.resolve([]),
-      },
-    });
-    const reliable = await packer.packContent(bot.id, content);
-    const instant = await new MessagePacker({
-      user: localUser(bot),
-      directory: {
-        meta: () => Promise.resolve(from.meta),
-        visa: () => Promise.resolve(undefined),
-        members: () => Promise.resolve([]),
-      },
-    }).unpack(reliable);
-    return {
-      sender: from.id,
-      receiver: bot.id,
-      content: instant.content,
-      time: instant.time,
-      group: undefined,
-      fromStation: false,
-      instant,
-      reliable,
-    };
-  };
+  const received = (from: GeneratedAccount, content: Content) =>
+    receivedBy(bot, from, content);
   archivist.answer(await received(alice, TextContent.create("hi")));
   now += 200_000;
   const [first] = archivist.answer(

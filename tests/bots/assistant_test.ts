@@ -6,7 +6,7 @@
  * refused, group keys asked for, updated and handed out.
  */
 import assert from "node:assert/strict";
-import { type RunningBot, startStationBots } from "../../bots/mod.ts";
+import type { RunningBot } from "../../bots/mod.ts";
 import {
   GroupRefusedError,
   type ReceivedMessage,
@@ -18,7 +18,7 @@ import {
   TextContent,
 } from "../../dimp/content/mod.ts";
 import type { ID } from "../../dimp/identity/mod.ts";
-import { connectMember, startStation } from "./_world.ts";
+import { connectMember, withStationBots } from "./_world.ts";
 import { newAccount } from "./runtime/_accounts.ts";
 
 const alice = await newAccount("alice");
@@ -33,24 +33,6 @@ const notAck = (receipt: { text: string }) =>
 const textOf = (msg: ReceivedMessage) =>
   msg.content instanceof TextContent ? msg.content.text : undefined;
 
-/** A station with its bots; the assistant's ID. */
-async function withAssistant(
-  fn: (world: { port: number; assistant: RunningBot }) => Promise<void>,
-): Promise<void> {
-  await using s = await startStation();
-  const bots = await startStationBots(s.station, {
-    session: { keepOnlineInterval: 0 },
-  });
-  try {
-    await fn({
-      port: s.port,
-      assistant: bots.find((bot) => bot.kind === "assistant")!,
-    });
-  } finally {
-    for (const bot of bots) await bot.close();
-  }
-}
-
 function ids(list: readonly ID[]): string[] {
   return list.map((id) => id.value);
 }
@@ -61,7 +43,7 @@ function kept(assistant: RunningBot, group: ID): string[] {
 }
 
 Deno.test("assistant: a group of three — a member's message reaches the two others (one offline, later), the sender gets 'Group message delivering.'", async () => {
-  await withAssistant(async ({ port, assistant }) => {
+  await withStationBots(async ({ port, assistant }) => {
     await using a = await connectMember(port, alice);
     await using b = await connectMember(port, bob);
     // carol is known to the station, then goes offline
@@ -104,7 +86,7 @@ Deno.test("assistant: a group of three — a member's message reaches the two ot
 });
 
 Deno.test("assistant: a non-member's group message is refused with 'Permission denied.' and reaches nobody", async () => {
-  await withAssistant(async ({ port, assistant }) => {
+  await withStationBots(async ({ port, assistant }) => {
     await using a = await connectMember(port, alice);
     await using b = await connectMember(port, bob);
     await using d = await connectMember(port, dave);
@@ -143,7 +125,7 @@ Deno.test("assistant: a non-member's group message is refused with 'Permission d
 });
 
 Deno.test("assistant: a member who quits stops receiving; the owner cannot quit; a forged reset by a member is refused and changes nothing", async () => {
-  await withAssistant(async ({ port, assistant }) => {
+  await withStationBots(async ({ port, assistant }) => {
     await using a = await connectMember(port, alice);
     await using b = await connectMember(port, bob);
     await using c = await connectMember(port, carol);
@@ -187,7 +169,7 @@ Deno.test("assistant: a member who quits stops receiving; the owner cannot quit;
 });
 
 Deno.test("assistant: the owner adds and removes members; a member's invite goes to the owner for review", async () => {
-  await withAssistant(async ({ port, assistant }) => {
+  await withStationBots(async ({ port, assistant }) => {
     await using a = await connectMember(port, alice);
     await using b = await connectMember(port, bob);
     await using _d = await connectMember(port, dave);
@@ -209,7 +191,7 @@ Deno.test("assistant: the owner adds and removes members; a member's invite goes
 });
 
 Deno.test("assistant: keys missing for a member are asked of the sender; 'update' merges them; 'request' hands a member its key", async () => {
-  await withAssistant(async ({ port, assistant }) => {
+  await withStationBots(async ({ port, assistant }) => {
     await using a = await connectMember(port, alice);
     await using b = await connectMember(port, bob);
     await using c = await connectMember(port, carol);
