@@ -150,6 +150,8 @@ export interface DimConfig {
     readonly loginTimeout: number;
     /** `shutdown_timeout`: how long a stop waits for connections to close politely (seconds; default 10). */
     readonly shutdownTimeout: number;
+    /** `with_bots`: run the archivist and the assistant in the station's process (default off). */
+    readonly withBots: boolean;
   };
   /** `[neighbors]`: where the neighbour station list comes from. */
   readonly neighbors: {
@@ -216,6 +218,7 @@ export const STATION_DEFAULTS: Pick<
   | "byteBurst"
   | "loginTimeout"
   | "shutdownTimeout"
+  | "withBots"
 > = {
   checkSender: true,
   broadcastToUsers: true,
@@ -235,6 +238,7 @@ export const STATION_DEFAULTS: Pick<
   byteBurst: 8 * 1024 * 1024,
   loginTimeout: 60,
   shutdownTimeout: 10,
+  withBots: false,
 };
 
 const DURATION_UNITS: Readonly<Record<string, number>> = {
@@ -400,6 +404,14 @@ function stationSettings(station: IniSection | undefined) {
       (value) =>
         /^\d+$/.test(value) && Number(value) <= 64 ? Number(value) : undefined,
       "a count 0..64",
+    ),
+    withBots: typed(
+      station,
+      s,
+      "with_bots",
+      d.withBots,
+      parseBoolean,
+      "true or false",
     ),
     ...limitSettings(station),
   };

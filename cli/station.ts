@@ -5,6 +5,7 @@
  * ```sh
  * dim [--data-dir DIR] [--db FILE] [--config FILE] station [--host H] [--port P]
  *     [--log LEVEL] [--log-format json|text] [--admin HOST:PORT] [--check]
+ *     [--with-bots]
  * ```
  *
  * The identity: `[station] id`, else the store's station account, else a
@@ -24,6 +25,7 @@
  */
 import { parseArgs } from "node:util";
 import denoJson from "../deno.json" with { type: "json" };
+import { type RunningBot, startStationBots } from "../bots/mod.ts";
 import { type AdminListener, startAdmin } from "../station/admin.ts";
 import { HealthChecks, storeWritableCheck } from "../station/health.ts";
 import type { Logger } from "../station/logger.ts";
@@ -38,7 +40,8 @@ import { checkStation, printCheck } from "./station_check.ts";
 import type { CommandContext, Subcommand } from "./subcommand.ts";
 
 const HELP =
-  `usage: dim station [--host H] [--port P] [--log LEVEL] [--log-format F] [--admin HOST:PORT] [--check]
+  `usage: dim station [--host H] [--port P] [--log LEVEL] [--log-format F] [--admin HOST:PORT]
+                   [--with-bots] [--check]
 
   --host H           the address to listen on (default [station] bind, else 0.0.0.0;
                      127.0.0.1 when this run makes the station's identity)
@@ -49,6 +52,8 @@ const HELP =
   --admin HOST:PORT  /health and /metrics there (default [admin] listen; 0: off)
   --check            check the config, identity, keys, data directory and ports,
                      one line each, and exit (0: all passed)
+  --with-bots        run the archivist and the group assistant in this process
+                     (default [station] with_bots, else off)
 
 The identity is [station] id, else the station account in the store, else a new
 one (made and stored on the first run). SIGHUP re-reads [log] level and [ans];
@@ -62,6 +67,7 @@ interface StationFlags {
   readonly logFormat?: string;
   readonly admin?: string;
   readonly check: boolean;
+  readonly withBots: boolean;
   readonly help: boolean;
 }
 
@@ -85,6 +91,7 @@ function parseFlags(args: string[]): StationFlags {
         "log-format": { type: "string" },
         admin: { type: "string" },
         check: { type: "boolean" },
+        "with-bots": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       allowPositionals: false,
@@ -101,6 +108,7 @@ function parseFlags(args: string[]): StationFlags {
     logFormat: values["log-format"],
     admin: values.admin,
     check: values.check === true,
+    withBots: values["with-bots"] === true,
     help: values.help === true,
   };
 }
@@ -263,7 +271,17 @@ async function serve(
   running.station = station;
   let admin: AdminListener | undefined;
   let watchdog: ReturnType<typeof setInterval> | undefined;
+  let bots: RunningBot[] = [];
   try {
+    if (flags.withBots || settings.withBots) {
+      bots = await startStationBots(station, {
+        ans: config.ans,
+        log: (kind) => logger.child({ bot: kind }),
+      });
+      for (const bot of bots) {
+        logger.info(`${bot.kind} ${bot.id.value} runs in this process`);
+      }
+    }
     if (ops.admin !== undefined) {
       const health = new HealthChecks();
       health.add("store", storeWritableCheck(ctx.storePath));
@@ -303,6 +321,7 @@ async function serve(
     await notifier.stopping();
   } finally {
     clearInterval(watchdog);
+    for (const bot of bots) await bot.close();
     await admin?.close();
     await station.stop({ timeoutMs: settings.shutdownTimeout * 1000 });
   }

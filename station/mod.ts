@@ -25,6 +25,7 @@ export * from "./session.ts";
 export * from "./session_center.ts";
 export * from "./block_lists.ts";
 export * from "./offline.ts";
+export * from "./online_users.ts";
 export * from "./signer.ts";
 export * from "./messenger.ts";
 export * from "./dispatcher.ts";

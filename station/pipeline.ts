@@ -578,7 +578,7 @@ export function assemblePipeline(
     center,
     dispatcher,
     offline,
-    ans: new AnsBook(options.ans, store.ans.all()),
+    ans: new AnsBook(options.ans, (name) => store.ans.get(name)),
     blocks: new BlockLists(store),
     messenger,
     traces: new TracePool(),

@@ -22,6 +22,7 @@ import {
   ConnectionGuard,
 } from "./_connection_guard.ts";
 import { silentLog, type StationLog } from "./log.ts";
+import { OnlinePublisher } from "./online_users.ts";
 import { assemblePipeline, type Pipeline } from "./pipeline.ts";
 import type { RateLimits } from "./rate_limit.ts";
 import { Session } from "./session.ts";
@@ -176,6 +177,7 @@ export class Station {
   readonly #timer: ReturnType<typeof setInterval>;
   readonly #log: StationLog;
   readonly #guard: ConnectionGuard;
+  readonly #online: OnlinePublisher;
   #stopping: Promise<boolean> | null = null;
 
   private constructor(parts: {
@@ -201,6 +203,11 @@ export class Station {
     this.#guard = parts.guard;
     this.#timer = setInterval(() => this.#purge(), PURGE_INTERVAL_MS);
     this.#purge();
+    // who is online, for the archivist on the same store (§5.2, §6.2)
+    this.#online = new OnlinePublisher(this.center, this.store, this.id, {
+      log: this.#log,
+    });
+    this.#online.start();
   }
 
   /** The station ID. */
@@ -368,7 +375,10 @@ export class Station {
    */
   reload(changes: StationReload): void {
     if (changes.ans !== undefined) {
-      this.#pipeline.ans.reload(changes.ans, this.store.ans.all());
+      this.#pipeline.ans.reload(
+        changes.ans,
+        (name) => this.store.ans.get(name),
+      );
     }
   }
 
@@ -402,6 +412,7 @@ export class Station {
         });
       }
       this.#pipeline.close();
+      this.#online.stop();
       this.store.close();
       this.#log.info("station stopped", { station: this.id.value });
       return graceful;

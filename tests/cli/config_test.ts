@@ -129,6 +129,7 @@ Deno.test("config: etc/dim.ini parses to the defaults, and with every key uncomm
     "byte_burst",
     "login_timeout",
     "shutdown_timeout",
+    "with_bots",
   ];
   assert.deepEqual([...all.ini.get("station")!.keys()].sort(), keys.sort());
   for (const [field, value] of Object.entries(STATION_DEFAULTS)) {

@@ -56,7 +56,9 @@ Deno.test("dim station --check: a good setup passes every check, one line each, 
   assert.deepEqual(run.lines, [
     `ok    config: ${ini}`,
     `ok    data dir: ${dir.path} (writable)`,
-    `ok    store: ${dir.path}/dim.db (schema version 1)`,
+    `ok    store: ${dir.path}/dim.db (schema version ${
+      MIGRATIONS.at(-1)!.version
+    })`,
     `ok    identity: ${id} (meta, visa, signing key, 1 decryption key)`,
     `ok    port: 127.0.0.1:${port} is free`,
     `ok    admin: 127.0.0.1:${admin} is free`,
