@@ -5,6 +5,7 @@
  * ```sh
  * dim [--data-dir DIR] [--db FILE] [--config FILE] station [--host H] [--port P]
  *     [--log LEVEL] [--log-format json|text] [--admin HOST:PORT]
+ *     [--neighbor HOST:PORT]...
  * ```
  *
  * The identity: `[station] id`, else the store's station account, else a
@@ -12,18 +13,26 @@
  * told otherwise (a first try stays local). One line on stderr says as whom,
  * where, and where the data is. Under systemd (`Type=notify`) it says
  * READY=1 once listening and STOPPING=1 on a stop signal, and pings the
- * watchdog when asked to; SIGHUP re-reads `[log] level`. With `[admin]
- * listen` (or `--admin`) a second, local listener serves /health and
- * /metrics.
+ * watchdog when asked to; SIGHUP re-reads `[log] level` and the neighbour
+ * list. With `[admin] listen` (or `--admin`) a second, local listener
+ * serves /health and /metrics. Neighbours (`--neighbor`, `[neighbors]`)
+ * are served by the bridge (station/bridge), started once the station
+ * listens.
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import denoJson from "../deno.json" with { type: "json" };
 import { type AdminListener, startAdmin } from "../station/admin.ts";
+import { Bridge } from "../station/bridge/mod.ts";
 import { HealthChecks, storeWritableCheck } from "../station/health.ts";
 import type { Logger } from "../station/logger.ts";
 import { SystemdNotifier, watchdogInterval } from "../station/sd_notify.ts";
+import {
+  loadStationList,
+  type NeighbourAddress,
+  parseNeighbourAddress,
+} from "../station/neighbours.ts";
 import { Station } from "../station/station.ts";
 import { StationMetrics } from "../station/station_metrics.ts";
 import { ConfigValueError, loadConfig } from "./config.ts";
@@ -34,6 +43,7 @@ import type { CommandContext, Subcommand } from "./subcommand.ts";
 
 const HELP =
   `usage: dim station [--host H] [--port P] [--log LEVEL] [--log-format F] [--admin HOST:PORT]
+                   [--neighbor HOST:PORT]...
 
   --host H           the address to listen on (default [station] bind, else 0.0.0.0;
                      127.0.0.1 when this run makes the station's identity)
@@ -42,13 +52,16 @@ const HELP =
   --log LEVEL        debug | info | warn | error | quiet (default [log] level, else info)
   --log-format F     text | json (default [log] format, else text), on stderr
   --admin HOST:PORT  /health and /metrics there (default [admin] listen; 0: off)
+  --neighbor H:P     a neighbour station (repeatable); with [neighbors] stations,
+                     source and output of the config: the bridge connects to each
 
 The identity is [station] id, else the station account in the store, else a new
-one (made and stored on the first run). SIGHUP re-reads [log] level. See
-etc/dim.ini for every setting.`;
+one (made and stored on the first run). SIGHUP re-reads [log] level and the
+neighbour list. See etc/dim.ini for every setting.`;
 
 interface StationFlags {
   readonly host?: string;
+  readonly neighbors: readonly NeighbourAddress[];
   readonly port?: number;
   readonly logLevel?: string;
   readonly logFormat?: string;
@@ -75,6 +88,7 @@ function parseFlags(args: string[]): StationFlags {
         log: { type: "string" },
         "log-format": { type: "string" },
         admin: { type: "string" },
+        neighbor: { type: "string", multiple: true },
         help: { type: "boolean", short: "h" },
       },
       allowPositionals: false,
@@ -84,8 +98,15 @@ function parseFlags(args: string[]): StationFlags {
     throw new UsageError(`station: ${(e as Error).message.split(/\.\s/)[0]}`);
   }
   if (values.host === "") throw new UsageError("station: --host is empty");
+  let neighbors: NeighbourAddress[];
+  try {
+    neighbors = (values.neighbor ?? []).map(parseNeighbourAddress);
+  } catch (e) {
+    throw new UsageError(`station: --neighbor: ${(e as Error).message}`);
+  }
   return {
     host: values.host,
+    neighbors,
     port: values.port === undefined ? undefined : parsePort(values.port),
     logLevel: values.log,
     logFormat: values["log-format"],
@@ -152,23 +173,57 @@ export async function runStation(
   const notifier = new SystemdNotifier({
     onError: (error) => logger.warn(`systemd notification failed: ${error}`),
   });
+  const network: Network = {};
   // listen for the signals before anyone can see the station running
   const signals = listenSignals(() => {
-    void reload(ctx, flags, logger, notifier);
+    void reload(ctx, flags, logger, notifier, network);
   });
   try {
-    return await serve(ctx, flags, ops, logger, notifier, signals.stop);
+    return await serve(
+      ctx,
+      flags,
+      ops,
+      logger,
+      notifier,
+      network,
+      signals.stop,
+    );
   } finally {
     signals.dispose();
   }
 }
 
-/** SIGHUP: re-reads the config file's `[log] level`. */
+/** The station's bridge, once running (SIGHUP reloads its neighbours). */
+interface Network {
+  bridge?: Bridge;
+}
+
+/**
+ * The neighbours: `--neighbor` flags, `[neighbors] stations`, and the
+ * `stations.json` of `[neighbors] source` / `output` — the config read
+ * afresh each time (at the start, on SIGHUP, every 10 minutes).
+ */
+async function neighbourList(
+  ctx: CommandContext,
+  flags: StationFlags,
+  logger: Logger,
+): Promise<NeighbourAddress[]> {
+  const config = loadConfig(ctx.configPath, ctx.env).neighbors;
+  const listed = await loadStationList({
+    source: config.source,
+    output: config.output,
+    onWarning: (error) => logger.warn(error.message),
+  });
+  return [...flags.neighbors, ...config.stations, ...listed];
+}
+
+/** SIGHUP: re-reads the config file's `[log] level` and the neighbours. */
 async function reload(
   ctx: CommandContext,
   flags: StationFlags,
   logger: Logger,
   notifier: SystemdNotifier,
+  network: Network,
 ): Promise<void> {
   await notifier.reloading();
   try {
@@ -181,6 +236,7 @@ async function reload(
   } catch (error) {
     logger.error(`reload failed, settings kept: ${error}`);
   }
+  await network.bridge?.reload();
   await notifier.ready();
 }
 
@@ -191,6 +247,7 @@ async function serve(
   ops: OpsConfig,
   logger: Logger,
   notifier: SystemdNotifier,
+  network: Network,
   stopped: Promise<string>,
 ): Promise<number> {
   const config = ctx.config;
@@ -221,6 +278,8 @@ async function serve(
     },
     log: logger,
     metrics,
+    neighbours: () => network.bridge?.neighbourIds() ?? [],
+    bridged: (neighbour) => network.bridge?.reaches(neighbour) ?? false,
   });
   let admin: AdminListener | undefined;
   let watchdog: ReturnType<typeof setInterval> | undefined;
@@ -255,6 +314,11 @@ async function serve(
         })`,
     );
     await notifier.ready(`listening on ${host}:${station.port}`);
+    network.bridge = await Bridge.start({
+      station,
+      neighbours: () => neighbourList(ctx, flags, logger),
+      log: logger,
+    });
     const every = watchdogInterval(ctx.env);
     if (every !== undefined) {
       watchdog = setInterval(() => void notifier.watchdog(), every);
@@ -265,6 +329,7 @@ async function serve(
   } finally {
     clearInterval(watchdog);
     await admin?.close();
+    await network.bridge?.stop();
     await station.stop();
   }
   return 0;

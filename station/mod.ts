@@ -31,5 +31,7 @@ export * from "./dispatcher.ts";
 export * from "./core.ts";
 export * from "./pipeline.ts";
 export * from "./station.ts";
+export * from "./neighbours.ts";
+export * from "./bridge/mod.ts";
 export * from "./processors/mod.ts";
 export * from "./transport/mod.ts";
