@@ -7,7 +7,6 @@
  */
 import assert from "node:assert/strict";
 import {
-  DocumentCommand,
   HandshakeCommand,
   LoginCommand,
   type ReceiptCommand,
@@ -25,13 +24,13 @@ import {
   accounts,
   closeAll,
   newAccount,
-  receiptText,
   type Received,
   sleep,
   TestPeer,
   World,
 } from "./_peer.ts";
 import { SilentMtpClient } from "./_raw_mtp.ts";
+import { arrive as arriveAt, receiptFrom, until } from "./_network.ts";
 
 const [alice, bob, carol] = await accounts(3);
 
@@ -98,18 +97,6 @@ class Node {
   }
 }
 
-async function until(
-  what: string,
-  check: () => boolean,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting: ${what}`);
-    await sleep(20);
-  }
-}
-
 /** S1 with S2 as its only neighbour (S2 knows nobody), S1's bridge up at S2. */
 async function withOneWay(
   fn: (s1: Node, s2: Node, world: World) => Promise<void>,
@@ -130,6 +117,10 @@ async function withOneWay(
   }
 }
 
+function arrive(node: Node, account: Account, world: World): Promise<TestPeer> {
+  return arriveAt(node.port, node.id, account, world);
+}
+
 function linkUp(from: Node, to: Node): boolean {
   return from.bridge.status().some((s) =>
     s.port === to.port && s.state === "running" && s.id === to.id.value
@@ -138,37 +129,6 @@ function linkUp(from: Node, to: Node): boolean {
 
 function loginAt(at: Node, user: ID): string | undefined {
   return at.station.store.logins.newest(user.value)?.stationId;
-}
-
-/** Connects, handshakes, sends visa and login to everyone@everywhere. */
-async function arrive(
-  node: Node,
-  account: Account,
-  world: World,
-): Promise<TestPeer> {
-  const peer = await TestPeer.connect(node.port, account, { world });
-  await peer.handshake();
-  await peer.sendContent(
-    EVERYONE,
-    DocumentCommand.response(account.id, account.meta, [account.visa]),
-  );
-  await peer.sendContent(
-    EVERYONE,
-    LoginCommand.create(account.id, {
-      station: { id: node.id, host: "127.0.0.1", port: node.port },
-    }),
-  );
-  return peer;
-}
-
-function receiptFrom(
-  station: ID,
-  text: string,
-  signature: string,
-): (r: Received) => boolean {
-  return (r) =>
-    receiptText(r) === text && r.msg.sender.equals(station) &&
-    (r.instant!.content as ReceiptCommand).originalSignature === signature;
 }
 
 Deno.test("bridge (one way, S1 → S2): a message to a user at S2 leaves through S1's bridge ('Message redirected via station bridge.'), arrives without 'neighbor', with recipients and traces; S2's receipts and replies come back", async () => {
