@@ -13,6 +13,10 @@
  */
 import { join } from "node:path";
 import { type ID, parseId } from "../dimp/identity/mod.ts";
+import {
+  type NeighbourAddress,
+  parseNeighbourList,
+} from "../station/neighbours.ts";
 import { DEFAULT_FILE_NAME } from "../store/mod.ts";
 import { type Env, resolveDataDir } from "./context.ts";
 import {
@@ -153,9 +157,11 @@ export interface DimConfig {
     /** `with_bots`: run the archivist and the assistant in the station's process (default off). */
     readonly withBots: boolean;
   };
-  /** `[neighbors]`: where the neighbour station list comes from. */
+  /** `[neighbors]`: the neighbour stations and where their list comes from. */
   readonly neighbors: {
-    /** `source`: the URL of the station list JSON. */
+    /** `stations`: `host:port, …` neighbours named in the config. */
+    readonly stations: readonly NeighbourAddress[];
+    /** `source`: the URL (or file) of the station list JSON. */
     readonly source?: string;
     /** `output`: the local copy of that list. */
     readonly output?: string;
@@ -510,6 +516,25 @@ function limitSettings(station: IniSection | undefined) {
   return settings;
 }
 
+/** `[neighbors] stations`: `host:port` items, comma-separated. */
+function neighbourStations(
+  section: IniSection | undefined,
+): NeighbourAddress[] {
+  const entry = section?.get("stations");
+  if (entry === undefined) return [];
+  try {
+    return parseNeighbourList(entry.value);
+  } catch (e) {
+    throw new ConfigValueError(
+      entry.origin,
+      "neighbors",
+      "stations",
+      `must be host:port items separated by commas: ${(e as Error).message}`,
+      { cause: e },
+    );
+  }
+}
+
 function applyEnvironment(ini: IniDocument, env: Env): void {
   const set = (section: string, key: string, variable: string) => {
     const value = env[variable];
@@ -604,6 +629,7 @@ export function parseConfig(
       ...stationSettings(station),
     },
     neighbors: {
+      stations: neighbourStations(neighbors),
       source: text(neighbors, "source"),
       output: text(neighbors, "output"),
     },

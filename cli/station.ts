@@ -6,6 +6,7 @@
  * dim [--data-dir DIR] [--db FILE] [--config FILE] station [--host H] [--port P]
  *     [--log LEVEL] [--log-format json|text] [--admin HOST:PORT] [--check]
  *     [--with-bots]
+ *     [--neighbor HOST:PORT]...
  * ```
  *
  * The identity: `[station] id`, else the store's station account, else a
@@ -13,13 +14,15 @@
  * told otherwise (a first try stays local). One line on stderr says as whom,
  * where, and where the data is. Under systemd (`Type=notify`) it says
  * READY=1 once listening and STOPPING=1 on a stop signal, and pings the
- * watchdog when asked to; SIGHUP re-reads `[log] level` and `[ans]`.
- * SIGINT / SIGTERM stop it: no new connections, every connection closed
- * politely, queued store writes committed, the store closed, exit 0 — within
- * `[station] shutdown_timeout` (10 s; after it the store is committed and
- * closed and the process exits all the same). With `[admin] listen` (or
- * `--admin`) a second, local listener serves /health and /metrics.
- * `--check` runs the checks of `cli/station_check.ts` instead.
+ * watchdog when asked to; SIGHUP re-reads `[log] level`, `[ans]` and the
+ * neighbour list. SIGINT / SIGTERM stop it: no new connections, every
+ * connection closed politely, queued store writes committed, the store
+ * closed, exit 0 — within `[station] shutdown_timeout` (10 s; after it the
+ * store is committed and closed and the process exits all the same). With
+ * `[admin] listen` (or `--admin`) a second, local listener serves /health
+ * and /metrics. Neighbours (`--neighbor`, `[neighbors]`) are served by the
+ * bridge (station/bridge), started once the station listens. `--check`
+ * runs the checks of `cli/station_check.ts` instead.
  *
  * @module
  */
@@ -27,9 +30,15 @@ import { parseArgs } from "node:util";
 import denoJson from "../deno.json" with { type: "json" };
 import { type RunningBot, startStationBots } from "../bots/mod.ts";
 import { type AdminListener, startAdmin } from "../station/admin.ts";
+import { Bridge } from "../station/bridge/mod.ts";
 import { HealthChecks, storeWritableCheck } from "../station/health.ts";
 import type { Logger } from "../station/logger.ts";
 import { SystemdNotifier, watchdogInterval } from "../station/sd_notify.ts";
+import {
+  loadStationList,
+  type NeighbourAddress,
+  parseNeighbourAddress,
+} from "../station/neighbours.ts";
 import { Station } from "../station/station.ts";
 import { StationMetrics } from "../station/station_metrics.ts";
 import { ConfigValueError, loadConfig } from "./config.ts";
@@ -41,7 +50,7 @@ import type { CommandContext, Subcommand } from "./subcommand.ts";
 
 const HELP =
   `usage: dim station [--host H] [--port P] [--log LEVEL] [--log-format F] [--admin HOST:PORT]
-                   [--with-bots] [--check]
+                   [--with-bots] [--neighbor HOST:PORT]... [--check]
 
   --host H           the address to listen on (default [station] bind, else 0.0.0.0;
                      127.0.0.1 when this run makes the station's identity)
@@ -54,14 +63,17 @@ const HELP =
                      one line each, and exit (0: all passed)
   --with-bots        run the archivist and the group assistant in this process
                      (default [station] with_bots, else off)
+  --neighbor H:P     a neighbour station (repeatable); with [neighbors] stations,
+                     source and output of the config: the bridge connects to each
 
 The identity is [station] id, else the station account in the store, else a new
-one (made and stored on the first run). SIGHUP re-reads [log] level and [ans];
-SIGTERM / SIGINT stop within [station] shutdown_timeout. See etc/dim.ini for
-every setting.`;
+one (made and stored on the first run). SIGHUP re-reads [log] level, [ans] and
+the neighbour list; SIGTERM / SIGINT stop within [station] shutdown_timeout.
+See etc/dim.ini for every setting.`;
 
 interface StationFlags {
   readonly host?: string;
+  readonly neighbors: readonly NeighbourAddress[];
   readonly port?: number;
   readonly logLevel?: string;
   readonly logFormat?: string;
@@ -92,6 +104,7 @@ function parseFlags(args: string[]): StationFlags {
         admin: { type: "string" },
         check: { type: "boolean" },
         "with-bots": { type: "boolean" },
+        neighbor: { type: "string", multiple: true },
         help: { type: "boolean", short: "h" },
       },
       allowPositionals: false,
@@ -101,8 +114,15 @@ function parseFlags(args: string[]): StationFlags {
     throw new UsageError(`station: ${(e as Error).message.split(/\.\s/)[0]}`);
   }
   if (values.host === "") throw new UsageError("station: --host is empty");
+  let neighbors: NeighbourAddress[];
+  try {
+    neighbors = (values.neighbor ?? []).map(parseNeighbourAddress);
+  } catch (e) {
+    throw new UsageError(`station: --neighbor: ${(e as Error).message}`);
+  }
   return {
     host: values.host,
+    neighbors,
     port: values.port === undefined ? undefined : parsePort(values.port),
     logLevel: values.log,
     logFormat: values["log-format"],
@@ -192,12 +212,32 @@ export async function runStation(
   }
 }
 
-/** The station once it runs (for SIGHUP). */
+/** The station and its bridge once they run (for SIGHUP). */
 interface Running {
   station?: Station;
+  bridge?: Bridge;
 }
 
-/** SIGHUP: re-reads the config file's `[log] level` and `[ans]` records. */
+/**
+ * The neighbours: `--neighbor` flags, `[neighbors] stations`, and the
+ * `stations.json` of `[neighbors] source` / `output` — the config read
+ * afresh each time (at the start, on SIGHUP, every 10 minutes).
+ */
+async function neighbourList(
+  ctx: CommandContext,
+  flags: StationFlags,
+  logger: Logger,
+): Promise<NeighbourAddress[]> {
+  const config = loadConfig(ctx.configPath, ctx.env).neighbors;
+  const listed = await loadStationList({
+    source: config.source,
+    output: config.output,
+    onWarning: (error) => logger.warn(error.message),
+  });
+  return [...flags.neighbors, ...config.stations, ...listed];
+}
+
+/** SIGHUP: re-reads the config file's `[log] level`, `[ans]` records and the neighbours. */
 async function reload(
   ctx: CommandContext,
   flags: StationFlags,
@@ -217,6 +257,7 @@ async function reload(
   } catch (error) {
     logger.error(`reload failed, settings kept: ${error}`);
   }
+  await running.bridge?.reload();
   await notifier.ready();
 }
 
@@ -267,6 +308,8 @@ async function serve(
     },
     log: logger,
     metrics,
+    neighbours: () => running.bridge?.neighbourIds() ?? [],
+    bridged: (neighbour) => running.bridge?.reaches(neighbour) ?? false,
   });
   running.station = station;
   let admin: AdminListener | undefined;
@@ -312,6 +355,11 @@ async function serve(
         })`,
     );
     await notifier.ready(`listening on ${host}:${station.port}`);
+    running.bridge = await Bridge.start({
+      station,
+      neighbours: () => neighbourList(ctx, flags, logger),
+      log: logger,
+    });
     const every = watchdogInterval(ctx.env);
     if (every !== undefined) {
       watchdog = setInterval(() => void notifier.watchdog(), every);
@@ -323,6 +371,7 @@ async function serve(
     clearInterval(watchdog);
     for (const bot of bots) await bot.close();
     await admin?.close();
+    await running.bridge?.stop();
     await station.stop({ timeoutMs: settings.shutdownTimeout * 1000 });
   }
   return 0;

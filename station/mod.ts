@@ -33,5 +33,7 @@ export * from "./core.ts";
 export * from "./pipeline.ts";
 export * from "./rate_limit.ts";
 export * from "./station.ts";
+export * from "./neighbours.ts";
+export * from "./bridge/mod.ts";
 export * from "./processors/mod.ts";
 export * from "./transport/mod.ts";

@@ -134,11 +134,14 @@ export class OfflineDelivery {
 
   /**
    * Queues the stored messages of the session's user on it (one loader per
-   * session at a time; messages already queued there are skipped).
+   * session at a time; messages already queued there are skipped). Not for
+   * station sessions: nothing is stored for a station but the bridge's
+   * queue for a neighbour it cannot reach, which the bridge itself sends.
    */
   load(session: Session): void {
     const id = session.identifier;
     if (id === undefined || session.loading || !session.active) return;
+    if (session.isStation) return;
     session.loading = true;
     this.#run(session, id).catch((error) =>
       this.#log.error(`offline: loading for ${id.value} failed: ${error}`)

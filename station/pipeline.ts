@@ -522,6 +522,8 @@ export interface AssembleOptions extends PipelineOptions {
   readonly neighbours?: () => Iterable<ID>;
   /** A login says a user moved to another station. */
   readonly onRoaming?: (user: ID, station: ID) => void;
+  /** Whether the local bridge reaches a station (default: any). */
+  readonly bridged?: (station: ID) => boolean;
   /** The session registry (default: a new one). */
   readonly center?: SessionCenter;
   /** The counters (default: new ones). */
@@ -563,6 +565,7 @@ export function assemblePipeline(
     station: identity.id,
     neighbours: options.neighbours,
     onRoaming: options.onRoaming,
+    bridged: options.bridged,
   });
   const signer = new SignerPool(identity.signKey, options.signers ?? 0);
   const messenger = new StationMessenger(

@@ -139,6 +139,11 @@ export interface StationOptions {
   readonly neighbours?: () => Iterable<ID>;
   /** A login says a user moved to another station. */
   readonly onRoaming?: (user: ID, station: ID) => void;
+  /**
+   * Whether the local bridge reaches a station not logged in here (default:
+   * any); messages for others stay stored for their receivers.
+   */
+  readonly bridged?: (station: ID) => boolean;
   /** Where to log (default: nowhere). */
   readonly log?: StationLog;
   /** The metrics to keep up to date (`/metrics` of the admin listener). */

@@ -58,6 +58,11 @@ Deno.test("config: no file gives working defaults", () => {
   assert.equal(config.station.port, DEFAULT_STATION_PORT);
   assert.equal(config.ans.size, 0);
   assert.deepEqual(config.admin.supervisors, []);
+  assert.deepEqual(config.neighbors, {
+    stations: [],
+    source: undefined,
+    output: undefined,
+  });
 });
 
 Deno.test("config: the Python station's INI layout is read unchanged", () => {
@@ -102,6 +107,10 @@ Deno.test("config: etc/dim.ini parses to the defaults, and with every key uncomm
   assert.equal(all.station.host, "127.0.0.1");
   assert.equal(all.station.port, 9394);
   assert.ok(all.neighbors.source && all.neighbors.output);
+  assert.deepEqual(all.neighbors.stations, [
+    { host: "10.0.0.2", port: 9394 },
+    { host: "10.0.0.3", port: 9394 },
+  ]);
   assert.equal(all.ans.size, 2);
   assert.deepEqual(all.admin.supervisors, []);
   // every [station] key is there, and the value shown is its default
@@ -202,6 +211,12 @@ Deno.test("config: bad files are typed errors with the line", () => {
       "an ANS ID with a wrong checksum",
       ConfigValueError,
       /x\.ini:3: \[ans\] archivist/,
+    ],
+    [
+      "[neighbors]\nstations = 10.0.0.2:9394, 10.0.0.3\n",
+      "a neighbour without a port",
+      ConfigValueError,
+      /x\.ini:2: \[neighbors\] stations must be host:port items/,
     ],
     [
       "[admin]\nsupervisors = a@b@c\n",

@@ -107,9 +107,15 @@ Deno.test("dim station: bad command lines exit 2, bad configs and unknown identi
   using dir = tempDir();
   const base = ["--data-dir", dir.path, "station"];
   for (
-    const args of [["--port", "x"], ["--port", "70000"], ["--log", "loud"], [
-      "extra",
-    ], ["--nope"]]
+    const args of [
+      ["--port", "x"],
+      ["--port", "70000"],
+      ["--log", "loud"],
+      ["extra"],
+      ["--nope"],
+      ["--neighbor", "nowhere"],
+      ["--neighbor", "10.0.0.2:0"],
+    ]
   ) {
     const run = await dim([...base, ...args]);
     assert.equal(run.code, 2, `${args}: ${run.stderr}`);
@@ -130,6 +136,10 @@ Deno.test("dim station: bad command lines exit 2, bad configs and unknown identi
         /offline_retention must be a duration/,
       ],
       ["[station]\nmax_frame = 1T\n", /max_frame must be a size/],
+      [
+        "[neighbors]\nstations = 10.0.0.2\n",
+        /\[neighbors\] stations must be host:port items/,
+      ],
       [
         "[station]\nid = hulk@4YeVEN3aUnvC1DNUufCq1bs9zoBSJTzVEj\n",
         /not a station ID/,
