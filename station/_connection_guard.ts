@@ -128,10 +128,19 @@ export class ConnectionGuard {
     }
   }
 
-  /** Whether a payload of `lines` is within the rates; cuts the connection off when not. */
+  /**
+   * Whether a payload of `lines` is within the rates; cuts the connection
+   * off when not. A session bound to a station ID (a neighbour's bridge,
+   * which proved that station's keys at its handshake) carries the traffic
+   * of a whole station and is not held to the per-session rates.
+   */
   admit(session: Session, lines: number): boolean {
     const limiter = this.#limiters.get(session);
     if (limiter === undefined) return true;
+    if (session.isStation) {
+      this.#limiters.delete(session);
+      return true;
+    }
     const conn = session.conn;
     const over = limiter.admit(lines, conn.bytesReceived, performance.now());
     if (over === undefined) return true;

@@ -10,9 +10,11 @@ import { TextContent } from "../../dimp/content/mod.ts";
 import { encodeMtpPackage, MtpType } from "../../dimp/transport/mod.ts";
 import type { StationLogFields } from "../../station/mod.ts";
 import { StationMetrics } from "../../station/station_metrics.ts";
+import { EntityType } from "../../dimp/identity/mod.ts";
 import {
   accounts,
   closeAll,
+  newAccount,
   online,
   type Received,
   sleep,
@@ -110,6 +112,41 @@ Deno.test("message rate: a flooding client is cut off with a warn line; another 
       assert.equal(steady.conn.closed, false, "the steady client stays");
     } finally {
       await closeAll([flooder, steady, receiver]);
+    }
+  });
+});
+
+Deno.test("message rate: a station session (a neighbour's bridge) is not held to the per-session rates", async () => {
+  const log = recordingLog();
+  const neighbour = await newAccount(EntityType.STATION, "neighbour");
+  await withStation({
+    exemptLoopback: false,
+    rateLimits: { messagesPerSecond: 20, messageBurst: 40, bytesPerSecond: 0 },
+    log,
+  }, async ({ port }) => {
+    const world = new World();
+    const [bridge, receiver] = await online(port, [neighbour, carol], {
+      world,
+    });
+    try {
+      for (let i = 0; i < 200; i++) {
+        void bridge.send(
+          await bridge.pack(carol.id, TextContent.create(`relayed ${i}`)),
+        );
+      }
+      await receiver.collect(
+        (r) => isText(r) && r.msg.sender.equals(neighbour.id),
+        200,
+        10_000,
+      );
+      assert.equal(textsFrom(receiver, bridge), 200, "every relayed message");
+      assert.equal(bridge.conn.closed, false, "the station session stays");
+      assert.deepEqual(
+        log.lines.filter((line) => line.msg.startsWith("rate limit")),
+        [],
+      );
+    } finally {
+      await closeAll([bridge, receiver]);
     }
   });
 });
