@@ -29,7 +29,7 @@ import {
 } from "../bots/bench/mod.ts";
 import { Accounts, Store } from "../store/mod.ts";
 import { UsageError } from "./context.ts";
-import { parseEndpoint } from "./endpoint.ts";
+import { parseEndpoint } from "./_client_common.ts";
 import { printErr, printOut } from "./output.ts";
 import type { CommandContext, Subcommand } from "./subcommand.ts";
 

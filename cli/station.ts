@@ -4,7 +4,9 @@
  *
  * ```sh
  * dim [--data-dir DIR] [--db FILE] [--config FILE] station [--host H] [--port P]
- *     [--log LEVEL] [--log-format json|text] [--admin HOST:PORT]
+ *     [--log LEVEL] [--log-format json|text] [--admin HOST:PORT] [--check]
+ *     [--with-bots]
+ *     [--neighbor HOST:PORT]...
  * ```
  *
  * The identity: `[station] id`, else the store's station account, else a
@@ -12,28 +14,43 @@
  * told otherwise (a first try stays local). One line on stderr says as whom,
  * where, and where the data is. Under systemd (`Type=notify`) it says
  * READY=1 once listening and STOPPING=1 on a stop signal, and pings the
- * watchdog when asked to; SIGHUP re-reads `[log] level`. With `[admin]
- * listen` (or `--admin`) a second, local listener serves /health and
- * /metrics.
+ * watchdog when asked to; SIGHUP re-reads `[log] level`, `[ans]` and the
+ * neighbour list. SIGINT / SIGTERM stop it: no new connections, every
+ * connection closed politely, queued store writes committed, the store
+ * closed, exit 0 — within `[station] shutdown_timeout` (10 s; after it the
+ * store is committed and closed and the process exits all the same). With
+ * `[admin] listen` (or `--admin`) a second, local listener serves /health
+ * and /metrics. Neighbours (`--neighbor`, `[neighbors]`) are served by the
+ * bridge (station/bridge), started once the station listens. `--check`
+ * runs the checks of `cli/station_check.ts` instead.
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import denoJson from "../deno.json" with { type: "json" };
+import { type RunningBot, startStationBots } from "../bots/mod.ts";
 import { type AdminListener, startAdmin } from "../station/admin.ts";
+import { Bridge } from "../station/bridge/mod.ts";
 import { HealthChecks, storeWritableCheck } from "../station/health.ts";
 import type { Logger } from "../station/logger.ts";
 import { SystemdNotifier, watchdogInterval } from "../station/sd_notify.ts";
+import {
+  loadStationList,
+  type NeighbourAddress,
+  parseNeighbourAddress,
+} from "../station/neighbours.ts";
 import { Station } from "../station/station.ts";
 import { StationMetrics } from "../station/station_metrics.ts";
 import { ConfigValueError, loadConfig } from "./config.ts";
 import { UsageError } from "./context.ts";
 import { loggerFor, type OpsConfig, readOpsConfig } from "./ops_config.ts";
 import { printErr, printOut } from "./output.ts";
+import { checkStation, printCheck } from "./station_check.ts";
 import type { CommandContext, Subcommand } from "./subcommand.ts";
 
 const HELP =
   `usage: dim station [--host H] [--port P] [--log LEVEL] [--log-format F] [--admin HOST:PORT]
+                   [--with-bots] [--neighbor HOST:PORT]... [--check]
 
   --host H           the address to listen on (default [station] bind, else 0.0.0.0;
                      127.0.0.1 when this run makes the station's identity)
@@ -42,17 +59,27 @@ const HELP =
   --log LEVEL        debug | info | warn | error | quiet (default [log] level, else info)
   --log-format F     text | json (default [log] format, else text), on stderr
   --admin HOST:PORT  /health and /metrics there (default [admin] listen; 0: off)
+  --check            check the config, identity, keys, data directory and ports,
+                     one line each, and exit (0: all passed)
+  --with-bots        run the archivist and the group assistant in this process
+                     (default [station] with_bots, else off)
+  --neighbor H:P     a neighbour station (repeatable); with [neighbors] stations,
+                     source and output of the config: the bridge connects to each
 
 The identity is [station] id, else the station account in the store, else a new
-one (made and stored on the first run). SIGHUP re-reads [log] level. See
-etc/dim.ini for every setting.`;
+one (made and stored on the first run). SIGHUP re-reads [log] level, [ans] and
+the neighbour list; SIGTERM / SIGINT stop within [station] shutdown_timeout.
+See etc/dim.ini for every setting.`;
 
 interface StationFlags {
   readonly host?: string;
+  readonly neighbors: readonly NeighbourAddress[];
   readonly port?: number;
   readonly logLevel?: string;
   readonly logFormat?: string;
   readonly admin?: string;
+  readonly check: boolean;
+  readonly withBots: boolean;
   readonly help: boolean;
 }
 
@@ -75,6 +102,9 @@ function parseFlags(args: string[]): StationFlags {
         log: { type: "string" },
         "log-format": { type: "string" },
         admin: { type: "string" },
+        check: { type: "boolean" },
+        "with-bots": { type: "boolean" },
+        neighbor: { type: "string", multiple: true },
         help: { type: "boolean", short: "h" },
       },
       allowPositionals: false,
@@ -84,12 +114,21 @@ function parseFlags(args: string[]): StationFlags {
     throw new UsageError(`station: ${(e as Error).message.split(/\.\s/)[0]}`);
   }
   if (values.host === "") throw new UsageError("station: --host is empty");
+  let neighbors: NeighbourAddress[];
+  try {
+    neighbors = (values.neighbor ?? []).map(parseNeighbourAddress);
+  } catch (e) {
+    throw new UsageError(`station: --neighbor: ${(e as Error).message}`);
+  }
   return {
     host: values.host,
+    neighbors,
     port: values.port === undefined ? undefined : parsePort(values.port),
     logLevel: values.log,
     logFormat: values["log-format"],
     admin: values.admin,
+    check: values.check === true,
+    withBots: values["with-bots"] === true,
     help: values.help === true,
   };
 }
@@ -147,40 +186,78 @@ export async function runStation(
     printOut(HELP);
     return 0;
   }
+  if (flags.check) return printCheck(checkStation(ctx, flags));
   const ops = opsOf(ctx, flags);
   const logger = loggerFor(ops, { fields: { process: "station" } });
   const notifier = new SystemdNotifier({
     onError: (error) => logger.warn(`systemd notification failed: ${error}`),
   });
   // listen for the signals before anyone can see the station running
+  const running: Running = {};
   const signals = listenSignals(() => {
-    void reload(ctx, flags, logger, notifier);
+    void reload(ctx, flags, logger, notifier, running);
   });
   try {
-    return await serve(ctx, flags, ops, logger, notifier, signals.stop);
+    return await serve(
+      ctx,
+      flags,
+      ops,
+      logger,
+      notifier,
+      signals.stop,
+      running,
+    );
   } finally {
     signals.dispose();
   }
 }
 
-/** SIGHUP: re-reads the config file's `[log] level`. */
+/** The station and its bridge once they run (for SIGHUP). */
+interface Running {
+  station?: Station;
+  bridge?: Bridge;
+}
+
+/**
+ * The neighbours: `--neighbor` flags, `[neighbors] stations`, and the
+ * `stations.json` of `[neighbors] source` / `output` — the config read
+ * afresh each time (at the start, on SIGHUP, every 10 minutes).
+ */
+async function neighbourList(
+  ctx: CommandContext,
+  flags: StationFlags,
+  logger: Logger,
+): Promise<NeighbourAddress[]> {
+  const config = loadConfig(ctx.configPath, ctx.env).neighbors;
+  const listed = await loadStationList({
+    source: config.source,
+    output: config.output,
+    onWarning: (error) => logger.warn(error.message),
+  });
+  return [...flags.neighbors, ...config.stations, ...listed];
+}
+
+/** SIGHUP: re-reads the config file's `[log] level`, `[ans]` records and the neighbours. */
 async function reload(
   ctx: CommandContext,
   flags: StationFlags,
   logger: Logger,
   notifier: SystemdNotifier,
+  running: Running,
 ): Promise<void> {
   await notifier.reloading();
   try {
     const config = loadConfig(ctx.configPath, ctx.env);
     const level = readOpsConfig(config, flags).log.level;
     // said at the old level and at the new one: one of them writes it
-    logger.info("reloading the log level", { level });
+    logger.info("reloading the config", { level });
     logger.setLevel(level);
-    logger.info("reloaded the log level", { level });
+    running.station?.reload({ ans: config.ans });
+    logger.info("reloaded the config", { level, ans: config.ans.size });
   } catch (error) {
     logger.error(`reload failed, settings kept: ${error}`);
   }
+  await running.bridge?.reload();
   await notifier.ready();
 }
 
@@ -192,6 +269,7 @@ async function serve(
   logger: Logger,
   notifier: SystemdNotifier,
   stopped: Promise<string>,
+  running: Running,
 ): Promise<number> {
   const config = ctx.config;
   const settings = config.station;
@@ -213,6 +291,15 @@ async function serve(
     offlineRetention: settings.offlineRetention,
     offlineCap: settings.offlineCap,
     maxConnections: settings.maxConnections,
+    maxSessionsPerIp: settings.maxSessionsPerIp,
+    exemptLoopback: settings.exemptLoopback,
+    rateLimits: {
+      messagesPerSecond: settings.messageRate,
+      messageBurst: settings.messageBurst,
+      bytesPerSecond: settings.byteRate,
+      byteBurst: settings.byteBurst,
+    },
+    loginTimeout: settings.loginTimeout * 1000,
     signers: settings.signers,
     limits: {
       maxFrameBytes: settings.maxFrameBytes,
@@ -221,10 +308,23 @@ async function serve(
     },
     log: logger,
     metrics,
+    neighbours: () => running.bridge?.neighbourIds() ?? [],
+    bridged: (neighbour) => running.bridge?.reaches(neighbour) ?? false,
   });
+  running.station = station;
   let admin: AdminListener | undefined;
   let watchdog: ReturnType<typeof setInterval> | undefined;
+  let bots: RunningBot[] = [];
   try {
+    if (flags.withBots || settings.withBots) {
+      bots = await startStationBots(station, {
+        ans: config.ans,
+        log: (kind) => logger.child({ bot: kind }),
+      });
+      for (const bot of bots) {
+        logger.info(`${bot.kind} ${bot.id.value} runs in this process`);
+      }
+    }
     if (ops.admin !== undefined) {
       const health = new HealthChecks();
       health.add("store", storeWritableCheck(ctx.storePath));
@@ -255,17 +355,24 @@ async function serve(
         })`,
     );
     await notifier.ready(`listening on ${host}:${station.port}`);
+    running.bridge = await Bridge.start({
+      station,
+      neighbours: () => neighbourList(ctx, flags, logger),
+      log: logger,
+    });
     const every = watchdogInterval(ctx.env);
     if (every !== undefined) {
       watchdog = setInterval(() => void notifier.watchdog(), every);
     }
     const signal = await stopped;
-    logger.info("stopping", { signal });
+    logger.info("stopping", { signal, bound: settings.shutdownTimeout });
     await notifier.stopping();
   } finally {
     clearInterval(watchdog);
+    for (const bot of bots) await bot.close();
     await admin?.close();
-    await station.stop();
+    await running.bridge?.stop();
+    await station.stop({ timeoutMs: settings.shutdownTimeout * 1000 });
   }
   return 0;
 }

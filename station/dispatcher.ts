@@ -27,6 +27,7 @@ import { PRIORITY_NORMAL, type PushItem } from "./push_queue.ts";
 import type { Session } from "./session.ts";
 import type { SessionCenter } from "./session_center.ts";
 import type { StationStats } from "./stats.ts";
+import { tracedStations } from "./traces.ts";
 import type { SendResult } from "./transport/mod.ts";
 
 /**
@@ -55,6 +56,12 @@ export interface DispatcherOptions {
   readonly neighbours?: () => Iterable<ID>;
   /** A login says `user` is now at `station` (≠ this); its stored messages were sent on. */
   readonly onRoaming?: (user: ID, station: ID) => void;
+  /**
+   * Whether the local bridge can take messages for a station not logged in
+   * here (default: any). `false`: a message for it stays stored for its
+   * receiver ("Message received.", §4.5 `redirect` without a route).
+   */
+  readonly bridged?: (station: ID) => boolean;
 }
 
 /**
@@ -74,6 +81,7 @@ export class Dispatcher {
   readonly #log: StationLog;
   readonly #neighbours: () => Iterable<ID>;
   readonly #onRoaming: (user: ID, station: ID) => void;
+  readonly #bridged: (station: ID) => boolean;
   readonly #logins = new Map<string, ID | null>();
 
   /** Wires the registry, the offline store and the hooks. */
@@ -93,6 +101,7 @@ export class Dispatcher {
     this.#log = log;
     this.#neighbours = options.neighbours ?? (() => []);
     this.#onRoaming = options.onRoaming ?? (() => {});
+    this.#bridged = options.bridged ?? (() => true);
   }
 
   /**
@@ -155,8 +164,9 @@ export class Dispatcher {
 
   /**
    * Sends to another station (§4.5 `redirect`): directly to its session
-   * here, else through the bridge with `neighbor` set; `null` when the
-   * station is this one, `[]` when it cannot be reached. `storedFor`: the
+   * here, else through the bridge with `neighbor` set (when the bridge
+   * reaches it); `null` when the station is this one, `[]` when it cannot
+   * be reached. `storedFor`: the
    * user whose stored copy is deleted once the station session took it.
    */
   redirect(
@@ -173,7 +183,7 @@ export class Dispatcher {
       })];
     }
     const bridge = this.#center.active(this.#station);
-    if (bridge.length === 0) return [];
+    if (bridge.length === 0 || !this.#bridged(neighbor)) return [];
     const copy = ReliableMessage.parse({
       ...msg.dictionary,
       neighbor: neighbor.value,
@@ -208,7 +218,9 @@ export class Dispatcher {
       if (this.#send(sessions, payload, msg, undefined) > 0) sent.push(value);
     }
     msg.set("recipients", [...old, ...sent]);
-    const bridge = this.#center.active(this.#station).filter((s) => s !== from);
+    // the bridge gets it even when it brought it: it skips the stations in
+    // `recipients` and `traces`, and forwards to the neighbours not logged in here
+    const bridge = this.#center.active(this.#station);
     this.#send(bridge, msg.serialize(), msg, undefined);
     return [receipt(DeliveryText.FORWARDED, msg, { recipients: sent })];
   }
@@ -253,15 +265,30 @@ export class Dispatcher {
     return station ?? undefined;
   }
 
+  /**
+   * Sends to the station the receiver's login names — unless the message
+   * came through that station already: then the two stations disagree
+   * about where the user is (a login still on its way), and sending it
+   * back would bounce it between them; it stays stored here until the
+   * user's next login moves it (§4.6).
+   */
   #roam(
     msg: ReliableMessage,
     receiver: ID,
     storedFor: ID | undefined,
   ): Content[] | null {
     const station = this.loginStation(receiver);
-    return station === undefined
-      ? null
-      : this.redirect(msg, station, storedFor);
+    if (station === undefined) return null;
+    if (
+      !station.equals(this.#station) &&
+      tracedStations(msg).includes(station.value)
+    ) {
+      this.#log.debug(
+        `message for ${receiver.value} came from ${station.value}: kept here`,
+      );
+      return null;
+    }
+    return this.redirect(msg, station, storedFor);
   }
 
   /**
@@ -271,8 +298,9 @@ export class Dispatcher {
   #roamStored(user: ID, station: ID): void {
     if (
       this.#center.active(station).length === 0 &&
-      this.#center.active(this.#station).length === 0
-    ) return; // neither the station nor a bridge here: they wait
+      (this.#center.active(this.#station).length === 0 ||
+        !this.#bridged(station))
+    ) return; // neither the station nor a bridge to it here: they wait
     for (const stored of this.#store.messages.load(user.value)) {
       try {
         this.redirect(ReliableMessage.parse(stored.msg), station, user);

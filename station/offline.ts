@@ -140,12 +140,12 @@ export class OfflineDelivery {
       }
       if (source === "live") this.#stats.deliveredLive++;
       else this.#stats.delivered++;
+      const key = { receiver: receiver.withoutTerminal().value, signature };
+      if (this.#queue.cancel(key)) return; // held back, never written
       const done = this.#stats.time("delete_messages");
-      this.#queue.delete({
-        receiver: receiver.withoutTerminal().value,
-        signature,
-      }).catch((error) => this.#log.error(`offline: delete failed: ${error}`))
-        .finally(done);
+      this.#queue.delete(key).catch((error) =>
+        this.#log.error(`offline: delete failed: ${error}`)
+      ).finally(done);
     };
   }
 
@@ -161,11 +161,14 @@ export class OfflineDelivery {
 
   /**
    * Queues the stored messages of the session's user on it (one loader per
-   * session at a time; messages already queued there are skipped).
+   * session at a time; messages already queued there are skipped). Not for
+   * station sessions: nothing is stored for a station but the bridge's
+   * queue for a neighbour it cannot reach, which the bridge itself sends.
    */
   load(session: Session): void {
     const id = session.identifier;
     if (id === undefined || session.loading || !session.active) return;
+    if (session.isStation) return;
     session.loading = true;
     this.#run(session, id).catch((error) =>
       this.#log.error(`offline: loading for ${id.value} failed: ${error}`)
@@ -175,6 +178,7 @@ export class OfflineDelivery {
   async #run(session: Session, id: ID): Promise<void> {
     // let the current payload's responses (DIM!, "Online received.") go first
     await new Promise((resolve) => setTimeout(resolve, 0));
+    if (session.conn.closed) return;
     const loaded = this.#stats.time("load_messages");
     const stored = this.#store.messages.load(id.value, this.#limit);
     loaded();

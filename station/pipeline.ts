@@ -522,6 +522,8 @@ export interface AssembleOptions extends PipelineOptions {
   readonly neighbours?: () => Iterable<ID>;
   /** A login says a user moved to another station. */
   readonly onRoaming?: (user: ID, station: ID) => void;
+  /** Whether the local bridge reaches a station (default: any). */
+  readonly bridged?: (station: ID) => boolean;
   /** The session registry (default: a new one). */
   readonly center?: SessionCenter;
   /** The counters (default: new ones). */
@@ -553,7 +555,9 @@ export function assemblePipeline(
   const stats = options.stats ?? new StationStats();
   const log = options.log ?? silentLog();
   const center = options.center ?? new SessionCenter();
-  const queue = new MessageWriteQueue(store.messages);
+  const queue = new MessageWriteQueue(store.messages, {
+    onCommit: (seconds) => stats.storeLatency?.("commit", seconds),
+  });
   const offline = new OfflineDelivery(store, queue, stats, log, {
     loadLimit: options.offlineCap,
   });
@@ -561,6 +565,7 @@ export function assemblePipeline(
     station: identity.id,
     neighbours: options.neighbours,
     onRoaming: options.onRoaming,
+    bridged: options.bridged,
   });
   const signer = new SignerPool(identity.signKey, options.signers ?? 0);
   const messenger = new StationMessenger(
@@ -576,7 +581,7 @@ export function assemblePipeline(
     center,
     dispatcher,
     offline,
-    ans: new AnsBook(options.ans, store.ans.all()),
+    ans: new AnsBook(options.ans, (name) => store.ans.get(name)),
     blocks: new BlockLists(store),
     messenger,
     traces: new TracePool(),

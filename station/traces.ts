@@ -64,6 +64,24 @@ function readNode(value: unknown): Node | undefined {
 }
 
 /**
+ * The stations a message's `traces` name (objects and 2021 strings), in
+ * order.
+ *
+ * @example
+ * ```ts ignore
+ * tracedStations(msg).includes(neighbour.value); // it passed there
+ * ```
+ */
+export function tracedStations(msg: ReliableMessage): string[] {
+  const found: string[] = [];
+  for (const value of msg.traces) {
+    const node = readNode(value);
+    if (node !== undefined) found.push(node.id);
+  }
+  return found;
+}
+
+/**
  * The pool of traces of recent messages.
  *
  * @example

@@ -35,6 +35,8 @@ export interface MessageWriteQueueOptions {
   readonly holdMs?: number;
   /** Stores held back at most; beyond, they are written at once (default 16384). */
   readonly maxHeld?: number;
+  /** Told how long each commit took (seconds) and how many steps it held. */
+  readonly onCommit?: (seconds: number, steps: number) => void;
 }
 
 /** A store held back, waiting for a delete that cancels it. */
@@ -76,6 +78,7 @@ export class MessageWriteQueue {
   /** In due order (all are held equally long). */
   readonly #held = new Map<string, Held>();
   #heldTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #onCommit: ((seconds: number, steps: number) => void) | undefined;
   #pending: Pending[] = [];
   #scheduled = false;
   #closed = false;
@@ -96,6 +99,7 @@ export class MessageWriteQueue {
     this.#maxBatch = Math.max(1, options.maxBatch ?? 1024);
     this.#holdMs = Math.max(0, options.holdMs ?? 1000);
     this.#maxHeld = Math.max(0, options.maxHeld ?? 16384);
+    this.#onCommit = options.onCommit;
   }
 
   /**
@@ -110,7 +114,7 @@ export class MessageWriteQueue {
    * ```
    */
   store(message: OfflineMessage, options: WriteOptions = {}): Promise<boolean> {
-    this.#cancelHeld(message); // stored now instead
+    this.cancel(message); // stored now instead
     return this.#enqueue({ store: message }, options.durable === true);
   }
 
@@ -154,7 +158,7 @@ export class MessageWriteQueue {
    * ```
    */
   delete(key: MessageKey): Promise<boolean> {
-    if (this.#cancelHeld(key)) return Promise.resolve(true);
+    if (this.cancel(key)) return Promise.resolve(true);
     return this.#enqueue({ delete: key }, false);
   }
 
@@ -203,6 +207,7 @@ export class MessageWriteQueue {
     if (batch.length === 0) return;
     this.#pending = [];
     let results: (boolean | StoreError)[];
+    const start = performance.now();
     try {
       results = this.#messages.apply(
         batch.map((pending) => pending.op),
@@ -211,6 +216,8 @@ export class MessageWriteQueue {
     } catch (error) {
       for (const pending of batch) pending.reject(error);
       return;
+    } finally {
+      this.#reportCommit((performance.now() - start) / 1000, batch.length);
     }
     results.forEach((result, index) => {
       if (result instanceof StoreError) batch[index].reject(result);
@@ -232,8 +239,16 @@ export class MessageWriteQueue {
     this.#closed = true;
   }
 
-  /** Cancels the held store of `key`, if there is one. */
-  #cancelHeld(key: MessageKey): boolean {
+  /**
+   * Cancels the held store of `key` (its receiver took it in time): it is
+   * never written. `false` when none is held (it may be stored already).
+   *
+   * @example
+   * ```ts
+   * if (!queue.cancel(key)) await queue.delete(key);
+   * ```
+   */
+  cancel(key: MessageKey): boolean {
     if (this.#held.size === 0) return false;
     const k = heldKey(key);
     const held = this.#held.get(k);
@@ -272,6 +287,14 @@ export class MessageWriteQueue {
   #releaseDue(): void {
     this.#heldTimer = undefined;
     this.#release(performance.now());
+  }
+
+  #reportCommit(seconds: number, steps: number): void {
+    try {
+      this.#onCommit?.(seconds, steps);
+    } catch {
+      // an observer must not fail a commit
+    }
   }
 
   #enqueue(op: MessageOp, durable: boolean): Promise<boolean> {

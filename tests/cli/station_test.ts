@@ -9,7 +9,7 @@ import { TextContent } from "../../dimp/content/mod.ts";
 import { EntityType, parseId } from "../../dimp/identity/mod.ts";
 import { accounts, closeAll, online, World } from "../station/_peer.ts";
 import { startStation, stopStation } from "../station/_child.ts";
-import { dim, tempDir } from "./_dim.ts";
+import { copyPublicAccount, dim, generateStation, tempDir } from "./_dim.ts";
 
 Deno.test("dim station: the first run makes a station identity and listens on 127.0.0.1; the next run finds it and listens on 0.0.0.0", async () => {
   using dir = tempDir();
@@ -57,18 +57,7 @@ Deno.test("dim station: --host and [station] bind choose the address; [station] 
   using dir = tempDir();
   const ids: string[] = [];
   for (const seed of ["gsp-s009", "gsp-s010"]) {
-    const made = await dim([
-      "--data-dir",
-      dir.path,
-      "register",
-      "generate",
-      "station",
-      "--seed",
-      seed,
-      "--yes",
-    ]);
-    assert.equal(made.code, 0, made.stderr);
-    ids.push(made.lastLine);
+    ids.push(await generateStation(dir.path, seed));
   }
 
   const ambiguous = await dim([
@@ -118,9 +107,15 @@ Deno.test("dim station: bad command lines exit 2, bad configs and unknown identi
   using dir = tempDir();
   const base = ["--data-dir", dir.path, "station"];
   for (
-    const args of [["--port", "x"], ["--port", "70000"], ["--log", "loud"], [
-      "extra",
-    ], ["--nope"]]
+    const args of [
+      ["--port", "x"],
+      ["--port", "70000"],
+      ["--log", "loud"],
+      ["extra"],
+      ["--nope"],
+      ["--neighbor", "nowhere"],
+      ["--neighbor", "10.0.0.2:0"],
+    ]
   ) {
     const run = await dim([...base, ...args]);
     assert.equal(run.code, 2, `${args}: ${run.stderr}`);
@@ -142,6 +137,10 @@ Deno.test("dim station: bad command lines exit 2, bad configs and unknown identi
       ],
       ["[station]\nmax_frame = 1T\n", /max_frame must be a size/],
       [
+        "[neighbors]\nstations = 10.0.0.2\n",
+        /\[neighbors\] stations must be host:port items/,
+      ],
+      [
         "[station]\nid = hulk@4YeVEN3aUnvC1DNUufCq1bs9zoBSJTzVEj\n",
         /not a station ID/,
       ],
@@ -161,36 +160,8 @@ Deno.test("dim station: bad command lines exit 2, bad configs and unknown identi
 Deno.test("dim station: a station account without its private keys (imported from a public export) refuses to run", async () => {
   using made = tempDir();
   using here = tempDir();
-  const generated = await dim([
-    "--data-dir",
-    made.path,
-    "register",
-    "generate",
-    "station",
-    "--seed",
-    "gsp-s011",
-    "--yes",
-  ]);
-  assert.equal(generated.code, 0, generated.stderr);
-  const id = generated.lastLine;
-  const exported = await dim([
-    "--data-dir",
-    made.path,
-    "register",
-    "export",
-    id,
-  ]);
-  assert.equal(exported.code, 0, exported.stderr);
-  const file = `${here.path}/station.json`;
-  Deno.writeTextFileSync(file, exported.stdout);
-  const imported = await dim([
-    "--data-dir",
-    here.path,
-    "register",
-    "import",
-    file,
-  ]);
-  assert.equal(imported.code, 0, imported.stderr);
+  const id = await generateStation(made.path, "gsp-s011");
+  await copyPublicAccount(id, made.path, here.path);
   const ini = `${here.path}/dim.ini`;
   Deno.writeTextFileSync(ini, `[station]\nid = ${id}\n`);
   const run = await dim([
@@ -257,24 +228,27 @@ Deno.test("dim station --admin: /health ok and /metrics counting handshakes, rou
     assert.equal(value('dim_connections_open{framing="mtp"}'), 2);
     assert.ok(value('dim_messages_received_total{framing="mtp"}') >= 5);
     assert.ok(
-      value('dim_store_latency_seconds_count{op="store_message"}') >= 1,
+      value('dim_store_latency_seconds_count{op="load_messages"}') >= 2,
     );
 
     // SIGHUP: the level from the file again (now warn: no more info lines)
     Deno.writeTextFileSync(ini, "[log]\nlevel = warn\n");
     child.process.kill("SIGHUP");
-    await waitFor(() => /reloading the log level/.test(child.log()));
+    await waitFor(() => /reloading the config/.test(child.log()));
     await closeAll(peers);
     await new Promise((resolve) => setTimeout(resolve, 100));
     const after = child.log().slice(
-      child.log().indexOf("reloading the log level") + 30,
+      child.log().indexOf("reloading the config") + 30,
     );
     assert.doesNotMatch(after, /INFO/, "no info lines after the reload");
   } finally {
     await closeAll(peers);
     assert.equal((await stopStation(child, "SIGTERM")).code, 0);
   }
-  assert.match(child.log(), /\bopen 127\.0\.0\.1:\d+ \(mtp\)/);
+  assert.match(
+    child.log(),
+    /INFO {2}connection open process=station conn=\d+ remote=127\.0\.0\.1:\d+ framing=mtp\n/,
+  );
 });
 
 async function waitFor(done: () => boolean, timeoutMs = 5000): Promise<void> {

@@ -5,10 +5,9 @@
  * vanishes before acknowledging keeps its messages stored.
  */
 import assert from "node:assert/strict";
-import { HandshakeCommand, MetaCommand } from "../../dimp/command/mod.ts";
+import { MetaCommand } from "../../dimp/command/mod.ts";
 import { TextContent } from "../../dimp/content/mod.ts";
-import { ANY_STATION, EVERY_STATION } from "../../dimp/identity/mod.ts";
-import { MessagePacker, ReliableMessage } from "../../dimp/message/mod.ts";
+import { ReliableMessage } from "../../dimp/message/mod.ts";
 import {
   encodeMtpPackage,
   MtpDecoder,
@@ -16,8 +15,8 @@ import {
   MtpType,
 } from "../../dimp/transport/mod.ts";
 import { RawClient } from "./transport/_helpers.ts";
+import { SilentMtpClient } from "./_raw_mtp.ts";
 import {
-  type Account,
   accounts,
   closeAll,
   online,
@@ -199,79 +198,6 @@ Deno.test("garbage: junk bytes close that connection; bad JSON lines, bad signat
     await closeAll([a, b]);
   });
 });
-
-/** A raw MTP client: sends messages, reads MESSAGE frames, never acknowledges. */
-class SilentMtpClient {
-  readonly raw: RawClient;
-  readonly packer: MessagePacker;
-  readonly #decoder = new MtpDecoder();
-
-  private constructor(raw: RawClient, packer: MessagePacker) {
-    this.raw = raw;
-    this.packer = packer;
-  }
-
-  static async connect(port: number, account: Account, world: World) {
-    world.know(account);
-    const packer = new MessagePacker({
-      user: { ...account, meta: account.meta, visa: account.visa },
-      directory: world,
-      onAttachments: (sender, found) => {
-        if (found.meta) world.metas.set(sender.value, found.meta);
-        if (found.visa) world.visas.set(sender.value, found.visa);
-      },
-    });
-    return new SilentMtpClient(await RawClient.connect(port), packer);
-  }
-
-  async send(msg: ReliableMessage): Promise<void> {
-    await this.raw.write(encodeMtpPackage({
-      type: MtpType.MESSAGE,
-      sn: crypto.getRandomValues(new Uint8Array(8)),
-      body: msg.serialize(),
-    }));
-  }
-
-  /** The next `count` messages pushed (not acknowledged). */
-  async read(count: number): Promise<ReliableMessage[]> {
-    const out: ReliableMessage[] = [];
-    const deadline = Date.now() + 5000;
-    while (out.length < count && Date.now() < deadline) {
-      for (let p = this.#decoder.next(); p !== null; p = this.#decoder.next()) {
-        if (p.header.type === MtpType.MESSAGE) {
-          out.push(ReliableMessage.parse(p.body));
-        }
-      }
-      if (out.length >= count) break;
-      const { bytes, eof } = await this.raw.readSome(deadline - Date.now());
-      this.#decoder.push(bytes);
-      if (eof) break;
-    }
-    return out;
-  }
-
-  async handshake(): Promise<void> {
-    await this.send(
-      await this.packer.packContent(ANY_STATION, HandshakeCommand.offer(), {
-        attach: true,
-        group: EVERY_STATION,
-      }),
-    );
-    const [again] = await this.read(1);
-    const content = (await this.packer.unpack(again))
-      .content as HandshakeCommand;
-    await this.send(
-      await this.packer.packContent(
-        again.sender,
-        HandshakeCommand.offer(content.session),
-      ),
-    );
-    const [success] = await this.read(1);
-    const done = (await this.packer.unpack(success))
-      .content as HandshakeCommand;
-    assert.equal(done.title, "DIM!");
-  }
-}
 
 Deno.test("a client that vanishes without acknowledging (MTP) keeps its messages stored; they come at its next login", async () => {
   await withStation({}, async ({ station, port }) => {

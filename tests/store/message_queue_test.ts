@@ -174,6 +174,22 @@ Deno.test("queue: a held store cancelled by its delete writes nothing", async ()
   }, { now: () => NOW });
 });
 
+Deno.test("queue: cancel(key) drops a held store and says so; false for one not held", async () => {
+  await withStore(async (store) => {
+    const queue = new MessageWriteQueue(store.messages, { holdMs: 60_000 });
+    const held = queue.storeLater(message("held"));
+    assert.equal(await queue.store(message("stored")), true);
+    assert.equal(queue.cancel({ receiver: BOB, signature: "held" }), true);
+    assert.equal(await held, false);
+    assert.equal(queue.cancel({ receiver: BOB, signature: "held" }), false);
+    assert.equal(queue.cancel({ receiver: BOB, signature: "stored" }), false);
+    queue.close();
+    assert.deepEqual(store.messages.load(BOB).map((m) => m.signature), [
+      "stored",
+    ]);
+  }, { now: () => NOW });
+});
+
 Deno.test("queue: a held store not cancelled within holdMs is written; its later delete removes it", async () => {
   await withStore(async (store) => {
     const batches = countBatches(store);

@@ -1,0 +1,486 @@
+/**
+ * The bridge in the station's process (station.md §6.6, §4.6, §2.4):
+ * stations and bridges started here on loopback ports, users as test
+ * peers. A one-way bridge (S1 knows S2, S2 knows nobody) makes every hop
+ * of S1 go through S1's bridge; what S2 sends back goes to S1's bridge
+ * session at S2.
+ */
+import assert from "node:assert/strict";
+import {
+  HandshakeCommand,
+  LoginCommand,
+  type ReceiptCommand,
+} from "../../dimp/command/mod.ts";
+import { TextContent } from "../../dimp/content/mod.ts";
+import { EntityType, EVERYONE, type ID } from "../../dimp/identity/mod.ts";
+import {
+  Bridge,
+  type NeighbourAddress,
+  Station,
+  type StationOptions,
+} from "../../station/mod.ts";
+import {
+  type Account,
+  accounts,
+  closeAll,
+  newAccount,
+  type Received,
+  sleep,
+  TestPeer,
+  World,
+} from "./_peer.ts";
+import { SilentMtpClient } from "./_raw_mtp.ts";
+import { arrive as arriveAt, receiptFrom, until } from "./_network.ts";
+
+const [alice, bob, carol] = await accounts(3);
+
+/** A station and its bridge on a loopback port, its store in `dir`. */
+class Node {
+  station!: Station;
+  bridge!: Bridge;
+  neighbours: NeighbourAddress[] = [];
+  readonly dir = Deno.makeTempDirSync({ prefix: "dim-bridge-test-" });
+  /** What the station and its bridge logged (for a failing test's message). */
+  readonly lines: string[] = [];
+  readonly log = {
+    debug: (m: string) => this.lines.push(`D ${m}`),
+    info: (m: string) => this.lines.push(`I ${m}`),
+    warn: (m: string) => this.lines.push(`W ${m}`),
+    error: (m: string) => this.lines.push(`E ${m}`),
+  };
+  port = 0;
+
+  async start(options: Partial<StationOptions> = {}): Promise<this> {
+    const holder: { bridge?: Bridge } = {};
+    this.station = await Station.start({
+      storePath: `${this.dir}/dim.db`,
+      hostname: "127.0.0.1",
+      port: this.port,
+      neighbours: () => holder.bridge?.neighbourIds() ?? [],
+      bridged: (station) => holder.bridge?.reaches(station) ?? false,
+      log: this.log,
+      ...options,
+    });
+    this.port = this.station.port;
+    this.bridge = holder.bridge = await Bridge.start({
+      station: this.station,
+      neighbours: () => this.neighbours,
+      retryDelay: 50,
+      log: this.log,
+      maxRetryDelay: 200,
+    });
+    return this;
+  }
+
+  get id(): ID {
+    return this.station.id;
+  }
+
+  get address(): NeighbourAddress {
+    return { host: "127.0.0.1", port: this.port };
+  }
+
+  /** The station as a test peer account (for the world to verify its messages). */
+  get account(): Pick<Account, "id" | "meta" | "visa"> {
+    const identity = this.station.identity;
+    return { id: identity.id, meta: identity.meta, visa: identity.visa };
+  }
+
+  async stop(): Promise<void> {
+    await this.bridge.stop();
+    await this.station.stop();
+  }
+
+  async remove(): Promise<void> {
+    await this.stop();
+    Deno.removeSync(this.dir, { recursive: true });
+  }
+}
+
+/** S1 with S2 as its only neighbour (S2 knows nobody), S1's bridge up at S2. */
+async function withOneWay(
+  fn: (s1: Node, s2: Node, world: World) => Promise<void>,
+): Promise<void> {
+  const [s1, s2] = [new Node(), new Node()];
+  await s2.start();
+  s1.neighbours = [s2.address];
+  await s1.start();
+  const world = new World();
+  world.know(s1.account);
+  world.know(s2.account);
+  try {
+    await until("S1's bridge up at S2", () => linkUp(s1, s2));
+    await fn(s1, s2, world);
+  } finally {
+    await s1.remove();
+    await s2.remove();
+  }
+}
+
+function arrive(node: Node, account: Account, world: World): Promise<TestPeer> {
+  return arriveAt(node.port, node.id, account, world);
+}
+
+function linkUp(from: Node, to: Node): boolean {
+  return from.bridge.status().some((s) =>
+    s.port === to.port && s.state === "running" && s.id === to.id.value
+  );
+}
+
+function loginAt(at: Node, user: ID): string | undefined {
+  return at.station.store.logins.newest(user.value)?.stationId;
+}
+
+Deno.test("bridge (one way, S1 → S2): a message to a user at S2 leaves through S1's bridge ('Message redirected via station bridge.'), arrives without 'neighbor', with recipients and traces; S2's receipts and replies come back", async () => {
+  await withOneWay(async (s1, s2, world) => {
+    // the ID learned from the handshake is in S1's table
+    assert.deepEqual(
+      s1.station.store.stations.list("gsp@everywhere").map((r) => r.id),
+      [s2.id.value],
+    );
+    assert.deepEqual(s1.bridge.neighbourIds().map(String), [s2.id.value]);
+    const b = await arrive(s2, bob, world);
+    const a = await arrive(s1, alice, world);
+    await until("bob's login at S1", () => loginAt(s1, bob.id) === s2.id.value);
+    await until(
+      "alice's login at S2",
+      () => loginAt(s2, alice.id) === s1.id.value,
+    );
+
+    const sent = await a.sendContent(bob.id, TextContent.create("via bridge"));
+    const redirected = await a.next(
+      receiptFrom(
+        s1.id,
+        "Message redirected via station bridge.",
+        sent.signature,
+      ),
+    );
+    assert.equal(
+      (redirected.instant!.content as ReceiptCommand).dictionary.neighbor,
+      s2.id.value,
+    );
+    const got = await b.next((r) => r.msg.signature === sent.signature);
+    assert.equal(got.msg.get("neighbor"), undefined);
+    assert.deepEqual(got.msg.get("recipients"), [s2.id.value]);
+    const traces = (got.msg.get("traces") as { did: string }[]).map((t) =>
+      t.did
+    );
+    assert.deepEqual(traces, [s1.id.value, s2.id.value]);
+    assert.equal((got.instant!.content as TextContent).text, "via bridge");
+    // S2's "Message delivered." reaches alice through S1's bridge session at S2
+    const delivered = await a.next(
+      receiptFrom(s2.id, "Message delivered.", sent.signature),
+    );
+    assert.equal(
+      (delivered.instant!.content as ReceiptCommand).dictionary.recipient,
+      bob.id.value,
+    );
+
+    // bob answers: S2 pushes it to S1's bridge session ("Message redirected.")
+    const reply = await b.sendContent(alice.id, TextContent.create("back"));
+    await b.next(receiptFrom(s2.id, "Message redirected.", reply.signature));
+    const back = await a.next((r) => r.msg.signature === reply.signature);
+    assert.equal((back.instant!.content as TextContent).text, "back");
+
+    // each once
+    assert.deepEqual(
+      await b.quiet((r) => r.msg.signature === sent.signature, 300),
+      [],
+    );
+    assert.equal(
+      a.inbox.filter((r) => r.msg.signature === reply.signature).length,
+      1,
+    );
+    assert.ok(s1.bridge.stats.sent >= 1);
+    assert.ok(s1.bridge.stats.received >= 1);
+    await closeAll([a, b]);
+  });
+});
+
+Deno.test("bridge: a message for a neighbour that is down is kept in the store — across a restart of this station — and sent when the neighbour is back", async () => {
+  await withOneWay(async (s1, s2, world) => {
+    const b = await arrive(s2, bob, world);
+    await until("bob's login at S1", () => loginAt(s1, bob.id) === s2.id.value);
+    await b.close();
+    await s2.stop();
+    await until("S1's bridge sees S2 down", () => !linkUp(s1, s2));
+
+    const a = await arrive(s1, alice, world);
+    const sent = await a.sendContent(bob.id, TextContent.create("while down"));
+    await a.next(
+      receiptFrom(
+        s1.id,
+        "Message redirected via station bridge.",
+        sent.signature,
+      ),
+    );
+    await until(
+      "kept for S2",
+      () => s1.station.store.messages.count(s2.id.value) === 1,
+    );
+    await until(
+      "no copy for bob at S1",
+      () => s1.station.store.messages.count(bob.id.value) === 0,
+    );
+    await a.close();
+
+    // S1 restarts while S2 is still down: the kept message stays
+    await s1.stop();
+    await s1.start();
+    assert.equal(s1.station.store.messages.count(s2.id.value), 1);
+    await s2.start();
+    await until("S1's bridge up again", () => linkUp(s1, s2));
+    await until(
+      "the kept message taken by S2",
+      () => s1.station.store.messages.count(s2.id.value) === 0,
+    );
+    // bob was offline: S2 keeps it for him
+    const again = await TestPeer.connect(s2.port, bob, { world });
+    await again.handshake();
+    const got = await again.next((r) => r.msg.signature === sent.signature);
+    assert.equal((got.instant!.content as TextContent).text, "while down");
+    assert.deepEqual(
+      await again.quiet((r) => r.msg.signature === sent.signature, 300),
+      [],
+    );
+    await again.close();
+  });
+});
+
+Deno.test("bridge: a message for a station that is not a neighbour stays stored for its receiver here ('Message received.') and comes at the receiver's next login", async () => {
+  const [s1, s2] = [new Node(), new Node()];
+  await s2.start();
+  s1.neighbours = [s2.address];
+  await s1.start();
+  const elsewhere = await newAccount(EntityType.STATION, "gsp-s099");
+  const world = new World();
+  world.know(s1.account);
+  try {
+    await until("S1's bridge up at S2", () => linkUp(s1, s2));
+    // carol says (to S1 only) that she is at a station S1 has no link to
+    const c = await TestPeer.connect(s1.port, carol, { world });
+    await c.handshake();
+    await c.sendContent(
+      s1.id,
+      LoginCommand.create(carol.id, { station: { id: elsewhere.id } }),
+    );
+    await until(
+      "carol's login",
+      () => loginAt(s1, carol.id) === elsewhere.id.value,
+    );
+    await c.close();
+    const a = await arrive(s1, alice, world);
+    const sent = await a.sendContent(carol.id, TextContent.create("where?"));
+    await a.next(receiptFrom(s1.id, "Message received.", sent.signature));
+    assert.equal(s1.station.store.messages.count(carol.id.value), 1);
+    assert.equal(s1.bridge.stats.queued, 0);
+    const back = await TestPeer.connect(s1.port, carol, { world });
+    await back.handshake();
+    const got = await back.next((r) => r.msg.signature === sent.signature);
+    assert.equal((got.instant!.content as TextContent).text, "where?");
+    await closeAll([a, back]);
+  } finally {
+    await s1.remove();
+    await s2.remove();
+  }
+});
+
+Deno.test("bridge (one way): a broadcast to everyone@everywhere from either side reaches the users of the other once, never its sender", async () => {
+  await withOneWay(async (s1, s2, world) => {
+    const a = await arrive(s1, alice, world);
+    const b = await arrive(s2, bob, world);
+    const c = await arrive(s2, carol, world);
+    const isText = (r: Received) => r.instant?.content instanceof TextContent;
+    const fromA = await a.sendContent(EVERYONE, TextContent.create("hi all"));
+    const fromB = await b.sendContent(EVERYONE, TextContent.create("hello"));
+    for (
+      const [peer, sent] of [[b, fromA], [c, fromA], [c, fromB], [
+        a,
+        fromB,
+      ]] as const
+    ) {
+      await peer.next((r) => r.msg.signature === sent.signature);
+    }
+    await sleep(300);
+    const texts = (peer: TestPeer) =>
+      peer.inbox.filter(isText).map((r) => r.msg.signature).sort();
+    assert.deepEqual(texts(a), [fromB.signature]);
+    assert.deepEqual(texts(b), [fromA.signature]);
+    assert.deepEqual(texts(c), [fromA.signature, fromB.signature].sort());
+    await closeAll([a, b, c]);
+  });
+});
+
+Deno.test("bridge: a neighbour that answers with garbage is cut off and tried again later; the station's users are not affected", async () => {
+  let connections = 0;
+  const junk = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const serving = (async () => {
+    for await (const conn of junk) {
+      connections++;
+      conn.write(new TextEncoder().encode("HTTP/9.9 garbage\r\n\0\0\0\xff"))
+        .catch(() => {}).finally(() => {
+          setTimeout(() => conn.close(), 20);
+        });
+    }
+  })();
+  const s1 = new Node();
+  s1.neighbours = [{ host: "127.0.0.1", port: junk.addr.port }];
+  await s1.start();
+  const world = new World();
+  try {
+    await until("three tries", () => connections >= 3);
+    assert.deepEqual(s1.bridge.status().map((s) => s.state === "running"), [
+      false,
+    ]);
+    const a = await arrive(s1, alice, world);
+    const b = await arrive(s1, bob, world);
+    const sent = await a.sendContent(bob.id, TextContent.create("fine here"));
+    await b.next((r) => r.msg.signature === sent.signature);
+    await a.nextReceipt("Message delivered.");
+    await closeAll([a, b]);
+  } finally {
+    await s1.remove();
+    junk.close();
+    await serving;
+  }
+});
+
+Deno.test("bridge: a listed address that turns out to be this station is dropped after its handshake; a reload adds and removes neighbours, keeping learned IDs", async () => {
+  const [s1, s2, s3] = [new Node(), new Node(), new Node()];
+  await s2.start();
+  await s3.start();
+  // bound to 127.0.0.1, "localhost" is not known to be this station until it answers
+  s1.neighbours = [s2.address];
+  await s1.start();
+  try {
+    await until("S1 → S2", () => linkUp(s1, s2));
+    s1.neighbours = [
+      s2.address,
+      { host: "localhost", port: s1.port },
+      s3.address,
+    ];
+    await s1.bridge.reload();
+    await until("S1 → S3", () => linkUp(s1, s3));
+    await until(
+      "localhost recognised",
+      () => s1.bridge.status().some((s) => s.state === "ourselves"),
+    );
+    assert.deepEqual(
+      s1.bridge.neighbourIds().map(String).sort(),
+      [s2.id.value, s3.id.value].sort(),
+    );
+    s1.neighbours = [s3.address];
+    await s1.bridge.reload();
+    await until(
+      "S2 gone",
+      () => s1.bridge.status().every((s) => s.port !== s2.port),
+    );
+    assert.deepEqual(
+      s1.station.store.stations.list("gsp@everywhere").map((r) => [
+        r.port,
+        r.id,
+      ]),
+      [[s3.port, s3.id.value]],
+    );
+    assert.deepEqual(s1.bridge.neighbourIds().map(String), [s3.id.value]);
+    // S2 sees S1's bridge leave
+    await until(
+      "S1 gone from S2",
+      () => s2.station.center.active(s1.id).length === 0,
+    );
+  } finally {
+    await s1.remove();
+    await s2.remove();
+    await s3.remove();
+  }
+});
+
+Deno.test("trust: a session claiming a station ID without that station's keys is refused — with a forged meta, or the real meta and visa and another key; messages for that station do not reach it", async () => {
+  const s1 = new Node();
+  await s1.start();
+  const s2 = new Node();
+  await s2.start();
+  const impostor = await newAccount(EntityType.STATION, "impostor");
+  const world = new World();
+  world.know(s1.account);
+  world.know(s2.account);
+  try {
+    const forgeries: Account[] = [
+      // its own keys, meta and visa under S2's ID: the meta does not match the ID
+      { ...impostor, id: s2.id },
+      // S2's public meta and visa, signed with its own key
+      { ...impostor, id: s2.id, meta: s2.account.meta, visa: s2.account.visa },
+    ];
+    for (const forged of forgeries) {
+      const peer = await TestPeer.connect(s1.port, impostor, {
+        world: new World(),
+      });
+      peer.world.know(s1.account);
+      await peer.send(
+        await peer.packAs(
+          forged,
+          s1.id,
+          HandshakeCommand.offer(undefined),
+          { attach: true },
+        ),
+      );
+      assert.deepEqual(await peer.quiet(() => true, 300), []);
+      assert.equal(s1.station.center.active(s2.id).length, 0);
+      await peer.close();
+    }
+    assert.equal(s1.station.stats.handshakes.success, 0);
+    const a = await arrive(s1, alice, world);
+    const sent = await a.sendContent(s2.id, TextContent.create("for S2"));
+    await a.next(receiptFrom(s1.id, "Message received.", sent.signature));
+    // S2 itself, with its keys, is welcome
+    const real: Account = {
+      ...s2.account,
+      signKey: s2.station.identity.signKey,
+      decryptKeys: s2.station.identity.decryptKeys,
+    };
+    const [peer] = [await TestPeer.connect(s1.port, real, { world })];
+    await peer.handshake();
+    assert.equal(s1.station.center.active(s2.id).length, 1);
+    await closeAll([a, peer]);
+  } finally {
+    await s1.remove();
+    await s2.remove();
+  }
+});
+
+Deno.test("trust: a neighbour's session that sends garbage is disconnected; users and other stations carry on", async () => {
+  const s1 = new Node();
+  await s1.start();
+  const [n2, n3] = await Promise.all(
+    ["gsp-s002", "gsp-s003"].map((seed) =>
+      newAccount(EntityType.STATION, seed)
+    ),
+  );
+  const world = new World();
+  world.know(s1.account);
+  try {
+    const a = await arrive(s1, alice, world);
+    const b = await arrive(s1, bob, world);
+    const bad = await SilentMtpClient.connect(s1.port, n2, world);
+    await bad.handshake();
+    const good = await TestPeer.connect(s1.port, n3, { world });
+    await good.handshake();
+    assert.equal(s1.station.center.active(n2.id).length, 1);
+    // bytes that are no MTP frame (more than it resynchronises over): cut off
+    await bad.raw.write(new Uint8Array(70 * 1024).fill(0xee)).catch(() => {});
+    assert.equal((await bad.raw.readToEnd(3000)).eof, true);
+    bad.raw.close();
+    await until(
+      "the session gone",
+      () => s1.station.center.active(n2.id).length === 0,
+    );
+    // the rest is untouched
+    const sent = await a.sendContent(bob.id, TextContent.create("still here"));
+    await b.next((r) => r.msg.signature === sent.signature);
+    const toStation = await a.sendContent(n3.id, TextContent.create("s3?"));
+    await good.next((r) => r.msg.signature === toStation.signature);
+    await closeAll([a, b, good]);
+  } finally {
+    await s1.remove();
+  }
+});
