@@ -16,22 +16,28 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import {
-  ClientSession,
-  type ClientSession as Session,
-  type ClientSessionOptions,
-  type ReceivedMessage,
-} from "../bots/runtime/mod.ts";
+import { GroupBook, type ReceivedMessage } from "../bots/runtime/mod.ts";
 import { Command, TextContent } from "../dimp/mod.ts";
 import {
   EntityType,
   generateAccount,
-  type ID,
   MetaType,
   tryParseId,
 } from "../dimp/identity/mod.ts";
-import { DialError, type Framing } from "../station/transport/mod.ts";
-import { AccountError, Accounts, Store } from "../store/mod.ts";
+import { AccountError, type Accounts } from "../store/mod.ts";
+import {
+  connect,
+  handshakeWithin,
+  localNamed,
+  openAccounts,
+  openSession,
+  parseEndpoint,
+  parsePositive,
+  resolveAccount,
+  resolveLocal,
+} from "./_client_common.ts";
+import { group, GROUP_USAGE, sendToGroup } from "./client_group.ts";
+import { search, SEARCH_USAGE } from "./client_search.ts";
 import { UsageError } from "./context.ts";
 import { printErr, printOut } from "./output.ts";
 import { accountRecord } from "./register.ts";
@@ -57,13 +63,30 @@ actions:
                              commands and station replies.
   chat --as A [--to B]       interactive: lines are sent as texts to B; incoming
                              messages are printed. /to ID, /who, /help, /quit.
+  search --as A [--archivist ID] [--start N] [--limit N] [--json] <keywords...>
+                             ask the archivist (archivist@anywhere, or the bot
+                             given) for users whose name or ID contains every
+                             keyword; prints ID<TAB>name per user (--json:
+                             {"id", "name"} per line). --online instead of
+                             keywords: the users online.
+  group create --as A --name TITLE [--assistant ID] <member...>
+                             a new group of A (the owner) and the members, kept
+                             by the group assistant (the station's ANS
+                             "assistant" unless given); prints its ID last
+  group members|add|remove|quit --as A <group> [member...]
+                             the members as the assistant keeps them (--json);
+                             add or remove members (owner, administrators;
+                             a member's add is an invite for review); leave
+  send --from A --to <group> <text...>
+                             a text to the group, split by its assistant; exit 0
+                             once the assistant's receipt came
 
 A and B are IDs, or names of accounts registered in this store (dim client
 register). Options:
   --station HOST:PORT  the station (default [station] host:port of the config,
                        else 127.0.0.1:9394)
   --framing F          mtp (default), ws (WebSocket), plain (JSON lines), mars
-  --timeout S          seconds (send: 30; listen, chat: none)
+  --timeout S          seconds (send, search, group: 30; listen, chat: none)
   --verbose            log the session on stderr`;
 
 const OPTIONS = {
@@ -77,6 +100,12 @@ const OPTIONS = {
   json: { type: "boolean" },
   all: { type: "boolean" },
   "wait-peer": { type: "boolean" },
+  archivist: { type: "string" },
+  start: { type: "string" },
+  limit: { type: "string" },
+  online: { type: "boolean" },
+  name: { type: "string" },
+  assistant: { type: "string" },
   verbose: { type: "boolean", short: "v" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -92,6 +121,12 @@ interface Flags {
   json?: boolean;
   all?: boolean;
   "wait-peer"?: boolean;
+  archivist?: string;
+  start?: string;
+  limit?: string;
+  online?: boolean;
+  name?: string;
+  assistant?: string;
   verbose?: boolean;
   help?: boolean;
 }
@@ -112,7 +147,7 @@ const ACTIONS: Record<
   send: {
     options: [...COMMON, "from", "to", "json", "wait-peer"],
     args: [1, Infinity],
-    usage: "send --from A --to B <text...>",
+    usage: "send --from A --to B|<group> <text...>",
   },
   listen: {
     options: [...COMMON, "as", "count", "json", "all"],
@@ -124,93 +159,27 @@ const ACTIONS: Record<
     args: [0, 0],
     usage: "chat --as A [--to B]",
   },
+  search: {
+    options: [
+      ...COMMON,
+      "as",
+      "archivist",
+      "start",
+      "limit",
+      "online",
+      "json",
+    ],
+    args: [0, Infinity],
+    usage: SEARCH_USAGE,
+  },
+  group: {
+    options: [...COMMON, "as", "name", "assistant", "json"],
+    args: [1, Infinity],
+    usage: GROUP_USAGE.join("\n       dim client "),
+  },
 };
 
-const FRAMINGS: readonly Framing[] = ["mtp", "ws", "plain", "mars"];
 const SEND_TIMEOUT_S = 30;
-
-/** Where the station is. */
-interface Endpoint {
-  readonly host: string;
-  readonly port: number;
-  readonly framing: Framing;
-}
-
-function parsePositive(text: string, what: string): number {
-  const value = Number(text);
-  if (!/^\d+(\.\d+)?$/.test(text.trim()) || !(value > 0)) {
-    throw new UsageError(`${what} must be a positive number, not "${text}"`);
-  }
-  return value;
-}
-
-function parseEndpoint(ctx: CommandContext, flags: Flags): Endpoint {
-  const framing = (flags.framing ?? "mtp").toLowerCase() as Framing;
-  if (!FRAMINGS.includes(framing)) {
-    throw new UsageError(
-      `--framing must be mtp, ws, plain or mars, not "${flags.framing}"`,
-    );
-  }
-  if (flags.station === undefined) {
-    const { host, port } = ctx.config.station;
-    const dialable = host === "" || host === "0.0.0.0" || host === "::"
-      ? "127.0.0.1"
-      : host;
-    return { host: dialable, port, framing };
-  }
-  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(flags.station.trim());
-  const port = Number(m?.[3]);
-  if (m === null || !(port >= 1 && port <= 65535)) {
-    throw new UsageError(
-      `--station must be HOST:PORT (port 1..65535), not "${flags.station}"`,
-    );
-  }
-  return { host: m[1] ?? m[2], port, framing };
-}
-
-/** The local accounts (private key here) whose visa is named `name`. */
-function localNamed(accounts: Accounts, name: string): ID[] {
-  return accounts.ids({ localOnly: true }).filter((id) =>
-    id.type === EntityType.USER || id.type === EntityType.BOT
-      ? accounts.visa(id)?.name === name
-      : false
-  );
-}
-
-/** An ID, or the name of a local account (`what` names the option). */
-function resolveAccount(accounts: Accounts, text: string, what: string): ID {
-  const named = localNamed(accounts, text);
-  if (named.length === 1) return named[0];
-  if (named.length > 1) {
-    throw new UsageError(
-      `${what}: ${named.length} local accounts are named "${text}": give the ID (${
-        named.map((id) => id.value).join(", ")
-      })`,
-    );
-  }
-  const id = tryParseId(text.trim());
-  if (id === undefined || id.isBroadcast) {
-    throw new UsageError(
-      `${what}: "${text}" is neither an ID nor the name of an account in this store`,
-    );
-  }
-  return id.withoutTerminal();
-}
-
-/** An account of this store that can sign and decrypt. */
-function resolveLocal(accounts: Accounts, text: string, what: string): ID {
-  const id = resolveAccount(accounts, text, what);
-  if (accounts.identityKey(id) === undefined) {
-    throw new AccountError(
-      `${what}: the private key of ${id.value} is not in the store ${accounts.store.db.path} (dim client register <name> makes one)`,
-    );
-  }
-  return id;
-}
-
-function openAccounts(ctx: CommandContext): Accounts {
-  return new Accounts(Store.open({ path: ctx.storePath }));
-}
 
 async function register(ctx: CommandContext, name: string): Promise<number> {
   if (name.trim() === "") throw new UsageError("register needs a name");
@@ -238,57 +207,6 @@ async function register(ctx: CommandContext, name: string): Promise<number> {
   }
 }
 
-/** A session for `user` at the endpoint, logging with --verbose. */
-function openSession(
-  accounts: Accounts,
-  user: ID,
-  endpoint: Endpoint,
-  flags: Flags,
-  extra: Partial<ClientSessionOptions> = {},
-): Session {
-  return new ClientSession({
-    accounts,
-    user,
-    host: endpoint.host,
-    port: endpoint.port,
-    framing: endpoint.framing,
-    onLog: flags.verbose
-      ? (level, text) => printErr(`dim client: [${level}] ${text}`)
-      : (level, text) => {
-        if (level === "warn") printErr(`dim client: ${text}`);
-      },
-    ...extra,
-  });
-}
-
-/** Handshake limits that fit in `seconds` (one 30 s attempt per 30 s). */
-function handshakeWithin(seconds: number): Partial<ClientSessionOptions> {
-  const perAttempt = Math.min(30, seconds);
-  return {
-    handshakeTimeout: perAttempt * 1000,
-    handshakeAttempts: Math.max(1, Math.floor(seconds / perAttempt)),
-  };
-}
-
-async function connect(session: Session, endpoint: Endpoint): Promise<void> {
-  try {
-    await session.connect();
-  } catch (error) {
-    if (error instanceof DialError) {
-      throw new DialError(
-        `cannot reach a station at ${endpoint.host}:${endpoint.port} (${endpoint.framing}): ${error.message}; is it running?`,
-        { cause: error },
-      );
-    }
-    throw error;
-  }
-  printErr(
-    `dim client: ${session.user.value} connected to ${
-      session.station?.value ?? "the station"
-    } at ${endpoint.host}:${endpoint.port} (${endpoint.framing})`,
-  );
-}
-
 async function send(
   ctx: CommandContext,
   flags: Flags,
@@ -296,6 +214,13 @@ async function send(
 ): Promise<number> {
   if (flags.from === undefined || flags.to === undefined) {
     throw new UsageError(`usage: dim client ${ACTIONS.send.usage}`);
+  }
+  const group = tryParseId(flags.to.trim());
+  if (group !== undefined && group.isGroup && !group.isBroadcast) {
+    if (flags["wait-peer"]) {
+      throw new UsageError("send: --wait-peer is for a user, not a group");
+    }
+    return await sendToGroup(ctx, flags, words.join(" "));
   }
   const endpoint = parseEndpoint(ctx, flags);
   const timeout = flags.timeout === undefined
@@ -305,12 +230,18 @@ async function send(
   try {
     const from = resolveLocal(accounts, flags.from, "--from");
     const to = resolveAccount(accounts, flags.to, "--to");
-    const session = openSession(accounts, from, endpoint, flags, {
-      ...handshakeWithin(timeout),
-      receiptTimeout: timeout * 1000,
-      queryTimeout: Math.min(10, timeout) * 1000,
-      sendReceipts: false,
-    });
+    const session = openSession(
+      accounts,
+      from,
+      endpoint,
+      flags.verbose === true,
+      {
+        ...handshakeWithin(timeout),
+        receiptTimeout: timeout * 1000,
+        queryTimeout: Math.min(10, timeout) * 1000,
+        sendReceipts: false,
+      },
+    );
     try {
       const started = Date.now();
       await connect(session, endpoint);
@@ -428,8 +359,12 @@ async function listen(ctx: CommandContext, flags: Flags): Promise<number> {
       accounts,
       as,
       endpoint,
-      flags,
-      timeout === undefined ? {} : handshakeWithin(timeout),
+      flags.verbose === true,
+      {
+        ...(timeout === undefined ? {} : handshakeWithin(timeout)),
+        // what the group histories received say is kept (group send)
+        groups: new GroupBook(accounts),
+      },
     );
     using stop = interrupted();
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -526,13 +461,19 @@ async function chat(ctx: CommandContext, flags: Flags): Promise<number> {
     const prompt = () => {
       if (tty) printErr(`${to === undefined ? "(no receiver)" : to.value}> `);
     };
-    const session = openSession(accounts, as, endpoint, flags, {
-      onMessage: (msg) => {
-        if (!shown(msg, false)) return;
-        printOut(messageLine(accounts, msg));
-        prompt();
+    const session = openSession(
+      accounts,
+      as,
+      endpoint,
+      flags.verbose === true,
+      {
+        onMessage: (msg) => {
+          if (!shown(msg, false)) return;
+          printOut(messageLine(accounts, msg));
+          prompt();
+        },
       },
-    });
+    );
     const pending = new Set<Promise<void>>();
     try {
       await connect(session, endpoint);
@@ -639,6 +580,10 @@ export async function runClient(
       return await send(ctx, flags, positionals);
     case "listen":
       return await listen(ctx, flags);
+    case "search":
+      return await search(ctx, flags, positionals);
+    case "group":
+      return await group(ctx, flags, positionals);
     default:
       return await chat(ctx, flags);
   }

@@ -138,6 +138,24 @@ export interface DimConfig {
     readonly maxConnections: number;
     /** `signers`: threads that sign the station's replies (default 0: the main thread). */
     readonly signers: number;
+    /** `max_sessions_per_ip`: most TCP connections at once from one address (default 64; 0: no limit). */
+    readonly maxSessionsPerIp: number;
+    /** `exempt_loopback`: loopback peers are exempt from the per-IP and rate limits (default on). */
+    readonly exemptLoopback: boolean;
+    /** `message_rate`: messages per second per connection, sustained (default 100; 0: no limit). */
+    readonly messageRate: number;
+    /** `message_burst`: messages at once per connection (default 1000). */
+    readonly messageBurst: number;
+    /** `byte_rate`: bytes per second per connection, sustained (default 1 MiB; 0: no limit). */
+    readonly byteRate: number;
+    /** `byte_burst`: bytes at once per connection (default 8 MiB; at least `max_frame`). */
+    readonly byteBurst: number;
+    /** `login_timeout`: close a connection without a completed handshake after this long (seconds; default 60). */
+    readonly loginTimeout: number;
+    /** `shutdown_timeout`: how long a stop waits for connections to close politely (seconds; default 10). */
+    readonly shutdownTimeout: number;
+    /** `with_bots`: run the archivist and the assistant in the station's process (default off). */
+    readonly withBots: boolean;
   };
   /** `[neighbors]`: the neighbour stations and where their list comes from. */
   readonly neighbors: {
@@ -198,6 +216,15 @@ export const STATION_DEFAULTS: Pick<
   | "handshakeTimeout"
   | "maxConnections"
   | "signers"
+  | "maxSessionsPerIp"
+  | "exemptLoopback"
+  | "messageRate"
+  | "messageBurst"
+  | "byteRate"
+  | "byteBurst"
+  | "loginTimeout"
+  | "shutdownTimeout"
+  | "withBots"
 > = {
   checkSender: true,
   broadcastToUsers: true,
@@ -209,6 +236,15 @@ export const STATION_DEFAULTS: Pick<
   handshakeTimeout: 16,
   maxConnections: 10000,
   signers: 0,
+  maxSessionsPerIp: 64,
+  exemptLoopback: true,
+  messageRate: 100,
+  messageBurst: 1000,
+  byteRate: 1024 * 1024,
+  byteBurst: 8 * 1024 * 1024,
+  loginTimeout: 60,
+  shutdownTimeout: 10,
+  withBots: false,
 };
 
 const DURATION_UNITS: Readonly<Record<string, number>> = {
@@ -277,6 +313,13 @@ function parseCount(text: string): number | undefined {
   if (!/^\d+$/.test(text)) return undefined;
   const count = Number(text);
   return count > 0 && Number.isSafeInteger(count) ? count : undefined;
+}
+
+/** `parse`, or 0 for "0" (a limit turned off). */
+function orOff(
+  parse: (text: string) => number | undefined,
+): (text: string) => number | undefined {
+  return (text) => /^0+$/.test(text) ? 0 : parse(text);
 }
 
 /** The keys of `[station]` beyond `id`, `host` and `port`. */
@@ -368,7 +411,109 @@ function stationSettings(station: IniSection | undefined) {
         /^\d+$/.test(value) && Number(value) <= 64 ? Number(value) : undefined,
       "a count 0..64",
     ),
+    withBots: typed(
+      station,
+      s,
+      "with_bots",
+      d.withBots,
+      parseBoolean,
+      "true or false",
+    ),
+    ...limitSettings(station),
   };
+}
+
+/** The per-connection limits of `[station]` (rates, per-IP, timeouts). */
+function limitSettings(station: IniSection | undefined) {
+  const d = STATION_DEFAULTS;
+  const s = "station";
+  const duration = "a duration (60, 60s, 500ms, 5m)";
+  const count = "a count (0: no limit)";
+  const size = "a size per second (1048576, 64K, 1M; 0: no limit)";
+  const settings = {
+    maxSessionsPerIp: typed(
+      station,
+      s,
+      "max_sessions_per_ip",
+      d.maxSessionsPerIp,
+      orOff(parseCount),
+      count,
+    ),
+    exemptLoopback: typed(
+      station,
+      s,
+      "exempt_loopback",
+      d.exemptLoopback,
+      parseBoolean,
+      "true or false",
+    ),
+    messageRate: typed(
+      station,
+      s,
+      "message_rate",
+      d.messageRate,
+      orOff(parseCount),
+      "messages per second (0: no limit)",
+    ),
+    messageBurst: typed(
+      station,
+      s,
+      "message_burst",
+      d.messageBurst,
+      parseCount,
+      "a count above 0",
+    ),
+    byteRate: typed(
+      station,
+      s,
+      "byte_rate",
+      d.byteRate,
+      orOff(parseSize),
+      size,
+    ),
+    byteBurst: typed(
+      station,
+      s,
+      "byte_burst",
+      d.byteBurst,
+      parseSize,
+      "a size (8M, 16M)",
+    ),
+    loginTimeout: typed(
+      station,
+      s,
+      "login_timeout",
+      d.loginTimeout,
+      parseDuration,
+      duration,
+    ),
+    shutdownTimeout: typed(
+      station,
+      s,
+      "shutdown_timeout",
+      d.shutdownTimeout,
+      parseDuration,
+      duration,
+    ),
+  };
+  const maxFrame = typed(
+    station,
+    s,
+    "max_frame",
+    d.maxFrameBytes,
+    parseSize,
+    "a size",
+  );
+  if (settings.byteRate > 0 && settings.byteBurst < maxFrame) {
+    const entry = station?.get("byte_burst") ?? station?.get("max_frame");
+    throw new ConfigValueError(
+      entry?.origin ?? "<config>",
+      s,
+      "byte_burst",
+      `(${settings.byteBurst}) must be at least max_frame (${maxFrame}): a frame that large would always be over the byte rate; raise byte_burst or lower max_frame`,
+    );
+  }
+  return settings;
 }
 
 /** `[neighbors] stations`: `host:port` items, comma-separated. */

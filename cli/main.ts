@@ -22,6 +22,7 @@ import { config } from "./config_migrate.ts";
 import { processEnv, resolveConfigPath, UsageError } from "./context.ts";
 import type { CommandContext, Subcommand } from "./subcommand.ts";
 import { printErr, printOut } from "./output.ts";
+import { archivist, assistant } from "./bots.ts";
 import { client } from "./client.ts";
 import { register } from "./register.ts";
 import { station } from "./station.ts";
@@ -34,6 +35,8 @@ const SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map<
   ["station", station],
   ["register", register],
   ["client", client],
+  ["archivist", archivist],
+  ["assistant", assistant],
   ["version", {
     summary: "print the version",
     run: () => {

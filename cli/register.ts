@@ -33,7 +33,7 @@ import {
 import {
   AccountError,
   AccountFormatError,
-  type AccountRecord,
+  accountRecord,
   Accounts,
   PrivateKeyMismatchError,
   Store,
@@ -461,31 +461,8 @@ function summary(accounts: Accounts, id: ID, verb: string): void {
   );
 }
 
-/**
- * A generated account as the record `saveAccount` stores (and `export`
- * prints): meta, first document and private keys.
- *
- * @example
- * ```ts ignore
- * await accounts.saveAccount(accountRecord(await generateAccount({ type: EntityType.USER })));
- * ```
- */
-export function accountRecord(account: GeneratedAccount): AccountRecord {
-  const record: AccountRecord = {
-    id: account.id.value,
-    meta: account.meta.toDictionary(),
-    documents: [account.document.toDictionary()],
-  };
-  if (account.identityKey !== undefined) {
-    record.id_private_key = account.identityKey.toDictionary();
-  }
-  if (account.messageKeys.length > 0) {
-    record.msg_private_keys = account.messageKeys.map((key) =>
-      key.toDictionary()
-    );
-  }
-  return record;
-}
+/** A generated account as the record `saveAccount` stores (now in the store's facade). */
+export { accountRecord };
 
 async function generate(
   ctx: CommandContext,

@@ -4,7 +4,8 @@
  *
  * ```sh
  * dim [--data-dir DIR] [--db FILE] [--config FILE] station [--host H] [--port P]
- *     [--log LEVEL] [--log-format json|text] [--admin HOST:PORT]
+ *     [--log LEVEL] [--log-format json|text] [--admin HOST:PORT] [--check]
+ *     [--with-bots]
  *     [--neighbor HOST:PORT]...
  * ```
  *
@@ -13,16 +14,21 @@
  * told otherwise (a first try stays local). One line on stderr says as whom,
  * where, and where the data is. Under systemd (`Type=notify`) it says
  * READY=1 once listening and STOPPING=1 on a stop signal, and pings the
- * watchdog when asked to; SIGHUP re-reads `[log] level` and the neighbour
- * list. With `[admin] listen` (or `--admin`) a second, local listener
- * serves /health and /metrics. Neighbours (`--neighbor`, `[neighbors]`)
- * are served by the bridge (station/bridge), started once the station
- * listens.
+ * watchdog when asked to; SIGHUP re-reads `[log] level`, `[ans]` and the
+ * neighbour list. SIGINT / SIGTERM stop it: no new connections, every
+ * connection closed politely, queued store writes committed, the store
+ * closed, exit 0 — within `[station] shutdown_timeout` (10 s; after it the
+ * store is committed and closed and the process exits all the same). With
+ * `[admin] listen` (or `--admin`) a second, local listener serves /health
+ * and /metrics. Neighbours (`--neighbor`, `[neighbors]`) are served by the
+ * bridge (station/bridge), started once the station listens. `--check`
+ * runs the checks of `cli/station_check.ts` instead.
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import denoJson from "../deno.json" with { type: "json" };
+import { type RunningBot, startStationBots } from "../bots/mod.ts";
 import { type AdminListener, startAdmin } from "../station/admin.ts";
 import { Bridge } from "../station/bridge/mod.ts";
 import { HealthChecks, storeWritableCheck } from "../station/health.ts";
@@ -39,11 +45,12 @@ import { ConfigValueError, loadConfig } from "./config.ts";
 import { UsageError } from "./context.ts";
 import { loggerFor, type OpsConfig, readOpsConfig } from "./ops_config.ts";
 import { printErr, printOut } from "./output.ts";
+import { checkStation, printCheck } from "./station_check.ts";
 import type { CommandContext, Subcommand } from "./subcommand.ts";
 
 const HELP =
   `usage: dim station [--host H] [--port P] [--log LEVEL] [--log-format F] [--admin HOST:PORT]
-                   [--neighbor HOST:PORT]...
+                   [--with-bots] [--neighbor HOST:PORT]... [--check]
 
   --host H           the address to listen on (default [station] bind, else 0.0.0.0;
                      127.0.0.1 when this run makes the station's identity)
@@ -52,12 +59,17 @@ const HELP =
   --log LEVEL        debug | info | warn | error | quiet (default [log] level, else info)
   --log-format F     text | json (default [log] format, else text), on stderr
   --admin HOST:PORT  /health and /metrics there (default [admin] listen; 0: off)
+  --check            check the config, identity, keys, data directory and ports,
+                     one line each, and exit (0: all passed)
+  --with-bots        run the archivist and the group assistant in this process
+                     (default [station] with_bots, else off)
   --neighbor H:P     a neighbour station (repeatable); with [neighbors] stations,
                      source and output of the config: the bridge connects to each
 
 The identity is [station] id, else the station account in the store, else a new
-one (made and stored on the first run). SIGHUP re-reads [log] level and the
-neighbour list. See etc/dim.ini for every setting.`;
+one (made and stored on the first run). SIGHUP re-reads [log] level, [ans] and
+the neighbour list; SIGTERM / SIGINT stop within [station] shutdown_timeout.
+See etc/dim.ini for every setting.`;
 
 interface StationFlags {
   readonly host?: string;
@@ -66,6 +78,8 @@ interface StationFlags {
   readonly logLevel?: string;
   readonly logFormat?: string;
   readonly admin?: string;
+  readonly check: boolean;
+  readonly withBots: boolean;
   readonly help: boolean;
 }
 
@@ -88,6 +102,8 @@ function parseFlags(args: string[]): StationFlags {
         log: { type: "string" },
         "log-format": { type: "string" },
         admin: { type: "string" },
+        check: { type: "boolean" },
+        "with-bots": { type: "boolean" },
         neighbor: { type: "string", multiple: true },
         help: { type: "boolean", short: "h" },
       },
@@ -111,6 +127,8 @@ function parseFlags(args: string[]): StationFlags {
     logLevel: values.log,
     logFormat: values["log-format"],
     admin: values.admin,
+    check: values.check === true,
+    withBots: values["with-bots"] === true,
     help: values.help === true,
   };
 }
@@ -168,15 +186,16 @@ export async function runStation(
     printOut(HELP);
     return 0;
   }
+  if (flags.check) return printCheck(checkStation(ctx, flags));
   const ops = opsOf(ctx, flags);
   const logger = loggerFor(ops, { fields: { process: "station" } });
   const notifier = new SystemdNotifier({
     onError: (error) => logger.warn(`systemd notification failed: ${error}`),
   });
-  const network: Network = {};
   // listen for the signals before anyone can see the station running
+  const running: Running = {};
   const signals = listenSignals(() => {
-    void reload(ctx, flags, logger, notifier, network);
+    void reload(ctx, flags, logger, notifier, running);
   });
   try {
     return await serve(
@@ -185,16 +204,17 @@ export async function runStation(
       ops,
       logger,
       notifier,
-      network,
       signals.stop,
+      running,
     );
   } finally {
     signals.dispose();
   }
 }
 
-/** The station's bridge, once running (SIGHUP reloads its neighbours). */
-interface Network {
+/** The station and its bridge once they run (for SIGHUP). */
+interface Running {
+  station?: Station;
   bridge?: Bridge;
 }
 
@@ -217,26 +237,27 @@ async function neighbourList(
   return [...flags.neighbors, ...config.stations, ...listed];
 }
 
-/** SIGHUP: re-reads the config file's `[log] level` and the neighbours. */
+/** SIGHUP: re-reads the config file's `[log] level`, `[ans]` records and the neighbours. */
 async function reload(
   ctx: CommandContext,
   flags: StationFlags,
   logger: Logger,
   notifier: SystemdNotifier,
-  network: Network,
+  running: Running,
 ): Promise<void> {
   await notifier.reloading();
   try {
     const config = loadConfig(ctx.configPath, ctx.env);
     const level = readOpsConfig(config, flags).log.level;
     // said at the old level and at the new one: one of them writes it
-    logger.info("reloading the log level", { level });
+    logger.info("reloading the config", { level });
     logger.setLevel(level);
-    logger.info("reloaded the log level", { level });
+    running.station?.reload({ ans: config.ans });
+    logger.info("reloaded the config", { level, ans: config.ans.size });
   } catch (error) {
     logger.error(`reload failed, settings kept: ${error}`);
   }
-  await network.bridge?.reload();
+  await running.bridge?.reload();
   await notifier.ready();
 }
 
@@ -247,8 +268,8 @@ async function serve(
   ops: OpsConfig,
   logger: Logger,
   notifier: SystemdNotifier,
-  network: Network,
   stopped: Promise<string>,
+  running: Running,
 ): Promise<number> {
   const config = ctx.config;
   const settings = config.station;
@@ -270,6 +291,15 @@ async function serve(
     offlineRetention: settings.offlineRetention,
     offlineCap: settings.offlineCap,
     maxConnections: settings.maxConnections,
+    maxSessionsPerIp: settings.maxSessionsPerIp,
+    exemptLoopback: settings.exemptLoopback,
+    rateLimits: {
+      messagesPerSecond: settings.messageRate,
+      messageBurst: settings.messageBurst,
+      bytesPerSecond: settings.byteRate,
+      byteBurst: settings.byteBurst,
+    },
+    loginTimeout: settings.loginTimeout * 1000,
     signers: settings.signers,
     limits: {
       maxFrameBytes: settings.maxFrameBytes,
@@ -278,12 +308,23 @@ async function serve(
     },
     log: logger,
     metrics,
-    neighbours: () => network.bridge?.neighbourIds() ?? [],
-    bridged: (neighbour) => network.bridge?.reaches(neighbour) ?? false,
+    neighbours: () => running.bridge?.neighbourIds() ?? [],
+    bridged: (neighbour) => running.bridge?.reaches(neighbour) ?? false,
   });
+  running.station = station;
   let admin: AdminListener | undefined;
   let watchdog: ReturnType<typeof setInterval> | undefined;
+  let bots: RunningBot[] = [];
   try {
+    if (flags.withBots || settings.withBots) {
+      bots = await startStationBots(station, {
+        ans: config.ans,
+        log: (kind) => logger.child({ bot: kind }),
+      });
+      for (const bot of bots) {
+        logger.info(`${bot.kind} ${bot.id.value} runs in this process`);
+      }
+    }
     if (ops.admin !== undefined) {
       const health = new HealthChecks();
       health.add("store", storeWritableCheck(ctx.storePath));
@@ -314,7 +355,7 @@ async function serve(
         })`,
     );
     await notifier.ready(`listening on ${host}:${station.port}`);
-    network.bridge = await Bridge.start({
+    running.bridge = await Bridge.start({
       station,
       neighbours: () => neighbourList(ctx, flags, logger),
       log: logger,
@@ -324,13 +365,14 @@ async function serve(
       watchdog = setInterval(() => void notifier.watchdog(), every);
     }
     const signal = await stopped;
-    logger.info("stopping", { signal });
+    logger.info("stopping", { signal, bound: settings.shutdownTimeout });
     await notifier.stopping();
   } finally {
     clearInterval(watchdog);
+    for (const bot of bots) await bot.close();
     await admin?.close();
-    await network.bridge?.stop();
-    await station.stop();
+    await running.bridge?.stop();
+    await station.stop({ timeoutMs: settings.shutdownTimeout * 1000 });
   }
   return 0;
 }

@@ -39,15 +39,49 @@ const BUILT_IN: ReadonlyMap<string, ID> = new Map([
  */
 export class AnsBook {
   readonly #records = new Map<string, ID>();
+  #lookup: ((name: string) => string | undefined) | undefined;
 
-  /** Records from the config, then from the store (the config wins). */
+  /**
+   * Records from the config, then from the store (the config wins). The
+   * store is either read once (a record of names) or asked for each name
+   * the config does not know (a lookup: records a bot wrote after the start
+   * are found).
+   */
   constructor(
     config: ReadonlyMap<string, ID> = new Map(),
-    stored: Readonly<Record<string, string>> = {},
+    stored:
+      | Readonly<Record<string, string>>
+      | ((name: string) => string | undefined) = {},
   ) {
-    for (const [name, id] of Object.entries(stored)) {
-      const parsed = tryParseId(id);
-      if (parsed !== undefined) this.#records.set(name.toLowerCase(), parsed);
+    this.reload(config, stored);
+  }
+
+  /**
+   * Replaces every record by these (SIGHUP: the config file read again).
+   *
+   * @example
+   * ```ts
+   * import { parseId } from "../dimp/identity/mod.ts";
+   * const ans = new AnsBook();
+   * ans.reload(new Map([["monitor", parseId("monitor@2PaF5csHmt8n1e2wdDimHHyj1HrdW3QZur9")]]));
+   * ans.resolve("monitor")?.name; // "monitor"
+   * ```
+   */
+  reload(
+    config: ReadonlyMap<string, ID>,
+    stored:
+      | Readonly<Record<string, string>>
+      | ((name: string) => string | undefined) = {},
+  ): void {
+    this.#records.clear();
+    this.#lookup = undefined;
+    if (typeof stored === "function") {
+      this.#lookup = stored;
+    } else {
+      for (const [name, id] of Object.entries(stored)) {
+        const parsed = tryParseId(id);
+        if (parsed !== undefined) this.#records.set(name.toLowerCase(), parsed);
+      }
     }
     for (const [name, id] of config) this.#records.set(name.toLowerCase(), id);
     for (const [name, id] of BUILT_IN) this.#records.set(name, id);
@@ -59,8 +93,14 @@ export class AnsBook {
    * does.
    */
   resolve(name: string): ID | undefined {
-    const found = this.#records.get(name.toLowerCase());
+    const lower = name.toLowerCase();
+    const found = this.#records.get(lower);
     if (found !== undefined) return found;
+    const stored = this.#lookup?.(lower);
+    if (stored !== undefined) {
+      const parsed = tryParseId(stored);
+      if (parsed !== undefined) return parsed;
+    }
     return tryParseId(name);
   }
 

@@ -113,7 +113,16 @@ export class HealthChecks {
   }
 }
 
-function describe(error: unknown): string {
+/**
+ * A short reason for a file-system error: `permission denied`, `does not
+ * exist`, `read-only file system`, else the error's message.
+ *
+ * @example
+ * ```ts
+ * describeFsError(new Deno.errors.PermissionDenied("open")); // "permission denied"
+ * ```
+ */
+export function describeFsError(error: unknown): string {
   if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
   if (error instanceof Deno.errors.NotFound) return "does not exist";
   if ((error as { code?: string }).code === "EROFS") {
@@ -143,7 +152,7 @@ export function storeWritableCheck(path: string): HealthCheck {
       await Deno.remove(probe);
     } catch (error) {
       return `store not writable: cannot create files in ${directory}: ${
-        describe(error)
+        describeFsError(error)
       }`;
     }
     for (const file of [path, `${path}-wal`]) {
@@ -151,7 +160,7 @@ export function storeWritableCheck(path: string): HealthCheck {
         (await Deno.open(file, { read: true, write: true })).close();
       } catch (error) {
         if (file !== path && error instanceof Deno.errors.NotFound) continue;
-        return `store not writable: ${file}: ${describe(error)}`;
+        return `store not writable: ${file}: ${describeFsError(error)}`;
       }
     }
     return undefined;

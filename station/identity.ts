@@ -87,27 +87,42 @@ export async function findStationIdentity(
   accounts: Accounts,
   options: FindIdentityOptions = {},
 ): Promise<StationIdentity> {
-  let id = options.id?.withoutTerminal();
+  let id = chooseStationId(accounts, options.id);
   let created = false;
   if (id === undefined) {
-    const local = accounts.store.privateKeys.ids()
-      .map((text) => parseId(text))
-      .filter((candidate) => candidate.type === EntityType.STATION);
-    if (local.length > 1) {
-      throw new StationIdentityError(
-        `the store holds ${local.length} station accounts (${
-          local.map((s) => s.value).join(", ")
-        }): choose one with [station] id`,
-      );
-    }
-    if (local.length === 1) {
-      id = local[0];
-    } else {
-      id = await createIdentity(accounts, options.name ?? "dim station");
-      created = true;
-    }
+    id = await createIdentity(accounts, options.name ?? "dim station");
+    created = true;
   }
-  return { ...checkKeys(accounts, id), created };
+  return { ...loadStationIdentity(accounts, id), created };
+}
+
+/**
+ * Which station identity a start would use, without making one: `id` when
+ * given, else the store's only station account with private keys;
+ * `undefined` when the store holds none (a start makes one).
+ *
+ * @throws {StationIdentityError} several station accounts and no `id`
+ * @example
+ * ```ts ignore
+ * const id = chooseStationId(accounts, config.station.id); // undefined: a first run
+ * ```
+ */
+export function chooseStationId(
+  accounts: Accounts,
+  id: ID | undefined,
+): ID | undefined {
+  if (id !== undefined) return id.withoutTerminal();
+  const local = accounts.store.privateKeys.ids()
+    .map((text) => parseId(text))
+    .filter((candidate) => candidate.type === EntityType.STATION);
+  if (local.length > 1) {
+    throw new StationIdentityError(
+      `the store holds ${local.length} station accounts (${
+        local.map((s) => s.value).join(", ")
+      }): choose one with [station] id`,
+    );
+  }
+  return local[0];
 }
 
 async function createIdentity(accounts: Accounts, name: string): Promise<ID> {
@@ -126,7 +141,19 @@ async function createIdentity(accounts: Accounts, name: string): Promise<ID> {
   return account.id;
 }
 
-function checkKeys(
+/**
+ * Loads a station identity from the store and checks its keys: a station
+ * ID, its meta, the signing key that pairs with the meta key, at least one
+ * decryption key; the newest visa (an unsigned new one when none is
+ * stored).
+ *
+ * @throws {StationIdentityError} what is missing, and how to get it
+ * @example
+ * ```ts ignore
+ * const identity = loadStationIdentity(accounts, parseId("gsp-s001@x5Zh9ixt8ECr59XLye1y5WWfaX4fcoaaSC"));
+ * ```
+ */
+export function loadStationIdentity(
   accounts: Accounts,
   id: ID,
 ): Omit<StationIdentity, "created"> {
@@ -142,13 +169,13 @@ function checkKeys(
   const signKey = accounts.identityKey(id);
   if (signKey === undefined || !signKey.publicKey.equals(meta.key)) {
     throw new StationIdentityError(
-      `the store has no signing key of ${id.value} (the private key of its meta key)`,
+      `the store has no signing key of ${id.value} (the private key of its meta key): import the account with its private keys (dim register export --private, then dim register import)`,
     );
   }
   const decryptKeys = accounts.decryptionKeys(id);
   if (decryptKeys.length === 0) {
     throw new StationIdentityError(
-      `the store has no decryption key of ${id.value} (an RSA message key)`,
+      `the store has no decryption key of ${id.value} (an RSA message key): import the account with its private keys (dim register export --private, then dim register import)`,
     );
   }
   const stored = accounts.visa(id);

@@ -1,10 +1,14 @@
 /**
- * What the station logs to: four levels, one line per event. `dim station`
- * gives it the structured logger of `station/logger.ts`; tests and tools
- * may give it anything with these four methods.
+ * What the station logs to: four levels, one line per event, with optional
+ * fields (`{ conn: 7, remote: "10.0.0.5:51234", user: "moki@…" }`). `dim
+ * station` gives it the structured logger of `station/logger.ts`; tests and
+ * tools may give it anything with these four methods.
  *
  * @module
  */
+
+/** Fields of one line. */
+export type StationLogFields = Readonly<Record<string, unknown>>;
 
 /**
  * Where the station reports what happens.
@@ -22,13 +26,13 @@
  */
 export interface StationLog {
   /** Per-message detail. */
-  debug(message: string): void;
+  debug(message: string, fields?: StationLogFields): void;
   /** Sessions, handshakes, start and stop. */
-  info(message: string): void;
+  info(message: string, fields?: StationLogFields): void;
   /** Dropped input, refused messages. */
-  warn(message: string): void;
+  warn(message: string, fields?: StationLogFields): void;
   /** Failures of the station itself (store errors, bugs). */
-  error(message: string): void;
+  error(message: string, fields?: StationLogFields): void;
 }
 
 /**

@@ -151,6 +151,7 @@ export class OfflineDelivery {
   async #run(session: Session, id: ID): Promise<void> {
     // let the current payload's responses (DIM!, "Online received.") go first
     await new Promise((resolve) => setTimeout(resolve, 0));
+    if (session.conn.closed) return;
     const loaded = this.#stats.time("load_messages");
     const stored = this.#store.messages.load(id.value, this.#limit);
     loaded();

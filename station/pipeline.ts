@@ -590,7 +590,9 @@ export function assemblePipeline(
   const stats = options.stats ?? new StationStats();
   const log = options.log ?? silentLog();
   const center = options.center ?? new SessionCenter();
-  const queue = new MessageWriteQueue(store.messages);
+  const queue = new MessageWriteQueue(store.messages, {
+    onCommit: (seconds) => stats.storeLatency?.("commit", seconds),
+  });
   const offline = new OfflineDelivery(store, queue, stats, log, {
     loadLimit: options.offlineCap,
   });
@@ -614,7 +616,7 @@ export function assemblePipeline(
     center,
     dispatcher,
     offline,
-    ans: new AnsBook(options.ans, store.ans.all()),
+    ans: new AnsBook(options.ans, (name) => store.ans.get(name)),
     blocks: new BlockLists(store),
     messenger,
     traces: new TracePool(),

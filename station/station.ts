@@ -16,13 +16,20 @@ import {
   refreshVisa,
   type StationIdentity,
 } from "./identity.ts";
+import {
+  closeFields,
+  connectionFields,
+  ConnectionGuard,
+} from "./_connection_guard.ts";
 import { silentLog, type StationLog } from "./log.ts";
+import { OnlinePublisher } from "./online_users.ts";
 import { assemblePipeline, type Pipeline } from "./pipeline.ts";
+import type { RateLimits } from "./rate_limit.ts";
 import { Session } from "./session.ts";
 import { SessionCenter } from "./session_center.ts";
 import type { StationMetrics } from "./station_metrics.ts";
 import { StationStats } from "./stats.ts";
-import { exportStats } from "./stats_metrics.ts";
+import { ConnectionBytes, exportStats } from "./stats_metrics.ts";
 import {
   type Connection,
   DEFAULT_LIMITS,
@@ -34,6 +41,43 @@ import {
 
 /** How often expired offline messages are purged (ms). */
 const PURGE_INTERVAL_MS = 3600_000;
+
+/**
+ * Most connections at once from one IP address by default (loopback
+ * exempt by default: {@link StationOptions.exemptLoopback}).
+ *
+ * @example
+ * ```ts
+ * DEFAULT_MAX_SESSIONS_PER_IP; // 64
+ * ```
+ */
+export const DEFAULT_MAX_SESSIONS_PER_IP = 64;
+
+/**
+ * How long a connection may stay without a completed handshake (ms).
+ *
+ * @example
+ * ```ts
+ * DEFAULT_LOGIN_TIMEOUT_MS; // 60000
+ * ```
+ */
+export const DEFAULT_LOGIN_TIMEOUT_MS = 60_000;
+
+/** What {@link Station.reload} can change while running. */
+export interface StationReload {
+  /** The `[ans]` records (the store's `ans` table is read again too). */
+  readonly ans?: ReadonlyMap<string, ID>;
+}
+
+/** How {@link Station.stop} ends. */
+export interface StopOptions {
+  /**
+   * Wait at most this long (ms) for connections to close politely; then
+   * commit, close the store and resolve `false`, leaving the rest to the
+   * process exit (default: wait as long as it takes).
+   */
+  readonly timeoutMs?: number;
+}
 
 /** Everything a station can be told. */
 export interface StationOptions {
@@ -75,6 +119,22 @@ export interface StationOptions {
   readonly limits?: TransportLimits;
   /** Most TCP connections at once (default 10000). */
   readonly maxConnections?: number;
+  /** Most TCP connections at once from one IP address (default 64; 0: no limit). */
+  readonly maxSessionsPerIp?: number;
+  /**
+   * Per-connection message and byte rates (default
+   * {@link DEFAULT_RATE_LIMITS}; a 0 turns one off). A payload over them
+   * cuts the connection off.
+   */
+  readonly rateLimits?: Partial<RateLimits>;
+  /**
+   * Loopback peers (127.0.0.0/8, ::1) are exempt from `maxSessionsPerIp`
+   * and `rateLimits` (default true: `dim bench`, tools and bots on the
+   * host; set false behind a local reverse proxy).
+   */
+  readonly exemptLoopback?: boolean;
+  /** Close a connection without a completed handshake this long after it opened (ms; default 60 s). */
+  readonly loginTimeout?: number;
   /** Neighbour stations (the bridge issue fills this in). */
   readonly neighbours?: () => Iterable<ID>;
   /** A login says a user moved to another station. */
@@ -121,7 +181,9 @@ export class Station {
   readonly #pipeline: Pipeline;
   readonly #timer: ReturnType<typeof setInterval>;
   readonly #log: StationLog;
-  #stopping: Promise<void> | null = null;
+  readonly #guard: ConnectionGuard;
+  readonly #online: OnlinePublisher;
+  #stopping: Promise<boolean> | null = null;
 
   private constructor(parts: {
     identity: StationIdentity;
@@ -130,6 +192,7 @@ export class Station {
     store: Store;
     accounts: Accounts;
     log: StationLog;
+    guard: ConnectionGuard;
   }) {
     this.identity = parts.identity;
     this.hostname = parts.listener.hostname;
@@ -142,8 +205,14 @@ export class Station {
     this.#listener = parts.listener;
     this.#pipeline = parts.pipeline;
     this.#log = parts.log;
+    this.#guard = parts.guard;
     this.#timer = setInterval(() => this.#purge(), PURGE_INTERVAL_MS);
     this.#purge();
+    // who is online, for the archivist on the same store (§5.2, §6.2)
+    this.#online = new OnlinePublisher(this.center, this.store, this.id, {
+      log: this.#log,
+    });
+    this.#online.start();
   }
 
   /** The station ID. */
@@ -193,45 +262,69 @@ export class Station {
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
     const sessions = new WeakMap<Connection, Session>();
     const ready = Promise.withResolvers<Pipeline>();
+    const guard = new ConnectionGuard({
+      rateLimits: options.rateLimits,
+      exemptLoopback: options.exemptLoopback,
+      loginTimeout: options.loginTimeout ?? DEFAULT_LOGIN_TIMEOUT_MS,
+      stats,
+      log,
+    });
+    const metrics = options.metrics;
+    const bytes = metrics === undefined
+      ? undefined
+      : new ConnectionBytes(metrics, () => listener.connections);
     const listener = listenStation({
       ...limits,
       hostname: options.hostname ??
         (identity.created ? "127.0.0.1" : "0.0.0.0"),
       port: options.port ?? DEFAULT_PORT,
       maxConnections: options.maxConnections,
+      maxConnectionsPerIp: options.maxSessionsPerIp ??
+        DEFAULT_MAX_SESSIONS_PER_IP,
+      perIpExempt: (ip) => guard.exempt(ip),
+      onRefused: (reason, ip) => {
+        metrics?.connectionRejected(reason);
+        guard.refused(reason, ip);
+      },
       info: () => ({ station: identity.id.value, version: denoJson.version }),
       handler: {
         onOpen: (conn) => {
-          options.metrics?.connectionOpened(conn.framing);
+          metrics?.connectionOpened(conn.framing);
           const session = new Session(conn, {
             maxQueue: 4 * limits.maxQueue,
             window: Math.floor(limits.maxQueue / 2),
           });
           sessions.set(conn, session);
           center.add(session);
-          log.info(`open ${session.address} (${conn.framing})`);
+          guard.opened(session);
+          log.info("connection open", connectionFields(session));
         },
         onPayload: async (conn, lines) => {
           const session = sessions.get(conn);
-          if (session === undefined) return [];
+          if (session === undefined || !guard.admit(session, lines.length)) {
+            return [];
+          }
           const pipeline = await ready.promise;
           return pipeline.receive(session, lines);
         },
         onClose: (conn, info) => {
-          options.metrics?.connectionClosed(conn.framing, info.reason);
+          metrics?.connectionClosed(conn.framing, info.reason);
+          bytes?.closed(conn);
           const session = sessions.get(conn);
           if (session === undefined) return;
           center.remove(session);
-          log.info(
-            `closed ${session.address} ${
-              session.identifier?.value ?? ""
-            }: ${info.reason}`,
-          );
+          guard.closed(session);
+          log.info("connection closed", closeFields(session, info));
         },
-        onError: (conn, error) =>
-          log.debug(
-            `${conn.remoteAddress.join(":")}: ${error.name}: ${error.message}`,
-          ),
+        onError: (conn, error) => {
+          const session = sessions.get(conn);
+          log.warn("connection error", {
+            ...(session === undefined
+              ? { conn: conn.id, framing: conn.framing }
+              : connectionFields(session)),
+            error: `${error.name}: ${error.message}`,
+          });
+        },
       },
     });
     try {
@@ -254,8 +347,8 @@ export class Station {
       log,
       maxMessageBytes: limits.maxFrameBytes,
     });
-    if (options.metrics !== undefined) {
-      exportStats(stats, options.metrics, {
+    if (metrics !== undefined) {
+      exportStats(stats, metrics, {
         storeWrites: () => pipeline.offline.pendingWrites,
         sessions: () => center.all(),
       });
@@ -268,6 +361,7 @@ export class Station {
       store,
       accounts,
       log,
+      guard,
     });
   }
 
@@ -277,16 +371,56 @@ export class Station {
   }
 
   /**
-   * Stops: closes the port and every connection, commits the queued store
-   * writes and closes the store.
+   * Re-reads what can change while running (SIGHUP): the ANS records.
+   *
+   * @example
+   * ```ts ignore
+   * station.reload({ ans: loadConfig(path, env).ans });
+   * ```
    */
-  stop(): Promise<void> {
+  reload(changes: StationReload): void {
+    if (changes.ans !== undefined) {
+      this.#pipeline.ans.reload(
+        changes.ans,
+        (name) => this.store.ans.get(name),
+      );
+    }
+  }
+
+  /**
+   * Stops: refuses new connections, closes every connection politely (a
+   * WebSocket gets CLOSE 1001, the others a FIN after their queued
+   * writes), commits the queued store writes and closes the store. Resolves
+   * `true`, or `false` when connections were still open after
+   * `options.timeoutMs` (the store is committed and closed all the same).
+   */
+  stop(options: StopOptions = {}): Promise<boolean> {
     this.#stopping ??= (async () => {
       clearInterval(this.#timer);
-      await this.#listener.close();
+      this.#guard.stop();
+      const closed = this.#listener.close().then(() => true);
+      let graceful: boolean;
+      if (options.timeoutMs === undefined) {
+        graceful = await closed;
+      } else {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const bound = new Promise<false>((resolve) => {
+          timer = setTimeout(() => resolve(false), options.timeoutMs);
+        });
+        graceful = await Promise.race([closed, bound]);
+        clearTimeout(timer);
+      }
+      if (!graceful) {
+        this.#log.warn("connections still open at the shutdown bound", {
+          open: this.#listener.connections.size,
+          bound: options.timeoutMs! / 1000,
+        });
+      }
       this.#pipeline.close();
+      this.#online.stop();
       this.store.close();
-      this.#log.info(`station ${this.id.value} stopped`);
+      this.#log.info("station stopped", { station: this.id.value });
+      return graceful;
     })();
     return this.#stopping;
   }

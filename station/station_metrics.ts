@@ -130,8 +130,15 @@ export const DROP_REASONS = [
 /** Why a message was dropped. */
 export type DropReason = typeof DROP_REASONS[number];
 
-/** The store calls timed by `dim_store_latency_seconds`. */
+/**
+ * The store calls timed by `dim_store_latency_seconds`: `commit` is one
+ * transaction of the offline-message write queue (fsynced when a message in
+ * it is answered "Message cached."); `store_message` and `delete_messages`
+ * run from a message's entry into that queue to its commit; the others are
+ * single calls.
+ */
 export const STORE_OPS = [
+  "commit",
   "store_message",
   "load_messages",
   "delete_messages",

@@ -1,12 +1,14 @@
 /**
  * The station's counters ({@link StationStats}) as the Prometheus series of
  * {@link StationMetrics}: at every scrape the growth since the last one is
- * added, store calls are timed into the latency histogram, and the queue
- * depths are read from the sessions.
+ * added, store calls are timed into the latency histogram, the queue depths
+ * are read from the sessions, and the byte counts from the connections
+ * ({@link ConnectionBytes}).
  *
  * @module
  */
 import type { Session } from "./session.ts";
+import type { Connection } from "./transport/mod.ts";
 import {
   DROP_REASONS,
   FRAMINGS,
@@ -89,4 +91,46 @@ export function exportStats(
 
 function grow(now: number, before: number, add: (n: number) => void): void {
   if (now > before) add(now - before);
+}
+
+/**
+ * Feeds `dim_bytes_received_total` / `dim_bytes_sent_total` from the
+ * connections' own counters: open connections are read at every scrape, a
+ * closing one once more when it closes ({@link ConnectionBytes.closed}) —
+ * nothing is added on the hot path.
+ *
+ * @example
+ * ```ts ignore
+ * const bytes = new ConnectionBytes(metrics, () => listener.connections);
+ * // in onClose:
+ * bytes.closed(conn);
+ * ```
+ */
+export class ConnectionBytes {
+  readonly #metrics: StationMetrics;
+  readonly #counted = new WeakMap<Connection, [number, number]>();
+
+  /** Reads the connections `open()` lists at every scrape. */
+  constructor(metrics: StationMetrics, open: () => Iterable<Connection>) {
+    this.#metrics = metrics;
+    metrics.registry.onCollect(() => {
+      for (const conn of open()) this.#count(conn);
+    });
+  }
+
+  /** Counts what a connection did since the last scrape (call it when it closes). */
+  closed(conn: Connection): void {
+    this.#count(conn);
+  }
+
+  #count(conn: Connection): void {
+    const [received, sent] = this.#counted.get(conn) ?? [0, 0];
+    const nowReceived = conn.bytesReceived;
+    const nowSent = conn.bytesSent;
+    if (nowReceived > received) {
+      this.#metrics.bytesReceived(conn.framing, nowReceived - received);
+    }
+    if (nowSent > sent) this.#metrics.bytesSent(conn.framing, nowSent - sent);
+    this.#counted.set(conn, [nowReceived, nowSent]);
+  }
 }

@@ -33,6 +33,7 @@ import {
   Document,
   DocumentRejectedError,
   DocumentType,
+  type GeneratedAccount,
   type ID,
   Meta,
   newestDocument,
@@ -113,6 +114,32 @@ export interface AccountRecord {
   id_private_key?: JsonObject;
   /** The message (visa) private keys, newest first. */
   msg_private_keys?: JsonObject[];
+}
+
+/**
+ * A generated account as the record `saveAccount` stores (and `export`
+ * prints): meta, first document and private keys.
+ *
+ * @example
+ * ```ts ignore
+ * await accounts.saveAccount(accountRecord(await generateAccount({ type: EntityType.USER })));
+ * ```
+ */
+export function accountRecord(account: GeneratedAccount): AccountRecord {
+  const record: AccountRecord = {
+    id: account.id.value,
+    meta: account.meta.toDictionary(),
+    documents: [account.document.toDictionary()],
+  };
+  if (account.identityKey !== undefined) {
+    record.id_private_key = account.identityKey.toDictionary();
+  }
+  if (account.messageKeys.length > 0) {
+    record.msg_private_keys = account.messageKeys.map((key) =>
+      key.toDictionary()
+    );
+  }
+  return record;
 }
 
 /** What {@link Accounts.saveAccount} did. */

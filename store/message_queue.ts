@@ -26,6 +26,8 @@ import type {
 export interface MessageWriteQueueOptions {
   /** Steps per transaction at most (default 1024). */
   readonly maxBatch?: number;
+  /** Told how long each commit took (seconds) and how many steps it held. */
+  readonly onCommit?: (seconds: number, steps: number) => void;
 }
 
 interface Pending {
@@ -50,6 +52,7 @@ interface Pending {
 export class MessageWriteQueue {
   readonly #messages: OfflineMessages;
   readonly #maxBatch: number;
+  readonly #onCommit: ((seconds: number, steps: number) => void) | undefined;
   #pending: Pending[] = [];
   #scheduled = false;
   #closed = false;
@@ -68,6 +71,7 @@ export class MessageWriteQueue {
   ) {
     this.#messages = messages;
     this.#maxBatch = Math.max(1, options.maxBatch ?? 1024);
+    this.#onCommit = options.onCommit;
   }
 
   /**
@@ -122,6 +126,7 @@ export class MessageWriteQueue {
     if (batch.length === 0) return;
     this.#pending = [];
     let results: (boolean | StoreError)[];
+    const start = performance.now();
     try {
       results = this.#messages.apply(
         batch.map((pending) => pending.op),
@@ -130,6 +135,8 @@ export class MessageWriteQueue {
     } catch (error) {
       for (const pending of batch) pending.reject(error);
       return;
+    } finally {
+      this.#reportCommit((performance.now() - start) / 1000, batch.length);
     }
     results.forEach((result, index) => {
       if (result instanceof StoreError) batch[index].reject(result);
@@ -148,6 +155,14 @@ export class MessageWriteQueue {
   close(): void {
     this.flush();
     this.#closed = true;
+  }
+
+  #reportCommit(seconds: number, steps: number): void {
+    try {
+      this.#onCommit?.(seconds, steps);
+    } catch {
+      // an observer must not fail a commit
+    }
   }
 
   #enqueue(op: MessageOp, durable: boolean): Promise<boolean> {

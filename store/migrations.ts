@@ -151,4 +151,67 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name:
+      "bots: the users online at a station (for the archivist), group members, administrators, history and keys (for the assistant)",
+    sql: `
+      -- active users (station.md §5.2): the station writes who has an active session,
+      -- the archivist reads; a station's row in online_stations says when it last
+      -- wrote (its rows are current while that time is recent)
+      CREATE TABLE online_stations (
+        station TEXT PRIMARY KEY,
+        updated_at REAL NOT NULL
+      );
+      CREATE TABLE online_users (
+        station TEXT NOT NULL,
+        user TEXT NOT NULL,
+        since REAL NOT NULL,
+        PRIMARY KEY (station, user)
+      ) WITHOUT ROWID;
+      CREATE INDEX online_users_by_since ON online_users (station, since, user);
+
+      -- group members and administrators (station.md §5.2, §6.3), in order
+      -- (the owner first among the members)
+      CREATE TABLE group_members (
+        group_id TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        member TEXT NOT NULL,
+        PRIMARY KEY (group_id, member)
+      ) WITHOUT ROWID;
+      CREATE INDEX group_members_in_order ON group_members (group_id, position);
+      CREATE TABLE group_admins (
+        group_id TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        member TEXT NOT NULL,
+        PRIMARY KEY (group_id, member)
+      ) WITHOUT ROWID;
+      CREATE INDEX group_admins_in_order ON group_admins (group_id, position);
+
+      -- group history: the group commands and the signed messages that carried them,
+      -- in the order applied (a reset drops what came before it)
+      CREATE TABLE group_history (
+        seq INTEGER PRIMARY KEY,
+        group_id TEXT NOT NULL,
+        command TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        time REAL,
+        cmd_json TEXT NOT NULL,
+        msg_json TEXT NOT NULL,
+        saved_at REAL NOT NULL
+      );
+      CREATE INDEX group_history_by_group ON group_history (group_id, seq);
+
+      -- group keys (station.md §6.3): per group and sender the message key encrypted
+      -- for each member ({member: base64, digest, time}), merged while the digest holds
+      CREATE TABLE group_keys (
+        group_id TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        digest TEXT,
+        keys_json TEXT NOT NULL,
+        saved_at REAL NOT NULL,
+        PRIMARY KEY (group_id, sender)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

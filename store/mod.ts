@@ -1,7 +1,8 @@
 /**
  * The SQLite store of `dim` (one file through `node:sqlite`): private keys,
  * metas, documents and their user search, offline messages, login records,
- * stored user commands, providers and stations, ANS records.
+ * stored user commands, providers and stations, ANS records, the users online
+ * at a station, and the group tables of the assistant.
  *
  * The tables store the plain values they are given (the exact JSON
  * dictionaries plus the columns extracted from them); validating metas and
@@ -77,8 +78,18 @@ export {
   type StationSyncResult,
 } from "./stations.ts";
 export { AnsRecords } from "./ans.ts";
+export { OnlineUsers } from "./online_users.ts";
+export { GroupMembers } from "./group_members.ts";
+export { GroupAdministrators } from "./group_admins.ts";
+export {
+  GroupHistory,
+  type GroupHistoryRecord,
+  type StoredGroupCommand,
+} from "./group_history.ts";
+export { GroupKeys } from "./group_keys.ts";
 export {
   type AccountRecord,
+  accountRecord,
   Accounts,
   type AccountsOptions,
   type DocumentChange,

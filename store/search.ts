@@ -70,7 +70,8 @@ export class UserSearch {
    * The IDs whose document text contains every keyword (case-insensitive
    * substrings; empty keywords are ignored, so no keywords match every
    * document), skipping the first `start` IDs and returning at most
-   * `limit`.
+   * `limit`. With `accept`, only the IDs it accepts count (the archivist
+   * finds users and bots, not groups or stations).
    *
    * @example
    * ```ts
@@ -81,6 +82,7 @@ export class UserSearch {
     keywords: readonly string[],
     start: number,
     limit: number,
+    accept?: (id: string) => boolean,
   ): string[] {
     if (limit <= 0) return [];
     const skip = Math.max(0, start);
@@ -94,13 +96,15 @@ export class UserSearch {
       : this.#db.statement(FROM_INDEX).iterate(matchExpression(indexed));
     const seen = new Set<string>();
     const found: string[] = [];
+    let matched = 0;
     for (const row of rows) {
       const id = row.id as string;
       if (seen.has(id)) continue;
       const text = row.text as string;
       if (!words.every((word) => text.includes(word))) continue;
       seen.add(id);
-      if (seen.size <= skip) continue;
+      if (accept !== undefined && !accept(id)) continue;
+      if (++matched <= skip) continue;
       found.push(id);
       if (found.length >= limit) break;
     }

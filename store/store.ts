@@ -6,9 +6,14 @@
 import { Database, type DatabaseOptions } from "./database.ts";
 import { AnsRecords } from "./ans.ts";
 import { Documents } from "./documents.ts";
+import { GroupAdministrators } from "./group_admins.ts";
+import { GroupHistory } from "./group_history.ts";
+import { GroupKeys } from "./group_keys.ts";
+import { GroupMembers } from "./group_members.ts";
 import { Logins } from "./logins.ts";
 import { Metas } from "./metas.ts";
 import { OfflineMessages, type OfflineMessagesOptions } from "./messages.ts";
+import { OnlineUsers } from "./online_users.ts";
 import { PrivateKeys } from "./private_keys.ts";
 import { UserSearch } from "./search.ts";
 import { Stations } from "./stations.ts";
@@ -51,6 +56,16 @@ export class Store {
   readonly stations: Stations;
   /** ANS records. */
   readonly ans: AnsRecords;
+  /** The users online at stations (written by the station, read by the archivist). */
+  readonly onlineUsers: OnlineUsers;
+  /** Group members, owner first. */
+  readonly groupMembers: GroupMembers;
+  /** Group administrators. */
+  readonly groupAdmins: GroupAdministrators;
+  /** Group commands applied, with their messages. */
+  readonly groupHistory: GroupHistory;
+  /** Group message keys per sender, encrypted for each member. */
+  readonly groupKeys: GroupKeys;
 
   private constructor(db: Database, options: StoreOptions) {
     const now = options.now ?? (() => Date.now() / 1000);
@@ -64,6 +79,11 @@ export class Store {
     this.userCommands = new UserCommands(db, now);
     this.stations = new Stations(db);
     this.ans = new AnsRecords(db);
+    this.onlineUsers = new OnlineUsers(db, now);
+    this.groupMembers = new GroupMembers(db);
+    this.groupAdmins = new GroupAdministrators(db);
+    this.groupHistory = new GroupHistory(db, now);
+    this.groupKeys = new GroupKeys(db, now);
   }
 
   /**

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ID } from "../../dimp/identity/mod.ts";
+import { type ID, parseId } from "../../dimp/identity/mod.ts";
 import type {
   Attachments,
   EntityDirectory,
@@ -17,8 +17,7 @@ import { LocalUserError } from "./errors.ts";
 /**
  * The packer's {@link EntityDirectory} over the validating account facade:
  * metas and newest visas come from the store (cached there), group members
- * are not known to clients (empty). One per process; every session shares
- * it.
+ * from its group tables. One per process; every session shares it.
  *
  * @example
  * ```ts ignore
@@ -45,9 +44,17 @@ export class AccountsDirectory implements EntityDirectory {
     return Promise.resolve(this.accounts.visa(id));
   }
 
-  /** Clients do not know group members (split group messages are personal). */
-  members(_group: ID): Promise<readonly ID[]> {
-    return Promise.resolve([]);
+  /**
+   * The members of a group as the store knows them (what the group's
+   * history said; empty when unknown): a message to the group carries the
+   * message key for each of them.
+   */
+  members(group: ID): Promise<readonly ID[]> {
+    return Promise.resolve(
+      this.accounts.store.groupMembers.get(group.value).map((id) =>
+        parseId(id)
+      ),
+    );
   }
 
   /** Whether a key to encrypt for `id` is known (visa key, else RSA meta key). */

@@ -219,3 +219,79 @@ export class PeerReceiptTimeoutError extends ReceiptTimeoutError {
     this.name = "PeerReceiptTimeoutError";
   }
 }
+
+/**
+ * No group assistant is known for a group: its bulletin names none and the
+ * station's ANS has no `assistant`.
+ *
+ * @example
+ * ```ts
+ * import { AssistantNotFoundError } from "./errors.ts";
+ * const e = new AssistantNotFoundError("team@…");
+ * console.assert(e.group === "team@…");
+ * ```
+ */
+export class AssistantNotFoundError extends ClientSessionError {
+  /** The group (or "" for a new one). */
+  readonly group: string;
+
+  /** For `group`. */
+  constructor(group: string) {
+    super(
+      `no group assistant for ${
+        group === "" ? "a new group" : group
+      }: its bulletin names none and the station's ANS has no "assistant"`,
+    );
+    this.name = "AssistantNotFoundError";
+    this.group = group;
+  }
+}
+
+/**
+ * The group assistant refused a group command or message: its receipt text
+ * (`Permission denied.`, `Command expired.`, …) and what it says.
+ *
+ * @example
+ * ```ts
+ * import { GroupRefusedError } from "./errors.ts";
+ * const e = new GroupRefusedError("Permission denied.", "Not allowed to reset members of group: team@…");
+ * console.assert(e.text === "Permission denied.");
+ * ```
+ */
+export class GroupRefusedError extends ClientSessionError {
+  /** The receipt text. */
+  readonly text: string;
+  /** The template with its replacements filled in. */
+  readonly detail: string;
+
+  /** The assistant's `text` and its filled-in template `detail`. */
+  constructor(text: string, detail: string) {
+    super(`the group assistant refused: ${text} ${detail}`.trim());
+    this.name = "GroupRefusedError";
+    this.text = text;
+    this.detail = detail;
+  }
+}
+
+/**
+ * An answer that is not a receipt (the station's `ans` answer, the group
+ * history the assistant sends) did not come in time.
+ *
+ * @example
+ * ```ts
+ * import { AnswerTimeoutError } from "./errors.ts";
+ * const e = new AnswerTimeoutError("the group history", 30_000);
+ * console.assert(e.timeoutMs === 30_000);
+ * ```
+ */
+export class AnswerTimeoutError extends ClientSessionError {
+  /** How long it was awaited (ms). */
+  readonly timeoutMs: number;
+
+  /** No `what` within `timeoutMs`. */
+  constructor(what: string, timeoutMs: number) {
+    super(`no answer (${what}) within ${timeoutMs} ms`);
+    this.name = "AnswerTimeoutError";
+    this.timeoutMs = timeoutMs;
+  }
+}

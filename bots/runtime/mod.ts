@@ -17,4 +17,6 @@ export * from "./errors.ts";
 export * from "./handshake.ts";
 export * from "./receipts.ts";
 export * from "./directory.ts";
+export * from "./groups.ts";
+export * from "./group_client.ts";
 export * from "./session.ts";

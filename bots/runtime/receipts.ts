@@ -41,7 +41,10 @@ export interface Receipt {
 export type ReceiptKind = "station" | "peer";
 
 interface Waiter {
-  readonly kind: ReceiptKind;
+  /** Which receipt: the first of a kind, or the first from one sender. */
+  readonly wants: ReceiptKind | ID;
+  /** Among those, the first this accepts. */
+  readonly accept?: (receipt: Receipt) => boolean;
   readonly resolve: (receipt: Receipt) => void;
   readonly reject: (error: Error) => void;
   readonly timer: ReturnType<typeof setTimeout>;
@@ -56,6 +59,30 @@ export interface ReceiptTrackerOptions {
   /** The clock (ms; default `Date.now`). */
   readonly now?: () => number;
 }
+
+/**
+ * What a receipt says beyond its text: its `template` with the
+ * `replacements` filled in (`""` without a template).
+ *
+ * @example
+ * ```ts ignore
+ * receiptDetail(refusal); // "Not allowed to reset members of group: team@…"
+ * ```
+ */
+export function receiptDetail(receipt: ReceiptCommand): string {
+  const { template, replacements } = receipt.dictionary;
+  if (typeof template !== "string") return "";
+  const values = typeof replacements === "object" && replacements !== null
+    ? replacements as Record<string, unknown>
+    : {};
+  return template.replace(/\$\{(\w+)\}/g, (all, name) => {
+    const value = values[name];
+    return value === undefined ? all : String(value);
+  });
+}
+
+/** Receipts kept per message for {@link OutgoingMessage.receiptFrom}. */
+const MAX_RECEIPTS = 64;
 
 /** The key receipts are looked up by: the tail of the message signature. */
 function signatureKey(signature: string): string {
@@ -81,6 +108,7 @@ export class OutgoingMessage {
   readonly #tracker: ReceiptTracker;
   #station: Receipt | undefined;
   #peer: Receipt | undefined;
+  #all: Receipt[] = [];
   #failed: Error | undefined;
   #waiters: Waiter[] = [];
 
@@ -97,11 +125,9 @@ export class OutgoingMessage {
     this.sentAt = sentAt;
   }
 
-  /** Every receipt that came so far: the station's, then the receiver's. */
+  /** Every receipt that came so far, in order (at most 64). */
   get receipts(): Receipt[] {
-    return [this.#station, this.#peer].filter((r): r is Receipt =>
-      r !== undefined
-    );
+    return [...this.#all];
   }
 
   /**
@@ -124,12 +150,37 @@ export class OutgoingMessage {
     return this.#wait("peer", timeoutMs);
   }
 
+  /**
+   * The first receipt from `sender` (that `accept` accepts) — when a
+   * message reaches several parties (a group message the assistant splits:
+   * its own receipt, then each member's).
+   *
+   * @throws {PeerReceiptTimeoutError} none within `timeoutMs`
+   * @throws {SessionClosedError} the session closed first
+   */
+  receiptFrom(
+    sender: ID,
+    timeoutMs?: number,
+    accept: (receipt: Receipt) => boolean = () => true,
+  ): Promise<Receipt> {
+    const known = this.#all.find((r) => r.from.equals(sender) && accept(r));
+    if (known !== undefined) return Promise.resolve(known);
+    return this.#wait(sender, timeoutMs, accept);
+  }
+
   /** Records a receipt; true when both kinds have come. */
   settle(kind: ReceiptKind, receipt: Receipt): boolean {
     if (kind === "station") this.#station ??= receipt;
     else this.#peer ??= receipt;
+    if (this.#all.length < MAX_RECEIPTS) this.#all.push(receipt);
     this.#waiters = this.#waiters.filter((waiter) => {
-      if (waiter.kind !== kind) return true;
+      const wanted = (typeof waiter.wants === "string"
+        ? waiter.wants === kind
+        : waiter.wants.equals(receipt.from)) &&
+        (waiter.accept?.(receipt) ?? true);
+      if (!wanted) {
+        return true;
+      }
       clearTimeout(waiter.timer);
       waiter.resolve(receipt);
       return false;
@@ -150,8 +201,16 @@ export class OutgoingMessage {
     this.#waiters = [];
   }
 
-  #wait(kind: ReceiptKind, timeoutMs?: number): Promise<Receipt> {
-    const known = kind === "station" ? this.#station : this.#peer;
+  #wait(
+    wants: ReceiptKind | ID,
+    timeoutMs?: number,
+    accept?: (receipt: Receipt) => boolean,
+  ): Promise<Receipt> {
+    const known = wants === "station"
+      ? this.#station
+      : wants === "peer"
+      ? this.#peer
+      : undefined;
     if (known !== undefined) return Promise.resolve(known);
     const failed = this.#failed ?? this.#tracker.closedError;
     if (failed !== undefined) return Promise.reject(failed);
@@ -159,12 +218,12 @@ export class OutgoingMessage {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#waiters = this.#waiters.filter((w) => w.timer !== timer);
-        const error: ReceiptTimeoutError = kind === "station"
+        const error: ReceiptTimeoutError = wants === "station"
           ? new StationReceiptTimeoutError(ms)
           : new PeerReceiptTimeoutError(ms);
         reject(error);
       }, ms);
-      this.#waiters.push({ kind, resolve, reject, timer });
+      this.#waiters.push({ wants, accept, resolve, reject, timer });
     });
   }
 }
@@ -250,13 +309,14 @@ export class ReceiptTracker {
     if (sn !== undefined && outgoing.sn !== undefined && sn !== outgoing.sn) {
       return undefined;
     }
-    const done = outgoing.settle(fromStation ? "station" : "peer", {
+    // kept after both kinds came: more parties may answer (the members of
+    // a group, the assistant after its runtime); expiry bounds the entries
+    outgoing.settle(fromStation ? "station" : "peer", {
       from,
       text: receipt.text,
       command: receipt,
       receivedAt: this.#now(),
     });
-    if (done) this.#entries.delete(key);
     return outgoing;
   }
 

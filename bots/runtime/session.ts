@@ -13,15 +13,21 @@ import denoJson from "../../deno.json" with { type: "json" };
 import {
   Command,
   DocumentCommand,
+  GroupCommand,
   HandshakeCommand,
   LoginCommand,
   MetaCommand,
   ReceiptCommand,
   ReportCommand,
 } from "../../dimp/command/mod.ts";
-import { type Content, ContentType } from "../../dimp/content/mod.ts";
+import {
+  type Content,
+  ContentType,
+  ForwardContent,
+} from "../../dimp/content/mod.ts";
 import {
   ANY_STATION,
+  type Document,
   EntityType,
   EVERY_STATION,
   EVERYONE,
@@ -49,6 +55,7 @@ import {
 } from "../../station/transport/mod.ts";
 import { BoundedQueue } from "./_bounded_queue.ts";
 import { AccountsDirectory, loadLocalUser } from "./directory.ts";
+import type { GroupBook } from "./groups.ts";
 import {
   HandshakeTimeoutError,
   MessageNotSentError,
@@ -170,6 +177,26 @@ export interface ClientSessionOptions extends TransportLimits {
   readonly reconnect?: boolean;
   /** The user agent of login commands. */
   readonly agent?: string;
+  /**
+   * Open `forward` contents (messages.md §7.7): each carried message is
+   * received as if it had come directly, and the forward itself is not
+   * delivered (default true; the group assistant takes forwards whole).
+   */
+  readonly unwrapForwards?: boolean;
+  /**
+   * Apply the group commands received to this book (a client learning a
+   * group's members from its history); refusals are only logged.
+   */
+  readonly groups?: GroupBook;
+  /**
+   * Called once every message a forward carried has been received (its
+   * group commands applied to `groups`), with the forward's sender and the
+   * carried messages.
+   */
+  readonly onForward?: (
+    sender: ID,
+    messages: readonly ReliableMessage[],
+  ) => void;
   /** Called for each received message in order (instead of {@link ClientSession.messages}). */
   readonly onMessage?: (message: ReceivedMessage) => void | Promise<void>;
   /**
@@ -200,6 +227,8 @@ const RECENT_LIMIT = 4096;
 const QUERY_INTERVAL_MS = 60_000;
 const VISA_PUSH_INTERVAL_MS = 600_000;
 const CLOSE_GRACE_MS = 2_000;
+/** How deep forwards inside forwards are opened. */
+const MAX_FORWARD_DEPTH = 2;
 
 interface Deferred<T> {
   readonly promise: Promise<T>;
@@ -308,7 +337,8 @@ export class ClientSession {
   >();
   readonly #suspended = new Map<string, ReliableMessage[]>();
   #suspendedCount = 0;
-  readonly #keyWaiters = new Map<string, Set<() => void>>();
+  /** Sends and opens waiting for identity data, by `key:ID` / `meta:ID`. */
+  readonly #identityWaiters = new Map<string, Set<() => void>>();
   readonly #sendChains = new Map<string, Promise<void>>();
 
   /**
@@ -434,12 +464,90 @@ export class ClientSession {
     content: Content,
     options: SendOptions,
   ): Promise<OutgoingMessage> {
+    const msg = await this.pack(receiver, content, options);
+    return await this.#dispatch(msg, content.sn);
+  }
+
+  /**
+   * Packs a content from the local user without sending it: a message to
+   * carry inside another (a group message for the assistant, a broadcast
+   * of the group's history). A user receiver's key is fetched from the
+   * station when unknown; for a group receiver every member's is (members
+   * whose key cannot be found are left out of `keys`, as the packer does).
+   *
+   * @throws {ReceiverKeyNotFoundError} the station does not know the receiver's visa
+   * @throws {SessionClosedError} the session closed
+   */
+  async pack(
+    receiver: ID,
+    content: Content,
+    options: SendOptions = {},
+  ): Promise<ReliableMessage> {
     await this.#whenRunning();
-    if (!receiver.isBroadcast && !receiver.isGroup) {
+    if (receiver.isGroup && !receiver.isBroadcast) {
+      for (const member of await this.#directory.members(receiver)) {
+        try {
+          await this.#ensureKeyFor(member.withoutTerminal());
+        } catch (error) {
+          if (!(error instanceof ReceiverKeyNotFoundError)) throw error;
+          this.#log("warn", `${receiver.value}: ${error.message}`);
+        }
+      }
+    } else if (!receiver.isBroadcast) {
       await this.#ensureKeyFor(receiver.withoutTerminal());
     }
-    const msg = await this.#packer.packContent(receiver, content, options);
-    return await this.#dispatch(msg, content.sn);
+    return await this.#packer.packContent(receiver, content, options);
+  }
+
+  /**
+   * Waits for the receipts of a message sent inside another one (a group
+   * message forwarded to the assistant: its receipt and the members' refer
+   * to the inner message).
+   */
+  track(message: ReliableMessage, sn?: number): OutgoingMessage {
+    return this.#tracker.track(message, sn);
+  }
+
+  /**
+   * Verifies a message that came inside another one (a forwarded group
+   * message or command) with its sender's meta — queried from the station
+   * when unknown.
+   *
+   * @throws {KeyNotFoundError} the sender's meta is not known here or at the station
+   * @throws {MessageSignatureError} the signature does not verify
+   */
+  async verify(message: ReliableMessage): Promise<ReliableMessage> {
+    try {
+      return await this.#packer.verify(message);
+    } catch (error) {
+      if (!(error instanceof KeyNotFoundError)) throw error;
+      await this.#awaitIdentity(message.sender.withoutTerminal(), "meta");
+      return await this.#packer.verify(message);
+    }
+  }
+
+  /**
+   * {@link ClientSession.verify}, then decrypt (a broadcast, or a message
+   * for the local user).
+   *
+   * @throws {DecryptionError} not readable here
+   */
+  async open(message: ReliableMessage): Promise<InstantMessage> {
+    return await this.#packer.decrypt(await this.verify(message));
+  }
+
+  /**
+   * The newest visa of `id`, fetched from the station when unknown here
+   * (`undefined` when the station does not know it either).
+   */
+  async fetchVisa(id: ID): Promise<Document | undefined> {
+    const user = id.withoutTerminal();
+    const accounts = this.#directory.accounts;
+    if (accounts.visa(user) === undefined) {
+      await this.#whenRunning();
+      await this.#awaitIdentity(user, "key");
+    }
+    return accounts.visa(user);
   }
 
   /**
@@ -662,10 +770,10 @@ export class ClientSession {
     this.#running.reject(error);
     this.#tracker.close(error);
     this.#inbox.close();
-    for (const waiters of this.#keyWaiters.values()) {
+    for (const waiters of this.#identityWaiters.values()) {
       for (const wake of waiters) wake();
     }
-    this.#keyWaiters.clear();
+    this.#identityWaiters.clear();
     this.#suspended.clear();
     this.#suspendedCount = 0;
     const conn = this.#conn;
@@ -848,10 +956,31 @@ export class ClientSession {
   /** Waits until a key to encrypt for `id` is known, querying the station. */
   async #ensureKeyFor(id: ID): Promise<void> {
     if (this.#directory.canEncryptFor(id)) return;
-    let waiters = this.#keyWaiters.get(id.value);
+    const detail = await this.#awaitIdentity(id, "key");
+    if (this.#directory.canEncryptFor(id)) return;
+    if (detail !== undefined) {
+      throw new ReceiverKeyNotFoundError(id.value, "not-found", detail);
+    }
+    throw new ReceiverKeyNotFoundError(
+      id.value,
+      this.#directory.accounts.meta(id) === undefined ? "timeout" : "no-key",
+    );
+  }
+
+  /**
+   * Queries the station for `id` and waits until its `what` (a key to
+   * encrypt with, or its meta) came, the station said it has none (its
+   * answer is returned), or the query time is up.
+   */
+  async #awaitIdentity(
+    id: ID,
+    what: "key" | "meta",
+  ): Promise<string | undefined> {
+    const name = `${what}:${id.value}`;
+    let waiters = this.#identityWaiters.get(name);
     if (waiters === undefined) {
       waiters = new Set();
-      this.#keyWaiters.set(id.value, waiters);
+      this.#identityWaiters.set(name, waiters);
     }
     // resolves with the station's answer ("Document not found."), or
     // undefined when documents came or the time is up
@@ -870,26 +999,24 @@ export class ClientSession {
     } finally {
       clearTimeout(timer);
       waiters.delete(wake);
-      if (waiters.size === 0) this.#keyWaiters.delete(id.value);
+      if (waiters.size === 0) this.#identityWaiters.delete(name);
     }
     if (this.#state === "closed") {
       throw this.#closeError ?? new SessionClosedError();
     }
-    if (this.#directory.canEncryptFor(id)) return;
-    if (detail !== undefined) {
-      throw new ReceiverKeyNotFoundError(id.value, "not-found", detail);
-    }
-    throw new ReceiverKeyNotFoundError(
-      id.value,
-      this.#directory.accounts.meta(id) === undefined ? "timeout" : "no-key",
-    );
+    return detail;
   }
 
   /** New identity data of `id` arrived: wake sends, resume suspended messages. */
   #identityUpdated(id: ID): void {
     const key = id.withoutTerminal().value;
     if (this.#directory.canEncryptFor(id)) {
-      for (const wake of this.#keyWaiters.get(key) ?? []) wake();
+      for (const wake of this.#identityWaiters.get(`key:${key}`) ?? []) wake();
+    }
+    if (this.#directory.accounts.meta(id) !== undefined) {
+      for (const wake of this.#identityWaiters.get(`meta:${key}`) ?? []) {
+        wake();
+      }
     }
     const suspended = this.#suspended.get(key);
     if (suspended !== undefined && this.#directory.accounts.meta(id)) {
@@ -968,9 +1095,12 @@ export class ClientSession {
     }
   }
 
-  async #receive(msg: ReliableMessage): Promise<void> {
+  async #receive(msg: ReliableMessage, depth = 0): Promise<void> {
     const seenKey = `${msg.signature.slice(-16)}:${msg.receiver.value}`;
-    if (this.#seen.has(seenKey)) {
+    // a group's history is forwarded again on each query: its broadcast
+    // commands are taken each time (applying them again changes nothing)
+    const again = depth > 0 && msg.receiver.isBroadcast;
+    if (!again && this.#seen.has(seenKey)) {
       this.#log("debug", `duplicate message from ${msg.sender.value} dropped`);
       return;
     }
@@ -995,10 +1125,14 @@ export class ClientSession {
       return;
     }
     remember(this.#seen, seenKey, true);
-    await this.#process(instant, msg);
+    await this.#process(instant, msg, depth);
   }
 
-  async #process(instant: InstantMessage, msg: ReliableMessage): Promise<void> {
+  async #process(
+    instant: InstantMessage,
+    msg: ReliableMessage,
+    depth: number,
+  ): Promise<void> {
     const content = instant.content;
     const sender = instant.sender.withoutTerminal();
     const station = this.station;
@@ -1019,6 +1153,15 @@ export class ClientSession {
       return;
     }
     this.#checkDocumentTime(instant, sender);
+    if (
+      content instanceof ForwardContent &&
+      (this.#options.unwrapForwards ?? true)
+    ) {
+      this.#receiptIfNeeded(instant, msg, sender, fromStation);
+      await this.#unwrap(content, sender, depth);
+      return;
+    }
+    if (content instanceof GroupCommand) this.#applyGroupCommand(content, msg);
     await this.#inbox.push({
       sender,
       receiver: instant.receiver,
@@ -1029,12 +1172,74 @@ export class ClientSession {
       instant,
       reliable: msg,
     });
-    if (this.#needsReceipt(instant, sender, fromStation)) {
-      const receipt = ReceiptCommand.create("Message received.", msg, {
-        originSn: content.sn,
-        group: content.group,
-      });
-      this.#spawn(this.send(sender, receipt), `receipt to ${sender.value}`);
+    this.#receiptIfNeeded(instant, msg, sender, fromStation);
+  }
+
+  /** Sends "Message received." when §6.1 asks for it. */
+  #receiptIfNeeded(
+    instant: InstantMessage,
+    msg: ReliableMessage,
+    sender: ID,
+    fromStation: boolean,
+  ): void {
+    if (!this.#needsReceipt(instant, sender, fromStation)) return;
+    const content = instant.content;
+    const receipt = ReceiptCommand.create("Message received.", msg, {
+      originSn: content.sn,
+      group: content.group,
+    });
+    this.#spawn(this.send(sender, receipt), `receipt to ${sender.value}`);
+  }
+
+  /** Receives each message a forward carries, as if it had come directly. */
+  async #unwrap(
+    forward: ForwardContent,
+    from: ID,
+    depth: number,
+  ): Promise<void> {
+    if (depth >= MAX_FORWARD_DEPTH) {
+      this.#log(
+        "warn",
+        `dropped a forward from ${from.value}: nested too deep`,
+      );
+      return;
+    }
+    const carried: ReliableMessage[] = [];
+    for (const dict of forward.messages) {
+      let inner: ReliableMessage;
+      try {
+        inner = ReliableMessage.parse(dict);
+      } catch (error) {
+        this.#log(
+          "warn",
+          `dropped a message forwarded by ${from.value}: ${
+            (error as Error).message
+          }`,
+        );
+        continue;
+      }
+      carried.push(inner);
+      await this.#receive(inner, depth + 1);
+    }
+    this.#options.onForward?.(from, carried);
+  }
+
+  /** Applies a received group command to the book, when there is one. */
+  #applyGroupCommand(command: GroupCommand, msg: ReliableMessage): void {
+    const groups = this.#options.groups;
+    if (groups === undefined) return;
+    try {
+      const result = groups.apply(command, msg);
+      if (!result.ok) {
+        this.#log(
+          "debug",
+          `${command.name} of ${msg.sender.value} not applied: ${result.refusal.text} ${
+            JSON.stringify(result.refusal.replacements)
+          }`,
+        );
+      }
+    } catch (error) {
+      this.#log("warn", `group command ${command.name}: ${error}`);
     }
   }
 

@@ -55,25 +55,41 @@ export function processHandshake(
       break;
     default:
       core.stats.handshakes.failed++;
-      core.log.warn(`handshake from ${sender.value}: unknown title "${title}"`);
+      core.log.warn("handshake failed", {
+        ...where(request),
+        reason: `unknown title "${title}"`,
+      });
       return [];
   }
   const bound = session.identifier;
   if (bound !== undefined && !bound.equals(sender)) {
     core.stats.handshakes.failed++;
-    core.log.warn(
-      `handshake refused: ${sender.value} on the session of ${bound.value}`,
-    );
+    core.log.warn("handshake failed", {
+      ...where(request),
+      reason: `the session belongs to ${bound.value}`,
+    });
     return [];
   }
   if (cmd.session !== session.key) {
     core.stats.handshakes.again++;
+    core.log.debug("handshake: session key sent (DIM?)", where(request));
     return [HandshakeCommand.again(session.key, { remoteAddress })];
   }
   core.stats.handshakes.success++;
   if (bound === undefined) core.center.bind(session, sender);
   session.setActive(true, cmd.time);
-  core.log.info(`login: ${sender.value} from ${session.address}`);
+  core.log.info("handshake", where(request));
   core.bound(session);
   return [HandshakeCommand.success(session.key, { remoteAddress })];
+}
+
+/** The fields that say which connection and which ID (never the session key). */
+function where(request: Request): Record<string, unknown> {
+  const conn = request.session.conn;
+  return {
+    conn: conn.id,
+    remote: request.session.address,
+    framing: conn.framing,
+    user: request.sender.value,
+  };
 }

@@ -138,6 +138,8 @@ export class StreamConnection implements Connection {
   #closeDeadline = 0;
   #discarded = 0;
 
+  #bytesReceived = 0;
+  #bytesSent = 0;
   #lastReceived: number = this.connectedAt;
   #lastHeartbeat = 0;
   #events = 0;
@@ -182,6 +184,14 @@ export class StreamConnection implements Connection {
 
   get pending(): number {
     return this.#inFlight;
+  }
+
+  get bytesReceived(): number {
+    return this.#bytesReceived;
+  }
+
+  get bytesSent(): number {
+    return this.#bytesSent;
   }
 
   /** Whether the framing is established (the session knows this connection). */
@@ -355,6 +365,7 @@ export class StreamConnection implements Connection {
         this.#setCloseInfo({ reason: "peer" });
         return;
       }
+      this.#bytesReceived += n;
       if (this.#closed) return;
       this.#lastReceived = Date.now();
       if (this.#closing) {
@@ -566,7 +577,9 @@ export class StreamConnection implements Connection {
           }
         }
         for (let at = 0; at < data.length;) {
-          at += await this.#conn.write(data.subarray(at));
+          const written = await this.#conn.write(data.subarray(at));
+          at += written;
+          this.#bytesSent += written;
         }
         this.#queuedBytes -= size;
         for (const item of batch) item.onWritten?.(true);

@@ -64,6 +64,10 @@ export interface Connection {
   readonly closed: boolean;
   /** Messages queued or awaiting acknowledgement. */
   readonly pending: number;
+  /** Bytes read from the socket so far (framing overhead included). */
+  readonly bytesReceived: number;
+  /** Bytes written to the socket so far (framing overhead included). */
+  readonly bytesSent: number;
   /** Resolves once, when the connection has closed. */
   readonly done: Promise<CloseInfo>;
   /**

@@ -44,11 +44,27 @@ export interface ListenOptions extends TransportLimits {
   readonly port?: number;
   /** Most TCP connections at once; more are closed on accept (default 10000). */
   readonly maxConnections?: number;
+  /**
+   * Most TCP connections at once from one IP address; more are closed on
+   * accept (default 0: no limit).
+   */
+  readonly maxConnectionsPerIp?: number;
+  /** Addresses `maxConnectionsPerIp` does not apply to (default: none). */
+  readonly perIpExempt?: (hostname: string) => boolean;
+  /** Told of every TCP connection closed on accept, and why. */
+  readonly onRefused?: (reason: AcceptRefusal, hostname: string) => void;
   /** The session layer's callbacks. */
   readonly handler: ConnectionHandler;
   /** Station ID and version for the status page. */
   readonly info?: () => StationInfo;
 }
+
+/**
+ * Why a TCP connection was closed on accept: the listener is full
+ * (`maxConnections`), its address has `maxConnectionsPerIp` already, or the
+ * listener is closing.
+ */
+export type AcceptRefusal = "max_connections" | "max_per_ip" | "shutting_down";
 
 /** A running station port. */
 export interface StationListener {
@@ -77,6 +93,10 @@ class Listener implements StationListener {
   readonly #handler: ConnectionHandler;
   readonly #limits: Required<TransportLimits>;
   readonly #maxConnections: number;
+  readonly #maxPerIp: number;
+  readonly #perIpExempt: (hostname: string) => boolean;
+  readonly #onRefused: (reason: AcceptRefusal, hostname: string) => void;
+  readonly #perIp = new Map<string, number>();
   readonly #info: () => StationInfo;
   readonly #startedAt = Date.now();
   readonly #timer: ReturnType<typeof setInterval>;
@@ -86,6 +106,9 @@ class Listener implements StationListener {
   constructor(options: ListenOptions) {
     this.#limits = resolveLimits(options);
     this.#maxConnections = options.maxConnections ?? 10_000;
+    this.#maxPerIp = options.maxConnectionsPerIp ?? 0;
+    this.#perIpExempt = options.perIpExempt ?? (() => false);
+    this.#onRefused = options.onRefused ?? (() => {});
     this.#info = options.info ?? (() => ({}));
     const user = options.handler;
     this.#handler = {
@@ -139,8 +162,15 @@ class Listener implements StationListener {
       } catch {
         return; // the listener was closed
       }
-      if (this.#all.size >= this.#maxConnections || this.#closing !== null) {
+      const ip = ipOf(conn);
+      const refusal = this.#refusal(ip);
+      if (refusal !== undefined) {
         conn.close();
+        try {
+          this.#onRefused(refusal, ip);
+        } catch {
+          // a failing observer must not stop the accept loop
+        }
         continue;
       }
       const connection = new StreamConnection({
@@ -148,14 +178,32 @@ class Listener implements StationListener {
         handler: this.#handler,
         limits: this.#limits,
         http: (head) => statusResponse(head, () => this.status()),
-        onFinished: () => this.#all.delete(connection),
+        onFinished: () => {
+          this.#all.delete(connection);
+          const left = (this.#perIp.get(ip) ?? 1) - 1;
+          if (left > 0) this.#perIp.set(ip, left);
+          else this.#perIp.delete(ip);
+        },
       });
       this.#all.add(connection);
+      this.#perIp.set(ip, (this.#perIp.get(ip) ?? 0) + 1);
       const run: Promise<void> = connection.run().finally(() =>
         this.#runs.delete(run)
       );
       this.#runs.add(run);
     }
+  }
+
+  #refusal(ip: string): AcceptRefusal | undefined {
+    if (this.#closing !== null) return "shutting_down";
+    if (this.#all.size >= this.#maxConnections) return "max_connections";
+    if (
+      this.#maxPerIp > 0 && (this.#perIp.get(ip) ?? 0) >= this.#maxPerIp &&
+      !this.#perIpExempt(ip)
+    ) {
+      return "max_per_ip";
+    }
+    return undefined;
   }
 
   close(): Promise<void> {
@@ -168,6 +216,14 @@ class Listener implements StationListener {
     })();
     return this.#closing;
   }
+}
+
+/** The peer's IP address (an IPv4-mapped IPv6 address as plain IPv4). */
+function ipOf(conn: Deno.TcpConn): string {
+  const hostname = (conn.remoteAddr as Deno.NetAddr).hostname;
+  return hostname.startsWith("::ffff:") && hostname.includes(".")
+    ? hostname.slice(7)
+    : hostname;
 }
 
 /**

@@ -33,6 +33,8 @@ class FakeConnection implements Connection {
   readonly connectedAt = Date.now();
   readonly closed = false;
   readonly pending = 0;
+  readonly bytesReceived = 0;
+  readonly bytesSent = 0;
   readonly done: Promise<CloseInfo> = new Promise(() => {});
   sent = 0;
 

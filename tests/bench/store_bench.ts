@@ -15,6 +15,7 @@ import {
   type OfflineMessage,
   Store,
 } from "../../store/mod.ts";
+import { DOCUMENTS, fillDocuments } from "./_documents.ts";
 
 const dir = Deno.makeTempDirSync({ prefix: "dim-store-bench-" });
 globalThis.addEventListener("unload", () => {
@@ -116,59 +117,9 @@ Deno.bench({
 });
 
 // --- search over 100,000 documents ---
-const DOCUMENTS = 100_000;
 const search = Store.open({ dataDir: `${dir}/search` });
-let seed = 42;
-function random(n: number): number {
-  seed = (seed * 1103515245 + 12345) % 2147483648;
-  return seed % n;
-}
-const SYLLABLES = [
-  "ka",
-  "lo",
-  "mi",
-  "ne",
-  "ru",
-  "sa",
-  "to",
-  "vi",
-  "zen",
-  "qu",
-  "ar",
-  "el",
-];
-const ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-function word(parts: number): string {
-  return Array.from(
-    { length: parts },
-    () => SYLLABLES[random(SYLLABLES.length)],
-  ).join("");
-}
 const setupStart = performance.now();
-search.db.write(() => {
-  for (let i = 0; i < DOCUMENTS; i++) {
-    const address = Array.from(
-      { length: 33 },
-      () => ALPHABET[random(ALPHABET.length)],
-    ).join("");
-    const id = `${word(2)}${i}@4${address}`;
-    const name = i === 77_777 ? "Needle Haystack" : `${word(2)} ${word(3)}`;
-    search.metas.save(id, { type: 1, seed: id.split("@")[0] });
-    search.documents.save({
-      id,
-      type: "visa",
-      createdTime: i,
-      time: i,
-      name,
-      doc: {
-        did: id,
-        type: "visa",
-        data: JSON.stringify({ name, time: i }),
-        signature: "c2ln",
-      },
-    });
-  }
-});
+fillDocuments(search, DOCUMENTS);
 const setupMs = performance.now() - setupStart;
 const sqlite = search.db;
 Deno.bench({

@@ -92,3 +92,62 @@ export function writeJson(dir: string, name: string, value: unknown): string {
   Deno.writeTextFileSync(path, JSON.stringify(value));
   return path;
 }
+
+/**
+ * A Deno cache directory the unprivileged user "nobody" (uid 65534) may
+ * use: a world-writable copy of this cache's npm packages in `parent`
+ * (root's own cache is not readable by others).
+ */
+export async function nobodyDenoDir(parent: string): Promise<string> {
+  const info = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json"],
+    stdout: "piped",
+  }).output();
+  const { npmCache } = JSON.parse(new TextDecoder().decode(info.stdout));
+  const denoDir = join(parent, "deno");
+  Deno.mkdirSync(denoDir);
+  const copy = await new Deno.Command("cp", {
+    args: ["-r", npmCache, join(denoDir, "npm")],
+  }).output();
+  if (!copy.success) throw new Error(`cannot copy ${npmCache}`);
+  await new Deno.Command("chmod", { args: ["-R", "a+rwX", denoDir] }).output();
+  return denoDir;
+}
+
+/** Makes a station account with `dim register generate station`; returns its ID. */
+export async function generateStation(
+  dataDir: string,
+  seed: string,
+): Promise<string> {
+  const made = await dim([
+    "--data-dir",
+    dataDir,
+    "register",
+    "generate",
+    "station",
+    "--seed",
+    seed,
+    "--yes",
+  ]);
+  if (made.code !== 0) throw new Error(`generate failed: ${made.stderr}`);
+  return made.lastLine;
+}
+
+/**
+ * Copies an account's public records (meta, documents — no private keys)
+ * from one data directory to another: `dim register export`, then
+ * `dim register import`.
+ */
+export async function copyPublicAccount(
+  id: string,
+  from: string,
+  to: string,
+): Promise<void> {
+  const exported = await dim(["--data-dir", from, "register", "export", id]);
+  if (exported.code !== 0) throw new Error(`export: ${exported.stderr}`);
+  const file = join(to, `${crypto.randomUUID()}.json`);
+  Deno.writeTextFileSync(file, exported.stdout);
+  const imported = await dim(["--data-dir", to, "register", "import", file]);
+  Deno.removeSync(file);
+  if (imported.code !== 0) throw new Error(`import: ${imported.stderr}`);
+}

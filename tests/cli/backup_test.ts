@@ -72,7 +72,7 @@ Deno.test("dim backup under load: the copy is sound and holds every message ackn
     assert.equal(out.bytes, Deno.statSync(file).size);
     assert.match(
       run.stderr,
-      /^dim: backed up .*live\/dim\.db to .*backup\.db \(.* MiB, schema 1, integrity ok, \d+ ms\)\n$/,
+      /^dim: backed up .*live\/dim\.db to .*backup\.db \(.* MiB, schema \d+, integrity ok, \d+ ms\)\n$/,
     );
 
     // a restore over the store the writer has open is refused

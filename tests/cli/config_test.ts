@@ -8,6 +8,7 @@ import {
   loadConfig,
   parseConfig,
   resolveStoreLocation,
+  STATION_DEFAULTS,
 } from "../../cli/config.ts";
 
 const SHIPPED = new URL("../../etc/dim.ini", import.meta.url);
@@ -112,6 +113,41 @@ Deno.test("config: etc/dim.ini parses to the defaults, and with every key uncomm
   ]);
   assert.equal(all.ans.size, 2);
   assert.deepEqual(all.admin.supervisors, []);
+  // every [station] key is there, and the value shown is its default
+  const keys = [
+    "id",
+    "host",
+    "port",
+    "bind",
+    "name",
+    "check_sender",
+    "broadcast_to_users",
+    "verify_routed",
+    "offline_retention",
+    "offline_cap",
+    "max_frame",
+    "idle_timeout",
+    "handshake_timeout",
+    "max_connections",
+    "signers",
+    "max_sessions_per_ip",
+    "exempt_loopback",
+    "message_rate",
+    "message_burst",
+    "byte_rate",
+    "byte_burst",
+    "login_timeout",
+    "shutdown_timeout",
+    "with_bots",
+  ];
+  assert.deepEqual([...all.ini.get("station")!.keys()].sort(), keys.sort());
+  for (const [field, value] of Object.entries(STATION_DEFAULTS)) {
+    assert.equal(
+      all.station[field as keyof typeof STATION_DEFAULTS],
+      value,
+      field,
+    );
+  }
 });
 
 Deno.test("config: DIM_* variables override the file", () => {
@@ -246,6 +282,21 @@ Deno.test("store location: --db, --data-dir, DIM_DB, DIM_DATA_DIR, [database] pa
   });
 });
 
+/** Each `[station]` line is refused with "x.ini:2: [station] <key> must be …". */
+function assertRefused(lines: readonly string[]): void {
+  for (const line of lines) {
+    assert.throws(
+      () => parseConfig(`[station]\n${line}\n`, { source: "x.ini" }),
+      (e: Error) =>
+        e instanceof ConfigValueError &&
+        e.message.startsWith(
+          `x.ini:2: [station] ${line.split(" ")[0]} must be`,
+        ),
+      line,
+    );
+  }
+}
+
 Deno.test("config: the station settings take units, and bad values name the key", () => {
   const defaults = parseConfig(undefined).station;
   assert.equal(defaults.checkSender, true);
@@ -277,29 +328,70 @@ Deno.test("config: the station settings take units, and bad values name the key"
   assert.equal(set.maxConnections, 5);
   assert.equal(set.signers, 2);
 
-  for (
-    const line of [
-      "check_sender = maybe",
-      "offline_retention = -1",
-      "offline_retention = 0",
-      "offline_cap = 0",
-      "max_frame = 1T",
-      "idle_timeout = soon",
-      "signers = 65",
-    ]
-  ) {
-    assert.throws(
-      () => parseConfig(`[station]\n${line}\n`, { source: "x.ini" }),
-      (e: Error) =>
-        e instanceof ConfigValueError &&
-        e.message.startsWith(
-          `x.ini:2: [station] ${line.split(" ")[0]} must be`,
-        ),
-    );
-  }
+  assertRefused([
+    "check_sender = maybe",
+    "offline_retention = -1",
+    "offline_retention = 0",
+    "offline_cap = 0",
+    "max_frame = 1T",
+    "idle_timeout = soon",
+    "signers = 65",
+  ]);
   assert.equal(
     parseConfig(undefined, { env: { DIM_STATION_CHECK_SENDER: "false" } })
       .station.checkSender,
     false,
+  );
+});
+
+Deno.test("config: [station] limits — rates, per-IP, loopback, login and shutdown timeouts; 0 turns a limit off", () => {
+  const defaults = parseConfig(undefined).station;
+  assert.equal(defaults.maxSessionsPerIp, 64);
+  assert.equal(defaults.exemptLoopback, true);
+  assert.equal(defaults.messageRate, 100);
+  assert.equal(defaults.messageBurst, 1000);
+  assert.equal(defaults.byteRate, 1024 * 1024);
+  assert.equal(defaults.byteBurst, 8 * 1024 * 1024);
+  assert.equal(defaults.loginTimeout, 60);
+  assert.equal(defaults.shutdownTimeout, 10);
+
+  const set = parseConfig(
+    "[station]\nmax_sessions_per_ip = 0\nexempt_loopback = no\nmessage_rate = 5\n" +
+      "message_burst = 10\nbyte_rate = 64K\nbyte_burst = 2M\nlogin_timeout = 500ms\n" +
+      "shutdown_timeout = 1m\n",
+  ).station;
+  assert.equal(set.maxSessionsPerIp, 0);
+  assert.equal(set.exemptLoopback, false);
+  assert.equal(set.messageRate, 5);
+  assert.equal(set.messageBurst, 10);
+  assert.equal(set.byteRate, 64 * 1024);
+  assert.equal(set.byteBurst, 2 * 1024 * 1024);
+  assert.equal(set.loginTimeout, 0.5);
+  assert.equal(set.shutdownTimeout, 60);
+  // a byte rate of 0 is off: the burst is not compared with the frame cap
+  assert.equal(
+    parseConfig("[station]\nbyte_rate = 0\nbyte_burst = 1K\n").station.byteRate,
+    0,
+  );
+
+  assertRefused([
+    "max_sessions_per_ip = -1",
+    "exempt_loopback = sometimes",
+    "message_rate = fast",
+    "message_burst = 0",
+    "byte_rate = 1T",
+    "byte_burst = 0",
+    "login_timeout = 0",
+    "shutdown_timeout = never",
+  ]);
+  assert.throws(
+    () =>
+      parseConfig("[station]\nmax_frame = 4M\nbyte_burst = 2M\n", {
+        source: "x.ini",
+      }),
+    (e: Error) =>
+      e instanceof ConfigValueError &&
+      e.message ===
+        "x.ini:3: [station] byte_burst (2097152) must be at least max_frame (4194304): a frame that large would always be over the byte rate; raise byte_burst or lower max_frame",
   );
 });

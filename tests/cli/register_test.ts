@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { EntityType, parseId } from "../../dimp/identity/mod.ts";
 import { Accounts, Store } from "../../store/mod.ts";
 import { referenceGenerated } from "../dimp/_vectors.ts";
-import { dim, type DimRun, tempDir, writeJson } from "./_dim.ts";
+import { dim, type DimRun, nobodyDenoDir, tempDir, writeJson } from "./_dim.ts";
 import { verifyIndependently } from "./_independent_account.ts";
 import { accountRowCounts, botRecord } from "../store/_accounts.ts";
 
@@ -599,22 +599,7 @@ Deno.test("register: a read-only data directory gives a clear message", async ()
   // root writes anywhere: run as the unprivileged user "nobody" with a copy
   // of the npm cache it may read
   const asNobody = Deno.uid() === 0;
-  let denoDir: string | undefined;
-  if (asNobody) {
-    const info = await new Deno.Command(Deno.execPath(), {
-      args: ["info", "--json"],
-      stdout: "piped",
-    }).output();
-    const { npmCache } = JSON.parse(new TextDecoder().decode(info.stdout));
-    denoDir = join(a.path, "deno");
-    Deno.mkdirSync(denoDir);
-    const copy = await new Deno.Command("cp", {
-      args: ["-r", npmCache, join(denoDir, "npm")],
-    }).output();
-    assert.ok(copy.success);
-    await new Deno.Command("chmod", { args: ["-R", "a+rwX", denoDir] })
-      .output();
-  }
+  const denoDir = asNobody ? await nobodyDenoDir(a.path) : undefined;
   const run = await dim(
     ["--data-dir", join(readOnly, "sub"), "register", "generate", "user"],
     asNobody ? { uid: 65534, denoDir, env: { HOME: a.path } } : {},

@@ -9,7 +9,7 @@ import { TextContent } from "../../dimp/content/mod.ts";
 import { EntityType, parseId } from "../../dimp/identity/mod.ts";
 import { accounts, closeAll, online, World } from "../station/_peer.ts";
 import { startStation, stopStation } from "../station/_child.ts";
-import { dim, tempDir } from "./_dim.ts";
+import { copyPublicAccount, dim, generateStation, tempDir } from "./_dim.ts";
 
 Deno.test("dim station: the first run makes a station identity and listens on 127.0.0.1; the next run finds it and listens on 0.0.0.0", async () => {
   using dir = tempDir();
@@ -57,18 +57,7 @@ Deno.test("dim station: --host and [station] bind choose the address; [station] 
   using dir = tempDir();
   const ids: string[] = [];
   for (const seed of ["gsp-s009", "gsp-s010"]) {
-    const made = await dim([
-      "--data-dir",
-      dir.path,
-      "register",
-      "generate",
-      "station",
-      "--seed",
-      seed,
-      "--yes",
-    ]);
-    assert.equal(made.code, 0, made.stderr);
-    ids.push(made.lastLine);
+    ids.push(await generateStation(dir.path, seed));
   }
 
   const ambiguous = await dim([
@@ -171,36 +160,8 @@ Deno.test("dim station: bad command lines exit 2, bad configs and unknown identi
 Deno.test("dim station: a station account without its private keys (imported from a public export) refuses to run", async () => {
   using made = tempDir();
   using here = tempDir();
-  const generated = await dim([
-    "--data-dir",
-    made.path,
-    "register",
-    "generate",
-    "station",
-    "--seed",
-    "gsp-s011",
-    "--yes",
-  ]);
-  assert.equal(generated.code, 0, generated.stderr);
-  const id = generated.lastLine;
-  const exported = await dim([
-    "--data-dir",
-    made.path,
-    "register",
-    "export",
-    id,
-  ]);
-  assert.equal(exported.code, 0, exported.stderr);
-  const file = `${here.path}/station.json`;
-  Deno.writeTextFileSync(file, exported.stdout);
-  const imported = await dim([
-    "--data-dir",
-    here.path,
-    "register",
-    "import",
-    file,
-  ]);
-  assert.equal(imported.code, 0, imported.stderr);
+  const id = await generateStation(made.path, "gsp-s011");
+  await copyPublicAccount(id, made.path, here.path);
   const ini = `${here.path}/dim.ini`;
   Deno.writeTextFileSync(ini, `[station]\nid = ${id}\n`);
   const run = await dim([
@@ -273,18 +234,21 @@ Deno.test("dim station --admin: /health ok and /metrics counting handshakes, rou
     // SIGHUP: the level from the file again (now warn: no more info lines)
     Deno.writeTextFileSync(ini, "[log]\nlevel = warn\n");
     child.process.kill("SIGHUP");
-    await waitFor(() => /reloading the log level/.test(child.log()));
+    await waitFor(() => /reloading the config/.test(child.log()));
     await closeAll(peers);
     await new Promise((resolve) => setTimeout(resolve, 100));
     const after = child.log().slice(
-      child.log().indexOf("reloading the log level") + 30,
+      child.log().indexOf("reloading the config") + 30,
     );
     assert.doesNotMatch(after, /INFO/, "no info lines after the reload");
   } finally {
     await closeAll(peers);
     assert.equal((await stopStation(child, "SIGTERM")).code, 0);
   }
-  assert.match(child.log(), /\bopen 127\.0\.0\.1:\d+ \(mtp\)/);
+  assert.match(
+    child.log(),
+    /INFO {2}connection open process=station conn=\d+ remote=127\.0\.0\.1:\d+ framing=mtp\n/,
+  );
 });
 
 async function waitFor(done: () => boolean, timeoutMs = 5000): Promise<void> {

@@ -8,7 +8,7 @@
  */
 
 import {
-  startStation,
+  startLocalStation,
   type StationChild,
   stopStation,
 } from "../station/_child.ts";
@@ -130,19 +130,27 @@ export class StationProcess implements AsyncDisposable {
     this.#child = child;
   }
 
-  /** Starts a station and waits for its "listening on" line. */
-  static async start(dataDir: string): Promise<StationProcess> {
+  /**
+   * Starts a station (with `extra` station options, e.g. `--with-bots`)
+   * and waits for its "listening on" line.
+   */
+  static async start(
+    dataDir: string,
+    extra: readonly string[] = [],
+  ): Promise<StationProcess> {
     return new StationProcess(
-      await startStation([
-        "--data-dir",
-        dataDir,
-        "station",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-      ]),
+      await startLocalStation(dataDir, extra),
     );
+  }
+
+  /** The station's ID. */
+  get id(): string {
+    return this.#child.id;
+  }
+
+  /** Its stderr so far. */
+  get log(): string {
+    return this.#child.log();
   }
 
   /** `HOST:PORT` for `--station`. */

@@ -106,11 +106,24 @@ class Network {
   }
 
   /** Waits until station i logged `text` (after `from` characters). */
-  logged(i: number, text: string, from = 0): Promise<void> {
+  logged(i: number, text: string | RegExp, from = 0): Promise<void> {
     return until(
-      `station ${i + 1} logged "${text}"`,
-      () => this.log(i).indexOf(text, from) >= 0,
+      `station ${i + 1} logged ${text}`,
+      () =>
+        typeof text === "string"
+          ? this.log(i).indexOf(text, from) >= 0
+          : text.test(this.log(i).slice(from)),
       15_000,
+    );
+  }
+
+  /** Waits until station i logged that `id`'s connection was closed by it. */
+  closedByPeer(i: number, id: ID, from = 0): Promise<void> {
+    const quoted = id.value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    return this.logged(
+      i,
+      new RegExp(`connection closed .*user=${quoted} reason=peer`),
+      from,
     );
   }
 
@@ -200,7 +213,7 @@ Deno.test("network (three dim stations, full mesh): A at S1 → B at S3 online, 
       "B offline: S3 caches it ('Message cached.'); B logs in at S2 and gets it from there, once",
       async () => {
         await b.close();
-        await net.logged(2, `${bob.id.value}: peer`);
+        await net.closedByPeer(2, bob.id);
         const sent = await a.sendContent(bob.id, TextContent.create("later"));
         await a.next(receiptFrom(s1, "Message redirected.", sent.signature));
         await a.next(receiptFrom(s3, "Message cached.", sent.signature));
@@ -242,7 +255,7 @@ Deno.test("network (three dim stations, full mesh): A at S1 → B at S3 online, 
           `bridge: neighbour 127.0.0.1:${net.ports[2]} down`,
           mark,
         );
-        await net.logged(0, `${s3.value}: peer`, mark);
+        await net.closedByPeer(0, s3, mark);
         const sent = await a.sendContent(dave.id, TextContent.create("kept"));
         const bridged = await a.next(
           receiptFrom(

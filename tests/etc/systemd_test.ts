@@ -81,8 +81,9 @@ for (const name of UNITS) {
       one("ExecStart"),
       `/usr/local/bin/dim ${bot} --config /etc/dim/dim.ini`,
     );
-    assert.equal(one("Type"), bot === "station" ? "notify" : "simple");
-    if (bot === "station") assert.equal(one("NotifyAccess"), "main");
+    // the station says READY once listening, a bot after its handshake
+    assert.equal(one("Type"), "notify");
+    assert.equal(one("NotifyAccess"), "main");
     assert.equal(one("Restart"), "on-failure");
     assert.equal(one("DynamicUser"), "yes");
     assert.equal(

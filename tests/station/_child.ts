@@ -73,6 +73,28 @@ export async function startStation(
   };
 }
 
+/**
+ * Runs `dim <globals> --data-dir <dataDir> station --host 127.0.0.1 --port 0
+ * <flags>`: a station on a free loopback port.
+ */
+export function startLocalStation(
+  dataDir: string,
+  flags: readonly string[] = [],
+  globals: readonly string[] = [],
+): Promise<StationChild> {
+  return startStation([
+    ...globals,
+    "--data-dir",
+    dataDir,
+    "station",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+    ...flags,
+  ]);
+}
+
 /** Sends `signal` and waits for the exit. */
 export async function stopStation(
   child: StationChild,

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { TextContent } from "../../dimp/content/mod.ts";
-import { startStation, stopStation } from "./_child.ts";
+import { startLocalStation, stopStation } from "./_child.ts";
 import {
   accounts,
   online,
@@ -20,17 +20,8 @@ const [alice, bob] = await accounts(2);
 
 Deno.test("kill -9 mid-stream: every message answered 'Message cached.' is delivered after the restart, none twice", async () => {
   const dir = Deno.makeTempDirSync({ prefix: "dim-durability-" });
-  const args = [
-    "--data-dir",
-    dir,
-    "station",
-    "--host",
-    "127.0.0.1",
-    "--port",
-    "0",
-  ];
   try {
-    const first = await startStation(args);
+    const first = await startLocalStation(dir);
     const world = new World();
     world.know(bob);
     let a: TestPeer | undefined;
@@ -64,7 +55,7 @@ Deno.test("kill -9 mid-stream: every message answered 'Message cached.' is deliv
       await a?.close();
     }
 
-    const second = await startStation(args);
+    const second = await startLocalStation(dir);
     let b: TestPeer | undefined;
     try {
       assert.equal(second.id, first.id, "same identity after the restart");

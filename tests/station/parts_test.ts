@@ -146,6 +146,24 @@ Deno.test("ans: built-in names win over the config, the config over the store; c
   assert.equal(ans.resolve(alice.id.value)?.value, alice.id.value);
 });
 
+Deno.test("ans: a store lookup is asked for each name the config does not know (records written later are found)", () => {
+  const stored: Record<string, string> = {};
+  const asked: string[] = [];
+  const ans = new AnsBook(new Map([["archivist", bot.id]]), (name) => {
+    asked.push(name);
+    return stored[name];
+  });
+  assert.equal(ans.resolve("assistant"), undefined);
+  stored.assistant = bob.id.value;
+  stored.archivist = alice.id.value;
+  stored.broken = "not an id";
+  assert.equal(ans.resolve("Assistant")?.value, bob.id.value);
+  assert.equal(ans.resolve("archivist")?.value, bot.id.value, "config wins");
+  assert.equal(ans.resolve("broken"), undefined);
+  assert.equal(ans.resolve("everyone")?.value, EVERYONE.value);
+  assert.deepEqual(asked, ["assistant", "assistant", "broken"]);
+});
+
 Deno.test("signer pool: a worker's signatures verify with the key's public key; closing falls back to signing here", async () => {
   const pool = new SignerPool(station.signKey, 1);
   try {

@@ -117,3 +117,19 @@ Deno.test("search: the index survives reopening", async () => {
     second.close();
   }
 });
+
+Deno.test("search: only accepted IDs count, for paging too", async () => {
+  await withStore((store) => {
+    setup(store);
+    const notAlice = (id: string) => id !== ALICE;
+    // "a" is in every ID and name; Alice is left out and not counted
+    assert.deepEqual(store.search.searchUsers(["a"], 0, 50, notAlice), [
+      BOB,
+      CAROL,
+    ]);
+    assert.deepEqual(store.search.searchUsers(["a"], 1, 50, notAlice), [
+      CAROL,
+    ]);
+    assert.deepEqual(store.search.searchUsers(["alice"], 0, 50, notAlice), []);
+  });
+});

@@ -10,7 +10,9 @@ import {
   type GeneratedAccount,
   MetaType,
 } from "../../../dimp/identity/mod.ts";
-import type { LocalUser } from "../../../dimp/message/mod.ts";
+import type { ReceivedMessage } from "../../../bots/runtime/mod.ts";
+import type { Content } from "../../../dimp/content/mod.ts";
+import { type LocalUser, MessagePacker } from "../../../dimp/message/mod.ts";
 import { Accounts, Store } from "../../../store/mod.ts";
 import { accountRecord } from "../../../cli/register.ts";
 
@@ -73,5 +75,37 @@ export function localUser(account: GeneratedAccount): LocalUser {
     decryptKeys: [...account.messageKeys],
     meta: account.meta,
     visa: account.document,
+  };
+}
+
+/**
+ * A message from `from` to `to` as `to`'s session hands it over (packed by
+ * one, verified and opened by the other).
+ */
+export async function receivedBy(
+  to: GeneratedAccount,
+  from: GeneratedAccount,
+  content: Content,
+): Promise<ReceivedMessage> {
+  const packer = (me: GeneratedAccount, peer: GeneratedAccount) =>
+    new MessagePacker({
+      user: localUser(me),
+      directory: {
+        meta: () => Promise.resolve(peer.meta),
+        visa: () => Promise.resolve(peer.document),
+        members: () => Promise.resolve([]),
+      },
+    });
+  const reliable = await packer(from, to).packContent(to.id, content);
+  const instant = await packer(to, from).unpack(reliable);
+  return {
+    sender: from.id,
+    receiver: to.id,
+    content: instant.content,
+    time: instant.time,
+    group: undefined,
+    fromStation: false,
+    instant,
+    reliable,
   };
 }

@@ -74,8 +74,8 @@ Deno.test("receipts: the station's receipt is matched by origin signature; the p
     "Message delivered.",
     "Message received.",
   ]);
-  // both came: no longer tracked
-  assert.equal(tracker.size, 1);
+  // both came: still tracked (other parties may answer too) until expiry
+  assert.equal(tracker.size, 2);
   tracker.close();
   await assert.rejects(other.stationReceipt(), SessionClosedError);
 });
@@ -166,5 +166,31 @@ Deno.test("receipts: the tracker is bounded in count and in time", async () => {
   const four = await textToBob("4");
   tracker.track(four.msg, four.sn);
   assert.equal(tracker.size, 1);
+  tracker.close();
+});
+
+Deno.test("receipts: receiptFrom waits for one party's receipt among several (a group message)", async () => {
+  const tracker = new ReceiptTracker(1000);
+  const { msg, sn } = await textToBob();
+  const sent = tracker.track(msg, sn);
+  const assistant = (await newAccount("assistant", EntityType.BOT)).id;
+  const fromAssistant = sent.receiptFrom(assistant, 2000);
+  tracker.match(
+    ReceiptCommand.create("Message received.", msg, { originSn: sn }),
+    bob.id,
+    false,
+  );
+  tracker.match(
+    ReceiptCommand.create("Group message delivering.", msg),
+    assistant,
+    false,
+  );
+  assert.equal((await fromAssistant).text, "Group message delivering.");
+  assert.equal((await sent.receiptFrom(bob.id)).text, "Message received.");
+  assert.equal((await sent.peerReceipt()).from.value, bob.id.value);
+  await assert.rejects(
+    sent.receiptFrom(alice.id, 10),
+    PeerReceiptTimeoutError,
+  );
   tracker.close();
 });

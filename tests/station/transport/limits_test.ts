@@ -15,6 +15,7 @@ import {
   listenStation,
 } from "../../../station/transport/mod.ts";
 import {
+  echo,
   hex,
   RawClient,
   readMtp,
@@ -165,6 +166,67 @@ Deno.test("maxConnections: a connection over the limit is closed on accept, the 
       await Promise.all([a.done, b.done]);
     },
   );
+});
+
+Deno.test("maxConnectionsPerIp: a connection over the per-address limit is refused and reported; exempt addresses and freed slots get in", async () => {
+  const station = recorder((line) => line);
+  const refused: string[] = [];
+  let exempt = false;
+  await withListener(
+    {
+      handler: station.handler,
+      maxConnectionsPerIp: 2,
+      perIpExempt: () => exempt,
+      onRefused: (reason, ip) => refused.push(`${reason} ${ip}`),
+    },
+    async (listener) => {
+      const a = await dialStation("127.0.0.1", listener.port);
+      const b = await dialStation("127.0.0.1", listener.port);
+      const extra = await RawClient.connect(listener.port);
+      const { eof } = await extra.readToEnd(2000);
+      assert.ok(eof, "closed at once");
+      extra.close();
+      assert.deepEqual(refused, ["max_per_ip 127.0.0.1"]);
+      assert.equal((await a.send("{}")).sent, true);
+      // a closed connection frees its slot
+      a.close();
+      await a.done;
+      while (listener.connections.size > 1) await sleep(10);
+      const c = await dialStation("127.0.0.1", listener.port);
+      assert.equal((await c.send("{}")).sent, true);
+      // an exempt address is never counted against the limit
+      exempt = true;
+      const d = await dialStation("127.0.0.1", listener.port);
+      assert.equal((await d.send("{}")).sent, true);
+      assert.equal(refused.length, 1);
+      for (const conn of [b, c, d]) conn.close();
+      await Promise.all([b.done, c.done, d.done]);
+    },
+  );
+});
+
+Deno.test("bytesReceived / bytesSent count every byte on both sides of a connection", async () => {
+  const station = recorder(echo);
+  await withListener({ handler: station.handler }, async (listener) => {
+    const client = await dialStation("127.0.0.1", listener.port, {
+      framing: "ws",
+      handler: { onPayload: () => {} },
+    });
+    for (let i = 0; i < 5; i++) {
+      assert.equal((await client.send(`{"n":${i}}`)).sent, true);
+    }
+    await station.waitForPayloads(5);
+    const server = station.opened[0];
+    await sleep(50);
+    assert.ok(client.bytesSent > 5 * 7, "frames and the upgrade");
+    assert.equal(server.bytesReceived, client.bytesSent);
+    assert.equal(client.bytesReceived, server.bytesSent);
+    client.close();
+    await client.done;
+    await server.done;
+    assert.equal(server.bytesReceived, client.bytesSent);
+    assert.equal(client.bytesReceived, server.bytesSent);
+  });
 });
 
 Deno.test("maxLinesPerPayload: a payload with more JSON lines is a framing error", async () => {
