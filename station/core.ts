@@ -11,6 +11,7 @@ import type { Accounts, Store } from "../store/mod.ts";
 import type { AnsBook } from "./ans.ts";
 import type { BlockLists } from "./block_lists.ts";
 import type { Dispatcher } from "./dispatcher.ts";
+import type { NeighbourQueries } from "./neighbour_queries.ts";
 import type { StationIdentity } from "./identity.ts";
 import type { StationLog } from "./log.ts";
 import type { StationMessenger } from "./messenger.ts";
@@ -59,6 +60,8 @@ export interface StationParts {
 
 /** The station's parts and what the processors may ask of the pipeline. */
 export interface StationCore extends StationParts {
+  /** Asks the neighbours for metas and documents missing here (§4.13). */
+  readonly queries: NeighbourQueries;
   /** Processes a message as if it arrived on `session` (forward contents). */
   process(
     session: Session,

@@ -194,18 +194,24 @@ export class Dispatcher {
   }
 
   /**
-   * Forwards a broadcast to every neighbour once (§4.7): directly to those
-   * logged in here, the rest through the bridge; `recipients` keeps the
+   * Forwards a broadcast to every neighbour once (§4.7), never back to the
+   * station that sent it: directly to those logged in here, the rest
+   * through the bridge; `recipients` keeps the
    * list of stations already given the message. Returns the
    * `Message forwarded.` receipt (which is not sent to clients).
    */
   broadcast(msg: ReliableMessage, from?: Session): Content[] {
     const old = readIds(msg.get("recipients"));
+    // a station's own broadcast (its queries, §4.13) carries no trace of it
+    const origin = msg.sender.withoutTerminal();
     const fresh = new Set<string>();
     const candidates = [...this.#neighbours(), ...this.#center.stations()];
     for (const station of candidates) {
       const value = station.value;
-      if (!station.equals(this.#station) && !old.includes(value)) {
+      if (
+        !station.equals(this.#station) && !station.equals(origin) &&
+        !old.includes(value)
+      ) {
         fresh.add(value);
       }
     }
@@ -223,6 +229,16 @@ export class Dispatcher {
     const bridge = this.#center.active(this.#station);
     this.#send(bridge, msg.serialize(), msg, undefined);
     return [receipt(DeliveryText.FORWARDED, msg, { recipients: sent })];
+  }
+
+  /**
+   * Whether a broadcast from here reaches another station now: a neighbour
+   * is known, or a station (a neighbour's bridge or the local one) is
+   * logged in.
+   */
+  reachesStations(): boolean {
+    for (const _ of this.#neighbours()) return true;
+    return this.#center.stations().length > 0;
   }
 
   /**

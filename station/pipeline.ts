@@ -53,6 +53,7 @@ import { routeOf } from "./routes.ts";
 import type { Session } from "./session.ts";
 import { SessionCenter } from "./session_center.ts";
 import { StationStats } from "./stats.ts";
+import { NeighbourQueries } from "./neighbour_queries.ts";
 import { TracePool } from "./traces.ts";
 
 /** The parts the pipeline works with. */
@@ -118,6 +119,7 @@ export class Pipeline implements StationCore {
   readonly messenger: StationMessenger;
   readonly stats: StationStats;
   readonly log: StationLog;
+  readonly queries: NeighbourQueries;
   readonly #traces: TracePool;
   readonly #signer: SignerPool | undefined;
   readonly #checkSender: boolean;
@@ -144,6 +146,11 @@ export class Pipeline implements StationCore {
     this.#fanOut = options.broadcastToUsers ?? true;
     this.#maxBytes = options.maxMessageBytes ?? 1024 * 1024;
     this.#verifyRouted = options.verifyRouted ?? false;
+    this.queries = new NeighbourQueries({
+      send: (content) => this.#askStations(content),
+      reachable: () => this.dispatcher.reachesStations(),
+      log: this.log,
+    });
   }
 
   /**
@@ -393,6 +400,17 @@ export class Pipeline implements StationCore {
     });
   }
 
+  /**
+   * A query from this station to `stations@everywhere`, traced here (a copy
+   * coming back is dropped) and given to every neighbour once (§4.13).
+   */
+  async #askStations(content: Content): Promise<void> {
+    const msg = await this.messenger.pack(EVERY_STATION, content);
+    if (msg === undefined) return;
+    this.#traces.check(msg, this.identity.id);
+    this.dispatcher.broadcast(msg);
+  }
+
   /** `name@anywhere`: to the bot the ANS names, pushed only (§4.4). */
   async #alias(msg: ReliableMessage): Promise<void> {
     const name = msg.receiver.name ?? "";
@@ -484,6 +502,27 @@ export class Pipeline implements StationCore {
     return back;
   }
 
+  /**
+   * Sends a reply that waited for its receiver's visa: back on the session,
+   * or — on the local bridge, for someone else — routed (§4.1 step 8).
+   */
+  #sendLater(session: Session, reply: ReliableMessage, urgent: boolean): void {
+    const station = this.identity.id;
+    if (
+      session.identifier?.equals(station) === true &&
+      !reply.receiver.withoutTerminal().equals(station)
+    ) {
+      this.dispatcher.deliver(reply, reply.receiver).catch((error) =>
+        this.log.error(`reply to ${reply.receiver.value} not routed: ${error}`)
+      );
+      return;
+    }
+    session.push({
+      priority: urgent ? PRIORITY_URGENT : PRIORITY_NORMAL,
+      payload: reply.serialize(),
+    });
+  }
+
   async #packAll(
     session: Session,
     receiver: ID,
@@ -500,11 +539,7 @@ export class Pipeline implements StationCore {
       const urgent = content instanceof HandshakeCommand;
       const packed = await this.messenger.pack(receiver, content, {
         attach: attach && out.length === 0,
-        later: (reply) =>
-          session.push({
-            priority: urgent ? PRIORITY_URGENT : PRIORITY_NORMAL,
-            payload: reply.serialize(),
-          }),
+        later: (reply) => this.#sendLater(session, reply, urgent),
       });
       if (packed !== undefined) out.push(packed);
     }

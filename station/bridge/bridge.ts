@@ -15,7 +15,8 @@
  * client; a cycled message (sender = receiver) is dropped; otherwise it goes
  * to `neighbor` (the field removed) or to every neighbour that is up,
  * skipping the stations in `recipients` (and, for broadcasts, in `traces`)
- * and appending those it is given to. Incoming (neighbour → bridge):
+ * and appending those it is given to; a user's message without attachments
+ * gets its sender's meta and visa. Incoming (neighbour → bridge):
  * messages from this station are dropped, handshake replies stay with that
  * outer client, everything else is sent into the local station through the
  * inner connection, which the station trusts (a station session).
@@ -34,7 +35,7 @@
  * @module
  */
 import { HandshakeCommand } from "../../dimp/command/mod.ts";
-import { ContentType } from "../../dimp/content/mod.ts";
+import { ContentType, fixAttachments } from "../../dimp/content/mod.ts";
 import { EntityType, type ID, tryParseId } from "../../dimp/identity/mod.ts";
 import {
   type LocalUser,
@@ -463,19 +464,46 @@ export class Bridge {
     const old = readIds(msg.get("recipients"));
     const skip = new Set(old);
     // a broadcast is dropped by a station it passed (§4.3): not sent back
+    // and never back to the station that sent it (its own carries no trace)
     if (!directed) {
       for (const station of tracedStations(msg)) skip.add(station);
+      skip.add(msg.sender.withoutTerminal().value);
     }
     const fresh = targets.filter((id) =>
       !id.equals(this.#self) && !skip.has(id.value)
     );
     if (fresh.length === 0) return true;
     msg.set("recipients", [...old, ...fresh.map((id) => id.value)]);
+    this.#attachSender(msg);
     const payload = msg.serialize();
     for (const target of fresh) {
       await this.#sendTo(target, msg, payload, directed);
     }
     return true;
+  }
+
+  /**
+   * Attaches the meta and visa of a user's (or bot's) message leaving for
+   * neighbours when it carries none (messages.md §3.8: relays may add them).
+   * The neighbour and the receiver there may never have seen the sender:
+   * the reference station and client store attachments and verify with
+   * them, where they would otherwise suspend the message for a query.
+   */
+  #attachSender(msg: ReliableMessage): void {
+    const sender = msg.sender.withoutTerminal();
+    if (sender.type === EntityType.STATION || sender.isBroadcast) return;
+    if (msg.get("meta") !== undefined || msg.get("visa") !== undefined) return;
+    const accounts = this.#station.accounts;
+    const meta = accounts.meta(sender);
+    const visa = accounts.visa(sender);
+    if (meta === undefined || visa === undefined) return;
+    const attached: Record<string, unknown> = {
+      meta: { ...meta.dictionary },
+      visa: visa.toDictionary(),
+    };
+    fixAttachments(attached);
+    msg.set("meta", attached.meta);
+    msg.set("visa", attached.visa);
   }
 
   async #sendTo(

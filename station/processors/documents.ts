@@ -1,8 +1,8 @@
 /**
  * The documents command (station.md §4.9; legacy names `document`,
  * `profile`, `visa`, `bulletin`). A query is answered with the stored meta
- * and documents (or "Document not found." / "Document not updated." for a
- * `last_time` that is up to date), followed by a `forward` of the ID's
+ * and documents (or "Document not found." — and the neighbours are asked,
+ * §4.13 — / "Document not updated." for a `last_time` that is up to date), followed by a `forward` of the ID's
  * stored login message. An upload is checked document by document (ID,
  * meta, signature, time) through the account facade; the meta given with
  * it is validated and stored first.
@@ -15,7 +15,7 @@ import { EntityType, type ID, tryParseId } from "../../dimp/identity/mod.ts";
 import { documentRefusalText, ReplyText } from "../../store/mod.ts";
 import type { Request, StationCore } from "../core.ts";
 import { respond, respondFor } from "./_receipt.ts";
-import { saveMeta } from "./meta.ts";
+import { askNeighbours, saveMeta } from "./meta.ts";
 
 /**
  * Processes a documents query or upload.
@@ -50,6 +50,7 @@ function query(
 ): Content[] {
   const rows = core.store.documents.list(id.value);
   if (rows.length === 0) {
+    askNeighbours("documents", id, request, core);
     return [respondFor("Document not found.", request, cmd, id.value)];
   }
   const lastTime = cmd.lastTime;

@@ -1,15 +1,17 @@
 /**
  * The meta command (station.md §4.9): a query is answered with the stored
- * meta; an upload is validated (it must match its ID) and stored if the ID
+ * meta (none: "Meta not found.", and the neighbours are asked, §4.13); an
+ * upload is validated (it must match its ID) and stored if the ID
  * has none (a meta never changes).
  *
  * @module
  */
 import { MetaCommand } from "../../dimp/command/mod.ts";
 import type { Content } from "../../dimp/content/mod.ts";
-import type { ID } from "../../dimp/identity/mod.ts";
+import { EntityType, type ID } from "../../dimp/identity/mod.ts";
 import { metaRefusalText, ReplyText } from "../../store/mod.ts";
 import type { Request, StationCore } from "../core.ts";
+import type { NeighbourQueryKind } from "../neighbour_queries.ts";
 import { respond, respondFor } from "./_receipt.ts";
 
 /**
@@ -35,14 +37,33 @@ export async function processMeta(
   const upload = cmd.metaDictionary;
   if (upload === undefined) {
     const meta = core.accounts.meta(id);
-    return meta === undefined
-      ? [respondFor(ReplyText.META_NOT_FOUND, request, content, id.value)]
-      : [MetaCommand.response(id, meta)];
+    if (meta !== undefined) return [MetaCommand.response(id, meta)];
+    askNeighbours("meta", id, request, core);
+    return [respondFor(ReplyText.META_NOT_FOUND, request, content, id.value)];
   }
   const refused = await saveMeta(id, upload, request, content, core);
   return refused !== undefined
     ? [refused]
     : [respondFor(ReplyText.META_RECEIVED, request, content, id.value)];
+}
+
+/**
+ * Asks the neighbours for what a user or bot looked up in vain (§4.13); a
+ * station asking is left to ask its own neighbours.
+ *
+ * @example
+ * ```ts ignore
+ * askNeighbours("meta", bob, request, core);
+ * ```
+ */
+export function askNeighbours(
+  kind: NeighbourQueryKind,
+  id: ID,
+  request: Request,
+  core: StationCore,
+): void {
+  if (request.sender.type === EntityType.STATION) return;
+  core.queries.ask(kind, id);
 }
 
 /**

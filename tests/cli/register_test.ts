@@ -328,12 +328,27 @@ Deno.test("register: export without --private has no key material; with it, the 
     },
   );
   assert.equal(ok(imported, "import"), id);
-  const [local, modified] = await Promise.all([
-    dim(["--data-dir", b.path, "register", "list", "--local"]),
-    dim(["--data-dir", b.path, "register", "modify", id, "--name", "Moved"]),
+  // one after the other: a list running beside the modify may see "Moved"
+  const local = await dim([
+    "--data-dir",
+    b.path,
+    "register",
+    "list",
+    "--local",
   ]);
   assert.equal(local.stdout, `${id}\tbot\tService Bot\n`);
-  ok(modified, "modify");
+  ok(
+    await dim([
+      "--data-dir",
+      b.path,
+      "register",
+      "modify",
+      id,
+      "--name",
+      "Moved",
+    ]),
+    "modify",
+  );
   const again = await dim(["--data-dir", b.path, "register", "export", id]);
   const checked = await verifyIndependently(JSON.parse(again.stdout));
   assert.equal(checked.documents[0].name, "Moved");

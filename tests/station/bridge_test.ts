@@ -7,12 +7,19 @@
  */
 import assert from "node:assert/strict";
 import {
+  DocumentCommand,
   HandshakeCommand,
   LoginCommand,
+  MetaCommand,
   type ReceiptCommand,
 } from "../../dimp/command/mod.ts";
 import { TextContent } from "../../dimp/content/mod.ts";
-import { EntityType, EVERYONE, type ID } from "../../dimp/identity/mod.ts";
+import {
+  EntityType,
+  EVERY_STATION,
+  EVERYONE,
+  type ID,
+} from "../../dimp/identity/mod.ts";
 import {
   Bridge,
   type NeighbourAddress,
@@ -167,6 +174,17 @@ Deno.test("bridge (one way, S1 → S2): a message to a user at S2 leaves through
     );
     assert.deepEqual(traces, [s1.id.value, s2.id.value]);
     assert.equal((got.instant!.content as TextContent).text, "via bridge");
+    // alice's meta and visa go with it (bob and S2 may never have seen her)
+    assert.equal(sent.get("meta"), undefined);
+    assert.equal(sent.get("visa"), undefined);
+    const meta = got.msg.get("meta") as Record<string, unknown>;
+    const visa = got.msg.get("visa") as Record<string, unknown>;
+    assert.equal(meta.type, alice.meta.type);
+    assert.equal(meta.version, alice.meta.type);
+    assert.deepEqual(meta.key, alice.meta.dictionary.key);
+    assert.equal(visa.signature, alice.visa.toDictionary().signature);
+    assert.equal(visa.did, alice.id.value);
+    assert.equal(visa.ID, alice.id.value);
     // S2's "Message delivered." reaches alice through S1's bridge session at S2
     const delivered = await a.next(
       receiptFrom(s2.id, "Message delivered.", sent.signature),
@@ -194,6 +212,95 @@ Deno.test("bridge (one way, S1 → S2): a message to a user at S2 leaves through
     assert.ok(s1.bridge.stats.sent >= 1);
     assert.ok(s1.bridge.stats.received >= 1);
     await closeAll([a, b]);
+  });
+});
+
+Deno.test("neighbour queries (§4.13): a meta or documents lookup at S1 for a user only S2 knows is 'not found', S1 asks its neighbours from its own ID to stations@everywhere (S2 does not send the query back), stores S2's answers (no receipts back to S2), and answers the next lookup", async () => {
+  await withOneWay(async (s1, s2, world) => {
+    // carol handshakes at S2 only: her meta and visa are there, not at S1
+    const c = await TestPeer.connect(s2.port, carol, { world });
+    await c.handshake();
+    const a = await arrive(s1, alice, world);
+    assert.equal(s1.station.accounts.meta(carol.id), undefined);
+
+    await a.sendContent(s1.id, MetaCommand.query(carol.id));
+    await a.nextReceipt("Meta not found.");
+    await until(
+      "carol's meta at S1",
+      () => s1.station.accounts.meta(carol.id) !== undefined,
+    );
+    await a.sendContent(s1.id, DocumentCommand.query(carol.id));
+    await a.nextReceipt("Document not found.");
+    await until(
+      "carol's visa at S1",
+      () => s1.station.accounts.visa(carol.id) !== undefined,
+    );
+    assert.equal(
+      s1.station.accounts.visa(carol.id)!.toDictionary().signature,
+      carol.visa.toDictionary().signature,
+    );
+    assert.ok(
+      s1.lines.some((l) =>
+        l.includes(`asking the neighbours for the meta of ${carol.id.value}`)
+      ),
+    );
+    // the next lookup is answered from S1's store
+    const from = a.inbox.length;
+    await a.sendContent(s1.id, DocumentCommand.query(carol.id));
+    const answer = await a.next(
+      (r) =>
+        r.instant?.content instanceof DocumentCommand &&
+        !(r.instant.content as DocumentCommand).isQuery,
+      5000,
+      from,
+    );
+    assert.equal(
+      (answer.instant!.content as DocumentCommand).identifier?.value,
+      carol.id.value,
+    );
+    // S2 did not send S1's queries back to S1 (they carry no trace of S1)
+    await sleep(200);
+    assert.ok(
+      !s1.lines.some((l) =>
+        l.includes(`bridge: dropped ${s1.id.value} -> stations@`) ||
+        l.includes(`looped message dropped: ${s1.id.value} -> stations@`)
+      ),
+      s1.lines.join("\n"),
+    );
+    // S1 sent S2 no receipts for the answers ("Meta received." etc.)
+    assert.ok(
+      !s2.lines.some((l) => l.includes("waits for its visa")),
+      s2.lines.join("\n"),
+    );
+    await closeAll([a, c]);
+  });
+});
+
+Deno.test("bridge: a station's own broadcast that carries no trace of it (the reference's queries to stations@everywhere) is not sent back to that station", async () => {
+  await withOneWay(async (s1, s2, world) => {
+    // S2's identity logs in at S1 directly (like a reference bridge would)
+    const peer = await TestPeer.connect(s1.port, s2.station.identity, {
+      world,
+    });
+    await peer.handshake();
+    const before = s1.bridge.stats.sent;
+    const query = await peer.sendContent(
+      EVERY_STATION,
+      MetaCommand.query(s1.id),
+    );
+    assert.equal(query.get("traces"), undefined);
+    // S1 processed it (its meta comes back on this session) ...
+    const answer = await peer.next((r) =>
+      r.instant?.content instanceof MetaCommand
+    );
+    assert.equal(
+      (answer.instant!.content as MetaCommand).identifier?.value,
+      s1.id.value,
+    );
+    // ... and its bridge did not hand it to S2 (S1's only neighbour)
+    await sleep(200);
+    assert.equal(s1.bridge.stats.sent, before, s1.lines.join("\n"));
+    await closeAll([peer]);
   });
 });
 
