@@ -24,7 +24,7 @@ import {
   MetaType,
   tryParseId,
 } from "../dimp/identity/mod.ts";
-import { AccountError, type Accounts } from "../store/mod.ts";
+import { AccountError, accountRecord, type Accounts } from "../store/mod.ts";
 import {
   connect,
   handshakeWithin,
@@ -40,7 +40,6 @@ import { group, GROUP_USAGE, sendToGroup } from "./client_group.ts";
 import { search, SEARCH_USAGE } from "./client_search.ts";
 import { UsageError } from "./context.ts";
 import { printErr, printOut } from "./output.ts";
-import { accountRecord } from "./register.ts";
 import type { CommandContext, Subcommand } from "./subcommand.ts";
 
 const HELP =

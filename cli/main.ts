@@ -12,6 +12,7 @@
  */
 import denoJson from "../deno.json" with { type: "json" };
 import { backup, restore } from "./backup.ts";
+import { bench } from "./bench.ts";
 import {
   type DimConfig,
   loadConfig,
@@ -35,6 +36,7 @@ const SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map<
   ["station", station],
   ["register", register],
   ["client", client],
+  ["bench", bench],
   ["archivist", archivist],
   ["assistant", assistant],
   ["version", {

@@ -461,9 +461,6 @@ function summary(accounts: Accounts, id: ID, verb: string): void {
   );
 }
 
-/** A generated account as the record `saveAccount` stores (now in the store's facade). */
-export { accountRecord };
-
 async function generate(
   ctx: CommandContext,
   flags: Flags,

@@ -1,13 +1,19 @@
 /**
- * A signing thread of {@link SignerPool} (./signer.ts): holds a copy of the
- * station's ID key and signs what the main thread sends.
+ * A worker thread of {@link SignerPool} (./signer.ts): makes one-time
+ * ECDSA nonces for the main thread's ECC signatures, or signs with a copy
+ * of an RSA key.
  *
- * Messages in: `{key: <private key JSON>}` once, then `{id, data}`; out:
- * `{id, signature}` or `{id, error}`.
+ * Messages in: `{nonces: count}` (answered `{nonces: [...]}`); for RSA
+ * `{key: <private key JSON>}` once, then `{id, data}` (answered
+ * `{id, signature}` or `{id, error}`).
  *
  * @module
  */
-import { parsePrivateKey, type PrivateKey } from "../dimp/crypto/mod.ts";
+import {
+  makeEcdsaNonce,
+  parsePrivateKey,
+  type PrivateKey,
+} from "../dimp/crypto/mod.ts";
 
 interface Scope {
   onmessage: ((event: MessageEvent) => void) | null;
@@ -19,10 +25,17 @@ let key: PrivateKey | undefined;
 
 scope.onmessage = async (event: MessageEvent) => {
   const message = event.data as {
+    nonces?: number;
     key?: Record<string, unknown>;
     id?: number;
     data?: Uint8Array;
   };
+  if (message.nonces !== undefined) {
+    scope.postMessage({
+      nonces: Array.from({ length: message.nonces }, makeEcdsaNonce),
+    });
+    return;
+  }
   if (message.key !== undefined) {
     key = parsePrivateKey(message.key);
     return;

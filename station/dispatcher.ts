@@ -106,9 +106,12 @@ export class Dispatcher {
 
   /**
    * Delivers to a user, bot or station (§4.5) and returns the receipts for
-   * the sender. Stores first (not for station senders or receivers, nor
-   * when the message's own receiver is a broadcast alias); "Message cached."
-   * only once the store is durable. An empty list: the store failed.
+   * the sender. Stores the message (not for station senders or receivers,
+   * nor when the message's own receiver is a broadcast alias): durably
+   * before the answer when no session of the receiver takes it ("Message
+   * cached." only once the store is durable); held back when pushed live,
+   * written only if the receiver does not acknowledge it within the store's
+   * hold time. An empty list: the store failed.
    */
   async deliver(
     msg: ReliableMessage,
@@ -122,24 +125,24 @@ export class Dispatcher {
     const cache = receiver.type !== EntityType.STATION &&
       msg.sender.type !== EntityType.STATION && !msg.receiver.isBroadcast;
     const targets = this.#center.active(receiver);
-    const stored = cache
-      ? this.#offline.store(receiver, msg, { durable: targets.length === 0 })
+    // nobody to push to: durable before the answer ("Message cached.")
+    const stored = cache && targets.length === 0
+      ? this.#offline.store(receiver, msg, { durable: true })
       : undefined;
-    let result = this.#pushTo(targets, msg, receiver, cache, via);
-    if (result === null) {
-      result = this.#roam(msg, receiver, cache ? receiver : undefined);
-    }
-    if (stored !== undefined) {
-      try {
-        await stored;
-        if (result === null && targets.length > 0) {
-          // pushes were refused after all: make the promise to the sender durable
-          await this.#offline.store(receiver, msg, { durable: true });
-        }
-      } catch (error) {
-        this.#log.error(`store for ${receiver.value} failed: ${error}`);
-        return [];
+    const pushed = this.#pushTo(targets, msg, receiver, cache, via);
+    // pushed live: written only if not acknowledged soon (station.md §4.11)
+    if (cache && pushed !== null) this.#offline.storeLater(receiver, msg);
+    const result = pushed ??
+      this.#roam(msg, receiver, cache ? receiver : undefined);
+    try {
+      await stored;
+      if (cache && pushed === null && targets.length > 0) {
+        // pushes were refused after all: make the promise to the sender durable
+        await this.#offline.store(receiver, msg, { durable: true });
       }
+    } catch (error) {
+      this.#log.error(`store for ${receiver.value} failed: ${error}`);
+      return [];
     }
     if (result === null) this.#stats.cached++;
     return this.#answer(msg, result);

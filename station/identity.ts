@@ -25,7 +25,7 @@ import {
   type Meta,
   parseId,
 } from "../dimp/identity/mod.ts";
-import type { Accounts } from "../store/mod.ts";
+import { accountRecord, type Accounts } from "../store/mod.ts";
 import { StationIdentityError } from "./errors.ts";
 
 /** The station's keys and public records. */
@@ -131,13 +131,7 @@ async function createIdentity(accounts: Accounts, name: string): Promise<ID> {
     seed: NEW_STATION_SEED,
     properties: { name },
   });
-  await accounts.saveAccount({
-    id: account.id.value,
-    meta: account.meta.toDictionary(),
-    documents: [account.document.toDictionary()],
-    id_private_key: account.identityKey!.toDictionary(),
-    msg_private_keys: account.messageKeys.map((key) => key.toDictionary()),
-  });
+  await accounts.saveAccount(accountRecord(account));
   return account.id;
 }
 

@@ -9,7 +9,9 @@
  *
  * Writes go through the store's group-commit queue: one transaction per
  * tick for all stores and deletes, fsynced when one of them must be
- * durable (a message answered with "Message cached.").
+ * durable (a message answered with "Message cached."). A message pushed
+ * live is held back instead: written only if its receiver has not
+ * acknowledged it within the queue's hold time (1 s).
  *
  * @module
  */
@@ -18,6 +20,7 @@ import type { ReliableMessage } from "../dimp/message/mod.ts";
 import {
   MAX_MESSAGES_PER_RECEIVER,
   type MessageWriteQueue,
+  type OfflineMessage,
   type Store,
 } from "../store/mod.ts";
 import type { StationLog } from "./log.ts";
@@ -45,6 +48,15 @@ export interface OfflineOptions {
  */
 export function messageKey(receiver: ID, signature: string): string {
   return `${signature}\n${receiver.withoutTerminal().value}`;
+}
+
+function offlineMessage(receiver: ID, msg: ReliableMessage): OfflineMessage {
+  return {
+    receiver: receiver.withoutTerminal().value,
+    signature: msg.signature,
+    time: msg.time ?? Date.now() / 1000,
+    msg: msg.dictionary as Record<string, unknown>,
+  };
 }
 
 /**
@@ -91,12 +103,20 @@ export class OfflineDelivery {
     options: { durable?: boolean } = {},
   ): Promise<boolean> {
     const done = this.#stats.time("store_message");
-    return this.#queue.store({
-      receiver: receiver.withoutTerminal().value,
-      signature: msg.signature,
-      time: msg.time ?? Date.now() / 1000,
-      msg: msg.dictionary as Record<string, unknown>,
-    }, options).finally(done);
+    return this.#queue.store(offlineMessage(receiver, msg), options).finally(
+      done,
+    );
+  }
+
+  /**
+   * Stores a message just pushed live to `receiver` unless the receiver
+   * acknowledges it first (the store's hold time): a message taken at once
+   * is never written. A failure is logged.
+   */
+  storeLater(receiver: ID, msg: ReliableMessage): void {
+    this.#queue.storeLater(offlineMessage(receiver, msg)).catch((error) =>
+      this.#log.error(`store for ${receiver.value} failed: ${error}`)
+    );
   }
 
   /**
@@ -110,15 +130,22 @@ export class OfflineDelivery {
     source: "live" | "offline",
   ): (result: SendResult) => void {
     return (result) => {
-      if (!result.sent) return;
+      if (!result.sent) {
+        // kept for the next login: write it now if it was held back
+        this.#queue.release({
+          receiver: receiver.withoutTerminal().value,
+          signature,
+        });
+        return;
+      }
       if (source === "live") this.#stats.deliveredLive++;
       else this.#stats.delivered++;
+      const key = { receiver: receiver.withoutTerminal().value, signature };
+      if (this.#queue.cancel(key)) return; // held back, never written
       const done = this.#stats.time("delete_messages");
-      this.#queue.delete({
-        receiver: receiver.withoutTerminal().value,
-        signature,
-      }).catch((error) => this.#log.error(`offline: delete failed: ${error}`))
-        .finally(done);
+      this.#queue.delete(key).catch((error) =>
+        this.#log.error(`offline: delete failed: ${error}`)
+      ).finally(done);
     };
   }
 

@@ -1,20 +1,46 @@
 /**
  * Signing off the main thread. Every reply the station sends — one receipt
- * per routed message — carries an ECDSA signature by the station's ID key,
- * the largest single cost of routing a message. A {@link SignerPool} is a
- * `PrivateKey` that hands `sign` to worker threads (each with a copy of the
- * key) and keeps everything else of the key it wraps; the packer uses it
- * like any key. With no workers it signs on the calling thread.
+ * per routed message — carries a signature by the station's ID key, the
+ * largest single cost of routing a message. A {@link SignerPool} is a
+ * `PrivateKey` that hands that cost to worker threads and keeps everything
+ * else of the key it wraps; the packer uses it like any key.
+ *
+ * - An ECC (secp256k1) key stays on the main thread; the workers make
+ *   one-time ECDSA nonces ahead (the point multiplication, ~90 % of a
+ *   signature) and send them over in batches, so that finishing a signature
+ *   here costs a few big-integer products. Each nonce is used once; when
+ *   none is ready the signature is made here the usual way.
+ * - An RSA key is copied to the workers, which sign.
+ *
+ * With no workers everything is signed on the calling thread.
  *
  * @module
  */
-import type { PrivateKey, PublicKey } from "../dimp/crypto/mod.ts";
+import {
+  EccPrivateKey,
+  type EcdsaNonce,
+  type PrivateKey,
+  type PublicKey,
+} from "../dimp/crypto/mod.ts";
 
 interface Pending {
   readonly data: Uint8Array;
   readonly resolve: (signature: Uint8Array) => void;
   readonly reject: (error: Error) => void;
 }
+
+/** What a worker sends back. */
+interface WorkerReply {
+  readonly id?: number;
+  readonly signature?: Uint8Array;
+  readonly nonces?: EcdsaNonce[];
+  readonly error?: string;
+}
+
+/** Nonces a worker makes per request. */
+const NONCE_BATCH = 128;
+/** Nonces kept ready (made or asked for) at most. */
+const NONCE_STOCK = 2048;
 
 /**
  * Signing failed in a worker.
@@ -33,26 +59,31 @@ export class SignerError extends Error {
 }
 
 /**
- * A private key whose signatures are made by worker threads.
+ * A private key whose signing work is done by worker threads.
  *
  * @example
  * ```ts ignore
  * const signer = new SignerPool(identity.signKey, 1);
- * const signature = await signer.sign(data); // same as identity.signKey.sign(data)
+ * const signature = await signer.sign(data); // verifies like identity.signKey's
  * signer.close();
  * ```
  */
 export class SignerPool implements PrivateKey {
   readonly #key: PrivateKey;
+  readonly #ecc: EccPrivateKey | undefined;
   readonly #workers: Worker[] = [];
   readonly #pending = new Map<number, Pending>();
+  #nonces: EcdsaNonce[] = [];
+  #nonceHead = 0;
+  #noncesAsked = 0;
   #next = 0;
   #turn = 0;
   #broken = false;
 
-  /** Wraps `key` with `threads` signing workers (0: sign here). */
+  /** Wraps `key` with `threads` workers (0: everything here). */
   constructor(key: PrivateKey, threads: number) {
     this.#key = key;
+    this.#ecc = key instanceof EccPrivateKey ? key : undefined;
     for (let i = 0; i < threads; i++) {
       const worker = new Worker(
         new URL("./_sign_worker.ts", import.meta.url).href,
@@ -62,11 +93,16 @@ export class SignerPool implements PrivateKey {
       worker.onerror = (event) => {
         event.preventDefault();
         for (const other of this.#workers) other.terminate();
+        this.#workers.length = 0;
         this.#fallBack();
       };
-      worker.postMessage({ key: key.toDictionary() });
+      // an ECC key never leaves this thread: its workers only make nonces
+      if (this.#ecc === undefined) {
+        worker.postMessage({ key: key.toDictionary() });
+      }
       this.#workers.push(worker);
     }
+    this.#askNonces();
   }
 
   /** The wrapped key's algorithm. */
@@ -79,13 +115,22 @@ export class SignerPool implements PrivateKey {
     return this.#key.publicKey;
   }
 
-  /** Signing threads in use. */
+  /** Worker threads in use. */
   get threads(): number {
     return this.#broken ? 0 : this.#workers.length;
   }
 
-  /** Signs on a worker (round robin), or here when there are none. */
+  /** Nonces ready for ECC signatures. */
+  get noncesReady(): number {
+    return this.#nonces.length - this.#nonceHead;
+  }
+
+  /**
+   * ECC: signs here with a nonce a worker made (the usual way when none is
+   * ready). RSA: signs on a worker (round robin). Without workers: here.
+   */
   sign(data: Uint8Array): Promise<Uint8Array> {
+    if (this.#ecc !== undefined) return Promise.resolve(this.#signEcc(data));
     if (this.threads === 0) return this.#key.sign(data);
     const id = this.#next++;
     const worker = this.#workers[this.#turn++ % this.#workers.length];
@@ -110,17 +155,61 @@ export class SignerPool implements PrivateKey {
     return this.toDictionary();
   }
 
-  /** Stops the workers; pending signatures are made here. */
+  /** Stops the workers; from now on (and what is pending) signed here. */
   close(): void {
     for (const worker of this.#workers) worker.terminate();
     this.#workers.length = 0;
     this.#fallBack();
   }
 
-  #settle(message: { id: number; signature?: Uint8Array; error?: string }) {
-    const pending = this.#pending.get(message.id);
+  #signEcc(data: Uint8Array): Uint8Array | Promise<Uint8Array> {
+    const nonce = this.#takeNonce();
+    if (nonce === undefined) return this.#ecc!.sign(data);
+    try {
+      return this.#ecc!.signWithNonce(data, nonce);
+    } catch {
+      return this.#ecc!.sign(data); // s = 0: astronomically rare
+    }
+  }
+
+  /** The next unused nonce (each handed out once), asking for more. */
+  #takeNonce(): EcdsaNonce | undefined {
+    if (this.#nonceHead >= this.#nonces.length) {
+      this.#askNonces();
+      return undefined;
+    }
+    const nonce = this.#nonces[this.#nonceHead];
+    this.#nonces[this.#nonceHead++] = undefined as unknown as EcdsaNonce;
+    if (
+      this.#nonceHead >= NONCE_BATCH &&
+      this.#nonceHead * 2 >= this.#nonces.length
+    ) {
+      this.#nonces = this.#nonces.slice(this.#nonceHead);
+      this.#nonceHead = 0;
+    }
+    this.#askNonces();
+    return nonce;
+  }
+
+  /** Keeps the stock of nonces (ready + asked for) full. */
+  #askNonces(): void {
+    if (this.#ecc === undefined || this.threads === 0) return;
+    while (this.noncesReady + this.#noncesAsked + NONCE_BATCH <= NONCE_STOCK) {
+      const worker = this.#workers[this.#turn++ % this.#workers.length];
+      worker.postMessage({ nonces: NONCE_BATCH });
+      this.#noncesAsked += NONCE_BATCH;
+    }
+  }
+
+  #settle(message: WorkerReply): void {
+    if (message.nonces !== undefined) {
+      this.#noncesAsked -= NONCE_BATCH;
+      if (!this.#broken) this.#nonces.push(...message.nonces);
+      return;
+    }
+    const pending = this.#pending.get(message.id!);
     if (pending === undefined) return;
-    this.#pending.delete(message.id);
+    this.#pending.delete(message.id!);
     if (message.signature !== undefined) pending.resolve(message.signature);
     else pending.reject(new SignerError(message.error ?? "no signature"));
   }
@@ -128,6 +217,8 @@ export class SignerPool implements PrivateKey {
   /** A broken or closed pool: from now on (and what is pending) signed here. */
   #fallBack(): void {
     this.#broken = true;
+    this.#nonces = [];
+    this.#nonceHead = 0;
     const pending = [...this.#pending.values()];
     this.#pending.clear();
     for (const item of pending) {

@@ -20,6 +20,18 @@ export interface KeyHandle {
   readonly [keyHandleBrand]: true;
 }
 
+/**
+ * A one-time ECDSA nonce for secp256k1, made ahead of the signature it will
+ * be used for: `r` = x(k·G) mod n and `kInverse` = k⁻¹ mod n of a fresh
+ * random k. Used for exactly one signature, never twice.
+ */
+export interface EcNonce {
+  /** x(k·G) mod n, never 0. */
+  readonly r: bigint;
+  /** k⁻¹ mod n. */
+  readonly kInverse: bigint;
+}
+
 /** A fresh RSA key pair as DER. */
 export interface RsaKeyPairDer {
   /** The private key, PKCS#1 `RSAPrivateKey`. */
@@ -78,6 +90,11 @@ export interface CryptoBackend {
   ): Promise<boolean>;
   /** ECDSA/secp256k1 over SHA-256(data): 64-byte `r‖s`, low S, RFC 6979. */
   ecSign(secret: Uint8Array, data: Uint8Array): Promise<Uint8Array>;
+  /**
+   * A one-time nonce from the CSPRNG: one point multiplication, the costly
+   * half of an ECDSA signature.
+   */
+  ecNonce(): EcNonce;
   /**
    * The 65-byte uncompressed form of a 33- or 65-byte point; throws when the
    * bytes are not a point on the curve.

@@ -31,7 +31,12 @@ import { hmac } from "@noble/hashes/hmac.js";
 import { ripemd160 } from "@noble/hashes/legacy.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { keccak_256 } from "@noble/hashes/sha3.js";
-import type { CryptoBackend, KeyHandle, RsaKeyPairDer } from "./_backend.ts";
+import type {
+  CryptoBackend,
+  EcNonce,
+  KeyHandle,
+  RsaKeyPairDer,
+} from "./_backend.ts";
 
 secp.hashes.sha256 = sha256;
 secp.hashes.hmacSha256 = (key, message) => hmac(sha256, key, message);
@@ -40,6 +45,21 @@ secp.hashes.hmacSha256 = (key, message) => hmac(sha256, key, message);
 const EC_SPKI_PREFIX = Uint8Array.fromHex(
   "3056301006072a8648ce3d020106052b8104000a034200",
 );
+
+/** Order of the secp256k1 group. */
+const CURVE_ORDER = secp.Point.CURVE().n;
+
+/** k uniform in [1, n-1] from the CSPRNG; r = x(k·G) mod n ≠ 0. */
+function ecNonce(): EcNonce {
+  for (;;) {
+    const k = secp.etc.secretKeyToScalar(secp.utils.randomSecretKey());
+    const r = secp.etc.mod(
+      secp.Point.BASE.multiply(k).toAffine().x,
+      CURVE_ORDER,
+    );
+    if (r !== 0n) return { r, kInverse: secp.etc.invert(k, CURVE_ORDER) };
+  }
+}
 
 /** How many imported keys stay cached (least recently used are dropped). */
 const KEY_CACHE_SIZE = 4096;
@@ -190,6 +210,7 @@ export const nodeBackend: CryptoBackend = {
   },
   ecSign: (secret, data) =>
     Promise.resolve(secp.sign(sha256(data), secret, { prehash: false })),
+  ecNonce,
   ecUncompressed: (point) => secp.Point.fromBytes(point).toBytes(false),
   ecCompressed: (point) => secp.Point.fromBytes(point).toBytes(true),
   ecPublicPoint: (secret) => secp.getPublicKey(secret, false),

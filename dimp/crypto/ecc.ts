@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { backend, type KeyHandle } from "./_backend.ts";
+import { backend, type EcNonce, type KeyHandle } from "./_backend.ts";
 import {
   bytesEqual,
   concatBytes,
@@ -305,6 +305,33 @@ export class EccPublicKey implements PublicKey {
   }
 }
 
+/**
+ * A one-time ECDSA nonce made ahead of its signature: `r` = x(k·G) mod n
+ * and `kInverse` = k⁻¹ mod n of a fresh random k. Each is used for exactly
+ * one signature ({@link EccPrivateKey.signWithNonce}); a nonce used twice
+ * gives the private key away.
+ *
+ * @example
+ * ```ts
+ * const nonce: EcdsaNonce = makeEcdsaNonce();
+ * ```
+ */
+export type EcdsaNonce = EcNonce;
+
+/**
+ * A fresh one-time nonce from the CSPRNG: one point multiplication, the
+ * costly half of an ECDSA signature, so it can be made ahead on another
+ * thread.
+ *
+ * @example
+ * ```ts
+ * const signature = key.signWithNonce(utf8Encode("moky"), makeEcdsaNonce());
+ * ```
+ */
+export function makeEcdsaNonce(): EcdsaNonce {
+  return backend.ecNonce();
+}
+
 /** The 32-byte secret of a SEC1 `ECPrivateKey`. */
 function secretFromSec1(der: Uint8Array): Uint8Array {
   const items = readItems(readOnly(der, TAG.SEQUENCE));
@@ -366,6 +393,7 @@ export class EccPrivateKey implements PrivateKey {
   /** The matching public key (SPKI PEM). */
   readonly publicKey: EccPublicKey;
   readonly #secret: Uint8Array;
+  readonly #scalar: bigint;
   readonly #dict: Record<string, unknown>;
 
   private constructor(secret: Uint8Array, dict: Record<string, unknown>) {
@@ -376,6 +404,7 @@ export class EccPrivateKey implements PrivateKey {
       throw new KeyFormatError("ECC: secret out of range", { cause: e });
     }
     this.#secret = secret;
+    this.#scalar = toBigInt(secret);
     this.#dict = dict;
     this.publicKey = EccPublicKey.fromPoint(point);
   }
@@ -431,6 +460,22 @@ export class EccPrivateKey implements PrivateKey {
       r: toBigInt(compact.subarray(0, 32)),
       s: toBigInt(compact.subarray(32, 64)),
     });
+  }
+
+  /**
+   * ECDSA over SHA-256(data) with a nonce made ahead
+   * ({@link makeEcdsaNonce}): s = k⁻¹·(z + r·d) mod n, low S, minimal DER —
+   * a few big-integer products, no point multiplication. The caller uses
+   * each nonce once.
+   */
+  signWithNonce(data: Uint8Array, nonce: EcdsaNonce): Uint8Array {
+    const z = toBigInt(backend.sha256(data));
+    let s = (nonce.kInverse * ((z + nonce.r * this.#scalar) % N)) % N;
+    if (s === 0n) {
+      throw new RangeError("ECDSA: s = 0 with this nonce; use another");
+    }
+    if (s > HALF_N) s = N - s;
+    return encodeEcdsaSignature({ r: nonce.r, s });
   }
 
   /** The received (or generated) dictionary. */

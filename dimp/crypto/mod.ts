@@ -25,9 +25,11 @@ export {
   decodeEcdsaSignature,
   EccPrivateKey,
   EccPublicKey,
+  type EcdsaNonce,
   type EcdsaSignature,
   encodeEcdsaSignature,
   isLowS,
+  makeEcdsaNonce,
 } from "./ecc.ts";
 export { AES_KEY_BYTES, AesKey } from "./aes.ts";
 export { PLAIN_KEY, PlainKey } from "./plain.ts";

@@ -2,7 +2,7 @@
  * The station's hot path without sockets: one routed A→B message through
  * the pipeline (parse, checks, traces, store + push + delete, the receipt to
  * A), next to its parts — the receipt alone, the signature check a routed
- * message is spared, the sender check.
+ * message is spared, the routing decision, the sender check.
  *
  * Run: `deno bench -A tests/bench/station_bench.ts`
  *
@@ -20,6 +20,7 @@ import {
   type SendResult,
   Session,
 } from "../../station/mod.ts";
+import { routeOf } from "../../station/routes.ts";
 import { Accounts, Store } from "../../store/mod.ts";
 import { accounts, World } from "../station/_peer.ts";
 
@@ -126,6 +127,14 @@ Deno.bench(
     ReliableMessage.parse(texts[2]);
   },
 );
+
+Deno.bench("the routing decision (routeOf the receiver)", {
+  group: "routed",
+}, () => {
+  if (routeOf(sample.receiver, identity.id) !== "entity") {
+    throw new Error("not routed to a user");
+  }
+});
 
 Deno.bench("the sender check (naked sender = session user)", {
   group: "routed",

@@ -1,6 +1,7 @@
 /**
  * Micro benchmarks of the pure framing codecs: what one ~270-byte message
- * costs the station in each framing (decode, reply, encode), and the sniffer.
+ * costs the station in each framing (decode, encode, both through an
+ * endpoint), and the sniffer.
  * The socket-level load (packages/s, latency) is tests/bench/transport_load.ts.
  *
  * @module
@@ -46,6 +47,18 @@ Deno.bench("WsDecoder: one masked TEXT frame", { group: "decode" }, () => {
   decoder.push(WS_FRAME);
   decoder.next();
 });
+
+Deno.bench("encodeMtpPackage: one message packet", { group: "encode" }, () => {
+  encodeMtpPackage({ type: MtpType.MESSAGE, sn: SN, body: PAYLOAD });
+});
+
+Deno.bench(
+  "encodeWsFrame: one unmasked TEXT frame",
+  { group: "encode" },
+  () => {
+    encodeWsFrame({ opcode: WsOpcode.TEXT, payload: PAYLOAD });
+  },
+);
 
 Deno.bench("sniffFraming: an MTP first chunk", { group: "sniff" }, () => {
   sniffFraming(MTP_PACKET);

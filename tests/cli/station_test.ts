@@ -228,7 +228,7 @@ Deno.test("dim station --admin: /health ok and /metrics counting handshakes, rou
     assert.equal(value('dim_connections_open{framing="mtp"}'), 2);
     assert.ok(value('dim_messages_received_total{framing="mtp"}') >= 5);
     assert.ok(
-      value('dim_store_latency_seconds_count{op="store_message"}') >= 1,
+      value('dim_store_latency_seconds_count{op="load_messages"}') >= 2,
     );
 
     // SIGHUP: the level from the file again (now warn: no more info lines)

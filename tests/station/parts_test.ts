@@ -25,6 +25,11 @@ import {
 } from "../../station/mod.ts";
 import { accounts, newAccount, World } from "./_peer.ts";
 import { MessagePacker, ReliableMessage } from "../../dimp/message/mod.ts";
+import {
+  decodeEcdsaSignature,
+  isLowS,
+  RsaPrivateKey,
+} from "../../dimp/crypto/mod.ts";
 
 const [alice, bob] = await accounts(2);
 const station = await newAccount(EntityType.STATION, "gsp-s001");
@@ -164,24 +169,61 @@ Deno.test("ans: a store lookup is asked for each name the config does not know (
   assert.deepEqual(asked, ["assistant", "assistant", "broken"]);
 });
 
-Deno.test("signer pool: a worker's signatures verify with the key's public key; closing falls back to signing here", async () => {
+Deno.test("signer pool, ECC key: signatures with the workers' nonces verify, each with its own r; closing falls back to signing here", async () => {
   const pool = new SignerPool(station.signKey, 1);
   try {
     assert.equal(pool.threads, 1);
     assert.equal(pool.algorithm, "ECC");
+    // the worker makes nonces ahead; wait until some are here
+    for (let i = 0; i < 200 && pool.noncesReady === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.ok(pool.noncesReady > 0);
+    const ready = pool.noncesReady;
     const data = new TextEncoder().encode("moky");
     const signatures = await Promise.all(
       Array.from({ length: 8 }, () => pool.sign(data)),
     );
+    assert.ok(pool.noncesReady < ready); // they were used
+    const rs = new Set<bigint>();
     for (const signature of signatures) {
       assert.ok(await station.signKey.publicKey.verify(data, signature));
+      const { r, s } = decodeEcdsaSignature(signature);
+      assert.ok(isLowS(s));
+      rs.add(r);
     }
+    assert.equal(rs.size, 8); // a nonce is never used twice
   } finally {
     pool.close();
   }
   assert.equal(pool.threads, 0);
+  assert.equal(pool.noncesReady, 0);
   const data = new TextEncoder().encode("after close");
   assert.ok(
     await station.signKey.publicKey.verify(data, await pool.sign(data)),
   );
+});
+
+Deno.test("signer pool, no workers: signs here (deterministic, as the key does)", async () => {
+  const pool = new SignerPool(station.signKey, 0);
+  const data = new TextEncoder().encode("moky");
+  assert.equal(pool.threads, 0);
+  assert.deepEqual(await pool.sign(data), await station.signKey.sign(data));
+});
+
+Deno.test("signer pool, RSA key: a worker signs with its copy of the key", async () => {
+  const key = await RsaPrivateKey.generate();
+  const pool = new SignerPool(key, 1);
+  try {
+    const data = new TextEncoder().encode("moky");
+    const signatures = await Promise.all(
+      Array.from({ length: 4 }, () => pool.sign(data)),
+    );
+    for (const signature of signatures) {
+      assert.ok(await key.publicKey.verify(data, signature));
+    }
+    assert.equal(pool.noncesReady, 0);
+  } finally {
+    pool.close();
+  }
 });

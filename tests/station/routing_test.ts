@@ -102,6 +102,30 @@ for (const [from, to] of PAIRS) {
   });
 }
 
+Deno.test("online A→B acknowledged at once (MTP OK): the message is never written to the store", async () => {
+  await withStation({}, async ({ station, port }) => {
+    const written: string[] = [];
+    const messages = station.store.messages;
+    const apply = messages.apply.bind(messages);
+    messages.apply = (ops, options) => {
+      for (const op of ops) {
+        written.push("store" in op ? op.store.signature : op.delete.signature);
+      }
+      return apply(ops, options);
+    };
+    const world = new World();
+    const [a] = await online(port, [alice], { world });
+    const [b] = await online(port, [bob], { world });
+    const sent = await a.sendContent(bob.id, TextContent.create("quick"));
+    assert.equal(textOf(await b.next(isText)), "quick");
+    await a.nextReceipt("Message delivered.");
+    await sleep(1_200); // past the store's hold time
+    assert.ok(!written.includes(sent.signature));
+    assert.equal(messages.count(bob.id.value), 0);
+    await closeAll([a, b]);
+  });
+});
+
 Deno.test("unbound send: suspended, DIM? with force, then delivered after the handshake without resending", async () => {
   await withStation({}, async ({ port }) => {
     const world = new World();

@@ -13,8 +13,7 @@ import {
 import type { ReceivedMessage } from "../../../bots/runtime/mod.ts";
 import type { Content } from "../../../dimp/content/mod.ts";
 import { type LocalUser, MessagePacker } from "../../../dimp/message/mod.ts";
-import { Accounts, Store } from "../../../store/mod.ts";
-import { accountRecord } from "../../../cli/register.ts";
+import { accountRecord, Accounts, Store } from "../../../store/mod.ts";
 
 /** A temp directory with a store, closed and removed on dispose. */
 export interface TempAccounts extends AsyncDisposable {

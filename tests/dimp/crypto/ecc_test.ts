@@ -9,6 +9,7 @@ import {
   hexEncode,
   isLowS,
   KeyFormatError,
+  makeEcdsaNonce,
   parsePrivateKey,
   parsePublicKey,
   SignatureFormatError,
@@ -127,6 +128,35 @@ Deno.test("ECDSA: our signatures are minimal DER, low S, deterministic (RFC 6979
     assert.deepEqual(encodeEcdsaSignature({ r, s }), der);
     assert.ok(await key.publicKey.verify(data, der));
   }
+});
+
+Deno.test("ECDSA with a nonce made ahead: minimal DER, low S, verifies; a fresh r per nonce", async () => {
+  const key = await EccPrivateKey.generate();
+  const seen = new Set<bigint>();
+  for (let i = 0; i < 64; i++) {
+    const nonce = makeEcdsaNonce();
+    assert.ok(nonce.r > 0n && nonce.r < N);
+    assert.ok(nonce.kInverse > 0n && nonce.kInverse < N);
+    assert.ok(!seen.has(nonce.r));
+    seen.add(nonce.r);
+    const data = utf8Encode(`message ${i}`);
+    const der = key.signWithNonce(data, nonce);
+    const { r, s } = decodeEcdsaSignature(der);
+    assert.equal(r, nonce.r);
+    assert.ok(isLowS(s));
+    assert.deepEqual(encodeEcdsaSignature({ r, s }), der);
+    assert.ok(await key.publicKey.verify(data, der));
+    assert.ok(!await key.publicKey.verify(utf8Encode(`message ${i}!`), der));
+  }
+});
+
+Deno.test("ECDSA with a nonce made ahead: another key's signature does not verify", async () => {
+  const key = await EccPrivateKey.generate();
+  const other = await EccPrivateKey.generate();
+  const data = utf8Encode("moky");
+  const der = other.signWithNonce(data, makeEcdsaNonce());
+  assert.ok(!await key.publicKey.verify(data, der));
+  assert.ok(await other.publicKey.verify(data, der));
 });
 
 Deno.test("ECDSA: high-S form of our signature verifies too", async () => {

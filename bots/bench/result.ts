@@ -1,0 +1,159 @@
+/**
+ * What a bench run reports: one object, printed as one JSON line by
+ * `dim bench --json` (so its members are named as in that line).
+ *
+ * @module
+ */
+
+/** Latency percentiles (ms). */
+export interface Percentiles {
+  readonly p50: number | null;
+  readonly p90: number | null;
+  readonly p99: number | null;
+  readonly max: number | null;
+  /** How many values. */
+  readonly n: number;
+}
+
+/** The station's receipts for the bench's messages, by text. */
+export interface StationReceipts {
+  /** Receipts matched to a message (each message counted once). */
+  readonly total: number;
+  /** "Message delivered." */
+  readonly delivered: number;
+  /** "Message cached." */
+  readonly cached: number;
+  /** Any other text. */
+  readonly other: number;
+}
+
+/** The generator's own CPU during the timed phase. */
+export interface GeneratorCpu {
+  /** CPU seconds (every thread of the bench process). */
+  readonly cpu_s: number;
+  /** CPU seconds per second of the timed phase (1 = one core busy). */
+  readonly cpu_share: number;
+  /** Whether the generator was itself the bottleneck (share ≥ 0.9). */
+  readonly bottleneck: boolean;
+}
+
+/** The station process(es) named by `--pid`, over the timed phase. */
+export interface StationProcess {
+  readonly pids: readonly number[];
+  /** Resident memory at the end (MiB). */
+  readonly rss_mib: number;
+  /** The most resident memory the process had so far (MiB). */
+  readonly peak_rss_mib: number;
+  /** CPU seconds during the timed phase. */
+  readonly cpu_s: number;
+  /** CPU seconds per second of the timed phase. */
+  readonly cpu_share: number;
+  /** Station CPU per delivered message (µs). */
+  readonly cpu_us_per_delivered: number | null;
+}
+
+/** The offline variant's two halves. */
+export interface OfflinePhases {
+  /** Station receipts per second while the receivers were away (first send → last receipt). */
+  readonly cached_per_s: number | null;
+  /** Deliveries per second once the receivers came (first connect → last delivery). */
+  readonly drained_per_s: number | null;
+  /** Seconds from the receivers' first connect to the last delivery. */
+  readonly drain_s: number | null;
+}
+
+/**
+ * Why the timed phase ended: everything arrived, the `--duration` was up,
+ * nothing arrived for a while, or the run was interrupted.
+ */
+export type BenchEnd = "complete" | "deadline" | "stalled" | "interrupted";
+
+/** The result of one run. */
+export interface BenchResult {
+  readonly tool: "dim bench";
+  /** HOST:PORT. */
+  readonly station: string;
+  /** The station's ID, as its handshake told. */
+  readonly station_id: string | null;
+  readonly framing: string;
+  /** `online` (receivers connected) or `offline` (they connect afterwards). */
+  readonly mode: "online" | "offline";
+  readonly users: number;
+  readonly messages_per_user: number;
+  /** Characters per text. */
+  readonly size: number;
+  /** Messages in flight per user at most. */
+  readonly window: number;
+  /** The offered rate asked for (messages/s in all), or null: as fast as the window allows. */
+  readonly rate: number | null;
+  /** Whether receivers answered with end-to-end receipts. */
+  readonly end_to_end_receipts: boolean;
+  /** Messages planned (users × messages). */
+  readonly planned: number;
+  /** Messages written on a connection. */
+  readonly sent: number;
+  /** Messages that reached their receiver, each counted once. */
+  readonly delivered: number;
+  /** Further arrivals of a message already delivered. */
+  readonly duplicates: number;
+  /** Messages that arrived at a user they were not for. */
+  readonly misrouted: number;
+  /** Planned messages not delivered, plus delivered ones without a station receipt. */
+  readonly failures: number;
+  /** Messages written per second (first send → last send). */
+  readonly offered_per_s: number | null;
+  /** Deliveries per second, first send → last delivery. */
+  readonly delivered_per_s: number | null;
+  /** Send → the receiver's socket. */
+  readonly latency_ms: Percentiles;
+  readonly handshakes: number;
+  /** Handshakes per second while the users connected. */
+  readonly handshakes_per_s: number | null;
+  /** Each handshake's time (connect → `DIM!`). */
+  readonly handshake_ms: Percentiles;
+  readonly station_receipts: StationReceipts;
+  /** End-to-end receipts that reached their sender (null when not sent). */
+  readonly peer_receipts: number | null;
+  /** The offline variant's halves (null online). */
+  readonly offline: OfflinePhases | null;
+  /** Seconds spent packing before the timed phase. */
+  readonly pack_s: number;
+  /** First send → last send (s). */
+  readonly send_s: number | null;
+  /** First send → last delivery (s). */
+  readonly elapsed_s: number | null;
+  readonly generator: GeneratorCpu;
+  readonly station_process: StationProcess | null;
+  readonly ended: BenchEnd;
+  /** The first few errors (connections lost, sends refused). */
+  readonly errors: readonly string[];
+  readonly error_count: number;
+}
+
+/**
+ * Nearest-rank percentiles of `values` (sorted in place), rounded to µs.
+ *
+ * @example
+ * ```ts
+ * percentiles(new Float64Array([3, 1, 2])).p50; // 2
+ * ```
+ */
+export function percentiles(values: Float64Array): Percentiles {
+  values.sort();
+  const n = values.length;
+  const at = (p: number): number | null =>
+    n === 0 ? null : round3(values[Math.max(0, Math.ceil(p * n) - 1)]);
+  return { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: at(1), n };
+}
+
+/**
+ * Rounds to 3 decimals.
+ *
+ * @example
+ * ```ts
+ * round3(1.23456); // 1.235
+ * ```
+ */
+export function round3(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}

@@ -1,0 +1,799 @@
+/**
+ * The load generator behind `dim bench`: it speaks only the protocol, so it
+ * measures any DIM station.
+ *
+ * 1. Packs every message before the clock starts ({@link planMessages}).
+ * 2. Connects and handshakes every user (a {@link ClientSession} each; the
+ *    first offer carries the user's meta and visa, so a fresh station learns
+ *    them), a few at a time.
+ * 3. The timed phase: each user writes its pre-serialised messages, at most
+ *    `window` in flight (sent, neither delivered nor answered by the station
+ *    yet), at the offered `rate` when one is given. Arrivals are recognised
+ *    by their signature alone — a delivery is never decrypted nor verified;
+ *    the station's receipts are decrypted (not verified) to match them.
+ * 4. Online (the default) every user sends to the next one (a ring), all
+ *    connected. Offline, the users send to as many other users who
+ *    handshook once (so the station knows them) and went away; when every
+ *    message is answered they connect and drain their stored messages.
+ *
+ * @module
+ */
+import { ReceiptCommand } from "../../dimp/command/mod.ts";
+import type { Content } from "../../dimp/content/mod.ts";
+import { EntityType } from "../../dimp/identity/mod.ts";
+import {
+  type LocalUser,
+  MemoryCipherKeyCache,
+  MessagePacker,
+  type ReliableMessage,
+} from "../../dimp/message/mod.ts";
+import type { Connection, Framing } from "../../station/transport/mod.ts";
+import type { Accounts } from "../../store/mod.ts";
+import {
+  AccountsDirectory,
+  ClientSession,
+  type LogLevel,
+} from "../runtime/mod.ts";
+import { planMessages, type PlannedMessage } from "./plan.ts";
+import {
+  ownCpuMs,
+  type ProcessSample,
+  sampleProcesses,
+} from "./process_stats.ts";
+import {
+  type BenchEnd,
+  type BenchResult,
+  percentiles,
+  round3,
+} from "./result.ts";
+
+/**
+ * The bench could not run: a user could not connect or handshake.
+ *
+ * @example
+ * ```ts
+ * new BenchError("3 of 100 users could not handshake");
+ * ```
+ */
+export class BenchError extends Error {
+  /** Creates the error; `cause` keeps the underlying failure. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "BenchError";
+  }
+}
+
+/** Where the timed phase stands, reported about once a second. */
+export interface BenchProgress {
+  /** `send` (users sending) or `drain` (offline receivers collecting). */
+  readonly phase: "send" | "drain";
+  /** Seconds since the first send. */
+  readonly elapsedS: number;
+  readonly planned: number;
+  readonly sent: number;
+  readonly delivered: number;
+  readonly stationReceipts: number;
+  /** Sent, neither delivered nor answered yet. */
+  readonly inFlight: number;
+  /** Deliveries per second since the previous report. */
+  readonly deliveredPerS: number;
+  readonly failures: number;
+}
+
+/** How a bench runs. Times in milliseconds. */
+export interface BenchOptions {
+  /** The bench's store: the users' keys, metas and visas. */
+  readonly accounts: Accounts;
+  readonly host: string;
+  readonly port: number;
+  readonly framing: Framing;
+  /** The sending users (online: each also receives from the previous one). */
+  readonly users: readonly LocalUser[];
+  /**
+   * The offline variant: the receivers (one per user, user `i` sends to
+   * `offline[i]`), away while the users send.
+   */
+  readonly offline?: readonly LocalUser[];
+  /** Messages per user. */
+  readonly messages: number;
+  /** Characters per text. */
+  readonly size: number;
+  /** Messages in flight per user at most. */
+  readonly window: number;
+  /** Messages per second in all (default: as fast as the window allows). */
+  readonly rate?: number;
+  /** The timed phase ends after this long, whatever is left. */
+  readonly duration: number;
+  /** Receivers answer each text with "Message received." (pre-packed). */
+  readonly receipts: boolean;
+  /** Handshakes under way at once (default 16). */
+  readonly concurrency?: number;
+  /** One handshake attempt's limit (default 20 s; two attempts). */
+  readonly handshakeTimeout?: number;
+  /** Nothing sent or received for this long ends the timed phase (default 15 s). */
+  readonly stallTimeout?: number;
+  /** The station's processes, for its CPU time and memory (Linux). */
+  readonly pids?: readonly number[];
+  /** Aborting ends the timed phase early (the result says `interrupted`). */
+  readonly signal?: AbortSignal;
+  /** About once a second during the timed phase. */
+  readonly onProgress?: (progress: BenchProgress) => void;
+  /** What the bench is doing (packing, connecting, …). */
+  readonly onPhase?: (text: string) => void;
+  /** The sessions' logs. */
+  readonly onLog?: (level: LogLevel, text: string) => void;
+}
+
+/** A connection waits for room when this many messages are unacknowledged. */
+const QUEUE_ROOM = 256;
+/** Errors kept for the report. */
+const MAX_ERRORS = 10;
+
+/** One user's session and its share of the plan. */
+interface Peer {
+  readonly user: LocalUser;
+  /** Index among the senders, or -1 for an offline receiver. */
+  readonly senderIndex: number;
+  /** Index among the receivers, or -1 for a sender that receives nothing. */
+  readonly receiverIndex: number;
+  /** Plan indices this peer sends, in order. */
+  readonly queue: readonly number[];
+  session: ClientSession;
+  /** Decrypts the station's receipts (never verifies). */
+  readonly opener: MessagePacker;
+  next: number;
+  inFlight: number;
+  /** Waiting for room on the connection or for the pacer. */
+  waiting: boolean;
+}
+
+/** Spreads `rate` sends per second over everyone who wants to send. */
+class Pacer {
+  readonly #rate: number;
+  readonly #wake: (peer: Peer) => void;
+  #start = 0;
+  #taken = 0;
+  #waiting: Peer[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(rate: number, wake: (peer: Peer) => void) {
+    this.#rate = rate;
+    this.#wake = wake;
+  }
+
+  /** Takes a send slot now, if one is due. */
+  take(): boolean {
+    const now = performance.now();
+    if (this.#start === 0) this.#start = now;
+    if (
+      this.#taken < Math.floor(((now - this.#start) * this.#rate) / 1000) + 1
+    ) {
+      this.#taken++;
+      return true;
+    }
+    return false;
+  }
+
+  /** `peer` is woken when the next slot is due. */
+  wait(peer: Peer): void {
+    peer.waiting = true;
+    this.#waiting.push(peer);
+    if (this.#timer !== undefined) return;
+    const due = this.#start + (this.#taken * 1000) / this.#rate;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      const waiting = this.#waiting;
+      this.#waiting = [];
+      for (const p of waiting) {
+        p.waiting = false;
+        this.#wake(p);
+      }
+    }, Math.max(1, due - performance.now()));
+  }
+
+  stop(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#waiting = [];
+  }
+}
+
+/** Runs `task` over `items`, at most `limit` at a time. */
+async function eachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await task(items[next++]);
+  };
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, worker),
+  );
+}
+
+/** Per second, rounded; null without time. */
+function perSecond(count: number, ms: number): number | null {
+  return ms > 0 ? round3((count * 1000) / ms) : null;
+}
+
+/** The last 8 characters: what receipts are matched by (clients' rule). */
+function tail(signature: string): string {
+  return signature.slice(-8);
+}
+
+/**
+ * One bench run. Use {@link runBench}.
+ */
+class Bench {
+  readonly #o: BenchOptions;
+  readonly #directory: AccountsDirectory;
+  readonly #cipherKeys = new MemoryCipherKeyCache();
+  #plan: PlannedMessage[] = [];
+  #bySignature = new Map<string, number>();
+  #byTail = new Map<string, number>();
+  #byReceipt = new Map<string, number>();
+  #senders: Peer[] = [];
+  #receivers: Peer[] = [];
+  // per message (plan index)
+  #sentAt = new Float64Array(0);
+  #deliveredAt = new Float64Array(0);
+  /** 1: the station answered; 2: the end-to-end receipt came too. */
+  #answered = new Uint8Array(0);
+  #peerAnswered = new Uint8Array(0);
+  #released = new Uint8Array(0);
+  // counters
+  #sent = 0;
+  #delivered = 0;
+  #duplicates = 0;
+  #misrouted = 0;
+  #receipts = { total: 0, delivered: 0, cached: 0, other: 0 };
+  #peerReceipts = 0;
+  #errors: string[] = [];
+  #errorCount = 0;
+  // times (performance.now())
+  #firstSend = 0;
+  #lastSend = 0;
+  #lastDelivery = 0;
+  #lastReceipt = 0;
+  #lastEvent = 0;
+  #drainStart = 0;
+  // the timed phase
+  #pacer: Pacer | undefined;
+  #sending = false;
+  #phaseDone: (() => void) | undefined;
+  #phaseCheck: () => boolean = () => false;
+  #ended: BenchEnd = "complete";
+  #stationId: string | null = null;
+  #handshakeMs: number[] = [];
+
+  constructor(options: BenchOptions) {
+    this.#o = options;
+    this.#directory = new AccountsDirectory(options.accounts);
+  }
+
+  async run(): Promise<BenchResult> {
+    const o = this.#o;
+    const offline = o.offline !== undefined;
+    const receivers = o.offline ?? o.users;
+    const count = o.users.length;
+    const planned = count * o.messages;
+    o.onPhase?.(
+      `packing ${planned} messages (encrypted and signed before the clock starts)`,
+    );
+    const packStart = performance.now();
+    this.#plan = await planMessages({
+      senders: o.users,
+      receivers,
+      receiverOf: (s) => offline ? s : (s + 1) % count,
+      perSender: o.messages,
+      size: o.size,
+      receipts: o.receipts,
+      directory: this.#directory,
+    });
+    const packMs = performance.now() - packStart;
+    this.#index();
+
+    this.#senders = o.users.map((user, i) =>
+      this.#peer(user, i, offline ? -1 : i, this.#queueOf(i))
+    );
+    this.#receivers = offline
+      ? receivers.map((user, i) => this.#peer(user, -1, i, []))
+      : this.#senders;
+    let handshakeWall = 0;
+    const timed = { wallMs: 0, cpuMs: 0 };
+    let station: { before: ProcessSample; after: ProcessSample } | undefined;
+    try {
+      if (offline) {
+        o.onPhase?.(
+          `registering ${count} receivers (handshake, then report offline)`,
+        );
+        handshakeWall += await this.#connectAll(this.#receivers);
+        await Promise.all(this.#receivers.map((p) => p.session.close()));
+      }
+      o.onPhase?.(`connecting ${count} users`);
+      handshakeWall += await this.#connectAll(this.#senders);
+
+      o.onPhase?.(
+        `sending ${planned} messages${
+          offline ? " to offline receivers" : ""
+        }, window ${o.window}${o.rate ? `, ${o.rate}/s offered` : ""}`,
+      );
+      const before = o.pids ? sampleProcesses(o.pids) : undefined;
+      const cpuStart = ownCpuMs();
+      const wallStart = performance.now();
+      await this.#timed(offline);
+      timed.wallMs = performance.now() - wallStart;
+      timed.cpuMs = ownCpuMs() - cpuStart;
+      if (before !== undefined) {
+        station = { before, after: sampleProcesses(o.pids!) };
+      }
+    } finally {
+      this.#pacer?.stop();
+      await Promise.all(
+        [...new Set([...this.#senders, ...this.#receivers])].map((p) =>
+          p.session.close()
+        ),
+      );
+    }
+    return this.#result(planned, packMs, handshakeWall, timed, station);
+  }
+
+  /** The plan's lookup tables and per-message state. */
+  #index(): void {
+    const n = this.#plan.length;
+    this.#sentAt = new Float64Array(n);
+    this.#deliveredAt = new Float64Array(n);
+    this.#answered = new Uint8Array(n);
+    this.#peerAnswered = new Uint8Array(n);
+    this.#released = new Uint8Array(n);
+    for (const [i, msg] of this.#plan.entries()) {
+      this.#bySignature.set(msg.signature, i);
+      this.#byTail.set(tail(msg.signature), i);
+      if (msg.receipt) this.#byReceipt.set(msg.receipt.signature, i);
+    }
+  }
+
+  #queueOf(sender: number): number[] {
+    const m = this.#o.messages;
+    return Array.from({ length: m }, (_, k) => sender * m + k);
+  }
+
+  #peer(
+    user: LocalUser,
+    senderIndex: number,
+    receiverIndex: number,
+    queue: number[],
+  ): Peer {
+    const peer: Peer = {
+      user,
+      senderIndex,
+      receiverIndex,
+      queue,
+      session: undefined as unknown as ClientSession,
+      opener: new MessagePacker({
+        user,
+        directory: this.#directory,
+        cipherKeys: new MemoryCipherKeyCache(),
+      }),
+      next: 0,
+      inFlight: 0,
+      waiting: false,
+    };
+    peer.session = this.#session(peer);
+    return peer;
+  }
+
+  #session(peer: Peer): ClientSession {
+    const o = this.#o;
+    return new ClientSession({
+      accounts: o.accounts,
+      user: peer.user,
+      host: o.host,
+      port: o.port,
+      framing: o.framing,
+      directory: this.#directory,
+      cipherKeys: this.#cipherKeys,
+      handshakeTimeout: o.handshakeTimeout ?? 20_000,
+      handshakeAttempts: 2,
+      // the handshake carries meta and visa; nothing else is needed
+      keepOnlineInterval: 0,
+      loginOnConnect: false,
+      announceVisa: false,
+      sendReceipts: false,
+      onReliable: (msg) => this.#arrived(peer, msg),
+      onLog: o.onLog,
+    });
+  }
+
+  /** Connects and handshakes `peers`; the wall time (ms). */
+  async #connectAll(peers: readonly Peer[]): Promise<number> {
+    const started = performance.now();
+    const failed: string[] = [];
+    await eachLimited(peers, this.#o.concurrency ?? 16, async (peer) => {
+      const t = performance.now();
+      try {
+        await peer.session.connect();
+        this.#handshakeMs.push(performance.now() - t);
+        this.#stationId ??= peer.session.station?.value ?? null;
+      } catch (error) {
+        failed.push(`${peer.user.id.value}: ${(error as Error).message}`);
+      }
+    });
+    if (failed.length > 0) {
+      throw new BenchError(
+        `${failed.length} of ${peers.length} users could not connect to ${this.#o.host}:${this.#o.port}: ${
+          failed[0]
+        }`,
+      );
+    }
+    return performance.now() - started;
+  }
+
+  // ---------------------------------------------------------- timed phase
+
+  async #timed(offline: boolean): Promise<void> {
+    const o = this.#o;
+    const deadline = performance.now() + o.duration;
+    const stall = o.stallTimeout ?? 15_000;
+    let reported = { at: performance.now(), delivered: 0 };
+    let phase: "send" | "drain" = "send";
+    const report = () => {
+      const now = performance.now();
+      if (o.onProgress === undefined) return;
+      const interval = Math.max(0.001, (now - reported.at) / 1000);
+      o.onProgress({
+        phase,
+        elapsedS: round3((now - (this.#firstSend || now)) / 1000),
+        planned: this.#plan.length,
+        sent: this.#sent,
+        delivered: this.#delivered,
+        stationReceipts: this.#receipts.total,
+        inFlight: this.#inFlight(),
+        deliveredPerS: Math.round(
+          (this.#delivered - reported.delivered) / interval,
+        ),
+        failures: this.#errorCount,
+      });
+      reported = { at: now, delivered: this.#delivered };
+    };
+    const tick = setInterval(() => {
+      const now = performance.now();
+      if (now >= deadline) this.#end("deadline");
+      else if (now - this.#lastEvent >= stall) this.#end("stalled");
+      report();
+    }, 1000);
+    const abort = () => this.#end("interrupted");
+    o.signal?.addEventListener("abort", abort);
+    try {
+      if (o.signal?.aborted) {
+        this.#ended = "interrupted";
+        return;
+      }
+      if (o.rate !== undefined) {
+        this.#pacer = new Pacer(o.rate, (peer) => this.#pump(peer));
+      }
+      const sendingDone = offline
+        ? () => this.#allSent() && this.#receipts.total === this.#sent
+        : () => this.#allSent() && this.#everythingArrived();
+      await this.#phase(sendingDone, () => {
+        this.#sending = true;
+        for (const peer of this.#senders) this.#pump(peer);
+      });
+      this.#sending = false;
+      this.#pacer?.stop();
+      // a station that left some messages unanswered still gets the drain
+      if (
+        !offline || this.#ended === "deadline" || this.#ended === "interrupted"
+      ) return;
+      phase = "drain";
+      o.onPhase?.(`${this.#receivers.length} receivers connect and drain`);
+      this.#drainStart = performance.now();
+      await this.#phase(() => this.#everythingArrived(), () => {
+        this.#drain().catch((error) => this.#error(error.message));
+      });
+    } finally {
+      clearInterval(tick);
+      report(); // the last word, however short the run
+      o.signal?.removeEventListener("abort", abort);
+    }
+  }
+
+  /** Runs one phase until `done` holds or the run ends. */
+  #phase(done: () => boolean, start: () => void): Promise<void> {
+    const { promise, resolve } = Promise.withResolvers<void>();
+    this.#phaseDone = resolve;
+    this.#phaseCheck = done;
+    this.#lastEvent = performance.now();
+    start();
+    this.#check();
+    return promise;
+  }
+
+  #check(): void {
+    if (this.#phaseCheck()) this.#finishPhase();
+  }
+
+  #finishPhase(): void {
+    const done = this.#phaseDone;
+    this.#phaseDone = undefined;
+    this.#phaseCheck = () => false;
+    done?.();
+  }
+
+  #end(why: BenchEnd): void {
+    if (this.#phaseDone === undefined) return;
+    this.#ended = why;
+    this.#sending = false;
+    this.#finishPhase();
+  }
+
+  /** The offline receivers come back (new sessions), a few at a time. */
+  async #drain(): Promise<void> {
+    for (const peer of this.#receivers) peer.session = this.#session(peer);
+    await eachLimited(
+      this.#receivers,
+      this.#o.concurrency ?? 16,
+      (peer) =>
+        peer.session.connect().catch((error) => {
+          this.#error(`${peer.user.id.value}: ${error.message}`);
+        }),
+    );
+  }
+
+  #allSent(): boolean {
+    return this.#sent === this.#plan.length;
+  }
+
+  /** Every message sent was delivered and answered (and receipted back). */
+  #everythingArrived(): boolean {
+    return this.#delivered === this.#sent &&
+      this.#receipts.total === this.#sent &&
+      (!this.#o.receipts || this.#peerReceipts === this.#sent);
+  }
+
+  #inFlight(): number {
+    let n = 0;
+    for (const peer of this.#senders) n += peer.inFlight;
+    return n;
+  }
+
+  /** Sends what the window (and the pacer) allow. */
+  #pump(peer: Peer): void {
+    if (peer.waiting) return;
+    const window = this.#o.window;
+    while (
+      this.#sending && peer.inFlight < window && peer.next < peer.queue.length
+    ) {
+      const conn: Connection | undefined = peer.session.connection;
+      if (conn === undefined || conn.closed) return;
+      if (conn.pending >= QUEUE_ROOM) {
+        peer.waiting = true;
+        conn.ready().then(() => {
+          peer.waiting = false;
+          this.#pump(peer);
+        });
+        return;
+      }
+      if (this.#pacer !== undefined && !this.#pacer.take()) {
+        this.#pacer.wait(peer);
+        return;
+      }
+      const index = peer.queue[peer.next++];
+      const now = performance.now();
+      this.#sentAt[index] = now;
+      if (this.#firstSend === 0) this.#firstSend = now;
+      this.#lastSend = now;
+      this.#lastEvent = now;
+      this.#sent++;
+      peer.inFlight++;
+      conn.send(this.#plan[index].bytes).then((result) => {
+        if (!result.sent) {
+          this.#error(`a message was not sent: ${result.reason}`);
+        }
+      });
+    }
+  }
+
+  /** Frees the window slot of message `index` (delivered or answered). */
+  #release(index: number): void {
+    if (this.#released[index] === 1) return;
+    this.#released[index] = 1;
+    const sender = this.#senders[this.#plan[index].sender];
+    sender.inFlight--;
+    this.#pump(sender);
+  }
+
+  #error(text: string): void {
+    this.#errorCount++;
+    if (this.#errors.length < MAX_ERRORS) this.#errors.push(text);
+  }
+
+  // -------------------------------------------------------------- arrivals
+
+  /** Sees every message a peer receives; `true` keeps it from the session. */
+  async #arrived(peer: Peer, msg: ReliableMessage): Promise<boolean> {
+    const now = performance.now();
+    const signature = msg.signature;
+    const index = this.#bySignature.get(signature);
+    if (index !== undefined) {
+      this.#lastEvent = now;
+      this.#delivery(peer, index, now);
+      return true;
+    }
+    const answered = this.#byReceipt.get(signature);
+    if (answered !== undefined) {
+      this.#lastEvent = now;
+      if (
+        this.#plan[answered].sender === peer.senderIndex &&
+        this.#peerAnswered[answered] === 0
+      ) {
+        this.#peerAnswered[answered] = 1;
+        this.#peerReceipts++;
+        this.#check();
+      }
+      return true;
+    }
+    if (msg.sender.type !== EntityType.STATION) return false;
+    let content: Content;
+    try {
+      content = (await peer.opener.decrypt(msg)).content;
+    } catch {
+      return false; // not readable here: the session sees it
+    }
+    if (!(content instanceof ReceiptCommand)) return false;
+    const origin = content.originalSignature;
+    const matched = origin === undefined
+      ? undefined
+      : this.#bySignature.get(origin) ?? this.#byTail.get(tail(origin));
+    if (matched !== undefined) this.#stationReceipt(matched, content.text);
+    return true;
+  }
+
+  #delivery(peer: Peer, index: number, now: number): void {
+    const planned = this.#plan[index];
+    if (planned.receiver !== peer.receiverIndex) {
+      this.#misrouted++;
+      return;
+    }
+    if (this.#deliveredAt[index] !== 0) {
+      this.#duplicates++;
+      return;
+    }
+    this.#deliveredAt[index] = now;
+    this.#lastDelivery = now;
+    this.#delivered++;
+    if (planned.receipt !== undefined) {
+      const conn = peer.session.connection;
+      conn?.send(planned.receipt.bytes);
+    }
+    this.#release(index);
+    this.#check();
+  }
+
+  #stationReceipt(index: number, text: string): void {
+    if (this.#answered[index] !== 0 || this.#sentAt[index] === 0) return;
+    this.#answered[index] = 1;
+    const now = performance.now();
+    this.#lastEvent = now;
+    this.#lastReceipt = now;
+    const receipts = this.#receipts;
+    receipts.total++;
+    if (text === "Message delivered.") receipts.delivered++;
+    else if (text === "Message cached.") receipts.cached++;
+    else receipts.other++;
+    this.#release(index);
+    this.#check();
+  }
+
+  // ---------------------------------------------------------------- result
+
+  #result(
+    planned: number,
+    packMs: number,
+    handshakeWall: number,
+    timed: { wallMs: number; cpuMs: number },
+    station: { before: ProcessSample; after: ProcessSample } | undefined,
+  ): BenchResult {
+    const o = this.#o;
+    const latencies = new Float64Array(this.#delivered);
+    let k = 0;
+    let unanswered = 0;
+    for (let i = 0; i < this.#plan.length; i++) {
+      if (this.#deliveredAt[i] !== 0) {
+        latencies[k++] = this.#deliveredAt[i] - this.#sentAt[i];
+        if (this.#answered[i] === 0) unanswered++;
+      }
+    }
+    const first = this.#firstSend;
+    const elapsedMs = this.#lastDelivery > 0 ? this.#lastDelivery - first : 0;
+    const cpuShare = timed.wallMs > 0 ? timed.cpuMs / timed.wallMs : 0;
+    const handshakes = this.#handshakeMs.length;
+    let stationProcess: BenchResult["station_process"] = null;
+    if (station !== undefined) {
+      const cpuMs = station.after.cpuMs - station.before.cpuMs;
+      stationProcess = {
+        pids: o.pids!,
+        rss_mib: round3(station.after.rssMiB),
+        peak_rss_mib: round3(station.after.peakRssMiB),
+        cpu_s: round3(cpuMs / 1000),
+        cpu_share: timed.wallMs > 0 ? round3(cpuMs / timed.wallMs) : 0,
+        cpu_us_per_delivered: this.#delivered > 0
+          ? Math.round((cpuMs * 1000) / this.#delivered)
+          : null,
+      };
+    }
+    const offline = o.offline === undefined ? null : {
+      cached_per_s: perSecond(
+        this.#receipts.total,
+        this.#lastReceipt - first,
+      ),
+      drained_per_s: this.#drainStart > 0
+        ? perSecond(this.#delivered, this.#lastDelivery - this.#drainStart)
+        : null,
+      drain_s: this.#drainStart > 0 && this.#lastDelivery > this.#drainStart
+        ? round3((this.#lastDelivery - this.#drainStart) / 1000)
+        : null,
+    };
+    return {
+      tool: "dim bench",
+      station: `${o.host}:${o.port}`,
+      station_id: this.#stationId,
+      framing: o.framing,
+      mode: o.offline === undefined ? "online" : "offline",
+      users: o.users.length,
+      messages_per_user: o.messages,
+      size: o.size,
+      window: o.window,
+      rate: o.rate ?? null,
+      end_to_end_receipts: o.receipts,
+      planned,
+      sent: this.#sent,
+      delivered: this.#delivered,
+      duplicates: this.#duplicates,
+      misrouted: this.#misrouted,
+      failures: planned - this.#delivered + unanswered,
+      offered_per_s: this.#sent > 1
+        ? perSecond(this.#sent, this.#lastSend - first)
+        : null,
+      delivered_per_s: perSecond(this.#delivered, elapsedMs),
+      latency_ms: percentiles(latencies),
+      handshakes,
+      handshakes_per_s: perSecond(handshakes, handshakeWall),
+      handshake_ms: percentiles(Float64Array.from(this.#handshakeMs)),
+      station_receipts: { ...this.#receipts },
+      peer_receipts: o.receipts ? this.#peerReceipts : null,
+      offline,
+      pack_s: round3(packMs / 1000),
+      send_s: this.#sent > 0 ? round3((this.#lastSend - first) / 1000) : null,
+      elapsed_s: elapsedMs > 0 ? round3(elapsedMs / 1000) : null,
+      generator: {
+        cpu_s: round3(timed.cpuMs / 1000),
+        cpu_share: round3(cpuShare),
+        bottleneck: cpuShare >= 0.9,
+      },
+      station_process: stationProcess,
+      ended: this.#ended,
+      errors: this.#errors,
+      error_count: this.#errorCount,
+    };
+  }
+}
+
+/**
+ * Runs the bench: packs, connects, sends, collects, and reports.
+ *
+ * @throws {BenchError} a user could not connect or handshake
+ * @example
+ * ```ts ignore
+ * const result = await runBench({
+ *   accounts, host: "127.0.0.1", port: 9394, framing: "mtp",
+ *   users, messages: 100, size: 100, window: 8, duration: 120_000, receipts: false,
+ * });
+ * result.delivered_per_s;
+ * ```
+ */
+export function runBench(options: BenchOptions): Promise<BenchResult> {
+  return new Bench(options).run();
+}

@@ -1,0 +1,377 @@
+/**
+ * `dim bench`: a load generator that measures any DIM station — N users
+ * handshake, then each sends M texts to another user; every delivery is
+ * timed from the send to the receiver's socket.
+ *
+ * ```sh
+ * dim bench --station 127.0.0.1:9394 --users 100 --messages 100 --json
+ * dim bench --station 127.0.0.1:9394 --users 20 --offline --pid 4242
+ * ```
+ *
+ * A progress line on stderr every second; the result on stdout (with
+ * `--json`: one JSON object, the last line). Exit status 0 when every
+ * message was delivered once with its station receipt, 1 otherwise, 2 on a
+ * bad command line.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import {
+  BenchError,
+  type BenchProgress,
+  type BenchResult,
+  ensureBenchUsers,
+  MAX_BENCH_USERS,
+  type Percentiles,
+  runBench,
+  sampleProcesses,
+} from "../bots/bench/mod.ts";
+import { Accounts, Store } from "../store/mod.ts";
+import { UsageError } from "./context.ts";
+import { parseEndpoint } from "./_client_common.ts";
+import { printErr, printOut } from "./output.ts";
+import type { CommandContext, Subcommand } from "./subcommand.ts";
+
+const MAX_USERS = MAX_BENCH_USERS / 2;
+const MAX_MESSAGES = 200_000;
+const MAX_SIZE = 65_536;
+const MAX_WINDOW = 1000;
+const MAX_DURATION_S = 3600;
+
+const HELP = `usage: dim bench [--station HOST:PORT] [options]
+
+N users connect and handshake, then each sends M end-to-end encrypted texts
+to another user (packed and signed before the clock starts); each delivery
+is timed from the send to the receiver's socket. It speaks only the protocol:
+run the same arguments against any DIM station to compare them.
+
+  --station HOST:PORT  the station (default [station] host:port of the config,
+                       else 127.0.0.1:9394)
+  --users N            users (default 10; 2 … ${MAX_USERS}; user i sends to user i+1)
+  --messages M         texts per user (default 100; users × messages ≤ ${MAX_MESSAGES})
+  --size BYTES         characters per text (default 100; 1 … ${MAX_SIZE})
+  --framing F          mtp (default), ws, plain, mars
+  --window W           messages in flight per user: sent, neither delivered nor
+                       answered by the station yet (default 8; 1 … ${MAX_WINDOW})
+  --rate R             messages per second offered in all (default: as fast as
+                       the window allows)
+  --duration S         the timed phase ends after S seconds, whatever is left
+                       (default 120; ≤ ${MAX_DURATION_S}). With --rate and no
+                       --messages each user sends rate × S / users texts.
+  --offline            the users send to as many other users who are away;
+                       those connect afterwards and drain (reports both rates)
+  --receipts           receivers answer every text with "Message received."
+                       as real clients do (default: they do not)
+  --pid PID[,PID...]   the station's process(es) on this machine: CPU time and
+                       memory (Linux /proc)
+  --concurrency C      handshakes under way at once (default 16)
+  --json               the result as one JSON object, the last line of stdout
+  --verbose            the sessions' logs on stderr
+
+The users are generated once and kept in <data dir>/bench/bench.db (never in
+a station's store); later runs reuse them. Exit 0 when every message was
+delivered exactly once and answered by the station, 1 otherwise.`;
+
+const OPTIONS = {
+  station: { type: "string" },
+  users: { type: "string" },
+  messages: { type: "string" },
+  size: { type: "string" },
+  framing: { type: "string" },
+  window: { type: "string" },
+  rate: { type: "string" },
+  duration: { type: "string" },
+  offline: { type: "boolean" },
+  receipts: { type: "boolean" },
+  pid: { type: "string" },
+  concurrency: { type: "string" },
+  json: { type: "boolean" },
+  verbose: { type: "boolean", short: "v" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** A whole number in `[min, max]`. */
+function integer(
+  text: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+  what: string,
+): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || value < min || value > max) {
+    throw new UsageError(
+      `${what} must be a whole number ${min} … ${max}, not "${text}"`,
+    );
+  }
+  return value;
+}
+
+/** A positive number at most `max`. */
+function positive(text: string, max: number, what: string): number {
+  const value = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text.trim()) || !(value > 0) || value > max) {
+    throw new UsageError(
+      `${what} must be a number > 0 and ≤ ${max}, not "${text}"`,
+    );
+  }
+  return value;
+}
+
+function parsePids(text: string): number[] {
+  const pids = text.split(",").map((part) => part.trim());
+  if (pids.some((pid) => !/^[1-9]\d*$/.test(pid))) {
+    throw new UsageError(`--pid must be PID[,PID...], not "${text}"`);
+  }
+  return pids.map(Number);
+}
+
+/** The checked numbers of the command line. */
+interface Plan {
+  users: number;
+  messages: number;
+  size: number;
+  window: number;
+  rate: number | undefined;
+  durationS: number;
+  concurrency: number;
+  pids: number[] | undefined;
+}
+
+function parsePlan(flags: Record<string, string | boolean | undefined>): Plan {
+  const str = (name: string) => flags[name] as string | undefined;
+  const offline = flags.offline === true;
+  const users = integer(
+    str("users"),
+    10,
+    offline ? 1 : 2,
+    MAX_USERS,
+    "--users",
+  );
+  const durationS = str("duration") === undefined
+    ? 120
+    : positive(str("duration")!, MAX_DURATION_S, "--duration");
+  const rate = str("rate") === undefined
+    ? undefined
+    : positive(str("rate")!, 1_000_000, "--rate");
+  const derived = rate !== undefined && str("duration") !== undefined
+    ? Math.max(1, Math.ceil((rate * durationS) / users))
+    : 100;
+  const messages = integer(
+    str("messages"),
+    derived,
+    1,
+    MAX_MESSAGES,
+    "--messages",
+  );
+  if (users * messages > MAX_MESSAGES) {
+    throw new UsageError(
+      `users × messages must be ≤ ${MAX_MESSAGES} (every message is packed in memory first), not ${
+        users * messages
+      }`,
+    );
+  }
+  return {
+    users,
+    messages,
+    size: integer(str("size"), 100, 1, MAX_SIZE, "--size"),
+    window: integer(str("window"), 8, 1, MAX_WINDOW, "--window"),
+    rate,
+    durationS,
+    concurrency: integer(str("concurrency"), 16, 1, 256, "--concurrency"),
+    pids: str("pid") === undefined ? undefined : parsePids(str("pid")!),
+  };
+}
+
+function ms(value: number | null): string {
+  return value === null
+    ? "-"
+    : `${value < 10 ? value.toFixed(2) : Math.round(value)} ms`;
+}
+
+function spread(p: Percentiles): string {
+  return `p50 ${ms(p.p50)}, p90 ${ms(p.p90)}, p99 ${ms(p.p99)}, max ${
+    ms(p.max)
+  }`;
+}
+
+function rate(value: number | null): string {
+  return value === null ? "-" : `${Math.round(value)}/s`;
+}
+
+/** The result for people, one line per figure. */
+export function describeResult(r: BenchResult): string[] {
+  const lines = [
+    `dim bench → ${r.station} (${
+      r.station_id ?? "station ID unknown"
+    }), ${r.framing}, receivers ${r.mode}`,
+    `  users × messages  ${r.users} × ${r.messages_per_user} (${r.size}-character texts), window ${r.window}, ${
+      r.rate === null ? "as fast as the window allows" : `${r.rate}/s offered`
+    }, end-to-end receipts ${
+      r.end_to_end_receipts ? "on" : "off (--receipts)"
+    }`,
+    `  handshakes        ${r.handshakes}: ${rate(r.handshakes_per_s)} (${
+      spread(r.handshake_ms)
+    })`,
+    `  sent              ${r.sent} of ${r.planned} in ${r.send_s ?? 0} s: ${
+      rate(r.offered_per_s)
+    } offered`,
+    `  delivered         ${r.delivered}: ${
+      rate(r.delivered_per_s)
+    } (first send → last delivery, ${
+      r.elapsed_s ?? 0
+    } s); duplicates ${r.duplicates}, misrouted ${r.misrouted}`,
+    `  latency           ${
+      spread(r.latency_ms)
+    } (send → the receiver's socket)`,
+    `  station receipts  ${r.station_receipts.total} ("Message delivered." ${r.station_receipts.delivered}, "Message cached." ${r.station_receipts.cached}, other ${r.station_receipts.other})${
+      r.peer_receipts === null
+        ? ""
+        : `; end-to-end receipts back ${r.peer_receipts}`
+    }`,
+  ];
+  if (r.offline !== null) {
+    lines.push(
+      `  offline           cached ${
+        rate(r.offline.cached_per_s)
+      } while away; drained ${rate(r.offline.drained_per_s)} (${
+        r.offline.drain_s ?? 0
+      } s from the first reconnect)`,
+    );
+  }
+  lines.push(
+    `  failures          ${r.failures} (not delivered, or no station receipt)`,
+    `  generator CPU     ${r.generator.cpu_s} s (${
+      Math.round(r.generator.cpu_share * 100)
+    }% of a core during the timed phase; packing took ${r.pack_s} s before it)`,
+  );
+  const p = r.station_process;
+  if (p !== null) {
+    lines.push(
+      `  station process   pid ${p.pids.join(",")}: RSS ${
+        p.rss_mib.toFixed(1)
+      } MiB (peak ${p.peak_rss_mib.toFixed(1)}), CPU ${p.cpu_s} s (${
+        Math.round(p.cpu_share * 100)
+      }% of a core${
+        p.cpu_us_per_delivered === null
+          ? ""
+          : `, ${p.cpu_us_per_delivered} µs per delivered message`
+      })`,
+    );
+  }
+  lines.push(`  ended             ${r.ended}`);
+  if (r.generator.bottleneck) {
+    lines.push(
+      "  note: the generator itself was the bottleneck (its CPU was busy ≥ 90% of the timed phase): the station may sustain more",
+    );
+  }
+  for (const error of r.errors) lines.push(`  error: ${error}`);
+  return lines;
+}
+
+function progressLine(p: BenchProgress): string {
+  return `dim bench: [${p.phase} ${
+    p.elapsedS.toFixed(1)
+  } s] sent ${p.sent}/${p.planned}, delivered ${p.delivered} (${p.deliveredPerS}/s), in flight ${p.inFlight}, station receipts ${p.stationReceipts}${
+    p.failures > 0 ? `, errors ${p.failures}` : ""
+  }`;
+}
+
+/**
+ * Runs `dim bench ...`; returns the exit status.
+ *
+ * @example
+ * ```ts ignore
+ * await runBenchCommand(ctx, ["--station", "127.0.0.1:9394", "--users", "5", "--json"]);
+ * ```
+ */
+export async function runBenchCommand(
+  ctx: CommandContext,
+  args: readonly string[],
+): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...args], options: OPTIONS, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const flags = parsed.values;
+  if (flags.help) {
+    printOut(HELP);
+    return 0;
+  }
+  const endpoint = parseEndpoint(ctx, flags);
+  const plan = parsePlan(flags);
+  const offline = flags.offline === true;
+  if (plan.pids !== undefined) sampleProcesses(plan.pids); // readable now?
+  const path = join(ctx.dataDir, "bench", "bench.db");
+  const accounts = new Accounts(Store.open({ path }));
+  const controller = new AbortController();
+  const interrupt = () => controller.abort();
+  Deno.addSignalListener("SIGINT", interrupt);
+  try {
+    const wanted = offline ? 2 * plan.users : plan.users;
+    const { users, generated } = await ensureBenchUsers(
+      accounts,
+      wanted,
+      (done, missing) =>
+        printErr(`dim bench: generated ${done} of ${missing} new users`),
+    );
+    printErr(
+      `dim bench: ${wanted} users in ${path} (${generated} new)`,
+    );
+    const result = await runBench({
+      accounts,
+      host: endpoint.host,
+      port: endpoint.port,
+      framing: endpoint.framing,
+      users: users.slice(0, plan.users),
+      offline: offline ? users.slice(plan.users) : undefined,
+      messages: plan.messages,
+      size: plan.size,
+      window: plan.window,
+      rate: plan.rate,
+      duration: plan.durationS * 1000,
+      receipts: flags.receipts === true,
+      concurrency: plan.concurrency,
+      pids: plan.pids,
+      signal: controller.signal,
+      onPhase: (text) => printErr(`dim bench: ${text}`),
+      onProgress: (progress) => printErr(progressLine(progress)),
+      onLog: (level, text) => {
+        if (flags.verbose || level === "warn") {
+          printErr(`dim bench: [${level}] ${text}`);
+        }
+      },
+    });
+    if (flags.json) printOut(JSON.stringify(result));
+    else for (const line of describeResult(result)) printOut(line);
+    const clean = result.failures === 0 && result.duplicates === 0 &&
+      result.misrouted === 0;
+    return clean ? 0 : 1;
+  } catch (error) {
+    if (error instanceof BenchError) {
+      printErr(`dim bench: ${error.message}; is a station running there?`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    Deno.removeSignalListener("SIGINT", interrupt);
+    accounts.store.close();
+  }
+}
+
+/**
+ * The `bench` subcommand.
+ *
+ * @example
+ * ```ts ignore
+ * const status = await bench.run(ctx, ["--users", "5", "--messages", "20", "--json"]);
+ * ```
+ */
+export const bench: Subcommand = {
+  summary: "measure a station: N users, M messages each, rates and latency",
+  run: (ctx, args) => runBenchCommand(ctx, args),
+};
