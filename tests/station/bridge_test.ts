@@ -591,3 +591,57 @@ Deno.test("trust: a neighbour's session that sends garbage is disconnected; user
     await s1.remove();
   }
 });
+
+Deno.test("bridge: a reply that waited for its receiver's visa, to a message the local bridge's session brought in, is routed to that user's station, not pushed back to the bridge", async () => {
+  const s1 = await new Node().start();
+  const n2 = await newAccount(EntityType.STATION, "gsp-s002");
+  const world = new World();
+  world.know(s1.account);
+  world.know(bob);
+  try {
+    // S1 has carol's meta, not her visa; her login names S2
+    await s1.station.accounts.saveMeta(carol.id, carol.meta.toDictionary());
+    const s2 = await TestPeer.connect(s1.port, n2, { world });
+    await s2.handshake();
+    const login = LoginCommand.create(carol.id, {
+      station: { id: n2.id, host: "127.0.0.1", port: 1 },
+    });
+    await s2.send(await s2.packAs(carol, EVERYONE, login));
+    await until(
+      "carol's login at S1",
+      () => loginAt(s1, carol.id) === n2.id.value,
+    );
+    // the station's own ID logs in, as its bridge's inner link does
+    const inner = await TestPeer.connect(s1.port, {
+      ...s1.account,
+      signKey: s1.station.identity.signKey,
+      decryptKeys: s1.station.identity.decryptKeys,
+    }, { world });
+    await inner.handshake();
+    // from carol (nothing attached) to bob (away): 'Message cached.' waits
+    const sent = await inner.packAs(carol, bob.id, TextContent.create("via"));
+    assert.equal(sent.get("visa"), undefined);
+    await inner.send(sent);
+    await until(
+      "the receipt waits for carol's visa",
+      () => s1.lines.some((l) => l.includes(`${carol.id.value} waits`)),
+    );
+    // her visa comes (S2 answers a query): the receipt goes to her station
+    await s2.sendContent(
+      EVERYONE,
+      DocumentCommand.response(carol.id, carol.meta, [carol.visa]),
+    );
+    const receipt = await s2.next((r) =>
+      r.msg.receiver.equals(carol.id) && r.msg.sender.equals(s1.id)
+    );
+    assert.equal(receipt.msg.get("neighbor"), undefined);
+    assert.deepEqual(
+      await inner.quiet((r) => r.msg.receiver.equals(carol.id), 300),
+      [],
+      "nothing for the bridge's session",
+    );
+    await closeAll([inner, s2]);
+  } finally {
+    await s1.remove();
+  }
+});
