@@ -329,7 +329,21 @@ export type EcdsaNonce = EcNonce;
  * ```
  */
 export function makeEcdsaNonce(): EcdsaNonce {
-  return backend.ecNonce();
+  return backend.ecNonces(1)[0];
+}
+
+/**
+ * `count` fresh one-time nonces, cheaper each than
+ * {@link makeEcdsaNonce} (the two modular inversions per nonce are done
+ * once per batch).
+ *
+ * @example
+ * ```ts
+ * const nonces = makeEcdsaNonces(128); // 128 distinct nonces, each for one signature
+ * ```
+ */
+export function makeEcdsaNonces(count: number): EcdsaNonce[] {
+  return backend.ecNonces(count);
 }
 
 /** The 32-byte secret of a SEC1 `ECPrivateKey`. */
