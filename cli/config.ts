@@ -136,7 +136,7 @@ export interface DimConfig {
     readonly handshakeTimeout: number;
     /** `max_connections`: most TCP connections at once (default 10000). */
     readonly maxConnections: number;
-    /** `signers`: threads that sign the station's replies (default 0: the main thread). */
+    /** `signers`: threads that sign the station's replies (default 1; 0: the main thread). */
     readonly signers: number;
     /** `max_sessions_per_ip`: most TCP connections at once from one address (default 64; 0: no limit). */
     readonly maxSessionsPerIp: number;
@@ -235,7 +235,7 @@ export const STATION_DEFAULTS: Pick<
   idleTimeout: 128,
   handshakeTimeout: 16,
   maxConnections: 10000,
-  signers: 0,
+  signers: 1,
   maxSessionsPerIp: 64,
   exemptLoopback: true,
   messageRate: 100,

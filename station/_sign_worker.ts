@@ -10,7 +10,7 @@
  * @module
  */
 import {
-  makeEcdsaNonce,
+  makeEcdsaNonces,
   parsePrivateKey,
   type PrivateKey,
 } from "../dimp/crypto/mod.ts";
@@ -32,7 +32,7 @@ scope.onmessage = async (event: MessageEvent) => {
   };
   if (message.nonces !== undefined) {
     scope.postMessage({
-      nonces: Array.from({ length: message.nonces }, makeEcdsaNonce),
+      nonces: makeEcdsaNonces(message.nonces),
     });
     return;
   }

@@ -91,10 +91,10 @@ export interface CryptoBackend {
   /** ECDSA/secp256k1 over SHA-256(data): 64-byte `r‖s`, low S, RFC 6979. */
   ecSign(secret: Uint8Array, data: Uint8Array): Promise<Uint8Array>;
   /**
-   * A one-time nonce from the CSPRNG: one point multiplication, the costly
-   * half of an ECDSA signature.
+   * `count` one-time nonces from the CSPRNG: a point multiplication each,
+   * the costly half of an ECDSA signature.
    */
-  ecNonce(): EcNonce;
+  ecNonces(count: number): EcNonce[];
   /**
    * The 65-byte uncompressed form of a 33- or 65-byte point; throws when the
    * bytes are not a point on the curve.

@@ -49,16 +49,52 @@ const EC_SPKI_PREFIX = Uint8Array.fromHex(
 /** Order of the secp256k1 group. */
 const CURVE_ORDER = secp.Point.CURVE().n;
 
-/** k uniform in [1, n-1] from the CSPRNG; r = x(k·G) mod n ≠ 0. */
-function ecNonce(): EcNonce {
-  for (;;) {
-    const k = secp.etc.secretKeyToScalar(secp.utils.randomSecretKey());
-    const r = secp.etc.mod(
-      secp.Point.BASE.multiply(k).toAffine().x,
-      CURVE_ORDER,
-    );
-    if (r !== 0n) return { r, kInverse: secp.etc.invert(k, CURVE_ORDER) };
+/** Order of the secp256k1 field. */
+const FIELD_PRIME = secp.Point.CURVE().p;
+
+/**
+ * The inverses of `values` (none 0) modulo the prime `modulus` with one
+ * inversion and three products per value (Montgomery's trick).
+ */
+function invertAll(values: readonly bigint[], modulus: bigint): bigint[] {
+  const prefix = new Array<bigint>(values.length);
+  let product = 1n;
+  for (let i = 0; i < values.length; i++) {
+    prefix[i] = product;
+    product = (product * values[i]) % modulus;
   }
+  let inverse = secp.etc.invert(product, modulus);
+  const out = new Array<bigint>(values.length);
+  for (let i = values.length - 1; i >= 0; i--) {
+    out[i] = (inverse * prefix[i]) % modulus;
+    inverse = (inverse * values[i]) % modulus;
+  }
+  return out;
+}
+
+/**
+ * `count` nonces: k uniform in [1, n-1] from the CSPRNG, r = x(k·G) mod n
+ * ≠ 0. The affine x of every k·G and every k⁻¹ come from one batched
+ * inversion each.
+ */
+function ecNonces(count: number): EcNonce[] {
+  const ks: bigint[] = [];
+  const points: { X: bigint; Z: bigint }[] = [];
+  for (let i = 0; i < count; i++) {
+    const k = secp.etc.secretKeyToScalar(secp.utils.randomSecretKey());
+    ks.push(k);
+    points.push(secp.Point.BASE.multiply(k));
+  }
+  const zInverses = invertAll(points.map((point) => point.Z), FIELD_PRIME);
+  const kInverses = invertAll(ks, CURVE_ORDER);
+  const nonces: EcNonce[] = [];
+  for (let i = 0; i < count; i++) {
+    const r = ((points[i].X * zInverses[i]) % FIELD_PRIME) % CURVE_ORDER;
+    if (r !== 0n) nonces.push({ r, kInverse: kInverses[i] });
+  }
+  return nonces.length === count
+    ? nonces
+    : [...nonces, ...ecNonces(count - nonces.length)];
 }
 
 /** How many imported keys stay cached (least recently used are dropped). */
@@ -210,7 +246,7 @@ export const nodeBackend: CryptoBackend = {
   },
   ecSign: (secret, data) =>
     Promise.resolve(secp.sign(sha256(data), secret, { prehash: false })),
-  ecNonce,
+  ecNonces,
   ecUncompressed: (point) => secp.Point.fromBytes(point).toBytes(false),
   ecCompressed: (point) => secp.Point.fromBytes(point).toBytes(true),
   ecPublicPoint: (secret) => secp.getPublicKey(secret, false),

@@ -16,7 +16,6 @@ import {
   readItems,
   readOnly,
   TAG,
-  unsignedInteger,
   writeTlv,
 } from "./_der.ts";
 import { hexDecode, hexEncode } from "./encoding.ts";
@@ -60,10 +59,6 @@ export interface EcdsaSignature {
 
 function toBigInt(bytes: Uint8Array): bigint {
   return bytes.length === 0 ? 0n : BigInt("0x" + hexEncode(bytes));
-}
-
-function to32(value: bigint): Uint8Array {
-  return hexDecode(value.toString(16).padStart(64, "0"));
 }
 
 function readInteger(tag: number, value: Uint8Array): bigint {
@@ -118,11 +113,27 @@ export function decodeEcdsaSignature(der: Uint8Array): EcdsaSignature {
  * ```
  */
 export function encodeEcdsaSignature(signature: EcdsaSignature): Uint8Array {
-  return writeTlv(
-    TAG.SEQUENCE,
-    writeTlv(TAG.INTEGER, unsignedInteger(to32(signature.r))),
-    writeTlv(TAG.INTEGER, unsignedInteger(to32(signature.s))),
-  );
+  // r, s < 2²⁵⁶: at most 33 content bytes each, so every length is one byte
+  const r = minimalInteger(signature.r);
+  const s = minimalInteger(signature.s);
+  const der = new Uint8Array(6 + r.length + s.length);
+  der[0] = TAG.SEQUENCE;
+  der[1] = 4 + r.length + s.length;
+  der[2] = TAG.INTEGER;
+  der[3] = r.length;
+  der.set(r, 4);
+  der[4 + r.length] = TAG.INTEGER;
+  der[5 + r.length] = s.length;
+  der.set(s, 6 + r.length);
+  return der;
+}
+
+/** The content bytes of a minimal DER INTEGER for 0 ≤ value < 2²⁵⁶. */
+function minimalInteger(value: bigint): Uint8Array {
+  let hex = value.toString(16);
+  if (hex.length % 2 === 1) hex = "0" + hex;
+  if (hex.charCodeAt(0) >= 0x38) hex = "00" + hex; // high bit set: "8".."f"
+  return Uint8Array.fromHex(hex);
 }
 
 /**
@@ -329,7 +340,21 @@ export type EcdsaNonce = EcNonce;
  * ```
  */
 export function makeEcdsaNonce(): EcdsaNonce {
-  return backend.ecNonce();
+  return backend.ecNonces(1)[0];
+}
+
+/**
+ * `count` fresh one-time nonces, cheaper each than
+ * {@link makeEcdsaNonce} (the two modular inversions per nonce are done
+ * once per batch).
+ *
+ * @example
+ * ```ts
+ * const nonces = makeEcdsaNonces(128); // 128 distinct nonces, each for one signature
+ * ```
+ */
+export function makeEcdsaNonces(count: number): EcdsaNonce[] {
+  return backend.ecNonces(count);
 }
 
 /** The 32-byte secret of a SEC1 `ECPrivateKey`. */

@@ -30,6 +30,7 @@ export {
   encodeEcdsaSignature,
   isLowS,
   makeEcdsaNonce,
+  makeEcdsaNonces,
 } from "./ecc.ts";
 export { AES_KEY_BYTES, AesKey } from "./aes.ts";
 export { PLAIN_KEY, PlainKey } from "./plain.ts";

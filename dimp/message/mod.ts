@@ -20,7 +20,7 @@ export * from "./errors.ts";
 export * from "./short_keys.ts";
 export * from "./envelope.ts";
 export * from "./instant.ts";
-export * from "./secure.ts";
+export { SecureMessage } from "./secure.ts";
 export * from "./reliable.ts";
 export * from "./key_cache.ts";
 export * from "./packer.ts";

@@ -36,7 +36,7 @@ import { requireRecord } from "./_require.ts";
 import { InstantMessage } from "./instant.ts";
 import { type CipherKeyCache, MemoryCipherKeyCache } from "./key_cache.ts";
 import { ReliableMessage } from "./reliable.ts";
-import { SecureMessage } from "./secure.ts";
+import { knowDataBytes, SecureMessage } from "./secure.ts";
 import { expandContentKeys } from "./short_keys.ts";
 
 /**
@@ -229,11 +229,13 @@ export class MessagePacker {
     for (const [name, value] of Object.entries(msg.dictionary)) {
       if (name !== "content" && !BODY.includes(name)) dict[name] = value;
     }
+    let ciphertext: Uint8Array | undefined;
     if (msg.isBroadcast) {
       dict.data = utf8Decode(body);
     } else {
       const password = await this.#passwordFor(msg.sender, msg.destination);
-      dict.data = base64Encode(await password.encrypt(body, dict));
+      ciphertext = await password.encrypt(body, dict);
+      dict.data = base64Encode(ciphertext);
       const receiver = msg.receiver;
       if (receiver.isGroup) {
         dict.keys = await this.#sealForMembers(password, receiver);
@@ -246,7 +248,9 @@ export class MessagePacker {
       }
     }
     if (typeof content.type === "number") dict.type = content.type;
-    return SecureMessage.parse(dict);
+    const secure = SecureMessage.parse(dict);
+    if (ciphertext !== undefined) knowDataBytes(secure, ciphertext);
+    return secure;
   }
 
   /**

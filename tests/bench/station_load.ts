@@ -10,7 +10,8 @@
  * Modes, each a fresh station in the same run: `default` (sender check on,
  * routed messages not verified), `nocheck` (`check_sender = false`),
  * `verify` (`verify_routed = true`: every routed message verified),
- * `signers1` (`signers = 1`: receipts signed on a worker thread), and
+ * `signers0` (`signers = 0`: receipts signed wholly on the main thread; by
+ * default a worker makes their ECDSA nonces), and
  * `offline` (receivers away: every text stored durably and answered
  * "Message cached."; then the receivers log in and drain their messages —
  * reports cached/s and drained/s). Reports
@@ -37,7 +38,7 @@ const MODES: Record<string, string> = {
   default: "",
   nocheck: "check_sender = false\n",
   verify: "verify_routed = true\n",
-  signers1: "signers = 1\n",
+  signers0: "signers = 0\n",
   offline: "",
 };
 

@@ -308,7 +308,7 @@ Deno.test("config: the station settings take units, and bad values name the key"
   assert.equal(defaults.idleTimeout, 128);
   assert.equal(defaults.handshakeTimeout, 16);
   assert.equal(defaults.maxConnections, 10000);
-  assert.equal(defaults.signers, 0);
+  assert.equal(defaults.signers, 1);
   assert.equal(defaults.bind, undefined);
 
   const set = parseConfig(

@@ -10,6 +10,7 @@ import {
   isLowS,
   KeyFormatError,
   makeEcdsaNonce,
+  makeEcdsaNonces,
   parsePrivateKey,
   parsePublicKey,
   SignatureFormatError,
@@ -148,6 +149,23 @@ Deno.test("ECDSA with a nonce made ahead: minimal DER, low S, verifies; a fresh 
     assert.ok(await key.publicKey.verify(data, der));
     assert.ok(!await key.publicKey.verify(utf8Encode(`message ${i}!`), der));
   }
+});
+
+Deno.test("ECDSA with nonces made in a batch: each distinct, k⁻¹·k = 1, r = x(k·G); signatures verify", async () => {
+  const key = await EccPrivateKey.generate();
+  const nonces = makeEcdsaNonces(40);
+  assert.equal(nonces.length, 40);
+  assert.equal(new Set(nonces.map((nonce) => nonce.r)).size, 40);
+  for (const [i, nonce] of nonces.entries()) {
+    assert.ok(nonce.r > 0n && nonce.r < N);
+    assert.ok(nonce.kInverse > 0n && nonce.kInverse < N);
+    const data = utf8Encode(`batch ${i}`);
+    const der = key.signWithNonce(data, nonce);
+    assert.equal(decodeEcdsaSignature(der).r, nonce.r);
+    assert.ok(await key.publicKey.verify(data, der));
+    assert.ok(!await key.publicKey.verify(utf8Encode(`batch ${i}!`), der));
+  }
+  assert.equal(makeEcdsaNonces(1).length, 1);
 });
 
 Deno.test("ECDSA with a nonce made ahead: another key's signature does not verify", async () => {
