@@ -56,7 +56,7 @@ function parse(
       strict: true,
     });
   } catch (e) {
-    throw new UsageError(`${name}: ${(e as Error).message.split(/\.\s/)[0]}`);
+    throw UsageError.fromParseArgs(name, e);
   }
   const help = parsed.values.help === true;
   if (!help && parsed.positionals.length !== 1) {

@@ -27,9 +27,10 @@ import {
   openAccounts,
   parseEndpoint,
 } from "./_client_common.ts";
-import { ConfigValueError, loadConfig } from "./config.ts";
+import { loadConfig } from "./config.ts";
 import { UsageError } from "./context.ts";
-import { loggerFor, type OpsConfig, readOpsConfig } from "./ops_config.ts";
+import { listenSignals } from "./_signals.ts";
+import { loggerFor, readOpsConfig, readOpsFlags } from "./ops_config.ts";
 import { printErr, printOut } from "./output.ts";
 import type { CommandContext, Subcommand } from "./subcommand.ts";
 
@@ -78,7 +79,7 @@ function parseFlags(kind: BotKind, args: string[]): BotFlags {
       strict: true,
     }));
   } catch (e) {
-    throw new UsageError(`${kind}: ${(e as Error).message.split(/\.\s/)[0]}`);
+    throw UsageError.fromParseArgs(kind, e);
   }
   return {
     station: values.station,
@@ -89,49 +90,8 @@ function parseFlags(kind: BotKind, args: string[]): BotFlags {
   };
 }
 
-function opsOf(kind: BotKind, ctx: CommandContext, flags: BotFlags): OpsConfig {
-  try {
-    return readOpsConfig(ctx.config, flags);
-  } catch (error) {
-    if (
-      error instanceof ConfigValueError && error.origin === "the command line"
-    ) {
-      throw new UsageError(`${kind}: ${error.message}`);
-    }
-    throw error;
-  }
-}
-
-/**
- * Resolves on SIGINT or SIGTERM; SIGHUP calls `onReload` (listeners removed
- * by `dispose`).
- */
-function signals(onReload: () => void): {
-  stop: Promise<string>;
-  dispose: () => void;
-} {
-  const { promise, resolve } = Promise.withResolvers<string>();
-  const handlers: [Deno.Signal, () => void][] = [
-    ["SIGINT", () => resolve("SIGINT")],
-    ["SIGTERM", () => resolve("SIGTERM")],
-    ["SIGHUP", onReload],
-  ];
-  for (const [signal, handler] of handlers) {
-    Deno.addSignalListener(signal, handler);
-  }
-  return {
-    stop: promise,
-    dispose: () => {
-      for (const [signal, handler] of handlers) {
-        Deno.removeSignalListener(signal, handler);
-      }
-    },
-  };
-}
-
 /** SIGHUP: re-reads the config file's `[log] level` (as the station does). */
 async function reloadLogLevel(
-  kind: BotKind,
   ctx: CommandContext,
   flags: BotFlags,
   logger: Logger,
@@ -139,10 +99,8 @@ async function reloadLogLevel(
 ): Promise<void> {
   await notifier.reloading();
   try {
-    const level = opsOf(kind, {
-      ...ctx,
-      config: loadConfig(ctx.configPath, ctx.env),
-    }, flags).log.level;
+    const config = loadConfig(ctx.configPath, ctx.env);
+    const level = readOpsConfig(config, flags).log.level;
     logger.setLevel(level);
     logger.info("reloaded the log level", { level });
   } catch (error) {
@@ -170,14 +128,14 @@ export async function runBot(
     return 0;
   }
   const endpoint = parseEndpoint(ctx, flags);
-  const ops = opsOf(kind, ctx, flags);
+  const ops = readOpsFlags(kind, ctx.config, flags);
   const logger = loggerFor(ops, { fields: { process: kind } });
   const notifier = new SystemdNotifier({
     onError: (error) => logger.warn(`systemd notification failed: ${error}`),
   });
   // listen for the signals before anyone can see the bot running
-  const listening = signals(() => {
-    void reloadLogLevel(kind, ctx, flags, logger, notifier);
+  const listening = listenSignals(() => {
+    void reloadLogLevel(ctx, flags, logger, notifier);
   });
   const accounts = openAccounts(ctx);
   try {

@@ -531,8 +531,7 @@ function parseFlags(args: string[]): {
       strict: true,
     });
   } catch (e) {
-    const reason = (e as Error).message.split(/\.\s/)[0];
-    throw new UsageError(`client: ${reason}`);
+    throw UsageError.fromParseArgs("client", e);
   }
   const [action, ...positionals] = parsed.positionals;
   return { action, flags: parsed.values as Flags, positionals };

@@ -430,9 +430,7 @@ async function runConfig(
       strict: true,
     });
   } catch (e) {
-    throw new UsageError(
-      `config migrate: ${(e as Error).message.split(/\.\s/)[0]}`,
-    );
+    throw UsageError.fromParseArgs("config migrate", e);
   }
   if (parsed.values.help) {
     printOut(HELP);

@@ -21,6 +21,21 @@ export class UsageError extends Error {
     super(message);
     this.name = "UsageError";
   }
+
+  /**
+   * The usage error of a `parseArgs` failure: the command, then the first
+   * sentence of node's message (the rest is advice about `--`).
+   *
+   * @example
+   * ```ts
+   * UsageError.fromParseArgs("station", new Error("Unknown option '--x'. To specify …"))
+   *   .message; // "station: Unknown option '--x'"
+   * ```
+   */
+  static fromParseArgs(command: string, error: unknown): UsageError {
+    const reason = (error as Error).message.split(/\.\s/)[0];
+    return new UsageError(`${command}: ${reason}`);
+  }
 }
 
 /** The environment variables the contract reads (injectable for tests). */

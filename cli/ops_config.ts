@@ -22,6 +22,7 @@ import {
   parseLogLevel,
 } from "../station/logger.ts";
 import { ConfigValueError, type DimConfig } from "./config.ts";
+import { UsageError } from "./context.ts";
 
 /** The default `[log] level`. */
 export const DEFAULT_LOG_LEVEL: LogThreshold = "info";
@@ -139,4 +140,30 @@ export function loggerFor(
     level: ops.log.level,
     format: ops.log.format,
   });
+}
+
+/**
+ * {@link readOpsConfig} for a subcommand: a bad flag is a usage error named
+ * after it (exit 2), a bad config value stays a config error.
+ *
+ * @example
+ * ```ts ignore
+ * const ops = readOpsFlags("station", ctx.config, flags);
+ * ```
+ */
+export function readOpsFlags(
+  command: string,
+  config: DimConfig,
+  flags: OpsFlags,
+): OpsConfig {
+  try {
+    return readOpsConfig(config, flags);
+  } catch (error) {
+    if (
+      error instanceof ConfigValueError && error.origin === "the command line"
+    ) {
+      throw new UsageError(`${command}: ${error.message}`);
+    }
+    throw error;
+  }
 }

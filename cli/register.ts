@@ -769,9 +769,7 @@ function parseFlags(action: string, args: string[]): {
       strict: true,
     });
   } catch (e) {
-    // node's messages go on with advice about "--": the first sentence says it
-    const reason = (e as Error).message.split(/\.\s/)[0];
-    throw new UsageError(`register ${action}: ${reason}`);
+    throw UsageError.fromParseArgs(`register ${action}`, e);
   }
   const flags = parsed.values as Flags;
   for (const name of Object.keys(flags) as OptionName[]) {

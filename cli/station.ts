@@ -41,9 +41,15 @@ import {
 } from "../station/neighbours.ts";
 import { Station } from "../station/station.ts";
 import { StationMetrics } from "../station/station_metrics.ts";
-import { ConfigValueError, loadConfig } from "./config.ts";
+import { loadConfig } from "./config.ts";
 import { UsageError } from "./context.ts";
-import { loggerFor, type OpsConfig, readOpsConfig } from "./ops_config.ts";
+import { listenSignals } from "./_signals.ts";
+import {
+  loggerFor,
+  type OpsConfig,
+  readOpsConfig,
+  readOpsFlags,
+} from "./ops_config.ts";
 import { printErr, printOut } from "./output.ts";
 import { checkStation, printCheck } from "./station_check.ts";
 import type { CommandContext, Subcommand } from "./subcommand.ts";
@@ -111,7 +117,7 @@ function parseFlags(args: string[]): StationFlags {
       strict: true,
     }));
   } catch (e) {
-    throw new UsageError(`station: ${(e as Error).message.split(/\.\s/)[0]}`);
+    throw UsageError.fromParseArgs("station", e);
   }
   if (values.host === "") throw new UsageError("station: --host is empty");
   let neighbors: NeighbourAddress[];
@@ -133,42 +139,6 @@ function parseFlags(args: string[]): StationFlags {
   };
 }
 
-/** The operational settings; a bad flag is a usage error. */
-function opsOf(ctx: CommandContext, flags: StationFlags): OpsConfig {
-  try {
-    return readOpsConfig(ctx.config, flags);
-  } catch (error) {
-    if (
-      error instanceof ConfigValueError && error.origin === "the command line"
-    ) {
-      throw new UsageError(`station: ${error.message}`);
-    }
-    throw error;
-  }
-}
-
-/** The signals the station reacts to, listened for until `dispose`. */
-function listenSignals(onReload: () => void): {
-  stop: Promise<string>;
-  dispose: () => void;
-} {
-  const { promise, resolve } = Promise.withResolvers<string>();
-  const handlers: [Deno.Signal, () => void][] = [
-    ["SIGINT", () => resolve("SIGINT")],
-    ["SIGTERM", () => resolve("SIGTERM")],
-    ["SIGHUP", onReload],
-  ];
-  for (const [signal, handler] of handlers) {
-    Deno.addSignalListener(signal, handler);
-  }
-  const dispose = () => {
-    for (const [signal, handler] of handlers) {
-      Deno.removeSignalListener(signal, handler);
-    }
-  };
-  return { stop: promise, dispose };
-}
-
 /**
  * Runs the station until a stop signal; returns the exit status.
  *
@@ -187,7 +157,7 @@ export async function runStation(
     return 0;
   }
   if (flags.check) return printCheck(checkStation(ctx, flags));
-  const ops = opsOf(ctx, flags);
+  const ops = readOpsFlags("station", ctx.config, flags);
   const logger = loggerFor(ops, { fields: { process: "station" } });
   const notifier = new SystemdNotifier({
     onError: (error) => logger.warn(`systemd notification failed: ${error}`),
