@@ -174,8 +174,9 @@ Deno.test("signer pool, ECC key: signatures with the workers' nonces verify, eac
   try {
     assert.equal(pool.threads, 1);
     assert.equal(pool.algorithm, "ECC");
-    // the worker makes nonces ahead; wait until some are here
-    for (let i = 0; i < 200 && pool.noncesReady === 0; i++) {
+    // the worker makes nonces ahead; wait until some are here (a cold start
+    // of the worker — modules compiled on a fresh clone — takes seconds)
+    for (let i = 0; i < 3000 && pool.noncesReady === 0; i++) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     assert.ok(pool.noncesReady > 0);
