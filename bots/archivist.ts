@@ -28,7 +28,7 @@
  *
  * @module
  */
-import type { ReceivedMessage } from "./runtime/mod.ts";
+import type { ReceivedMessage } from "../client/mod.ts";
 import {
   Command,
   ReceiptCommand,
@@ -43,8 +43,7 @@ import {
   parseId,
   tryParseId,
 } from "../dimp/identity/mod.ts";
-import type { Accounts } from "../store/mod.ts";
-import { ONLINE_HEARTBEAT_MS } from "../station/online_users.ts";
+import { type Accounts, ONLINE_HEARTBEAT_MS } from "../store/mod.ts";
 
 /** Results of a search when `limit` is 0. */
 export const SEARCH_PAGE = 50;

@@ -56,7 +56,7 @@ import {
   MessageError,
   ReliableMessage,
 } from "../dimp/message/mod.ts";
-import { silentLog, type StationLog } from "../station/log.ts";
+import { silentLog, type StationLog } from "../client/log.ts";
 import type { Accounts } from "../store/mod.ts";
 import {
   type ClientSession,
@@ -64,7 +64,7 @@ import {
   GroupBook,
   type GroupRefusal,
   type ReceivedMessage,
-} from "./runtime/mod.ts";
+} from "../client/mod.ts";
 
 /** How deep forwards inside forwards are looked into. */
 const MAX_DEPTH = 2;

@@ -8,8 +8,8 @@
  * @module
  */
 import type { ID } from "../dimp/identity/mod.ts";
-import { silentLog, type StationLog } from "../station/log.ts";
-import type { Framing } from "../station/transport/mod.ts";
+import { silentLog, type StationLog } from "../client/log.ts";
+import type { Framing } from "../client/transport/mod.ts";
 import type { Accounts } from "../store/mod.ts";
 import { Archivist } from "./archivist.ts";
 import { Assistant } from "./assistant.ts";
@@ -17,7 +17,7 @@ import {
   ClientSession,
   type ClientSessionOptions,
   type ReceivedMessage,
-} from "./runtime/mod.ts";
+} from "../client/mod.ts";
 
 /**
  * The bots there are, by their ANS name.

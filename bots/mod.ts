@@ -2,7 +2,7 @@
  * The service bots (station.md §6): the archivist (search, online users,
  * contacts storage) and the group assistant (membership, splitting group
  * messages), DIM clients of any station on the client runtime
- * (`bots/runtime/`).
+ * (`client/`).
  *
  * ```ts ignore
  * import { findBotIdentity, startBot } from "./mod.ts";
@@ -18,4 +18,3 @@ export * from "./identity.ts";
 export * from "./archivist.ts";
 export * from "./assistant.ts";
 export * from "./bot.ts";
-export * from "./in_station.ts";

@@ -5,12 +5,9 @@
  *
  * @module
  */
-import {
-  ClientSession,
-  type ClientSessionOptions,
-} from "../bots/runtime/mod.ts";
+import { ClientSession, type ClientSessionOptions } from "../client/mod.ts";
 import { EntityType, type ID, tryParseId } from "../dimp/identity/mod.ts";
-import { DialError, type Framing } from "../station/transport/mod.ts";
+import { DialError, type Framing } from "../client/transport/mod.ts";
 import { AccountError, Accounts, Store } from "../store/mod.ts";
 import { UsageError } from "./context.ts";
 import { printErr } from "./output.ts";

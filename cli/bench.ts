@@ -26,7 +26,7 @@ import {
   type Percentiles,
   runBench,
   sampleProcesses,
-} from "../bots/bench/mod.ts";
+} from "./bench/mod.ts";
 import { Accounts, Store } from "../store/mod.ts";
 import { UsageError } from "./context.ts";
 import { parseEndpoint } from "./_client_common.ts";

@@ -20,7 +20,7 @@
  */
 import { parseArgs } from "node:util";
 import { type BotKind, findBotIdentity, startBot } from "../bots/mod.ts";
-import type { Logger } from "../station/logger.ts";
+import type { Logger } from "../client/logger.ts";
 import { SystemdNotifier } from "../station/sd_notify.ts";
 import {
   explainDialError,

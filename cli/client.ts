@@ -1,6 +1,6 @@
 /**
  * `dim client`: try any DIM station as a user — register, send, listen,
- * chat — on the same client runtime the bots use (`bots/runtime`).
+ * chat — on the same client runtime the bots use (`client/`).
  *
  * ```sh
  * dim client register alice                     # prints the new ID last
@@ -16,7 +16,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { GroupBook, type ReceivedMessage } from "../bots/runtime/mod.ts";
+import { GroupBook, type ReceivedMessage } from "../client/mod.ts";
 import { Command, TextContent } from "../dimp/mod.ts";
 import {
   EntityType,

@@ -1,7 +1,7 @@
 /**
  * `dim client group …` and `dim client send --to <group>`: groups kept by a
  * group assistant (station.md §6.3), on the wire the reference clients
- * speak (bots/runtime/group_client.ts).
+ * speak (client/group_client.ts).
  *
  * ```sh
  * dim client group create --as alice --name "Team" bob 0x…   # the group ID last
@@ -21,7 +21,7 @@ import {
   GroupClient,
   GroupRefusedError,
   receiptDetail,
-} from "../bots/runtime/mod.ts";
+} from "../client/mod.ts";
 import { TextContent } from "../dimp/content/mod.ts";
 import { type ID, tryParseId } from "../dimp/identity/mod.ts";
 import type { Accounts } from "../store/mod.ts";

@@ -9,7 +9,7 @@
  */
 import { ReceiptCommand, SearchCommand } from "../dimp/command/mod.ts";
 import { type ID, parseId } from "../dimp/identity/mod.ts";
-import { receiptDetail, type ReceivedMessage } from "../bots/runtime/mod.ts";
+import { receiptDetail, type ReceivedMessage } from "../client/mod.ts";
 import {
   connect,
   handshakeWithin,

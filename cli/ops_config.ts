@@ -20,7 +20,7 @@ import {
   type LogThreshold,
   parseLogFormat,
   parseLogLevel,
-} from "../station/logger.ts";
+} from "../client/logger.ts";
 import { ConfigValueError, type DimConfig } from "./config.ts";
 import { UsageError } from "./context.ts";
 

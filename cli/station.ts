@@ -28,11 +28,12 @@
  */
 import { parseArgs } from "node:util";
 import denoJson from "../deno.json" with { type: "json" };
-import { type RunningBot, startStationBots } from "../bots/mod.ts";
+import type { RunningBot } from "../bots/mod.ts";
+import { startStationBots } from "./station_bots.ts";
 import { type AdminListener, startAdmin } from "../station/admin.ts";
 import { Bridge } from "../station/bridge/mod.ts";
 import { HealthChecks, storeWritableCheck } from "../station/health.ts";
-import type { Logger } from "../station/logger.ts";
+import type { Logger } from "../client/logger.ts";
 import { SystemdNotifier, watchdogInterval } from "../station/sd_notify.ts";
 import {
   loadStationList,

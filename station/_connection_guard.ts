@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { StationLog } from "./log.ts";
+import type { StationLog } from "../client/log.ts";
 import {
   ConnectionRateLimiter,
   DEFAULT_RATE_LIMITS,

@@ -13,7 +13,7 @@ import type { BlockLists } from "./block_lists.ts";
 import type { Dispatcher } from "./dispatcher.ts";
 import type { NeighbourQueries } from "./neighbour_queries.ts";
 import type { StationIdentity } from "./identity.ts";
-import type { StationLog } from "./log.ts";
+import type { StationLog } from "../client/log.ts";
 import type { StationMessenger } from "./messenger.ts";
 import type { OfflineDelivery } from "./offline.ts";
 import type { Session } from "./session.ts";

@@ -21,7 +21,7 @@ import { EntityType, type ID, tryParseId } from "../dimp/identity/mod.ts";
 import { ReliableMessage } from "../dimp/message/mod.ts";
 import type { Store } from "../store/mod.ts";
 import { setBounded } from "./_bounded.ts";
-import type { StationLog } from "./log.ts";
+import type { StationLog } from "../client/log.ts";
 import { messageKey, type OfflineDelivery } from "./offline.ts";
 import { PRIORITY_NORMAL, type PushItem } from "./push_queue.ts";
 import type { Session } from "./session.ts";

@@ -24,7 +24,7 @@ import {
 } from "../dimp/message/mod.ts";
 import type { Accounts } from "../store/mod.ts";
 import type { StationIdentity } from "./identity.ts";
-import type { StationLog } from "./log.ts";
+import type { StationLog } from "../client/log.ts";
 import type { StationStats } from "./stats.ts";
 
 /** Replies kept per requester while its visa is unknown. */

@@ -13,7 +13,7 @@
  * @module
  */
 export * from "./errors.ts";
-export * from "./log.ts";
+export * from "../client/log.ts";
 export * from "./stats.ts";
 export * from "./stats_metrics.ts";
 export * from "./identity.ts";

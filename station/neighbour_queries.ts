@@ -16,7 +16,7 @@
 import { DocumentCommand, MetaCommand } from "../dimp/command/mod.ts";
 import type { Content } from "../dimp/content/mod.ts";
 import type { ID } from "../dimp/identity/mod.ts";
-import { silentLog, type StationLog } from "./log.ts";
+import { silentLog, type StationLog } from "../client/log.ts";
 
 /** How long the same query is not repeated (ms; §4.13: ten minutes). */
 export const NEIGHBOUR_QUERY_INTERVAL_MS = 10 * 60_000;

@@ -23,7 +23,7 @@ import {
   type OfflineMessage,
   type Store,
 } from "../store/mod.ts";
-import type { StationLog } from "./log.ts";
+import type { StationLog } from "../client/log.ts";
 import { PRIORITY_STORED } from "./push_queue.ts";
 import type { Session } from "./session.ts";
 import type { StationStats } from "./stats.ts";

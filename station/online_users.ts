@@ -10,8 +10,8 @@
  * @module
  */
 import { EntityType, type ID } from "../dimp/identity/mod.ts";
-import type { Store } from "../store/mod.ts";
-import { silentLog, type StationLog } from "./log.ts";
+import { ONLINE_HEARTBEAT_MS, type Store } from "../store/mod.ts";
+import { silentLog, type StationLog } from "../client/log.ts";
 import type { SessionCenter } from "./session_center.ts";
 
 /**
@@ -23,17 +23,6 @@ import type { SessionCenter } from "./session_center.ts";
  * ```
  */
 export const ONLINE_PUBLISH_INTERVAL_MS = 2_000;
-
-/**
- * How often the heartbeat is written when nothing changed (ms); readers
- * take rows older than three heartbeats as stale.
- *
- * @example
- * ```ts
- * const stale = now - updatedAt > 3 * ONLINE_HEARTBEAT_MS / 1000;
- * ```
- */
-export const ONLINE_HEARTBEAT_MS = 30_000;
 
 /** How an {@link OnlinePublisher} runs. */
 export interface OnlinePublisherOptions {

@@ -43,7 +43,7 @@ import { BlockLists } from "./block_lists.ts";
 import type { Request, StationCore, StationParts } from "./core.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import type { StationIdentity } from "./identity.ts";
-import { silentLog, type StationLog } from "./log.ts";
+import { silentLog, type StationLog } from "../client/log.ts";
 import { StationMessenger } from "./messenger.ts";
 import { OfflineDelivery } from "./offline.ts";
 import { processContent } from "./processors/mod.ts";

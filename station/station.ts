@@ -21,7 +21,7 @@ import {
   connectionFields,
   ConnectionGuard,
 } from "./_connection_guard.ts";
-import { silentLog, type StationLog } from "./log.ts";
+import { silentLog, type StationLog } from "../client/log.ts";
 import { OnlinePublisher } from "./online_users.ts";
 import { assemblePipeline, type Pipeline } from "./pipeline.ts";
 import type { RateLimits } from "./rate_limit.ts";

@@ -32,7 +32,7 @@
  */
 import { cpuUsage } from "node:process";
 import type { Framing } from "../dimp/transport/mod.ts";
-import type { CloseReason } from "./transport/connection.ts";
+import type { CloseReason } from "../client/transport/connection.ts";
 import {
   type Counter,
   type CounterSeries,

@@ -78,7 +78,7 @@ export {
   type StationSyncResult,
 } from "./stations.ts";
 export { AnsRecords } from "./ans.ts";
-export { OnlineUsers } from "./online_users.ts";
+export { ONLINE_HEARTBEAT_MS, OnlineUsers } from "./online_users.ts";
 export { GroupMembers } from "./group_members.ts";
 export { GroupAdministrators } from "./group_admins.ts";
 export {

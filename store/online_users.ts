@@ -11,6 +11,17 @@ import type { Database } from "./database.ts";
 import { requireId } from "./_values.ts";
 
 /**
+ * How often the heartbeat is written when nothing changed (ms); readers
+ * take rows older than three heartbeats as stale.
+ *
+ * @example
+ * ```ts
+ * const stale = now - updatedAt > 3 * ONLINE_HEARTBEAT_MS / 1000;
+ * ```
+ */
+export const ONLINE_HEARTBEAT_MS = 30_000;
+
+/**
  * The `online_users` and `online_stations` tables.
  *
  * @example

@@ -36,7 +36,7 @@ import type {
   EcNonce,
   KeyHandle,
   RsaKeyPairDer,
-} from "./_backend.ts";
+} from "./_backend_api.ts";
 
 secp.hashes.sha256 = sha256;
 secp.hashes.hmacSha256 = (key, message) => hmac(sha256, key, message);

@@ -44,8 +44,8 @@ import {
   type ReliableMessage,
 } from "../../dimp/message/mod.ts";
 import { MessageWriteQueue, type Store } from "../../store/mod.ts";
-import { AccountsDirectory, loadLocalUser } from "../../bots/runtime/mod.ts";
-import { silentLog, type StationLog } from "../log.ts";
+import { AccountsDirectory, loadLocalUser } from "../../client/mod.ts";
+import { silentLog, type StationLog } from "../../client/log.ts";
 import { type NeighbourAddress, withoutSelf } from "../neighbours.ts";
 import type { Station } from "../station.ts";
 import { tracedStations } from "../traces.ts";

@@ -18,8 +18,8 @@ import {
   ClientSession,
   type LogLevel,
   type SessionState,
-} from "../../bots/runtime/mod.ts";
-import type { StationLog } from "../log.ts";
+} from "../../client/mod.ts";
+import type { StationLog } from "../../client/log.ts";
 import type { Framing, SendResult, TransportLimits } from "../transport/mod.ts";
 
 /** How a link is made. Times in milliseconds. */

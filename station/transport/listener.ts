@@ -23,18 +23,22 @@
  *
  * @module
  */
-import type { Connection, ConnectionHandler, Framing } from "./connection.ts";
+import type {
+  Connection,
+  ConnectionHandler,
+  Framing,
+} from "../../client/transport/connection.ts";
 import {
   resolveLimits,
   sweepInterval,
   type TransportLimits,
-} from "./limits.ts";
+} from "../../client/transport/limits.ts";
 import {
   type StationInfo,
   type StationStatus,
   statusResponse,
 } from "./status_page.ts";
-import { StreamConnection } from "./_stream_connection.ts";
+import { StreamConnection } from "../../client/transport/_stream_connection.ts";
 
 /** Where and how to listen. */
 export interface ListenOptions extends TransportLimits {

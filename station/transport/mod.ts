@@ -1,13 +1,10 @@
 /**
- * The station port and client connections to it: one listener for MTP, Mars,
- * WebSocket and plain JSON lines, and one {@linkcode Connection} interface
- * for the session layer whatever the framing and side.
+ * The station port: one listener for MTP, Mars, WebSocket and plain JSON
+ * lines, the HTTP status page beside it, and the connections of
+ * `client/transport/` it hands to the session layer.
  *
  * @module
  */
-export * from "./connection.ts";
-export * from "./errors.ts";
-export * from "./limits.ts";
+export * from "../../client/transport/mod.ts";
 export * from "./status_page.ts";
 export * from "./listener.ts";
-export * from "./dial.ts";

@@ -12,7 +12,7 @@
  * @module
  */
 import { Archivist } from "../../bots/mod.ts";
-import type { ReceivedMessage } from "../../bots/runtime/mod.ts";
+import type { ReceivedMessage } from "../../client/mod.ts";
 import { SearchCommand } from "../../dimp/command/mod.ts";
 import {
   EntityType,
@@ -22,7 +22,7 @@ import {
 import { MessagePacker } from "../../dimp/message/mod.ts";
 import { Accounts, Store } from "../../store/mod.ts";
 import { DOCUMENTS, fillDocuments, userIds } from "./_documents.ts";
-import { localUser, receivedBy } from "../bots/runtime/_accounts.ts";
+import { localUser, receivedBy } from "../client/_accounts.ts";
 
 const dir = Deno.makeTempDirSync({ prefix: "dim-bots-bench-" });
 globalThis.addEventListener("unload", () => {

@@ -12,12 +12,13 @@ import {
   GroupBook,
   GroupClient,
   type ReceivedMessage,
-} from "../../bots/runtime/mod.ts";
-import { type RunningBot, startStationBots } from "../../bots/mod.ts";
+} from "../../client/mod.ts";
+import type { RunningBot } from "../../bots/mod.ts";
+import { startStationBots } from "../../cli/station_bots.ts";
 import type { GeneratedAccount } from "../../dimp/identity/mod.ts";
 import { Station, type StationOptions } from "../../station/mod.ts";
 import { Accounts, Store } from "../../store/mod.ts";
-import { storeAccount } from "./runtime/_accounts.ts";
+import { storeAccount } from "../client/_accounts.ts";
 
 /** A station running in a temp directory. */
 export interface TestStation extends AsyncDisposable {

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { Archivist } from "../../bots/mod.ts";
-import type { ReceivedMessage } from "../../bots/runtime/mod.ts";
+import type { ReceivedMessage } from "../../client/mod.ts";
 import {
   Command,
   ReceiptCommand,
@@ -21,7 +21,7 @@ import {
   parseId,
 } from "../../dimp/identity/mod.ts";
 import { connectClient, type TestClient, withStationBots } from "./_world.ts";
-import { newAccount, receivedBy, storePublic } from "./runtime/_accounts.ts";
+import { newAccount, receivedBy, storePublic } from "../client/_accounts.ts";
 
 const alice = await newAccount("Alice Wonder");
 const bob = await newAccount("bob");
@@ -270,7 +270,7 @@ Deno.test("archivist: contacts are stored for the sender and served back; other 
 });
 
 Deno.test("archivist: without a station table of who is online, users lists those it heard from lately", async () => {
-  const { tempAccounts } = await import("./runtime/_accounts.ts");
+  const { tempAccounts } = await import("../client/_accounts.ts");
   await using temp = tempAccounts();
   let now = 1_000_000;
   const bot = await newAccount("archivist", EntityType.BOT);

@@ -7,10 +7,7 @@
  */
 import assert from "node:assert/strict";
 import type { RunningBot } from "../../bots/mod.ts";
-import {
-  GroupRefusedError,
-  type ReceivedMessage,
-} from "../../bots/runtime/mod.ts";
+import { GroupRefusedError, type ReceivedMessage } from "../../client/mod.ts";
 import { InviteCommand, ReceiptCommand } from "../../dimp/command/mod.ts";
 import {
   CustomizedContent,
@@ -19,7 +16,7 @@ import {
 } from "../../dimp/content/mod.ts";
 import type { ID } from "../../dimp/identity/mod.ts";
 import { connectMember, withStationBots } from "./_world.ts";
-import { newAccount } from "./runtime/_accounts.ts";
+import { newAccount } from "../client/_accounts.ts";
 
 const alice = await newAccount("alice");
 const bob = await newAccount("bob");

@@ -6,7 +6,7 @@
  * Nothing here asserts a speed.
  */
 import assert from "node:assert/strict";
-import type { BenchResult } from "../../bots/bench/mod.ts";
+import type { BenchResult } from "../../cli/bench/mod.ts";
 import {
   startStation,
   type StationChild,

@@ -11,7 +11,7 @@ import { DatabaseSync } from "node:sqlite";
 import { Database } from "../../store/database.ts";
 import { startAdmin } from "../../station/admin.ts";
 import { HealthChecks, storeWritableCheck } from "../../station/health.ts";
-import { Logger } from "../../station/logger.ts";
+import { Logger } from "../../client/logger.ts";
 import { sdNotify } from "../../station/sd_notify.ts";
 import { StationMetrics } from "../../station/station_metrics.ts";
 import { backupStore } from "../../store/backup.ts";

@@ -6,7 +6,7 @@ import {
   startAdmin,
 } from "../../station/admin.ts";
 import { HealthChecks } from "../../station/health.ts";
-import { Logger } from "../../station/logger.ts";
+import { Logger } from "../../client/logger.ts";
 import { PROMETHEUS_CONTENT_TYPE } from "../../station/metrics.ts";
 import { StationMetrics } from "../../station/station_metrics.ts";
 import { parseExposition, sampleValue } from "./_prometheus.ts";

@@ -7,7 +7,7 @@ import {
   parseLogLevel,
   redact,
   REDACTED,
-} from "../../station/logger.ts";
+} from "../../client/logger.ts";
 
 const CLOCK = () => new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 678));
 
@@ -250,7 +250,7 @@ Deno.test("logger: parseLogLevel / parseLogFormat accept the words, refuse other
 Deno.test("logger: the default sink is stderr, nothing on stdout", async () => {
   const script = `
     import { Logger } from ${
-    JSON.stringify(new URL("../../station/logger.ts", import.meta.url).href)
+    JSON.stringify(new URL("../../client/logger.ts", import.meta.url).href)
   };
     Logger.create({ format: "json" }).info("to stderr", { n: 1 });
   `;

@@ -9,11 +9,11 @@
  * @module
  */
 import type { ID } from "../dimp/identity/mod.ts";
-import type { StationLog } from "../station/log.ts";
+import type { StationLog } from "../client/log.ts";
 import type { Station } from "../station/station.ts";
-import { BOT_KINDS, type RunningBot, startBot } from "./bot.ts";
-import { findBotIdentity } from "./identity.ts";
-import type { ClientSessionOptions } from "./runtime/mod.ts";
+import { BOT_KINDS, type RunningBot, startBot } from "../bots/bot.ts";
+import { findBotIdentity } from "../bots/identity.ts";
+import type { ClientSessionOptions } from "../client/mod.ts";
 
 /** How the in-process bots run. */
 export interface StationBotsOptions {

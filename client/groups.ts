@@ -22,11 +22,11 @@
  *
  * @module
  */
-import type { GroupCommand } from "../../dimp/command/mod.ts";
-import { CommandName } from "../../dimp/command/mod.ts";
-import { type ID, parseId, tryParseId } from "../../dimp/identity/mod.ts";
-import type { ReliableMessage } from "../../dimp/message/mod.ts";
-import type { Accounts, StoredGroupCommand } from "../../store/mod.ts";
+import type { GroupCommand } from "../dimp/command/mod.ts";
+import { CommandName } from "../dimp/command/mod.ts";
+import { type ID, parseId, tryParseId } from "../dimp/identity/mod.ts";
+import type { ReliableMessage } from "../dimp/message/mod.ts";
+import type { Accounts, StoredGroupCommand } from "../store/mod.ts";
 
 /**
  * The receipt text of a group command the assistant applied (or kept for

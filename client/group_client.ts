@@ -21,20 +21,20 @@ import {
   QuitCommand,
   ReceiptCommand,
   ResetCommand,
-} from "../../dimp/command/mod.ts";
+} from "../dimp/command/mod.ts";
 import {
   type Content,
   CustomizedContent,
   ForwardContent,
-} from "../../dimp/content/mod.ts";
+} from "../dimp/content/mod.ts";
 import {
   ANYONE,
   EntityType,
   generateAccount,
   type ID,
   tryParseId,
-} from "../../dimp/identity/mod.ts";
-import type { ReliableMessage } from "../../dimp/message/mod.ts";
+} from "../dimp/identity/mod.ts";
+import type { ReliableMessage } from "../dimp/message/mod.ts";
 import {
   AnswerTimeoutError,
   AssistantNotFoundError,

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import denoJson from "../../deno.json" with { type: "json" };
+import denoJson from "../deno.json" with { type: "json" };
 import {
   Command,
   DocumentCommand,
@@ -19,12 +19,12 @@ import {
   MetaCommand,
   ReceiptCommand,
   ReportCommand,
-} from "../../dimp/command/mod.ts";
+} from "../dimp/command/mod.ts";
 import {
   type Content,
   ContentType,
   ForwardContent,
-} from "../../dimp/content/mod.ts";
+} from "../dimp/content/mod.ts";
 import {
   ANY_STATION,
   type Document,
@@ -32,7 +32,7 @@ import {
   EVERY_STATION,
   EVERYONE,
   type ID,
-} from "../../dimp/identity/mod.ts";
+} from "../dimp/identity/mod.ts";
 import {
   type CipherKeyCache,
   DecryptionError,
@@ -43,8 +43,8 @@ import {
   MessageError,
   MessagePacker,
   ReliableMessage,
-} from "../../dimp/message/mod.ts";
-import type { Accounts } from "../../store/mod.ts";
+} from "../dimp/message/mod.ts";
+import type { Accounts } from "../store/mod.ts";
 import {
   type CloseInfo,
   type Connection,
@@ -52,7 +52,7 @@ import {
   type Framing,
   type SendResult,
   type TransportLimits,
-} from "../../station/transport/mod.ts";
+} from "../client/transport/mod.ts";
 import { BoundedQueue } from "./_bounded_queue.ts";
 import { AccountsDirectory, loadLocalUser } from "./directory.ts";
 import type { GroupBook } from "./groups.ts";

@@ -5,15 +5,15 @@ import {
   ReceiptTracker,
   SessionClosedError,
   StationReceiptTimeoutError,
-} from "../../../bots/runtime/mod.ts";
-import { ReceiptCommand } from "../../../dimp/command/mod.ts";
-import { TextContent } from "../../../dimp/content/mod.ts";
-import { EntityType, type ID } from "../../../dimp/identity/mod.ts";
+} from "../../client/mod.ts";
+import { ReceiptCommand } from "../../dimp/command/mod.ts";
+import { TextContent } from "../../dimp/content/mod.ts";
+import { EntityType, type ID } from "../../dimp/identity/mod.ts";
 import {
   type EntityDirectory,
   MessagePacker,
   type ReliableMessage,
-} from "../../../dimp/message/mod.ts";
+} from "../../dimp/message/mod.ts";
 import { localUser, newAccount } from "./_accounts.ts";
 
 const alice = await newAccount("alice");

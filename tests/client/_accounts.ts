@@ -9,11 +9,11 @@ import {
   generateAccount,
   type GeneratedAccount,
   MetaType,
-} from "../../../dimp/identity/mod.ts";
-import type { ReceivedMessage } from "../../../bots/runtime/mod.ts";
-import type { Content } from "../../../dimp/content/mod.ts";
-import { type LocalUser, MessagePacker } from "../../../dimp/message/mod.ts";
-import { accountRecord, Accounts, Store } from "../../../store/mod.ts";
+} from "../../dimp/identity/mod.ts";
+import type { ReceivedMessage } from "../../client/mod.ts";
+import type { Content } from "../../dimp/content/mod.ts";
+import { type LocalUser, MessagePacker } from "../../dimp/message/mod.ts";
+import { accountRecord, Accounts, Store } from "../../store/mod.ts";
 
 /** A temp directory with a store, closed and removed on dispose. */
 export interface TempAccounts extends AsyncDisposable {

@@ -1,7 +1,7 @@
 /**
  * What the station logs to: four levels, one line per event, with optional
  * fields (`{ conn: 7, remote: "10.0.0.5:51234", user: "moki@…" }`). `dim
- * station` gives it the structured logger of `station/logger.ts`; tests and
+ * station` gives it the structured logger of `client/logger.ts`; tests and
  * tools may give it anything with these four methods.
  *
  * @module

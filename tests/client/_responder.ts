@@ -11,25 +11,25 @@ import {
   HandshakeCommand,
   MetaCommand,
   ReceiptCommand,
-} from "../../../dimp/command/mod.ts";
-import type { Content } from "../../../dimp/content/mod.ts";
+} from "../../dimp/command/mod.ts";
+import type { Content } from "../../dimp/content/mod.ts";
 import {
   type Document,
   EntityType,
   type GeneratedAccount,
   type ID,
   type Meta,
-} from "../../../dimp/identity/mod.ts";
+} from "../../dimp/identity/mod.ts";
 import {
   type InstantMessage,
   MessagePacker,
   ReliableMessage,
-} from "../../../dimp/message/mod.ts";
+} from "../../dimp/message/mod.ts";
 import {
   type Connection,
   listenStation,
   type StationListener,
-} from "../../../station/transport/mod.ts";
+} from "../../station/transport/mod.ts";
 import { localUser, newAccount } from "./_accounts.ts";
 
 /** One message the responder received. */

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { HandshakeTitle } from "../../dimp/command/mod.ts";
-import { EntityType, type ID } from "../../dimp/identity/mod.ts";
+import { HandshakeTitle } from "../dimp/command/mod.ts";
+import { EntityType, type ID } from "../dimp/identity/mod.ts";
 
 /**
  * Where the client handshake stands.

@@ -3,8 +3,8 @@ import {
   AccountsDirectory,
   loadLocalUser,
   LocalUserError,
-} from "../../../bots/runtime/mod.ts";
-import { Document } from "../../../dimp/identity/mod.ts";
+} from "../../client/mod.ts";
+import { Document } from "../../dimp/identity/mod.ts";
 import {
   newAccount,
   storeAccount,

@@ -4,9 +4,9 @@ import {
   ensureBenchUsers,
   findBenchUsers,
   MAX_BENCH_USERS,
-} from "../../../bots/bench/mod.ts";
-import { tempAccounts } from "../runtime/_accounts.ts";
-import { newAccount } from "../runtime/_accounts.ts";
+} from "../../../cli/bench/mod.ts";
+import { tempAccounts } from "../../client/_accounts.ts";
+import { newAccount } from "../../client/_accounts.ts";
 import { accountRecord } from "../../../store/mod.ts";
 
 Deno.test("bench users: made once in the store, named bench-NNNN, reused and extended by later calls", async () => {

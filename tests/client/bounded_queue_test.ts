@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { BoundedQueue } from "../../../bots/runtime/_bounded_queue.ts";
+import { BoundedQueue } from "../../client/_bounded_queue.ts";
 
 Deno.test("bounded queue: a full queue holds the producer until the consumer takes", async () => {
   const queue = new BoundedQueue<number>(2);

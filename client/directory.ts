@@ -5,13 +5,13 @@
  *
  * @module
  */
-import { type ID, parseId } from "../../dimp/identity/mod.ts";
+import { type ID, parseId } from "../dimp/identity/mod.ts";
 import type {
   Attachments,
   EntityDirectory,
   LocalUser,
-} from "../../dimp/message/mod.ts";
-import type { Accounts } from "../../store/mod.ts";
+} from "../dimp/message/mod.ts";
+import type { Accounts } from "../store/mod.ts";
 import { LocalUserError } from "./errors.ts";
 
 /**

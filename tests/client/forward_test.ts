@@ -7,24 +7,24 @@
  * the local group book.
  */
 import assert from "node:assert/strict";
-import { GroupBook, type ReceivedMessage } from "../../../bots/runtime/mod.ts";
+import { GroupBook, type ReceivedMessage } from "../../client/mod.ts";
 import {
   DocumentCommand,
   QuitCommand,
   ResetCommand,
-} from "../../../dimp/command/mod.ts";
-import { ForwardContent, TextContent } from "../../../dimp/content/mod.ts";
+} from "../../dimp/command/mod.ts";
+import { ForwardContent, TextContent } from "../../dimp/content/mod.ts";
 import {
   ANYONE,
   EntityType,
   generateAccount,
-} from "../../../dimp/identity/mod.ts";
+} from "../../dimp/identity/mod.ts";
 import {
   KeyNotFoundError,
   MessageSignatureError,
   ReliableMessage,
-} from "../../../dimp/message/mod.ts";
-import { connectClient, startStation } from "../_world.ts";
+} from "../../dimp/message/mod.ts";
+import { connectClient, startStation } from "../bots/_world.ts";
 import { newAccount, tempAccounts } from "./_accounts.ts";
 
 const alice = await newAccount("alice");
@@ -96,7 +96,7 @@ Deno.test("open/verify: the sender's meta is fetched from the station; an unknow
     await assert.rejects(a.session.verify(tampered), MessageSignatureError);
   }
   // the station never saw this one
-  const { MessagePacker } = await import("../../../dimp/message/mod.ts");
+  const { MessagePacker } = await import("../../dimp/message/mod.ts");
   const { localUser } = await import("./_accounts.ts");
   const packer = new MessagePacker({
     user: localUser(stranger),

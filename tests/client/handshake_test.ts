@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { HandshakeMachine } from "../../../bots/runtime/mod.ts";
-import { parseId } from "../../../dimp/identity/mod.ts";
+import { HandshakeMachine } from "../../client/mod.ts";
+import { parseId } from "../../dimp/identity/mod.ts";
 
 // station-typed IDs (type 2) and a user, as the reference register tool makes them
 const STATION = parseId("gsp-s001@x5Zh9ixt8ECr59XLye1y5WWfaX4fcoaaSC");

@@ -27,13 +27,13 @@ import {
   MessagePacker,
   type ReliableMessage,
 } from "../../dimp/message/mod.ts";
-import type { Connection, Framing } from "../../station/transport/mod.ts";
+import type { Connection, Framing } from "../../client/transport/mod.ts";
 import type { Accounts } from "../../store/mod.ts";
 import {
   AccountsDirectory,
   ClientSession,
   type LogLevel,
-} from "../runtime/mod.ts";
+} from "../../client/mod.ts";
 import { planMessages, type PlannedMessage } from "./plan.ts";
 import {
   ownCpuMs,

@@ -14,7 +14,7 @@ import {
 } from "../../dimp/identity/mod.ts";
 import type { LocalUser } from "../../dimp/message/mod.ts";
 import { accountRecord, type Accounts } from "../../store/mod.ts";
-import { loadLocalUser } from "../runtime/mod.ts";
+import { loadLocalUser } from "../../client/mod.ts";
 
 /** The visa name of bench user `index`: `bench-0007`. */
 export function benchUserName(index: number): string {

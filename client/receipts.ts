@@ -7,9 +7,9 @@
  *
  * @module
  */
-import type { ReceiptCommand } from "../../dimp/command/mod.ts";
-import type { ID } from "../../dimp/identity/mod.ts";
-import type { ReliableMessage } from "../../dimp/message/mod.ts";
+import type { ReceiptCommand } from "../dimp/command/mod.ts";
+import type { ID } from "../dimp/identity/mod.ts";
+import type { ReliableMessage } from "../dimp/message/mod.ts";
 import {
   PeerReceiptTimeoutError,
   type ReceiptTimeoutError,

@@ -4,7 +4,7 @@
  * signed messages.
  */
 import assert from "node:assert/strict";
-import { GroupBook } from "../../../bots/runtime/mod.ts";
+import { GroupBook } from "../../client/mod.ts";
 import {
   FireCommand,
   GroupCommand,
@@ -15,18 +15,15 @@ import {
   QuitCommand,
   ResetCommand,
   ResignCommand,
-} from "../../../dimp/command/mod.ts";
+} from "../../dimp/command/mod.ts";
 import {
   ANYONE,
   EntityType,
   generateAccount,
   type GeneratedAccount,
   type ID,
-} from "../../../dimp/identity/mod.ts";
-import {
-  MessagePacker,
-  type ReliableMessage,
-} from "../../../dimp/message/mod.ts";
+} from "../../dimp/identity/mod.ts";
+import { MessagePacker, type ReliableMessage } from "../../dimp/message/mod.ts";
 import {
   localUser,
   newAccount,

@@ -7,16 +7,16 @@ import {
   type ReceivedMessage,
   ReceiverKeyNotFoundError,
   SessionClosedError,
-} from "../../../bots/runtime/mod.ts";
+} from "../../client/mod.ts";
 import {
   type DocumentCommand,
   HandshakeCommand,
   type LoginCommand,
   ReceiptCommand,
   type ReportCommand,
-} from "../../../dimp/command/mod.ts";
-import { TextContent } from "../../../dimp/content/mod.ts";
-import { generatePrivateKey } from "../../../dimp/crypto/mod.ts";
+} from "../../dimp/command/mod.ts";
+import { TextContent } from "../../dimp/content/mod.ts";
+import { generatePrivateKey } from "../../dimp/crypto/mod.ts";
 import {
   ANY_STATION,
   Document,
@@ -25,13 +25,13 @@ import {
   EVERYONE,
   type GeneratedAccount,
   type ID,
-} from "../../../dimp/identity/mod.ts";
+} from "../../dimp/identity/mod.ts";
 import {
   type InstantMessage,
   MessagePacker,
   type ReliableMessage,
-} from "../../../dimp/message/mod.ts";
-import type { Framing } from "../../../station/transport/mod.ts";
+} from "../../dimp/message/mod.ts";
+import type { Framing } from "../../client/transport/mod.ts";
 import {
   localUser,
   newAccount,

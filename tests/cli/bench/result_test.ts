@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { percentiles, round3 } from "../../../bots/bench/mod.ts";
+import { percentiles, round3 } from "../../../cli/bench/mod.ts";
 
 Deno.test("percentiles: nearest rank of 1 … 100; empty is null", () => {
   const values = Float64Array.from({ length: 100 }, (_, i) => 100 - i);

@@ -4,7 +4,7 @@ import {
   ProcessStatsError,
   sampleProcess,
   sampleProcesses,
-} from "../../../bots/bench/mod.ts";
+} from "../../../cli/bench/mod.ts";
 
 const linux = Deno.build.os === "linux";
 

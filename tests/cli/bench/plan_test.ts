@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { ReceiptCommand } from "../../../dimp/command/mod.ts";
 import { TextContent } from "../../../dimp/content/mod.ts";
 import { MessagePacker, ReliableMessage } from "../../../dimp/message/mod.ts";
-import { ensureBenchUsers, planMessages } from "../../../bots/bench/mod.ts";
-import { AccountsDirectory } from "../../../bots/runtime/mod.ts";
-import { tempAccounts } from "../runtime/_accounts.ts";
+import { ensureBenchUsers, planMessages } from "../../../cli/bench/mod.ts";
+import { AccountsDirectory } from "../../../client/mod.ts";
+import { tempAccounts } from "../../client/_accounts.ts";
 
 Deno.test("plan: every message is a real end-to-end encrypted text its receiver reads; each has its own signature; receipts answer them", async () => {
   await using temp = tempAccounts();

@@ -1,0 +1,11 @@
+/**
+ * Connections to a station's port: the {@linkcode Connection} interface the
+ * session layer talks through whatever the framing and side, the stream
+ * connection under it, its limits, and the dialing side.
+ *
+ * @module
+ */
+export * from "./connection.ts";
+export * from "./errors.ts";
+export * from "./limits.ts";
+export * from "./dial.ts";
