@@ -138,6 +138,8 @@ export interface DimConfig {
     readonly maxConnections: number;
     /** `signers`: threads that sign the station's replies (default 1; 0: the main thread). */
     readonly signers: number;
+    /** `decrypters`: threads that decrypt the message keys clients wrap for the station with RSA (default `auto`: one per CPU; 0: the main thread). */
+    readonly decrypters: number;
     /** `max_sessions_per_ip`: most TCP connections at once from one address (default 64; 0: no limit). */
     readonly maxSessionsPerIp: number;
     /** `exempt_loopback`: loopback peers are exempt from the per-IP and rate limits (default on). */
@@ -216,6 +218,7 @@ export const STATION_DEFAULTS: Pick<
   | "handshakeTimeout"
   | "maxConnections"
   | "signers"
+  | "decrypters"
   | "maxSessionsPerIp"
   | "exemptLoopback"
   | "messageRate"
@@ -236,6 +239,7 @@ export const STATION_DEFAULTS: Pick<
   handshakeTimeout: 16,
   maxConnections: 10000,
   signers: 1,
+  decrypters: navigator.hardwareConcurrency ?? 2,
   maxSessionsPerIp: 64,
   exemptLoopback: true,
   messageRate: 100,
@@ -410,6 +414,19 @@ function stationSettings(station: IniSection | undefined) {
       (value) =>
         /^\d+$/.test(value) && Number(value) <= 64 ? Number(value) : undefined,
       "a count 0..64",
+    ),
+    decrypters: typed(
+      station,
+      s,
+      "decrypters",
+      d.decrypters,
+      (value) =>
+        value === "auto"
+          ? d.decrypters
+          : /^\d+$/.test(value) && Number(value) <= 64
+          ? Number(value)
+          : undefined,
+      "auto or a count 0..64",
     ),
     withBots: typed(
       station,

@@ -272,6 +272,7 @@ async function serve(
     },
     loginTimeout: settings.loginTimeout * 1000,
     signers: settings.signers,
+    decrypters: settings.decrypters,
     limits: {
       maxFrameBytes: settings.maxFrameBytes,
       idleTimeout: settings.idleTimeout * 1000,

@@ -1,11 +1,14 @@
 /**
- * A worker thread of {@link SignerPool} (./signer.ts): makes one-time
- * ECDSA nonces for the main thread's ECC signatures, or signs with a copy
- * of an RSA key.
+ * A worker thread of {@link SignerPool} (./signer.ts) and of
+ * {@link DecryptPool} (./decrypt_pool.ts): makes one-time ECDSA nonces for
+ * the main thread's ECC signatures, or signs / decrypts with a copy of an
+ * RSA key.
  *
  * Messages in: `{nonces: count}` (answered `{nonces: [...]}`); for RSA
  * `{key: <private key JSON>}` once, then `{id, data}` (answered
- * `{id, signature}` or `{id, error}`).
+ * `{id, signature}` or `{id, error}`) or `{id, decrypt}` (answered
+ * `{id, plaintext}`, `plaintext` null when it does not decrypt, or
+ * `{id, error}`).
  *
  * @module
  */
@@ -29,6 +32,7 @@ scope.onmessage = async (event: MessageEvent) => {
     key?: Record<string, unknown>;
     id?: number;
     data?: Uint8Array;
+    decrypt?: Uint8Array;
   };
   if (message.nonces !== undefined) {
     scope.postMessage({
@@ -38,6 +42,15 @@ scope.onmessage = async (event: MessageEvent) => {
   }
   if (message.key !== undefined) {
     key = parsePrivateKey(message.key);
+    return;
+  }
+  if (message.decrypt !== undefined) {
+    try {
+      const plaintext = await key!.decrypt?.(message.decrypt);
+      scope.postMessage({ id: message.id, plaintext: plaintext ?? null });
+    } catch (error) {
+      scope.postMessage({ id: message.id, error: String(error) });
+    }
     return;
   }
   try {

@@ -27,6 +27,7 @@ export * from "./block_lists.ts";
 export * from "./offline.ts";
 export * from "./online_users.ts";
 export * from "./signer.ts";
+export * from "./decrypt_pool.ts";
 export * from "./messenger.ts";
 export * from "./dispatcher.ts";
 export * from "./core.ts";

@@ -49,6 +49,7 @@ import { OfflineDelivery } from "./offline.ts";
 import { processContent } from "./processors/mod.ts";
 import { PRIORITY_NORMAL, PRIORITY_URGENT } from "./push_queue.ts";
 import { SignerPool } from "./signer.ts";
+import { DecryptPool } from "./decrypt_pool.ts";
 import { routeOf } from "./routes.ts";
 import type { Session } from "./session.ts";
 import { SessionCenter } from "./session_center.ts";
@@ -62,6 +63,8 @@ export interface PipelineParts extends StationParts {
   readonly traces: TracePool;
   /** The signing threads to stop with the pipeline, if any. */
   readonly signer?: SignerPool;
+  /** The station's decryption keys on their threads (closed with the pipeline). */
+  readonly decryptKeys?: readonly DecryptPool[];
 }
 
 /** The pipeline's switches. */
@@ -122,6 +125,7 @@ export class Pipeline implements StationCore {
   readonly queries: NeighbourQueries;
   readonly #traces: TracePool;
   readonly #signer: SignerPool | undefined;
+  readonly #decryptKeys: readonly DecryptPool[];
   readonly #checkSender: boolean;
   readonly #fanOut: boolean;
   readonly #maxBytes: number;
@@ -142,6 +146,7 @@ export class Pipeline implements StationCore {
     this.log = parts.log;
     this.#traces = parts.traces;
     this.#signer = parts.signer;
+    this.#decryptKeys = parts.decryptKeys ?? [];
     this.#checkSender = options.checkSender ?? true;
     this.#fanOut = options.broadcastToUsers ?? true;
     this.#maxBytes = options.maxMessageBytes ?? 1024 * 1024;
@@ -271,6 +276,7 @@ export class Pipeline implements StationCore {
    */
   close(): void {
     this.#signer?.close();
+    for (const key of this.#decryptKeys) key.close();
     this.offline.close();
   }
 
@@ -567,6 +573,8 @@ export interface AssembleOptions extends PipelineOptions {
   readonly log?: StationLog;
   /** Signing threads for the station's replies (default 0: the main thread). */
   readonly signers?: number;
+  /** Threads that decrypt clients' RSA-wrapped message keys (default 0: the main thread). */
+  readonly decrypters?: number;
 }
 
 /**
@@ -603,8 +611,11 @@ export function assemblePipeline(
     bridged: options.bridged,
   });
   const signer = new SignerPool(identity.signKey, options.signers ?? 0);
+  const decryptKeys = identity.decryptKeys.map((key) =>
+    new DecryptPool(key, options.decrypters ?? 0)
+  );
   const messenger = new StationMessenger(
-    { ...identity, signKey: signer },
+    { ...identity, signKey: signer, decryptKeys },
     accounts,
     stats,
     log,
@@ -623,5 +634,6 @@ export function assemblePipeline(
     stats,
     log,
     signer,
+    decryptKeys,
   }, options);
 }

@@ -70,6 +70,8 @@ const QUEUE_FULL: SendResult = { sent: false, reason: "queue-full" };
 
 const MAX_HTTP_HEAD = 16 * 1024;
 const MAX_SNIFF = 64 * 1024;
+/** The read buffer of a quiet connection (grows while reads fill it). */
+const MIN_READ_BUFFER = 2048;
 const MAX_READ_BUFFER = 64 * 1024;
 const MAX_WRITE_BATCH = 256 * 1024;
 const MAX_LINGER_DISCARD = 64 * 1024;
@@ -347,7 +349,10 @@ export class StreamConnection implements Connection {
   }
 
   async #readLoop(): Promise<void> {
-    let buffer = new Uint8Array(4096);
+    // an idle connection's pending read holds this buffer: it is small
+    // unless data flows (reads that fill it double it; a short read, when
+    // the flow stops, shrinks it back)
+    let buffer = new Uint8Array(MIN_READ_BUFFER);
     for (;;) {
       let n: number | null;
       try {
@@ -381,6 +386,8 @@ export class StreamConnection implements Connection {
       if (handling !== undefined) await handling;
       if (n === buffer.length && buffer.length < MAX_READ_BUFFER) {
         buffer = new Uint8Array(buffer.length * 2);
+      } else if (n <= MIN_READ_BUFFER / 2 && buffer.length > MIN_READ_BUFFER) {
+        buffer = new Uint8Array(MIN_READ_BUFFER);
       }
     }
   }

@@ -25,6 +25,7 @@ import {
   outgoingCompat,
 } from "../content/mod.ts";
 import { isRecord } from "../content/_values.ts";
+import { bytesEqual } from "../crypto/_der.ts";
 import {
   DecryptionError,
   KeyNotFoundError,
@@ -563,6 +564,15 @@ export class MessagePacker {
   ): Promise<Meta | undefined> {
     const dict = msg.meta;
     if (dict === undefined) return undefined;
+    // the directory's meta was checked when it was stored: the same one
+    // attached again (every handshake) is not checked again
+    const known = await this.#directory.meta(sender);
+    if (
+      known !== undefined &&
+      JSON.stringify(known.dictionary.key) === JSON.stringify(dict.key)
+    ) {
+      return known;
+    }
     try {
       const meta = Meta.parse(dict);
       await meta.checkId(sender);
@@ -595,6 +605,16 @@ export class MessagePacker {
         `belongs to ${visa.id.value}, not to the sender ${sender.value}`,
       );
     }
-    return meta !== undefined && await visa.verify(meta.key) ? visa : undefined;
+    if (meta === undefined) return undefined;
+    // the directory's visa was verified when it was stored: the same one
+    // attached again (every handshake) is not verified again
+    const known = await this.#directory.visa(sender);
+    if (
+      known?.signature !== undefined && visa.signature !== undefined &&
+      known.data === visa.data && bytesEqual(known.signature, visa.signature)
+    ) {
+      return visa;
+    }
+    return await visa.verify(meta.key) ? visa : undefined;
   }
 }

@@ -130,6 +130,7 @@ Deno.test("config: etc/dim.ini parses to the defaults, and with every key uncomm
     "handshake_timeout",
     "max_connections",
     "signers",
+    "decrypters",
     "max_sessions_per_ip",
     "exempt_loopback",
     "message_rate",

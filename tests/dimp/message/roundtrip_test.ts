@@ -467,3 +467,73 @@ Deno.test("round trip: the v2.4.3 form (keys per ID or ID/terminal, no key) decr
     assert.equal((instant.content as TextContent).text, "2.4");
   }
 });
+
+/** `value` whose methods run on it, with `override` in front. */
+function withOverride<T extends object>(
+  value: T,
+  override: Partial<Record<keyof T, unknown>>,
+): T {
+  return new Proxy(value, {
+    get(target, prop) {
+      if (prop in override) return override[prop as keyof T];
+      const member = Reflect.get(target, prop, target);
+      return typeof member === "function" ? member.bind(target) : member;
+    },
+  });
+}
+
+Deno.test("round trip: the meta and visa a handshake attaches again are not checked again when the directory has them; a changed visa is", async () => {
+  const offer = await packerOf(bob).packContent(
+    station.user.id,
+    HandshakeCommand.offer(undefined, { group: EVERY_STATION }),
+    { attach: true },
+  );
+  assert.ok(offer.meta && offer.visa);
+  // bob's stored meta, its key counting the verifications made with it
+  let verified = 0;
+  const key = bob.meta.key;
+  const countingKey = withOverride(key, {
+    verify: (data: Uint8Array, signature: Uint8Array) => {
+      verified++;
+      return key.verify(data, signature);
+    },
+    verifyOrThrow: (data: Uint8Array, signature: Uint8Array) => {
+      verified++;
+      return key.verifyOrThrow(data, signature);
+    },
+  });
+  const storedMeta = withOverride(bob.meta, { key: countingKey });
+  const directory = new MapDirectory().add(
+    bob.user.id.value,
+    storedMeta,
+    bob.visa,
+  );
+  const offered: Attachments[] = [];
+  const receiver = new MessagePacker({
+    user: station.user,
+    directory,
+    onAttachments: (_sender, found) => void offered.push(found),
+  });
+  await receiver.verify(offer);
+  // only the message's signature: the attached meta is the stored one,
+  // the attached visa the stored one
+  assert.equal(verified, 1);
+  assert.equal(offered[0].meta, storedMeta);
+  assert.equal(offered[0].visa?.data, bob.visa.data);
+
+  // a visa the directory does not have is verified with the stored meta key
+  directory.visas.delete(bob.user.id.value);
+  await receiver.verify(offer);
+  assert.equal(verified, 3);
+  assert.equal(offered[1].visa?.data, bob.visa.data);
+
+  // the same visa data with another signature is verified, and refused
+  directory.visas.set(bob.user.id.value, bob.visa);
+  const forged = ReliableMessage.parse({
+    ...offer.dictionary,
+    visa: { ...bob.visa.toDictionary(), signature: offer.dictionary.signature },
+  });
+  await receiver.verify(forged);
+  assert.equal(verified, 5);
+  assert.equal(offered[2].visa, undefined);
+});

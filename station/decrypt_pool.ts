@@ -1,0 +1,157 @@
+/**
+ * RSA decryption off the main thread. A client's first message to the
+ * station after it made a new message key carries that key encrypted for the
+ * station's visa key (RSA-2048): ~2 ms of CPU to decrypt, the largest cost of
+ * a handshake. A reconnect storm would queue thousands of them on the main
+ * thread and stall routing for everyone else; a {@link DecryptPool} is a
+ * `PrivateKey` that hands each decryption to one of a few worker threads
+ * (round robin) and keeps everything else of the key it wraps.
+ *
+ * The workers start with the first decryption. With no workers (or once
+ * they failed) everything is decrypted on the calling thread.
+ *
+ * @module
+ */
+import type { PrivateKey, PublicKey } from "../dimp/crypto/mod.ts";
+
+interface Pending {
+  readonly ciphertext: Uint8Array;
+  readonly resolve: (plaintext: Uint8Array | undefined) => void;
+  readonly reject: (error: Error) => void;
+}
+
+/** What a worker sends back. */
+interface WorkerReply {
+  readonly id: number;
+  readonly plaintext?: Uint8Array | null;
+  readonly error?: string;
+}
+
+/**
+ * Decryption failed in a worker (not a wrong key: that resolves `undefined`).
+ *
+ * @example
+ * ```ts
+ * new DecryptPoolError("key not loaded");
+ * ```
+ */
+export class DecryptPoolError extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "DecryptPoolError";
+  }
+}
+
+/**
+ * An RSA private key whose decryptions run on worker threads.
+ *
+ * @example
+ * ```ts ignore
+ * const key = new DecryptPool(identity.decryptKeys[0], navigator.hardwareConcurrency);
+ * const plaintext = await key.decrypt(ciphertext); // on a worker
+ * key.close();
+ * ```
+ */
+export class DecryptPool implements PrivateKey {
+  readonly #key: PrivateKey;
+  readonly #threads: number;
+  readonly #workers: Worker[] = [];
+  readonly #pending = new Map<number, Pending>();
+  #next = 0;
+  #turn = 0;
+  #stopped = false;
+
+  /** Wraps `key` (RSA) with `threads` workers, started on first use (0: here). */
+  constructor(key: PrivateKey, threads: number) {
+    this.#key = key;
+    this.#threads = key.decrypt === undefined ? 0 : Math.max(0, threads);
+  }
+
+  /** The wrapped key's algorithm. */
+  get algorithm(): "RSA" | "ECC" {
+    return this.#key.algorithm;
+  }
+
+  /** The wrapped key's public key. */
+  get publicKey(): PublicKey {
+    return this.#key.publicKey;
+  }
+
+  /** Worker threads running. */
+  get threads(): number {
+    return this.#workers.length;
+  }
+
+  /** Signs with the wrapped key (on this thread). */
+  sign(data: Uint8Array): Promise<Uint8Array> {
+    return this.#key.sign(data);
+  }
+
+  /**
+   * Decrypts on a worker (round robin); `undefined` when the ciphertext
+   * does not decrypt with this key.
+   */
+  decrypt(ciphertext: Uint8Array): Promise<Uint8Array | undefined> {
+    if (this.#stopped || this.#threads === 0) return this.#here(ciphertext);
+    if (this.#workers.length === 0) this.#start();
+    const id = this.#next++;
+    const worker = this.#workers[this.#turn++ % this.#workers.length];
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { ciphertext, resolve, reject });
+      worker.postMessage({ id, decrypt: ciphertext });
+    });
+  }
+
+  /** The wrapped key's dictionary. */
+  toDictionary(): Record<string, unknown> {
+    return this.#key.toDictionary();
+  }
+
+  /** Same as {@link DecryptPool.toDictionary}. */
+  toJSON(): Record<string, unknown> {
+    return this.toDictionary();
+  }
+
+  /** Stops the workers; from now on (and what is pending) decrypted here. */
+  close(): void {
+    this.#stopped = true;
+    for (const worker of this.#workers) worker.terminate();
+    this.#workers.length = 0;
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const item of pending) {
+      this.#here(item.ciphertext).then(item.resolve, item.reject);
+    }
+  }
+
+  #here(ciphertext: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.#key.decrypt?.(ciphertext) ?? Promise.resolve(undefined);
+  }
+
+  #start(): void {
+    const key = this.#key.toDictionary();
+    for (let i = 0; i < this.#threads; i++) {
+      const worker = new Worker(
+        new URL("./_sign_worker.ts", import.meta.url).href,
+        { type: "module" },
+      );
+      worker.onmessage = (event) => this.#settle(event.data);
+      worker.onerror = (event) => {
+        event.preventDefault();
+        this.close();
+      };
+      worker.postMessage({ key });
+      this.#workers.push(worker);
+    }
+  }
+
+  #settle(reply: WorkerReply): void {
+    const pending = this.#pending.get(reply.id);
+    if (pending === undefined) return;
+    this.#pending.delete(reply.id);
+    if (reply.error !== undefined) {
+      pending.reject(new DecryptPoolError(reply.error));
+    } else pending.resolve(reply.plaintext ?? undefined);
+  }
+}
