@@ -7,8 +7,9 @@
  * `PrivateKey` that hands each decryption to one of a few worker threads
  * (round robin) and keeps everything else of the key it wraps.
  *
- * The workers start with the first decryption. With no workers (or once
- * they failed) everything is decrypted on the calling thread.
+ * The workers start with the pool (a storm after a restart does not wait
+ * for them). With no workers (or once they failed) everything is decrypted
+ * on the calling thread.
  *
  * @module
  */
@@ -55,17 +56,29 @@ export class DecryptPoolError extends Error {
  */
 export class DecryptPool implements PrivateKey {
   readonly #key: PrivateKey;
-  readonly #threads: number;
   readonly #workers: Worker[] = [];
   readonly #pending = new Map<number, Pending>();
   #next = 0;
   #turn = 0;
-  #stopped = false;
 
-  /** Wraps `key` (RSA) with `threads` workers, started on first use (0: here). */
+  /** Wraps `key` (RSA) with `threads` workers (0, or a key that cannot decrypt: here). */
   constructor(key: PrivateKey, threads: number) {
     this.#key = key;
-    this.#threads = key.decrypt === undefined ? 0 : Math.max(0, threads);
+    if (key.decrypt === undefined) return;
+    const dictionary = key.toDictionary();
+    for (let i = 0; i < threads; i++) {
+      const worker = new Worker(
+        new URL("./_sign_worker.ts", import.meta.url).href,
+        { type: "module" },
+      );
+      worker.onmessage = (event) => this.#settle(event.data);
+      worker.onerror = (event) => {
+        event.preventDefault();
+        this.close();
+      };
+      worker.postMessage({ key: dictionary });
+      this.#workers.push(worker);
+    }
   }
 
   /** The wrapped key's algorithm. */
@@ -93,8 +106,7 @@ export class DecryptPool implements PrivateKey {
    * does not decrypt with this key.
    */
   decrypt(ciphertext: Uint8Array): Promise<Uint8Array | undefined> {
-    if (this.#stopped || this.#threads === 0) return this.#here(ciphertext);
-    if (this.#workers.length === 0) this.#start();
+    if (this.#workers.length === 0) return this.#here(ciphertext);
     const id = this.#next++;
     const worker = this.#workers[this.#turn++ % this.#workers.length];
     return new Promise((resolve, reject) => {
@@ -115,7 +127,6 @@ export class DecryptPool implements PrivateKey {
 
   /** Stops the workers; from now on (and what is pending) decrypted here. */
   close(): void {
-    this.#stopped = true;
     for (const worker of this.#workers) worker.terminate();
     this.#workers.length = 0;
     const pending = [...this.#pending.values()];
@@ -127,23 +138,6 @@ export class DecryptPool implements PrivateKey {
 
   #here(ciphertext: Uint8Array): Promise<Uint8Array | undefined> {
     return this.#key.decrypt?.(ciphertext) ?? Promise.resolve(undefined);
-  }
-
-  #start(): void {
-    const key = this.#key.toDictionary();
-    for (let i = 0; i < this.#threads; i++) {
-      const worker = new Worker(
-        new URL("./_sign_worker.ts", import.meta.url).href,
-        { type: "module" },
-      );
-      worker.onmessage = (event) => this.#settle(event.data);
-      worker.onerror = (event) => {
-        event.preventDefault();
-        this.close();
-      };
-      worker.postMessage({ key });
-      this.#workers.push(worker);
-    }
   }
 
   #settle(reply: WorkerReply): void {

@@ -71,7 +71,7 @@ const QUEUE_FULL: SendResult = { sent: false, reason: "queue-full" };
 const MAX_HTTP_HEAD = 16 * 1024;
 const MAX_SNIFF = 64 * 1024;
 /** The read buffer of a quiet connection (grows while reads fill it). */
-const MIN_READ_BUFFER = 2048;
+const MIN_READ_BUFFER = 1024;
 const MAX_READ_BUFFER = 64 * 1024;
 const MAX_WRITE_BATCH = 256 * 1024;
 const MAX_LINGER_DISCARD = 64 * 1024;

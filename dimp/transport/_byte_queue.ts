@@ -7,8 +7,12 @@
  */
 
 const EMPTY = new Uint8Array(0);
-/** Storage up to this size is kept when the queue empties (no allocation per frame). */
-const KEEP_CAPACITY = 4096;
+/**
+ * Storage up to this size is kept when the queue empties (no allocation per
+ * small frame); larger storage goes, so that an idle connection's decoder
+ * holds no buffer sized for the largest frame it once received.
+ */
+const KEEP_CAPACITY = 512;
 
 /** Bytes received and not yet consumed by a decoder. */
 export class ByteQueue {
@@ -59,7 +63,7 @@ export class ByteQueue {
     return out;
   }
 
-  /** Drops everything; storage over 4 KiB is released, smaller is kept for reuse. */
+  /** Drops everything; storage over 512 bytes is released, smaller is kept for reuse. */
   clear(): void {
     if (this.#data.length > KEEP_CAPACITY) this.#data = EMPTY;
     this.#start = 0;
