@@ -43,6 +43,8 @@ const MAIN = new URL("../../cli/main.ts", import.meta.url).pathname;
 export interface SoakOptions {
   /** How long (ms). */
   readonly durationMs: number;
+  /** At least this many rounds, however long they take (default 1). */
+  readonly minRounds?: number;
   /** Users and texts per user of each `dim bench` round. */
   readonly benchUsers?: number;
   readonly benchMessages?: number;
@@ -207,6 +209,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   let acked = 0;
   let lost = 0;
   let rounds = 0;
+  let reported = 0;
 
   const [sender, receiver, ...victims] = await accounts(4);
   const stormers = await accounts(options.stormSessions ?? 20);
@@ -233,7 +236,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   }, 1000);
   const random = seededRandom(options.seed ?? 19);
   try {
-    while (Date.now() < deadline) {
+    while (Date.now() < deadline || rounds < (options.minRounds ?? 1)) {
       rounds++;
       // load, hostile input and a reconnect storm at once
       const hostileWork = (async () => {
@@ -331,6 +334,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       if (missing > 0) {
         failures.push(`round ${rounds}: ${missing} acked messages lost`);
       }
+      for (const failure of failures.slice(reported)) {
+        log(`  failure: ${failure}`);
+      }
+      reported = failures.length;
       const rss = samples.at(-1)?.rssMib ?? 0;
       log(
         `soak t=${
