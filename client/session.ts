@@ -420,6 +420,7 @@ export class ClientSession {
       ...this.#options,
       framing: this.framing,
       path: this.#options.path,
+      localAddress: this.#options.localAddress,
       // what we had to say is said: a station that ignores our FIN (the
       // reference) is not waited for long
       lingerTimeout: this.#options.lingerTimeout ?? 250,

@@ -63,6 +63,8 @@ export interface ClientSessionOptions extends TransportLimits {
   readonly port?: number;
   /** The framing (default `"mtp"`; `"ws"`, `"plain"`, `"mars"`). */
   readonly framing?: Framing;
+  /** The local address to connect from (default: the system's choice). */
+  readonly localAddress?: string;
   /** WebSocket request path (default `/`). */
   readonly path?: string;
   /** The station ID when known: the first offer goes to it; others are refused. */
