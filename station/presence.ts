@@ -26,7 +26,7 @@
 import { Command } from "../dimp/command/mod.ts";
 import type { Content } from "../dimp/content/mod.ts";
 import { EntityType, type ID, tryParseId } from "../dimp/identity/mod.ts";
-import { setBounded } from "./_bounded.ts";
+import { BoundedMap } from "../dimp/bounded_map.ts";
 import { StationError } from "./errors.ts";
 
 /**
@@ -197,16 +197,15 @@ export interface PresenceBookOptions {
 export class PresenceBook {
   readonly #self: ID;
   readonly #login: PresenceBookOptions["login"];
-  readonly #max: number;
   readonly #now: () => number;
-  readonly #known = new Map<string, Whereabouts>();
+  readonly #known: BoundedMap<string, Whereabouts>;
   readonly #listeners = new Set<(entry: PresenceEntry) => void>();
 
   /** An empty book. */
   constructor(options: PresenceBookOptions) {
     this.#self = options.self;
     this.#login = options.login;
-    this.#max = Math.max(1, options.max ?? 262_144);
+    this.#known = new BoundedMap(options.max ?? 262_144);
     this.#now = options.now ?? (() => Date.now() / 1000);
   }
 
@@ -278,6 +277,6 @@ export class PresenceBook {
   }
 
   #put(key: string, value: Whereabouts): void {
-    setBounded(this.#known, key, value, this.#max);
+    this.#known.set(key, value);
   }
 }

@@ -13,7 +13,7 @@ import type { ID } from "../../dimp/identity/mod.ts";
 import type { Content } from "../../dimp/content/mod.ts";
 import type { ReliableMessage } from "../../dimp/message/mod.ts";
 import type { StationLog } from "../../client/log.ts";
-import { setBounded } from "../_bounded.ts";
+import { BoundedMap } from "../../dimp/bounded_map.ts";
 import {
   MAX_PRESENCE_USERS,
   type PresenceEntry,
@@ -62,7 +62,7 @@ export class PresenceOutbox {
   /** Notices sent. */
   sent = 0;
   readonly #options: PresenceOutboxOptions;
-  readonly #waiting = new Map<StationLink, Map<string, PresenceEntry>>();
+  readonly #waiting = new Map<StationLink, BoundedMap<string, PresenceEntry>>();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #stopped = false;
 
@@ -73,7 +73,7 @@ export class PresenceOutbox {
 
   /** The link is up and takes notices: it gets `online` first, then every arrival. */
   open(link: StationLink, online: readonly PresenceEntry[]): void {
-    const waiting = new Map<string, PresenceEntry>();
+    const waiting = new BoundedMap<string, PresenceEntry>(MAX_WAITING);
     for (const entry of online) waiting.set(entry.user.value, entry);
     this.#waiting.set(link, waiting);
     this.#schedule();
@@ -82,7 +82,7 @@ export class PresenceOutbox {
   /** A user arrived here: told to every open link. */
   add(entry: PresenceEntry): void {
     for (const waiting of this.#waiting.values()) {
-      setBounded(waiting, entry.user.value, entry, MAX_WAITING);
+      waiting.set(entry.user.value, entry);
     }
     this.#schedule();
   }
