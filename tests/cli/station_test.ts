@@ -176,7 +176,7 @@ Deno.test("dim station: a station account without its private keys (imported fro
   assert.equal(run.code, 1);
   assert.match(
     run.stderr,
-    /StationIdentityError: the store has no signing key/,
+    /^dim: the store has no signing key/m,
   );
 });
 
