@@ -142,6 +142,8 @@ export interface ClientSessionOptions extends TransportLimits {
   readonly port?: number;
   /** The framing (default `"mtp"`; `"ws"`, `"plain"`, `"mars"`). */
   readonly framing?: Framing;
+  /** The local address to connect from (default: the system's choice). */
+  readonly localAddress?: string;
   /** WebSocket request path (default `/`). */
   readonly path?: string;
   /** The station ID when known: the first offer goes to it; others are refused. */
@@ -613,6 +615,7 @@ export class ClientSession {
       ...this.#options,
       framing: this.framing,
       path: this.#options.path,
+      localAddress: this.#options.localAddress,
       // what we had to say is said: a station that ignores our FIN (the
       // reference) is not waited for long
       lingerTimeout: this.#options.lingerTimeout ?? 250,

@@ -107,11 +107,12 @@ export class Dispatcher {
   /**
    * Delivers to a user, bot or station (§4.5) and returns the receipts for
    * the sender. Stores the message (not for station senders or receivers,
-   * nor when the message's own receiver is a broadcast alias): durably
-   * before the answer when no session of the receiver takes it ("Message
-   * cached." only once the store is durable); held back when pushed live,
-   * written only if the receiver does not acknowledge it within the store's
-   * hold time. An empty list: the store failed.
+   * nor when the message's own receiver is a broadcast alias) before the
+   * answer: fsynced when no session of the receiver takes it ("Message
+   * cached."), committed to the write-ahead log when it is pushed live
+   * ("Message delivered." — a `kill -9` after the receipt loses nothing;
+   * the stored copy is deleted once the receiver took it). An empty list:
+   * the store failed.
    */
   async deliver(
     msg: ReliableMessage,
@@ -125,21 +126,15 @@ export class Dispatcher {
     const cache = receiver.type !== EntityType.STATION &&
       msg.sender.type !== EntityType.STATION && !msg.receiver.isBroadcast;
     const targets = this.#center.active(receiver);
-    // nobody to push to: durable before the answer ("Message cached.")
-    const stored = cache && targets.length === 0
-      ? this.#offline.store(receiver, msg, { durable: true })
-      : undefined;
     const pushed = this.#pushTo(targets, msg, receiver, cache, via);
-    // pushed live: written only if not acknowledged soon (station.md §4.11)
-    if (cache && pushed !== null) this.#offline.storeLater(receiver, msg);
+    // queued before the push can settle: its delete when sent comes after it
+    const stored = cache
+      ? this.#offline.store(receiver, msg, { durable: pushed === null })
+      : undefined;
     const result = pushed ??
       this.#roam(msg, receiver, cache ? receiver : undefined);
     try {
       await stored;
-      if (cache && pushed === null && targets.length > 0) {
-        // pushes were refused after all: make the promise to the sender durable
-        await this.#offline.store(receiver, msg, { durable: true });
-      }
     } catch (error) {
       this.#log.error(`store for ${receiver.value} failed: ${error}`);
       return [];

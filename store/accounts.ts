@@ -214,6 +214,7 @@ export class Accounts {
   readonly #recheckMs: number;
   #dataVersion: number | undefined;
   #checkedAt = -Infinity;
+  readonly #visaListeners = new Set<(id: ID) => void>();
 
   /**
    * Wraps an open store.
@@ -566,6 +567,22 @@ export class Accounts {
     });
   }
 
+  /**
+   * Calls `listener` with the ID whenever a new visa of it is stored through
+   * this facade (after the write, on a later microtask): sends that waited
+   * for the visa can go. Returns the function that stops it.
+   *
+   * @example
+   * ```ts
+   * const stop = accounts.onVisa((id) => console.log(`visa of ${id.value}`));
+   * stop();
+   * ```
+   */
+  onVisa(listener: (id: ID) => void): () => void {
+    this.#visaListeners.add(listener);
+    return () => this.#visaListeners.delete(listener);
+  }
+
   // ---------------------------------------------------------------- private
 
   #visaEntry(id: string): VisaEntry {
@@ -649,6 +666,11 @@ export class Accounts {
       doc: document.toDictionary(),
     });
     this.#visas.delete(id.value);
+    if (change !== "unchanged" && document.visaKey() !== undefined) {
+      for (const listener of this.#visaListeners) {
+        queueMicrotask(() => listener(id));
+      }
+    }
     return { id, document, change };
   }
 }
