@@ -389,5 +389,8 @@ Deno.test("dim config migrate: bad command lines and files", async () => {
   assert.match(action.stderr, /config: unknown action "explode"/);
   const help = await dim(["config", "migrate", "--help"]);
   assert.equal(help.code, 0);
-  assert.match(help.stdout, /^usage: dim config show .*\n {7}dim config migrate <path>/);
+  assert.match(
+    help.stdout,
+    /^usage: dim config show .*\n {7}dim config migrate <path>/,
+  );
 });
