@@ -20,14 +20,14 @@ import type { Content } from "../dimp/content/mod.ts";
 import { EntityType, type ID, tryParseId } from "../dimp/identity/mod.ts";
 import { ReliableMessage } from "../dimp/message/mod.ts";
 import type { Store } from "../store/mod.ts";
-import { setBounded } from "./_bounded.ts";
+import { BoundedMap } from "../dimp/bounded_map.ts";
 import type { StationLog } from "../client/log.ts";
 import { messageKey, type OfflineDelivery } from "./offline.ts";
 import { PRIORITY_NORMAL, type PushItem } from "./push_queue.ts";
 import type { Session } from "./session.ts";
 import type { SessionCenter } from "./session_center.ts";
 import type { StationStats } from "./stats.ts";
-import { tracedStations } from "./traces.ts";
+import { broadcastRecipients, tracedStations } from "./traces.ts";
 import type { SendResult } from "./transport/mod.ts";
 
 /**
@@ -82,7 +82,7 @@ export class Dispatcher {
   readonly #neighbours: () => Iterable<ID>;
   readonly #onRoaming: (user: ID, station: ID) => void;
   readonly #bridged: (station: ID) => boolean;
-  readonly #logins = new Map<string, ID | null>();
+  readonly #logins = new BoundedMap<string, ID | null>(65536);
 
   /** Wires the registry, the offline store and the hooks. */
   constructor(
@@ -196,7 +196,7 @@ export class Dispatcher {
    * `Message forwarded.` receipt (which is not sent to clients).
    */
   broadcast(msg: ReliableMessage, from?: Session): Content[] {
-    const old = readIds(msg.get("recipients"));
+    const old = broadcastRecipients(msg);
     // a station's own broadcast (its queries, §4.13) carries no trace of it
     const origin = msg.sender.withoutTerminal();
     const fresh = new Set<string>();
@@ -271,7 +271,7 @@ export class Dispatcher {
     let station = this.#logins.get(key);
     if (station === undefined) {
       station = tryParseId(this.#store.logins.newest(key)?.stationId) ?? null;
-      setBounded(this.#logins, key, station, 65536);
+      this.#logins.set(key, station);
     }
     return station ?? undefined;
   }
@@ -387,9 +387,4 @@ function receipt(
   extra?: Record<string, unknown>,
 ): ReceiptCommand {
   return ReceiptCommand.create(text, msg, { extra });
-}
-
-function readIds(value: unknown): string[] {
-  if (!Array.isArray(value)) return [];
-  return value.filter((item): item is string => typeof item === "string");
 }

@@ -47,7 +47,7 @@ import {
 import type { DocumentSaveResult as DocumentChange } from "./documents.ts";
 import type { Store } from "./store.ts";
 import type { JsonObject } from "./_values.ts";
-import { LruCache } from "./_lru.ts";
+import { BoundedMap } from "../dimp/bounded_map.ts";
 
 export type { DocumentChange };
 
@@ -209,8 +209,8 @@ export class Accounts {
   /** The store underneath (raw repositories; they do not validate). */
   readonly store: Store;
   readonly #now: () => number;
-  readonly #metas: LruCache<Meta>;
-  readonly #visas: LruCache<VisaEntry>;
+  readonly #metas: BoundedMap<string, Meta>;
+  readonly #visas: BoundedMap<string, VisaEntry>;
   readonly #recheckMs: number;
   #dataVersion: number | undefined;
   #checkedAt = -Infinity;
@@ -228,8 +228,8 @@ export class Accounts {
     this.store = store;
     this.#now = options.now ?? (() => Date.now() / 1000);
     const size = options.cacheSize ?? DEFAULT_CACHE_SIZE;
-    this.#metas = new LruCache(size);
-    this.#visas = new LruCache(size);
+    this.#metas = new BoundedMap(size);
+    this.#visas = new BoundedMap(size);
     this.#recheckMs = options.recheckMs ?? DEFAULT_RECHECK_MS;
   }
 
@@ -245,7 +245,7 @@ export class Accounts {
    */
   meta(id: ID | string): Meta | undefined {
     const key = nakedId(id).value;
-    const cached = this.#metas.get(key);
+    const cached = this.#metas.touch(key);
     if (cached !== undefined) return cached;
     const dict = this.store.metas.get(key);
     if (dict === undefined) return undefined;
@@ -596,7 +596,7 @@ export class Accounts {
         this.#dataVersion = version;
       }
     }
-    const cached = this.#visas.get(id);
+    const cached = this.#visas.touch(id);
     if (cached !== undefined) return cached;
     const row = this.store.documents.newest(id, DocumentType.VISA) ??
       this.store.documents.newest(id, DocumentType.PROFILE);

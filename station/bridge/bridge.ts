@@ -48,7 +48,7 @@ import { AccountsDirectory, loadLocalUser } from "../../client/mod.ts";
 import { silentLog, type StationLog } from "../../client/log.ts";
 import { type NeighbourAddress, withoutSelf } from "../neighbours.ts";
 import type { Station } from "../station.ts";
-import { tracedStations } from "../traces.ts";
+import { broadcastRecipients, tracedStations } from "../traces.ts";
 import type { Framing, SendResult, TransportLimits } from "../transport/mod.ts";
 import { StationLink } from "./link.ts";
 
@@ -461,7 +461,7 @@ export class Bridge {
         if (link.running && id !== undefined) targets.push(id);
       }
     }
-    const old = readIds(msg.get("recipients"));
+    const old = broadcastRecipients(msg);
     const skip = new Set(old);
     // a broadcast is dropped by a station it passed (§4.3): not sent back
     // and never back to the station that sent it (its own carries no trace)
@@ -676,9 +676,4 @@ export class Bridge {
       `bridge: dropped ${msg.sender.value} -> ${msg.receiver.value}: ${why}`,
     );
   }
-}
-
-function readIds(value: unknown): string[] {
-  if (!Array.isArray(value)) return [];
-  return value.filter((item): item is string => typeof item === "string");
 }
