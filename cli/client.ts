@@ -73,8 +73,10 @@ actions:
                              by the group assistant (the station's ANS
                              "assistant" unless given); prints its ID last
   group members|add|remove|quit --as A <group> [member...]
-                             the members as the assistant keeps them (--json);
-                             add or remove members (owner, administrators;
+                             the members as the assistant keeps them, ID<TAB>name
+                             (+ <TAB>waiting for a visa: the group's messages
+                             wait until the member first connects; --json:
+                             id, name, waiting_for_visa); add or remove members (owner, administrators;
                              a member's add is an invite for review); leave
   send --from A --to <group> <text...>
                              a text to the group, split by its assistant; exit 0
