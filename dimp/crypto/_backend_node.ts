@@ -31,6 +31,7 @@ import { hmac } from "@noble/hashes/hmac.js";
 import { ripemd160 } from "@noble/hashes/legacy.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { keccak_256 } from "@noble/hashes/sha3.js";
+import { BoundedMap } from "../bounded_map.ts";
 import type {
   CryptoBackend,
   EcNonce,
@@ -99,19 +100,14 @@ function ecNonces(count: number): EcNonce[] {
 
 /** How many imported keys stay cached (least recently used are dropped). */
 const KEY_CACHE_SIZE = 4096;
-const keyCache = new Map<string, KeyObject>();
+const keyCache = new BoundedMap<string, KeyObject>(KEY_CACHE_SIZE);
 
 function cachedKey(id: string, load: () => KeyObject): KeyHandle {
-  let key = keyCache.get(id);
+  let key = keyCache.touch(id);
   if (key === undefined) {
     key = load();
-    if (keyCache.size >= KEY_CACHE_SIZE) {
-      keyCache.delete(keyCache.keys().next().value as string);
-    }
-  } else {
-    keyCache.delete(id);
+    keyCache.set(id, key);
   }
-  keyCache.set(id, key);
   return key as unknown as KeyHandle;
 }
 
