@@ -60,6 +60,7 @@ export const CONFIG_KEYS: Readonly<
     login_timeout: { default: "60s" },
     shutdown_timeout: { default: "10s" },
     signers: { default: "1" },
+    decrypters: { default: "auto" },
     with_bots: { default: "false" },
   },
   neighbors: { stations: RELOADS, source: RELOADS, output: RELOADS },

@@ -14,6 +14,7 @@
  * @module
  */
 import type { PrivateKey, PublicKey } from "../dimp/crypto/mod.ts";
+import { startKeyWorker } from "./_key_workers.ts";
 
 interface Pending {
   readonly ciphertext: Uint8Array;
@@ -67,17 +68,11 @@ export class DecryptPool implements PrivateKey {
     if (key.decrypt === undefined) return;
     const dictionary = key.toDictionary();
     for (let i = 0; i < threads; i++) {
-      const worker = new Worker(
-        new URL("./_sign_worker.ts", import.meta.url).href,
-        { type: "module" },
-      );
-      worker.onmessage = (event) => this.#settle(event.data);
-      worker.onerror = (event) => {
-        event.preventDefault();
-        this.close();
-      };
-      worker.postMessage({ key: dictionary });
-      this.#workers.push(worker);
+      this.#workers.push(startKeyWorker(
+        dictionary,
+        (reply) => this.#settle(reply as WorkerReply),
+        () => this.close(),
+      ));
     }
   }
 

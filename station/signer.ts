@@ -22,6 +22,7 @@ import {
   type PrivateKey,
   type PublicKey,
 } from "../dimp/crypto/mod.ts";
+import { startKeyWorker } from "./_key_workers.ts";
 
 interface Pending {
   readonly data: Uint8Array;
@@ -84,23 +85,18 @@ export class SignerPool implements PrivateKey {
   constructor(key: PrivateKey, threads: number) {
     this.#key = key;
     this.#ecc = key instanceof EccPrivateKey ? key : undefined;
+    // an ECC key never leaves this thread: its workers only make nonces
+    const copy = this.#ecc === undefined ? key.toDictionary() : undefined;
     for (let i = 0; i < threads; i++) {
-      const worker = new Worker(
-        new URL("./_sign_worker.ts", import.meta.url).href,
-        { type: "module" },
-      );
-      worker.onmessage = (event) => this.#settle(event.data);
-      worker.onerror = (event) => {
-        event.preventDefault();
-        for (const other of this.#workers) other.terminate();
-        this.#workers.length = 0;
-        this.#fallBack();
-      };
-      // an ECC key never leaves this thread: its workers only make nonces
-      if (this.#ecc === undefined) {
-        worker.postMessage({ key: key.toDictionary() });
-      }
-      this.#workers.push(worker);
+      this.#workers.push(startKeyWorker(
+        copy,
+        (reply) => this.#settle(reply as WorkerReply),
+        () => {
+          for (const other of this.#workers) other.terminate();
+          this.#workers.length = 0;
+          this.#fallBack();
+        },
+      ));
     }
     this.#askNonces();
   }
