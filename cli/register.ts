@@ -565,11 +565,6 @@ function parseFlags(action: string, args: string[]): {
 /**
  * Runs `dim register <action> ...` with a given prompter (tests pass a
  * scripted one); returns the exit status.
- *
- * @example
- * ```ts
- * await runRegister(ctx, ["list"], terminalPrompter());
- * ```
  */
 export async function runRegister(
   ctx: CommandContext,
@@ -612,11 +607,6 @@ export async function runRegister(
 
 /**
  * The `register` subcommand.
- *
- * @example
- * ```ts
- * const status = await register.run(ctx, ["generate", "bot", "--seed", "assistant"]);
- * ```
  */
 export const register: Subcommand = {
   summary: "accounts: generate | modify | show | list | export | import",

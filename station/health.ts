@@ -43,8 +43,9 @@ export const DEFAULT_CHECK_TIMEOUT_MS = 2000;
  *
  * @example
  * ```ts
+ * const listening = true;
  * const health = new HealthChecks();
- * health.add("store", storeWritableCheck("/var/lib/dim/dim.db"));
+ * health.add("store", storeWritableCheck(`${Deno.makeTempDirSync()}/dim.db`));
  * health.add("listener", () => listening ? undefined : "station port not bound");
  * const report = await health.run(); // { ok: true, checks: [...] }
  * ```
@@ -60,11 +61,6 @@ export class HealthChecks {
 
   /**
    * Adds (or replaces) a named check; returns a function that removes it.
-   *
-   * @example
-   * ```ts
-   * const remove = health.add("neighbors", () => connected > 0 ? undefined : "no neighbour connected");
-   * ```
    */
   add(name: string, check: HealthCheck): () => void {
     this.#checks.set(name, check);
@@ -75,11 +71,6 @@ export class HealthChecks {
 
   /**
    * Runs every check at once and collects what they say.
-   *
-   * @example
-   * ```ts
-   * const { ok, checks } = await health.run();
-   * ```
    */
   async run(): Promise<HealthReport> {
     const checks = await Promise.all(
@@ -135,12 +126,6 @@ export function describeFsError(error: unknown): string {
  * A check that the store file can be written now and after a restart: a
  * new file can be made in its directory (SQLite needs that for its `-wal`
  * and `-shm` files), and the file and its `-wal` open for writing.
- *
- * @example
- * ```ts
- * health.add("store", storeWritableCheck(store.db.path));
- * // failing: "store not writable: cannot create files in /var/lib/dim: permission denied"
- * ```
  */
 export function storeWritableCheck(path: string): HealthCheck {
   return async () => {

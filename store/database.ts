@@ -62,7 +62,7 @@ const SQLITE_CANTOPEN = 14;
  *
  * @example
  * ```ts
- * const db = Database.open({ dataDir: "/srv/dim" });
+ * const db = Database.open({ path: ":memory:" }); // or { dataDir: "/srv/dim" }
  * db.write(() => db.statement("DELETE FROM ans WHERE name = ?").run("old"));
  * db.close();
  * ```
@@ -131,11 +131,6 @@ export class Database {
 
   /**
    * The schema version of the file (`PRAGMA user_version`).
-   *
-   * @example
-   * ```ts
-   * db.schemaVersion; // 1
-   * ```
    */
   get schemaVersion(): number {
     return userVersion(this.#db);
@@ -146,13 +141,6 @@ export class Database {
    * another {@link Database} on the same file) commits a change; this
    * connection's own commits leave it alone. Caches of data other
    * processes may write compare it to notice their changes.
-   *
-   * @example
-   * ```ts
-   * const before = db.dataVersion;
-   * // ... another process writes ...
-   * db.dataVersion !== before; // true
-   * ```
    */
   get dataVersion(): number {
     return Number(this.statement("PRAGMA data_version").get()?.data_version);
@@ -160,11 +148,6 @@ export class Database {
 
   /**
    * Whether a write transaction is open on this connection.
-   *
-   * @example
-   * ```ts
-   * db.write(() => db.inTransaction); // true
-   * ```
    */
   get inTransaction(): boolean {
     return this.#db.isTransaction;
@@ -172,11 +155,6 @@ export class Database {
 
   /**
    * A prepared statement for `sql`, prepared once per connection and reused.
-   *
-   * @example
-   * ```ts
-   * const row = db.statement("SELECT id FROM ans WHERE name = ?").get("archivist");
-   * ```
    */
   statement(sql: string): StatementSync {
     let statement = this.#statements.get(sql);
@@ -201,14 +179,6 @@ export class Database {
    * With `{ durable: true }` the commit is fsynced (`synchronous = FULL`)
    * before `write` returns; a durable write cannot join a transaction that
    * is not durable.
-   *
-   * @example
-   * ```ts
-   * const stored = db.write(() => {
-   *   db.statement("INSERT INTO ans (name, id) VALUES (?, ?)").run("bot", "bot@x");
-   *   return true;
-   * }, { durable: true });
-   * ```
    */
   write<T>(fn: () => T, options: WriteOptions = {}): T {
     const durable = options.durable === true;
@@ -236,11 +206,6 @@ export class Database {
 
   /**
    * Runs `PRAGMA integrity_check`; `["ok"]` when the file is sound.
-   *
-   * @example
-   * ```ts
-   * db.integrityCheck(); // ["ok"]
-   * ```
    */
   integrityCheck(): string[] {
     return this.#db.prepare("PRAGMA integrity_check").all().map((row) =>
@@ -250,11 +215,6 @@ export class Database {
 
   /**
    * Closes the file (idempotent). A transaction still open is rolled back.
-   *
-   * @example
-   * ```ts
-   * db.close();
-   * ```
    */
   close(): void {
     this.#statements.clear();

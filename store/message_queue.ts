@@ -41,7 +41,7 @@ interface Pending {
  * Coalesces offline-message writes into one transaction per tick.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const queue = new MessageWriteQueue(store.messages);
  * await queue.store({ receiver, signature, time, msg }, { durable: true });
  * // now it is safe to answer "Message cached."
@@ -59,11 +59,6 @@ export class MessageWriteQueue {
 
   /**
    * Creates a queue writing through `messages`.
-   *
-   * @example
-   * ```ts
-   * const queue = new MessageWriteQueue(store.messages, { maxBatch: 256 });
-   * ```
    */
   constructor(
     messages: OfflineMessages,
@@ -79,11 +74,6 @@ export class MessageWriteQueue {
    * committed (fsynced when `durable`). Rejects with the batch's
    * {@link StoreError} if the commit failed, or an `InvalidRecordError` for
    * a malformed message.
-   *
-   * @example
-   * ```ts
-   * await queue.store(message, { durable: true });
-   * ```
    */
   store(message: OfflineMessage, options: WriteOptions = {}): Promise<boolean> {
     return this.#enqueue({ store: message }, options.durable === true);
@@ -91,11 +81,6 @@ export class MessageWriteQueue {
 
   /**
    * Deletes a message in the next batch; resolves `true` if it was stored.
-   *
-   * @example
-   * ```ts
-   * await queue.delete({ receiver: "bob@x", signature: "c2ln" });
-   * ```
    */
   delete(key: MessageKey): Promise<boolean> {
     return this.#enqueue({ delete: key }, false);
@@ -103,11 +88,6 @@ export class MessageWriteQueue {
 
   /**
    * Steps waiting for the next commit.
-   *
-   * @example
-   * ```ts
-   * queue.pending; // 0 after flush()
-   * ```
    */
   get pending(): number {
     return this.#pending.length;
@@ -115,11 +95,6 @@ export class MessageWriteQueue {
 
   /**
    * Commits what is waiting now.
-   *
-   * @example
-   * ```ts
-   * queue.flush();
-   * ```
    */
   flush(): void {
     const batch = this.#pending;
@@ -146,11 +121,6 @@ export class MessageWriteQueue {
 
   /**
    * Commits what is waiting and refuses further steps.
-   *
-   * @example
-   * ```ts
-   * queue.close();
-   * ```
    */
   close(): void {
     this.flush();
