@@ -20,9 +20,9 @@ import type { Content } from "../dimp/content/mod.ts";
 import { EntityType, type ID, tryParseId } from "../dimp/identity/mod.ts";
 import { ReliableMessage } from "../dimp/message/mod.ts";
 import type { Store } from "../store/mod.ts";
-import { BoundedMap } from "../dimp/bounded_map.ts";
 import type { StationLog } from "../client/log.ts";
 import { messageKey, type OfflineDelivery } from "./offline.ts";
+import { PresenceBook } from "./presence.ts";
 import { PRIORITY_NORMAL, type PushItem } from "./push_queue.ts";
 import type { Session } from "./session.ts";
 import type { SessionCenter } from "./session_center.ts";
@@ -48,6 +48,59 @@ export const DeliveryText = {
   GROUP_NOT_ALLOWED: "Group message not allow for this station",
 } as const;
 
+/**
+ * How a delivery ended — what the sender's receipt says:
+ * - `sent`: a session took it (its receiver's, another station's or the
+ *   local bridge's); `receipt` is "Message delivered.", "Message
+ *   redirected." or "Message redirected via station bridge.";
+ * - `kept`: no session took it now; it is stored for its receiver
+ *   (fsynced: "Message cached."), or it is for this station;
+ * - `unreachable`: for a station neither logged in here nor behind the
+ *   bridge ("Message received.");
+ * - `failed`: the store failed — no receipt, the sender sends it again.
+ *
+ * @example
+ * ```ts ignore
+ * const delivery = await dispatcher.deliver(msg, msg.receiver);
+ * if (delivery.kind === "failed") log.warn("not stored");
+ * const receipts = receiptsFor(delivery, msg);
+ * ```
+ */
+export type Delivery =
+  | { readonly kind: "sent"; readonly receipt: ReceiptCommand }
+  | { readonly kind: "kept" }
+  | { readonly kind: "unreachable" }
+  | { readonly kind: "failed" };
+
+const KEPT: Delivery = { kind: "kept" };
+const UNREACHABLE: Delivery = { kind: "unreachable" };
+const FAILED: Delivery = { kind: "failed" };
+
+/**
+ * The receipts a delivery answers its sender with (station.md §4.5): none
+ * when the store failed.
+ *
+ * @example
+ * ```ts ignore
+ * receiptsFor({ kind: "kept" }, msg)[0].text; // "Message cached."
+ * ```
+ */
+export function receiptsFor(
+  delivery: Delivery,
+  msg: ReliableMessage,
+): ReceiptCommand[] {
+  switch (delivery.kind) {
+    case "sent":
+      return [delivery.receipt];
+    case "kept":
+      return [receipt(DeliveryText.CACHED, msg)];
+    case "unreachable":
+      return [receipt(DeliveryText.RECEIVED, msg)];
+    case "failed":
+      return [];
+  }
+}
+
 /** What the dispatcher needs besides the sessions and the store. */
 export interface DispatcherOptions {
   /** This station. */
@@ -69,10 +122,12 @@ export interface DispatcherOptions {
  *
  * @example
  * ```ts ignore
- * const receipts = await dispatcher.deliver(msg, msg.receiver);
+ * const receipts = receiptsFor(await dispatcher.deliver(msg, msg.receiver), msg);
  * ```
  */
 export class Dispatcher {
+  /** Where each user was last seen (handshakes, neighbours' notices, logins). */
+  readonly presence: PresenceBook;
   readonly #station: ID;
   readonly #center: SessionCenter;
   readonly #offline: OfflineDelivery;
@@ -82,7 +137,6 @@ export class Dispatcher {
   readonly #neighbours: () => Iterable<ID>;
   readonly #onRoaming: (user: ID, station: ID) => void;
   readonly #bridged: (station: ID) => boolean;
-  readonly #logins = new BoundedMap<string, ID | null>(65536);
 
   /** Wires the registry, the offline store and the hooks. */
   constructor(
@@ -102,34 +156,42 @@ export class Dispatcher {
     this.#neighbours = options.neighbours ?? (() => []);
     this.#onRoaming = options.onRoaming ?? (() => {});
     this.#bridged = options.bridged ?? (() => true);
+    this.presence = new PresenceBook({
+      self: options.station,
+      login: (user) => store.logins.newest(user),
+    });
   }
 
   /**
-   * Delivers to a user, bot or station (§4.5) and returns the receipts for
-   * the sender. Stores the message (not for station senders or receivers,
-   * nor when the message's own receiver is a broadcast alias) before the
-   * answer: fsynced when no session of the receiver takes it ("Message
-   * cached."), committed to the write-ahead log when it is pushed live
-   * ("Message delivered." — a `kill -9` after the receipt loses nothing;
-   * the stored copy is deleted once the receiver took it). An empty list:
-   * the store failed.
+   * Delivers to a user, bot or station (§4.5). Stores the message (not for
+   * station senders or receivers, nor when the message's own receiver is a
+   * broadcast alias) before it resolves: fsynced when no session of the
+   * receiver takes it (`kept`: "Message cached."), committed to the
+   * write-ahead log when it is pushed live (`sent`: "Message delivered." —
+   * a `kill -9` after the receipt loses nothing; the stored copy is
+   * deleted once the receiver took it). `failed`: the store failed.
    */
   async deliver(
     msg: ReliableMessage,
     receiver: ID,
     via: "local" | "bot" = "local",
-  ): Promise<Content[]> {
+  ): Promise<Delivery> {
     this.#stats.routed++;
     if (receiver.type === EntityType.STATION) {
-      return this.#answer(msg, this.redirect(msg, receiver));
+      return this.redirect(msg, receiver);
     }
-    const cache = receiver.type !== EntityType.STATION &&
-      msg.sender.type !== EntityType.STATION && !msg.receiver.isBroadcast;
-    const targets = this.#center.active(receiver);
-    const pushed = this.#pushTo(targets, msg, receiver, cache, via);
+    const cache = msg.sender.type !== EntityType.STATION &&
+      !msg.receiver.isBroadcast;
+    const pushed = this.#pushTo(
+      this.#center.active(receiver),
+      msg,
+      receiver,
+      cache,
+      via,
+    );
     // queued before the push can settle: its delete when sent comes after it
     const stored = cache
-      ? this.#offline.store(receiver, msg, { durable: pushed === null })
+      ? this.#offline.store(receiver, msg, { durable: pushed === undefined })
       : undefined;
     const result = pushed ??
       this.#roam(msg, receiver, cache ? receiver : undefined);
@@ -137,55 +199,36 @@ export class Dispatcher {
       await stored;
     } catch (error) {
       this.#log.error(`store for ${receiver.value} failed: ${error}`);
-      return [];
+      return FAILED;
     }
-    if (result === null) this.#stats.cached++;
-    return this.#answer(msg, result);
-  }
-
-  /**
-   * Pushes to the active sessions of `receiver`: the `Message delivered.`
-   * receipt, or `null` when none took it.
-   */
-  push(msg: ReliableMessage, receiver: ID): Content[] | null {
-    return this.#pushTo(
-      this.#center.active(receiver),
-      msg,
-      receiver,
-      false,
-      "local",
-    );
+    if (result.kind === "kept") this.#stats.cached++;
+    return result;
   }
 
   /**
    * Sends to another station (§4.5 `redirect`): directly to its session
-   * here, else through the bridge with `neighbor` set (when the bridge
-   * reaches it); `null` when the station is this one, `[]` when it cannot
-   * be reached. `storedFor`: the
-   * user whose stored copy is deleted once the station session took it.
+   * here, else through the local bridge with `neighbor` set (when the
+   * bridge reaches it). `kept` when the station is this one. `storedFor`:
+   * the user whose stored copy is deleted once the station session took it.
    */
-  redirect(
-    msg: ReliableMessage,
-    neighbor: ID,
-    storedFor?: ID,
-  ): Content[] | null {
-    if (neighbor.equals(this.#station)) return null;
+  redirect(msg: ReliableMessage, neighbor: ID, storedFor?: ID): Delivery {
+    if (neighbor.equals(this.#station)) return KEPT;
     const direct = this.#center.active(neighbor);
     if (this.#send(direct, msg.serialize(), msg, storedFor) > 0) {
       this.#stats.routedBy.neighbor++;
-      return [receipt(DeliveryText.REDIRECTED, msg, {
-        neighbor: neighbor.value,
-      })];
+      return sent(DeliveryText.REDIRECTED, msg, { neighbor: neighbor.value });
     }
-    const bridge = this.#center.active(this.#station);
-    if (bridge.length === 0 || !this.#bridged(neighbor)) return [];
+    const bridge = this.#center.bridge();
+    if (bridge.length === 0 || !this.#bridged(neighbor)) return UNREACHABLE;
     const copy = ReliableMessage.parse({
       ...msg.dictionary,
       neighbor: neighbor.value,
     });
-    if (this.#send(bridge, copy.serialize(), msg, storedFor) === 0) return [];
+    if (this.#send(bridge, copy.serialize(), msg, storedFor) === 0) {
+      return UNREACHABLE;
+    }
     this.#stats.routedBy.neighbor++;
-    return [receipt(DeliveryText.BRIDGED, msg, { neighbor: neighbor.value })];
+    return sent(DeliveryText.BRIDGED, msg, { neighbor: neighbor.value });
   }
 
   /**
@@ -221,8 +264,7 @@ export class Dispatcher {
     msg.set("recipients", [...old, ...sent]);
     // the bridge gets it even when it brought it: it skips the stations in
     // `recipients` and `traces`, and forwards to the neighbours not logged in here
-    const bridge = this.#center.active(this.#station);
-    this.#send(bridge, msg.serialize(), msg, undefined);
+    this.#send(this.#center.bridge(), msg.serialize(), msg, undefined);
     return [receipt(DeliveryText.FORWARDED, msg, { recipients: sent })];
   }
 
@@ -255,25 +297,47 @@ export class Dispatcher {
     return count;
   }
 
-  /** Forgets the cached login station of a user (a new login was stored). */
-  loginChanged(user: ID, station: ID | undefined): void {
+  /**
+   * A new login of the user was stored: when it is the newest news of the
+   * user (by time, against handshakes and neighbours' presence notices)
+   * and names another station, the user's stored messages go there.
+   */
+  loginChanged(user: ID, station: ID | undefined, time?: number): void {
     const naked = user.withoutTerminal();
-    this.#logins.delete(naked.value);
+    if (!this.presence.loginSaved(naked, station, time)) return;
     if (station !== undefined && !station.equals(this.#station)) {
-      this.#roamStored(naked, station);
-      this.#onRoaming(naked, station);
+      this.#moved(naked, station);
     }
   }
 
-  /** The station the user's newest login names, if known. */
-  loginStation(user: ID): ID | undefined {
-    const key = user.withoutTerminal().value;
-    let station = this.#logins.get(key);
-    if (station === undefined) {
-      station = tryParseId(this.#store.logins.newest(key)?.stationId) ?? null;
-      this.#logins.set(key, station);
+  /**
+   * A neighbour's presence notice: the user is at `station` since `time`.
+   * `true` when that is the newest news of the user — then the user's
+   * stored messages go there.
+   */
+  userSeen(user: ID, station: ID, time: number): boolean {
+    const naked = user.withoutTerminal();
+    if (!this.presence.seen(naked, station, time)) return false;
+    this.#moved(naked, station);
+    return true;
+  }
+
+  /** Whether `station` is one of the neighbours. */
+  isNeighbour(station: ID): boolean {
+    for (const neighbour of this.#neighbours()) {
+      if (neighbour.equals(station)) return true;
     }
-    return station ?? undefined;
+    return false;
+  }
+
+  /** The station where the user was last seen (handshake, notice or login), if known. */
+  loginStation(user: ID): ID | undefined {
+    return this.presence.where(user);
+  }
+
+  #moved(user: ID, station: ID): void {
+    this.#roamStored(user, station);
+    this.#onRoaming(user, station);
   }
 
   /**
@@ -287,9 +351,9 @@ export class Dispatcher {
     msg: ReliableMessage,
     receiver: ID,
     storedFor: ID | undefined,
-  ): Content[] | null {
+  ): Delivery {
     const station = this.loginStation(receiver);
-    if (station === undefined) return null;
+    if (station === undefined) return KEPT;
     if (
       !station.equals(this.#station) &&
       tracedStations(msg).includes(station.value)
@@ -297,7 +361,7 @@ export class Dispatcher {
       this.#log.debug(
         `message for ${receiver.value} came from ${station.value}: kept here`,
       );
-      return null;
+      return KEPT;
     }
     return this.redirect(msg, station, storedFor);
   }
@@ -309,8 +373,7 @@ export class Dispatcher {
   #roamStored(user: ID, station: ID): void {
     if (
       this.#center.active(station).length === 0 &&
-      (this.#center.active(this.#station).length === 0 ||
-        !this.#bridged(station))
+      (this.#center.bridge().length === 0 || !this.#bridged(station))
     ) return; // neither the station nor a bridge to it here: they wait
     for (const stored of this.#store.messages.load(user.value)) {
       try {
@@ -321,25 +384,24 @@ export class Dispatcher {
     }
   }
 
+  /** Pushes to the receiver's sessions: `sent`, or `undefined` when none took it. */
   #pushTo(
     targets: readonly Session[],
     msg: ReliableMessage,
     receiver: ID,
     stored: boolean,
     via: "local" | "bot",
-  ): Content[] | null {
-    if (targets.length === 0) return null;
+  ): Delivery | undefined {
+    if (targets.length === 0) return undefined;
     const count = this.#send(
       targets,
       msg.serialize(),
       msg,
       stored ? receiver : undefined,
     );
-    if (count === 0) return null;
+    if (count === 0) return undefined;
     this.#stats.routedBy[via]++;
-    return [receipt(DeliveryText.DELIVERED, msg, {
-      recipient: receiver.value,
-    })];
+    return sent(DeliveryText.DELIVERED, msg, { recipient: receiver.value });
   }
 
   /** Queues on each session; `storedFor`: delete that copy once sent. */
@@ -373,12 +435,14 @@ export class Dispatcher {
   readonly #countLive = (result: SendResult): void => {
     if (result.sent) this.#stats.deliveredLive++;
   };
+}
 
-  #answer(msg: ReliableMessage, result: Content[] | null): Content[] {
-    if (result === null) return [receipt(DeliveryText.CACHED, msg)];
-    if (result.length === 0) return [receipt(DeliveryText.RECEIVED, msg)];
-    return result;
-  }
+function sent(
+  text: string,
+  msg: ReliableMessage,
+  extra: Record<string, unknown>,
+): Delivery {
+  return { kind: "sent", receipt: receipt(text, msg, extra) };
 }
 
 function receipt(

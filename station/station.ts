@@ -1,8 +1,9 @@
 /**
  * The station: one process, one ID (station.md §1–§4). {@link Station.start}
  * opens the store, finds (or makes) the station identity, listens on the
- * station port for every framing and wires sessions, the pipeline, the
- * dispatcher and offline delivery; {@link Station.stop} closes the port,
+ * station port for every framing and wires sessions (the
+ * {@link SessionHandler}), the pipeline, the dispatcher and offline
+ * delivery; {@link Station.stop} closes the port,
  * commits what is queued and closes the store.
  *
  * @module
@@ -16,22 +17,19 @@ import {
   refreshVisa,
   type StationIdentity,
 } from "./identity.ts";
-import {
-  closeFields,
-  connectionFields,
-  ConnectionGuard,
-} from "./_connection_guard.ts";
+import { ConnectionGuard } from "./_connection_guard.ts";
 import { silentLog, type StationLog } from "../client/log.ts";
+import { StationListenError } from "./errors.ts";
 import { OnlinePublisher } from "./online_users.ts";
-import { assemblePipeline, type Pipeline } from "./pipeline.ts";
+import { assemblePipeline } from "./assemble.ts";
+import type { Pipeline } from "./pipeline.ts";
 import type { RateLimits } from "./rate_limit.ts";
-import { Session } from "./session.ts";
+import { SessionHandler } from "./session_handler.ts";
 import { SessionCenter } from "./session_center.ts";
 import type { StationMetrics } from "./station_metrics.ts";
 import { StationStats } from "./stats.ts";
 import { ConnectionBytes, exportStats } from "./stats_metrics.ts";
 import {
-  type Connection,
   DEFAULT_LIMITS,
   DEFAULT_PORT,
   listenStation,
@@ -150,6 +148,19 @@ export interface StationOptions {
   readonly metrics?: StationMetrics;
 }
 
+/** `listenStation` on `hostname:port`; a failure names the address. */
+function listenOn(
+  hostname: string,
+  port: number,
+  options: Omit<Parameters<typeof listenStation>[0], "hostname" | "port">,
+): ReturnType<typeof listenStation> {
+  try {
+    return listenStation({ ...options, hostname, port });
+  } catch (error) {
+    throw new StationListenError(hostname, port, error);
+  }
+}
+
 /**
  * A running station.
  *
@@ -230,7 +241,7 @@ export class Station {
    *
    * @throws {StationIdentityError} the identity cannot be used
    * @throws {StoreError} the store cannot be opened
-   * @throws {Deno.errors.AddrInUse} the port is taken
+   * @throws {StationListenError} the address cannot be listened on
    */
   static async start(options: StationOptions): Promise<Station> {
     const log = options.log ?? silentLog();
@@ -258,10 +269,8 @@ export class Station {
       name: options.name,
     });
     const stats = new StationStats();
-    const center = new SessionCenter();
+    const center = new SessionCenter(identity.id);
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
-    const sessions = new WeakMap<Connection, Session>();
-    const ready = Promise.withResolvers<Pipeline>();
     const guard = new ConnectionGuard({
       rateLimits: options.rateLimits,
       exemptLoopback: options.exemptLoopback,
@@ -270,14 +279,21 @@ export class Station {
       log,
     });
     const metrics = options.metrics;
-    const bytes = metrics === undefined
-      ? undefined
-      : new ConnectionBytes(metrics, () => listener.connections);
-    const listener = listenStation({
+    const handler = new SessionHandler({
+      center,
+      guard,
+      log,
+      maxQueue: limits.maxQueue,
+      metrics,
+      bytes: metrics === undefined
+        ? undefined
+        : new ConnectionBytes(metrics, () => listener.connections),
+    });
+    const hostname = options.hostname ??
+      (identity.created ? "127.0.0.1" : "0.0.0.0");
+    const port = options.port ?? DEFAULT_PORT;
+    const listener = listenOn(hostname, port, {
       ...limits,
-      hostname: options.hostname ??
-        (identity.created ? "127.0.0.1" : "0.0.0.0"),
-      port: options.port ?? DEFAULT_PORT,
       maxConnections: options.maxConnections,
       maxConnectionsPerIp: options.maxSessionsPerIp ??
         DEFAULT_MAX_SESSIONS_PER_IP,
@@ -287,45 +303,7 @@ export class Station {
         guard.refused(reason, ip);
       },
       info: () => ({ station: identity.id.value, version: denoJson.version }),
-      handler: {
-        onOpen: (conn) => {
-          metrics?.connectionOpened(conn.framing);
-          const session = new Session(conn, {
-            maxQueue: 4 * limits.maxQueue,
-            window: Math.floor(limits.maxQueue / 2),
-          });
-          sessions.set(conn, session);
-          center.add(session);
-          guard.opened(session);
-          log.info("connection open", connectionFields(session));
-        },
-        onPayload: async (conn, lines) => {
-          const session = sessions.get(conn);
-          if (session === undefined || !guard.admit(session, lines.length)) {
-            return [];
-          }
-          const pipeline = await ready.promise;
-          return pipeline.receive(session, lines);
-        },
-        onClose: (conn, info) => {
-          metrics?.connectionClosed(conn.framing, info.reason);
-          bytes?.closed(conn);
-          const session = sessions.get(conn);
-          if (session === undefined) return;
-          center.remove(session);
-          guard.closed(session);
-          log.info("connection closed", closeFields(session, info));
-        },
-        onError: (conn, error) => {
-          const session = sessions.get(conn);
-          log.warn("connection error", {
-            ...(session === undefined
-              ? { conn: conn.id, framing: conn.framing }
-              : connectionFields(session)),
-            error: `${error.name}: ${error.message}`,
-          });
-        },
-      },
+      handler,
     });
     try {
       const visaPort = identity.visa.getProperty("port");
@@ -353,7 +331,7 @@ export class Station {
         sessions: () => center.all(),
       });
     }
-    ready.resolve(pipeline);
+    handler.attach(pipeline);
     return new Station({
       identity,
       listener,

@@ -43,14 +43,17 @@ import {
   MessagePacker,
   type ReliableMessage,
 } from "../../dimp/message/mod.ts";
-import { MessageWriteQueue, type Store } from "../../store/mod.ts";
+import type { Store } from "../../store/mod.ts";
 import { AccountsDirectory, loadLocalUser } from "../../client/mod.ts";
 import { silentLog, type StationLog } from "../../client/log.ts";
 import { type NeighbourAddress, withoutSelf } from "../neighbours.ts";
 import type { Station } from "../station.ts";
 import { broadcastRecipients, tracedStations } from "../traces.ts";
-import type { Framing, SendResult, TransportLimits } from "../transport/mod.ts";
+import type { Framing, TransportLimits } from "../transport/mod.ts";
+import type { PresenceEntry } from "../presence.ts";
+import { NeighbourBacklog } from "./backlog.ts";
 import { StationLink } from "./link.ts";
+import { PresenceOutbox } from "./presence_outbox.ts";
 
 /**
  * The service provider the neighbour table belongs to (station.md §2.4).
@@ -121,9 +124,6 @@ export interface NeighbourStatus {
   readonly state: string;
 }
 
-/** Messages sent at once while a neighbour's queue is emptied. */
-const DRAIN_WINDOW = 64;
-
 /**
  * The bridge of a station.
  *
@@ -150,7 +150,7 @@ export class Bridge {
   readonly #self: ID;
   readonly #user: LocalUser;
   readonly #store: Store;
-  readonly #writes: MessageWriteQueue;
+  readonly #backlog: NeighbourBacklog;
   readonly #provider: string;
   readonly #log: StationLog;
   readonly #directory: AccountsDirectory;
@@ -160,10 +160,10 @@ export class Bridge {
   readonly #byId = new Map<string, StationLink>();
   readonly #known = new Map<string, ID>();
   readonly #ourselves = new Set<string>();
-  readonly #draining = new Set<string>();
-  readonly #redrain = new Set<string>();
-  readonly #backlog: string[] = [];
+  readonly #relays: string[] = [];
   readonly #maxBacklog: number;
+  readonly #presence: PresenceOutbox;
+  readonly #unsubscribe: () => void;
   #inner: StationLink | undefined;
   #timers: ReturnType<typeof setInterval>[] = [];
   #reloading: Promise<void> | undefined;
@@ -175,9 +175,9 @@ export class Bridge {
     this.#station = station;
     this.#self = station.id;
     this.#store = station.store;
-    this.#writes = new MessageWriteQueue(station.store.messages);
     this.#provider = options.provider ?? DEFAULT_PROVIDER;
     this.#log = options.log ?? silentLog();
+    this.#backlog = new NeighbourBacklog(station.store, this.stats, this.#log);
     this.#maxBacklog = Math.max(1, options.maxBacklog ?? 1024);
     this.#directory = new AccountsDirectory(station.accounts);
     this.#user = loadLocalUser(station.accounts, station.id);
@@ -186,6 +186,14 @@ export class Bridge {
       directory: this.#directory,
       cipherKeys: this.#cipherKeys,
     });
+    this.#presence = new PresenceOutbox({
+      self: this.#self,
+      pack: (receiver, content) => this.#peek.packContent(receiver, content),
+      log: this.#log,
+    });
+    this.#unsubscribe = station.dispatcher.presence.onArrival((entry) =>
+      this.#presence.add(entry)
+    );
   }
 
   /**
@@ -258,12 +266,14 @@ export class Bridge {
     if (this.#stopped) return;
     this.#stopped = true;
     for (const timer of this.#timers) clearInterval(timer);
+    this.#unsubscribe();
+    this.#presence.stop();
     await this.#reloading?.catch(() => {});
     const links = [...this.#links.values()];
     this.#links.clear();
     this.#byId.clear();
     await Promise.all([...links, this.#inner].map((link) => link?.close()));
-    this.#writes.close();
+    this.#backlog.close();
   }
 
   // ------------------------------------------------------------ the table
@@ -342,7 +352,7 @@ export class Bridge {
     if (wanted.size > 0) this.#connectInner();
     for (const link of this.#links.values()) {
       const id = link.id;
-      if (link.running && id !== undefined) this.#drain(link, id);
+      if (link.running && id !== undefined) this.#backlog.drain(link, id);
     }
   }
 
@@ -366,7 +376,7 @@ export class Bridge {
     this.#inner = this.#newLink(host, station.port, "local station", {
       station: this.#self,
       onReliable: (msg) => this.#outgoing(msg),
-      onRunning: () => this.#flushBacklog(),
+      onRunning: () => this.#flushRelays(),
     });
     this.#inner.start();
   }
@@ -424,7 +434,22 @@ export class Bridge {
     } catch (error) {
       this.#log.error(`bridge: neighbour ID not stored: ${error}`);
     }
-    this.#drain(link, id);
+    if (link.takesPresence) this.#presence.open(link, this.#onlineHere());
+    this.#backlog.drain(link, id);
+  }
+
+  /** The users online here now, each with the time it arrived. */
+  #onlineHere(): PresenceEntry[] {
+    const station = this.#station;
+    const book = station.dispatcher.presence;
+    const online = new Map<string, PresenceEntry>();
+    for (const session of station.center.all()) {
+      const user = session.identifier;
+      if (user === undefined || session.isStation || !session.active) continue;
+      const time = book.hereSince(user);
+      if (time !== undefined) online.set(user.value, { user, time });
+    }
+    return [...online.values()];
   }
 
   #unindex(link: StationLink): void {
@@ -523,7 +548,7 @@ export class Bridge {
       }
       return;
     }
-    if (link.running && !this.#draining.has(target.value)) {
+    if (link.running && !this.#backlog.draining(target)) {
       this.stats.sent++;
       void link.send(payload).then((result) => {
         if (!result.sent && directed) void this.#queue(target, msg, payload);
@@ -535,73 +560,15 @@ export class Bridge {
     if (directed) await this.#queue(target, msg, payload);
   }
 
-  /** Keeps a message for a neighbour that is down (sent when it is up). */
+  /** Keeps a message for a neighbour that is down; sent at once if it is up now. */
   async #queue(
     target: ID,
     msg: ReliableMessage,
     payload: string,
   ): Promise<void> {
-    try {
-      await this.#writes.store({
-        receiver: target.value,
-        signature: msg.signature,
-        time: msg.time ?? Date.now() / 1000,
-        msg: JSON.parse(payload),
-      }, { durable: true });
-      this.stats.queued++;
-      this.#log.debug(
-        `bridge: message ${msg.sender.value} -> ${msg.receiver.value} kept for ${target.value}`,
-      );
-    } catch (error) {
-      this.#log.error(
-        `bridge: message for ${target.value} not kept: ${error}`,
-      );
-      this.stats.dropped++;
-      return;
-    }
+    if (!await this.#backlog.keep(target, msg, payload)) return;
     const link = this.#byId.get(target.value);
-    if (link?.running) this.#drain(link, target);
-  }
-
-  /** Sends what waits for a neighbour, oldest first, deleting what it took. */
-  #drain(link: StationLink, id: ID): void {
-    if (this.#draining.has(id.value)) {
-      this.#redrain.add(id.value);
-      return;
-    }
-    this.#draining.add(id.value);
-    this.#drainAll(link, id).catch((error) =>
-      this.#log.error(`bridge: queue for ${id.value} not sent: ${error}`)
-    ).finally(() => this.#draining.delete(id.value));
-  }
-
-  async #drainAll(link: StationLink, id: ID): Promise<void> {
-    do {
-      this.#redrain.delete(id.value);
-      const waiting = this.#store.messages.load(id.value);
-      if (waiting.length > 0) {
-        this.#log.info(
-          `bridge: sending ${waiting.length} kept message(s) to ${id.value}`,
-        );
-      }
-      const inFlight = new Set<Promise<SendResult>>();
-      for (const item of waiting) {
-        if (!link.running || this.#stopped) return;
-        const sent = link.send(JSON.stringify(item.msg));
-        inFlight.add(sent);
-        sent.then((result) => {
-          inFlight.delete(sent);
-          if (!result.sent) return;
-          this.stats.sent++;
-          this.#writes.delete({ receiver: id.value, signature: item.signature })
-            .catch((error) =>
-              this.#log.error(`bridge: kept message not deleted: ${error}`)
-            );
-        });
-        if (inFlight.size >= DRAIN_WINDOW) await Promise.race(inFlight);
-      }
-      await Promise.all(inFlight);
-    } while (this.#redrain.has(id.value) && link.running);
+    if (link?.running) this.#backlog.drain(link, target);
   }
 
   // ------------------------------------------------------------- incoming
@@ -639,7 +606,7 @@ export class Bridge {
 
   #relayIn(payload: string): void {
     const inner = this.#inner;
-    if (inner === undefined || !inner.running || this.#backlog.length > 0) {
+    if (inner === undefined || !inner.running || this.#relays.length > 0) {
       this.#hold(payload);
       return;
     }
@@ -650,18 +617,18 @@ export class Bridge {
   }
 
   #hold(payload: string): void {
-    this.#backlog.push(payload);
-    if (this.#backlog.length > this.#maxBacklog) {
-      this.#backlog.shift();
+    this.#relays.push(payload);
+    if (this.#relays.length > this.#maxBacklog) {
+      this.#relays.shift();
       this.stats.dropped++;
       this.#log.warn("bridge: local station unreachable, oldest relay dropped");
     }
   }
 
-  #flushBacklog(): void {
+  #flushRelays(): void {
     const inner = this.#inner;
     if (inner === undefined) return;
-    const held = this.#backlog.splice(0);
+    const held = this.#relays.splice(0);
     for (const payload of held) {
       this.stats.received++;
       void inner.send(payload).then((result) => {

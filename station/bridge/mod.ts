@@ -14,3 +14,5 @@
  */
 export * from "./link.ts";
 export * from "./bridge.ts";
+export * from "./backlog.ts";
+export * from "./presence_outbox.ts";
