@@ -118,7 +118,14 @@ export class OfflineDelivery {
    * then the receipt may leave. Rejects when the store failed.
    */
   storeUnlessTaken(receiver: ID, msg: ReliableMessage): Promise<boolean> {
-    return this.#queue.storeLater(offlineMessage(receiver, msg));
+    // timed (from the push) only when it is written after all
+    const done = this.#stats.time("store_message");
+    return this.#queue.storeLater(offlineMessage(receiver, msg)).then(
+      (written) => {
+        if (written) done();
+        return written;
+      },
+    );
   }
 
   /**

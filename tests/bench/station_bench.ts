@@ -17,13 +17,11 @@ import { ReceiptCommand } from "../../dimp/command/mod.ts";
 import { MessagePacker, ReliableMessage } from "../../dimp/message/mod.ts";
 import {
   assemblePipeline,
-  type CloseInfo,
-  type Connection,
   findStationIdentity,
   type Pipeline,
-  type SendResult,
   Session,
 } from "../../station/mod.ts";
+import { FakeConnection } from "./_fake_connection.ts";
 import { routeOf } from "../../station/routes.ts";
 import { TracePool } from "../../station/traces.ts";
 import { encodeMtpPackage, MtpType } from "../../dimp/transport/mod.ts";
@@ -34,37 +32,6 @@ import {
   Store,
 } from "../../store/mod.ts";
 import { accounts, World } from "../station/_peer.ts";
-
-/** A connection that takes every send at once (acknowledged). */
-class FakeConnection implements Connection {
-  static #next = 1;
-  readonly id = FakeConnection.#next++;
-  readonly framing = "mtp" as const;
-  readonly role = "station" as const;
-  readonly remoteAddress: readonly [string, number];
-  readonly connectedAt = Date.now();
-  readonly closed = false;
-  readonly pending = 0;
-  readonly bytesReceived = 0;
-  readonly bytesSent = 0;
-  readonly done: Promise<CloseInfo> = new Promise(() => {});
-  sent = 0;
-
-  constructor(port: number) {
-    this.remoteAddress = ["127.0.0.1", port];
-  }
-
-  send(): Promise<SendResult> {
-    this.sent++;
-    return Promise.resolve({ sent: true, acknowledged: true });
-  }
-
-  ready(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  close(): void {}
-}
 
 const dir = Deno.makeTempDirSync({ prefix: "dim-bench-" });
 const store = Store.open({ dataDir: dir });
