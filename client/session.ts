@@ -124,6 +124,7 @@ export class ClientSession {
   #timer: ReturnType<typeof setInterval> | undefined;
   #onlineAt = 0;
   #remoteAddress: [string, number] | undefined;
+  #accepted: HandshakeCommand | undefined;
   #redialTimer: ReturnType<typeof setTimeout> | undefined;
   #pump: Promise<void> | undefined;
   readonly #background = new Set<Promise<unknown>>();
@@ -202,6 +203,14 @@ export class ClientSession {
   /** The session key the station issued. */
   get sessionKey(): string | undefined {
     return this.#machine.sessionKey;
+  }
+
+  /**
+   * The station's last `DIM!` (what it says of itself beyond the key, e.g.
+   * a `dim` station's `presence` to a station), once accepted.
+   */
+  get accepted(): HandshakeCommand | undefined {
+    return this.#accepted;
   }
 
   /** Our address as the station sees it (`remote_address` of its handshake). */
@@ -626,6 +635,7 @@ export class ClientSession {
       return;
     }
     this.#log("info", `handshake accepted by ${sender.value}`);
+    this.#accepted = command;
     this.#everRan = true;
     this.#setState("running");
     this.#running.resolve();
@@ -721,13 +731,20 @@ export class ClientSession {
   /** After a query: drops what was suspended for `id` if its meta did not come. */
   async #settleQuery(id: ID, sent: Promise<OutgoingMessage>): Promise<void> {
     const outgoing = await sent;
+    const deadline = Date.now() + this.#queryTimeout;
     let answer = "no answer";
     try {
       answer = (await outgoing.stationReceipt(this.#queryTimeout)).text;
     } catch {
       // a documents reply is not a receipt: the wait ends by its timeout
     }
-    if (this.#directory.accounts.meta(id) === undefined) {
+    // "not found": a station asks its neighbours and may push their answer
+    // (station.md §4.13), so what waits for it is kept until the timeout
+    const unknown = () => this.#directory.accounts.meta(id) === undefined;
+    while (unknown() && Date.now() < deadline && this.#state !== "closed") {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    if (unknown()) {
       this.#dropSuspended(id, answer);
     }
   }
