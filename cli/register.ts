@@ -39,7 +39,7 @@ import {
   UnknownAccountError,
 } from "../store/mod.ts";
 import { UsageError } from "./context.ts";
-import { printErr, printOut } from "./output.ts";
+import { makeStdoutFilePrivate, printErr, printOut } from "./output.ts";
 import { type Prompter, terminalPrompter } from "./prompt.ts";
 import {
   parseMetaOption,
@@ -488,6 +488,7 @@ function exportAccount(
   try {
     requireMeta(accounts, id, ctx.storePath);
     const record = accounts!.exportAccount(id, { privateKeys: flags.private });
+    if (flags.private) makeStdoutFilePrivate();
     printOut(JSON.stringify(record, null, 2));
     return 0;
   } finally {
