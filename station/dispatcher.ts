@@ -20,9 +20,9 @@ import type { Content } from "../dimp/content/mod.ts";
 import { EntityType, type ID, tryParseId } from "../dimp/identity/mod.ts";
 import { ReliableMessage } from "../dimp/message/mod.ts";
 import type { Store } from "../store/mod.ts";
-import { BoundedMap } from "../dimp/bounded_map.ts";
 import type { StationLog } from "../client/log.ts";
 import { messageKey, type OfflineDelivery } from "./offline.ts";
+import { PresenceBook } from "./presence.ts";
 import { PRIORITY_NORMAL, type PushItem } from "./push_queue.ts";
 import type { Session } from "./session.ts";
 import type { SessionCenter } from "./session_center.ts";
@@ -126,6 +126,8 @@ export interface DispatcherOptions {
  * ```
  */
 export class Dispatcher {
+  /** Where each user was last seen (handshakes, neighbours' notices, logins). */
+  readonly presence: PresenceBook;
   readonly #station: ID;
   readonly #center: SessionCenter;
   readonly #offline: OfflineDelivery;
@@ -135,7 +137,6 @@ export class Dispatcher {
   readonly #neighbours: () => Iterable<ID>;
   readonly #onRoaming: (user: ID, station: ID) => void;
   readonly #bridged: (station: ID) => boolean;
-  readonly #logins = new BoundedMap<string, ID | null>(65536);
 
   /** Wires the registry, the offline store and the hooks. */
   constructor(
@@ -155,6 +156,10 @@ export class Dispatcher {
     this.#neighbours = options.neighbours ?? (() => []);
     this.#onRoaming = options.onRoaming ?? (() => {});
     this.#bridged = options.bridged ?? (() => true);
+    this.presence = new PresenceBook({
+      self: options.station,
+      login: (user) => store.logins.newest(user),
+    });
   }
 
   /**
@@ -292,25 +297,47 @@ export class Dispatcher {
     return count;
   }
 
-  /** Forgets the cached login station of a user (a new login was stored). */
-  loginChanged(user: ID, station: ID | undefined): void {
+  /**
+   * A new login of the user was stored: when it is the newest news of the
+   * user (by time, against handshakes and neighbours' presence notices)
+   * and names another station, the user's stored messages go there.
+   */
+  loginChanged(user: ID, station: ID | undefined, time?: number): void {
     const naked = user.withoutTerminal();
-    this.#logins.delete(naked.value);
+    if (!this.presence.loginSaved(naked, station, time)) return;
     if (station !== undefined && !station.equals(this.#station)) {
-      this.#roamStored(naked, station);
-      this.#onRoaming(naked, station);
+      this.#moved(naked, station);
     }
   }
 
-  /** The station the user's newest login names, if known. */
-  loginStation(user: ID): ID | undefined {
-    const key = user.withoutTerminal().value;
-    let station = this.#logins.get(key);
-    if (station === undefined) {
-      station = tryParseId(this.#store.logins.newest(key)?.stationId) ?? null;
-      this.#logins.set(key, station);
+  /**
+   * A neighbour's presence notice: the user is at `station` since `time`.
+   * `true` when that is the newest news of the user — then the user's
+   * stored messages go there.
+   */
+  userSeen(user: ID, station: ID, time: number): boolean {
+    const naked = user.withoutTerminal();
+    if (!this.presence.seen(naked, station, time)) return false;
+    this.#moved(naked, station);
+    return true;
+  }
+
+  /** Whether `station` is one of the neighbours. */
+  isNeighbour(station: ID): boolean {
+    for (const neighbour of this.#neighbours()) {
+      if (neighbour.equals(station)) return true;
     }
-    return station ?? undefined;
+    return false;
+  }
+
+  /** The station where the user was last seen (handshake, notice or login), if known. */
+  loginStation(user: ID): ID | undefined {
+    return this.presence.where(user);
+  }
+
+  #moved(user: ID, station: ID): void {
+    this.#roamStored(user, station);
+    this.#onRoaming(user, station);
   }
 
   /**

@@ -50,8 +50,10 @@ import { type NeighbourAddress, withoutSelf } from "../neighbours.ts";
 import type { Station } from "../station.ts";
 import { broadcastRecipients, tracedStations } from "../traces.ts";
 import type { Framing, TransportLimits } from "../transport/mod.ts";
+import type { PresenceEntry } from "../presence.ts";
 import { NeighbourBacklog } from "./backlog.ts";
 import { StationLink } from "./link.ts";
+import { PresenceOutbox } from "./presence_outbox.ts";
 
 /**
  * The service provider the neighbour table belongs to (station.md §2.4).
@@ -160,6 +162,8 @@ export class Bridge {
   readonly #ourselves = new Set<string>();
   readonly #relays: string[] = [];
   readonly #maxBacklog: number;
+  readonly #presence: PresenceOutbox;
+  readonly #unsubscribe: () => void;
   #inner: StationLink | undefined;
   #timers: ReturnType<typeof setInterval>[] = [];
   #reloading: Promise<void> | undefined;
@@ -182,6 +186,14 @@ export class Bridge {
       directory: this.#directory,
       cipherKeys: this.#cipherKeys,
     });
+    this.#presence = new PresenceOutbox({
+      self: this.#self,
+      pack: (receiver, content) => this.#peek.packContent(receiver, content),
+      log: this.#log,
+    });
+    this.#unsubscribe = station.dispatcher.presence.onArrival((entry) =>
+      this.#presence.add(entry)
+    );
   }
 
   /**
@@ -254,6 +266,8 @@ export class Bridge {
     if (this.#stopped) return;
     this.#stopped = true;
     for (const timer of this.#timers) clearInterval(timer);
+    this.#unsubscribe();
+    this.#presence.stop();
     await this.#reloading?.catch(() => {});
     const links = [...this.#links.values()];
     this.#links.clear();
@@ -420,7 +434,22 @@ export class Bridge {
     } catch (error) {
       this.#log.error(`bridge: neighbour ID not stored: ${error}`);
     }
+    if (link.takesPresence) this.#presence.open(link, this.#onlineHere());
     this.#backlog.drain(link, id);
+  }
+
+  /** The users online here now, each with the time it arrived. */
+  #onlineHere(): PresenceEntry[] {
+    const station = this.#station;
+    const book = station.dispatcher.presence;
+    const online = new Map<string, PresenceEntry>();
+    for (const session of station.center.all()) {
+      const user = session.identifier;
+      if (user === undefined || session.isStation || !session.active) continue;
+      const time = book.hereSince(user);
+      if (time !== undefined) online.set(user.value, { user, time });
+    }
+    return [...online.values()];
   }
 
   #unindex(link: StationLink): void {
