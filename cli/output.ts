@@ -28,6 +28,32 @@ export function printOut(line: string): void {
 }
 
 /**
+ * Writes text to stdout as it is (no newline added; the chat's terminal).
+ *
+ * @example
+ * ```ts
+ * import { writeOut } from "./output.ts";
+ * writeOut("[12:00] bob: hi\r\n");
+ * ```
+ */
+export function writeOut(text: string): void {
+  writeAll(Deno.stdout, text);
+}
+
+/**
+ * Writes text to stderr as it is (no newline added: a prompt).
+ *
+ * @example
+ * ```ts
+ * import { writeErr } from "./output.ts";
+ * writeErr("bob> ");
+ * ```
+ */
+export function writeErr(text: string): void {
+  writeAll(Deno.stderr, text);
+}
+
+/**
  * Writes one line for people (a log line, a prompt, an error) to stderr.
  *
  * @example
