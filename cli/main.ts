@@ -21,6 +21,7 @@ import {
 } from "./config.ts";
 import { config } from "./config_migrate.ts";
 import { importCommand } from "./import_python.ts";
+import { queueCommand, storeCommand } from "./store_ops.ts";
 import { processEnv, resolveConfigPath, UsageError } from "./context.ts";
 import type { CommandContext, Subcommand } from "./subcommand.ts";
 import { printErr, printOut } from "./output.ts";
@@ -51,6 +52,8 @@ const SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map<
   ["restore", restore],
   ["config", config],
   ["import", importCommand],
+  ["store", storeCommand],
+  ["queue", queueCommand],
 ]);
 
 function usage(): string {

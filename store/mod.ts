@@ -28,6 +28,13 @@ export {
 } from "./database.ts";
 export { type Migration, MIGRATIONS } from "./migrations.ts";
 export {
+  deleteAccount,
+  type DeletedAccount,
+  type StoreStats,
+  storeStats,
+  vacuumStore,
+} from "./maintenance.ts";
+export {
   createPrivateFile,
   type ExposedFile,
   exposedFiles,
