@@ -37,6 +37,7 @@ import {
 } from "../dimp/command/mod.ts";
 import { CommandName } from "../dimp/command/mod.ts";
 import type { Content } from "../dimp/content/mod.ts";
+import { BoundedMap } from "../dimp/bounded_map.ts";
 import {
   EntityType,
   type ID,
@@ -105,7 +106,7 @@ export class Archivist {
   readonly #id: ID;
   readonly #station: () => ID | undefined;
   readonly #now: () => number;
-  readonly #seen = new Map<string, number>();
+  readonly #seen = new BoundedMap<string, number>(SEEN_LIMIT);
 
   /** An archivist over the store of `accounts`. */
   constructor(accounts: Accounts, options: ArchivistOptions) {
@@ -239,11 +240,7 @@ export class Archivist {
   /** A user heard from (the `users` answer without a station table). */
   #remember(sender: ID): void {
     if (sender.type !== EntityType.USER) return;
-    this.#seen.delete(sender.value);
     this.#seen.set(sender.value, this.#now());
-    if (this.#seen.size > SEEN_LIMIT) {
-      this.#seen.delete(this.#seen.keys().next().value as string);
-    }
   }
 }
 

@@ -14,7 +14,10 @@
  *   its key, no `keys` — in a `forward` of its own. The station keeps a copy
  *   for a member who is offline and hands it over when the member comes
  *   back: that is the group inbox (our station stores it durably; a station
- *   that keeps no offline messages loses it). Members without a key are
+ *   that keeps no offline messages loses it). A copy for a member whose
+ *   visa is not known yet (it never connected, or its account lives on a
+ *   neighbour station) is kept until the visa comes (`group_delivery.ts`),
+ *   then sent in the order accepted. Members without a key are
  *   asked of the sender (`chat.dim.group` / `keys` / `query`); the sender
  *   gets `Group message delivering.` ("Group message split for
  *   ${count}/${total} member(s).").
@@ -58,6 +61,7 @@ import {
 } from "../dimp/message/mod.ts";
 import { silentLog, type StationLog } from "../client/log.ts";
 import type { Accounts } from "../store/mod.ts";
+import { GroupDelivery, type GroupDeliveryOptions } from "./group_delivery.ts";
 import {
   type ClientSession,
   GROUP_COMMAND_RECEIVED,
@@ -70,7 +74,8 @@ import {
 const MAX_DEPTH = 2;
 
 /** How an assistant is wired. */
-export interface AssistantOptions {
+export interface AssistantOptions
+  extends Partial<Omit<GroupDeliveryOptions, "log">> {
   /** Where it logs (default: nowhere). */
   readonly log?: StationLog;
 }
@@ -105,6 +110,8 @@ function keyOf(
  *   onMessage: (msg) => assistant.handle(msg) });
  * assistant = new Assistant(session, accounts);
  * await session.connect();
+ * // ...
+ * assistant.close();
  * ```
  */
 export class Assistant {
@@ -113,6 +120,7 @@ export class Assistant {
   readonly #session: ClientSession;
   readonly #accounts: Accounts;
   readonly #log: StationLog;
+  readonly #delivery: GroupDelivery;
 
   /** An assistant answering through `session` (made with `unwrapForwards: false`). */
   constructor(
@@ -124,6 +132,15 @@ export class Assistant {
     this.#accounts = accounts;
     this.book = new GroupBook(accounts);
     this.#log = options.log ?? silentLog();
+    this.#delivery = new GroupDelivery(session, accounts, {
+      ...options,
+      log: this.#log,
+    });
+  }
+
+  /** Stops the delivery of kept messages (they stay in the store for the next start). */
+  close(): void {
+    this.#delivery.close();
   }
 
   /** Handles one message the session received. */
@@ -248,7 +265,7 @@ export class Assistant {
         group: group.value,
         key,
       });
-      await this.#send(member, ForwardContent.create([copy]));
+      await this.#delivery.send(member, group, [copy], msg.signature, msg.time);
     }
     if (missed.length > 0) {
       const digest = typeof keys.digest === "string" ? keys.digest : undefined;
@@ -304,7 +321,7 @@ export class Assistant {
         ...this.book.administrators(group),
       ].filter((id): id is ID => id !== undefined);
       for (const reviewer of reviewers) {
-        await this.#send(reviewer, ForwardContent.create([msg]));
+        await this.#delivery.send(reviewer, group, [msg], msg.signature);
       }
     } else if (result.changed) {
       this.#log.info(
@@ -420,8 +437,11 @@ export class Assistant {
     for (const row of [...resets, ...rows.filter((r) => !resets.includes(r))]) {
       messages.push(ReliableMessage.parse(row.msg));
     }
+    if (messages.length === 0) return;
+    // the same history again is kept once; a changed one is kept again
+    const ref = `history:${group.value}:${messages.at(-1)!.signature}`;
     for (const receiver of receivers) {
-      await this.#send(receiver, ForwardContent.create(messages));
+      await this.#delivery.send(receiver, group, messages, ref);
     }
   }
 

@@ -12,7 +12,7 @@ import { silentLog, type StationLog } from "../client/log.ts";
 import type { Framing } from "../client/transport/mod.ts";
 import type { Accounts } from "../store/mod.ts";
 import { Archivist } from "./archivist.ts";
-import { Assistant } from "./assistant.ts";
+import { Assistant, type AssistantOptions } from "./assistant.ts";
 import {
   ClientSession,
   type ClientSessionOptions,
@@ -55,6 +55,8 @@ export interface BotOptions {
   readonly log?: StationLog;
   /** Session settings over the defaults (timeouts, keep-online period). */
   readonly session?: Partial<ClientSessionOptions>;
+  /** The assistant's settings (its delivery of kept group messages). */
+  readonly assistant?: AssistantOptions;
 }
 
 /**
@@ -126,13 +128,17 @@ export async function startBot(
       }
     };
   } else {
-    const bot = new Assistant(session, accounts, { log });
+    const bot = new Assistant(session, accounts, {
+      ...options.assistant,
+      log,
+    });
     assistant = bot;
     handle = (msg) => bot.handle(msg);
   }
   try {
     await session.connect();
   } catch (error) {
+    assistant?.close();
     await session.close();
     throw error;
   }
@@ -149,6 +155,9 @@ export async function startBot(
     session,
     archivist,
     assistant,
-    close: () => session.close(),
+    close: () => {
+      assistant?.close();
+      return session.close();
+    },
   };
 }

@@ -18,3 +18,4 @@ export * from "./identity.ts";
 export * from "./archivist.ts";
 export * from "./assistant.ts";
 export * from "./bot.ts";
+export * from "./group_delivery.ts";

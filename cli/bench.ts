@@ -6,6 +6,7 @@
  * ```sh
  * dim bench --station 127.0.0.1:9394 --users 100 --messages 100 --json
  * dim bench --station 127.0.0.1:9394 --users 20 --offline --pid 4242
+ * dim bench --station 127.0.0.1:9394 --sessions 1000 --hold 30 --pid 4242
  * ```
  *
  * A progress line on stderr every second; the result on stdout (with
@@ -25,15 +26,19 @@ import {
   MAX_BENCH_USERS,
   type Percentiles,
   runBench,
+  runSessions,
   sampleProcesses,
+  type SessionsResult,
 } from "./bench/mod.ts";
+import type { LocalUser } from "../dimp/message/mod.ts";
 import { Accounts, Store } from "../store/mod.ts";
 import { UsageError } from "./context.ts";
-import { parseEndpoint } from "./_client_common.ts";
+import { type Endpoint, parseEndpoint } from "./_client_common.ts";
 import { printErr, printOut } from "./output.ts";
 import type { CommandContext, Subcommand } from "./subcommand.ts";
 
-const MAX_USERS = MAX_BENCH_USERS / 2;
+const MAX_USERS = 1000;
+const MAX_HOLD_S = 3600;
 const MAX_MESSAGES = 200_000;
 const MAX_SIZE = 65_536;
 const MAX_WINDOW = 1000;
@@ -66,6 +71,15 @@ run the same arguments against any DIM station to compare them.
   --pid PID[,PID...]   the station's process(es) on this machine: CPU time and
                        memory (Linux /proc)
   --concurrency C      handshakes under way at once (default 16)
+  --sessions N         instead of texts: N users connect and handshake, then
+                       stay idle for --hold seconds (2 … ${MAX_BENCH_USERS}); reports
+                       handshakes/s and, with --pid, the station's memory per
+                       session and CPU per handshake. Two of them exchange a
+                       text every 100 ms while the others connect, and 100
+                       after the hold (their latency). On a loopback station
+                       the connections come from 127.0.0.2, 127.0.0.3, …
+                       (500 each); the bench needs N + 100 open files (ulimit -n)
+  --hold S             with --sessions: the idle time (default 30; ≤ ${MAX_HOLD_S})
   --json               the result as one JSON object, the last line of stdout
   --verbose            the sessions' logs on stderr
 
@@ -86,6 +100,8 @@ const OPTIONS = {
   receipts: { type: "boolean" },
   pid: { type: "string" },
   concurrency: { type: "string" },
+  sessions: { type: "string" },
+  hold: { type: "string" },
   json: { type: "boolean" },
   verbose: { type: "boolean", short: "v" },
   help: { type: "boolean", short: "h" },
@@ -138,6 +154,73 @@ interface Plan {
   durationS: number;
   concurrency: number;
   pids: number[] | undefined;
+}
+
+/** What `--sessions` runs: N users held for S seconds. */
+interface SessionsPlan {
+  sessions: number;
+  holdS: number;
+  concurrency: number;
+  pids: number[] | undefined;
+}
+
+/** Flags that only the texts bench takes. */
+const TEXT_FLAGS = [
+  "users",
+  "messages",
+  "size",
+  "window",
+  "rate",
+  "duration",
+  "offline",
+  "receipts",
+] as const;
+
+/** Files the bench keeps open besides its sessions' sockets. */
+const SPARE_FILES = 100;
+
+/** The soft limit of open files of this process (Linux), if known. */
+function openFilesLimit(): number | undefined {
+  try {
+    const limits = Deno.readTextFileSync("/proc/self/limits");
+    const soft = /^Max open files\s+(\d+)/m.exec(limits)?.[1];
+    return soft === undefined ? undefined : Number(soft);
+  } catch {
+    return undefined;
+  }
+}
+
+function parseSessionsPlan(
+  flags: Record<string, string | boolean | undefined>,
+): SessionsPlan {
+  const str = (name: string) => flags[name] as string | undefined;
+  const extra = TEXT_FLAGS.find((name) => flags[name] !== undefined);
+  if (extra !== undefined) {
+    throw new UsageError(`--sessions takes no --${extra} (no texts are sent)`);
+  }
+  const sessions = integer(
+    str("sessions"),
+    0,
+    2,
+    MAX_BENCH_USERS,
+    "--sessions",
+  );
+  const limit = openFilesLimit();
+  if (limit !== undefined && sessions + SPARE_FILES > limit) {
+    throw new UsageError(
+      `--sessions ${sessions} needs ${
+        sessions + SPARE_FILES
+      } open files, this process may have ${limit}: raise it (ulimit -n)`,
+    );
+  }
+  return {
+    sessions,
+    holdS: str("hold") === undefined
+      ? 30
+      : positive(str("hold")!, MAX_HOLD_S, "--hold"),
+    concurrency: integer(str("concurrency"), 16, 1, 256, "--concurrency"),
+    pids: str("pid") === undefined ? undefined : parsePids(str("pid")!),
+  };
 }
 
 function parsePlan(flags: Record<string, string | boolean | undefined>): Plan {
@@ -271,6 +354,42 @@ export function describeResult(r: BenchResult): string[] {
   return lines;
 }
 
+/** A sessions run's result for people. */
+export function describeSessions(r: SessionsResult): string[] {
+  const lines = [
+    `dim bench --sessions → ${r.station} (${
+      r.station_id ?? "station ID unknown"
+    }), ${r.framing}`,
+    `  sessions          ${r.sessions} of ${r.users} up after ${r.hold_s} s idle (${
+      r.sources > 0 ? `from ${r.sources} source addresses` : "one source"
+    })`,
+    `  handshakes        ${r.handshakes}: ${
+      rate(r.handshakes_per_s)
+    }, ${r.concurrency} at a time (${spread(r.handshake_ms)})`,
+    `  texts             while connecting ${
+      spread(r.text_ms_while_connecting)
+    }; idle ${spread(r.text_ms_idle)}; lost ${r.texts_lost}`,
+  ];
+  const p = r.station_process;
+  if (p !== null) {
+    lines.push(
+      `  station process   pid ${p.pids.join(",")}: RSS ${
+        p.rss_mib_before.toFixed(1)
+      } → ${p.rss_mib.toFixed(1)} MiB (${
+        p.rss_per_session_kib === null ? "-" : p.rss_per_session_kib.toFixed(1)
+      } KiB per session); CPU ${p.cpu_s} s for the handshakes (${
+        p.cpu_us_per_handshake ?? "-"
+      } µs each), ${p.hold_cpu_s} s during the hold`,
+    );
+  }
+  lines.push(
+    `  generator CPU     ${r.generator.cpu_s} s`,
+    `  ended             ${r.ended}`,
+  );
+  for (const error of r.errors) lines.push(`  error: ${error}`);
+  return lines;
+}
+
 function progressLine(p: BenchProgress): string {
   return `dim bench: [${p.phase} ${
     p.elapsedS.toFixed(1)
@@ -303,54 +422,80 @@ export async function runBenchCommand(
     return 0;
   }
   const endpoint = parseEndpoint(ctx, flags);
+  if (flags.sessions !== undefined) {
+    return await runSessionsCommand(ctx, flags, endpoint);
+  }
+  if (flags.hold !== undefined) {
+    throw new UsageError("--hold goes with --sessions");
+  }
   const plan = parsePlan(flags);
   const offline = flags.offline === true;
-  if (plan.pids !== undefined) sampleProcesses(plan.pids); // readable now?
+  return await withBenchUsers(
+    ctx,
+    plan.pids,
+    offline ? 2 * plan.users : plan.users,
+    async (accounts, users, signal) => {
+      const result = await runBench({
+        accounts,
+        ...endpoint,
+        users: users.slice(0, plan.users),
+        offline: offline ? users.slice(plan.users) : undefined,
+        messages: plan.messages,
+        size: plan.size,
+        window: plan.window,
+        rate: plan.rate,
+        duration: plan.durationS * 1000,
+        receipts: flags.receipts === true,
+        concurrency: plan.concurrency,
+        pids: plan.pids,
+        signal,
+        onPhase: (text) => printErr(`dim bench: ${text}`),
+        onProgress: (progress) => printErr(progressLine(progress)),
+        onLog: (level, text) => {
+          if (flags.verbose || level === "warn") {
+            printErr(`dim bench: [${level}] ${text}`);
+          }
+        },
+      });
+      if (flags.json) printOut(JSON.stringify(result));
+      else for (const line of describeResult(result)) printOut(line);
+      const clean = result.failures === 0 && result.duplicates === 0 &&
+        result.misrouted === 0;
+      return clean ? 0 : 1;
+    },
+  );
+}
+
+/**
+ * Opens the bench's store, makes sure `count` bench users are in it, and
+ * runs `run` with them (SIGINT aborts its signal); a {@link BenchError} is
+ * exit status 1.
+ */
+async function withBenchUsers(
+  ctx: CommandContext,
+  pids: readonly number[] | undefined,
+  count: number,
+  run: (
+    accounts: Accounts,
+    users: readonly LocalUser[],
+    signal: AbortSignal,
+  ) => Promise<number>,
+): Promise<number> {
+  if (pids !== undefined) sampleProcesses(pids); // readable now?
   const path = join(ctx.dataDir, "bench", "bench.db");
   const accounts = new Accounts(Store.open({ path }));
   const controller = new AbortController();
   const interrupt = () => controller.abort();
   Deno.addSignalListener("SIGINT", interrupt);
   try {
-    const wanted = offline ? 2 * plan.users : plan.users;
     const { users, generated } = await ensureBenchUsers(
       accounts,
-      wanted,
+      count,
       (done, missing) =>
         printErr(`dim bench: generated ${done} of ${missing} new users`),
     );
-    printErr(
-      `dim bench: ${wanted} users in ${path} (${generated} new)`,
-    );
-    const result = await runBench({
-      accounts,
-      host: endpoint.host,
-      port: endpoint.port,
-      framing: endpoint.framing,
-      users: users.slice(0, plan.users),
-      offline: offline ? users.slice(plan.users) : undefined,
-      messages: plan.messages,
-      size: plan.size,
-      window: plan.window,
-      rate: plan.rate,
-      duration: plan.durationS * 1000,
-      receipts: flags.receipts === true,
-      concurrency: plan.concurrency,
-      pids: plan.pids,
-      signal: controller.signal,
-      onPhase: (text) => printErr(`dim bench: ${text}`),
-      onProgress: (progress) => printErr(progressLine(progress)),
-      onLog: (level, text) => {
-        if (flags.verbose || level === "warn") {
-          printErr(`dim bench: [${level}] ${text}`);
-        }
-      },
-    });
-    if (flags.json) printOut(JSON.stringify(result));
-    else for (const line of describeResult(result)) printOut(line);
-    const clean = result.failures === 0 && result.duplicates === 0 &&
-      result.misrouted === 0;
-    return clean ? 0 : 1;
+    printErr(`dim bench: ${count} users in ${path} (${generated} new)`);
+    return await run(accounts, users, controller.signal);
   } catch (error) {
     if (error instanceof BenchError) {
       printErr(`dim bench: ${error.message}; is a station running there?`);
@@ -361,6 +506,41 @@ export async function runBenchCommand(
     Deno.removeSignalListener("SIGINT", interrupt);
     accounts.store.close();
   }
+}
+
+/** `dim bench --sessions N`; returns the exit status. */
+function runSessionsCommand(
+  ctx: CommandContext,
+  flags: Record<string, string | boolean | undefined>,
+  endpoint: Endpoint,
+): Promise<number> {
+  const plan = parseSessionsPlan(flags);
+  return withBenchUsers(
+    ctx,
+    plan.pids,
+    plan.sessions,
+    async (accounts, users, signal) => {
+      const result = await runSessions({
+        accounts,
+        ...endpoint,
+        users,
+        hold: plan.holdS * 1000,
+        concurrency: plan.concurrency,
+        pids: plan.pids,
+        signal,
+        onPhase: (text) => printErr(`dim bench: ${text}`),
+        onProgress: (text) => printErr(`dim bench: [${text}]`),
+        onLog: (level, text) => {
+          if (flags.verbose) printErr(`dim bench: [${level}] ${text}`);
+        },
+      });
+      if (flags.json) printOut(JSON.stringify(result));
+      else for (const line of describeSessions(result)) printOut(line);
+      return result.sessions === result.users && result.texts_lost === 0
+        ? 0
+        : 1;
+    },
+  );
 }
 
 /**

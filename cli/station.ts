@@ -29,7 +29,7 @@
 import { parseArgs } from "node:util";
 import denoJson from "../deno.json" with { type: "json" };
 import type { RunningBot } from "../bots/mod.ts";
-import { startStationBots } from "./station_bots.ts";
+import { groupDeliveryMetrics, startStationBots } from "./station_bots.ts";
 import { type AdminListener, startAdmin } from "../station/admin.ts";
 import { Bridge } from "../station/bridge/mod.ts";
 import { HealthChecks, storeWritableCheck } from "../station/health.ts";
@@ -283,6 +283,7 @@ async function serve(
     bridged: (neighbour) => running.bridge?.reaches(neighbour) ?? false,
   });
   running.station = station;
+  const onDropped = groupDeliveryMetrics(metrics.registry, station.store);
   let admin: AdminListener | undefined;
   let watchdog: ReturnType<typeof setInterval> | undefined;
   let bots: RunningBot[] = [];
@@ -291,6 +292,7 @@ async function serve(
       bots = await startStationBots(station, {
         ans: config.ans,
         log: (kind) => logger.child({ bot: kind }),
+        assistant: { onDropped },
       });
       for (const bot of bots) {
         logger.info(`${bot.kind} ${bot.id.value} runs in this process`);

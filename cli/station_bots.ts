@@ -11,7 +11,11 @@
 import type { ID } from "../dimp/identity/mod.ts";
 import type { StationLog } from "../client/log.ts";
 import type { Station } from "../station/station.ts";
+import type { AssistantOptions } from "../bots/assistant.ts";
 import { BOT_KINDS, type RunningBot, startBot } from "../bots/bot.ts";
+import type { PendingDropReason } from "../bots/group_delivery.ts";
+import type { MetricsRegistry } from "../station/metrics.ts";
+import type { Store } from "../store/mod.ts";
 import { findBotIdentity } from "../bots/identity.ts";
 import type { ClientSessionOptions } from "../client/mod.ts";
 
@@ -23,6 +27,46 @@ export interface StationBotsOptions {
   readonly log?: (kind: string) => StationLog;
   /** Session settings over the defaults. */
   readonly session?: Partial<ClientSessionOptions>;
+  /** The assistant's settings (e.g. where dropped kept messages are counted). */
+  readonly assistant?: AssistantOptions;
+}
+
+/** Why kept group messages are dropped (the `reason` label). */
+const PENDING_DROP_REASONS: readonly PendingDropReason[] = [
+  "expired",
+  "offline_cap",
+];
+
+/**
+ * The metrics of group messages waiting for a member's visa:
+ * `dim_group_messages_waiting_visa` (a gauge read from `store` at scrape
+ * time — whichever process runs the assistant on it) and
+ * `dim_group_messages_dropped_total` by `reason` (`expired`,
+ * `offline_cap`), counted through the function returned (the assistant's
+ * `onDropped`).
+ *
+ * @example
+ * ```ts ignore
+ * const onDropped = groupDeliveryMetrics(metrics.registry, station.store);
+ * await startStationBots(station, { assistant: { onDropped } });
+ * ```
+ */
+export function groupDeliveryMetrics(
+  registry: MetricsRegistry,
+  store: Store,
+): (count: number, reason: PendingDropReason) => void {
+  const waiting = registry.gauge(
+    "dim_group_messages_waiting_visa",
+    "Group messages kept for members whose visa is not known yet (read at scrape time).",
+  );
+  registry.onCollect(() => waiting.set(store.groupPending.count()));
+  const dropped = registry.counter(
+    "dim_group_messages_dropped_total",
+    "Group messages kept for a member's visa and dropped, by reason.",
+    ["reason"],
+  );
+  for (const reason of PENDING_DROP_REASONS) dropped.labels({ reason });
+  return (count, reason) => dropped.labels({ reason }).inc(count);
 }
 
 /**
@@ -72,6 +116,7 @@ export async function startStationBots(
           port: station.port,
           log: options.log?.(kind),
           session: options.session,
+          assistant: options.assistant,
         }),
       );
     }

@@ -46,7 +46,8 @@ import {
   type Receipt,
   receiptDetail,
 } from "./receipts.ts";
-import type { ClientSession, ReceivedMessage } from "./session.ts";
+import type { ClientSession } from "./session.ts";
+import type { ReceivedMessage } from "./received_message.ts";
 
 /** How long a group operation waits for the assistant (ms) by default. */
 const DEFAULT_TIMEOUT_MS = 30_000;

@@ -20,3 +20,5 @@ export * from "./directory.ts";
 export * from "./groups.ts";
 export * from "./group_client.ts";
 export * from "./session.ts";
+export * from "./session_options.ts";
+export * from "./received_message.ts";

@@ -34,191 +34,42 @@ import {
   type ID,
 } from "../dimp/identity/mod.ts";
 import {
-  type CipherKeyCache,
   DecryptionError,
   type InstantMessage,
   KeyNotFoundError,
-  type LocalUser,
   MemoryCipherKeyCache,
   MessageError,
   MessagePacker,
   ReliableMessage,
 } from "../dimp/message/mod.ts";
-import type { Accounts } from "../store/mod.ts";
 import {
   type CloseInfo,
   type Connection,
   dialStation,
   type Framing,
   type SendResult,
-  type TransportLimits,
-} from "../client/transport/mod.ts";
+} from "./transport/mod.ts";
+import { BoundedMap } from "../dimp/bounded_map.ts";
 import { BoundedQueue } from "./_bounded_queue.ts";
+import { atMost, deferred } from "./_deferred.ts";
+import { IdentityQueries, type IdentityWanted } from "./_identity_queries.ts";
+import { SuspendedMessages } from "./_suspended.ts";
 import { AccountsDirectory, loadLocalUser } from "./directory.ts";
-import type { GroupBook } from "./groups.ts";
 import {
   HandshakeTimeoutError,
   MessageNotSentError,
-  ReceiptTimeoutError,
   ReceiverKeyNotFoundError,
   SessionClosedError,
 } from "./errors.ts";
 import { HandshakeMachine, type HandshakeStep } from "./handshake.ts";
 import { type OutgoingMessage, ReceiptTracker } from "./receipts.ts";
-
-/**
- * Where a session stands: `idle` (not connected yet), `connecting`,
- * `handshaking`, `running` (the station accepted; messages flow), `closed`.
- *
- * @example
- * ```ts
- * import type { SessionState } from "./session.ts";
- * const state: SessionState = "running";
- * ```
- */
-export type SessionState =
-  | "idle"
-  | "connecting"
-  | "handshaking"
-  | "running"
-  | "closed";
-
-/**
- * Log levels of {@link ClientSessionOptions.onLog}.
- *
- * @example
- * ```ts
- * import type { LogLevel } from "./session.ts";
- * const level: LogLevel = "warn";
- * ```
- */
-export type LogLevel = "debug" | "info" | "warn";
-
-/**
- * A message received and decrypted, as the application sees it.
- *
- * @example
- * ```ts ignore
- * for await (const msg of session.messages()) {
- *   if (msg.content instanceof TextContent) console.log(msg.sender.value, msg.content.text);
- * }
- * ```
- */
-export interface ReceivedMessage {
-  /** The author. */
-  readonly sender: ID;
-  /** The receiver (the local user, or a broadcast ID). */
-  readonly receiver: ID;
-  /** The decrypted content. */
-  readonly content: Content;
-  /** The content time, else the envelope time (seconds). */
-  readonly time: number | undefined;
-  /** The group conversation (content `group`, else envelope `group`). */
-  readonly group: ID | undefined;
-  /** Whether a station sent it (replies to our commands, forwarded logins). */
-  readonly fromStation: boolean;
-  /** The decrypted message. */
-  readonly instant: InstantMessage;
-  /** The message as received (signature, traces, …). */
-  readonly reliable: ReliableMessage;
-}
-
-/**
- * How a session is made. Times in milliseconds.
- *
- * @example
- * ```ts ignore
- * const options: ClientSessionOptions = { accounts, user: alice, port: 9394, framing: "ws" };
- * ```
- */
-export interface ClientSessionOptions extends TransportLimits {
-  /** The store facade holding the local user's keys, metas and visas (shared). */
-  readonly accounts: Accounts;
-  /** The local user (its private keys must be in `accounts`), or the user itself. */
-  readonly user: ID | LocalUser;
-  /** The station host (default `127.0.0.1`). */
-  readonly host?: string;
-  /** The station port (default 9394). */
-  readonly port?: number;
-  /** The framing (default `"mtp"`; `"ws"`, `"plain"`, `"mars"`). */
-  readonly framing?: Framing;
-  /** WebSocket request path (default `/`). */
-  readonly path?: string;
-  /** The station ID when known: the first offer goes to it; others are refused. */
-  readonly station?: ID;
-  /** The identity directory over `accounts` (share one between sessions). */
-  readonly directory?: AccountsDirectory;
-  /** Message keys per direction (share one between sessions). */
-  readonly cipherKeys?: CipherKeyCache;
-  /** How long an offer waits for the station's answer before a new one (30 s, §3.2). */
-  readonly handshakeTimeout?: number;
-  /** Offers before {@link HandshakeTimeoutError} (default 3). */
-  readonly handshakeAttempts?: number;
-  /**
-   * Keep-online period: a login broadcast (users, bots) or `report online`
-   * (a station ID, the bridge) every 5 minutes by default; 0: never.
-   */
-  readonly keepOnlineInterval?: number;
-  /** Send the keep-online message right after the handshake (default: not for a station ID). */
-  readonly loginOnConnect?: boolean;
-  /** Broadcast the local visa to everyone@everywhere after the handshake (default: not for a station ID). */
-  readonly announceVisa?: boolean;
-  /** Answer user messages with the end-to-end receipt "Message received." (default true; §6.1). */
-  readonly sendReceipts?: boolean;
-  /** Default wait for a station receipt in {@link OutgoingMessage.stationReceipt} (30 s). */
-  readonly receiptTimeout?: number;
-  /** How long a documents query for an unknown receiver or sender is waited for (10 s). */
-  readonly queryTimeout?: number;
-  /** Received messages buffered for the application; a full inbox holds the connection back (1024). */
-  readonly inboxSize?: number;
-  /** Messages from unknown senders kept while their meta is queried (256 in all, 32 per sender). */
-  readonly maxSuspended?: number;
-  /** Redial (1 s, 2 s, … 30 s apart) when the connection is lost after the first handshake. */
-  readonly reconnect?: boolean;
-  /** The user agent of login commands. */
-  readonly agent?: string;
-  /**
-   * Open `forward` contents (messages.md §7.7): each carried message is
-   * received as if it had come directly, and the forward itself is not
-   * delivered (default true; the group assistant takes forwards whole).
-   */
-  readonly unwrapForwards?: boolean;
-  /**
-   * Apply the group commands received to this book (a client learning a
-   * group's members from its history); refusals are only logged.
-   */
-  readonly groups?: GroupBook;
-  /**
-   * Called once every message a forward carried has been received (its
-   * group commands applied to `groups`), with the forward's sender and the
-   * carried messages.
-   */
-  readonly onForward?: (
-    sender: ID,
-    messages: readonly ReliableMessage[],
-  ) => void;
-  /** Called for each received message in order (instead of {@link ClientSession.messages}). */
-  readonly onMessage?: (message: ReceivedMessage) => void | Promise<void>;
-  /**
-   * Sees each reliable message first; `true` takes it out of the pipeline
-   * (a bridge relays other people's messages untouched).
-   */
-  readonly onReliable?: (
-    message: ReliableMessage,
-  ) => boolean | Promise<boolean>;
-  /** Called on each state change. */
-  readonly onState?: (state: SessionState) => void;
-  /** Where the session logs (default: nowhere). */
-  readonly onLog?: (level: LogLevel, text: string) => void;
-}
-
-/** Options of {@link ClientSession.send}. */
-export interface SendOptions {
-  /** Expose this group on the envelope (key direction sender → group). */
-  readonly group?: ID;
-  /** Attach the local meta and visa (first contact). */
-  readonly attach?: boolean;
-}
+import type { ReceivedMessage } from "./received_message.ts";
+import type {
+  ClientSessionOptions,
+  LogLevel,
+  SendOptions,
+  SessionState,
+} from "./session_options.ts";
 
 const DEFAULT_AGENT =
   `DIMP/1.0 (Client; Deno; en-US) dim/${denoJson.version} DIM-by-dim/1.0`;
@@ -229,58 +80,6 @@ const VISA_PUSH_INTERVAL_MS = 600_000;
 const CLOSE_GRACE_MS = 2_000;
 /** How deep forwards inside forwards are opened. */
 const MAX_FORWARD_DEPTH = 2;
-
-interface Deferred<T> {
-  readonly promise: Promise<T>;
-  readonly resolve: (value: T) => void;
-  readonly reject: (error: Error) => void;
-  settled: boolean;
-}
-
-function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (error: Error) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  promise.catch(() => {}); // a rejection nobody waits for is not an error
-  const d: Deferred<T> = {
-    promise,
-    settled: false,
-    resolve: (value) => {
-      if (d.settled) return;
-      d.settled = true;
-      resolve(value);
-    },
-    reject: (error) => {
-      if (d.settled) return;
-      d.settled = true;
-      reject(error);
-    },
-  };
-  return d;
-}
-
-/** Waits for `promise`, at most `ms` (the timer does not outlive it). */
-async function atMost(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    await Promise.race([
-      promise.catch(() => {}),
-      new Promise((resolve) => timer = setTimeout(resolve, ms)),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Adds to a map used as a bounded recency list (oldest dropped first). */
-function remember<V>(map: Map<string, V>, key: string, value: V): void {
-  map.delete(key);
-  map.set(key, value);
-  if (map.size > RECENT_LIMIT) map.delete(map.keys().next().value as string);
-}
 
 /**
  * A DIM client session of one local user with one station.
@@ -314,7 +113,6 @@ export class ClientSession {
   readonly #handshakeAttempts: number;
   readonly #keepOnline: number;
   readonly #queryTimeout: number;
-  readonly #maxSuspended: number;
   readonly #isStation: boolean;
   #state: SessionState = "idle";
   #conn: Connection | undefined;
@@ -329,16 +127,10 @@ export class ClientSession {
   #redialTimer: ReturnType<typeof setTimeout> | undefined;
   #pump: Promise<void> | undefined;
   readonly #background = new Set<Promise<unknown>>();
-  readonly #seen = new Map<string, true>();
-  readonly #visaPushed = new Map<string, number>();
-  readonly #queries = new Map<
-    string,
-    { at: number; sent: Promise<OutgoingMessage> }
-  >();
-  readonly #suspended = new Map<string, ReliableMessage[]>();
-  #suspendedCount = 0;
-  /** Sends and opens waiting for identity data, by `key:ID` / `meta:ID`. */
-  readonly #identityWaiters = new Map<string, Set<() => void>>();
+  readonly #seen = new BoundedMap<string, true>(RECENT_LIMIT);
+  readonly #visaPushed = new BoundedMap<string, number>(RECENT_LIMIT);
+  readonly #identities: IdentityQueries;
+  readonly #suspended: SuspendedMessages;
   readonly #sendChains = new Map<string, Promise<void>>();
 
   /**
@@ -375,7 +167,22 @@ export class ClientSession {
     this.#handshakeAttempts = Math.max(1, options.handshakeAttempts ?? 3);
     this.#keepOnline = options.keepOnlineInterval ?? 300_000;
     this.#queryTimeout = options.queryTimeout ?? 10_000;
-    this.#maxSuspended = options.maxSuspended ?? 256;
+    this.#suspended = new SuspendedMessages(
+      options.maxSuspended ?? 256,
+      SUSPENDED_PER_SENDER,
+    );
+    this.#identities = new IdentityQueries({
+      directory,
+      sendToStation: (content) => this.#sendToStation(content),
+      queryTimeout: this.#queryTimeout,
+      maxQueries: RECENT_LIMIT,
+      onQuery: (id, sent) =>
+        this.#spawn(
+          this.#settleQuery(id, sent),
+          `documents query for ${id.value}`,
+          false,
+        ),
+    });
     this.#isStation = this.user.type === EntityType.STATION;
     const onMessage = options.onMessage;
     if (onMessage !== undefined) this.#pump = this.#runPump(onMessage);
@@ -613,6 +420,7 @@ export class ClientSession {
       ...this.#options,
       framing: this.framing,
       path: this.#options.path,
+      localAddress: this.#options.localAddress,
       // what we had to say is said: a station that ignores our FIN (the
       // reference) is not waited for long
       lingerTimeout: this.#options.lingerTimeout ?? 250,
@@ -770,12 +578,8 @@ export class ClientSession {
     this.#running.reject(error);
     this.#tracker.close(error);
     this.#inbox.close();
-    for (const waiters of this.#identityWaiters.values()) {
-      for (const wake of waiters) wake();
-    }
-    this.#identityWaiters.clear();
+    this.#identities.wakeAll();
     this.#suspended.clear();
-    this.#suspendedCount = 0;
     const conn = this.#conn;
     if (conn !== undefined && !conn.closed) conn.close();
   }
@@ -861,7 +665,7 @@ export class ClientSession {
     const now = Date.now();
     const last = this.#visaPushed.get(receiver.value);
     if (last !== undefined && now - last < VISA_PUSH_INTERVAL_MS) return;
-    remember(this.#visaPushed, receiver.value, now);
+    this.#visaPushed.set(receiver.value, now);
     const user = this.#packer.user;
     const visa = this.#options.accounts.visa(this.user) ?? user.visa;
     if (visa === undefined) return;
@@ -914,31 +718,6 @@ export class ClientSession {
 
   // ------------------------------------------------------------ identities
 
-  /**
-   * Queries the documents (and, when unknown, the meta) of `id` from the
-   * station, unless a query went out less than `minInterval` ago (then
-   * that one is returned).
-   */
-  #queryIdentity(id: ID, minInterval: number): Promise<OutgoingMessage> {
-    const now = Date.now();
-    const last = this.#queries.get(id.value);
-    if (last !== undefined && now - last.at < minInterval) return last.sent;
-    const sent = (async () => {
-      if (this.#directory.accounts.meta(id) === undefined) {
-        await this.#sendToStation(MetaCommand.query(id));
-      }
-      const visaTime = this.#directory.accounts.visa(id)?.time;
-      return await this.#sendToStation(DocumentCommand.query(id, visaTime));
-    })();
-    remember(this.#queries, id.value, { at: now, sent });
-    this.#spawn(
-      this.#settleQuery(id, sent),
-      `documents query for ${id.value}`,
-      false,
-    );
-    return sent;
-  }
-
   /** After a query: drops what was suspended for `id` if its meta did not come. */
   async #settleQuery(id: ID, sent: Promise<OutgoingMessage>): Promise<void> {
     const outgoing = await sent;
@@ -974,33 +753,9 @@ export class ClientSession {
    */
   async #awaitIdentity(
     id: ID,
-    what: "key" | "meta",
+    what: IdentityWanted,
   ): Promise<string | undefined> {
-    const name = `${what}:${id.value}`;
-    let waiters = this.#identityWaiters.get(name);
-    if (waiters === undefined) {
-      waiters = new Set();
-      this.#identityWaiters.set(name, waiters);
-    }
-    // resolves with the station's answer ("Document not found."), or
-    // undefined when documents came or the time is up
-    const answer = deferred<string | undefined>();
-    const wake = () => answer.resolve(undefined);
-    waiters.add(wake);
-    const timer = setTimeout(wake, this.#queryTimeout);
-    let detail: string | undefined;
-    try {
-      this.#queryIdentity(id, this.#queryTimeout).then(
-        (sent) => sent.stationReceipt(this.#queryTimeout),
-      ).then((receipt) => answer.resolve(receipt.text), (error) => {
-        if (!(error instanceof ReceiptTimeoutError)) answer.reject(error);
-      });
-      detail = await answer.promise;
-    } finally {
-      clearTimeout(timer);
-      waiters.delete(wake);
-      if (waiters.size === 0) this.#identityWaiters.delete(name);
-    }
+    const detail = await this.#identities.wait(id, what);
     if (this.#state === "closed") {
       throw this.#closeError ?? new SessionClosedError();
     }
@@ -1010,18 +765,11 @@ export class ClientSession {
   /** New identity data of `id` arrived: wake sends, resume suspended messages. */
   #identityUpdated(id: ID): void {
     const key = id.withoutTerminal().value;
-    if (this.#directory.canEncryptFor(id)) {
-      for (const wake of this.#identityWaiters.get(`key:${key}`) ?? []) wake();
-    }
-    if (this.#directory.accounts.meta(id) !== undefined) {
-      for (const wake of this.#identityWaiters.get(`meta:${key}`) ?? []) {
-        wake();
-      }
-    }
-    const suspended = this.#suspended.get(key);
-    if (suspended !== undefined && this.#directory.accounts.meta(id)) {
-      this.#suspended.delete(key);
-      this.#suspendedCount -= suspended.length;
+    this.#identities.wake(id);
+    const suspended = this.#directory.accounts.meta(id)
+      ? this.#suspended.take(key)
+      : undefined;
+    if (suspended !== undefined) {
       this.#log("debug", `resuming ${suspended.length} message(s) of ${key}`);
       this.#spawn(
         (async () => {
@@ -1048,30 +796,14 @@ export class ClientSession {
 
   #suspend(msg: ReliableMessage, user: ID): void {
     const key = user.withoutTerminal().value;
-    const list = this.#suspended.get(key) ?? [];
-    list.push(msg);
-    this.#suspended.set(key, list);
-    this.#suspendedCount++;
-    if (list.length > SUSPENDED_PER_SENDER) {
-      list.shift();
-      this.#suspendedCount--;
-    }
-    while (this.#suspendedCount > this.#maxSuspended) {
-      const [oldest, messages] = this.#suspended.entries().next()
-        .value as [string, ReliableMessage[]];
-      messages.shift();
-      this.#suspendedCount--;
-      if (messages.length === 0) this.#suspended.delete(oldest);
-    }
+    this.#suspended.add(key, msg);
     this.#log("debug", `suspended a message of ${key}: its meta is unknown`);
-    this.#queryIdentity(user.withoutTerminal(), QUERY_INTERVAL_MS);
+    this.#identities.query(user.withoutTerminal(), QUERY_INTERVAL_MS);
   }
 
   #dropSuspended(id: ID, why: string): void {
-    const list = this.#suspended.get(id.value);
+    const list = this.#suspended.take(id.value);
     if (list === undefined) return;
-    this.#suspended.delete(id.value);
-    this.#suspendedCount -= list.length;
     this.#log(
       "warn",
       `dropped ${list.length} message(s) of ${id.value}: its meta is unknown (${why})`,
@@ -1124,7 +856,7 @@ export class ClientSession {
       }
       return;
     }
-    remember(this.#seen, seenKey, true);
+    this.#seen.set(seenKey, true);
     await this.#process(instant, msg, depth);
   }
 
@@ -1248,7 +980,7 @@ export class ClientSession {
     const time = instant.senderDocumentTime;
     if (time === undefined) return;
     const known = this.#directory.accounts.visa(sender)?.time ?? 0;
-    if (time > known) this.#queryIdentity(sender, QUERY_INTERVAL_MS);
+    if (time > known) this.#identities.query(sender, QUERY_INTERVAL_MS);
   }
 
   /** §6.1: user messages that are not commands, to us personally. */

@@ -8,7 +8,7 @@
  */
 import type { ID } from "../dimp/identity/mod.ts";
 import type { Store } from "../store/mod.ts";
-import { setBounded } from "./_bounded.ts";
+import { BoundedMap } from "../dimp/bounded_map.ts";
 
 const NONE: ReadonlySet<string> = new Set();
 
@@ -23,13 +23,12 @@ const NONE: ReadonlySet<string> = new Set();
  */
 export class BlockLists {
   readonly #store: Store;
-  readonly #max: number;
-  readonly #lists = new Map<string, ReadonlySet<string>>();
+  readonly #lists: BoundedMap<string, ReadonlySet<string>>;
 
   /** Reads lists from `store`, keeping at most `maxUsers` in memory. */
   constructor(store: Store, maxUsers = 65536) {
     this.#store = store;
-    this.#max = maxUsers;
+    this.#lists = new BoundedMap(maxUsers);
   }
 
   /**
@@ -58,7 +57,7 @@ export class BlockLists {
         cmd.list.filter((item): item is string => typeof item === "string"),
       )
       : NONE;
-    setBounded(this.#lists, user, list, this.#max);
+    this.#lists.set(user, list);
     return list;
   }
 }

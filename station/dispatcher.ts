@@ -20,14 +20,14 @@ import type { Content } from "../dimp/content/mod.ts";
 import { EntityType, type ID, tryParseId } from "../dimp/identity/mod.ts";
 import { ReliableMessage } from "../dimp/message/mod.ts";
 import type { Store } from "../store/mod.ts";
-import { setBounded } from "./_bounded.ts";
+import { BoundedMap } from "../dimp/bounded_map.ts";
 import type { StationLog } from "../client/log.ts";
 import { messageKey, type OfflineDelivery } from "./offline.ts";
 import { PRIORITY_NORMAL, type PushItem } from "./push_queue.ts";
 import type { Session } from "./session.ts";
 import type { SessionCenter } from "./session_center.ts";
 import type { StationStats } from "./stats.ts";
-import { tracedStations } from "./traces.ts";
+import { broadcastRecipients, tracedStations } from "./traces.ts";
 import type { SendResult } from "./transport/mod.ts";
 
 /**
@@ -47,6 +47,59 @@ export const DeliveryText = {
   FORWARDED: "Message forwarded.",
   GROUP_NOT_ALLOWED: "Group message not allow for this station",
 } as const;
+
+/**
+ * How a delivery ended — what the sender's receipt says:
+ * - `sent`: a session took it (its receiver's, another station's or the
+ *   local bridge's); `receipt` is "Message delivered.", "Message
+ *   redirected." or "Message redirected via station bridge.";
+ * - `kept`: no session took it now; it is stored for its receiver
+ *   (fsynced: "Message cached."), or it is for this station;
+ * - `unreachable`: for a station neither logged in here nor behind the
+ *   bridge ("Message received.");
+ * - `failed`: the store failed — no receipt, the sender sends it again.
+ *
+ * @example
+ * ```ts ignore
+ * const delivery = await dispatcher.deliver(msg, msg.receiver);
+ * if (delivery.kind === "failed") log.warn("not stored");
+ * const receipts = receiptsFor(delivery, msg);
+ * ```
+ */
+export type Delivery =
+  | { readonly kind: "sent"; readonly receipt: ReceiptCommand }
+  | { readonly kind: "kept" }
+  | { readonly kind: "unreachable" }
+  | { readonly kind: "failed" };
+
+const KEPT: Delivery = { kind: "kept" };
+const UNREACHABLE: Delivery = { kind: "unreachable" };
+const FAILED: Delivery = { kind: "failed" };
+
+/**
+ * The receipts a delivery answers its sender with (station.md §4.5): none
+ * when the store failed.
+ *
+ * @example
+ * ```ts ignore
+ * receiptsFor({ kind: "kept" }, msg)[0].text; // "Message cached."
+ * ```
+ */
+export function receiptsFor(
+  delivery: Delivery,
+  msg: ReliableMessage,
+): ReceiptCommand[] {
+  switch (delivery.kind) {
+    case "sent":
+      return [delivery.receipt];
+    case "kept":
+      return [receipt(DeliveryText.CACHED, msg)];
+    case "unreachable":
+      return [receipt(DeliveryText.RECEIVED, msg)];
+    case "failed":
+      return [];
+  }
+}
 
 /** What the dispatcher needs besides the sessions and the store. */
 export interface DispatcherOptions {
@@ -69,7 +122,7 @@ export interface DispatcherOptions {
  *
  * @example
  * ```ts ignore
- * const receipts = await dispatcher.deliver(msg, msg.receiver);
+ * const receipts = receiptsFor(await dispatcher.deliver(msg, msg.receiver), msg);
  * ```
  */
 export class Dispatcher {
@@ -82,7 +135,7 @@ export class Dispatcher {
   readonly #neighbours: () => Iterable<ID>;
   readonly #onRoaming: (user: ID, station: ID) => void;
   readonly #bridged: (station: ID) => boolean;
-  readonly #logins = new Map<string, ID | null>();
+  readonly #logins = new BoundedMap<string, ID | null>(65536);
 
   /** Wires the registry, the offline store and the hooks. */
   constructor(
@@ -105,92 +158,72 @@ export class Dispatcher {
   }
 
   /**
-   * Delivers to a user, bot or station (§4.5) and returns the receipts for
-   * the sender. Stores the message (not for station senders or receivers,
-   * nor when the message's own receiver is a broadcast alias): durably
-   * before the answer when no session of the receiver takes it ("Message
-   * cached." only once the store is durable); held back when pushed live,
-   * written only if the receiver does not acknowledge it within the store's
-   * hold time. An empty list: the store failed.
+   * Delivers to a user, bot or station (§4.5). Stores the message (not for
+   * station senders or receivers, nor when the message's own receiver is a
+   * broadcast alias) before it resolves: fsynced when no session of the
+   * receiver takes it (`kept`: "Message cached."), committed to the
+   * write-ahead log when it is pushed live (`sent`: "Message delivered." —
+   * a `kill -9` after the receipt loses nothing; the stored copy is
+   * deleted once the receiver took it). `failed`: the store failed.
    */
   async deliver(
     msg: ReliableMessage,
     receiver: ID,
     via: "local" | "bot" = "local",
-  ): Promise<Content[]> {
+  ): Promise<Delivery> {
     this.#stats.routed++;
     if (receiver.type === EntityType.STATION) {
-      return this.#answer(msg, this.redirect(msg, receiver));
+      return this.redirect(msg, receiver);
     }
-    const cache = receiver.type !== EntityType.STATION &&
-      msg.sender.type !== EntityType.STATION && !msg.receiver.isBroadcast;
-    const targets = this.#center.active(receiver);
-    // nobody to push to: durable before the answer ("Message cached.")
-    const stored = cache && targets.length === 0
-      ? this.#offline.store(receiver, msg, { durable: true })
+    const cache = msg.sender.type !== EntityType.STATION &&
+      !msg.receiver.isBroadcast;
+    const pushed = this.#pushTo(
+      this.#center.active(receiver),
+      msg,
+      receiver,
+      cache,
+      via,
+    );
+    // queued before the push can settle: its delete when sent comes after it
+    const stored = cache
+      ? this.#offline.store(receiver, msg, { durable: pushed === undefined })
       : undefined;
-    const pushed = this.#pushTo(targets, msg, receiver, cache, via);
-    // pushed live: written only if not acknowledged soon (station.md §4.11)
-    if (cache && pushed !== null) this.#offline.storeLater(receiver, msg);
     const result = pushed ??
       this.#roam(msg, receiver, cache ? receiver : undefined);
     try {
       await stored;
-      if (cache && pushed === null && targets.length > 0) {
-        // pushes were refused after all: make the promise to the sender durable
-        await this.#offline.store(receiver, msg, { durable: true });
-      }
     } catch (error) {
       this.#log.error(`store for ${receiver.value} failed: ${error}`);
-      return [];
+      return FAILED;
     }
-    if (result === null) this.#stats.cached++;
-    return this.#answer(msg, result);
-  }
-
-  /**
-   * Pushes to the active sessions of `receiver`: the `Message delivered.`
-   * receipt, or `null` when none took it.
-   */
-  push(msg: ReliableMessage, receiver: ID): Content[] | null {
-    return this.#pushTo(
-      this.#center.active(receiver),
-      msg,
-      receiver,
-      false,
-      "local",
-    );
+    if (result.kind === "kept") this.#stats.cached++;
+    return result;
   }
 
   /**
    * Sends to another station (§4.5 `redirect`): directly to its session
-   * here, else through the bridge with `neighbor` set (when the bridge
-   * reaches it); `null` when the station is this one, `[]` when it cannot
-   * be reached. `storedFor`: the
-   * user whose stored copy is deleted once the station session took it.
+   * here, else through the local bridge with `neighbor` set (when the
+   * bridge reaches it). `kept` when the station is this one. `storedFor`:
+   * the user whose stored copy is deleted once the station session took it.
    */
-  redirect(
-    msg: ReliableMessage,
-    neighbor: ID,
-    storedFor?: ID,
-  ): Content[] | null {
-    if (neighbor.equals(this.#station)) return null;
+  redirect(msg: ReliableMessage, neighbor: ID, storedFor?: ID): Delivery {
+    if (neighbor.equals(this.#station)) return KEPT;
     const direct = this.#center.active(neighbor);
     if (this.#send(direct, msg.serialize(), msg, storedFor) > 0) {
       this.#stats.routedBy.neighbor++;
-      return [receipt(DeliveryText.REDIRECTED, msg, {
-        neighbor: neighbor.value,
-      })];
+      return sent(DeliveryText.REDIRECTED, msg, { neighbor: neighbor.value });
     }
-    const bridge = this.#center.active(this.#station);
-    if (bridge.length === 0 || !this.#bridged(neighbor)) return [];
+    const bridge = this.#center.bridge();
+    if (bridge.length === 0 || !this.#bridged(neighbor)) return UNREACHABLE;
     const copy = ReliableMessage.parse({
       ...msg.dictionary,
       neighbor: neighbor.value,
     });
-    if (this.#send(bridge, copy.serialize(), msg, storedFor) === 0) return [];
+    if (this.#send(bridge, copy.serialize(), msg, storedFor) === 0) {
+      return UNREACHABLE;
+    }
     this.#stats.routedBy.neighbor++;
-    return [receipt(DeliveryText.BRIDGED, msg, { neighbor: neighbor.value })];
+    return sent(DeliveryText.BRIDGED, msg, { neighbor: neighbor.value });
   }
 
   /**
@@ -201,7 +234,7 @@ export class Dispatcher {
    * `Message forwarded.` receipt (which is not sent to clients).
    */
   broadcast(msg: ReliableMessage, from?: Session): Content[] {
-    const old = readIds(msg.get("recipients"));
+    const old = broadcastRecipients(msg);
     // a station's own broadcast (its queries, §4.13) carries no trace of it
     const origin = msg.sender.withoutTerminal();
     const fresh = new Set<string>();
@@ -226,8 +259,7 @@ export class Dispatcher {
     msg.set("recipients", [...old, ...sent]);
     // the bridge gets it even when it brought it: it skips the stations in
     // `recipients` and `traces`, and forwards to the neighbours not logged in here
-    const bridge = this.#center.active(this.#station);
-    this.#send(bridge, msg.serialize(), msg, undefined);
+    this.#send(this.#center.bridge(), msg.serialize(), msg, undefined);
     return [receipt(DeliveryText.FORWARDED, msg, { recipients: sent })];
   }
 
@@ -276,7 +308,7 @@ export class Dispatcher {
     let station = this.#logins.get(key);
     if (station === undefined) {
       station = tryParseId(this.#store.logins.newest(key)?.stationId) ?? null;
-      setBounded(this.#logins, key, station, 65536);
+      this.#logins.set(key, station);
     }
     return station ?? undefined;
   }
@@ -292,9 +324,9 @@ export class Dispatcher {
     msg: ReliableMessage,
     receiver: ID,
     storedFor: ID | undefined,
-  ): Content[] | null {
+  ): Delivery {
     const station = this.loginStation(receiver);
-    if (station === undefined) return null;
+    if (station === undefined) return KEPT;
     if (
       !station.equals(this.#station) &&
       tracedStations(msg).includes(station.value)
@@ -302,7 +334,7 @@ export class Dispatcher {
       this.#log.debug(
         `message for ${receiver.value} came from ${station.value}: kept here`,
       );
-      return null;
+      return KEPT;
     }
     return this.redirect(msg, station, storedFor);
   }
@@ -314,8 +346,7 @@ export class Dispatcher {
   #roamStored(user: ID, station: ID): void {
     if (
       this.#center.active(station).length === 0 &&
-      (this.#center.active(this.#station).length === 0 ||
-        !this.#bridged(station))
+      (this.#center.bridge().length === 0 || !this.#bridged(station))
     ) return; // neither the station nor a bridge to it here: they wait
     for (const stored of this.#store.messages.load(user.value)) {
       try {
@@ -326,25 +357,24 @@ export class Dispatcher {
     }
   }
 
+  /** Pushes to the receiver's sessions: `sent`, or `undefined` when none took it. */
   #pushTo(
     targets: readonly Session[],
     msg: ReliableMessage,
     receiver: ID,
     stored: boolean,
     via: "local" | "bot",
-  ): Content[] | null {
-    if (targets.length === 0) return null;
+  ): Delivery | undefined {
+    if (targets.length === 0) return undefined;
     const count = this.#send(
       targets,
       msg.serialize(),
       msg,
       stored ? receiver : undefined,
     );
-    if (count === 0) return null;
+    if (count === 0) return undefined;
     this.#stats.routedBy[via]++;
-    return [receipt(DeliveryText.DELIVERED, msg, {
-      recipient: receiver.value,
-    })];
+    return sent(DeliveryText.DELIVERED, msg, { recipient: receiver.value });
   }
 
   /** Queues on each session; `storedFor`: delete that copy once sent. */
@@ -378,12 +408,14 @@ export class Dispatcher {
   readonly #countLive = (result: SendResult): void => {
     if (result.sent) this.#stats.deliveredLive++;
   };
+}
 
-  #answer(msg: ReliableMessage, result: Content[] | null): Content[] {
-    if (result === null) return [receipt(DeliveryText.CACHED, msg)];
-    if (result.length === 0) return [receipt(DeliveryText.RECEIVED, msg)];
-    return result;
-  }
+function sent(
+  text: string,
+  msg: ReliableMessage,
+  extra: Record<string, unknown>,
+): Delivery {
+  return { kind: "sent", receipt: receipt(text, msg, extra) };
 }
 
 function receipt(
@@ -392,9 +424,4 @@ function receipt(
   extra?: Record<string, unknown>,
 ): ReceiptCommand {
   return ReceiptCommand.create(text, msg, { extra });
-}
-
-function readIds(value: unknown): string[] {
-  if (!Array.isArray(value)) return [];
-  return value.filter((item): item is string => typeof item === "string");
 }

@@ -14,6 +14,7 @@
  */
 import type { Content } from "../dimp/content/mod.ts";
 import type { ID } from "../dimp/identity/mod.ts";
+import { BoundedMap } from "../dimp/bounded_map.ts";
 import {
   type Attachments,
   type InstantMessage,
@@ -69,7 +70,7 @@ export class StationMessenger {
   readonly #stats: StationStats;
   readonly #log: StationLog;
   readonly #packer: MessagePacker;
-  readonly #pending = new Map<string, Pending[]>();
+  readonly #pending = new BoundedMap<string, Pending[]>(MAX_PENDING_IDS);
 
   /** A messenger for the station identity. */
   constructor(
@@ -181,11 +182,7 @@ export class StationMessenger {
     const fresh = list.filter((old) => old.until >= now);
     fresh.push(item);
     if (fresh.length > MAX_PENDING_PER_ID) fresh.shift();
-    this.#pending.delete(receiver.value);
     this.#pending.set(receiver.value, fresh);
-    if (this.#pending.size > MAX_PENDING_IDS) {
-      this.#pending.delete(this.#pending.keys().next().value as string);
-    }
     this.#log.info(
       `reply to ${receiver.value} waits for its visa (${fresh.length} waiting)`,
     );

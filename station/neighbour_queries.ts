@@ -16,6 +16,7 @@
 import { DocumentCommand, MetaCommand } from "../dimp/command/mod.ts";
 import type { Content } from "../dimp/content/mod.ts";
 import type { ID } from "../dimp/identity/mod.ts";
+import { BoundedMap } from "../dimp/bounded_map.ts";
 import { silentLog, type StationLog } from "../client/log.ts";
 
 /** How long the same query is not repeated (ms; §4.13: ten minutes). */
@@ -57,17 +58,16 @@ export class NeighbourQueries {
   readonly #send: (content: Content) => Promise<void>;
   readonly #reachable: () => boolean;
   readonly #interval: number;
-  readonly #max: number;
   readonly #now: () => number;
   readonly #log: StationLog;
-  readonly #asked = new Map<string, number>();
+  readonly #asked: BoundedMap<string, number>;
 
   /** Makes the query book. */
   constructor(options: NeighbourQueriesOptions) {
     this.#send = options.send;
     this.#reachable = options.reachable ?? (() => true);
     this.#interval = options.intervalMs ?? NEIGHBOUR_QUERY_INTERVAL_MS;
-    this.#max = options.maxEntries ?? 4096;
+    this.#asked = new BoundedMap(options.maxEntries ?? 4096);
     this.#now = options.now ?? Date.now;
     this.#log = options.log ?? silentLog();
   }
@@ -84,11 +84,7 @@ export class NeighbourQueries {
     const now = this.#now();
     const last = this.#asked.get(key);
     if (last !== undefined && now - last < this.#interval) return false;
-    this.#asked.delete(key);
     this.#asked.set(key, now);
-    while (this.#asked.size > this.#max) {
-      this.#asked.delete(this.#asked.keys().next().value as string);
-    }
     const content = kind === "meta"
       ? MetaCommand.query(id)
       : DocumentCommand.query(id);

@@ -10,8 +10,10 @@
  * Writes go through the store's group-commit queue: one transaction per
  * tick for all stores and deletes, fsynced when one of them must be
  * durable (a message answered with "Message cached."). A message pushed
- * live is held back instead: written only if its receiver has not
- * acknowledged it within the queue's hold time (1 s).
+ * live is stored too, before its "Message delivered." receipt leaves: its
+ * commit reaches the write-ahead log (a `kill -9` loses nothing; a power
+ * loss at most the last group commit of live pushes), and its delete
+ * follows once the receiver took it.
  *
  * @module
  */
@@ -109,17 +111,6 @@ export class OfflineDelivery {
   }
 
   /**
-   * Stores a message just pushed live to `receiver` unless the receiver
-   * acknowledges it first (the store's hold time): a message taken at once
-   * is never written. A failure is logged.
-   */
-  storeLater(receiver: ID, msg: ReliableMessage): void {
-    this.#queue.storeLater(offlineMessage(receiver, msg)).catch((error) =>
-      this.#log.error(`store for ${receiver.value} failed: ${error}`)
-    );
-  }
-
-  /**
    * A push callback that deletes the stored copy once the transport
    * reports the message sent (counted as delivered `live` or from the
    * store).
@@ -130,18 +121,10 @@ export class OfflineDelivery {
     source: "live" | "offline",
   ): (result: SendResult) => void {
     return (result) => {
-      if (!result.sent) {
-        // kept for the next login: write it now if it was held back
-        this.#queue.release({
-          receiver: receiver.withoutTerminal().value,
-          signature,
-        });
-        return;
-      }
+      if (!result.sent) return; // kept for the next login
       if (source === "live") this.#stats.deliveredLive++;
       else this.#stats.delivered++;
       const key = { receiver: receiver.withoutTerminal().value, signature };
-      if (this.#queue.cancel(key)) return; // held back, never written
       const done = this.#stats.time("delete_messages");
       this.#queue.delete(key).catch((error) =>
         this.#log.error(`offline: delete failed: ${error}`)

@@ -14,7 +14,10 @@
  * 6. routing by receiver (§4.4): delivered without verification or
  *    decryption, with the delivery receipt as the response; or processed
  *    here — verified unless trusted (§4.2), decrypted, handed to the
- *    content processors, each reply packed as its own message.
+ *    content processors, each reply packed as its own message
+ *    (`replies.ts`).
+ *
+ * `assemble.ts` builds a pipeline with all its parts.
  *
  * @module
  */
@@ -23,7 +26,7 @@ import {
   HandshakeCommand,
   ReceiptCommand,
 } from "../dimp/command/mod.ts";
-import { type Content, ContentType, TextContent } from "../dimp/content/mod.ts";
+import { type Content, ContentType } from "../dimp/content/mod.ts";
 import {
   ANY_STATION,
   EntityType,
@@ -37,24 +40,25 @@ import {
   MessageTooLargeError,
   ReliableMessage,
 } from "../dimp/message/mod.ts";
-import { type Accounts, MessageWriteQueue, type Store } from "../store/mod.ts";
-import { AnsBook } from "./ans.ts";
-import { BlockLists } from "./block_lists.ts";
+import type { Accounts, Store } from "../store/mod.ts";
+import type { AnsBook } from "./ans.ts";
+import type { BlockLists } from "./block_lists.ts";
 import type { Request, StationCore, StationParts } from "./core.ts";
-import { Dispatcher } from "./dispatcher.ts";
+import { type Dispatcher, receiptsFor } from "./dispatcher.ts";
 import type { StationIdentity } from "./identity.ts";
-import { silentLog, type StationLog } from "../client/log.ts";
-import { StationMessenger } from "./messenger.ts";
-import { OfflineDelivery } from "./offline.ts";
+import type { StationLog } from "../client/log.ts";
+import type { StationMessenger } from "./messenger.ts";
+import type { OfflineDelivery } from "./offline.ts";
 import { processContent } from "./processors/mod.ts";
-import { PRIORITY_NORMAL, PRIORITY_URGENT } from "./push_queue.ts";
-import { SignerPool } from "./signer.ts";
+import { PRIORITY_NORMAL } from "./push_queue.ts";
+import { Replies } from "./replies.ts";
+import type { SignerPool } from "./signer.ts";
 import { routeOf } from "./routes.ts";
 import type { Session } from "./session.ts";
-import { SessionCenter } from "./session_center.ts";
-import { StationStats } from "./stats.ts";
+import type { SessionCenter } from "./session_center.ts";
+import type { StationStats } from "./stats.ts";
 import { NeighbourQueries } from "./neighbour_queries.ts";
-import { TracePool } from "./traces.ts";
+import type { TracePool } from "./traces.ts";
 
 /** The parts the pipeline works with. */
 export interface PipelineParts extends StationParts {
@@ -121,6 +125,7 @@ export class Pipeline implements StationCore {
   readonly log: StationLog;
   readonly queries: NeighbourQueries;
   readonly #traces: TracePool;
+  readonly #replies: Replies;
   readonly #signer: SignerPool | undefined;
   readonly #checkSender: boolean;
   readonly #fanOut: boolean;
@@ -141,6 +146,7 @@ export class Pipeline implements StationCore {
     this.stats = parts.stats;
     this.log = parts.log;
     this.#traces = parts.traces;
+    this.#replies = new Replies(parts);
     this.#signer = parts.signer;
     this.#checkSender = options.checkSender ?? true;
     this.#fanOut = options.broadcastToUsers ?? true;
@@ -205,7 +211,7 @@ export class Pipeline implements StationCore {
       if (user === undefined || !session.active) {
         if (session.suspend(msg)) this.stats.drop("suspended_overflow");
         this.stats.suspended++;
-        return this.#reply(session, msg, [
+        return this.#replies.answer(session, msg, [
           HandshakeCommand.again(session.key, { force: true }),
         ]);
       }
@@ -217,7 +223,7 @@ export class Pipeline implements StationCore {
       ) {
         this.stats.blocked++;
         this.stats.drop("blocked");
-        return this.#reply(session, msg, [this.#blockedReceipt(msg)]);
+        return this.#replies.answer(session, msg, [this.#blockedReceipt(msg)]);
       }
     }
     if (this.#traces.check(msg, station)) {
@@ -257,10 +263,10 @@ export class Pipeline implements StationCore {
         return [];
       default:
         if (this.#verifyRouted && !await this.#verified(msg)) return [];
-        return this.#reply(
+        return this.#replies.answer(
           session,
           msg,
-          await this.dispatcher.deliver(msg, receiver),
+          receiptsFor(await this.dispatcher.deliver(msg, receiver), msg),
         );
     }
   }
@@ -347,14 +353,14 @@ export class Pipeline implements StationCore {
         this.log.warn(`message from ${sender.value} not decrypted: ${error}`);
         // a client with an old visa of ours: send it the current one
         return error instanceof DecryptionError
-          ? this.#reply(session, msg, [this.#stationDocuments()])
+          ? this.#replies.answer(session, msg, [this.#stationDocuments()])
           : [];
       }
     }
     this.stats.processed++;
     const request: Request = { session, msg, sender, depth };
     const replies = await processContent(instant.content, request, this);
-    return this.#reply(session, msg, replies, options.attach);
+    return this.#replies.answer(session, msg, replies, options.attach);
   }
 
   /** Verifies a message; `false` (dropped, logged) when it does not. */
@@ -451,7 +457,7 @@ export class Pipeline implements StationCore {
         replacements: { sender: msg.sender.value, user: user.value },
       },
     });
-    return this.#packAll(session, user, [receipt], false);
+    return this.#replies.pack(session, user, [receipt], false);
   }
 
   #blockedReceipt(msg: ReliableMessage): ReceiptCommand {
@@ -477,151 +483,4 @@ export class Pipeline implements StationCore {
       [this.identity.visa],
     );
   }
-
-  /**
-   * Packs replies to the message's sender: no receipts nor texts to
-   * station senders (§4.1 step 7); the first reply carries the station's
-   * meta and visa when asked. On the local bridge's session (bound to this
-   * station's ID) replies for others are routed instead of returned.
-   */
-  async #reply(
-    session: Session,
-    msg: ReliableMessage,
-    contents: readonly Content[],
-    attach = false,
-  ): Promise<ReliableMessage[]> {
-    const replies = await this.#packAll(session, msg.sender, contents, attach);
-    const station = this.identity.id;
-    if (session.identifier?.equals(station) !== true) return replies;
-    // the local bridge (§4.1 step 8): replies for others are routed
-    const back: ReliableMessage[] = [];
-    for (const reply of replies) {
-      if (reply.receiver.withoutTerminal().equals(station)) back.push(reply);
-      else await this.dispatcher.deliver(reply, reply.receiver);
-    }
-    return back;
-  }
-
-  /**
-   * Sends a reply that waited for its receiver's visa: back on the session,
-   * or — on the local bridge, for someone else — routed (§4.1 step 8).
-   */
-  #sendLater(session: Session, reply: ReliableMessage, urgent: boolean): void {
-    const station = this.identity.id;
-    if (
-      session.identifier?.equals(station) === true &&
-      !reply.receiver.withoutTerminal().equals(station)
-    ) {
-      this.dispatcher.deliver(reply, reply.receiver).catch((error) =>
-        this.log.error(`reply to ${reply.receiver.value} not routed: ${error}`)
-      );
-      return;
-    }
-    session.push({
-      priority: urgent ? PRIORITY_URGENT : PRIORITY_NORMAL,
-      payload: reply.serialize(),
-    });
-  }
-
-  async #packAll(
-    session: Session,
-    receiver: ID,
-    contents: readonly Content[],
-    attach: boolean,
-  ): Promise<ReliableMessage[]> {
-    const toStation = receiver.type === EntityType.STATION;
-    const out: ReliableMessage[] = [];
-    for (const content of contents) {
-      if (
-        toStation &&
-        (content instanceof ReceiptCommand || content instanceof TextContent)
-      ) continue;
-      const urgent = content instanceof HandshakeCommand;
-      const packed = await this.messenger.pack(receiver, content, {
-        attach: attach && out.length === 0,
-        later: (reply) => this.#sendLater(session, reply, urgent),
-      });
-      if (packed !== undefined) out.push(packed);
-    }
-    return out;
-  }
-}
-
-/** What {@link assemblePipeline} needs besides the identity and the accounts. */
-export interface AssembleOptions extends PipelineOptions {
-  /** `[ans]` records (the store's `ans` table is read too). */
-  readonly ans?: ReadonlyMap<string, ID>;
-  /** Offline messages loaded per login (default 20480). */
-  readonly offlineCap?: number;
-  /** The neighbour stations. */
-  readonly neighbours?: () => Iterable<ID>;
-  /** A login says a user moved to another station. */
-  readonly onRoaming?: (user: ID, station: ID) => void;
-  /** Whether the local bridge reaches a station (default: any). */
-  readonly bridged?: (station: ID) => boolean;
-  /** The session registry (default: a new one). */
-  readonly center?: SessionCenter;
-  /** The counters (default: new ones). */
-  readonly stats?: StationStats;
-  /** The log (default: none). */
-  readonly log?: StationLog;
-  /** Signing threads for the station's replies (default 0: the main thread). */
-  readonly signers?: number;
-}
-
-/**
- * Builds a pipeline with all its parts over an open store: the write queue
- * and offline delivery, the dispatcher, the station's messenger, ANS, block
- * lists and traces. The caller feeds it sessions ({@link Pipeline.receive})
- * and closes `pipeline.offline` before the store.
- *
- * @example
- * ```ts ignore
- * const pipeline = assemblePipeline(identity, accounts, { checkSender: true });
- * const replies = await pipeline.receive(session, lines);
- * ```
- */
-export function assemblePipeline(
-  identity: StationIdentity,
-  accounts: Accounts,
-  options: AssembleOptions = {},
-): Pipeline {
-  const store = accounts.store;
-  const stats = options.stats ?? new StationStats();
-  const log = options.log ?? silentLog();
-  const center = options.center ?? new SessionCenter();
-  const queue = new MessageWriteQueue(store.messages, {
-    onCommit: (seconds) => stats.storeLatency?.("commit", seconds),
-  });
-  const offline = new OfflineDelivery(store, queue, stats, log, {
-    loadLimit: options.offlineCap,
-  });
-  const dispatcher = new Dispatcher(center, offline, store, stats, log, {
-    station: identity.id,
-    neighbours: options.neighbours,
-    onRoaming: options.onRoaming,
-    bridged: options.bridged,
-  });
-  const signer = new SignerPool(identity.signKey, options.signers ?? 0);
-  const messenger = new StationMessenger(
-    { ...identity, signKey: signer },
-    accounts,
-    stats,
-    log,
-  );
-  return new Pipeline({
-    identity,
-    accounts,
-    store,
-    center,
-    dispatcher,
-    offline,
-    ans: new AnsBook(options.ans, (name) => store.ans.get(name)),
-    blocks: new BlockLists(store),
-    messenger,
-    traces: new TracePool(),
-    stats,
-    log,
-    signer,
-  }, options);
 }

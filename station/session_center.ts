@@ -1,7 +1,8 @@
 /**
  * The registry of sessions (station.md §3.1, §3.4): by remote address, and
  * by bound ID — a user may have several sessions at once (devices,
- * connections), and every active one receives each push.
+ * connections), and every active one receives each push. The local bridge
+ * is the session bound to the station's own ID ({@link SessionCenter.bridge}).
  *
  * @module
  */
@@ -13,15 +14,22 @@ import type { Session } from "./session.ts";
  *
  * @example
  * ```ts ignore
- * const center = new SessionCenter();
+ * const center = new SessionCenter(station);
  * center.add(session);
  * center.bind(session, alice);
  * center.active(alice); // [session]
  * ```
  */
 export class SessionCenter {
+  /** This station's ID: what the local bridge logs in as. */
+  readonly station: ID;
   readonly #byAddress = new Map<string, Session>();
   readonly #byId = new Map<string, Set<Session>>();
+
+  /** A registry for the station `station`. */
+  constructor(station: ID) {
+    this.station = station;
+  }
 
   /** Open sessions. */
   get size(): number {
@@ -83,6 +91,19 @@ export class SessionCenter {
     const found: Session[] = [];
     for (const session of set) if (session.active) found.push(session);
     return found;
+  }
+
+  /**
+   * The local bridge's active sessions (bound to this station's own ID,
+   * station.md §4.1 step 8): where messages for unconnected stations go.
+   */
+  bridge(): Session[] {
+    return this.active(this.station);
+  }
+
+  /** Whether `session` is the local bridge's (bound to this station's own ID). */
+  isBridge(session: Session): boolean {
+    return session.identifier?.equals(this.station) === true;
   }
 
   /** Every bound ID with at least one session. */

@@ -1,8 +1,9 @@
 /**
  * The station: one process, one ID (station.md §1–§4). {@link Station.start}
  * opens the store, finds (or makes) the station identity, listens on the
- * station port for every framing and wires sessions, the pipeline, the
- * dispatcher and offline delivery; {@link Station.stop} closes the port,
+ * station port for every framing and wires sessions (the
+ * {@link SessionHandler}), the pipeline, the dispatcher and offline
+ * delivery; {@link Station.stop} closes the port,
  * commits what is queued and closes the store.
  *
  * @module
@@ -16,22 +17,18 @@ import {
   refreshVisa,
   type StationIdentity,
 } from "./identity.ts";
-import {
-  closeFields,
-  connectionFields,
-  ConnectionGuard,
-} from "./_connection_guard.ts";
+import { ConnectionGuard } from "./_connection_guard.ts";
 import { silentLog, type StationLog } from "../client/log.ts";
 import { OnlinePublisher } from "./online_users.ts";
-import { assemblePipeline, type Pipeline } from "./pipeline.ts";
+import { assemblePipeline } from "./assemble.ts";
+import type { Pipeline } from "./pipeline.ts";
 import type { RateLimits } from "./rate_limit.ts";
-import { Session } from "./session.ts";
+import { SessionHandler } from "./session_handler.ts";
 import { SessionCenter } from "./session_center.ts";
 import type { StationMetrics } from "./station_metrics.ts";
 import { StationStats } from "./stats.ts";
 import { ConnectionBytes, exportStats } from "./stats_metrics.ts";
 import {
-  type Connection,
   DEFAULT_LIMITS,
   DEFAULT_PORT,
   listenStation,
@@ -258,10 +255,8 @@ export class Station {
       name: options.name,
     });
     const stats = new StationStats();
-    const center = new SessionCenter();
+    const center = new SessionCenter(identity.id);
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
-    const sessions = new WeakMap<Connection, Session>();
-    const ready = Promise.withResolvers<Pipeline>();
     const guard = new ConnectionGuard({
       rateLimits: options.rateLimits,
       exemptLoopback: options.exemptLoopback,
@@ -270,9 +265,16 @@ export class Station {
       log,
     });
     const metrics = options.metrics;
-    const bytes = metrics === undefined
-      ? undefined
-      : new ConnectionBytes(metrics, () => listener.connections);
+    const handler = new SessionHandler({
+      center,
+      guard,
+      log,
+      maxQueue: limits.maxQueue,
+      metrics,
+      bytes: metrics === undefined
+        ? undefined
+        : new ConnectionBytes(metrics, () => listener.connections),
+    });
     const listener = listenStation({
       ...limits,
       hostname: options.hostname ??
@@ -287,45 +289,7 @@ export class Station {
         guard.refused(reason, ip);
       },
       info: () => ({ station: identity.id.value, version: denoJson.version }),
-      handler: {
-        onOpen: (conn) => {
-          metrics?.connectionOpened(conn.framing);
-          const session = new Session(conn, {
-            maxQueue: 4 * limits.maxQueue,
-            window: Math.floor(limits.maxQueue / 2),
-          });
-          sessions.set(conn, session);
-          center.add(session);
-          guard.opened(session);
-          log.info("connection open", connectionFields(session));
-        },
-        onPayload: async (conn, lines) => {
-          const session = sessions.get(conn);
-          if (session === undefined || !guard.admit(session, lines.length)) {
-            return [];
-          }
-          const pipeline = await ready.promise;
-          return pipeline.receive(session, lines);
-        },
-        onClose: (conn, info) => {
-          metrics?.connectionClosed(conn.framing, info.reason);
-          bytes?.closed(conn);
-          const session = sessions.get(conn);
-          if (session === undefined) return;
-          center.remove(session);
-          guard.closed(session);
-          log.info("connection closed", closeFields(session, info));
-        },
-        onError: (conn, error) => {
-          const session = sessions.get(conn);
-          log.warn("connection error", {
-            ...(session === undefined
-              ? { conn: conn.id, framing: conn.framing }
-              : connectionFields(session)),
-            error: `${error.name}: ${error.message}`,
-          });
-        },
-      },
+      handler,
     });
     try {
       const visaPort = identity.visa.getProperty("port");
@@ -353,7 +317,7 @@ export class Station {
         sessions: () => center.all(),
       });
     }
-    ready.resolve(pipeline);
+    handler.attach(pipeline);
     return new Station({
       identity,
       listener,

@@ -11,6 +11,7 @@
  * @module
  */
 import type { ID } from "../dimp/identity/mod.ts";
+import { BoundedMap } from "../dimp/bounded_map.ts";
 import type { ReliableMessage } from "../dimp/message/mod.ts";
 
 /**
@@ -82,6 +83,21 @@ export function tracedStations(msg: ReliableMessage): string[] {
 }
 
 /**
+ * The stations a broadcast was already given to: the strings of its
+ * `recipients` list (station.md §4.7), else none.
+ *
+ * @example
+ * ```ts ignore
+ * broadcastRecipients(msg).includes(neighbour.value); // it was sent there
+ * ```
+ */
+export function broadcastRecipients(msg: ReliableMessage): string[] {
+  const value = msg.get("recipients");
+  if (!Array.isArray(value)) return [];
+  return value.filter((item): item is string => typeof item === "string");
+}
+
+/**
  * The pool of traces of recent messages.
  *
  * @example
@@ -92,15 +108,14 @@ export function tracedStations(msg: ReliableMessage): string[] {
  * ```
  */
 export class TracePool {
-  readonly #entries = new Map<string, Entry>();
+  readonly #entries: BoundedMap<string, Entry>;
   readonly #ttl: number;
-  readonly #max: number;
   readonly #now: () => number;
 
   /** An empty pool. */
   constructor(options: TracePoolOptions = {}) {
     this.#ttl = options.ttlSeconds ?? TRACE_TTL_SECONDS;
-    this.#max = Math.max(1, options.maxEntries ?? 65536);
+    this.#entries = new BoundedMap(options.maxEntries ?? 65536);
     this.#now = options.now ?? (() => Date.now() / 1000);
   }
 
@@ -141,11 +156,7 @@ export class TracePool {
   }
 
   #remember(key: string, entry: Entry): void {
-    this.#entries.delete(key);
     this.#entries.set(key, entry);
-    while (this.#entries.size > this.#max) {
-      this.#entries.delete(this.#entries.keys().next().value as string);
-    }
     const oldest = this.#entries.values().next().value as Entry;
     if (oldest.seen < this.#now() - this.#ttl) this.#purge();
   }

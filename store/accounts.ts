@@ -47,7 +47,7 @@ import {
 import type { DocumentSaveResult as DocumentChange } from "./documents.ts";
 import type { Store } from "./store.ts";
 import type { JsonObject } from "./_values.ts";
-import { LruCache } from "./_lru.ts";
+import { BoundedMap } from "../dimp/bounded_map.ts";
 
 export type { DocumentChange };
 
@@ -209,11 +209,12 @@ export class Accounts {
   /** The store underneath (raw repositories; they do not validate). */
   readonly store: Store;
   readonly #now: () => number;
-  readonly #metas: LruCache<Meta>;
-  readonly #visas: LruCache<VisaEntry>;
+  readonly #metas: BoundedMap<string, Meta>;
+  readonly #visas: BoundedMap<string, VisaEntry>;
   readonly #recheckMs: number;
   #dataVersion: number | undefined;
   #checkedAt = -Infinity;
+  readonly #visaListeners = new Set<(id: ID) => void>();
 
   /**
    * Wraps an open store.
@@ -227,8 +228,8 @@ export class Accounts {
     this.store = store;
     this.#now = options.now ?? (() => Date.now() / 1000);
     const size = options.cacheSize ?? DEFAULT_CACHE_SIZE;
-    this.#metas = new LruCache(size);
-    this.#visas = new LruCache(size);
+    this.#metas = new BoundedMap(size);
+    this.#visas = new BoundedMap(size);
     this.#recheckMs = options.recheckMs ?? DEFAULT_RECHECK_MS;
   }
 
@@ -244,7 +245,7 @@ export class Accounts {
    */
   meta(id: ID | string): Meta | undefined {
     const key = nakedId(id).value;
-    const cached = this.#metas.get(key);
+    const cached = this.#metas.touch(key);
     if (cached !== undefined) return cached;
     const dict = this.store.metas.get(key);
     if (dict === undefined) return undefined;
@@ -566,6 +567,22 @@ export class Accounts {
     });
   }
 
+  /**
+   * Calls `listener` with the ID whenever a new visa of it is stored through
+   * this facade (after the write, on a later microtask): sends that waited
+   * for the visa can go. Returns the function that stops it.
+   *
+   * @example
+   * ```ts
+   * const stop = accounts.onVisa((id) => console.log(`visa of ${id.value}`));
+   * stop();
+   * ```
+   */
+  onVisa(listener: (id: ID) => void): () => void {
+    this.#visaListeners.add(listener);
+    return () => this.#visaListeners.delete(listener);
+  }
+
   // ---------------------------------------------------------------- private
 
   #visaEntry(id: string): VisaEntry {
@@ -579,7 +596,7 @@ export class Accounts {
         this.#dataVersion = version;
       }
     }
-    const cached = this.#visas.get(id);
+    const cached = this.#visas.touch(id);
     if (cached !== undefined) return cached;
     const row = this.store.documents.newest(id, DocumentType.VISA) ??
       this.store.documents.newest(id, DocumentType.PROFILE);
@@ -649,6 +666,11 @@ export class Accounts {
       doc: document.toDictionary(),
     });
     this.#visas.delete(id.value);
+    if (change !== "unchanged" && document.visaKey() !== undefined) {
+      for (const listener of this.#visaListeners) {
+        queueMicrotask(() => listener(id));
+      }
+    }
     return { id, document, change };
   }
 }

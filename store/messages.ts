@@ -75,6 +75,29 @@ export interface OfflineMessagesOptions {
   readonly maxPerReceiver?: number;
 }
 
+/**
+ * The limits of `options` with their defaults, checked (the offline store's
+ * and those of the group messages kept for a visa).
+ *
+ * @throws {InvalidRecordError} a cap below 1
+ * @example
+ * ```ts
+ * offlineBounds({ maxPerReceiver: 100 }).retentionSeconds; // 604800
+ * ```
+ */
+export function offlineBounds(
+  options: OfflineMessagesOptions,
+): Required<OfflineMessagesOptions> {
+  const maxPerReceiver = options.maxPerReceiver ?? MAX_MESSAGES_PER_RECEIVER;
+  if (!(maxPerReceiver >= 1)) {
+    throw new InvalidRecordError("maxPerReceiver", "must be at least 1");
+  }
+  return {
+    retentionSeconds: options.retentionSeconds ?? MESSAGE_RETENTION_SECONDS,
+    maxPerReceiver,
+  };
+}
+
 /** The stored message with receiver ?1 and signature ?2 (through messages_by_key). */
 const FIND_KEY = `SELECT seq FROM messages
   WHERE receiver = ?1 AND substr(signature, -16) = substr(?2, -16) AND signature = ?2`;
@@ -118,11 +141,9 @@ export class OfflineMessages {
   ) {
     this.#db = db;
     this.#now = now;
-    this.#retention = options.retentionSeconds ?? MESSAGE_RETENTION_SECONDS;
-    this.#cap = options.maxPerReceiver ?? MAX_MESSAGES_PER_RECEIVER;
-    if (!(this.#cap >= 1)) {
-      throw new InvalidRecordError("maxPerReceiver", "must be at least 1");
-    }
+    const bounds = offlineBounds(options);
+    this.#retention = bounds.retentionSeconds;
+    this.#cap = bounds.maxPerReceiver;
   }
 
   /**

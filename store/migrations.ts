@@ -214,4 +214,25 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 3,
+    name:
+      "group messages the assistant keeps for a member whose visa it does not know yet",
+    sql: `
+      -- per member, in the order the assistant accepted them: one forward to send
+      -- ({"messages": [...]}) once the member's visa is known; bounded like messages
+      CREATE TABLE group_pending (
+        seq INTEGER PRIMARY KEY,
+        member TEXT NOT NULL,
+        group_id TEXT NOT NULL,
+        ref TEXT NOT NULL,
+        expires_at REAL NOT NULL,
+        msgs_json TEXT NOT NULL,
+        saved_at REAL NOT NULL,
+        UNIQUE (member, ref)
+      );
+      CREATE INDEX group_pending_by_member ON group_pending (member, seq);
+      CREATE INDEX group_pending_by_expiry ON group_pending (expires_at);
+    `,
+  },
 ];

@@ -88,6 +88,14 @@ export {
 } from "./group_history.ts";
 export { GroupKeys } from "./group_keys.ts";
 export {
+  type DroppedPending,
+  GroupPending,
+  type KeptPending,
+  type PendingGroupMessage,
+  type StoredPendingGroupMessage,
+  type WaitingMember,
+} from "./group_pending.ts";
+export {
   type AccountRecord,
   accountRecord,
   Accounts,

@@ -9,6 +9,7 @@ import { Documents } from "./documents.ts";
 import { GroupAdministrators } from "./group_admins.ts";
 import { GroupHistory } from "./group_history.ts";
 import { GroupKeys } from "./group_keys.ts";
+import { GroupPending } from "./group_pending.ts";
 import { GroupMembers } from "./group_members.ts";
 import { Logins } from "./logins.ts";
 import { Metas } from "./metas.ts";
@@ -66,6 +67,8 @@ export class Store {
   readonly groupHistory: GroupHistory;
   /** Group message keys per sender, encrypted for each member. */
   readonly groupKeys: GroupKeys;
+  /** Group messages waiting for a member's visa (the bounds of offline messages). */
+  readonly groupPending: GroupPending;
 
   private constructor(db: Database, options: StoreOptions) {
     const now = options.now ?? (() => Date.now() / 1000);
@@ -84,6 +87,7 @@ export class Store {
     this.groupAdmins = new GroupAdministrators(db);
     this.groupHistory = new GroupHistory(db, now);
     this.groupKeys = new GroupKeys(db, now);
+    this.groupPending = new GroupPending(db, now, options);
   }
 
   /**

@@ -20,4 +20,5 @@ export * from "./plan.ts";
 export * from "./process_stats.ts";
 export * from "./result.ts";
 export * from "./run.ts";
+export * from "./sessions.ts";
 export * from "./users.ts";

@@ -130,6 +130,65 @@ export interface BenchResult {
   readonly error_count: number;
 }
 
+/** The station process(es) named by `--pid` in a sessions run. */
+export interface SessionsStationProcess {
+  readonly pids: readonly number[];
+  /** Resident memory before the first session connected (MiB). */
+  readonly rss_mib_before: number;
+  /** Resident memory at the end of the hold (MiB). */
+  readonly rss_mib: number;
+  /** The most resident memory the process had so far (MiB). */
+  readonly peak_rss_mib: number;
+  /** (rss_mib − rss_mib_before) per session up at the end of the hold (KiB). */
+  readonly rss_per_session_kib: number | null;
+  /** CPU seconds from the first connection to the last handshake. */
+  readonly cpu_s: number;
+  /** That CPU per handshake (µs; the probe texts included). */
+  readonly cpu_us_per_handshake: number | null;
+  /** CPU seconds during the hold (heartbeats, timers). */
+  readonly hold_cpu_s: number;
+}
+
+/** The result of `dim bench --sessions N --hold S`. */
+export interface SessionsResult {
+  readonly tool: "dim bench";
+  readonly mode: "sessions";
+  /** HOST:PORT. */
+  readonly station: string;
+  /** The station's ID, as its handshake told. */
+  readonly station_id: string | null;
+  readonly framing: string;
+  /** Users that tried to connect (N). */
+  readonly users: number;
+  /** Sessions connected and handshaken at the end of the hold. */
+  readonly sessions: number;
+  readonly hold_s: number;
+  /** Handshakes under way at once. */
+  readonly concurrency: number;
+  /** Loopback source addresses the connections were spread over (0: the system's). */
+  readonly sources: number;
+  /** Handshakes completed. */
+  readonly handshakes: number;
+  /** Handshakes per second, from the first connection to the last handshake. */
+  readonly handshakes_per_s: number | null;
+  /** Each handshake's time (connect → `DIM!`). */
+  readonly handshake_ms: Percentiles;
+  /** Texts between two connected users while the others connected (send → the receiver's socket). */
+  readonly text_ms_while_connecting: Percentiles;
+  /** Texts between two of the sessions after the hold, all others idle. */
+  readonly text_ms_idle: Percentiles;
+  /** Probe texts that did not arrive within 10 s. */
+  readonly texts_lost: number;
+  /** The bench's own CPU seconds, all phases. */
+  readonly generator: { readonly cpu_s: number };
+  readonly station_process: SessionsStationProcess | null;
+  /** `complete`, or `interrupted` (the hold was cut short). */
+  readonly ended: "complete" | "interrupted";
+  /** The first few errors (users that could not connect). */
+  readonly errors: readonly string[];
+  readonly error_count: number;
+}
+
 /**
  * Nearest-rank percentiles of `values` (sorted in place), rounded to µs.
  *

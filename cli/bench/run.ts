@@ -22,6 +22,7 @@ import { ReceiptCommand } from "../../dimp/command/mod.ts";
 import type { Content } from "../../dimp/content/mod.ts";
 import { EntityType } from "../../dimp/identity/mod.ts";
 import {
+  type CipherKeyCache,
   type LocalUser,
   MemoryCipherKeyCache,
   MessagePacker,
@@ -34,6 +35,7 @@ import {
   ClientSession,
   type LogLevel,
 } from "../../client/mod.ts";
+import { eachLimited } from "./_each_limited.ts";
 import { planMessages, type PlannedMessage } from "./plan.ts";
 import {
   ownCpuMs,
@@ -80,13 +82,29 @@ export interface BenchProgress {
   readonly failures: number;
 }
 
-/** How a bench runs. Times in milliseconds. */
-export interface BenchOptions {
+/** What every kind of bench run is told: the station, the store, the hooks. */
+export interface BenchConnectOptions {
   /** The bench's store: the users' keys, metas and visas. */
   readonly accounts: Accounts;
   readonly host: string;
   readonly port: number;
   readonly framing: Framing;
+  /** Handshakes under way at once (default 16). */
+  readonly concurrency?: number;
+  /** One handshake attempt's limit (default 20 s; two attempts). */
+  readonly handshakeTimeout?: number;
+  /** The station's processes, for its CPU time and memory (Linux). */
+  readonly pids?: readonly number[];
+  /** Aborting ends the run early (the result says `interrupted`). */
+  readonly signal?: AbortSignal;
+  /** What the bench is doing (packing, connecting, …). */
+  readonly onPhase?: (text: string) => void;
+  /** The sessions' logs. */
+  readonly onLog?: (level: LogLevel, text: string) => void;
+}
+
+/** How a bench runs. Times in milliseconds. */
+export interface BenchOptions extends BenchConnectOptions {
   /** The sending users (online: each also receives from the previous one). */
   readonly users: readonly LocalUser[];
   /**
@@ -106,22 +124,52 @@ export interface BenchOptions {
   readonly duration: number;
   /** Receivers answer each text with "Message received." (pre-packed). */
   readonly receipts: boolean;
-  /** Handshakes under way at once (default 16). */
-  readonly concurrency?: number;
-  /** One handshake attempt's limit (default 20 s; two attempts). */
-  readonly handshakeTimeout?: number;
   /** Nothing sent or received for this long ends the timed phase (default 15 s). */
   readonly stallTimeout?: number;
-  /** The station's processes, for its CPU time and memory (Linux). */
-  readonly pids?: readonly number[];
-  /** Aborting ends the timed phase early (the result says `interrupted`). */
-  readonly signal?: AbortSignal;
   /** About once a second during the timed phase. */
   readonly onProgress?: (progress: BenchProgress) => void;
-  /** What the bench is doing (packing, connecting, …). */
-  readonly onPhase?: (text: string) => void;
-  /** The sessions' logs. */
-  readonly onLog?: (level: LogLevel, text: string) => void;
+}
+
+/** What one bench user's session shares with the others, and its own hooks. */
+export interface BenchSessionInit {
+  readonly user: LocalUser;
+  readonly directory: AccountsDirectory;
+  readonly cipherKeys: CipherKeyCache;
+  /** The local address to connect from (default: the system's). */
+  readonly localAddress?: string;
+  /** Sees every message the session receives; `true` keeps it from the session. */
+  readonly onReliable?: (msg: ReliableMessage) => boolean | Promise<boolean>;
+}
+
+/**
+ * A bench user's session: the handshake carries its meta and visa, and
+ * nothing else is sent on its own (no login, keep-online, visa broadcast
+ * or end-to-end receipts).
+ *
+ * @example
+ * ```ts ignore
+ * const session = benchSession(options, { user, directory, cipherKeys });
+ * await session.connect();
+ * ```
+ */
+export function benchSession(
+  o: BenchConnectOptions,
+  init: BenchSessionInit,
+): ClientSession {
+  return new ClientSession({
+    accounts: o.accounts,
+    host: o.host,
+    port: o.port,
+    framing: o.framing,
+    ...init,
+    handshakeTimeout: o.handshakeTimeout ?? 20_000,
+    handshakeAttempts: 2,
+    keepOnlineInterval: 0,
+    loginOnConnect: false,
+    announceVisa: false,
+    sendReceipts: false,
+    onLog: o.onLog,
+  });
 }
 
 /** A connection waits for room when this many messages are unacknowledged. */
@@ -196,21 +244,6 @@ class Pacer {
     this.#timer = undefined;
     this.#waiting = [];
   }
-}
-
-/** Runs `task` over `items`, at most `limit` at a time. */
-async function eachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await task(items[next++]);
-  };
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, worker),
-  );
 }
 
 /** Per second, rounded; null without time. */
@@ -387,23 +420,11 @@ class Bench {
 
   #session(peer: Peer): ClientSession {
     const o = this.#o;
-    return new ClientSession({
-      accounts: o.accounts,
+    return benchSession(o, {
       user: peer.user,
-      host: o.host,
-      port: o.port,
-      framing: o.framing,
       directory: this.#directory,
       cipherKeys: this.#cipherKeys,
-      handshakeTimeout: o.handshakeTimeout ?? 20_000,
-      handshakeAttempts: 2,
-      // the handshake carries meta and visa; nothing else is needed
-      keepOnlineInterval: 0,
-      loginOnConnect: false,
-      announceVisa: false,
-      sendReceipts: false,
       onReliable: (msg) => this.#arrived(peer, msg),
-      onLog: o.onLog,
     });
   }
 

@@ -22,7 +22,7 @@ export function benchUserName(index: number): string {
 }
 
 /** The most bench users a store holds (senders and offline receivers). */
-export const MAX_BENCH_USERS = 2000;
+export const MAX_BENCH_USERS = 20_000;
 
 /** Accounts generated at a time (RSA key generation runs off the main thread). */
 const GENERATE_AT_ONCE = 8;

@@ -26,6 +26,7 @@ import type {
   Payload,
   SendResult,
 } from "./connection.ts";
+import type { ByteConn } from "./_node_socket.ts";
 import { DiscardedLinesError } from "./errors.ts";
 import type { TransportLimits } from "./limits.ts";
 
@@ -36,7 +37,7 @@ export type HttpResponder = (
 
 /** What a {@linkcode StreamConnection} is made of. */
 export interface StreamConnectionInit {
-  readonly conn: Deno.TcpConn;
+  readonly conn: ByteConn;
   readonly handler: ConnectionHandler;
   readonly limits: Required<TransportLimits>;
   /** A client's endpoint; without one the connection sniffs as a station. */
@@ -115,7 +116,7 @@ export class StreamConnection implements Connection {
   /** Resolves when the framing is established; rejects if it closes first. */
   readonly opened: Promise<void>;
 
-  readonly #conn: Deno.TcpConn;
+  readonly #conn: ByteConn;
   readonly #handler: ConnectionHandler;
   readonly #limits: Required<TransportLimits>;
   readonly #http: HttpResponder | undefined;

@@ -15,6 +15,7 @@ import {
   type TransportLimits,
 } from "./limits.ts";
 import { StreamConnection } from "./_stream_connection.ts";
+import { type ByteConn, connectFrom } from "./_node_socket.ts";
 
 /** How to connect. */
 export interface DialOptions extends TransportLimits {
@@ -26,6 +27,11 @@ export interface DialOptions extends TransportLimits {
   readonly sendAcks?: boolean;
   /** Callbacks for what the station sends (default: ignore it). */
   readonly handler?: ConnectionHandler;
+  /**
+   * The local address to connect from (e.g. `127.0.0.2`, to spread a load
+   * generator's connections over loopback addresses); default: the system's.
+   */
+  readonly localAddress?: string;
 }
 
 const IGNORE: ConnectionHandler = { onPayload: () => {} };
@@ -53,11 +59,16 @@ export async function dialStation(
   options: DialOptions = {},
 ): Promise<Connection> {
   const limits = resolveLimits(options);
-  let conn: Deno.TcpConn;
+  let conn: ByteConn;
   try {
-    conn = await Deno.connect({ hostname, port, transport: "tcp" });
+    conn = options.localAddress === undefined
+      ? await Deno.connect({ hostname, port, transport: "tcp" })
+      : await connectFrom(hostname, port, options.localAddress);
   } catch (error) {
-    throw new DialError(`cannot connect to ${hostname}:${port}`, {
+    const from = options.localAddress === undefined
+      ? ""
+      : ` from ${options.localAddress}`;
+    throw new DialError(`cannot connect to ${hostname}:${port}${from}`, {
       cause: error,
     });
   }

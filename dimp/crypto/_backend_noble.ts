@@ -10,6 +10,7 @@ import { hmac } from "@noble/hashes/hmac.js";
 import { ripemd160 } from "@noble/hashes/legacy.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { keccak_256 } from "@noble/hashes/sha3.js";
+import { BoundedMap } from "../bounded_map.ts";
 import type { CryptoBackend, EcNonce, KeyHandle } from "./_backend_api.ts";
 
 secp.hashes.sha256 = sha256;
@@ -98,22 +99,25 @@ const KEY_CACHE_SIZE = 4096;
 /**
  * Imported keys by an ID made of their bytes, least recently used dropped
  * past 4096; handed out as opaque {@link KeyHandle}s.
+ *
+ * @example
+ * ```ts
+ * import { KeyCache } from "./_backend_noble.ts";
+ * const keys = new KeyCache<{ n: bigint }>();
+ * const handle = keys.handle("rsa:1", () => ({ n: 7n }));
+ * console.assert(keys.key(handle).n === 7n);
+ * ```
  */
 export class KeyCache<T extends object> {
-  readonly #keys = new Map<string, T>();
+  readonly #keys = new BoundedMap<string, T>(KEY_CACHE_SIZE);
 
   /** The handle of the key `id`, imported by `load` when not cached. */
   handle(id: string, load: () => T): KeyHandle {
-    let key = this.#keys.get(id);
+    let key = this.#keys.touch(id);
     if (key === undefined) {
       key = load();
-      if (this.#keys.size >= KEY_CACHE_SIZE) {
-        this.#keys.delete(this.#keys.keys().next().value as string);
-      }
-    } else {
-      this.#keys.delete(id);
+      this.#keys.set(id, key);
     }
-    this.#keys.set(id, key);
     return key as unknown as KeyHandle;
   }
 

@@ -19,6 +19,7 @@ import {
   isUserType,
 } from "./entity_type.ts";
 import { IdFormatError } from "./errors.ts";
+import { BoundedMap } from "../bounded_map.ts";
 
 /**
  * Shortest and longest ID strings accepted (dimples / JS compat).
@@ -222,7 +223,7 @@ const CONSTANTS = new Map<string, ID>(
 
 /** How many parsed IDs stay cached (IDs are parsed on every message). */
 const ID_CACHE_SIZE = 16384;
-const cache = new Map<string, ID>();
+const cache = new BoundedMap<string, ID>(ID_CACHE_SIZE);
 
 /**
  * Parses an ID: 4–64 characters, at most one `@`, terminal after the first
@@ -249,9 +250,6 @@ export function parseId(text: string, options: AddressParseOptions = {}): ID {
   }
   const id = ID.parseUncached(text, options);
   if (id.address.kind !== "unknown") {
-    if (cache.size >= ID_CACHE_SIZE) {
-      cache.delete(cache.keys().next().value as string);
-    }
     cache.set(text, id);
   }
   return id;

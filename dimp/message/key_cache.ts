@@ -8,6 +8,7 @@
  */
 import type { SymmetricKey } from "../crypto/mod.ts";
 import type { ID } from "../identity/mod.ts";
+import { BoundedMap } from "../bounded_map.ts";
 
 /**
  * Where the packer keeps message keys. Synchronous or asynchronous, so a
@@ -56,15 +57,17 @@ export interface MemoryCipherKeyCacheOptions {
  * ```
  */
 export class MemoryCipherKeyCache implements CipherKeyCache {
-  readonly #entries = new Map<string, { key: SymmetricKey; expires: number }>();
+  readonly #entries: BoundedMap<
+    string,
+    { key: SymmetricKey; expires: number }
+  >;
   readonly #ttl: number;
-  readonly #max: number;
   readonly #now: () => number;
 
   /** Creates an empty cache. */
   constructor(options: MemoryCipherKeyCacheOptions = {}) {
     this.#ttl = (options.ttlSeconds ?? 7 * 24 * 3600) * 1000;
-    this.#max = Math.max(1, options.maxEntries ?? 65536);
+    this.#entries = new BoundedMap(options.maxEntries ?? 65536);
     this.#now = options.now ?? Date.now;
   }
 
@@ -90,10 +93,6 @@ export class MemoryCipherKeyCache implements CipherKeyCache {
     const name = `${sender.value}>${destination.value}`;
     const old = this.#entries.get(name);
     if (old !== undefined && old.key === key) return;
-    this.#entries.delete(name);
     this.#entries.set(name, { key, expires: this.#now() + this.#ttl });
-    if (this.#entries.size > this.#max) {
-      this.#entries.delete(this.#entries.keys().next().value as string);
-    }
   }
 }

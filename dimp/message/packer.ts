@@ -38,6 +38,7 @@ import { type CipherKeyCache, MemoryCipherKeyCache } from "./key_cache.ts";
 import { ReliableMessage } from "./reliable.ts";
 import { knowDataBytes, SecureMessage } from "./secure.ts";
 import { expandContentKeys } from "./short_keys.ts";
+import { BoundedMap } from "../bounded_map.ts";
 
 /**
  * What the packer needs to know about other entities ("facebook"). The
@@ -187,7 +188,9 @@ export class MessagePacker {
     Map<string, { publicKey: PublicKey; sealed: string }>
   >();
   /** Encrypted keys already opened (a peer that reuses its sealed key). */
-  readonly #unsealed = new Map<string, SymmetricKey>();
+  readonly #unsealed = new BoundedMap<string, SymmetricKey>(
+    UNSEALED_CACHE_SIZE,
+  );
 
   /** Creates a packer. */
   constructor(options: MessagePackerOptions) {
@@ -506,9 +509,6 @@ export class MessagePacker {
           // garbage from a key that is not the right one: try the next
         }
         if (password === undefined) continue;
-        if (this.#unsealed.size >= UNSEALED_CACHE_SIZE) {
-          this.#unsealed.delete(this.#unsealed.keys().next().value as string);
-        }
         this.#unsealed.set(text, password);
         return password;
       }

@@ -19,6 +19,7 @@ import {
   MtpType,
 } from "./mtp.ts";
 import { heartbeatOf, OK, PING, PONG } from "./payload.ts";
+import { BoundedMap } from "../bounded_map.ts";
 
 /** Fragment sets assembled at once; a new one beyond this evicts the oldest. */
 const MAX_FRAGMENT_SETS = 8;
@@ -51,7 +52,9 @@ export class MtpEndpoint extends EndpointBase {
   readonly #serials = new MtpSerials();
   /** The last sn generated (reused: small typed arrays are costly in Deno). */
   readonly #sn = new Uint8Array(8);
-  readonly #fragments = new Map<string, FragmentSet>();
+  readonly #fragments = new BoundedMap<string, FragmentSet>(
+    MAX_FRAGMENT_SETS,
+  );
 
   constructor(role: Role, options: EndpointOptions = {}) {
     super(role, options);
@@ -114,9 +117,6 @@ export class MtpEndpoint extends EndpointBase {
     const key = toHex(header.sn);
     let set = this.#fragments.get(key);
     if (set === undefined || set.parts.length !== header.pages) {
-      if (this.#fragments.size >= MAX_FRAGMENT_SETS) {
-        this.#fragments.delete(this.#fragments.keys().next().value!);
-      }
       set = { parts: new Array(header.pages), received: 0, bytes: 0 };
       this.#fragments.set(key, set);
     }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ByteQueue } from "./_byte_queue.ts";
+import { DecoderInput } from "./_decoder_input.ts";
 import {
   byteLength,
   concatBytes,
@@ -156,25 +156,23 @@ export interface MarsDecoderOptions {
  * ```
  */
 export class MarsDecoder {
-  readonly #queue = new ByteQueue();
+  readonly #input: DecoderInput;
   readonly #maxBodyLength: number;
-  readonly #maxJunk: number;
-  #junk = 0;
 
   /** A decoder with the given limits. */
   constructor(options: MarsDecoderOptions = {}) {
     this.#maxBodyLength = options.maxBodyLength ?? 0xffffffff;
-    this.#maxJunk = options.maxJunk ?? 65536;
+    this.#input = new DecoderInput("a Mars head", options.maxJunk);
   }
 
   /** Bytes buffered and not yet returned as a package. */
   get bufferedBytes(): number {
-    return this.#queue.length;
+    return this.#input.length;
   }
 
   /** Appends received bytes. */
   push(chunk: Uint8Array): void {
-    this.#queue.push(chunk);
+    this.#input.push(chunk);
   }
 
   /**
@@ -184,9 +182,9 @@ export class MarsDecoder {
    *   too many bytes that are no head.
    */
   next(): MarsPackage | null {
-    const queue = this.#queue;
-    while (queue.length > 0) {
-      const view = queue.view();
+    const input = this.#input;
+    while (input.length > 0) {
+      const view = input.view();
       if (!plausibleStart(view)) {
         this.#skipToHead(view);
         continue;
@@ -194,7 +192,7 @@ export class MarsDecoder {
       const header = parseMarsHeader(view);
       if (header === "incomplete") return null;
       if (header === "invalid" || header.headLength > MARS_MAX_HEAD_LENGTH) {
-        this.#drop(1);
+        this.#input.skip(1);
         continue;
       }
       if (header.bodyLength > this.#maxBodyLength) {
@@ -206,8 +204,7 @@ export class MarsDecoder {
       const total = header.headLength + header.bodyLength;
       if (view.length < total) return null;
       const body = view.slice(header.headLength, total);
-      queue.consume(total);
-      this.#junk = 0;
+      input.consume(total);
       return { header, body };
     }
     return null;
@@ -215,17 +212,9 @@ export class MarsDecoder {
 
   #skipToHead(view: Uint8Array): void {
     for (let i = 1; i < view.length; i++) {
-      if (plausibleStart(view.subarray(i))) return this.#drop(i);
+      if (plausibleStart(view.subarray(i))) return this.#input.skip(i);
     }
-    this.#drop(view.length);
-  }
-
-  #drop(count: number): void {
-    this.#queue.consume(count);
-    this.#junk += count;
-    if (this.#junk > this.#maxJunk) {
-      throw new FramingError("junk", `${this.#junk} bytes without a Mars head`);
-    }
+    this.#input.skip(view.length);
   }
 }
 

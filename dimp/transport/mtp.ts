@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ByteQueue } from "./_byte_queue.ts";
+import { DecoderInput } from "./_decoder_input.ts";
 import {
   byteLength,
   partialSuffixLength,
@@ -218,10 +218,8 @@ export interface MtpDecoderOptions {
  * ```
  */
 export class MtpDecoder {
-  readonly #queue = new ByteQueue();
+  readonly #input: DecoderInput;
   readonly #maxBodyLength: number;
-  readonly #maxJunk: number;
-  #junk = 0;
 
   /** A decoder with the given limits. */
   constructor(options: MtpDecoderOptions = {}) {
@@ -229,17 +227,17 @@ export class MtpDecoder {
       options.maxBodyLength ?? MTP_MAX_BODY_LENGTH,
       MTP_MAX_BODY_LENGTH,
     );
-    this.#maxJunk = options.maxJunk ?? 65536;
+    this.#input = new DecoderInput("an MTP header", options.maxJunk);
   }
 
   /** Bytes buffered and not yet returned as a package. */
   get bufferedBytes(): number {
-    return this.#queue.length;
+    return this.#input.length;
   }
 
   /** Appends received bytes. */
   push(chunk: Uint8Array): void {
-    this.#queue.push(chunk);
+    this.#input.push(chunk);
   }
 
   /**
@@ -249,9 +247,9 @@ export class MtpDecoder {
    *   cap; `junk` after too many bytes that are no header.
    */
   next(): MtpPackage | null {
-    const queue = this.#queue;
-    while (queue.length > 0) {
-      const view = queue.view();
+    const input = this.#input;
+    while (input.length > 0) {
+      const view = input.view();
       const magic = Math.min(3, view.length);
       if (!startsWith(MAGIC, view.subarray(0, magic))) {
         this.#skipToMagic(view);
@@ -263,7 +261,7 @@ export class MtpDecoder {
         (words !== 2 && words !== 4 && words !== 6) ||
         !TYPES.has(view[3] & 0x0f)
       ) {
-        this.#drop(1);
+        this.#input.skip(1);
         continue;
       }
       const headerLength = words * 4;
@@ -273,7 +271,7 @@ export class MtpDecoder {
         if (readU32(view, headerLength - 4) > MTP_MAX_BODY_LENGTH) {
           this.#tooLarge(readU32(view, headerLength - 4));
         }
-        this.#drop(1);
+        this.#input.skip(1);
         continue;
       }
       if (header.bodyLength > this.#maxBodyLength) {
@@ -283,8 +281,7 @@ export class MtpDecoder {
       if (view.length < total) return null;
       // one copy of the package; sn and body are views of it
       const packet = view.slice(0, total);
-      queue.consume(total);
-      this.#junk = 0;
+      input.consume(total);
       const sn = words === 2 ? header.sn.slice() : packet.subarray(4, 12);
       return { header: { ...header, sn }, body: packet.subarray(headerLength) };
     }
@@ -310,20 +307,9 @@ export class MtpDecoder {
         break;
       }
     }
-    this.#drop(
+    this.#input.skip(
       next >= 0 ? next : view.length - partialSuffixLength(view, MAGIC),
     );
-  }
-
-  #drop(count: number): void {
-    this.#queue.consume(count);
-    this.#junk += count;
-    if (this.#junk > this.#maxJunk) {
-      throw new FramingError(
-        "junk",
-        `${this.#junk} bytes without an MTP header`,
-      );
-    }
   }
 }
 

@@ -43,13 +43,14 @@ import {
   MessagePacker,
   type ReliableMessage,
 } from "../../dimp/message/mod.ts";
-import { MessageWriteQueue, type Store } from "../../store/mod.ts";
+import type { Store } from "../../store/mod.ts";
 import { AccountsDirectory, loadLocalUser } from "../../client/mod.ts";
 import { silentLog, type StationLog } from "../../client/log.ts";
 import { type NeighbourAddress, withoutSelf } from "../neighbours.ts";
 import type { Station } from "../station.ts";
-import { tracedStations } from "../traces.ts";
-import type { Framing, SendResult, TransportLimits } from "../transport/mod.ts";
+import { broadcastRecipients, tracedStations } from "../traces.ts";
+import type { Framing, TransportLimits } from "../transport/mod.ts";
+import { NeighbourBacklog } from "./backlog.ts";
 import { StationLink } from "./link.ts";
 
 /**
@@ -121,9 +122,6 @@ export interface NeighbourStatus {
   readonly state: string;
 }
 
-/** Messages sent at once while a neighbour's queue is emptied. */
-const DRAIN_WINDOW = 64;
-
 /**
  * The bridge of a station.
  *
@@ -150,7 +148,7 @@ export class Bridge {
   readonly #self: ID;
   readonly #user: LocalUser;
   readonly #store: Store;
-  readonly #writes: MessageWriteQueue;
+  readonly #backlog: NeighbourBacklog;
   readonly #provider: string;
   readonly #log: StationLog;
   readonly #directory: AccountsDirectory;
@@ -160,9 +158,7 @@ export class Bridge {
   readonly #byId = new Map<string, StationLink>();
   readonly #known = new Map<string, ID>();
   readonly #ourselves = new Set<string>();
-  readonly #draining = new Set<string>();
-  readonly #redrain = new Set<string>();
-  readonly #backlog: string[] = [];
+  readonly #relays: string[] = [];
   readonly #maxBacklog: number;
   #inner: StationLink | undefined;
   #timers: ReturnType<typeof setInterval>[] = [];
@@ -175,9 +171,9 @@ export class Bridge {
     this.#station = station;
     this.#self = station.id;
     this.#store = station.store;
-    this.#writes = new MessageWriteQueue(station.store.messages);
     this.#provider = options.provider ?? DEFAULT_PROVIDER;
     this.#log = options.log ?? silentLog();
+    this.#backlog = new NeighbourBacklog(station.store, this.stats, this.#log);
     this.#maxBacklog = Math.max(1, options.maxBacklog ?? 1024);
     this.#directory = new AccountsDirectory(station.accounts);
     this.#user = loadLocalUser(station.accounts, station.id);
@@ -263,7 +259,7 @@ export class Bridge {
     this.#links.clear();
     this.#byId.clear();
     await Promise.all([...links, this.#inner].map((link) => link?.close()));
-    this.#writes.close();
+    this.#backlog.close();
   }
 
   // ------------------------------------------------------------ the table
@@ -342,7 +338,7 @@ export class Bridge {
     if (wanted.size > 0) this.#connectInner();
     for (const link of this.#links.values()) {
       const id = link.id;
-      if (link.running && id !== undefined) this.#drain(link, id);
+      if (link.running && id !== undefined) this.#backlog.drain(link, id);
     }
   }
 
@@ -366,7 +362,7 @@ export class Bridge {
     this.#inner = this.#newLink(host, station.port, "local station", {
       station: this.#self,
       onReliable: (msg) => this.#outgoing(msg),
-      onRunning: () => this.#flushBacklog(),
+      onRunning: () => this.#flushRelays(),
     });
     this.#inner.start();
   }
@@ -424,7 +420,7 @@ export class Bridge {
     } catch (error) {
       this.#log.error(`bridge: neighbour ID not stored: ${error}`);
     }
-    this.#drain(link, id);
+    this.#backlog.drain(link, id);
   }
 
   #unindex(link: StationLink): void {
@@ -461,7 +457,7 @@ export class Bridge {
         if (link.running && id !== undefined) targets.push(id);
       }
     }
-    const old = readIds(msg.get("recipients"));
+    const old = broadcastRecipients(msg);
     const skip = new Set(old);
     // a broadcast is dropped by a station it passed (§4.3): not sent back
     // and never back to the station that sent it (its own carries no trace)
@@ -523,7 +519,7 @@ export class Bridge {
       }
       return;
     }
-    if (link.running && !this.#draining.has(target.value)) {
+    if (link.running && !this.#backlog.draining(target)) {
       this.stats.sent++;
       void link.send(payload).then((result) => {
         if (!result.sent && directed) void this.#queue(target, msg, payload);
@@ -535,73 +531,15 @@ export class Bridge {
     if (directed) await this.#queue(target, msg, payload);
   }
 
-  /** Keeps a message for a neighbour that is down (sent when it is up). */
+  /** Keeps a message for a neighbour that is down; sent at once if it is up now. */
   async #queue(
     target: ID,
     msg: ReliableMessage,
     payload: string,
   ): Promise<void> {
-    try {
-      await this.#writes.store({
-        receiver: target.value,
-        signature: msg.signature,
-        time: msg.time ?? Date.now() / 1000,
-        msg: JSON.parse(payload),
-      }, { durable: true });
-      this.stats.queued++;
-      this.#log.debug(
-        `bridge: message ${msg.sender.value} -> ${msg.receiver.value} kept for ${target.value}`,
-      );
-    } catch (error) {
-      this.#log.error(
-        `bridge: message for ${target.value} not kept: ${error}`,
-      );
-      this.stats.dropped++;
-      return;
-    }
+    if (!await this.#backlog.keep(target, msg, payload)) return;
     const link = this.#byId.get(target.value);
-    if (link?.running) this.#drain(link, target);
-  }
-
-  /** Sends what waits for a neighbour, oldest first, deleting what it took. */
-  #drain(link: StationLink, id: ID): void {
-    if (this.#draining.has(id.value)) {
-      this.#redrain.add(id.value);
-      return;
-    }
-    this.#draining.add(id.value);
-    this.#drainAll(link, id).catch((error) =>
-      this.#log.error(`bridge: queue for ${id.value} not sent: ${error}`)
-    ).finally(() => this.#draining.delete(id.value));
-  }
-
-  async #drainAll(link: StationLink, id: ID): Promise<void> {
-    do {
-      this.#redrain.delete(id.value);
-      const waiting = this.#store.messages.load(id.value);
-      if (waiting.length > 0) {
-        this.#log.info(
-          `bridge: sending ${waiting.length} kept message(s) to ${id.value}`,
-        );
-      }
-      const inFlight = new Set<Promise<SendResult>>();
-      for (const item of waiting) {
-        if (!link.running || this.#stopped) return;
-        const sent = link.send(JSON.stringify(item.msg));
-        inFlight.add(sent);
-        sent.then((result) => {
-          inFlight.delete(sent);
-          if (!result.sent) return;
-          this.stats.sent++;
-          this.#writes.delete({ receiver: id.value, signature: item.signature })
-            .catch((error) =>
-              this.#log.error(`bridge: kept message not deleted: ${error}`)
-            );
-        });
-        if (inFlight.size >= DRAIN_WINDOW) await Promise.race(inFlight);
-      }
-      await Promise.all(inFlight);
-    } while (this.#redrain.has(id.value) && link.running);
+    if (link?.running) this.#backlog.drain(link, target);
   }
 
   // ------------------------------------------------------------- incoming
@@ -639,7 +577,7 @@ export class Bridge {
 
   #relayIn(payload: string): void {
     const inner = this.#inner;
-    if (inner === undefined || !inner.running || this.#backlog.length > 0) {
+    if (inner === undefined || !inner.running || this.#relays.length > 0) {
       this.#hold(payload);
       return;
     }
@@ -650,18 +588,18 @@ export class Bridge {
   }
 
   #hold(payload: string): void {
-    this.#backlog.push(payload);
-    if (this.#backlog.length > this.#maxBacklog) {
-      this.#backlog.shift();
+    this.#relays.push(payload);
+    if (this.#relays.length > this.#maxBacklog) {
+      this.#relays.shift();
       this.stats.dropped++;
       this.#log.warn("bridge: local station unreachable, oldest relay dropped");
     }
   }
 
-  #flushBacklog(): void {
+  #flushRelays(): void {
     const inner = this.#inner;
     if (inner === undefined) return;
-    const held = this.#backlog.splice(0);
+    const held = this.#relays.splice(0);
     for (const payload of held) {
       this.stats.received++;
       void inner.send(payload).then((result) => {
@@ -676,9 +614,4 @@ export class Bridge {
       `bridge: dropped ${msg.sender.value} -> ${msg.receiver.value}: ${why}`,
     );
   }
-}
-
-function readIds(value: unknown): string[] {
-  if (!Array.isArray(value)) return [];
-  return value.filter((item): item is string => typeof item === "string");
 }

@@ -14,3 +14,4 @@
  */
 export * from "./link.ts";
 export * from "./bridge.ts";
+export * from "./backlog.ts";

@@ -14,7 +14,10 @@ import {
   type ReceivedMessage,
 } from "../../client/mod.ts";
 import type { RunningBot } from "../../bots/mod.ts";
-import { startStationBots } from "../../cli/station_bots.ts";
+import {
+  startStationBots,
+  type StationBotsOptions,
+} from "../../cli/station_bots.ts";
 import type { GeneratedAccount } from "../../dimp/identity/mod.ts";
 import { Station, type StationOptions } from "../../station/mod.ts";
 import { Accounts, Store } from "../../store/mod.ts";
@@ -197,10 +200,15 @@ export interface StationWithBots {
 /** Runs `fn` with a fresh station and its bots; closes them afterwards. */
 export async function withStationBots(
   fn: (world: StationWithBots) => Promise<void>,
+  options: {
+    readonly station?: Partial<StationOptions>;
+    readonly bots?: StationBotsOptions;
+  } = {},
 ): Promise<void> {
-  await using s = await startStation();
+  await using s = await startStation(options.station);
   const bots = await startStationBots(s.station, {
     session: { keepOnlineInterval: 0 },
+    ...options.bots,
   });
   try {
     await fn({

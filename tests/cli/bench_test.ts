@@ -6,7 +6,7 @@
  * Nothing here asserts a speed.
  */
 import assert from "node:assert/strict";
-import type { BenchResult } from "../../cli/bench/mod.ts";
+import type { BenchResult, SessionsResult } from "../../cli/bench/mod.ts";
 import {
   startStation,
   type StationChild,
@@ -16,6 +16,7 @@ import { dim, type DimRun, tempDir } from "./_dim.ts";
 
 async function withStation(
   fn: (station: StationChild, dir: string) => Promise<void>,
+  log = "error",
 ): Promise<void> {
   using dir = tempDir();
   const station = await startStation([
@@ -27,7 +28,7 @@ async function withStation(
     "--port",
     "0",
     "--log",
-    "error",
+    log,
   ]);
   try {
     await fn(station, `${dir.path}/bench`);
@@ -174,6 +175,77 @@ Deno.test("dim bench --rate with --duration: rate × duration / users messages e
   });
 });
 
+Deno.test("dim bench --sessions: every user handshaken and held, counted once; the station sampled; connections from 127.0.0.2", async () => {
+  await withStation(async (station, dataDir) => {
+    const run = await bench(station, dataDir, [
+      "--sessions",
+      "12",
+      "--hold",
+      "1",
+      "--concurrency",
+      "4",
+      "--pid",
+      String(station.process.pid),
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    const result = JSON.parse(run.lastLine) as SessionsResult;
+    assert.equal(result.mode, "sessions");
+    assert.equal(result.station_id, station.id);
+    assert.equal(result.users, 12);
+    assert.equal(result.sessions, 12);
+    assert.equal(result.handshakes, 12);
+    assert.equal(result.handshake_ms.n, 12);
+    assert.equal(result.concurrency, 4);
+    assert.equal(result.hold_s, 1);
+    assert.equal(result.sources, 1);
+    assert.ok(result.handshakes_per_s! > 0);
+    assert.ok(result.text_ms_while_connecting.n >= 1);
+    assert.equal(result.text_ms_idle.n, 100);
+    assert.equal(result.texts_lost, 0);
+    assert.equal(result.error_count, 0);
+    assert.equal(result.ended, "complete");
+    const p = result.station_process!;
+    assert.deepEqual(p.pids, [station.process.pid]);
+    assert.ok(p.rss_mib_before > 0 && p.rss_mib > 0);
+    // the growth per session (the MiB figures are rounded to 1/1000)
+    const growth = ((p.rss_mib - p.rss_mib_before) * 1024) / 12;
+    assert.ok(Math.abs(p.rss_per_session_kib! - growth) < 0.2);
+    assert.equal(typeof p.cpu_us_per_handshake, "number");
+    assert.match(run.stderr, /12 users in .*bench\.db \(12 new\)/);
+    assert.match(run.stderr, /from 1 source addresses \(127\.0\.0\.2/);
+    // the station saw 12 handshakes, every connection from 127.0.0.2
+    const log = station.log();
+    const opened = log.split("\n").filter((line) =>
+      line.includes("connection open")
+    );
+    assert.equal(opened.length, 12, log);
+    for (const line of opened) assert.match(line, /127\.0\.0\.2/);
+  }, "info");
+});
+
+Deno.test("dim bench --sessions more than the open-file limit allows: exit 2 before any user is made", async () => {
+  using dir = tempDir();
+  const main = new URL("../../cli/main.ts", import.meta.url).pathname;
+  const { code, stderr } = await new Deno.Command("sh", {
+    args: [
+      "-c",
+      'ulimit -n 300 && exec "$0" run --allow-all "$1" --data-dir "$2" bench --sessions 250',
+      Deno.execPath(),
+      main,
+      dir.path,
+    ],
+    env: { NO_COLOR: "1" },
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  assert.equal(code, 2);
+  assert.match(
+    new TextDecoder().decode(stderr),
+    /--sessions 250 needs 350 open files, this process may have 300: raise it \(ulimit -n\)/,
+  );
+  assert.throws(() => Deno.statSync(`${dir.path}/bench`));
+});
+
 Deno.test("dim bench: no station there is exit 1 with a clear message", async () => {
   using dir = tempDir();
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -209,6 +281,10 @@ for (
     [["--framing", "udp"], /--framing must be mtp, ws, plain or mars/],
     [["--station", "nowhere"], /--station must be HOST:PORT/],
     [["--pid", "12,abc"], /--pid must be PID\[,PID...\]/],
+    [["--sessions", "1"], /--sessions must be a whole number 2 … 20000/],
+    [["--sessions", "5", "--messages", "3"], /--sessions takes no --messages/],
+    [["--sessions", "5", "--hold", "0"], /--hold must be a number > 0/],
+    [["--hold", "3"], /--hold goes with --sessions/],
     [["--bogus"], /Unknown option '--bogus'/],
     [["extra"], /Unexpected argument 'extra'/],
   ] as [string[], RegExp][]

@@ -102,25 +102,45 @@ for (const [from, to] of PAIRS) {
   });
 }
 
-Deno.test("online A→B acknowledged at once (MTP OK): the message is never written to the store", async () => {
+Deno.test("online A→B: committed to the store before 'Message delivered.' leaves, deleted once B acknowledged it", async () => {
   await withStation({}, async ({ station, port }) => {
     const written: string[] = [];
     const messages = station.store.messages;
     const apply = messages.apply.bind(messages);
     messages.apply = (ops, options) => {
+      const results = apply(ops, options);
       for (const op of ops) {
-        written.push("store" in op ? op.store.signature : op.delete.signature);
+        written.push(
+          "store" in op
+            ? `store ${op.store.signature} ${options?.durable === true}`
+            : `delete ${op.delete.signature}`,
+        );
       }
-      return apply(ops, options);
+      return results;
     };
     const world = new World();
     const [a] = await online(port, [alice], { world });
     const [b] = await online(port, [bob], { world });
-    const sent = await a.sendContent(bob.id, TextContent.create("quick"));
+    const sent = await a.pack(bob.id, TextContent.create("quick"));
+    let committedBeforeReceipt: boolean | undefined;
+    a.tap = () => {
+      // the first line after the send is its receipt: the message must be
+      // committed by the time it is on the wire
+      committedBeforeReceipt ??= written.includes(
+        `store ${sent.signature} false`,
+      );
+      return false;
+    };
+    await a.send(sent);
     assert.equal(textOf(await b.next(isText)), "quick");
     await a.nextReceipt("Message delivered.");
-    await sleep(1_200); // past the store's hold time
-    assert.ok(!written.includes(sent.signature));
+    assert.equal(committedBeforeReceipt, true);
+    // B's MTP OK deletes it (not fsynced: a live push is not "Message cached.")
+    const deadline = Date.now() + 5000;
+    while (!written.includes(`delete ${sent.signature}`)) {
+      assert.ok(Date.now() < deadline, `no delete: ${written.join(", ")}`);
+      await sleep(20);
+    }
     assert.equal(messages.count(bob.id.value), 0);
     await closeAll([a, b]);
   });

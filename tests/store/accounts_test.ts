@@ -134,6 +134,26 @@ Deno.test("accounts: document accepted, identical again unchanged, older refused
   });
 });
 
+Deno.test("accounts: onVisa tells each new visa after it is stored, not an unchanged one, not after stop", async () => {
+  await withStore(async (store) => {
+    const accounts = new Accounts(store);
+    const told: string[] = [];
+    const stop = accounts.onVisa((id) => {
+      // called after the write: the visa is readable
+      told.push(`${id.value} ${accounts.visa(id) !== undefined}`);
+    });
+    await accounts.saveMeta(GSP, STATION_VISA.meta);
+    await accounts.saveDocument(STATION_VISA.document, { id: GSP });
+    await accounts.saveDocument(STATION_VISA.document, { id: GSP });
+    await Promise.resolve();
+    assert.deepEqual(told, [`${GSP} true`]);
+    stop();
+    await accounts.receiveDocuments(GSP, { documents: [PROFILE_2021.document] })
+      .catch(() => {});
+    assert.deepEqual(told, [`${GSP} true`]);
+  });
+});
+
 Deno.test("accounts: document refusals are typed and map to the station replies; nothing is written", async () => {
   await withStore(async (store) => {
     const now = 1795563359;

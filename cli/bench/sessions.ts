@@ -1,0 +1,334 @@
+/**
+ * `dim bench --sessions N --hold S`: what a station holds. N users connect
+ * and handshake (a few at a time), then stay idle for S seconds; the
+ * station's process is sampled before the first connection, after the last
+ * handshake and at the end of the hold, which gives its memory per idle
+ * session and its CPU per handshake.
+ *
+ * Two of the users (the first two) connect first and exchange a text every
+ * `probeInterval` while the others connect — a text's latency during a
+ * reconnect storm — and `probes` more after the hold — with every session
+ * idle. Those texts are the only messages; the held sessions send nothing
+ * but the framing's heartbeats.
+ *
+ * The connections are spread over several loopback source addresses
+ * (127.0.0.2, 127.0.0.3, …) when the station is on loopback.
+ *
+ * @module
+ */
+import { TextContent } from "../../dimp/content/mod.ts";
+import {
+  type LocalUser,
+  MemoryCipherKeyCache,
+  MessagePacker,
+  type ReliableMessage,
+} from "../../dimp/message/mod.ts";
+import { AccountsDirectory, type ClientSession } from "../../client/mod.ts";
+import { eachLimited } from "./_each_limited.ts";
+import {
+  ownCpuMs,
+  type ProcessSample,
+  sampleProcesses,
+} from "./process_stats.ts";
+import {
+  type Percentiles,
+  percentiles,
+  round3,
+  type SessionsResult,
+} from "./result.ts";
+import { type BenchConnectOptions, BenchError, benchSession } from "./run.ts";
+
+/** How a sessions run goes. Times in milliseconds. */
+export interface SessionsOptions extends BenchConnectOptions {
+  /** One session each (at least 2: the first two exchange the probe texts). */
+  readonly users: readonly LocalUser[];
+  /** How long every session stays idle once all are connected. */
+  readonly hold: number;
+  /** Local addresses to connect from, in turn (default: {@link sourceAddresses}). */
+  readonly sources?: readonly string[];
+  /** A probe text every this long while the users connect (default 100). */
+  readonly probeInterval?: number;
+  /** Probe texts after the hold, one after another (default 100). */
+  readonly probes?: number;
+  /** About once a second: sessions up, of how many. */
+  readonly onProgress?: (text: string) => void;
+}
+
+/** Sessions per loopback source address. */
+const SESSIONS_PER_SOURCE = 500;
+/** Source addresses at most (127.0.0.2 … 127.0.0.251). */
+const MAX_SOURCES = 250;
+/** How long a probe text may take before it counts as lost. */
+const PROBE_TIMEOUT_MS = 10_000;
+/** Errors kept for the report. */
+const MAX_ERRORS = 10;
+
+/**
+ * The source addresses for `sessions` connections to `host`: for an IPv4
+ * loopback station one per {@link SESSIONS_PER_SOURCE} sessions from
+ * 127.0.0.2 on (at most 250), else none (the system chooses).
+ *
+ * @example
+ * ```ts
+ * sourceAddresses("127.0.0.1", 1200); // ["127.0.0.2", "127.0.0.3", "127.0.0.4"]
+ * sourceAddresses("10.0.0.5", 1200); // []
+ * ```
+ */
+export function sourceAddresses(host: string, sessions: number): string[] {
+  if (!/^127\.\d+\.\d+\.\d+$/.test(host)) return [];
+  const count = Math.min(
+    MAX_SOURCES,
+    Math.max(1, Math.ceil(sessions / SESSIONS_PER_SOURCE)),
+  );
+  return Array.from({ length: count }, (_, i) => `127.0.0.${i + 2}`);
+}
+
+/** Texts between two sessions, timed from the send to the receiver's socket. */
+class Prober {
+  readonly #from: ClientSession;
+  readonly #packer: MessagePacker;
+  readonly #to: LocalUser;
+  readonly #sentAt = new Map<string, number>();
+  #latencies: number[] = [];
+  #lost = 0;
+  #arrived: (() => void) | undefined;
+
+  constructor(from: ClientSession, packer: MessagePacker, to: LocalUser) {
+    this.#from = from;
+    this.#packer = packer;
+    this.#to = to;
+  }
+
+  /** The receiver's hook: `true` for a probe text (taken from its session). */
+  arrived(msg: ReliableMessage): boolean {
+    const sentAt = this.#sentAt.get(msg.signature);
+    if (sentAt === undefined) return false;
+    this.#sentAt.delete(msg.signature);
+    this.#latencies.push(performance.now() - sentAt);
+    this.#arrived?.();
+    return true;
+  }
+
+  /** Packs and sends one text; resolves once it arrived (or was lost). */
+  async send(): Promise<void> {
+    const conn = this.#from.connection;
+    if (conn === undefined || conn.closed) return;
+    const msg = await this.#packer.packContent(
+      this.#to.id,
+      TextContent.create(`dim bench probe ${performance.now()}`),
+    );
+    const bytes = new TextEncoder().encode(msg.serialize());
+    const arrived = new Promise<void>((resolve) => this.#arrived = resolve);
+    this.#sentAt.set(msg.signature, performance.now());
+    conn.send(bytes);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const lost = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, PROBE_TIMEOUT_MS);
+    });
+    await Promise.race([arrived, lost]);
+    clearTimeout(timer);
+    if (this.#sentAt.delete(msg.signature)) this.#lost++;
+  }
+
+  /** The latencies so far, and how many never arrived; starts afresh. */
+  take(): { latency: Percentiles; lost: number } {
+    const result = {
+      latency: percentiles(Float64Array.from(this.#latencies)),
+      lost: this.#lost,
+    };
+    this.#latencies = [];
+    this.#lost = 0;
+    return result;
+  }
+}
+
+/**
+ * Runs a sessions bench: connects, holds, probes, reports, closes.
+ *
+ * @throws {BenchError} fewer than 2 users, or the first two could not connect
+ * @example
+ * ```ts ignore
+ * const result = await runSessions({
+ *   accounts, host: "127.0.0.1", port: 9394, framing: "mtp",
+ *   users, hold: 30_000, pids: [stationPid],
+ * });
+ * result.station_process?.rss_per_session_kib;
+ * ```
+ */
+export async function runSessions(
+  o: SessionsOptions,
+): Promise<SessionsResult> {
+  if (o.users.length < 2) {
+    throw new BenchError("a sessions bench needs at least 2 users");
+  }
+  const directory = new AccountsDirectory(o.accounts);
+  const cipherKeys = new MemoryCipherKeyCache();
+  const sources = o.sources ?? sourceAddresses(o.host, o.users.length);
+  const errors: string[] = [];
+  let errorCount = 0;
+  const error = (text: string) => {
+    errorCount++;
+    if (errors.length < MAX_ERRORS) errors.push(text);
+  };
+  let prober: Prober | undefined;
+  const sessions = o.users.map((user, i) =>
+    benchSession(o, {
+      user,
+      directory,
+      cipherKeys,
+      localAddress: sources.length === 0
+        ? undefined
+        : sources[i % sources.length],
+      onReliable: i === 1 ? (msg) => prober?.arrived(msg) ?? false : undefined,
+    })
+  );
+  const handshakeMs: number[] = [];
+  let stationId: string | null = null;
+  const connect = async (session: ClientSession) => {
+    const t = performance.now();
+    try {
+      await session.connect();
+      handshakeMs.push(performance.now() - t);
+      stationId ??= session.station?.value ?? null;
+    } catch (e) {
+      error(`${session.user.value}: ${(e as Error).message}`);
+    }
+  };
+  const sample = () => o.pids ? sampleProcesses(o.pids) : undefined;
+  const up = () => sessions.filter((s) => s.state === "running").length;
+  const progress = (what: string) => {
+    const timer = setInterval(
+      () => o.onProgress?.(`${what}: ${up()} of ${sessions.length} sessions`),
+      1000,
+    );
+    return () => clearInterval(timer);
+  };
+  let ended: SessionsResult["ended"] = "complete";
+  const started = { station: sample(), cpuMs: ownCpuMs() };
+  let stormWallMs = 0;
+  let stationAt: {
+    handshaken?: ProcessSample;
+    held?: ProcessSample;
+  } = {};
+  let storm = { latency: percentiles(new Float64Array(0)), lost: 0 };
+  let idle = { latency: percentiles(new Float64Array(0)), lost: 0 };
+  let held = 0;
+  try {
+    o.onPhase?.(
+      `connecting ${sessions.length} users, ${o.concurrency ?? 16} at a time${
+        sources.length > 0
+          ? ` from ${sources.length} source addresses (${sources[0]} …)`
+          : ""
+      }`,
+    );
+    const wallStart = performance.now();
+    await Promise.all(sessions.slice(0, 2).map(connect));
+    if (sessions[0].state !== "running" || sessions[1].state !== "running") {
+      throw new BenchError(
+        `the first two users could not connect to ${o.host}:${o.port}: ${
+          errors[0]
+        }`,
+      );
+    }
+    prober = new Prober(
+      sessions[0],
+      new MessagePacker({ user: o.users[0], directory, cipherKeys }),
+      o.users[1],
+    );
+    const probing = { on: true };
+    const probeLoop = (async () => {
+      while (probing.on) {
+        const next = performance.now() + (o.probeInterval ?? 100);
+        await prober!.send();
+        const wait = next - performance.now();
+        if (wait > 0 && probing.on) {
+          await new Promise((resolve) => setTimeout(resolve, wait));
+        }
+      }
+    })();
+    const stopStorm = progress("connecting");
+    await eachLimited(sessions.slice(2), o.concurrency ?? 16, connect);
+    stopStorm();
+    stormWallMs = performance.now() - wallStart;
+    stationAt = { handshaken: sample() };
+    probing.on = false;
+    await probeLoop;
+    storm = prober.take();
+
+    o.onPhase?.(
+      `holding ${up()} sessions idle for ${round3(o.hold / 1000)} s`,
+    );
+    const stopHold = progress("holding");
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, o.hold);
+      function done() {
+        clearTimeout(timer);
+        o.signal?.removeEventListener("abort", interrupted);
+        resolve();
+      }
+      function interrupted() {
+        ended = "interrupted";
+        done();
+      }
+      if (o.signal?.aborted) interrupted();
+      else o.signal?.addEventListener("abort", interrupted);
+    });
+    stopHold();
+    held = up();
+    stationAt = { ...stationAt, held: sample() };
+    o.onPhase?.(`${o.probes ?? 100} texts between two idle sessions`);
+    for (let i = 0; i < (o.probes ?? 100); i++) await prober.send();
+    idle = prober.take();
+  } finally {
+    o.onPhase?.(`closing ${sessions.length} sessions`);
+    await eachLimited(sessions, 64, (s) => s.close());
+  }
+  const handshakes = handshakeMs.length;
+  let stationProcess: SessionsResult["station_process"] = null;
+  const { handshaken, held: atEnd } = stationAt;
+  if (
+    started.station !== undefined && handshaken !== undefined &&
+    atEnd !== undefined
+  ) {
+    const cpuMs = handshaken.cpuMs - started.station.cpuMs;
+    stationProcess = {
+      pids: o.pids!,
+      rss_mib_before: round3(started.station.rssMiB),
+      rss_mib: round3(atEnd.rssMiB),
+      peak_rss_mib: round3(atEnd.peakRssMiB),
+      rss_per_session_kib: held > 0
+        ? round3(((atEnd.rssMiB - started.station.rssMiB) * 1024) / held)
+        : null,
+      cpu_s: round3(cpuMs / 1000),
+      cpu_us_per_handshake: handshakes > 0
+        ? Math.round((cpuMs * 1000) / handshakes)
+        : null,
+      hold_cpu_s: round3((atEnd.cpuMs - handshaken.cpuMs) / 1000),
+    };
+  }
+  return {
+    tool: "dim bench",
+    mode: "sessions",
+    station: `${o.host}:${o.port}`,
+    station_id: stationId,
+    framing: o.framing,
+    users: o.users.length,
+    sessions: held,
+    hold_s: round3(o.hold / 1000),
+    concurrency: o.concurrency ?? 16,
+    sources: sources.length,
+    handshakes,
+    handshakes_per_s: stormWallMs > 0
+      ? round3((handshakes * 1000) / stormWallMs)
+      : null,
+    handshake_ms: percentiles(Float64Array.from(handshakeMs)),
+    text_ms_while_connecting: storm.latency,
+    text_ms_idle: idle.latency,
+    texts_lost: storm.lost + idle.lost,
+    generator: { cpu_s: round3((ownCpuMs() - started.cpuMs) / 1000) },
+    station_process: stationProcess,
+    ended,
+    errors,
+    error_count: errorCount,
+  };
+}

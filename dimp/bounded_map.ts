@@ -1,0 +1,54 @@
+/**
+ * The one bounded map of the project: a `Map` that keeps at most a given
+ * number of entries and forgets the oldest first. Every cache and recency
+ * list (parsed IDs, imported keys, message keys, traces, seen messages, …)
+ * is one of these.
+ *
+ * @module
+ */
+
+/**
+ * A `Map` of at most `max` entries in insertion order: {@link BoundedMap.set}
+ * makes its key the newest and drops the oldest entries beyond the bound;
+ * {@link BoundedMap.touch} reads an entry and makes it the newest (a least
+ * recently used cache).
+ *
+ * @example
+ * ```ts
+ * import { BoundedMap } from "./bounded_map.ts";
+ * const seen = new BoundedMap<string, number>(2);
+ * seen.set("a", 1).set("b", 2).set("c", 3);
+ * console.assert(!seen.has("a") && seen.size === 2);
+ * seen.touch("b"); // "b" is now the newest
+ * seen.set("d", 4);
+ * console.assert(seen.has("b") && !seen.has("c"));
+ * ```
+ */
+export class BoundedMap<K, V> extends Map<K, V> {
+  /** The most entries kept. */
+  readonly max: number;
+
+  /** An empty map keeping at most `max` (at least 1) entries. */
+  constructor(max: number) {
+    super();
+    this.max = Math.max(1, max);
+  }
+
+  /** Sets `key` as the newest entry and forgets the oldest beyond the bound. */
+  override set(key: K, value: V): this {
+    super.delete(key);
+    super.set(key, value);
+    while (this.size > this.max) super.delete(this.keys().next().value as K);
+    return this;
+  }
+
+  /** The value of `key`, which becomes the newest entry when present. */
+  touch(key: K): V | undefined {
+    const value = this.get(key);
+    if (value !== undefined) {
+      super.delete(key);
+      super.set(key, value);
+    }
+    return value;
+  }
+}

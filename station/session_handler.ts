@@ -1,0 +1,125 @@
+/**
+ * The per-session handler: where every connection of the station port
+ * meets the station. A connection opening gets a {@link Session} in the
+ * registry; each payload passes the connection guard (rates, login
+ * timeout) and goes to the {@link Pipeline}, whose responses the transport
+ * writes back at once; a close removes the session.
+ *
+ * @module
+ */
+import type { StationLog } from "../client/log.ts";
+import {
+  closeFields,
+  connectionFields,
+  type ConnectionGuard,
+} from "./_connection_guard.ts";
+import type { Pipeline } from "./pipeline.ts";
+import { Session } from "./session.ts";
+import type { SessionCenter } from "./session_center.ts";
+import type { StationMetrics } from "./station_metrics.ts";
+import type { ConnectionBytes } from "./stats_metrics.ts";
+import type {
+  CloseInfo,
+  Connection,
+  ConnectionHandler,
+  Payload,
+} from "./transport/mod.ts";
+
+/** What the handler works with. */
+export interface SessionHandlerParts {
+  /** The session registry. */
+  readonly center: SessionCenter;
+  /** Rates and the login timeout per connection. */
+  readonly guard: ConnectionGuard;
+  /** The log. */
+  readonly log: StationLog;
+  /** The transport's write-queue bound (a session queues 4× as many pushes). */
+  readonly maxQueue: number;
+  /** Connection counts for `/metrics`. */
+  readonly metrics?: StationMetrics;
+  /** Byte counts for `/metrics`. */
+  readonly bytes?: ConnectionBytes;
+}
+
+/**
+ * The station port's {@link ConnectionHandler}: one {@link Session} per
+ * connection. Payloads wait for {@link SessionHandler.attach} (the
+ * pipeline is assembled once the port is bound).
+ *
+ * @example
+ * ```ts ignore
+ * const handler = new SessionHandler({ center, guard, log, maxQueue: 256 });
+ * const listener = listenStation({ port: 9394, handler });
+ * handler.attach(assemblePipeline(identity, accounts, { center }));
+ * ```
+ */
+export class SessionHandler implements ConnectionHandler {
+  readonly #parts: SessionHandlerParts;
+  readonly #sessions = new WeakMap<Connection, Session>();
+  readonly #ready = Promise.withResolvers<Pipeline>();
+  #pipeline: Pipeline | undefined;
+
+  /** Wires the registry, the guard, the log and the metrics. */
+  constructor(parts: SessionHandlerParts) {
+    this.#parts = parts;
+  }
+
+  /** Hands payloads to `pipeline` from now on (and those that waited for it). */
+  attach(pipeline: Pipeline): void {
+    this.#pipeline = pipeline;
+    this.#ready.resolve(pipeline);
+  }
+
+  /** A connection opened: its session joins the registry. */
+  onOpen(conn: Connection): void {
+    const { center, guard, log, maxQueue, metrics } = this.#parts;
+    metrics?.connectionOpened(conn.framing);
+    const session = new Session(conn, {
+      maxQueue: 4 * maxQueue,
+      window: Math.floor(maxQueue / 2),
+    });
+    this.#sessions.set(conn, session);
+    center.add(session);
+    guard.opened(session);
+    log.info("connection open", connectionFields(session));
+  }
+
+  /** A payload: past the guard, through the pipeline; the responses to write. */
+  onPayload(
+    conn: Connection,
+    lines: readonly string[],
+  ): readonly Payload[] | Promise<readonly Payload[]> {
+    const session = this.#sessions.get(conn);
+    if (
+      session === undefined || !this.#parts.guard.admit(session, lines.length)
+    ) {
+      return [];
+    }
+    const pipeline = this.#pipeline;
+    if (pipeline !== undefined) return pipeline.receive(session, lines);
+    return this.#ready.promise.then((ready) => ready.receive(session, lines));
+  }
+
+  /** A connection closed: its session leaves the registry. */
+  onClose(conn: Connection, info: CloseInfo): void {
+    const { center, guard, log, metrics, bytes } = this.#parts;
+    metrics?.connectionClosed(conn.framing, info.reason);
+    bytes?.closed(conn);
+    const session = this.#sessions.get(conn);
+    if (session === undefined) return;
+    center.remove(session);
+    guard.closed(session);
+    log.info("connection closed", closeFields(session, info));
+  }
+
+  /** Something worth logging about a connection. */
+  onError(conn: Connection, error: Error): void {
+    const session = this.#sessions.get(conn);
+    this.#parts.log.warn("connection error", {
+      ...(session === undefined
+        ? { conn: conn.id, framing: conn.framing }
+        : connectionFields(session)),
+      error: `${error.name}: ${error.message}`,
+    });
+  }
+}
