@@ -4,6 +4,7 @@
  * end with their receipts, bad input shown in the page.
  */
 import assert from "node:assert/strict";
+import { parseId } from "../../dimp/identity/mod.ts";
 import { tempDir } from "../cli/_dim.ts";
 import { dim } from "../cli/_dim.ts";
 import { DimProcess, StationProcess } from "../e2e/_processes.ts";
@@ -248,4 +249,90 @@ Deno.test("web: an account exported by `dim register export --private` is import
   } finally {
     await station.stop();
   }
+});
+
+Deno.test("web: a browser user founds a group with two `dim client` users (dim station --with-bots); texts go both ways through the assistant", async () => {
+  using base = tempDir();
+  using dir = tempDir();
+  await using station = await StationProcess.start(base.path, ["--with-bots"]);
+  const ivan = await registerCli(dir.path, "ivan");
+  const judy = await registerCli(dir.path, "judy");
+  // their visas reach the station with a first handshake
+  for (const name of ["ivan", "judy"]) {
+    const once = await dim(cliArgs(dir.path, station, [
+      "listen",
+      "--as",
+      name,
+      "--timeout",
+      "1",
+    ]));
+    assert.equal(once.code, 0, once.stderr);
+  }
+  await using browser = await TestBrowser.launch();
+  const page = await browser.open(`http://${station.address}/`);
+  const me = await page.register("kim");
+
+  await page.type("group-name", "Browser Club");
+  await page.type("group-members", `${ivan}, ${judy}`);
+  await page.click("create-group");
+  await page.page.waitForFunction(
+    (selector) =>
+      (document.querySelector(selector)?.textContent ?? "").includes("@"),
+    {},
+    page.testid("peer"),
+  );
+  const team = await page.page.$eval(
+    page.testid("peer"),
+    (e) => e.textContent!,
+  );
+  assert.ok(parseId(team).isGroup, team);
+
+  const listeners = ["ivan", "judy"].map((name) =>
+    new DimProcess(cliArgs(dir.path, station, [
+      "listen",
+      "--as",
+      name,
+      "--count",
+      "1",
+      "--json",
+      "--timeout",
+      "60",
+    ]))
+  );
+  try {
+    for (const listener of listeners) {
+      await listener.until(
+        () => / connected to /.test(listener.stderr),
+        "listen handshake",
+      );
+    }
+    await page.send("hello club, from the browser");
+    for (const listener of listeners) {
+      assert.equal((await listener.finished(60_000)).code, 0, listener.stderr);
+      const [got] = listener.stdout.trim().split("\n").map((l) =>
+        JSON.parse(l)
+      );
+      assert.equal(got.text, "hello club, from the browser");
+      assert.equal(got.sender, me);
+      assert.equal(got.group, team);
+    }
+    // the assistant's answer, then the members' receipts
+    await page.waitForState("hello club, from the browser", "received");
+  } finally {
+    for (const listener of listeners) await listener[Symbol.asyncDispose]();
+  }
+
+  const sent = await dim(cliArgs(dir.path, station, [
+    "send",
+    "--from",
+    "judy",
+    "--to",
+    team,
+    "--json",
+    "hi kim, judy in the club",
+  ]));
+  assert.equal(sent.code, 0, sent.stderr);
+  assert.equal(JSON.parse(sent.stdout).text, "Group message delivering.");
+  await page.waitForMessage("hi kim, judy in the club");
+  page.assertNoErrors();
 });

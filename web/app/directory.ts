@@ -28,6 +28,7 @@ export class WebDirectory implements EntityDirectory {
   readonly #metas = new Map<string, Meta>();
   readonly #visas = new Map<string, Document>();
   readonly #members = new Map<string, ID[]>();
+  readonly #names = new Map<string, string>();
 
   /** The meta of `id`, if known. */
   meta(id: ID): Promise<Meta | undefined> {
@@ -41,12 +42,22 @@ export class WebDirectory implements EntityDirectory {
 
   /** The members of a group (empty when unknown). */
   members(group: ID): Promise<readonly ID[]> {
-    return Promise.resolve(this.#members.get(group.value) ?? []);
+    return Promise.resolve(this.groupMembers(group));
+  }
+
+  /** The members of a group known here (empty when unknown). */
+  groupMembers(group: ID): readonly ID[] {
+    return this.#members.get(group.value) ?? [];
   }
 
   /** Sets the members of a group. */
   setMembers(group: ID, members: readonly ID[]): void {
     this.#members.set(group.value, [...members]);
+  }
+
+  /** Names a group (its title). */
+  setName(group: ID, name: string): void {
+    this.#names.set(group.value, name);
   }
 
   /** Whether the meta of `id` is known. */
@@ -60,9 +71,10 @@ export class WebDirectory implements EntityDirectory {
       undefined;
   }
 
-  /** The name in the visa of `id`, if any. */
+  /** The name in the visa of `id` (a group: its title), if any. */
   nameOf(id: ID): string | undefined {
-    return this.#visas.get(id.withoutTerminal().value)?.name;
+    return this.#names.get(id.value) ??
+      this.#visas.get(id.withoutTerminal().value)?.name;
   }
 
   /** Saves a meta that matches `id`; `false` when it does not (or was known). */
@@ -96,6 +108,11 @@ export class WebDirectory implements EntityDirectory {
       try {
         const document = Document.parse(value);
         await checkDocumentAcceptance(document, { id: owner, meta: known });
+        const name = document.name;
+        if (owner.isGroup && name !== undefined) {
+          this.#names.set(owner.value, name);
+          saved = true;
+        }
         if (document.visaKey() === undefined) continue;
         const old = this.#visas.get(owner.value);
         if ((old?.time ?? -1) >= (document.time ?? 0)) continue;

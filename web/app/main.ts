@@ -182,6 +182,12 @@ class _Page {
             this.#error(`no visa for ${id.value}: ${missing}`);
           }
         });
+      } else {
+        // the members and the title, from the group's assistant
+        this.#session!.syncGroup(id).then(
+          () => this.#renderChats(),
+          (error) => this.#error(`${id.value}: ${_text(error)}`),
+        );
       }
     });
     _element<HTMLFormElement>("send-form").addEventListener("submit", (e) => {
@@ -193,7 +199,10 @@ class _Page {
         return;
       }
       input.value = "";
-      const key = this.#session!.sendText(parseId(this.#peer), text);
+      const peer = parseId(this.#peer);
+      const key = peer.isGroup
+        ? this.#session!.sendGroupText(peer, text)
+        : this.#session!.sendText(peer, text);
       this.#add({
         key,
         chat: this.#peer,
@@ -203,6 +212,32 @@ class _Page {
         mine: true,
         state: "queued",
       });
+    });
+    _element<HTMLFormElement>("group-form").addEventListener("submit", (e) => {
+      e.preventDefault();
+      const title = _element<HTMLInputElement>("group-name").value.trim();
+      const words = _element<HTMLInputElement>("group-members").value
+        .split(/[\s,]+/).filter((word) => word !== "");
+      const members: ID[] = [];
+      for (const word of words) {
+        const id = this.#parse(word);
+        if (id === undefined) return;
+        if (!id.isUser) return this.#error(`${id.value} is not a user`);
+        members.push(id);
+      }
+      if (title === "" || members.length === 0) {
+        return this.#error("a group needs a name and at least one member");
+      }
+      const button = _element<HTMLButtonElement>("create-group");
+      button.disabled = true;
+      this.#hideError();
+      this.#session!.createGroup(title, members)
+        .then((group) => {
+          _element<HTMLInputElement>("contact-id").value = group.value;
+          this.#open(group.value);
+        })
+        .catch((error) => this.#error(`group not created: ${_text(error)}`))
+        .finally(() => button.disabled = false);
     });
     _element<HTMLFormElement>("search-form").addEventListener(
       "submit",

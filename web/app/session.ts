@@ -9,24 +9,34 @@
  * @module
  */
 import {
+  AnsCommand,
   Command,
   DocumentCommand,
+  ExpelCommand,
+  GroupCommand,
   HandshakeCommand,
   HandshakeTitle,
+  InviteCommand,
   MetaCommand,
+  QuitCommand,
   ReceiptCommand,
+  ResetCommand,
 } from "../../dimp/command/mod.ts";
 import {
   type Content,
+  CustomizedContent,
   ForwardContent,
   TextContent,
 } from "../../dimp/content/mod.ts";
 import {
   ANY_STATION,
+  ANYONE,
   EntityType,
   EVERY_STATION,
   EVERYONE,
+  generateAccount,
   type ID,
+  tryParseId,
 } from "../../dimp/identity/mod.ts";
 import {
   KeyNotFoundError,
@@ -104,10 +114,29 @@ interface _Outgoing {
   readonly content: Content;
 }
 
+/** A sent message whose receipts are awaited. */
 interface _Tracked {
+  /** The page's key (`""`: not shown). */
   readonly key: string;
-  readonly onStation?: (text: string) => void;
+  /** Takes every receipt instead of the default progress. */
+  readonly onReceipt?: (text: string, from: ID, fromStation: boolean) => void;
+  /** For a group message: the assistant that splits it. */
+  readonly assistant?: ID;
 }
+
+/** A group operation the assistant refused, or could not be done. */
+export class GroupError extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "GroupError";
+  }
+}
+
+/** The assistant's answers (not its runtime's "Message received."). */
+const GROUP_COMMAND_RECEIVED = "Group command received.";
+const GROUP_MESSAGE_DELIVERING = "Group message delivering.";
+const MESSAGE_RECEIVED = "Message received.";
 
 /** The last 16 characters of a signature: how receipts name a message. */
 function _signatureKey(signature: string): string {
@@ -143,6 +172,7 @@ export class WebSession {
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   #flushing = false;
   #counter = 0;
+  #assistant: ID | undefined;
 
   /** A session (call {@link WebSession.start}). */
   constructor(
@@ -211,10 +241,146 @@ export class WebSession {
     // the station's receipt to the query: it has no visa to send
     const answer = new Promise<string>((resolve) => answered = resolve);
     const came = this.#wait(`key:${user.value}`, QUERY_TIMEOUT_MS);
-    this.#query(user, answered);
+    this.#query(user, (text) => answered(text));
     const result = await Promise.race([came, answer]);
     if (this.directory.canEncryptFor(user)) return undefined;
     return typeof result === "string" ? result : "the station did not answer";
+  }
+
+  // ---------------------------------------------------------------- groups
+
+  /**
+   * The station's group assistant (its ANS record `assistant`).
+   *
+   * @throws {GroupError} the station names none (not run with `--with-bots`)
+   */
+  async assistant(): Promise<ID> {
+    if (this.#assistant !== undefined) return this.#assistant;
+    if (this.#state !== "online") throw new GroupError("not online");
+    const came = this.#wait("ans:assistant", QUERY_TIMEOUT_MS);
+    this.#sendCommand(this.#stationReceiver(), AnsCommand.query(["assistant"]));
+    await came;
+    if (this.#assistant === undefined) {
+      throw new GroupError(
+        "the station names no group assistant (dim station --with-bots runs one)",
+      );
+    }
+    return this.#assistant;
+  }
+
+  /**
+   * Founds a group named `title` of the page's user (its owner) and
+   * `members`, kept by the station's assistant; resolves with its ID once
+   * the assistant took it.
+   *
+   * @throws {GroupError} no assistant, or it refused
+   */
+  async createGroup(title: string, members: readonly ID[]): Promise<ID> {
+    const bot = await this.assistant();
+    const me = this.user.id;
+    const account = await generateAccount({
+      type: EntityType.GROUP,
+      seed: "group",
+      founder: { id: me, key: this.user.signKey },
+      properties: { name: title, assistants: [bot.value] },
+    });
+    const group = account.id;
+    const documents = DocumentCommand.response(group, account.meta, [
+      account.document,
+    ]);
+    // the station keeps the group's meta and bulletin for members to fetch
+    this.#sendCommand(this.#stationReceiver(), documents);
+    const list = [me, ...members.filter((member) => !member.equals(me))];
+    const bulletin = await this.#packer.packContent(ANYONE, documents);
+    const reset = await this.#packer.packContent(
+      ANYONE,
+      ResetCommand.create(group, list),
+      { group },
+    );
+    const answer = this.#answerOf(reset, bot);
+    const failure = await this.#deliver(
+      bot,
+      ForwardContent.create([bulletin, reset]),
+    );
+    if (typeof failure === "string") throw new GroupError(failure);
+    const text = await answer;
+    if (text !== GROUP_COMMAND_RECEIVED) throw new GroupError(text);
+    this.directory.setMembers(group, list);
+    this.directory.setName(group, title);
+    return group;
+  }
+
+  /**
+   * Asks the assistant for the group's history and applies it (members,
+   * name); resolves when it came or the time is up.
+   *
+   * @throws {GroupError} no assistant, or it refused (not a member)
+   */
+  async syncGroup(group: ID): Promise<void> {
+    const bot = await this.assistant();
+    const history = this.#wait(`history:${group.value}`, QUERY_TIMEOUT_MS);
+    const query = await this.#packFor(
+      bot,
+      CustomizedContent.groupHistoryQuery(group),
+    );
+    if (typeof query === "string") throw new GroupError(query);
+    const refused = this.#answerOf(query, bot);
+    if (!this.#write(query)) throw new GroupError("not online");
+    const result = await Promise.race([history, refused]);
+    if (typeof result === "string") throw new GroupError(result);
+  }
+
+  /** Sends a text to a group (through its assistant); returns its key. */
+  sendGroupText(group: ID, text: string): string {
+    const key = this.newKey();
+    const content = TextContent.create(text);
+    content.group = group;
+    this.send(key, group, content);
+    return key;
+  }
+
+  /** Resolves with the first answer of `bot` to `msg` (not its runtime's). */
+  #answerOf(msg: ReliableMessage, bot: ID): Promise<string> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(
+        () => resolve("the assistant did not answer"),
+        QUERY_TIMEOUT_MS,
+      );
+      this.#tracked.set(_signatureKey(msg.signature), {
+        key: "",
+        onReceipt: (text, from) => {
+          if (!from.equals(bot) || text === MESSAGE_RECEIVED) return;
+          clearTimeout(timer);
+          resolve(text);
+        },
+      });
+    });
+  }
+
+  #applyGroupCommand(command: GroupCommand, sender: ID): void {
+    const group = command.group;
+    if (group === undefined) return;
+    const members = this.directory.groupMembers(group);
+    const has = (id: ID) => members.some((m) => m.equals(id));
+    if (command instanceof ResetCommand) {
+      this.directory.setMembers(group, command.members);
+    } else if (command instanceof InviteCommand) {
+      this.directory.setMembers(group, [
+        ...members,
+        ...command.members.filter((id) => !has(id)),
+      ]);
+    } else if (command instanceof ExpelCommand) {
+      const gone = command.members;
+      this.directory.setMembers(
+        group,
+        members.filter((id) => !gone.some((g) => g.equals(id))),
+      );
+    } else if (command instanceof QuitCommand) {
+      this.directory.setMembers(
+        group,
+        members.filter((id) => !id.equals(sender)),
+      );
+    }
   }
 
   // ------------------------------------------------------------ connection
@@ -331,19 +497,74 @@ export class WebSession {
 
   /** `undefined` when written; else why not (`offline`: try again later). */
   async #sendOne(out: _Outgoing): Promise<string | undefined> {
-    const receiver = out.receiver.withoutTerminal();
-    if (!receiver.isBroadcast && !receiver.isGroup) {
-      const missing = await this.fetchVisa(receiver);
-      if (missing !== undefined) {
-        if (this.#state !== "online") return "offline";
-        return `no visa for ${receiver.value}: ${missing}`;
-      }
+    if (out.receiver.isGroup && !out.receiver.isBroadcast) {
+      return await this.#sendToGroup(out);
     }
-    const msg = await this.#packer.packContent(out.receiver, out.content);
+    const msg = await this.#packFor(out.receiver, out.content);
+    if (typeof msg === "string") return msg;
     this.#tracked.set(_signatureKey(msg.signature), { key: out.key });
     if (!this.#write(msg)) return "offline";
     this.#events.onProgress(out.key, "sent");
     return undefined;
+  }
+
+  /** A group message: a key for each member, forwarded to the assistant. */
+  async #sendToGroup(out: _Outgoing): Promise<string | undefined> {
+    const group = out.receiver;
+    let bot: ID;
+    try {
+      bot = await this.assistant();
+      await this.syncGroup(group);
+    } catch (error) {
+      if (this.#state !== "online") return "offline";
+      return `${group.value}: ${(error as Error).message}`;
+    }
+    for (const member of this.directory.groupMembers(group)) {
+      if (!member.equals(this.user.id)) await this.fetchVisa(member);
+    }
+    const msg = await this.#packer.packContent(group, out.content);
+    this.#tracked.set(_signatureKey(msg.signature), {
+      key: out.key,
+      assistant: bot,
+    });
+    const failure = await this.#deliver(bot, ForwardContent.create([msg]));
+    if (failure !== undefined) return failure;
+    this.#events.onProgress(out.key, "sent");
+    return undefined;
+  }
+
+  /**
+   * Packs a content for `receiver` (a user: its visa asked of the station
+   * when unknown); a string says why not (`offline`: try again later).
+   */
+  async #packFor(
+    receiver: ID,
+    content: Content,
+  ): Promise<ReliableMessage | string> {
+    const user = receiver.withoutTerminal();
+    if (!user.isBroadcast && !user.isGroup) {
+      const missing = await this.fetchVisa(user);
+      if (missing !== undefined) {
+        if (this.#state !== "online") return "offline";
+        return `no visa for ${user.value}: ${missing}`;
+      }
+    }
+    return await this.#packer.packContent(receiver, content);
+  }
+
+  /** Packs and writes (untracked); a string says why not. */
+  async #deliver(receiver: ID, content: Content): Promise<string | undefined> {
+    const msg = await this.#packFor(receiver, content);
+    if (typeof msg === "string") return msg;
+    return this.#write(msg) ? undefined : "offline";
+  }
+
+  /** The station as a receiver: its ID once its key is known. */
+  #stationReceiver(): ID {
+    const station = this.#station;
+    return station !== undefined && this.directory.canEncryptFor(station)
+      ? station
+      : ANY_STATION;
   }
 
   /** A command to `receiver` (plain when a broadcast), not tracked. */
@@ -354,7 +575,12 @@ export class WebSession {
   ): void {
     this.#packer.packContent(receiver, content).then((msg) => {
       if (onStation !== undefined) {
-        this.#tracked.set(_signatureKey(msg.signature), { key: "", onStation });
+        this.#tracked.set(_signatureKey(msg.signature), {
+          key: "",
+          onReceipt: (text, _from, fromStation) => {
+            if (fromStation) onStation(text);
+          },
+        });
       }
       this.#write(msg);
     });
@@ -362,10 +588,7 @@ export class WebSession {
 
   /** Asks the station for the meta (when unknown) and documents of `id`. */
   #query(id: ID, onAnswer?: (text: string) => void): void {
-    const station = this.#station !== undefined &&
-        this.directory.canEncryptFor(this.#station)
-      ? this.#station
-      : ANY_STATION;
+    const station = this.#stationReceiver();
     if (!this.directory.hasMeta(id)) {
       this.#sendCommand(station, MetaCommand.query(id));
     }
@@ -425,7 +648,9 @@ export class WebSession {
 
   async #receive(msg: ReliableMessage, depth: number): Promise<void> {
     const seenKey = `${msg.signature.slice(-16)}:${msg.receiver.value}`;
-    if (this.#seen.has(seenKey)) return;
+    // a group's history is forwarded again on each query: taken each time
+    const again = depth > 0 && msg.receiver.isBroadcast;
+    if (!again && this.#seen.has(seenKey)) return;
     let content: Content;
     try {
       content = (await this.#packer.unpack(msg)).content;
@@ -451,7 +676,7 @@ export class WebSession {
       return;
     }
     if (content instanceof ReceiptCommand) {
-      this.#onReceipt(content, fromStation);
+      this.#onReceipt(content, sender, fromStation);
       return;
     }
     if (
@@ -470,13 +695,36 @@ export class WebSession {
       if (saved) this.#updated(id);
       return;
     }
+    if (content instanceof AnsCommand && fromStation) {
+      const named = tryParseId(content.records?.assistant ?? "");
+      if (named !== undefined && !named.isBroadcast) {
+        this.#assistant = named;
+        for (const wake of [...this.#waiters.get("ans:assistant") ?? []]) {
+          wake();
+        }
+      }
+      return;
+    }
+    if (content instanceof GroupCommand) {
+      this.#applyGroupCommand(content, sender);
+      return;
+    }
     if (content instanceof ForwardContent && depth < 2) {
       this.#receipt(msg, content, sender, fromStation);
+      const groups = new Set<string>();
       for (const dict of content.messages) {
         try {
-          await this.#receive(ReliableMessage.parse(dict), depth + 1);
+          const inner = ReliableMessage.parse(dict);
+          if (inner.group !== undefined) groups.add(inner.group.value);
+          await this.#receive(inner, depth + 1);
         } catch {
           // not a message: dropped
+        }
+      }
+      // a group's history came (or any forward of the group)
+      for (const group of groups) {
+        for (const wake of [...this.#waiters.get(`history:${group}`) ?? []]) {
+          wake();
         }
       }
       return;
@@ -514,13 +762,24 @@ export class WebSession {
     this.send(this.newKey(), sender, receipt);
   }
 
-  #onReceipt(receipt: ReceiptCommand, fromStation: boolean): void {
+  #onReceipt(receipt: ReceiptCommand, from: ID, fromStation: boolean): void {
     const signature = receipt.originalSignature;
     if (signature === undefined) return;
     const tracked = this.#tracked.get(_signatureKey(signature));
     if (tracked === undefined) return;
-    if (tracked.onStation !== undefined) {
-      if (fromStation) tracked.onStation(receipt.text);
+    if (tracked.onReceipt !== undefined) {
+      tracked.onReceipt(receipt.text, from, fromStation);
+      return;
+    }
+    const bot = tracked.assistant;
+    if (bot !== undefined && from.equals(bot)) {
+      // the assistant's runtime acknowledges every message: not an answer
+      if (receipt.text === MESSAGE_RECEIVED) return;
+      if (receipt.text === GROUP_MESSAGE_DELIVERING) {
+        this.#events.onProgress(tracked.key, "station");
+      } else {
+        this.#events.onProgress(tracked.key, "failed", receipt.text);
+      }
       return;
     }
     this.#events.onProgress(tracked.key, fromStation ? "station" : "received");
