@@ -21,11 +21,13 @@ export interface PageNode {
 
 /** The page's `document`, as far as {@link PageNode} goes. */
 export interface PageDocument {
+  readonly documentElement: { readonly scrollWidth: number };
   querySelector(selector: string): PageNode | null;
   querySelectorAll(selector: string): Iterable<PageNode>;
 }
 
 declare const document: PageDocument;
+declare const innerWidth: number;
 
 /** Where Debian's package puts Chromium (`.ci/run` installs it). */
 const CHROMIUM = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
@@ -63,10 +65,22 @@ export class TestBrowser implements AsyncDisposable {
     return new TestBrowser(browser, profile);
   }
 
-  /** A new tab on `url`, with the page's errors collected. */
-  async open(url: string): Promise<ChatPage> {
+  /** A new tab on `url` (a phone-sized one with `phone`), with the page's errors collected. */
+  async open(
+    url: string,
+    options: { phone?: boolean } = {},
+  ): Promise<ChatPage> {
     const page = await this.browser.newPage();
     page.setDefaultTimeout(PAGE_TIMEOUT_MS);
+    if (options.phone) {
+      await page.setViewport({
+        width: 390,
+        height: 844,
+        isMobile: true,
+        hasTouch: true,
+        deviceScaleFactor: 2,
+      });
+    }
     const chat = new ChatPage(page);
     await page.goto(url);
     return chat;
@@ -218,6 +232,15 @@ export class ChatPage {
       this.testid("error"),
       (e) => (e as unknown as PageNode).hidden ? "" : e.textContent ?? "",
     );
+  }
+
+  /** Asserts nothing is wider than the screen (no sideways scrolling). */
+  async assertFitsWidth(): Promise<void> {
+    const [content, screen] = await this.page.evaluate(() => [
+      document.documentElement.scrollWidth,
+      innerWidth,
+    ]);
+    assert.ok(content <= screen, `${content} px wide on a ${screen} px screen`);
   }
 
   /** Asserts the page's script threw nothing. */

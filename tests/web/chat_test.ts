@@ -12,14 +12,14 @@ import { type PageDocument, TestBrowser } from "./_browser.ts";
 
 declare const document: PageDocument;
 
-Deno.test("web: two browser users chat both ways; receipts show on the sender's side", async () => {
+Deno.test("web: two browser users chat both ways (one on a phone-sized screen); receipts show on the sender's side", async () => {
   using base = tempDir();
   await using station = await StationProcess.start(base.path);
   await using alice = await TestBrowser.launch();
   await using bob = await TestBrowser.launch();
   const url = `http://${station.address}/`;
   const alicePage = await alice.open(url);
-  const bobPage = await bob.open(url);
+  const bobPage = await bob.open(url, { phone: true });
   const [aliceId, bobId] = await Promise.all([
     alicePage.register("alice"),
     bobPage.register("bob"),
@@ -40,6 +40,7 @@ Deno.test("web: two browser users chat both ways; receipts show on the sender's 
     (await bobPage.messages()).map((m) => m.split("bob · ")[0]).length,
     2,
   );
+  await bobPage.assertFitsWidth();
   alicePage.assertNoErrors();
   bobPage.assertNoErrors();
 });
