@@ -26,8 +26,9 @@
  *   (checked against the group's meta), each command applied to the group
  *   book — only who may do it (see `runtime/groups.ts`), answered with
  *   `Group command received.` or the refusal's receipt. After a change every member (before and after) gets
- *   the group's history: the bulletin (a `document` command broadcast by the
- *   assistant) and the commands since the last `reset`. An `invite` by a
+ *   the group's history: the founder's meta and visa and the bulletin (two
+ *   `document` commands broadcast by the assistant) and the commands since
+ *   the last `reset`. An `invite` by a
  *   member or a `join` goes to the owner and the administrators for review.
  *
  * Also, sent to it directly: group commands (the same), the group history
@@ -412,21 +413,38 @@ export class Assistant {
   }
 
   /**
-   * Sends the group's history to each of `receivers`: its bulletin (a
-   * `document` command broadcast by the assistant, when the bulletin is
-   * known) and the commands since the last reset, the reset first.
+   * Sends the group's history to each of `receivers`: its founder's meta
+   * and visa and its bulletin (`document` commands broadcast by the
+   * assistant, when the bulletin is known) and the commands since the last
+   * reset, the reset first.
    */
   async #sendHistory(group: ID, receivers: readonly ID[]): Promise<void> {
     if (receivers.length === 0) return;
     const messages: ReliableMessage[] = [];
     const bulletin = this.#accounts.document(group);
     if (bulletin !== undefined) {
+      // the founder's meta and visa first: a client saves a bulletin only
+      // once it knows the founder (the reference's database refuses it
+      // else); with the assistant's own attached, none waits for a query
+      const founder = bulletin.founder();
+      const founderMeta = founder && this.#accounts.meta(founder);
+      if (founder !== undefined && founderMeta !== undefined) {
+        const visa = this.#accounts.visa(founder);
+        messages.push(
+          await this.#session.pack(
+            ANYONE,
+            DocumentCommand.response(founder, founderMeta, visa ? [visa] : []),
+            { attach: true },
+          ),
+        );
+      }
       messages.push(
         await this.#session.pack(
           ANYONE,
           DocumentCommand.response(group, this.#accounts.meta(group), [
             bulletin,
           ]),
+          { attach: true },
         ),
       );
     }

@@ -250,9 +250,13 @@ export class GroupDelivery {
           const messages = row.messages.map((dict) =>
             ReliableMessage.parse(dict)
           );
+          // with the assistant's meta and visa: a member that just arrived
+          // may not be able to ask for them yet (the reference client drops
+          // queries until its handshake is done)
           const out = await this.#session.send(
             member,
             ForwardContent.create(messages),
+            { attach: true },
           );
           sent.push({ seq: row.seq, out });
         }

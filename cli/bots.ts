@@ -22,11 +22,8 @@ import { parseArgs } from "node:util";
 import { type BotKind, findBotIdentity, startBot } from "../bots/mod.ts";
 import type { Logger } from "../client/logger.ts";
 import { SystemdNotifier } from "../station/sd_notify.ts";
-import {
-  explainDialError,
-  openAccounts,
-  parseEndpoint,
-} from "./_client_common.ts";
+import { Accounts, Store } from "../store/mod.ts";
+import { explainDialError, parseEndpoint } from "./_client_common.ts";
 import { loadConfig } from "./config.ts";
 import { UsageError } from "./context.ts";
 import { listenSignals } from "./_signals.ts";
@@ -52,7 +49,15 @@ ${WHAT[kind]}, a DIM client of a station (station.md §6).
 
 Its identity is [ans] ${kind}, else the store's ANS record "${kind}", else a
 new bot account made and stored on this run. SIGHUP re-reads [log] level;
-SIGINT or SIGTERM stop it.`;
+SIGINT or SIGTERM stop it.${
+    kind === "assistant"
+      ? `
+
+A group message for a member whose visa is not known yet is kept in the
+store (bounded by [station] offline_retention and offline_cap) and sent when
+the visa comes.`
+      : ""
+  }`;
 }
 
 interface BotFlags {
@@ -137,7 +142,13 @@ export async function runBot(
   const listening = listenSignals(() => {
     void reloadLogLevel(ctx, flags, logger, notifier);
   });
-  const accounts = openAccounts(ctx);
+  // the group messages kept for a member's visa: the bounds of the offline
+  // messages of the station on this store ([station] offline_retention, offline_cap)
+  const accounts = new Accounts(Store.open({
+    path: ctx.storePath,
+    retentionSeconds: ctx.config.station.offlineRetention,
+    maxPerReceiver: ctx.config.station.offlineCap,
+  }));
   try {
     const identity = await findBotIdentity(
       accounts,

@@ -73,8 +73,10 @@ actions:
                              by the group assistant (the station's ANS
                              "assistant" unless given); prints its ID last
   group members|add|remove|quit --as A <group> [member...]
-                             the members as the assistant keeps them (--json);
-                             add or remove members (owner, administrators;
+                             the members as the assistant keeps them, ID<TAB>name
+                             (+ <TAB>waiting for a visa: the group's messages
+                             wait until the member first connects; --json:
+                             id, name, waiting_for_visa); add or remove members (owner, administrators;
                              a member's add is an invite for review); leave
   send --from A --to <group> <text...>
                              a text to the group, split by its assistant; exit 0
@@ -86,6 +88,10 @@ register). Options:
                        else 127.0.0.1:9394)
   --framing F          mtp (default), ws (WebSocket), plain (JSON lines), mars
   --timeout S          seconds (send, search, group: 30; listen, chat: none)
+  --no-login           send, listen, chat: no login broadcast at the handshake,
+                       only the keep-online one 5 minutes later (what the
+                       reference client does); the station's own presence
+                       notices must make the user reachable meanwhile
   --verbose            log the session on stderr`;
 
 const OPTIONS = {
@@ -99,6 +105,7 @@ const OPTIONS = {
   json: { type: "boolean" },
   all: { type: "boolean" },
   "wait-peer": { type: "boolean" },
+  "no-login": { type: "boolean" },
   archivist: { type: "string" },
   start: { type: "string" },
   limit: { type: "string" },
@@ -120,6 +127,7 @@ interface Flags {
   json?: boolean;
   all?: boolean;
   "wait-peer"?: boolean;
+  "no-login"?: boolean;
   archivist?: string;
   start?: string;
   limit?: string;
@@ -144,17 +152,17 @@ const ACTIONS: Record<
     usage: "register <name>",
   },
   send: {
-    options: [...COMMON, "from", "to", "json", "wait-peer"],
+    options: [...COMMON, "from", "to", "json", "wait-peer", "no-login"],
     args: [1, Infinity],
     usage: "send --from A --to B|<group> <text...>",
   },
   listen: {
-    options: [...COMMON, "as", "count", "json", "all"],
+    options: [...COMMON, "as", "count", "json", "all", "no-login"],
     args: [0, 0],
     usage: "listen --as A [--count N] [--timeout S] [--json] [--all]",
   },
   chat: {
-    options: [...COMMON, "as", "to"],
+    options: [...COMMON, "as", "to", "no-login"],
     args: [0, 0],
     usage: "chat --as A [--to B]",
   },
@@ -179,6 +187,11 @@ const ACTIONS: Record<
 };
 
 const SEND_TIMEOUT_S = 30;
+
+/** `--no-login`: the first login only with the keep-online period. */
+function loginOption(flags: Flags): { loginOnConnect?: false } {
+  return flags["no-login"] === true ? { loginOnConnect: false } : {};
+}
 
 async function register(ctx: CommandContext, name: string): Promise<number> {
   if (name.trim() === "") throw new UsageError("register needs a name");
@@ -236,6 +249,7 @@ async function send(
       flags.verbose === true,
       {
         ...handshakeWithin(timeout),
+        ...loginOption(flags),
         receiptTimeout: timeout * 1000,
         queryTimeout: Math.min(10, timeout) * 1000,
         sendReceipts: false,
@@ -361,6 +375,7 @@ async function listen(ctx: CommandContext, flags: Flags): Promise<number> {
       flags.verbose === true,
       {
         ...(timeout === undefined ? {} : handshakeWithin(timeout)),
+        ...loginOption(flags),
         // what the group histories received say is kept (group send)
         groups: new GroupBook(accounts),
       },
@@ -466,6 +481,7 @@ async function chat(ctx: CommandContext, flags: Flags): Promise<number> {
       endpoint,
       flags.verbose === true,
       {
+        ...loginOption(flags),
         onMessage: (msg) => {
           if (!shown(msg, false)) return;
           printOut(messageLine(accounts, msg));

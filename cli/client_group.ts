@@ -152,19 +152,32 @@ async function withGroups(
   }
 }
 
-/** Prints members: `ID<TAB>name`, or JSON objects with `id` and `name`. */
+/**
+ * Prints members: `ID<TAB>name`, with `<TAB>waiting for a visa` for a
+ * member the group's messages wait for (its station has no visa of it
+ * yet), or JSON objects with `id`, `name` and `waiting_for_visa` (`null`:
+ * the station did not say).
+ */
 async function printMembers(
   session: ClientSession,
+  groups: GroupClient,
   members: readonly ID[],
   json: boolean,
 ): Promise<void> {
   for (const member of members) {
     const name = (await session.fetchVisa(member).catch(() => undefined))
       ?.name;
+    const waiting = await groups.waitsForVisa(member);
     printOut(
       json
-        ? JSON.stringify({ id: member.value, name: name ?? null })
-        : `${member.value}\t${name ?? ""}`,
+        ? JSON.stringify({
+          id: member.value,
+          name: name ?? null,
+          waiting_for_visa: waiting ?? null,
+        })
+        : `${member.value}\t${name ?? ""}${
+          waiting === true ? "\twaiting for a visa" : ""
+        }`,
     );
   }
 }
@@ -231,6 +244,7 @@ export async function group(
         async (groups, session) => {
           await printMembers(
             session,
+            groups,
             await groups.members(team),
             flags.json === true,
           );

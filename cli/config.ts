@@ -12,18 +12,20 @@
  * @module
  */
 import { join } from "node:path";
+import { parseLogFormat, parseLogLevel } from "../client/logger.ts";
 import { type ID, parseId } from "../dimp/identity/mod.ts";
+import { parseAdminAddress } from "../station/admin.ts";
 import {
   type NeighbourAddress,
   parseNeighbourList,
 } from "../station/neighbours.ts";
 import { DEFAULT_FILE_NAME } from "../store/mod.ts";
+import { CONFIG_KEYS, didYouMean, PYTHON_ONLY_KEYS } from "./config_keys.ts";
 import { type Env, resolveDataDir } from "./context.ts";
 import {
   ConfigError,
   type IniDocument,
   type IniSection,
-  type IniValue,
   parseIni,
 } from "./ini.ts";
 
@@ -60,6 +62,49 @@ export class ConfigValueError extends ConfigError {
     this.section = section;
     this.key = key;
   }
+}
+
+/**
+ * Several values the config cannot use, all named at once (one
+ * {@link ConfigValueError} each, in `errors`).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   parseConfig("[station]\nport = x\nsigners = y\n", { source: "dim.ini" });
+ * } catch (e) {
+ *   (e as ConfigValuesError).errors.length; // 2
+ * }
+ * ```
+ */
+export class ConfigValuesError extends ConfigError {
+  /** Each bad value. */
+  readonly errors: readonly ConfigValueError[];
+
+  /** Creates the error from the bad values (two or more). */
+  constructor(errors: readonly ConfigValueError[]) {
+    super(
+      `${errors.length} bad values:\n${
+        errors.map((e) => `  ${e.message}`).join("\n")
+      }`,
+    );
+    this.name = "ConfigValuesError";
+    this.errors = errors;
+  }
+}
+
+/** A key `dim` does not read, in a section it reads. */
+export interface ConfigWarning {
+  /** Where it was written (`dim.ini:7`, `environment DIM_STATION_PROT`). */
+  readonly origin: string;
+  /** The section. */
+  readonly section: string;
+  /** The key. */
+  readonly key: string;
+  /** `true`: not a setting at all (a typo?); `false`: the Python station's, left alone. */
+  readonly unknown: boolean;
+  /** The sentence for the log and `--check`, with "did you mean" when a key is near. */
+  readonly message: string;
 }
 
 /**
@@ -168,8 +213,8 @@ export interface DimConfig {
   };
   /** `[ans]`: name → ID records (empty values left out). */
   readonly ans: ReadonlyMap<string, ID>;
-  /** `[admin]`: `supervisors`, a comma-separated ID list. */
-  readonly admin: { readonly supervisors: readonly ID[] };
+  /** Keys in known sections that `dim` does not read (typos, the Python station's). */
+  readonly warnings: readonly ConfigWarning[];
   /** Every section and key as read (environment applied), for keys read elsewhere. */
   readonly ini: IniDocument;
 }
@@ -180,20 +225,6 @@ function text(
 ): string | undefined {
   const value = section?.get(key)?.value;
   return value === undefined || value === "" ? undefined : value;
-}
-
-function id(name: string, key: string, entry: IniValue): ID {
-  try {
-    return parseId(entry.value);
-  } catch (e) {
-    throw new ConfigValueError(
-      entry.origin,
-      name,
-      key,
-      `is not an ID: ${(e as Error).message}`,
-      { cause: e },
-    );
-  }
 }
 
 /**
@@ -262,27 +293,86 @@ const SIZE_UNITS: Readonly<Record<string, number>> = {
   g: 1024 * 1024 * 1024,
 };
 
-/** Reads `[section] key` with `parse`, or returns `fallback` when unset. */
-function typed<T>(
-  section: IniSection | undefined,
-  name: string,
-  key: string,
-  fallback: T,
-  parse: (value: string) => T | undefined,
-  expected: string,
-): T {
-  const entry = section?.get(key);
-  if (entry === undefined || entry.value === "") return fallback;
-  const value = parse(entry.value.trim());
-  if (value === undefined) {
-    throw new ConfigValueError(
-      entry.origin,
-      name,
-      key,
-      `must be ${expected}, not "${entry.value}"`,
+/**
+ * Reads the keys of one section, collecting every bad value (so that one
+ * pass names them all) instead of stopping at the first.
+ */
+class SectionReader {
+  readonly #section: IniSection | undefined;
+  readonly #name: string;
+  readonly #problems: ConfigValueError[];
+
+  constructor(
+    document: IniDocument,
+    name: string,
+    problems: ConfigValueError[],
+  ) {
+    this.#section = document.get(name);
+    this.#name = name;
+    this.#problems = problems;
+  }
+
+  /** The raw text of `key`, or `undefined` when unset or empty. */
+  text(key: string): string | undefined {
+    return text(this.#section, key);
+  }
+
+  /** Reads `key` with `parse`; `fallback` when unset or bad (bad: noted). */
+  value<T>(
+    key: string,
+    fallback: T,
+    parse: (value: string) => T | undefined,
+    expected: string,
+  ): T {
+    const entry = this.#section?.get(key);
+    if (entry === undefined || entry.value === "") return fallback;
+    let value: T | undefined;
+    let problem = `must be ${expected}, not "${entry.value}"`;
+    try {
+      value = parse(entry.value.trim());
+    } catch (error) {
+      problem = (error as Error).message.replace(/^[a-z ]+ must/, "must");
+    }
+    if (value === undefined) {
+      this.#problems.push(
+        new ConfigValueError(entry.origin, this.#name, key, problem),
+      );
+      return fallback;
+    }
+    return value;
+  }
+
+  /** `key` as an ID (`undefined`: unset or bad). */
+  id(key: string, entry = this.#section?.get(key)): ID | undefined {
+    if (entry === undefined || entry.value === "") return undefined;
+    try {
+      return parseId(entry.value);
+    } catch (e) {
+      this.#problems.push(
+        new ConfigValueError(
+          entry.origin,
+          this.#name,
+          key,
+          `is not an ID: ${(e as Error).message}`,
+          { cause: e },
+        ),
+      );
+      return undefined;
+    }
+  }
+
+  /** Notes a problem with `key` (at the origin of `at`, default `key`). */
+  problem(key: string, problem: string, at = key): void {
+    const entry = this.#section?.get(at);
+    this.#problems.push(
+      new ConfigValueError(
+        entry?.origin ?? "<config>",
+        this.#name,
+        key,
+        problem,
+      ),
     );
   }
-  return value;
 }
 
 function parseBoolean(text: string): boolean | undefined {
@@ -315,6 +405,11 @@ function parseCount(text: string): number | undefined {
   return count > 0 && Number.isSafeInteger(count) ? count : undefined;
 }
 
+function parsePort(text: string): number | undefined {
+  const port = Number(text);
+  return /^\d+$/.test(text) && port >= 1 && port <= 65535 ? port : undefined;
+}
+
 /** `parse`, or 0 for "0" (a limit turned off). */
 function orOff(
   parse: (text: string) => number | undefined,
@@ -322,217 +417,176 @@ function orOff(
   return (text) => /^0+$/.test(text) ? 0 : parse(text);
 }
 
+const BOOLEAN = "true or false";
+const COUNT = "a count above 0";
+
 /** The keys of `[station]` beyond `id`, `host` and `port`. */
-function stationSettings(station: IniSection | undefined) {
+function stationSettings(r: SectionReader) {
   const d = STATION_DEFAULTS;
-  const s = "station";
   const duration = "a duration (128, 128s, 500ms, 5m, 2h, 7d)";
   return {
-    bind: text(station, "bind"),
-    name: text(station, "name"),
-    checkSender: typed(
-      station,
-      s,
-      "check_sender",
-      d.checkSender,
-      parseBoolean,
-      "true or false",
-    ),
-    broadcastToUsers: typed(
-      station,
-      s,
+    bind: r.text("bind"),
+    name: r.text("name"),
+    checkSender: r.value("check_sender", d.checkSender, parseBoolean, BOOLEAN),
+    broadcastToUsers: r.value(
       "broadcast_to_users",
       d.broadcastToUsers,
       parseBoolean,
-      "true or false",
+      BOOLEAN,
     ),
-    verifyRouted: typed(
-      station,
-      s,
+    verifyRouted: r.value(
       "verify_routed",
       d.verifyRouted,
       parseBoolean,
-      "true or false",
+      BOOLEAN,
     ),
-    offlineRetention: typed(
-      station,
-      s,
+    offlineRetention: r.value(
       "offline_retention",
       d.offlineRetention,
       parseDuration,
       duration,
     ),
-    offlineCap: typed(
-      station,
-      s,
-      "offline_cap",
-      d.offlineCap,
-      parseCount,
-      "a count above 0",
-    ),
-    maxFrameBytes: typed(
-      station,
-      s,
+    offlineCap: r.value("offline_cap", d.offlineCap, parseCount, COUNT),
+    maxFrameBytes: r.value(
       "max_frame",
       d.maxFrameBytes,
       parseSize,
       "a size (1048576, 64K, 1M)",
     ),
-    idleTimeout: typed(
-      station,
-      s,
+    idleTimeout: r.value(
       "idle_timeout",
       d.idleTimeout,
       parseDuration,
       duration,
     ),
-    handshakeTimeout: typed(
-      station,
-      s,
+    handshakeTimeout: r.value(
       "handshake_timeout",
       d.handshakeTimeout,
       parseDuration,
       duration,
     ),
-    maxConnections: typed(
-      station,
-      s,
+    maxConnections: r.value(
       "max_connections",
       d.maxConnections,
       parseCount,
-      "a count above 0",
+      COUNT,
     ),
-    signers: typed(
-      station,
-      s,
+    signers: r.value(
       "signers",
       d.signers,
       (value) =>
         /^\d+$/.test(value) && Number(value) <= 64 ? Number(value) : undefined,
       "a count 0..64",
     ),
-    withBots: typed(
-      station,
-      s,
-      "with_bots",
-      d.withBots,
-      parseBoolean,
-      "true or false",
-    ),
-    ...limitSettings(station),
+    withBots: r.value("with_bots", d.withBots, parseBoolean, BOOLEAN),
+    ...limitSettings(r),
   };
 }
 
 /** The per-connection limits of `[station]` (rates, per-IP, timeouts). */
-function limitSettings(station: IniSection | undefined) {
+function limitSettings(r: SectionReader) {
   const d = STATION_DEFAULTS;
-  const s = "station";
   const duration = "a duration (60, 60s, 500ms, 5m)";
   const count = "a count (0: no limit)";
   const size = "a size per second (1048576, 64K, 1M; 0: no limit)";
   const settings = {
-    maxSessionsPerIp: typed(
-      station,
-      s,
+    maxSessionsPerIp: r.value(
       "max_sessions_per_ip",
       d.maxSessionsPerIp,
       orOff(parseCount),
       count,
     ),
-    exemptLoopback: typed(
-      station,
-      s,
+    exemptLoopback: r.value(
       "exempt_loopback",
       d.exemptLoopback,
       parseBoolean,
-      "true or false",
+      BOOLEAN,
     ),
-    messageRate: typed(
-      station,
-      s,
+    messageRate: r.value(
       "message_rate",
       d.messageRate,
       orOff(parseCount),
       "messages per second (0: no limit)",
     ),
-    messageBurst: typed(
-      station,
-      s,
-      "message_burst",
-      d.messageBurst,
-      parseCount,
-      "a count above 0",
-    ),
-    byteRate: typed(
-      station,
-      s,
-      "byte_rate",
-      d.byteRate,
-      orOff(parseSize),
-      size,
-    ),
-    byteBurst: typed(
-      station,
-      s,
+    messageBurst: r.value("message_burst", d.messageBurst, parseCount, COUNT),
+    byteRate: r.value("byte_rate", d.byteRate, orOff(parseSize), size),
+    byteBurst: r.value(
       "byte_burst",
       d.byteBurst,
       parseSize,
       "a size (8M, 16M)",
     ),
-    loginTimeout: typed(
-      station,
-      s,
+    loginTimeout: r.value(
       "login_timeout",
       d.loginTimeout,
       parseDuration,
       duration,
     ),
-    shutdownTimeout: typed(
-      station,
-      s,
+    shutdownTimeout: r.value(
       "shutdown_timeout",
       d.shutdownTimeout,
       parseDuration,
       duration,
     ),
   };
-  const maxFrame = typed(
-    station,
-    s,
-    "max_frame",
-    d.maxFrameBytes,
-    parseSize,
-    "a size",
-  );
+  // max_frame is read (and a bad one noted) with the other station keys
+  const maxFrame = parseSize(r.text("max_frame") ?? "") ?? d.maxFrameBytes;
   if (settings.byteRate > 0 && settings.byteBurst < maxFrame) {
-    const entry = station?.get("byte_burst") ?? station?.get("max_frame");
-    throw new ConfigValueError(
-      entry?.origin ?? "<config>",
-      s,
+    r.problem(
       "byte_burst",
       `(${settings.byteBurst}) must be at least max_frame (${maxFrame}): a frame that large would always be over the byte rate; raise byte_burst or lower max_frame`,
+      r.text("byte_burst") === undefined ? "max_frame" : "byte_burst",
     );
   }
   return settings;
 }
 
 /** `[neighbors] stations`: `host:port` items, comma-separated. */
-function neighbourStations(
-  section: IniSection | undefined,
-): NeighbourAddress[] {
-  const entry = section?.get("stations");
-  if (entry === undefined) return [];
-  try {
-    return parseNeighbourList(entry.value);
-  } catch (e) {
-    throw new ConfigValueError(
-      entry.origin,
-      "neighbors",
-      "stations",
-      `must be host:port items separated by commas: ${(e as Error).message}`,
-      { cause: e },
-    );
+function neighbourStations(r: SectionReader): NeighbourAddress[] {
+  return r.value("stations", [], (value) => {
+    try {
+      return parseNeighbourList(value);
+    } catch (e) {
+      throw new Error(
+        `must be host:port items separated by commas: ${(e as Error).message}`,
+      );
+    }
+  }, "host:port items separated by commas");
+}
+
+/** Warnings for keys `dim` does not read in the sections it reads. */
+function unknownKeys(document: IniDocument): ConfigWarning[] {
+  const warnings: ConfigWarning[] = [];
+  for (const [section, keys] of document) {
+    const known = CONFIG_KEYS[section];
+    if (known === undefined || known === "any") continue;
+    for (const [key, entry] of keys) {
+      if (key in known) continue;
+      const python = PYTHON_ONLY_KEYS[`${section}.${key}`];
+      if (python !== undefined) {
+        warnings.push({
+          origin: entry.origin,
+          section,
+          key,
+          unknown: false,
+          message:
+            `${entry.origin}: [${section}] ${key} is not read by dim: ${python}`,
+        });
+        continue;
+      }
+      const near = didYouMean(key, Object.keys(known));
+      warnings.push({
+        origin: entry.origin,
+        section,
+        key,
+        unknown: true,
+        message: `${entry.origin}: [${section}] ${key} is not a dim setting${
+          near === undefined ? "" : ` (did you mean ${near}?)`
+        }: it is ignored`,
+      });
+    }
   }
+  return warnings;
 }
 
 function applyEnvironment(ini: IniDocument, env: Env): void {
@@ -567,6 +621,7 @@ function applyEnvironment(ini: IniDocument, env: Env): void {
  *
  * @throws {ConfigSyntaxError} the text is not INI
  * @throws {ConfigValueError} a value cannot be used
+ * @throws {ConfigValuesError} several values cannot be used
  * @example
  * ```ts
  * parseConfig("[station]\nport = 9395\n", { source: "dim.ini" }).station.port; // 9395
@@ -581,62 +636,59 @@ export function parseConfig(
   const document = ini === undefined ? new Map() : parseIni(ini, source);
   applyEnvironment(document, options.env ?? {});
 
-  const database = document.get("database");
-  const station = document.get("station");
-  const neighbors = document.get("neighbors");
+  const problems: ConfigValueError[] = [];
+  const reader = (name: string) => new SectionReader(document, name, problems);
+  const database = reader("database");
+  const station = reader("station");
+  const neighbors = reader("neighbors");
+  const log = reader("log");
+  const admin = reader("admin");
 
-  let port = DEFAULT_STATION_PORT;
-  const portEntry = station?.get("port");
-  if (portEntry !== undefined && portEntry.value !== "") {
-    port = Number(portEntry.value);
-    if (!/^\d+$/.test(portEntry.value) || port < 1 || port > 65535) {
-      throw new ConfigValueError(
-        portEntry.origin,
-        "station",
-        "port",
-        `must be a number 1..65535, not "${portEntry.value}"`,
-      );
-    }
-  }
-  const idEntry = station?.get("id");
-
+  const ansReader = reader("ans");
   const ans = new Map<string, ID>();
   for (const [name, entry] of document.get("ans") ?? []) {
-    if (entry.value !== "") ans.set(name, id("ans", name, entry));
+    const id = ansReader.id(name, entry);
+    if (id !== undefined) ans.set(name, id);
   }
-  const supervisors: ID[] = [];
-  const supervisorsEntry = document.get("admin")?.get("supervisors");
-  if (supervisorsEntry !== undefined) {
-    for (const item of supervisorsEntry.value.split(",")) {
-      const value = item.trim();
-      if (value !== "") {
-        supervisors.push(
-          id("admin", "supervisors", { ...supervisorsEntry, value }),
-        );
-      }
-    }
-  }
+  // read here so that one pass names every bad value; ops_config.ts applies them
+  const valid = (parse: (text: string) => unknown) => (text: string) => {
+    parse(text);
+    return true;
+  };
+  log.value("level", true, valid(parseLogLevel), "a log level");
+  log.value("format", true, valid(parseLogFormat), "a log format");
+  admin.value("listen", true, valid(parseAdminAddress), "an address");
 
-  return {
+  const config: DimConfig = {
     source: options.source,
-    database: { root: text(database, "root"), path: text(database, "path") },
+    database: { root: database.text("root"), path: database.text("path") },
     station: {
-      id: idEntry === undefined || idEntry.value === ""
-        ? undefined
-        : id("station", "id", idEntry),
-      host: text(station, "host") ?? DEFAULT_STATION_HOST,
-      port,
+      id: station.id("id"),
+      host: station.text("host") ?? DEFAULT_STATION_HOST,
+      port: station.value(
+        "port",
+        DEFAULT_STATION_PORT,
+        parsePort,
+        "a number 1..65535",
+      ),
       ...stationSettings(station),
     },
     neighbors: {
       stations: neighbourStations(neighbors),
-      source: text(neighbors, "source"),
-      output: text(neighbors, "output"),
+      source: neighbors.text("source"),
+      output: neighbors.text("output"),
     },
     ans,
-    admin: { supervisors },
+    warnings: unknownKeys(document),
     ini: document,
   };
+  // in the order of the file, then the environment
+  const line = (e: ConfigValueError) =>
+    Number(/:(\d+)$/.exec(e.origin)?.[1] ?? Infinity);
+  problems.sort((a, b) => line(a) - line(b));
+  if (problems.length === 1) throw problems[0];
+  if (problems.length > 1) throw new ConfigValuesError(problems);
+  return config;
 }
 
 /**

@@ -13,7 +13,9 @@
  */
 import { parseArgs } from "node:util";
 import { parseId } from "../dimp/identity/mod.ts";
-import { parseConfig } from "./config.ts";
+import { ConfigValueError, ConfigValuesError, parseConfig } from "./config.ts";
+import { CONFIG_KEYS, PYTHON_ONLY_KEYS } from "./config_keys.ts";
+import { showConfig } from "./config_show.ts";
 import { UsageError } from "./context.ts";
 import { ConfigError, type IniDocument, parseIni } from "./ini.ts";
 import { printErr, printOut } from "./output.ts";
@@ -47,16 +49,6 @@ export interface Migration {
   readonly notes: readonly string[];
 }
 
-/** The sections and keys `dim` reads, in the order it writes them. */
-const OUR_KEYS: Readonly<Record<string, readonly string[] | "any">> = {
-  database: ["root", "path"],
-  station: "any",
-  neighbors: ["source", "output"],
-  ans: "any",
-  admin: ["supervisors", "listen"],
-  log: ["level", "format"],
-};
-
 // Log.LEVEL in 2021: DEBUG (everything), DEVELOP (the default), RELEASE (quiet)
 const LOG_LEVELS: Readonly<Record<string, string>> = {
   "Log.DEBUG": "debug",
@@ -68,8 +60,17 @@ const LOG_LEVELS: Readonly<Record<string, string>> = {
 
 class Builder {
   readonly values = new Map<string, Map<string, string>>();
-  readonly notes: string[] = [];
   readonly neighbors: MigratedNeighbor[] = [];
+  readonly #notes = new Set<string>();
+
+  /** Each note once, in the order first said. */
+  get notes(): string[] {
+    return [...this.#notes];
+  }
+
+  note(text: string): void {
+    this.#notes.add(text);
+  }
 
   set(section: string, key: string, value: string): void {
     if (!this.values.has(section)) this.values.set(section, new Map());
@@ -95,14 +96,14 @@ function checkedId(
 ): string | undefined {
   if (typeof value !== "string") {
     if (value !== undefined && value !== null) {
-      b.notes.push(`${where} is ${describe(value)}, not an ID: not migrated`);
+      b.note(`${where} is ${describe(value)}, not an ID: not migrated`);
     }
     return undefined;
   }
   try {
     return parseId(value).value;
   } catch (error) {
-    b.notes.push(
+    b.note(
       `${where} = "${value}" is not an ID (${
         (error as Error).message
       }): not migrated`,
@@ -120,7 +121,7 @@ function fromPython(text: string, source: string): Migration {
     if (entry === undefined) return undefined;
     used.add(name);
     if ("unsupported" in entry) {
-      b.notes.push(
+      b.note(
         `${source}:${entry.line}: ${name} = ${entry.unsupported} is code, not data: not migrated`,
       );
       return undefined;
@@ -133,7 +134,7 @@ function fromPython(text: string, source: string): Migration {
   const stationId = checkedId(b, at("station_id"), get("station_id"));
   if (stationId !== undefined) b.set("station", "id", stationId);
   else if (config.assignments.has("station_id")) {
-    b.notes.push(
+    b.note(
       `${
         at("station_id")
       } is not set (it came from gsp.js): set [station] id to the station's ID`,
@@ -154,7 +155,7 @@ function fromPython(text: string, source: string): Migration {
     for (const item of all) {
       if (typeof item === "string") {
         if (item !== stationId) {
-          b.notes.push(
+          b.note(
             `${
               at("all_stations")
             }: ${item} has no host and port: add it to the neighbour list by hand`,
@@ -167,7 +168,7 @@ function fromPython(text: string, source: string): Migration {
       const host = item.get("host");
       const itemPort = item.get("port");
       if (typeof host !== "string" || typeof itemPort !== "number") {
-        b.notes.push(
+        b.note(
           `${at("all_stations")}: an entry without host and port skipped`,
         );
         continue;
@@ -192,7 +193,7 @@ function fromPython(text: string, source: string): Migration {
   const base = get("base_dir");
   if (typeof base === "string") {
     b.set("database", "root", base);
-    b.notes.push(
+    b.note(
       `${
         at("base_dir")
       }: dim keeps one SQLite file (dim.db) in ${base}; the 2021 files there are not read — import accounts with "dim register import"`,
@@ -226,10 +227,17 @@ function fromPython(text: string, source: string): Migration {
 
   for (const [target, entry] of config.assignments) {
     if (used.has(target) || target === "etc") continue;
-    b.notes.push(
+    b.note(
       "unsupported" in entry
         ? `${source}:${entry.line}: ${target} = ${entry.unsupported} is code, not data: not migrated`
         : `${source}:${entry.line}: ${target} has no dim setting: not migrated`,
+    );
+  }
+  for (const { line, text } of config.skipped) {
+    const first = text.split("\n")[0];
+    const shown = first.length > 72 ? `${first.slice(0, 69)}...` : first;
+    b.note(
+      `${source}:${line}: "${shown}" is code, not a plain assignment: skipped`,
     );
   }
   return {
@@ -243,15 +251,17 @@ function fromPython(text: string, source: string): Migration {
 function fromIni(document: IniDocument): Migration {
   const b = new Builder();
   for (const [section, keys] of document) {
-    const ours = OUR_KEYS[section];
+    const ours = CONFIG_KEYS[section];
     if (ours === undefined) {
-      b.notes.push(`[${section}] has no dim settings: not migrated`);
+      b.note(`[${section}] has no dim settings: not migrated`);
       continue;
     }
     for (const [key, entry] of keys) {
-      if (ours !== "any" && !ours.includes(key)) {
-        b.notes.push(
-          `${entry.origin}: [${section}] ${key} is not read by dim: not migrated`,
+      if (ours !== "any" && !(key in ours)) {
+        const why = PYTHON_ONLY_KEYS[`${section}.${key}`] ??
+          "it is not a dim setting";
+        b.note(
+          `${entry.origin}: [${section}] ${key} is not read by dim (${why}): not migrated`,
         );
         continue;
       }
@@ -259,19 +269,45 @@ function fromIni(document: IniDocument): Migration {
       b.set(section, key, entry.value);
     }
   }
-  const database = document.get("database");
-  for (const key of ["public", "protected", "private"]) {
-    if (database?.has(key)) {
-      b.notes.push(
-        `[database] ${key}: dim keeps everything in one SQLite file (dim.db) in [database] root`,
-      );
-    }
-  }
   if (document.has("station") && !b.has("station", "bind")) {
     // the Python station always listened on every interface
     b.set("station", "bind", "0.0.0.0");
   }
   return { from: "ini", values: b.values, neighbors: [], notes: b.notes };
+}
+
+/**
+ * Drops every value `dim` would refuse (checked with `parseConfig`, the
+ * checks `dim station` runs), each with a note, so that what is written
+ * loads.
+ */
+function keepValid(migration: Migration, source: string): Migration {
+  const values = new Map(
+    [...migration.values].map(([s, keys]) => [s, new Map(keys)]),
+  );
+  const notes = [...migration.notes];
+  for (;;) {
+    const text = [...values].map(([section, keys]) =>
+      [`[${section}]`, ...[...keys].map(([k, v]) => `${k} = ${v}`)].join("\n")
+    ).join("\n");
+    let errors: readonly ConfigValueError[];
+    try {
+      parseConfig(text, { source: "the migrated config" });
+      return { ...migration, values, notes };
+    } catch (error) {
+      if (error instanceof ConfigValuesError) errors = error.errors;
+      else if (error instanceof ConfigValueError) errors = [error];
+      else throw error;
+    }
+    for (const error of errors) {
+      const value = values.get(error.section)?.get(error.key);
+      values.get(error.section)?.delete(error.key);
+      const why = error.message.replace(/^[^\]]*\] \S+ /, "");
+      notes.push(
+        `${source}: [${error.section}] ${error.key} = ${value} is refused by dim (${why}): not migrated`,
+      );
+    }
+  }
 }
 
 /**
@@ -291,9 +327,12 @@ export function migrateConfig(text: string, source: string): Migration {
   const first = text.split(/\r?\n/).map((l) => l.trim()).find((l) =>
     l !== "" && !l.startsWith("#") && !l.startsWith(";")
   );
-  return first !== undefined && /^\[[^\]]+\]$/.test(first)
-    ? fromIni(parseIni(text, source))
-    : fromPython(text, source);
+  return keepValid(
+    first !== undefined && /^\[[^\]]+\]$/.test(first)
+      ? fromIni(parseIni(text, source))
+      : fromPython(text, source),
+    source,
+  );
 }
 
 /**
@@ -328,7 +367,7 @@ export function renderMigratedIni(
     if (!sections.has("neighbors")) sections.set("neighbors", new Map());
     sections.get("neighbors")!.set("output", neighborsFile);
   }
-  const order = Object.keys(OUR_KEYS);
+  const order = Object.keys(CONFIG_KEYS);
   for (
     const section of [...sections.keys()].sort((a, b) =>
       order.indexOf(a) - order.indexOf(b)
@@ -373,10 +412,13 @@ export function neighborsJson(neighbors: readonly MigratedNeighbor[]): string {
   return JSON.stringify({ stations: neighbors }, null, 2) + "\n";
 }
 
-const HELP =
-  `usage: dim config migrate <path> [--output FILE] [--neighbors FILE] [--force]
+const HELP = `usage: dim config show [flags of dim station]
+       dim config migrate <path> [--output FILE] [--neighbors FILE] [--force]
 
-Reads the Python station's configuration — the 2021 etc/config.py (its plain
+show prints every setting in effect and where its value came from (default,
+FILE:LINE, DIM_... variable, flag); dim config show --help says more.
+
+migrate reads the Python station's configuration — the 2021 etc/config.py (its plain
 assignments, read as data and never run) or a current config.ini — and writes
 a dim config (to stdout, or to --output FILE). What does not carry over is
 listed as comments at the top and on stderr.
@@ -400,7 +442,7 @@ function writeNew(path: string, text: string, force: boolean): void {
 }
 
 async function runConfig(
-  _ctx: CommandContext,
+  ctx: CommandContext,
   args: string[],
 ): Promise<number> {
   const [action, ...rest] = args;
@@ -411,9 +453,10 @@ async function runConfig(
     printOut(HELP);
     return action === undefined ? 2 : 0;
   }
+  if (action === "show") return showConfig(ctx, rest);
   if (action !== "migrate") {
     throw new UsageError(
-      `config: unknown action "${action}" (try: dim config migrate <path>)`,
+      `config: unknown action "${action}" (try: dim config show, or dim config migrate <path>)`,
     );
   }
   let parsed;
@@ -482,6 +525,6 @@ async function runConfig(
  */
 export const config: Subcommand = {
   summary:
-    "migrate the Python station's config.py / config.ini to a dim config",
+    "show the config in effect, or migrate the Python station's config.py / config.ini",
   run: runConfig,
 };

@@ -66,7 +66,8 @@ function usage(): string {
     "",
     "data directory: --data-dir, else DIM_DATA_DIR, else [database] root, else $STATE_DIRECTORY,",
     "                else ~/.local/share/dim",
-    "store file:     --db, else DIM_DB, else [database] path, else dim.db in the data directory",
+    "store file:     --db, else dim.db in --data-dir, else DIM_DB, else [database] path,",
+    "                else dim.db in the data directory",
     "config file:    --config, else DIM_CONFIG (INI; see etc/dim.ini)",
   );
   return lines.join("\n");
@@ -117,12 +118,9 @@ export function splitGlobalOptions(argv: readonly string[]): GlobalOptions {
   };
 }
 
-/** A typed error as `Name: message`; a plain `Error` as its message. */
+/** An error as the sentence it carries (the class name is for code, not people). */
 function describeError(e: unknown): string {
-  if (!(e instanceof Error)) return String(e);
-  return e.name === "Error" || e.name === ""
-    ? e.message
-    : `${e.name}: ${e.message}`;
+  return e instanceof Error ? e.message : String(e);
 }
 
 /**
@@ -134,9 +132,15 @@ function describeError(e: unknown): string {
  * ```
  */
 export async function main(argv: readonly string[]): Promise<number> {
+  let hint = "dim help";
   try {
     const { dataDir, db, config, rest } = splitGlobalOptions(argv);
-    const [name, ...args] = rest;
+    let [name, ...args] = rest;
+    if (name === "help" && args.length > 0 && SUBCOMMANDS.has(args[0])) {
+      // dim help station: the subcommand's own help
+      [name, args] = [args[0], [...args.slice(1), "--help"]];
+    }
+    if (SUBCOMMANDS.has(name)) hint = `dim ${name} --help`;
     if (!name || name === "help" || name === "-h" || name === "--help") {
       (name ? printOut : printErr)(usage());
       return name ? 0 : 2;
@@ -159,6 +163,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const ctx: CommandContext = {
       env,
       configPath,
+      globalFlags: { dataDir, db },
       get config() {
         return readConfig();
       },
@@ -173,7 +178,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (e) {
     if (e instanceof UsageError) {
       printErr(`dim: ${e.message}`);
-      printErr("try: dim help");
+      printErr(`try: ${hint}`);
       return 2;
     }
     printErr(`dim: ${describeError(e)}`);

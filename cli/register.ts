@@ -495,6 +495,14 @@ function exportAccount(
   }
 }
 
+/** An account file that cannot be imported; the message names the file. */
+class AccountFileError extends Error {
+  constructor(file: string, cause: Error) {
+    super(`${file}: ${cause.message}`, { cause });
+    this.name = "AccountFileError";
+  }
+}
+
 async function readRecord(file: string): Promise<unknown> {
   let text: string;
   try {
@@ -522,7 +530,16 @@ async function importAccounts(
   const accounts = openAccounts(ctx)!;
   try {
     for (const file of files) {
-      const saved = await accounts.saveAccount(await readRecord(file));
+      let saved;
+      try {
+        saved = await accounts.saveAccount(await readRecord(file));
+      } catch (error) {
+        if (!(error instanceof Error) || error.message.includes(file)) {
+          throw error;
+        }
+        // the sentence names the file at fault
+        throw new AccountFileError(file === "-" ? "stdin" : file, error);
+      }
       summary(accounts, saved.id, "imported");
       printOut(saved.id.value);
     }

@@ -15,7 +15,7 @@
  * where, and where the data is. Under systemd (`Type=notify`) it says
  * READY=1 once listening and STOPPING=1 on a stop signal, and pings the
  * watchdog when asked to; SIGHUP re-reads `[log] level`, `[ans]` and the
- * neighbour list. SIGINT / SIGTERM stop it: no new connections, every
+ * neighbour list, and warns about each changed key that needs a restart. SIGINT / SIGTERM stop it: no new connections, every
  * connection closed politely, queued store writes committed, the store
  * closed, exit 0 — within `[station] shutdown_timeout` (10 s; after it the
  * store is committed and closed and the process exits all the same). With
@@ -40,9 +40,12 @@ import {
   type NeighbourAddress,
   parseNeighbourAddress,
 } from "../station/neighbours.ts";
-import { Station } from "../station/station.ts";
+import { StationListenError } from "../station/errors.ts";
+import { Station, type StationOptions } from "../station/station.ts";
 import { StationMetrics } from "../station/station_metrics.ts";
-import { loadConfig } from "./config.ts";
+import { type DimConfig, loadConfig } from "./config.ts";
+import { restartChanges } from "./config_keys.ts";
+import { bindFailure, exposureWarning, ListenError } from "./listen_error.ts";
 import { UsageError } from "./context.ts";
 import { listenSignals } from "./_signals.ts";
 import {
@@ -75,7 +78,7 @@ const HELP =
 
 The identity is [station] id, else the station account in the store, else a new
 one (made and stored on the first run). SIGHUP re-reads [log] level, [ans] and
-the neighbour list; SIGTERM / SIGINT stop within [station] shutdown_timeout.
+the neighbour list (and warns about each changed key that needs a restart); SIGTERM / SIGINT stop within [station] shutdown_timeout.
 See etc/dim.ini for every setting.`;
 
 interface StationFlags {
@@ -183,10 +186,29 @@ export async function runStation(
   }
 }
 
-/** The station and its bridge once they run (for SIGHUP). */
+/** The station, its bridge and the config it started with (for SIGHUP). */
 interface Running {
   station?: Station;
   bridge?: Bridge;
+  config?: DimConfig;
+}
+
+/** {@link Station.start}; an address it cannot listen on is a sentence naming it. */
+async function startStation(options: StationOptions): Promise<Station> {
+  try {
+    return await Station.start(options);
+  } catch (error) {
+    if (!(error instanceof StationListenError)) throw error;
+    throw new ListenError(
+      bindFailure(
+        error.cause,
+        error.hostname,
+        error.port,
+        "choose another with [station] port or --port (or [station] bind or --host)",
+      ),
+      { cause: error },
+    );
+  }
 }
 
 /**
@@ -225,6 +247,12 @@ async function reload(
     logger.setLevel(level);
     running.station?.reload({ ans: config.ans });
     logger.info("reloaded the config", { level, ans: config.ans.size });
+    for (const warning of config.warnings) logger.warn(warning.message);
+    if (running.config !== undefined) {
+      for (const change of restartChanges(running.config.ini, config.ini)) {
+        logger.warn(`${change}: needs a restart (kept as it was)`);
+      }
+    }
   } catch (error) {
     logger.error(`reload failed, settings kept: ${error}`);
   }
@@ -247,7 +275,8 @@ async function serve(
   const section = config.ini.get("station");
   const explicit = (key: string) => (section?.get(key)?.value ?? "") !== "";
   const metrics = new StationMetrics({ version: denoJson.version });
-  const station = await Station.start({
+  for (const warning of config.warnings) logger.warn(warning.message);
+  const station = await startStation({
     storePath: ctx.storePath,
     id: settings.id,
     name: settings.name,
@@ -283,6 +312,14 @@ async function serve(
     bridged: (neighbour) => running.bridge?.reaches(neighbour) ?? false,
   });
   running.station = station;
+  running.config = config;
+  const exposure = exposureWarning(
+    station.hostname,
+    explicit("host")
+      ? settings.host
+      : station.identity.visa.getProperty("host") as string | undefined,
+  );
+  if (exposure !== undefined) logger.warn(exposure);
   const onDropped = groupDeliveryMetrics(metrics.registry, station.store);
   let admin: AdminListener | undefined;
   let watchdog: ReturnType<typeof setInterval> | undefined;

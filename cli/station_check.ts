@@ -31,10 +31,16 @@ import {
   ConfigError,
   ConfigSyntaxError,
   ConfigValueError,
+  ConfigValuesError,
   type DimConfig,
 } from "./config.ts";
-import { UsageError } from "./context.ts";
-import { type OpsConfig, type OpsFlags, readOpsConfig } from "./ops_config.ts";
+import { type OpsConfig, type OpsFlags, readOpsFlags } from "./ops_config.ts";
+import {
+  bindFailure,
+  exposureWarning,
+  hostPort,
+  processUser,
+} from "./listen_error.ts";
 import { printOut } from "./output.ts";
 import type { CommandContext } from "./subcommand.ts";
 
@@ -42,8 +48,8 @@ import type { CommandContext } from "./subcommand.ts";
 export interface CheckResult {
   /** The check: `config`, `data dir`, `store`, `identity`, `port`, `admin`. */
   readonly name: string;
-  /** `ok`, `FAIL`, or `skip` (a check it depends on failed). */
-  readonly status: "ok" | "FAIL" | "skip";
+  /** `ok`, `WARN` (runs, but look), `FAIL`, or `skip` (a check it depends on failed). */
+  readonly status: "ok" | "WARN" | "FAIL" | "skip";
   /** What was found, or what is wrong and how to fix it. */
   readonly text: string;
 }
@@ -67,39 +73,46 @@ const fail = (name: string, text: string): CheckResult => ({
   text,
 });
 
-function uid(): string {
-  const id = Deno.uid();
-  return id === null ? "this user" : `uid ${id}`;
-}
+const VALUE_FIX = "fix the value, or remove the line for the default";
 
-/** The config line; `undefined` config when it did not load. */
+/** The config lines (one per bad value or key); `undefined` config when it did not load. */
 function checkConfig(
   ctx: CommandContext,
   flags: CheckFlags,
-): { result: CheckResult; config?: DimConfig; ops?: OpsConfig } {
+): { results: CheckResult[]; config?: DimConfig; ops?: OpsConfig } {
   let config: DimConfig;
   let ops: OpsConfig;
   try {
     config = ctx.config;
-    ops = readOpsConfig(config, flags);
+    ops = readOpsFlags("station", config, flags);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    if (
-      error instanceof ConfigValueError && error.origin === "the command line"
-    ) {
-      throw new UsageError(`station: ${error.message}`);
+    if (error instanceof ConfigValuesError) {
+      return {
+        results: error.errors.map((e) =>
+          fail("config", `${e.message} (${VALUE_FIX})`)
+        ),
+      };
     }
     const fix = error instanceof ConfigSyntaxError
       ? "fix that line"
       : error instanceof ConfigValueError
-      ? "fix the value, or remove the line for the default"
+      ? VALUE_FIX
       : "check the path given by --config or DIM_CONFIG";
-    return { result: fail("config", `${error.message} (${fix})`) };
+    return { results: [fail("config", `${error.message} (${fix})`)] };
   }
   const text = ctx.configPath === undefined
     ? "no file: defaults and DIM_* variables"
     : ctx.configPath;
-  return { result: ok("config", text), config, ops };
+  const results = config.warnings.map((w) =>
+    w.unknown
+      ? fail("config", `${w.message} (fix the name, or remove the line)`)
+      : { name: "config", status: "WARN" as const, text: w.message }
+  );
+  if (!results.some((r) => r.status === "FAIL")) {
+    results.unshift(ok("config", text));
+  }
+  return { results, config, ops };
 }
 
 /** The nearest directory that exists at or above `path`. */
@@ -151,7 +164,7 @@ function checkDataDir(dir: string): CheckResult {
     const why = notWritable(dir);
     return why === undefined ? ok("data dir", `${dir} (writable)`) : fail(
       "data dir",
-      `${dir} is not writable by ${uid()} (${why}): ${DATA_DIR_FIX}`,
+      `${dir} is not writable by ${processUser()} (${why}): ${DATA_DIR_FIX}`,
     );
   }
   const parent = existingAncestor(dir);
@@ -160,7 +173,7 @@ function checkDataDir(dir: string): CheckResult {
     ? ok("data dir", `${dir} does not exist yet: the first run makes it`)
     : fail(
       "data dir",
-      `${dir} does not exist and cannot be made: ${parent} is not writable by ${uid()} (${why}): make it, or ${DATA_DIR_FIX}`,
+      `${dir} does not exist and cannot be made: ${parent} is not writable by ${processUser()} (${why}): make it, or ${DATA_DIR_FIX}`,
     );
 }
 
@@ -196,7 +209,7 @@ function checkStore(path: string): { result: CheckResult; store?: Store } {
     return {
       result: fail(
         "store",
-        `${path} is not writable by ${uid()} (${
+        `${path} is not writable by ${processUser()} (${
           describeFsError(error)
         }): chown it to the user that runs the station`,
       ),
@@ -323,10 +336,6 @@ function checkIdentity(
   }
 }
 
-function hostPort(hostname: string, port: number): string {
-  return `${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`;
-}
-
 /** Binds `hostname:port` (kept open for the caller to close), or says why not. */
 function bindTest(
   name: string,
@@ -334,39 +343,14 @@ function bindTest(
   port: number,
   fix: string,
 ): { result: CheckResult; listener?: Deno.Listener } {
-  const where = hostPort(hostname, port);
   try {
     const listener = Deno.listen({ hostname, port, transport: "tcp" });
-    const text = port === 0 ? `${hostname}: any free port` : `${where} is free`;
+    const text = port === 0
+      ? `${hostname}: any free port`
+      : `${hostPort(hostname, port)} is free`;
     return { result: ok(name, text), listener };
   } catch (error) {
-    if (error instanceof Deno.errors.AddrInUse) {
-      return {
-        result: fail(
-          name,
-          `${where} is in use: stop what listens there (a station already running?) or ${fix}`,
-        ),
-      };
-    }
-    if (error instanceof Deno.errors.PermissionDenied) {
-      return {
-        result: fail(
-          name,
-          `${where} may not be bound by ${uid()}: ports below 1024 need CAP_NET_BIND_SERVICE (AmbientCapabilities= in the unit), or ${fix}`,
-        ),
-      };
-    }
-    if (error instanceof Deno.errors.AddrNotAvailable) {
-      return {
-        result: fail(
-          name,
-          `${hostname} is not an address of this host: ${fix}`,
-        ),
-      };
-    }
-    return {
-      result: fail(name, `${where}: ${describeFsError(error)}: ${fix}`),
-    };
+    return { result: fail(name, bindFailure(error, hostname, port, fix)) };
   }
 }
 
@@ -383,9 +367,7 @@ export function checkStation(
   ctx: CommandContext,
   flags: CheckFlags,
 ): CheckResult[] {
-  const results: CheckResult[] = [];
-  const { result, config, ops } = checkConfig(ctx, flags);
-  results.push(result);
+  const { results, config, ops } = checkConfig(ctx, flags);
   const later = ["data dir", "store", "identity", "port", "admin"];
   if (config === undefined || ops === undefined) {
     for (const name of later) {
@@ -451,6 +433,16 @@ function checkPorts(
     "choose another with [station] port or --port",
   );
   const results = [station.result];
+  const section = config.ini.get("station");
+  const exposure = exposureWarning(
+    hostname,
+    (section?.get("host")?.value ?? "") === ""
+      ? undefined
+      : config.station.host,
+  );
+  if (exposure !== undefined) {
+    results.push({ name: "port", status: "WARN", text: exposure });
+  }
   try {
     if (ops.admin === undefined) {
       results.push(ok("admin", "off"));
@@ -485,12 +477,16 @@ export function printCheck(results: readonly CheckResult[]): number {
   }
   const failed = results.filter((r) => r.status === "FAIL").length;
   const skipped = results.filter((r) => r.status === "skip").length;
+  const warned = results.filter((r) => r.status === "WARN").length;
+  const warnings = warned === 0
+    ? ""
+    : `, ${warned} warning${warned === 1 ? "" : "s"}`;
   printOut(
     failed + skipped === 0
-      ? `all ${results.length} checks passed`
+      ? `all ${results.length - warned} checks passed${warnings}`
       : `${failed} of ${results.length} checks failed${
         skipped > 0 ? ` (${skipped} skipped)` : ""
-      }`,
+      }${warnings}`,
   );
   return failed + skipped === 0 ? 0 : 1;
 }

@@ -27,6 +27,8 @@ export interface CommandContext {
    * `[database] path`, then `dim.db` in the data directory.
    */
   readonly storePath: string;
+  /** The global `--data-dir` and `--db` as given (for `dim config show`). */
+  readonly globalFlags?: { readonly dataDir?: string; readonly db?: string };
 }
 
 /**

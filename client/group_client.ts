@@ -39,6 +39,7 @@ import {
   AnswerTimeoutError,
   AssistantNotFoundError,
   GroupRefusedError,
+  ReceiptTimeoutError,
 } from "./errors.ts";
 import { GROUP_COMMAND_RECEIVED, type GroupBook } from "./groups.ts";
 import {
@@ -51,6 +52,10 @@ import type { ReceivedMessage } from "./received_message.ts";
 
 /** How long a group operation waits for the assistant (ms) by default. */
 const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** A station's answers to a documents query (station.md §4.9). */
+const DOCUMENT_NOT_FOUND = "Document not found.";
+const DOCUMENT_NOT_UPDATED = "Document not updated.";
 
 /** What the assistant's runtime says to any user's message (not an answer). */
 const MESSAGE_RECEIVED = "Message received.";
@@ -220,6 +225,36 @@ export class GroupClient {
   async members(group: ID): Promise<ID[]> {
     await this.#sync(group, await this.assistantOf(group));
     return this.book.members(group);
+  }
+
+  /**
+   * Whether the group's messages wait for `member`'s visa: the station
+   * (where the assistant gets visas from) knows none yet — asked with a
+   * documents query for anything newer than now, which it answers with
+   * "Document not found." or "Document not updated." (and, when not found,
+   * asks its neighbours). `undefined` when no such answer came within 10 s.
+   *
+   * @example
+   * ```ts ignore
+   * if (await groups.waitsForVisa(carol)) console.log("carol has not come yet");
+   * ```
+   */
+  async waitsForVisa(member: ID): Promise<boolean | undefined> {
+    const station = this.#session.station;
+    if (station === undefined) return undefined;
+    const query = DocumentCommand.query(
+      member.withoutTerminal(),
+      Math.ceil(Date.now() / 1000),
+    );
+    const sent = await this.#session.send(station, query);
+    try {
+      const answer = await sent.stationReceipt(Math.min(this.#timeout, 10_000));
+      if (answer.text === DOCUMENT_NOT_FOUND) return true;
+      if (answer.text === DOCUMENT_NOT_UPDATED) return false;
+    } catch (error) {
+      if (!(error instanceof ReceiptTimeoutError)) throw error;
+    }
+    return undefined;
   }
 
   /**

@@ -124,6 +124,7 @@ export class ClientSession {
   #timer: ReturnType<typeof setInterval> | undefined;
   #onlineAt = 0;
   #remoteAddress: [string, number] | undefined;
+  #accepted: HandshakeCommand | undefined;
   #redialTimer: ReturnType<typeof setTimeout> | undefined;
   #pump: Promise<void> | undefined;
   readonly #background = new Set<Promise<unknown>>();
@@ -202,6 +203,14 @@ export class ClientSession {
   /** The session key the station issued. */
   get sessionKey(): string | undefined {
     return this.#machine.sessionKey;
+  }
+
+  /**
+   * The station's last `DIM!` (what it says of itself beyond the key, e.g.
+   * a `dim` station's `presence` to a station), once accepted.
+   */
+  get accepted(): HandshakeCommand | undefined {
+    return this.#accepted;
   }
 
   /** Our address as the station sees it (`remote_address` of its handshake). */
@@ -626,6 +635,7 @@ export class ClientSession {
       return;
     }
     this.#log("info", `handshake accepted by ${sender.value}`);
+    this.#accepted = command;
     this.#everRan = true;
     this.#setState("running");
     this.#running.resolve();

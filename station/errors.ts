@@ -37,3 +37,32 @@ export class StationIdentityError extends StationError {
     this.name = "StationIdentityError";
   }
 }
+
+/**
+ * The station cannot listen on its address (in use, not on this host, a
+ * port below 1024 without the capability); `cause` is the system's error.
+ *
+ * @example
+ * ```ts
+ * import { StationListenError } from "./errors.ts";
+ * new StationListenError("0.0.0.0", 9394, new Deno.errors.AddrInUse("os error 98")).message;
+ * // "cannot listen on 0.0.0.0:9394: os error 98"
+ * ```
+ */
+export class StationListenError extends StationError {
+  /** The address it tried. */
+  readonly hostname: string;
+  /** The port it tried. */
+  readonly port: number;
+
+  /** Creates the error for `hostname:port` from the system's `cause`. */
+  constructor(hostname: string, port: number, cause: unknown) {
+    const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+    super(`cannot listen on ${host}:${port}: ${(cause as Error).message}`, {
+      cause,
+    });
+    this.name = "StationListenError";
+    this.hostname = hostname;
+    this.port = port;
+  }
+}

@@ -30,6 +30,7 @@ export * from "./online_users.ts";
 export * from "./signer.ts";
 export * from "./messenger.ts";
 export * from "./dispatcher.ts";
+export * from "./presence.ts";
 export * from "./core.ts";
 export * from "./pipeline.ts";
 export * from "./replies.ts";

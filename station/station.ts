@@ -19,6 +19,7 @@ import {
 } from "./identity.ts";
 import { ConnectionGuard } from "./_connection_guard.ts";
 import { silentLog, type StationLog } from "../client/log.ts";
+import { StationListenError } from "./errors.ts";
 import { OnlinePublisher } from "./online_users.ts";
 import { assemblePipeline } from "./assemble.ts";
 import type { Pipeline } from "./pipeline.ts";
@@ -147,6 +148,19 @@ export interface StationOptions {
   readonly metrics?: StationMetrics;
 }
 
+/** `listenStation` on `hostname:port`; a failure names the address. */
+function listenOn(
+  hostname: string,
+  port: number,
+  options: Omit<Parameters<typeof listenStation>[0], "hostname" | "port">,
+): ReturnType<typeof listenStation> {
+  try {
+    return listenStation({ ...options, hostname, port });
+  } catch (error) {
+    throw new StationListenError(hostname, port, error);
+  }
+}
+
 /**
  * A running station.
  *
@@ -227,7 +241,7 @@ export class Station {
    *
    * @throws {StationIdentityError} the identity cannot be used
    * @throws {StoreError} the store cannot be opened
-   * @throws {Deno.errors.AddrInUse} the port is taken
+   * @throws {StationListenError} the address cannot be listened on
    */
   static async start(options: StationOptions): Promise<Station> {
     const log = options.log ?? silentLog();
@@ -275,11 +289,11 @@ export class Station {
         ? undefined
         : new ConnectionBytes(metrics, () => listener.connections),
     });
-    const listener = listenStation({
+    const hostname = options.hostname ??
+      (identity.created ? "127.0.0.1" : "0.0.0.0");
+    const port = options.port ?? DEFAULT_PORT;
+    const listener = listenOn(hostname, port, {
       ...limits,
-      hostname: options.hostname ??
-        (identity.created ? "127.0.0.1" : "0.0.0.0"),
-      port: options.port ?? DEFAULT_PORT,
       maxConnections: options.maxConnections,
       maxConnectionsPerIp: options.maxSessionsPerIp ??
         DEFAULT_MAX_SESSIONS_PER_IP,

@@ -35,7 +35,7 @@
  * @module
  */
 import { HandshakeCommand } from "../../dimp/command/mod.ts";
-import { ContentType, fixAttachments } from "../../dimp/content/mod.ts";
+import { ContentType } from "../../dimp/content/mod.ts";
 import { EntityType, type ID, tryParseId } from "../../dimp/identity/mod.ts";
 import {
   type LocalUser,
@@ -47,11 +47,14 @@ import type { Store } from "../../store/mod.ts";
 import { AccountsDirectory, loadLocalUser } from "../../client/mod.ts";
 import { silentLog, type StationLog } from "../../client/log.ts";
 import { type NeighbourAddress, withoutSelf } from "../neighbours.ts";
+import { attachSender } from "../attachments.ts";
 import type { Station } from "../station.ts";
 import { broadcastRecipients, tracedStations } from "../traces.ts";
 import type { Framing, TransportLimits } from "../transport/mod.ts";
+import type { PresenceEntry } from "../presence.ts";
 import { NeighbourBacklog } from "./backlog.ts";
 import { StationLink } from "./link.ts";
+import { PresenceOutbox } from "./presence_outbox.ts";
 
 /**
  * The service provider the neighbour table belongs to (station.md §2.4).
@@ -160,6 +163,8 @@ export class Bridge {
   readonly #ourselves = new Set<string>();
   readonly #relays: string[] = [];
   readonly #maxBacklog: number;
+  readonly #presence: PresenceOutbox;
+  readonly #unsubscribe: () => void;
   #inner: StationLink | undefined;
   #timers: ReturnType<typeof setInterval>[] = [];
   #reloading: Promise<void> | undefined;
@@ -182,6 +187,14 @@ export class Bridge {
       directory: this.#directory,
       cipherKeys: this.#cipherKeys,
     });
+    this.#presence = new PresenceOutbox({
+      self: this.#self,
+      pack: (receiver, content) => this.#peek.packContent(receiver, content),
+      log: this.#log,
+    });
+    this.#unsubscribe = station.dispatcher.presence.onArrival((entry) =>
+      this.#presence.add(entry)
+    );
   }
 
   /**
@@ -254,6 +267,8 @@ export class Bridge {
     if (this.#stopped) return;
     this.#stopped = true;
     for (const timer of this.#timers) clearInterval(timer);
+    this.#unsubscribe();
+    this.#presence.stop();
     await this.#reloading?.catch(() => {});
     const links = [...this.#links.values()];
     this.#links.clear();
@@ -420,7 +435,22 @@ export class Bridge {
     } catch (error) {
       this.#log.error(`bridge: neighbour ID not stored: ${error}`);
     }
+    if (link.takesPresence) this.#presence.open(link, this.#onlineHere());
     this.#backlog.drain(link, id);
+  }
+
+  /** The users online here now, each with the time it arrived. */
+  #onlineHere(): PresenceEntry[] {
+    const station = this.#station;
+    const book = station.dispatcher.presence;
+    const online = new Map<string, PresenceEntry>();
+    for (const session of station.center.all()) {
+      const user = session.identifier;
+      if (user === undefined || session.isStation || !session.active) continue;
+      const time = book.hereSince(user);
+      if (time !== undefined) online.set(user.value, { user, time });
+    }
+    return [...online.values()];
   }
 
   #unindex(link: StationLink): void {
@@ -470,36 +500,12 @@ export class Bridge {
     );
     if (fresh.length === 0) return true;
     msg.set("recipients", [...old, ...fresh.map((id) => id.value)]);
-    this.#attachSender(msg);
+    attachSender(msg, this.#station.accounts);
     const payload = msg.serialize();
     for (const target of fresh) {
       await this.#sendTo(target, msg, payload, directed);
     }
     return true;
-  }
-
-  /**
-   * Attaches the meta and visa of a user's (or bot's) message leaving for
-   * neighbours when it carries none (messages.md §3.8: relays may add them).
-   * The neighbour and the receiver there may never have seen the sender:
-   * the reference station and client store attachments and verify with
-   * them, where they would otherwise suspend the message for a query.
-   */
-  #attachSender(msg: ReliableMessage): void {
-    const sender = msg.sender.withoutTerminal();
-    if (sender.type === EntityType.STATION || sender.isBroadcast) return;
-    if (msg.get("meta") !== undefined || msg.get("visa") !== undefined) return;
-    const accounts = this.#station.accounts;
-    const meta = accounts.meta(sender);
-    const visa = accounts.visa(sender);
-    if (meta === undefined || visa === undefined) return;
-    const attached: Record<string, unknown> = {
-      meta: { ...meta.dictionary },
-      visa: visa.toDictionary(),
-    };
-    fixAttachments(attached);
-    msg.set("meta", attached.meta);
-    msg.set("visa", attached.visa);
   }
 
   async #sendTo(

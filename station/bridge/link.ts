@@ -20,6 +20,7 @@ import {
   type SessionState,
 } from "../../client/mod.ts";
 import type { StationLog } from "../../client/log.ts";
+import { PRESENCE_COMMAND } from "../presence.ts";
 import type { Framing, SendResult, TransportLimits } from "../transport/mod.ts";
 
 /** How a link is made. Times in milliseconds. */
@@ -104,6 +105,15 @@ export class StationLink {
   /** The station's ID, once a handshake told it. */
   get id(): ID | undefined {
     return this.#session?.station;
+  }
+
+  /**
+   * Whether the station takes presence notices (a `dim` station says so in
+   * its `DIM!`; a reference station does not, and gets none).
+   */
+  get takesPresence(): boolean {
+    return this.running &&
+      this.#session?.accepted?.dictionary[PRESENCE_COMMAND] === 1;
   }
 
   /** Whether the station accepted us and the connection is up. */

@@ -15,3 +15,4 @@
 export * from "./link.ts";
 export * from "./bridge.ts";
 export * from "./backlog.ts";
+export * from "./presence_outbox.ts";

@@ -10,6 +10,7 @@
 import type { Content } from "../../dimp/content/mod.ts";
 import { HandshakeCommand, HandshakeTitle } from "../../dimp/command/mod.ts";
 import type { Request, StationCore } from "../core.ts";
+import { PRESENCE_COMMAND } from "../presence.ts";
 import { respond } from "./_receipt.ts";
 
 /**
@@ -79,8 +80,12 @@ export function processHandshake(
   if (bound === undefined) core.center.bind(session, sender);
   session.setActive(true, cmd.time);
   core.log.info("handshake", where(request));
+  if (!session.isStation) core.dispatcher.presence.arrived(sender);
   core.bound(session);
-  return [HandshakeCommand.success(session.key, { remoteAddress })];
+  const accepted = HandshakeCommand.success(session.key, { remoteAddress });
+  // a station's bridge learns that this station takes presence notices
+  if (session.isStation) accepted.dictionary[PRESENCE_COMMAND] = 1;
+  return [accepted];
 }
 
 /** The fields that say which connection and which ID (never the session key). */

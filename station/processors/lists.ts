@@ -2,7 +2,9 @@
  * The block and mute lists (station.md §4.9): an upload (`list` present)
  * replaces the sender's stored command; a query returns it, or an empty
  * list. The block list is applied to deliveries at once; the mute list
- * only concerns push notifications.
+ * only concerns push notifications. A list relayed by a station session
+ * for someone else counts only when the message verifies: a session that
+ * claims to be a station must not change a user's lists.
  *
  * @module
  */
@@ -22,12 +24,24 @@ import { respond } from "./_receipt.ts";
  */
 export function listProcessor(kind: "block" | "mute"): ContentProcessor {
   const Name = kind === "block" ? "Block" : "Mute";
-  return (
+  return async (
     content: Content,
     request: Request,
     core: StationCore,
-  ): Content[] => {
-    const { sender } = request;
+  ): Promise<Content[]> => {
+    const { sender, session } = request;
+    if (session.isStation && !session.identifier!.equals(sender)) {
+      try {
+        await core.messenger.verify(request.msg);
+      } catch (error) {
+        core.log.warn(
+          `${kind} list of ${sender.value} relayed by ${
+            session.identifier!.value
+          } refused: ${error}`,
+        );
+        return [];
+      }
+    }
     const replacements = { did: sender.value };
     if (Array.isArray(content.dictionary.list)) {
       let saved: boolean;

@@ -74,7 +74,7 @@ export async function processLogin(
   }
   if (!saved) return []; // older than the stored one
   const station = cmd.stationId;
-  core.dispatcher.loginChanged(naked, station);
+  core.dispatcher.loginChanged(naked, station, cmd.time);
   if (station !== undefined && !station.equals(core.identity.id)) return [];
   if (session.identifier === undefined || !session.identifier.equals(naked)) {
     return []; // relayed by a neighbour

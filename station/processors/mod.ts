@@ -9,6 +9,7 @@
 import { Command, CommandName } from "../../dimp/command/mod.ts";
 import { type Content, ContentType } from "../../dimp/content/mod.ts";
 import type { ContentProcessor, Request, StationCore } from "../core.ts";
+import { PRESENCE_COMMAND } from "../presence.ts";
 import { respond } from "./_receipt.ts";
 import { processAns } from "./ans.ts";
 import { processDocuments } from "./documents.ts";
@@ -17,6 +18,7 @@ import { processHandshake } from "./handshake.ts";
 import { listProcessor } from "./lists.ts";
 import { processLogin } from "./login.ts";
 import { processMeta } from "./meta.ts";
+import { processPresence } from "./presence.ts";
 import { processReport } from "./report.ts";
 
 export { processAns } from "./ans.ts";
@@ -26,6 +28,7 @@ export { processHandshake } from "./handshake.ts";
 export { listProcessor } from "./lists.ts";
 export { processLogin } from "./login.ts";
 export { processMeta, saveMeta } from "./meta.ts";
+export { PRESENCE_BURST, PRESENCE_RATE, processPresence } from "./presence.ts";
 export { processReport } from "./report.ts";
 export { respond, respondFor } from "./_receipt.ts";
 
@@ -57,6 +60,7 @@ export const COMMAND_PROCESSORS: ReadonlyMap<string, ContentProcessor> =
     [CommandName.BLOCK, listProcessor("block")],
     [CommandName.MUTE, listProcessor("mute")],
     [CommandName.RECEIPT, ignore],
+    [PRESENCE_COMMAND, processPresence],
   ]);
 
 /**

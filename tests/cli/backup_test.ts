@@ -80,7 +80,7 @@ Deno.test("dim backup under load: the copy is sound and holds every message ackn
     assert.equal(refused.code, 1);
     assert.match(
       refused.stderr,
-      /^dim: BackupError: the store .*live\/dim\.db is open in another process .*stop it first, or pass --force/,
+      /^dim: the store .*live\/dim\.db is open in another process .*stop it first, or pass --force/,
     );
     // a second backup to the same file needs --force
     const again = await dim(["--data-dir", live, "backup", file]);
@@ -127,7 +127,7 @@ Deno.test("dim backup / restore: bad command lines and missing files", async () 
   assert.equal(none.code, 1);
   assert.match(
     none.stderr,
-    /^dim: BackupError: no store at .*empty\/dim\.db\n/,
+    /^dim: no store at .*empty\/dim\.db\n/,
   );
   const noFile = await dim(["--data-dir", dir.path, "backup"]);
   assert.equal(noFile.code, 2);

@@ -309,7 +309,7 @@ Deno.test("dim bench --pid of no process: exit 1 before anything is generated", 
   assert.equal(run.code, 1);
   assert.match(
     run.stderr,
-    /ProcessStatsError: process 999999999: no such process/,
+    /dim: process 999999999: no such process/,
   );
   assert.throws(() => Deno.statSync(`${dir.path}/bench`));
 });

@@ -3,6 +3,7 @@ import {
   ConfigError,
   ConfigSyntaxError,
   ConfigValueError,
+  ConfigValuesError,
   DEFAULT_STATION_HOST,
   DEFAULT_STATION_PORT,
   loadConfig,
@@ -10,6 +11,12 @@ import {
   resolveStoreLocation,
   STATION_DEFAULTS,
 } from "../../cli/config.ts";
+import {
+  CONFIG_KEYS,
+  didYouMean,
+  restartChanges,
+} from "../../cli/config_keys.ts";
+import { parseIni } from "../../cli/ini.ts";
 
 const SHIPPED = new URL("../../etc/dim.ini", import.meta.url);
 
@@ -57,7 +64,7 @@ Deno.test("config: no file gives working defaults", () => {
   assert.equal(config.station.host, DEFAULT_STATION_HOST);
   assert.equal(config.station.port, DEFAULT_STATION_PORT);
   assert.equal(config.ans.size, 0);
-  assert.deepEqual(config.admin.supervisors, []);
+  assert.deepEqual(config.warnings, []);
   assert.deepEqual(config.neighbors, {
     stations: [],
     source: undefined,
@@ -78,11 +85,16 @@ Deno.test("config: the Python station's INI layout is read unchanged", () => {
   assert.equal(config.neighbors.output, "/var/dim/cfg_stations.json");
   // keys lower-cased, ':' as delimiter, empty values left out
   assert.deepEqual([...config.ans.keys()], ["archivist", "monitor"]);
-  // a continuation line joins the list
-  assert.deepEqual(config.admin.supervisors.map(String), [
-    "hulk@4YeVEN3aUnvC1DNUufCq1bs9zoBSJTzVEj",
-    "moki@4WDfe3zZ4T7opFSi3iDAKiuTnUHjxmXekk",
-  ]);
+  // the Python station's own keys are left alone with a warning, never an error
+  assert.deepEqual(
+    config.warnings.map((w) => [w.origin, `${w.section}.${w.key}`, w.unknown]),
+    [
+      ["config.ini:6", "database.public", false],
+      ["config.ini:7", "database.protected", false],
+      ["config.ini:8", "database.private", false],
+      ["config.ini:32", "admin.supervisors", false],
+    ],
+  );
   // what dim does not read is kept as read
   assert.equal(config.ini.get("redis")?.get("enable")?.value, "off");
   assert.equal(
@@ -112,7 +124,7 @@ Deno.test("config: etc/dim.ini parses to the defaults, and with every key uncomm
     { host: "10.0.0.3", port: 9394 },
   ]);
   assert.equal(all.ans.size, 2);
-  assert.deepEqual(all.admin.supervisors, []);
+  assert.deepEqual(all.warnings, []);
   // every [station] key is there, and the value shown is its default
   const keys = [
     "id",
@@ -219,10 +231,16 @@ Deno.test("config: bad files are typed errors with the line", () => {
       /x\.ini:2: \[neighbors\] stations must be host:port items/,
     ],
     [
-      "[admin]\nsupervisors = a@b@c\n",
-      "a bad supervisor",
+      "[log]\nlevel = develop\n",
+      "a log level dim does not have",
       ConfigValueError,
-      /x\.ini:2:/,
+      /x\.ini:2: \[log\] level must be one of debug, info/,
+    ],
+    [
+      "[admin]\nlisten = everywhere\n",
+      "an admin address that is not one",
+      ConfigValueError,
+      /x\.ini:2: \[admin\] listen must be PORT/,
     ],
   ];
   for (const [text, what, error, message] of bad) {
@@ -394,4 +412,98 @@ Deno.test("config: [station] limits — rates, per-IP, loopback, login and shutd
       e.message ===
         "x.ini:3: [station] byte_burst (2097152) must be at least max_frame (4194304): a frame that large would always be over the byte rate; raise byte_burst or lower max_frame",
   );
+});
+
+Deno.test("config: a mistyped key in a known section is a warning with 'did you mean'; unknown sections stay silent", () => {
+  const config = parseConfig(
+    "[station]\nprot = 40001\n\n[log]\nlevle = debug\n\n[redis]\nhots = x\n",
+    { source: "x.ini", env: { DIM_STATION_BYTE_RAET: "1M" } },
+  );
+  assert.equal(config.station.port, DEFAULT_STATION_PORT);
+  assert.deepEqual(config.warnings.map((w) => [w.message, w.unknown]), [
+    [
+      "x.ini:2: [station] prot is not a dim setting (did you mean port?): it is ignored",
+      true,
+    ],
+    [
+      "environment DIM_STATION_BYTE_RAET: [station] byte_raet is not a dim setting (did you mean byte_rate?): it is ignored",
+      true,
+    ],
+    [
+      "x.ini:5: [log] levle is not a dim setting (did you mean level?): it is ignored",
+      true,
+    ],
+  ]);
+  const far = parseConfig("[station]\nzzzzzz = 1\n", { source: "x.ini" });
+  assert.equal(
+    far.warnings[0].message,
+    "x.ini:2: [station] zzzzzz is not a dim setting: it is ignored",
+  );
+});
+
+Deno.test("config: every bad value is named in one pass", () => {
+  const text = [
+    "[station]",
+    "port = 99999",
+    "signers = many",
+    "idle_timeout = soon",
+    "[log]",
+    "level = develop",
+    "[ans]",
+    "archivist = nobody@nowhere@",
+  ].join("\n");
+  assert.throws(
+    () => parseConfig(text, { source: "x.ini" }),
+    (e) => {
+      assert.ok(e instanceof ConfigValuesError);
+      assert.deepEqual(
+        e.errors.map((error) => `${error.origin} ${error.key}`),
+        [
+          "x.ini:2 port",
+          "x.ini:3 signers",
+          "x.ini:4 idle_timeout",
+          "x.ini:6 level",
+          "x.ini:8 archivist",
+        ],
+      );
+      assert.match(e.message, /^5 bad values:\n {2}x\.ini:2: \[station\] port/);
+      return true;
+    },
+  );
+});
+
+Deno.test("config: the schema's defaults are the parser's defaults, and SIGHUP names the keys that need a restart", () => {
+  const lines: string[] = [];
+  for (const [section, keys] of Object.entries(CONFIG_KEYS)) {
+    if (keys === "any" || section === "database") continue;
+    lines.push(`[${section}]`);
+    for (const [key, about] of Object.entries(keys)) {
+      if (about.default !== undefined && !/[ ,(]/.test(about.default)) {
+        lines.push(`${key} = ${about.default}`);
+      }
+    }
+  }
+  const written = parseConfig(lines.join("\n"), { source: "defaults.ini" });
+  assert.deepEqual(written.station, parseConfig(undefined).station);
+  assert.deepEqual(written.warnings, []);
+
+  const before = parseIni(
+    "[station]\nport = 9394\nname = a\n[log]\nlevel = info\n[ans]\nx = y\n",
+    "a",
+  );
+  const after = parseIni(
+    "[station]\nport = 9395\nbind = 127.0.0.1\n[log]\nlevel = debug\n[ans]\nx = z\n",
+    "b",
+  );
+  assert.deepEqual(restartChanges(before, after), [
+    "[station] port changed from 9394 to 9395",
+    "[station] bind changed from (unset) to 127.0.0.1",
+    "[station] name changed from a to (unset)",
+  ]);
+  assert.equal(didYouMean("prot", ["host", "port"]), "port");
+  assert.equal(
+    didYouMean("ofline_cap", ["offline_cap", "port"]),
+    "offline_cap",
+  );
+  assert.equal(didYouMean("x", ["host", "port"]), undefined);
 });

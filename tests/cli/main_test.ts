@@ -35,3 +35,29 @@ Deno.test("cli: no subcommand prints usage on stderr and exits 2", async () => {
   assert.deepEqual(r.code, 2);
   assert.match(r.stderr, /usage: dim/);
 });
+
+Deno.test("cli: `dim help <subcommand>` prints that subcommand's help; a bad command line points at the subcommand's help", async () => {
+  const help = await dim("help", "station");
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /^usage: dim station /);
+  const config = await dim("help", "config");
+  assert.match(config.stdout, /^usage: dim config show/);
+  const bad = await dim("station", "--no-such-flag");
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /\ntry: dim station --help\n$/);
+  const unknown = await dim("no-such-thing");
+  assert.match(unknown.stderr, /\ntry: dim help\n$/);
+});
+
+Deno.test("cli: the top-level help and the README give the same store-path precedence", async () => {
+  const usage = (await dim("help")).stdout;
+  const readme = Deno.readTextFileSync(
+    new URL("../../README.md", import.meta.url),
+  );
+  const order = (text: string) =>
+    text.replace(/`/g, "").replace(/\s+/g, " ").match(
+      /--db( FILE)?, else dim\.db in --data-dir, else DIM_DB, else \[database\] path, else dim\.db in the data directory/,
+    )?.[0].replace(" FILE", "");
+  assert.ok(order(usage), usage);
+  assert.equal(order(usage), order(readme));
+});

@@ -317,3 +317,43 @@ Deno.test("dim station --check: a store that is not SQLite, or from a newer dim"
     `FAIL  store: ${newer}/dim.db has schema version 99, this dim knows up to ${MIGRATIONS.length}: run a newer dim`,
   );
 });
+
+Deno.test("dim station --check: mistyped keys fail with 'did you mean', every bad value in one run, a loopback host on every address warns", async () => {
+  using dir = tempDir();
+  const data = join(dir.path, "data");
+  const typos = join(dir.path, "typos.ini");
+  const port = freePort();
+  Deno.writeTextFileSync(
+    typos,
+    `[station]\nprot = 40001\nport = ${port}\nbind = 0.0.0.0\nhost = 127.0.0.1\n\n[log]\nlevle = debug\n\n[admin]\nsupervisors = hulk@4YeVEN3aUnvC1DNUufCq1bs9zoBSJTzVEj\n`,
+  );
+  const run = await check(["--config", typos, "--data-dir", data]);
+  assert.equal(run.code, 1, run.lines.join("\n"));
+  assert.deepEqual(run.lines.slice(0, 3), [
+    `FAIL  config: ${typos}:2: [station] prot is not a dim setting (did you mean port?): it is ignored (fix the name, or remove the line)`,
+    `FAIL  config: ${typos}:8: [log] levle is not a dim setting (did you mean level?): it is ignored (fix the name, or remove the line)`,
+    `WARN  config: ${typos}:11: [admin] supervisors is not read by dim: the Python station's supervisors have no role in dim (dim's controls are the admin listener and the dim commands)`,
+  ]);
+  assert.ok(
+    run.lines.includes(
+      "WARN  port: listening on every address (0.0.0.0) while advertising the loopback host 127.0.0.1: other hosts can connect but are told to dial 127.0.0.1; set [station] host to the public name, or [station] bind = 127.0.0.1 to stay local",
+    ),
+    run.lines.join("\n"),
+  );
+  assert.equal(run.lines.at(-1), "2 of 9 checks failed, 2 warnings");
+
+  const values = join(dir.path, "values.ini");
+  Deno.writeTextFileSync(
+    values,
+    "[station]\nport = 99999\nsigners = many\n\n[log]\nlevel = develop\n",
+  );
+  const bad = await check(["--config", values, "--data-dir", data]);
+  assert.equal(bad.code, 1);
+  assert.deepEqual(bad.lines.slice(0, 3).map((l) => l.slice(0, 40)), [
+    `FAIL  config: ${values}:2: [station] port`.slice(0, 40),
+    `FAIL  config: ${values}:3: [station] signers`.slice(0, 40),
+    `FAIL  config: ${values}:6: [log] level`.slice(0, 40),
+  ]);
+  assert.match(bad.lines[2], /:6: \[log\] level must be one of/);
+  assert.equal(bad.lines.at(-1), "3 of 8 checks failed (5 skipped)");
+});

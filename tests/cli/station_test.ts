@@ -176,7 +176,7 @@ Deno.test("dim station: a station account without its private keys (imported fro
   assert.equal(run.code, 1);
   assert.match(
     run.stderr,
-    /StationIdentityError: the store has no signing key/,
+    /^dim: the store has no signing key/m,
   );
 });
 
@@ -283,5 +283,70 @@ Deno.test("dim station under systemd: READY=1 once listening, RELOADING=1 / READ
     await child.draining;
   } finally {
     socket.close();
+  }
+});
+
+Deno.test("dim station: mistyped keys and a loopback host on every address warn at start; SIGHUP names the keys that need a restart; a taken port is named", async () => {
+  using dir = tempDir();
+  await generateStation(dir.path, "gsp-s011");
+  const ini = `${dir.path}/dim.ini`;
+  const port = freePort();
+  const text = (p: number) =>
+    `[station]\nport = ${p}\nbind = 0.0.0.0\nhost = 127.0.0.1\nprot = 1\n\n[log]\nlevle = debug\n`;
+  Deno.writeTextFileSync(ini, text(port));
+  const child = await startStation([
+    "--config",
+    ini,
+    "--data-dir",
+    dir.path,
+    "station",
+  ]);
+  try {
+    assert.match(
+      child.log(),
+      /WARN {2}.*dim\.ini:5: \[station\] prot is not a dim setting \(did you mean port\?\): it is ignored/,
+    );
+    assert.match(
+      child.log(),
+      /levle is not a dim setting \(did you mean level\?\)/,
+    );
+    assert.match(
+      child.log(),
+      /WARN {2}listening on every address \(0\.0\.0\.0\) while advertising the loopback host 127\.0\.0\.1/,
+    );
+    // the same port taken by a second station: the error names the address
+    const second = await dim([
+      "--config",
+      ini,
+      "--data-dir",
+      dir.path,
+      "station",
+    ]);
+    assert.equal(second.code, 1);
+    assert.match(
+      second.stderr,
+      new RegExp(
+        `^dim: 0\\.0\\.0\\.0:${port} is in use: stop what listens there \\(a station already running\\?\\) or choose another with \\[station\\] port or --port`,
+        "m",
+      ),
+    );
+    assert.doesNotMatch(second.stderr, /AddrInUse|os error/);
+    Deno.writeTextFileSync(ini, text(port + 1).replace("bind = 0.0.0.0\n", ""));
+    child.process.kill("SIGHUP");
+    await waitFor(() => /bind changed/.test(child.log()));
+    assert.match(
+      child.log(),
+      new RegExp(
+        `WARN {2}\\[station\\] port changed from ${port} to ${
+          port + 1
+        }: needs a restart \\(kept as it was\\)`,
+      ),
+    );
+    assert.match(
+      child.log(),
+      /\[station\] bind changed from 0\.0\.0\.0 to \(unset\): needs a restart/,
+    );
+  } finally {
+    assert.equal((await stopStation(child, "SIGTERM")).code, 0);
   }
 });

@@ -355,3 +355,107 @@ Deno.test("e2e: dim archivist and dim assistant as their own processes on the st
     }
   }
 });
+
+Deno.test("e2e (issue 15): the group's message waits for a member who never connected — across a station restart — and reaches it at its first connect; group members shows who waits for a visa", async () => {
+  using base = tempDir();
+  using users = tempDir();
+  const dir = users.path;
+  let station = await StationProcess.start(base.path, ["--with-bots"]);
+  try {
+    const ga = await register(dir, "ga");
+    await register(dir, "gb");
+    const gc = await register(dir, "gc");
+    const made = await client(dir, station, [
+      "group",
+      "create",
+      "--as",
+      "ga",
+      "--name",
+      "Team",
+      "gb",
+      "gc",
+    ]);
+    assert.equal(made.code, 0, made.stderr);
+    const team = made.lastLine;
+    {
+      await using gbListens = await listening(dir, station, [
+        "--as",
+        "gb",
+        "--json",
+        "--count",
+        "1",
+        "--timeout",
+        "60",
+      ]);
+      const sent = await client(dir, station, [
+        "send",
+        "--from",
+        "ga",
+        "--to",
+        team,
+        "before gc came",
+      ]);
+      assert.equal(sent.code, 0, sent.stderr);
+      assert.equal((await gbListens.finished(30_000)).code, 0);
+      assert.match(gbListens.stdout, /before gc came/);
+    }
+    // gc has not connected: ga sees it waits for a visa
+    const waiting = await client(dir, station, [
+      "group",
+      "members",
+      "--as",
+      "ga",
+      team,
+      "--json",
+    ]);
+    assert.equal(waiting.code, 0, waiting.stderr);
+    assert.deepEqual(
+      jsonLines(waiting.stdout).map((m) => [m.id, m.waiting_for_visa]),
+      [[ga, false], [jsonLines(waiting.stdout)[1].id, false], [gc, true]],
+    );
+    const text = await client(dir, station, [
+      "group",
+      "members",
+      "--as",
+      "ga",
+      team,
+    ]);
+    assert.match(
+      text.stdout,
+      new RegExp(`^${gc}\tgc\twaiting for a visa$`, "m"),
+    );
+    assert.doesNotMatch(station.log, /cannot send to/);
+    // the station restarts: what waits is in its store
+    await station.stop();
+    station = await StationProcess.start(base.path, ["--with-bots"]);
+    const got = await client(dir, station, [
+      "listen",
+      "--as",
+      "gc",
+      "--json",
+      "--count",
+      "1",
+      "--timeout",
+      "30",
+    ]);
+    assert.equal(got.code, 0, got.stderr);
+    const [message] = jsonLines(got.stdout);
+    assert.equal(message.text, "before gc came");
+    assert.equal(message.sender, ga);
+    assert.equal(message.group, team);
+    const after = await client(dir, station, [
+      "group",
+      "members",
+      "--as",
+      "ga",
+      team,
+      "--json",
+    ]);
+    assert.deepEqual(
+      jsonLines(after.stdout).map((m) => m.waiting_for_visa),
+      [false, false, false],
+    );
+  } finally {
+    await station.stop();
+  }
+});
