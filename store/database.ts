@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { createPrivateFile, makePrivateDirectory } from "./private_files.ts";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { dirname, join } from "node:path";
 import { type Migration, MIGRATIONS } from "./migrations.ts";
@@ -112,6 +113,8 @@ export class Database {
 
     let db: DatabaseSync;
     try {
+      // private keys live here: 0600 (SQLite gives -wal and -shm its mode)
+      if (path !== ":memory:") createQuietly(path);
       db = new DatabaseSync(path, {
         timeout: busyTimeoutMs,
         enableForeignKeyConstraints: true,
@@ -307,9 +310,18 @@ function checkMigrationList(migrations: readonly Migration[]): void {
   });
 }
 
+/** {@link createPrivateFile}; when it cannot, SQLite's open below says why. */
+function createQuietly(path: string): void {
+  try {
+    createPrivateFile(path);
+  } catch {
+    // a read-only directory or file system: reported by the open
+  }
+}
+
 function makeDirectory(directory: string, path: string): void {
   try {
-    Deno.mkdirSync(directory, { recursive: true });
+    makePrivateDirectory(directory);
   } catch (error) {
     if (isReadOnlyFsError(error)) {
       throw new ReadOnlyStoreError(

@@ -28,6 +28,22 @@ export {
 } from "./database.ts";
 export { type Migration, MIGRATIONS } from "./migrations.ts";
 export {
+  deleteAccount,
+  type DeletedAccount,
+  type StoreStats,
+  storeStats,
+  vacuumStore,
+} from "./maintenance.ts";
+export {
+  createPrivateFile,
+  type ExposedFile,
+  exposedFiles,
+  makePrivateDirectory,
+  PRIVATE_DIRECTORY_MODE,
+  PRIVATE_FILE_MODE,
+  writePrivateTextFile,
+} from "./private_files.ts";
+export {
   InvalidRecordError,
   ReadOnlyStoreError,
   SchemaVersionError,
