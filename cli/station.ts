@@ -337,7 +337,7 @@ async function serve(
     }
     if (ops.admin !== undefined) {
       const health = new HealthChecks();
-      health.add("store", storeWritableCheck(ctx.storePath));
+      health.add("store", storeWritableCheck(ctx.storePath, station.store.db));
       admin = startAdmin({
         ...ops.admin,
         metrics: metrics.registry,

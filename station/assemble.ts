@@ -74,6 +74,7 @@ export function assemblePipeline(
     neighbours: options.neighbours,
     onRoaming: options.onRoaming,
     bridged: options.bridged,
+    accounts,
   });
   const signer = new SignerPool(identity.signKey, options.signers ?? 0);
   const messenger = new StationMessenger(

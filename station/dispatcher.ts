@@ -19,7 +19,8 @@ import { ReceiptCommand } from "../dimp/command/mod.ts";
 import type { Content } from "../dimp/content/mod.ts";
 import { EntityType, type ID, tryParseId } from "../dimp/identity/mod.ts";
 import { ReliableMessage } from "../dimp/message/mod.ts";
-import type { Store } from "../store/mod.ts";
+import type { Accounts, Store } from "../store/mod.ts";
+import { attachSender } from "./attachments.ts";
 import type { StationLog } from "../client/log.ts";
 import { messageKey, type OfflineDelivery } from "./offline.ts";
 import { PresenceBook } from "./presence.ts";
@@ -115,6 +116,11 @@ export interface DispatcherOptions {
    * receiver ("Message received.", §4.5 `redirect` without a route).
    */
   readonly bridged?: (station: ID) => boolean;
+  /**
+   * Where the senders' metas and visas are (attached to a user's message
+   * pushed to another station's session; default: nothing attached).
+   */
+  readonly accounts?: Accounts;
 }
 
 /**
@@ -137,6 +143,7 @@ export class Dispatcher {
   readonly #neighbours: () => Iterable<ID>;
   readonly #onRoaming: (user: ID, station: ID) => void;
   readonly #bridged: (station: ID) => boolean;
+  readonly #accounts: Accounts | undefined;
 
   /** Wires the registry, the offline store and the hooks. */
   constructor(
@@ -156,6 +163,7 @@ export class Dispatcher {
     this.#neighbours = options.neighbours ?? (() => []);
     this.#onRoaming = options.onRoaming ?? (() => {});
     this.#bridged = options.bridged ?? (() => true);
+    this.#accounts = options.accounts;
     this.presence = new PresenceBook({
       self: options.station,
       login: (user) => store.logins.newest(user),
@@ -166,10 +174,12 @@ export class Dispatcher {
    * Delivers to a user, bot or station (§4.5). Stores the message (not for
    * station senders or receivers, nor when the message's own receiver is a
    * broadcast alias) before it resolves: fsynced when no session of the
-   * receiver takes it (`kept`: "Message cached."), committed to the
-   * write-ahead log when it is pushed live (`sent`: "Message delivered." —
-   * a `kill -9` after the receipt loses nothing; the stored copy is
-   * deleted once the receiver took it). `failed`: the store failed.
+   * receiver takes it (`kept`: "Message cached."); when it is pushed live
+   * (`sent`: "Message delivered.") it resolves once the receiver took it
+   * or, after the store's hold time, once it is committed and fsynced —
+   * neither a `kill -9` nor a power loss after the receipt loses it; the
+   * stored copy is deleted once the receiver took it. `failed`: the store
+   * failed.
    */
   async deliver(
     msg: ReliableMessage,
@@ -189,10 +199,13 @@ export class Dispatcher {
       cache,
       via,
     );
-    // queued before the push can settle: its delete when sent comes after it
-    const stored = cache
-      ? this.#offline.store(receiver, msg, { durable: pushed === undefined })
-      : undefined;
+    // taken by the receiver or committed before the receipt (§4.11): held
+    // before the push can settle, so its delete when sent comes after it
+    const stored = !cache
+      ? undefined
+      : pushed === undefined
+      ? this.#offline.store(receiver, msg, { durable: true })
+      : this.#offline.storeUnlessTaken(receiver, msg);
     const result = pushed ??
       this.#roam(msg, receiver, cache ? receiver : undefined);
     try {
@@ -214,7 +227,8 @@ export class Dispatcher {
   redirect(msg: ReliableMessage, neighbor: ID, storedFor?: ID): Delivery {
     if (neighbor.equals(this.#station)) return KEPT;
     const direct = this.#center.active(neighbor);
-    if (this.#send(direct, msg.serialize(), msg, storedFor) > 0) {
+    const payload = direct.length > 0 ? this.#withSender(msg) : "";
+    if (this.#send(direct, payload, msg, storedFor) > 0) {
       this.#stats.routedBy.neighbor++;
       return sent(DeliveryText.REDIRECTED, msg, { neighbor: neighbor.value });
     }
@@ -240,15 +254,18 @@ export class Dispatcher {
    */
   broadcast(msg: ReliableMessage, from?: Session): Content[] {
     const old = broadcastRecipients(msg);
-    // a station's own broadcast (its queries, §4.13) carries no trace of it
+    // a station's own broadcast (its queries, §4.13) carries no trace of it;
+    // a station in the traces had it already (a user's broadcast that came
+    // from a neighbour is not sent back to it)
     const origin = msg.sender.withoutTerminal();
+    const seen = new Set([...old, ...tracedStations(msg)]);
     const fresh = new Set<string>();
     const candidates = [...this.#neighbours(), ...this.#center.stations()];
     for (const station of candidates) {
       const value = station.value;
       if (
         !station.equals(this.#station) && !station.equals(origin) &&
-        !old.includes(value)
+        !seen.has(value)
       ) {
         fresh.add(value);
       }
@@ -382,6 +399,14 @@ export class Dispatcher {
         this.#log.warn(`stored message for ${user.value} unreadable: ${error}`);
       }
     }
+  }
+
+  /** The message as it leaves for another station: with its sender's meta and visa. */
+  #withSender(msg: ReliableMessage): string {
+    const accounts = this.#accounts;
+    if (accounts === undefined) return msg.serialize();
+    const copy = ReliableMessage.parse({ ...msg.dictionary });
+    return attachSender(copy, accounts) ? copy.serialize() : msg.serialize();
   }
 
   /** Pushes to the receiver's sessions: `sent`, or `undefined` when none took it. */

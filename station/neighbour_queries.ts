@@ -15,7 +15,7 @@
  */
 import { DocumentCommand, MetaCommand } from "../dimp/command/mod.ts";
 import type { Content } from "../dimp/content/mod.ts";
-import type { ID } from "../dimp/identity/mod.ts";
+import { type ID, tryParseId } from "../dimp/identity/mod.ts";
 import { BoundedMap } from "../dimp/bounded_map.ts";
 import { silentLog, type StationLog } from "../client/log.ts";
 
@@ -61,6 +61,7 @@ export class NeighbourQueries {
   readonly #now: () => number;
   readonly #log: StationLog;
   readonly #asked: BoundedMap<string, number>;
+  readonly #askers: BoundedMap<string, Set<string>>;
 
   /** Makes the query book. */
   constructor(options: NeighbourQueriesOptions) {
@@ -68,6 +69,7 @@ export class NeighbourQueries {
     this.#reachable = options.reachable ?? (() => true);
     this.#interval = options.intervalMs ?? NEIGHBOUR_QUERY_INTERVAL_MS;
     this.#asked = new BoundedMap(options.maxEntries ?? 4096);
+    this.#askers = new BoundedMap(options.maxEntries ?? 4096);
     this.#now = options.now ?? Date.now;
     this.#log = options.log ?? silentLog();
   }
@@ -78,8 +80,9 @@ export class NeighbourQueries {
    * is reachable. Returns whether a query went out (sending runs in the
    * background; a failure is logged).
    */
-  ask(kind: NeighbourQueryKind, id: ID): boolean {
+  ask(kind: NeighbourQueryKind, id: ID, asker?: ID): boolean {
     if (id.isBroadcast || !this.#reachable()) return false;
+    if (asker !== undefined) this.#remember(id, asker);
     const key = `${kind} ${id.value}`;
     const now = this.#now();
     const last = this.#asked.get(key);
@@ -94,4 +97,27 @@ export class NeighbourQueries {
     );
     return true;
   }
+
+  /**
+   * The users who asked for `id` since the last answer (forgotten now): a
+   * neighbour's answer just stored is pushed to them, so a client that
+   * asks only once (the reference client, for ten minutes) learns it.
+   */
+  answered(id: ID): ID[] {
+    const askers = this.#askers.get(id.value);
+    if (askers === undefined) return [];
+    this.#askers.delete(id.value);
+    return [...askers].map((value) => tryParseId(value)!);
+  }
+
+  #remember(id: ID, asker: ID): void {
+    const askers = this.#askers.get(id.value) ?? new Set<string>();
+    askers.add(asker.value);
+    // a few per ID, a bounded number of IDs: the oldest forgotten first
+    if (askers.size > MAX_ASKERS) askers.delete(askers.values().next().value!);
+    this.#askers.set(id.value, askers);
+  }
 }
+
+/** Users remembered per ID asked for. */
+const MAX_ASKERS = 16;

@@ -25,6 +25,7 @@ import { basename, dirname, join } from "node:path";
 import { Database, DEFAULT_BUSY_TIMEOUT_MS } from "./database.ts";
 import { SchemaVersionError, StoreError } from "./errors.ts";
 import { MIGRATIONS } from "./migrations.ts";
+import { createPrivateFile, makePrivateDirectory } from "./private_files.ts";
 
 /**
  * A backup or restore that cannot be done: no store, a destination that
@@ -236,6 +237,8 @@ export async function backupStore(
     );
   }
   try {
+    // a copy of the private keys: 0600 before SQLite writes it
+    createPrivateFile(partial);
     // rate -1: every page in one step, one read transaction (see the module doc)
     await backup(db, partial, { rate: -1 });
   } catch (error) {
@@ -337,9 +340,10 @@ export async function restoreStore(
       `${target} exists; pass --force to replace it with the backup`,
     );
   }
-  Deno.mkdirSync(dirname(target), { recursive: true });
+  makePrivateDirectory(dirname(target));
   const source = new DatabaseSync(backupPath, { readOnly: true });
   try {
+    createPrivateFile(target);
     await backup(source, target, { rate: -1 });
   } catch (error) {
     throw new BackupError(

@@ -24,15 +24,33 @@ export {
   type DatabaseOptions,
   DEFAULT_BUSY_TIMEOUT_MS,
   DEFAULT_FILE_NAME,
+  type WriteFailure,
   type WriteOptions,
 } from "./database.ts";
 export { type Migration, MIGRATIONS } from "./migrations.ts";
+export {
+  deleteAccount,
+  type DeletedAccount,
+  type StoreStats,
+  storeStats,
+  vacuumStore,
+} from "./maintenance.ts";
+export {
+  createPrivateFile,
+  type ExposedFile,
+  exposedFiles,
+  makePrivateDirectory,
+  PRIVATE_DIRECTORY_MODE,
+  PRIVATE_FILE_MODE,
+  writePrivateTextFile,
+} from "./private_files.ts";
 export {
   InvalidRecordError,
   ReadOnlyStoreError,
   SchemaVersionError,
   StoreBusyError,
   StoreError,
+  StoreFullError,
 } from "./errors.ts";
 export type { JsonObject } from "./_values.ts";
 export { Store, type StoreOptions } from "./store.ts";

@@ -35,7 +35,7 @@
  * @module
  */
 import { HandshakeCommand } from "../../dimp/command/mod.ts";
-import { ContentType, fixAttachments } from "../../dimp/content/mod.ts";
+import { ContentType } from "../../dimp/content/mod.ts";
 import { EntityType, type ID, tryParseId } from "../../dimp/identity/mod.ts";
 import {
   type LocalUser,
@@ -47,6 +47,7 @@ import type { Store } from "../../store/mod.ts";
 import { AccountsDirectory, loadLocalUser } from "../../client/mod.ts";
 import { silentLog, type StationLog } from "../../client/log.ts";
 import { type NeighbourAddress, withoutSelf } from "../neighbours.ts";
+import { attachSender } from "../attachments.ts";
 import type { Station } from "../station.ts";
 import { broadcastRecipients, tracedStations } from "../traces.ts";
 import type { Framing, TransportLimits } from "../transport/mod.ts";
@@ -499,36 +500,12 @@ export class Bridge {
     );
     if (fresh.length === 0) return true;
     msg.set("recipients", [...old, ...fresh.map((id) => id.value)]);
-    this.#attachSender(msg);
+    attachSender(msg, this.#station.accounts);
     const payload = msg.serialize();
     for (const target of fresh) {
       await this.#sendTo(target, msg, payload, directed);
     }
     return true;
-  }
-
-  /**
-   * Attaches the meta and visa of a user's (or bot's) message leaving for
-   * neighbours when it carries none (messages.md §3.8: relays may add them).
-   * The neighbour and the receiver there may never have seen the sender:
-   * the reference station and client store attachments and verify with
-   * them, where they would otherwise suspend the message for a query.
-   */
-  #attachSender(msg: ReliableMessage): void {
-    const sender = msg.sender.withoutTerminal();
-    if (sender.type === EntityType.STATION || sender.isBroadcast) return;
-    if (msg.get("meta") !== undefined || msg.get("visa") !== undefined) return;
-    const accounts = this.#station.accounts;
-    const meta = accounts.meta(sender);
-    const visa = accounts.visa(sender);
-    if (meta === undefined || visa === undefined) return;
-    const attached: Record<string, unknown> = {
-      meta: { ...meta.dictionary },
-      visa: visa.toDictionary(),
-    };
-    fixAttachments(attached);
-    msg.set("meta", attached.meta);
-    msg.set("visa", attached.visa);
   }
 
   async #sendTo(

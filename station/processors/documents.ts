@@ -136,7 +136,28 @@ async function upload(
     refusals.push(respondFor(text, request, cmd, id.value));
   }
   if (visa) await core.messenger.visaStored(id);
+  if (visa && request.session.isStation) await pushAnswer(id, core);
   return refusals.length > 0
     ? refusals
     : [respondFor(ReplyText.DOCUMENT_RECEIVED, request, cmd, id.value)];
+}
+
+/**
+ * A neighbour's answer to our query (§4.13) was stored: the users online
+ * here who asked for `id` get the documents now (the reference client asks
+ * once and waits ten minutes).
+ */
+async function pushAnswer(id: ID, core: StationCore): Promise<void> {
+  const askers = core.queries.answered(id);
+  if (askers.length === 0) return;
+  const answer = DocumentCommand.response(
+    id,
+    core.store.metas.get(id.value),
+    core.store.documents.list(id.value).map((row) => row.doc),
+  );
+  for (const asker of askers) {
+    if (core.center.active(asker).length === 0) continue;
+    const msg = await core.messenger.pack(asker, answer);
+    if (msg !== undefined) await core.dispatcher.deliver(msg, asker);
+  }
 }

@@ -63,7 +63,7 @@ export function askNeighbours(
   core: StationCore,
 ): void {
   if (request.sender.type === EntityType.STATION) return;
-  core.queries.ask(kind, id);
+  core.queries.ask(kind, id, request.sender);
 }
 
 /**

@@ -32,11 +32,20 @@ export class Network {
   readonly ids: ID[] = [];
   readonly links: readonly (readonly number[])[];
   readonly #logLevel: string;
+  readonly #linkTimeout: number;
 
-  /** `logLevel`: the stations' `--log` (default `debug`). */
-  constructor(links: readonly (readonly number[])[], logLevel = "debug") {
+  /**
+   * `logLevel`: the stations' `--log` (default `debug`); `linkTimeout`: how
+   * long each link may take to come up (ms, default 15 s; many stations
+   * starting at once back off longer).
+   */
+  constructor(
+    links: readonly (readonly number[])[],
+    options: { logLevel?: string; linkTimeout?: number } = {},
+  ) {
     this.links = links;
-    this.#logLevel = logLevel;
+    this.#logLevel = options.logLevel ?? "debug";
+    this.#linkTimeout = options.linkTimeout ?? 15_000;
     this.ports = freePorts(links.length);
     this.dirs = links.map(() =>
       Deno.makeTempDirSync({ prefix: "dim-network-test-" })
@@ -77,19 +86,25 @@ export class Network {
         i,
         `bridge: neighbour 127.0.0.1:${this.ports[j]} up`,
         from,
+        this.#linkTimeout,
       );
     }
   }
 
   /** Waits until station i logged `text` (after `from` characters). */
-  logged(i: number, text: string | RegExp, from = 0): Promise<void> {
+  logged(
+    i: number,
+    text: string | RegExp,
+    from = 0,
+    timeoutMs = 15_000,
+  ): Promise<void> {
     return until(
       `station ${i + 1} logged ${text}`,
       () =>
         typeof text === "string"
           ? this.log(i).indexOf(text, from) >= 0
           : text.test(this.log(i).slice(from)),
-      15_000,
+      timeoutMs,
     );
   }
 

@@ -6,9 +6,12 @@
  * neighbour itself, replayed or older ones, and floods are refused.
  */
 import assert from "node:assert/strict";
-import type { ReceiptCommand } from "../../dimp/command/mod.ts";
+import {
+  DocumentCommand,
+  type ReceiptCommand,
+} from "../../dimp/command/mod.ts";
 import { TextContent } from "../../dimp/content/mod.ts";
-import { EntityType, type ID } from "../../dimp/identity/mod.ts";
+import { EntityType, EVERYONE, type ID } from "../../dimp/identity/mod.ts";
 import {
   MAX_PRESENCE_USERS,
   type PresenceEntry,
@@ -19,6 +22,7 @@ import {
   accounts,
   closeAll,
   newAccount,
+  receiptText,
   TestPeer,
   World,
 } from "./_peer.ts";
@@ -253,5 +257,37 @@ Deno.test("presence: a notice from a user session, a station that is not a neigh
     assert.ok(read() - readBefore < 150, `${read() - readBefore} read`);
     assert.equal(where(s2, bob.id), s2.id.value);
     await closeAll([b, b2, u, x, fakeS1]);
+  });
+});
+
+Deno.test("neighbours: a documents lookup at S1 for a user only S2 knows is answered to the asker once S2's answer is in (pushed, not asked again); a user's broadcast from S1 reaches S2's users once and is not sent back to S1", async () => {
+  await withPair(async (s1, s2, world) => {
+    const b = await handshakeOnly(s2, bob, world);
+    const c = await handshakeOnly(s1, carol, world);
+    const from = c.inbox.length;
+    await c.sendContent(s1.id, DocumentCommand.query(bob.id));
+    await c.next((r) => receiptText(r) === "Document not found.", 5000, from);
+    const pushed = await c.next(
+      (r) => {
+        const content = r.instant?.content;
+        return content instanceof DocumentCommand && !content.isQuery &&
+          content.identifier?.equals(bob.id) === true;
+      },
+      10_000,
+      from,
+    );
+    assert.ok(pushed.msg.sender.equals(s1.id));
+
+    const all = await c.sendContent(EVERYONE, TextContent.create("to all"));
+    await b.next((r) => r.msg.signature === all.signature);
+    await b.quiet((r) => r.msg.signature === all.signature, 500);
+    assert.equal(copies(b, all.signature).length, 1);
+    assert.ok(
+      !s1.lines.some((l) =>
+        l.includes(`looped message dropped: ${carol.id.value}`)
+      ),
+      "sent back to S1",
+    );
+    await closeAll([b, c]);
   });
 });
