@@ -359,7 +359,7 @@ async function serve(
       };
       const health = new HealthChecks();
       health.add("listener", listenerCheck(station.hostname, station.port));
-      health.add("store", storeWritableCheck(ctx.storePath));
+      health.add("store", storeWritableCheck(ctx.storePath, station.store.db));
       health.add("neighbours", downCheck("neighbour", sources.neighbours));
       health.add("bots", downCheck("bot", sources.bots));
       admin = startAdmin({

@@ -5,6 +5,7 @@
  * @module
  */
 import { dirname, join } from "node:path";
+import type { WriteFailure } from "../store/mod.ts";
 
 /**
  * One check: resolves to a reason when something is wrong, to nothing when
@@ -125,36 +126,51 @@ export class HealthChecks {
 export function describeFsError(error: unknown): string {
   if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
   if (error instanceof Deno.errors.NotFound) return "does not exist";
-  if ((error as { code?: string }).code === "EROFS") {
-    return "read-only file system";
-  }
+  const code = (error as { code?: string }).code;
+  if (code === "EROFS") return "read-only file system";
+  if (code === "ENOSPC") return "no space left on device";
   return error instanceof Error ? error.message : String(error);
 }
 
+/** The probe written by {@link storeWritableCheck}: a page's worth and more. */
+const PROBE = new Uint8Array(64 * 1024);
+
 /**
  * A check that the store file can be written now and after a restart: a
- * new file can be made in its directory (SQLite needs that for its `-wal`
- * and `-shm` files), and the file and its `-wal` open for writing.
+ * new file of 64 KiB can be written in its directory (SQLite needs that
+ * for its `-wal` and `-shm` files; a full disk fails here), the file and
+ * its `-wal` open for writing, and — given the open store — its writes
+ * have not been failing since the last commit (a full disk or a size
+ * limit).
  *
  * @example
  * ```ts
- * health.add("store", storeWritableCheck(store.db.path));
- * // failing: "store not writable: cannot create files in /var/lib/dim: permission denied"
+ * health.add("store", storeWritableCheck(store.db.path, store.db));
+ * // failing: "store not writable: cannot create files in /var/lib/dim: no space left on device"
  * ```
  */
-export function storeWritableCheck(path: string): HealthCheck {
+export function storeWritableCheck(
+  path: string,
+  db?: { readonly writeFailure: WriteFailure | undefined },
+): HealthCheck {
   return async () => {
+    const failing = db?.writeFailure;
+    if (failing !== undefined) {
+      return `store writes failing since ${
+        new Date(failing.since).toISOString()
+      }: ${failing.error.message}`;
+    }
     const directory = dirname(path);
     const probe = join(directory, `.dim-health-${crypto.randomUUID()}`);
     try {
-      const file = await Deno.open(probe, { write: true, createNew: true });
-      file.close();
-      await Deno.remove(probe);
+      await Deno.writeFile(probe, PROBE, { createNew: true });
     } catch (error) {
+      await Deno.remove(probe).catch(() => {});
       return `store not writable: cannot create files in ${directory}: ${
         describeFsError(error)
       }`;
     }
+    await Deno.remove(probe);
     for (const file of [path, `${path}-wal`]) {
       try {
         (await Deno.open(file, { read: true, write: true })).close();

@@ -26,6 +26,7 @@ import {
   SchemaVersionError,
   StoreBusyError,
   StoreError,
+  StoreFullError,
 } from "./errors.ts";
 
 /** The file name of the store inside the data directory. */
@@ -46,6 +47,14 @@ export interface DatabaseOptions {
   readonly migrations?: readonly Migration[];
 }
 
+/** The first failure of a run of failed writes ({@link Database.writeFailure}). */
+export interface WriteFailure {
+  /** When it began (ms since the epoch). */
+  readonly since: number;
+  /** The first error of the run. */
+  readonly error: StoreError;
+}
+
 /** Options of one write transaction. */
 export interface WriteOptions {
   /** Commit with `synchronous = FULL` (fsync before returning). */
@@ -57,6 +66,7 @@ const SQLITE_BUSY = 5;
 const SQLITE_LOCKED = 6;
 const SQLITE_READONLY = 8;
 const SQLITE_CANTOPEN = 14;
+const SQLITE_FULL = 13;
 
 /**
  * One open store file.
@@ -77,6 +87,8 @@ export class Database {
   readonly #statements = new Map<string, StatementSync>();
   #durable = false;
   #savepoints = 0;
+  #failing: WriteFailure | undefined;
+  #failedInside = false;
 
   private constructor(path: string, busyTimeoutMs: number, db: DatabaseSync) {
     this.path = path;
@@ -224,17 +236,41 @@ export class Database {
         const result = fn();
         rejectPromise(result);
         this.#run("COMMIT");
+        // a durable commit (an offline message: "Message cached.") that
+        // went through clears the failure; small writes may fit in free
+        // pages while the disk is still full
+        if (durable && !this.#failedInside) this.#failing = undefined;
         return result;
       } catch (error) {
         if (this.#db.isTransaction) this.#run("ROLLBACK");
         throw error;
       }
     } catch (error) {
-      throw toStoreError(error, this.path, this.busyTimeoutMs);
+      const typed = toStoreError(error, this.path, this.busyTimeoutMs);
+      if (
+        typed instanceof StoreFullError || typed instanceof ReadOnlyStoreError
+      ) {
+        this.#failing ??= { since: Date.now(), error: typed };
+      }
+      throw typed;
     } finally {
       this.#durable = false;
       if (durable) this.#run("PRAGMA synchronous = NORMAL");
     }
+  }
+
+  /**
+   * Whether writes fail now (for want of space or permission): the first
+   * failure of the current run of failed writes (its time and error), or
+   * `undefined` once a durable write committed again.
+   *
+   * @example
+   * ```ts
+   * const failing = db.writeFailure; // { since: 1733356800000, error: StoreFullError }
+   * ```
+   */
+  get writeFailure(): WriteFailure | undefined {
+    return this.#failing;
   }
 
   /**
@@ -280,10 +316,21 @@ export class Database {
     } catch (error) {
       this.#db.exec(`ROLLBACK TO ${name}`);
       this.#db.exec(`RELEASE ${name}`);
-      throw toStoreError(error, this.path, this.busyTimeoutMs);
+      throw this.#failed(toStoreError(error, this.path, this.busyTimeoutMs));
     } finally {
       this.#savepoints--;
     }
+  }
+
+  /** Notes a write that failed for want of space or permission. */
+  #failed(error: unknown): unknown {
+    if (
+      error instanceof StoreFullError || error instanceof ReadOnlyStoreError
+    ) {
+      this.#failing ??= { since: Date.now(), error };
+      this.#failedInside = true;
+    }
+    return error;
   }
 
   #run(sql: string): void {
@@ -401,6 +448,7 @@ function sqliteCode(error: Error): number | undefined {
   if (message.includes("database table is locked")) return SQLITE_LOCKED;
   if (message.includes("readonly database")) return SQLITE_READONLY;
   if (message.includes("unable to open database file")) return SQLITE_CANTOPEN;
+  if (message.includes("database or disk is full")) return SQLITE_FULL;
   return undefined;
 }
 
@@ -421,6 +469,8 @@ function toStoreError(
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
       return new StoreBusyError(path, busyTimeoutMs, { cause: error });
+    case SQLITE_FULL:
+      return new StoreFullError(path, { cause: error });
     case SQLITE_READONLY:
       return new ReadOnlyStoreError(
         path,

@@ -92,6 +92,25 @@ export class StoreBusyError extends StoreError {
   }
 }
 
+/**
+ * The disk (or the store's size limit) is full: the write was rolled back
+ * and nothing of it was kept; the same write succeeds once space returns.
+ */
+export class StoreFullError extends StoreError {
+  /**
+   * Creates the error.
+   *
+   * @example
+   * ```ts
+   * throw new StoreFullError("/srv/dim/dim.db");
+   * ```
+   */
+  constructor(path: string, options?: ErrorOptions) {
+    super(`${path}: the disk is full (the write was rolled back)`, options);
+    this.name = "StoreFullError";
+  }
+}
+
 /** A record handed to the store is malformed; nothing was written. */
 export class InvalidRecordError extends StoreError {
   /** The field that was wrong. */

@@ -24,6 +24,7 @@ export {
   type DatabaseOptions,
   DEFAULT_BUSY_TIMEOUT_MS,
   DEFAULT_FILE_NAME,
+  type WriteFailure,
   type WriteOptions,
 } from "./database.ts";
 export { type Migration, MIGRATIONS } from "./migrations.ts";
@@ -49,6 +50,7 @@ export {
   SchemaVersionError,
   StoreBusyError,
   StoreError,
+  StoreFullError,
 } from "./errors.ts";
 export type { JsonObject } from "./_values.ts";
 export { Store, type StoreOptions } from "./store.ts";
