@@ -83,6 +83,7 @@ export class TestBrowser implements AsyncDisposable {
     }
     const chat = new ChatPage(page);
     await page.goto(url);
+    await chat.ready();
     return chat;
   }
 
@@ -129,6 +130,18 @@ export class ChatPage {
     await this.click("register-submit");
     await this.online();
     return await this.myId();
+  }
+
+  /** Waits until the page's script runs (its status is no longer `loading`). */
+  async ready(): Promise<void> {
+    await this.page.waitForFunction(
+      (selector) => {
+        const text = document.querySelector(selector)?.textContent;
+        return text !== undefined && text !== null && text !== "loading";
+      },
+      {},
+      this.testid("status"),
+    );
   }
 
   /** Picks `path` in the import file chooser. */

@@ -252,7 +252,7 @@ Deno.test("web: an account exported by `dim register export --private` is import
   }
 });
 
-Deno.test("web: a browser user founds a group with two `dim client` users (dim station --with-bots); texts go both ways through the assistant", async () => {
+Deno.test("web: a browser user finds a user by name and founds a group with two `dim client` users (dim station --with-bots); texts go both ways through the assistant", async () => {
   using base = tempDir();
   using dir = tempDir();
   await using station = await StationProcess.start(base.path, ["--with-bots"]);
@@ -272,6 +272,17 @@ Deno.test("web: a browser user founds a group with two `dim client` users (dim s
   await using browser = await TestBrowser.launch();
   const page = await browser.open(`http://${station.address}/`);
   const me = await page.register("kim");
+
+  // the archivist finds judy by her name
+  await page.type("search-name", "judy");
+  await page.click("search");
+  await page.page.waitForFunction(
+    (selector, id) =>
+      (document.querySelector(selector)?.textContent ?? "").includes(id),
+    {},
+    page.testid("search-results"),
+    judy,
+  );
 
   await page.type("group-name", "Browser Club");
   await page.type("group-members", `${ivan}, ${judy}`);

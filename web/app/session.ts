@@ -114,6 +114,13 @@ interface _Outgoing {
   readonly content: Content;
 }
 
+/** A message waiting for its sender's meta, with how it came. */
+interface _Suspended {
+  readonly msg: ReliableMessage;
+  readonly depth: number;
+  readonly forwardedBy: ID | undefined;
+}
+
 /** A sent message whose receipts are awaited. */
 interface _Tracked {
   /** The page's key (`""`: not shown). */
@@ -162,7 +169,7 @@ export class WebSession {
   readonly #outbox: _Outgoing[] = [];
   readonly #tracked = new Map<string, _Tracked>();
   readonly #seen = new Set<string>();
-  readonly #suspended = new Map<string, ReliableMessage[]>();
+  readonly #suspended = new Map<string, _Suspended[]>();
   readonly #waiters = new Map<string, Set<() => void>>();
   #socket: WebSocket | undefined;
   #state: ConnectionState = "offline";
@@ -622,7 +629,9 @@ export class WebSession {
     if (suspended !== undefined && this.directory.hasMeta(id)) {
       this.#suspended.delete(key);
       (async () => {
-        for (const msg of suspended) await this.#receive(msg, 0);
+        for (const { msg, depth, forwardedBy } of suspended) {
+          await this.#receive(msg, depth, forwardedBy);
+        }
       })();
     }
   }
@@ -646,7 +655,15 @@ export class WebSession {
     }
   }
 
-  async #receive(msg: ReliableMessage, depth: number): Promise<void> {
+  /**
+   * Opens and handles a message; `forwardedBy` is who forwarded it (a
+   * group's history comes from its assistant).
+   */
+  async #receive(
+    msg: ReliableMessage,
+    depth: number,
+    forwardedBy?: ID,
+  ): Promise<void> {
     const seenKey = `${msg.signature.slice(-16)}:${msg.receiver.value}`;
     // a group's history is forwarded again on each query: taken each time
     const again = depth > 0 && msg.receiver.isBroadcast;
@@ -658,7 +675,9 @@ export class WebSession {
       if (error instanceof KeyNotFoundError) {
         const sender = msg.sender.withoutTerminal();
         const list = this.#suspended.get(sender.value) ?? [];
-        if (list.length < SUSPENDED_PER_SENDER) list.push(msg);
+        if (list.length < SUSPENDED_PER_SENDER) {
+          list.push({ msg, depth, forwardedBy });
+        }
         this.#suspended.set(sender.value, list);
         this.#query(sender);
       } else {
@@ -706,7 +725,11 @@ export class WebSession {
       return;
     }
     if (content instanceof GroupCommand) {
-      this.#applyGroupCommand(content, sender);
+      // only as the assistant (which checks who may do what) hands them on
+      const bot = this.#assistant;
+      if (bot !== undefined && forwardedBy?.equals(bot)) {
+        this.#applyGroupCommand(content, sender);
+      }
       return;
     }
     if (content instanceof ForwardContent && depth < 2) {
@@ -716,7 +739,7 @@ export class WebSession {
         try {
           const inner = ReliableMessage.parse(dict);
           if (inner.group !== undefined) groups.add(inner.group.value);
-          await this.#receive(inner, depth + 1);
+          await this.#receive(inner, depth + 1, sender);
         } catch {
           // not a message: dropped
         }
