@@ -334,6 +334,8 @@ class _Page {
     if (this.#byKey.has(text.key)) return;
     if (this.#peer === undefined) this.#peer = text.chat;
     this.#add(text);
+    // the sender's name is known by now (its visa came to open the message)
+    this.#renderChats();
     if (
       this.#peer === text.chat && _element("peer").textContent !== text.chat
     ) {
