@@ -153,7 +153,11 @@ class _Page {
 
   #wireChat(): void {
     _element("copy-id").addEventListener("click", () => {
-      navigator.clipboard?.writeText(this.#record!.id).catch(() => {});
+      // the clipboard API needs a secure context (https, localhost): else
+      // the ID is selected for the user to copy
+      const select = () => getSelection()?.selectAllChildren(_element("my-id"));
+      if (navigator.clipboard === undefined) return select();
+      navigator.clipboard.writeText(this.#record!.id).catch(select);
     });
     _element("export").addEventListener("click", () => {
       const blob = new Blob([JSON.stringify(this.#record, null, 2)], {
