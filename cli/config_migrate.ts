@@ -506,7 +506,7 @@ async function runConfig(
   if (parsed.values.output !== undefined) {
     writeNew(parsed.values.output, ini, force);
   } else printOut(ini.trimEnd());
-  for (const note of migration.notes) printErr(`dim: not migrated: ${note}`);
+  for (const note of migration.notes) printErr(`dim: ${note}`);
   printErr(
     `dim: migrated ${source} (${migration.from}): ${
       [...migration.values.values()].reduce((n, keys) => n + keys.size, 0)
