@@ -78,6 +78,10 @@ const RECENT_LIMIT = 4096;
 const QUERY_INTERVAL_MS = 60_000;
 const VISA_PUSH_INTERVAL_MS = 600_000;
 const CLOSE_GRACE_MS = 2_000;
+/** A station's answer when it has no documents of an ID (it asks its neighbours). */
+const DOCUMENT_NOT_FOUND = "Document not found.";
+/** How long a send waits for the neighbours' answer after that (ms). */
+const NEIGHBOUR_ANSWER_MS = 2_000;
 /** How deep forwards inside forwards are opened. */
 const MAX_FORWARD_DEPTH = 2;
 
@@ -731,13 +735,20 @@ export class ClientSession {
   /** After a query: drops what was suspended for `id` if its meta did not come. */
   async #settleQuery(id: ID, sent: Promise<OutgoingMessage>): Promise<void> {
     const outgoing = await sent;
+    const deadline = Date.now() + this.#queryTimeout;
     let answer = "no answer";
     try {
       answer = (await outgoing.stationReceipt(this.#queryTimeout)).text;
     } catch {
       // a documents reply is not a receipt: the wait ends by its timeout
     }
-    if (this.#directory.accounts.meta(id) === undefined) {
+    // "not found": a station asks its neighbours and may push their answer
+    // (station.md §4.13), so what waits for it is kept until the timeout
+    const unknown = () => this.#directory.accounts.meta(id) === undefined;
+    while (unknown() && Date.now() < deadline && this.#state !== "closed") {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    if (unknown()) {
       this.#dropSuspended(id, answer);
     }
   }
@@ -746,6 +757,14 @@ export class ClientSession {
   async #ensureKeyFor(id: ID): Promise<void> {
     if (this.#directory.canEncryptFor(id)) return;
     const detail = await this.#awaitIdentity(id, "key");
+    if (detail === DOCUMENT_NOT_FOUND && !this.#directory.canEncryptFor(id)) {
+      // the station asked its neighbours (station.md §4.13) and pushes
+      // their answer: a user of a neighbour station is found a moment later
+      await this.#identities.arrival(id, "key", NEIGHBOUR_ANSWER_MS);
+      if (this.#state === "closed") {
+        throw this.#closeError ?? new SessionClosedError();
+      }
+    }
     if (this.#directory.canEncryptFor(id)) return;
     if (detail !== undefined) {
       throw new ReceiverKeyNotFoundError(id.value, "not-found", detail);

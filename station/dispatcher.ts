@@ -174,10 +174,12 @@ export class Dispatcher {
    * Delivers to a user, bot or station (§4.5). Stores the message (not for
    * station senders or receivers, nor when the message's own receiver is a
    * broadcast alias) before it resolves: fsynced when no session of the
-   * receiver takes it (`kept`: "Message cached."), committed to the
-   * write-ahead log when it is pushed live (`sent`: "Message delivered." —
-   * a `kill -9` after the receipt loses nothing; the stored copy is
-   * deleted once the receiver took it). `failed`: the store failed.
+   * receiver takes it (`kept`: "Message cached."); when it is pushed live
+   * (`sent`: "Message delivered.") it resolves once the receiver took it
+   * or, after the store's hold time, once it is committed and fsynced —
+   * neither a `kill -9` nor a power loss after the receipt loses it; the
+   * stored copy is deleted once the receiver took it. `failed`: the store
+   * failed.
    */
   async deliver(
     msg: ReliableMessage,
@@ -197,10 +199,13 @@ export class Dispatcher {
       cache,
       via,
     );
-    // queued before the push can settle: its delete when sent comes after it
-    const stored = cache
-      ? this.#offline.store(receiver, msg, { durable: pushed === undefined })
-      : undefined;
+    // taken by the receiver or committed before the receipt (§4.11): held
+    // before the push can settle, so its delete when sent comes after it
+    const stored = !cache
+      ? undefined
+      : pushed === undefined
+      ? this.#offline.store(receiver, msg, { durable: true })
+      : this.#offline.storeUnlessTaken(receiver, msg);
     const result = pushed ??
       this.#roam(msg, receiver, cache ? receiver : undefined);
     try {

@@ -10,10 +10,11 @@
  * Writes go through the store's group-commit queue: one transaction per
  * tick for all stores and deletes, fsynced when one of them must be
  * durable (a message answered with "Message cached."). A message pushed
- * live is stored too, before its "Message delivered." receipt leaves: its
- * commit reaches the write-ahead log (a `kill -9` loses nothing; a power
- * loss at most the last group commit of live pushes), and its delete
- * follows once the receiver took it.
+ * live is held back for the queue's hold time (20 ms): when its receiver
+ * takes it by then it is never written; otherwise it is committed then,
+ * fsynced (neither a `kill -9` nor a power loss loses it), and deleted
+ * once the receiver took it. Its "Message delivered." receipt waits for
+ * one or the other.
  *
  * @module
  */
@@ -111,6 +112,23 @@ export class OfflineDelivery {
   }
 
   /**
+   * Stores a message just pushed live to `receiver` unless the receiver
+   * takes it first (within the store's hold time): resolves once it was
+   * taken (`false`, nothing written) or committed and fsynced (`true`) —
+   * then the receipt may leave. Rejects when the store failed.
+   */
+  storeUnlessTaken(receiver: ID, msg: ReliableMessage): Promise<boolean> {
+    // timed (from the push) only when it is written after all
+    const done = this.#stats.time("store_message");
+    return this.#queue.storeLater(offlineMessage(receiver, msg)).then(
+      (written) => {
+        if (written) done();
+        return written;
+      },
+    );
+  }
+
+  /**
    * A push callback that deletes the stored copy once the transport
    * reports the message sent (counted as delivered `live` or from the
    * store).
@@ -121,10 +139,15 @@ export class OfflineDelivery {
     source: "live" | "offline",
   ): (result: SendResult) => void {
     return (result) => {
-      if (!result.sent) return; // kept for the next login
+      const key = { receiver: receiver.withoutTerminal().value, signature };
+      if (!result.sent) {
+        // kept for the next login: written now if it was held back
+        this.#queue.release(key);
+        return;
+      }
       if (source === "live") this.#stats.deliveredLive++;
       else this.#stats.delivered++;
-      const key = { receiver: receiver.withoutTerminal().value, signature };
+      if (this.#queue.cancel(key)) return; // held back, never written
       const done = this.#stats.time("delete_messages");
       this.#queue.delete(key).catch((error) =>
         this.#log.error(`offline: delete failed: ${error}`)

@@ -11,6 +11,13 @@
  * The queue holds at most `maxBatch` steps: reaching it commits at once, so
  * memory stays bounded whatever the load.
  *
+ * A store may also be held back ({@link MessageWriteQueue.storeLater}) for a
+ * message pushed to its receiver live: when the receiver acknowledges it
+ * within `holdMs`, the delete cancels the held store and neither touches
+ * the file; otherwise it is written then, fsynced. Either way the returned
+ * promise settles then: the station answers the sender only once the
+ * message was taken or is durable.
+ *
  * @module
  */
 import type { WriteOptions } from "./database.ts";
@@ -26,8 +33,24 @@ import type {
 export interface MessageWriteQueueOptions {
   /** Steps per transaction at most (default 1024). */
   readonly maxBatch?: number;
+  /** How long {@link MessageWriteQueue.storeLater} holds a store back (ms, default 20). */
+  readonly holdMs?: number;
+  /** Stores held back at most; beyond, they are written at once (default 16384). */
+  readonly maxHeld?: number;
   /** Told how long each commit took (seconds) and how many steps it held. */
   readonly onCommit?: (seconds: number, steps: number) => void;
+}
+
+/** A store held back, waiting for a delete that cancels it. */
+interface Held {
+  readonly message: OfflineMessage;
+  readonly due: number;
+  readonly resolve: (stored: boolean) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+function heldKey(key: MessageKey): string {
+  return `${key.receiver}\n${key.signature}`;
 }
 
 interface Pending {
@@ -41,7 +64,7 @@ interface Pending {
  * Coalesces offline-message writes into one transaction per tick.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const queue = new MessageWriteQueue(store.messages);
  * await queue.store({ receiver, signature, time, msg }, { durable: true });
  * // now it is safe to answer "Message cached."
@@ -52,6 +75,11 @@ interface Pending {
 export class MessageWriteQueue {
   readonly #messages: OfflineMessages;
   readonly #maxBatch: number;
+  readonly #holdMs: number;
+  readonly #maxHeld: number;
+  /** In due order (all are held equally long). */
+  readonly #held = new Map<string, Held>();
+  #heldTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #onCommit: ((seconds: number, steps: number) => void) | undefined;
   #pending: Pending[] = [];
   #scheduled = false;
@@ -59,11 +87,6 @@ export class MessageWriteQueue {
 
   /**
    * Creates a queue writing through `messages`.
-   *
-   * @example
-   * ```ts
-   * const queue = new MessageWriteQueue(store.messages, { maxBatch: 256 });
-   * ```
    */
   constructor(
     messages: OfflineMessages,
@@ -71,6 +94,8 @@ export class MessageWriteQueue {
   ) {
     this.#messages = messages;
     this.#maxBatch = Math.max(1, options.maxBatch ?? 1024);
+    this.#holdMs = Math.max(0, options.holdMs ?? 20);
+    this.#maxHeld = Math.max(0, options.maxHeld ?? 16384);
     this.#onCommit = options.onCommit;
   }
 
@@ -79,35 +104,63 @@ export class MessageWriteQueue {
    * committed (fsynced when `durable`). Rejects with the batch's
    * {@link StoreError} if the commit failed, or an `InvalidRecordError` for
    * a malformed message.
-   *
-   * @example
-   * ```ts
-   * await queue.store(message, { durable: true });
-   * ```
    */
   store(message: OfflineMessage, options: WriteOptions = {}): Promise<boolean> {
+    this.cancel(message); // stored now instead
     return this.#enqueue({ store: message }, options.durable === true);
   }
 
   /**
+   * Holds a store back for `holdMs`: a {@link MessageWriteQueue.delete} of
+   * the message before then cancels it (resolves `false`, nothing is
+   * written); else it goes into the next batch, fsynced (resolves `true`
+   * if it was new, once durable). For a message pushed live, whose
+   * acknowledgement usually comes first. When `maxHeld` stores are held it
+   * is queued at once.
+   */
+  storeLater(message: OfflineMessage): Promise<boolean> {
+    if (this.#closed || this.#held.size >= this.#maxHeld) {
+      return this.store(message, { durable: true });
+    }
+    const key = heldKey(message);
+    if (this.#held.has(key)) return this.store(message, { durable: true });
+    const { promise, resolve, reject } = Promise.withResolvers<boolean>();
+    this.#held.set(key, {
+      message,
+      due: performance.now() + this.#holdMs,
+      resolve,
+      reject,
+    });
+    this.#heldTimer ??= setTimeout(() => this.#releaseDue(), this.#holdMs);
+    return promise;
+  }
+
+  /**
    * Deletes a message in the next batch; resolves `true` if it was stored.
-   *
-   * @example
-   * ```ts
-   * await queue.delete({ receiver: "bob@x", signature: "c2ln" });
-   * ```
+   * A held store of it is cancelled instead (resolves `true` at once).
    */
   delete(key: MessageKey): Promise<boolean> {
+    if (this.cancel(key)) return Promise.resolve(true);
     return this.#enqueue({ delete: key }, false);
   }
 
   /**
+   * Queues the held store of `key` for the next batch now (its push
+   * failed: no acknowledgement will cancel it).
+   */
+  release(key: MessageKey): void {
+    const k = heldKey(key);
+    const held = this.#held.get(k);
+    if (held !== undefined) this.#unhold(k, held);
+  }
+
+  /** Stores held back now. */
+  get held(): number {
+    return this.#held.size;
+  }
+
+  /**
    * Steps waiting for the next commit.
-   *
-   * @example
-   * ```ts
-   * queue.pending; // 0 after flush()
-   * ```
    */
   get pending(): number {
     return this.#pending.length;
@@ -115,11 +168,6 @@ export class MessageWriteQueue {
 
   /**
    * Commits what is waiting now.
-   *
-   * @example
-   * ```ts
-   * queue.flush();
-   * ```
    */
   flush(): void {
     const batch = this.#pending;
@@ -146,15 +194,56 @@ export class MessageWriteQueue {
 
   /**
    * Commits what is waiting and refuses further steps.
-   *
-   * @example
-   * ```ts
-   * queue.close();
-   * ```
    */
   close(): void {
+    this.#release(Infinity); // nothing held is lost on an orderly stop
     this.flush();
     this.#closed = true;
+  }
+
+  /**
+   * Cancels the held store of `key` (its receiver took it in time): it is
+   * never written. `false` when none is held (it may be stored already).
+   */
+  cancel(key: MessageKey): boolean {
+    if (this.#held.size === 0) return false;
+    const k = heldKey(key);
+    const held = this.#held.get(k);
+    if (held === undefined) return false;
+    this.#held.delete(k);
+    held.resolve(false);
+    return true;
+  }
+
+  /** Queues the held stores due by `until`. */
+  #release(until: number): void {
+    for (const [key, held] of this.#held) {
+      if (held.due > until) break;
+      this.#unhold(key, held);
+    }
+    clearTimeout(this.#heldTimer);
+    this.#heldTimer = undefined;
+    const next = this.#held.values().next().value;
+    if (next !== undefined) {
+      this.#heldTimer = setTimeout(
+        () => this.#releaseDue(),
+        Math.max(1, next.due - performance.now()),
+      );
+    }
+  }
+
+  /** A held store goes into the next batch after all. */
+  #unhold(key: string, held: Held): void {
+    this.#held.delete(key);
+    this.#enqueue({ store: held.message }, true).then(
+      held.resolve,
+      held.reject,
+    );
+  }
+
+  #releaseDue(): void {
+    this.#heldTimer = undefined;
+    this.#release(performance.now());
   }
 
   #reportCommit(seconds: number, steps: number): void {

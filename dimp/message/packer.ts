@@ -44,15 +44,6 @@ import { BoundedMap } from "../bounded_map.ts";
 /**
  * What the packer needs to know about other entities ("facebook"). The
  * documents returned are trusted: verify them when you store them.
- *
- * @example
- * ```ts
- * const directory: EntityDirectory = {
- *   meta: (id) => store.meta(id),
- *   visa: (id) => store.newestVisa(id),
- *   members: (group) => store.members(group),
- * };
- * ```
  */
 export interface EntityDirectory {
   /** The meta of an entity, if known. */
@@ -65,11 +56,6 @@ export interface EntityDirectory {
 
 /**
  * The local user the packer signs and decrypts for.
- *
- * @example
- * ```ts
- * const user: LocalUser = { id, signKey: idKey, decryptKeys: [visaKey], meta, visa };
- * ```
  */
 export interface LocalUser {
   /** Its ID. */
@@ -89,11 +75,6 @@ export interface LocalUser {
 
 /**
  * The valid attachments of a verified message, offered to be saved.
- *
- * @example
- * ```ts
- * const onAttachments = (sender: ID, found: Attachments) => store.save(sender, found);
- * ```
  */
 export interface Attachments {
   /** The sender's meta (fingerprint verified, matches the sender). */
@@ -104,11 +85,6 @@ export interface Attachments {
 
 /**
  * How the packer is wired.
- *
- * @example
- * ```ts
- * const packer = new MessagePacker({ user, directory, onAttachments: save });
- * ```
  */
 export interface MessagePackerOptions {
   /** The local user. */
@@ -140,11 +116,6 @@ export interface MessagePackerOptions {
 
 /**
  * Options of {@link MessagePacker.sign} and {@link MessagePacker.pack}.
- *
- * @example
- * ```ts
- * await packer.pack(offer, { attach: true }); // first handshake: meta + visa
- * ```
  */
 export interface SignOptions {
   /** Attach the local user's meta and visa (first contact, handshake). */
@@ -169,7 +140,7 @@ const BODY = ["data", "key", "keys", "signature"];
  * Packs and unpacks messages for one local user.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const packer = new MessagePacker({ user, directory });
  * const wire = (await packer.packContent(bob, TextContent.create("Hi"))).serialize();
  * const received = await packer.unpack(ReliableMessage.parse(frame));

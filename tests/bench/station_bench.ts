@@ -1,8 +1,12 @@
 /**
  * The station's hot path without sockets: one routed A→B message through
  * the pipeline (parse, checks, traces, store + push + delete, the receipt to
- * A), next to its parts — the receipt alone, the signature check a routed
- * message is spared, the routing decision, the sender check.
+ * A), next to each step of it — parsing, the routing decision, the sender
+ * check, traces (and the re-serialisation they cause), the push onto B's
+ * session queue, the store step (held and taken in time, or committed and
+ * deleted), the receipt's creation and its packing (AES + signature), the
+ * MTP framing of the push — and the signature check a routed message is
+ * spared. The framing decode and the socket are in `transport_bench.ts`.
  *
  * Run: `deno bench -A tests/bench/station_bench.ts`
  *
@@ -13,47 +17,21 @@ import { ReceiptCommand } from "../../dimp/command/mod.ts";
 import { MessagePacker, ReliableMessage } from "../../dimp/message/mod.ts";
 import {
   assemblePipeline,
-  type CloseInfo,
-  type Connection,
   findStationIdentity,
   type Pipeline,
-  type SendResult,
   Session,
 } from "../../station/mod.ts";
+import { FakeConnection } from "./_fake_connection.ts";
 import { routeOf } from "../../station/routes.ts";
-import { Accounts, Store } from "../../store/mod.ts";
+import { TracePool } from "../../station/traces.ts";
+import { encodeMtpPackage, MtpType } from "../../dimp/transport/mod.ts";
+import {
+  Accounts,
+  MessageWriteQueue,
+  type OfflineMessage,
+  Store,
+} from "../../store/mod.ts";
 import { accounts, World } from "../station/_peer.ts";
-
-/** A connection that takes every send at once (acknowledged). */
-class FakeConnection implements Connection {
-  static #next = 1;
-  readonly id = FakeConnection.#next++;
-  readonly framing = "mtp" as const;
-  readonly role = "station" as const;
-  readonly remoteAddress: readonly [string, number];
-  readonly connectedAt = Date.now();
-  readonly closed = false;
-  readonly pending = 0;
-  readonly bytesReceived = 0;
-  readonly bytesSent = 0;
-  readonly done: Promise<CloseInfo> = new Promise(() => {});
-  sent = 0;
-
-  constructor(port: number) {
-    this.remoteAddress = ["127.0.0.1", port];
-  }
-
-  send(): Promise<SendResult> {
-    this.sent++;
-    return Promise.resolve({ sent: true, acknowledged: true });
-  }
-
-  ready(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  close(): void {}
-}
 
 const dir = Deno.makeTempDirSync({ prefix: "dim-bench-" });
 const store = Store.open({ dataDir: dir });
@@ -145,7 +123,72 @@ Deno.bench("the sender check (naked sender = session user)", {
   }
 });
 
+Deno.bench("traces: check and append this station", {
+  group: "routed",
+}, () => {
+  new TracePool().check(ReliableMessage.parse(texts[3]), identity.id);
+});
+
+const traced = ReliableMessage.parse(texts[4]);
+new TracePool().check(traced, identity.id);
+Deno.bench("serialising the traced message (JSON.stringify)", {
+  group: "routed",
+}, () => {
+  traced.set("muted", undefined); // drops the cached text
+  traced.serialize();
+});
+
+const bobQueue = new Session(new FakeConnection(3));
+Deno.bench("the push onto B's session queue (and its send)", {
+  group: "routed",
+}, () => {
+  bobQueue.push({ priority: 0, payload: texts[5] });
+});
+
+const queue = new MessageWriteQueue(pipeline.store.messages);
+let serial = 0;
+function offline(): OfflineMessage {
+  const msg = ReliableMessage.parse(texts[serial % texts.length]);
+  return {
+    receiver: bob.id.value,
+    signature: `${serial++}${msg.signature}`,
+    time: msg.time ?? Date.now() / 1000,
+    msg: msg.dictionary as Record<string, unknown>,
+  };
+}
+Deno.bench("store step: held, taken by B in time (nothing written)", {
+  group: "routed",
+}, async () => {
+  const message = offline();
+  const held = queue.storeLater(message);
+  await queue.delete(message);
+  await held;
+});
+
+Deno.bench("store step: committed (not fsynced), then deleted", {
+  group: "routed",
+}, async () => {
+  const message = offline();
+  await queue.store(message);
+  await queue.delete(message);
+});
+
+Deno.bench("the receipt's creation (ReceiptCommand with origin)", {
+  group: "routed",
+}, () => {
+  ReceiptCommand.create("Message delivered.", sample, {
+    extra: { recipient: bob.id.value },
+  });
+});
+
+const push = texts[6];
+const sn = new Uint8Array(8);
+Deno.bench("MTP framing of the push", { group: "routed" }, () => {
+  encodeMtpPackage({ type: MtpType.MESSAGE, sn, body: push });
+});
+
 globalThis.addEventListener("unload", () => {
+  queue.close();
   pipeline.offline.close();
   store.close();
   Deno.removeSync(dir, { recursive: true });

@@ -10,7 +10,8 @@ import {
   ReportCommand,
 } from "../../dimp/command/mod.ts";
 import { TextContent } from "../../dimp/content/mod.ts";
-import type { Framing } from "../../station/mod.ts";
+import type { Framing, Station } from "../../station/mod.ts";
+import { SilentMtpClient } from "./_raw_mtp.ts";
 import {
   accounts,
   closeAll,
@@ -102,47 +103,76 @@ for (const [from, to] of PAIRS) {
   });
 }
 
-Deno.test("online A→B: committed to the store before 'Message delivered.' leaves, deleted once B acknowledged it", async () => {
+/** Records the signatures the store writes (`store <sig> <durable>`, `delete <sig>`). */
+function recordWrites(station: Station): string[] {
+  const written: string[] = [];
+  const messages = station.store.messages;
+  const apply = messages.apply.bind(messages);
+  messages.apply = (ops, options) => {
+    const results = apply(ops, options);
+    for (const op of ops) {
+      written.push(
+        "store" in op
+          ? `store ${op.store.signature} ${options?.durable === true}`
+          : `delete ${op.delete.signature}`,
+      );
+    }
+    return results;
+  };
+  return written;
+}
+
+Deno.test("online A→B acknowledged at once (MTP OK): 'Message delivered.' leaves after B's OK, nothing is written", async () => {
   await withStation({}, async ({ station, port }) => {
-    const written: string[] = [];
-    const messages = station.store.messages;
-    const apply = messages.apply.bind(messages);
-    messages.apply = (ops, options) => {
-      const results = apply(ops, options);
-      for (const op of ops) {
-        written.push(
-          "store" in op
-            ? `store ${op.store.signature} ${options?.durable === true}`
-            : `delete ${op.delete.signature}`,
-        );
-      }
-      return results;
-    };
+    const written = recordWrites(station);
     const world = new World();
     const [a] = await online(port, [alice], { world });
     const [b] = await online(port, [bob], { world });
     const sent = await a.pack(bob.id, TextContent.create("quick"));
-    let committedBeforeReceipt: boolean | undefined;
+    const taken = station.stats.deliveredLive;
+    let safeAtReceipt: boolean | undefined;
     a.tap = () => {
-      // the first line after the send is its receipt: the message must be
-      // committed by the time it is on the wire
-      committedBeforeReceipt ??= written.includes(
-        `store ${sent.signature} false`,
-      );
+      // the first line after the send is its receipt: by then B took the
+      // message, or it was committed
+      safeAtReceipt ??= station.stats.deliveredLive > taken ||
+        written.includes(`store ${sent.signature} true`);
       return false;
     };
     await a.send(sent);
     assert.equal(textOf(await b.next(isText)), "quick");
     await a.nextReceipt("Message delivered.");
-    assert.equal(committedBeforeReceipt, true);
-    // B's MTP OK deletes it (not fsynced: a live push is not "Message cached.")
-    const deadline = Date.now() + 5000;
-    while (!written.includes(`delete ${sent.signature}`)) {
-      assert.ok(Date.now() < deadline, `no delete: ${written.join(", ")}`);
-      await sleep(20);
+    assert.equal(safeAtReceipt, true);
+    await sleep(100); // past the store's hold time
+    if (!written.includes(`store ${sent.signature} true`)) {
+      assert.deepEqual(written, [], "taken in time: never written");
     }
-    assert.equal(messages.count(bob.id.value), 0);
+    assert.equal(station.store.messages.count(bob.id.value), 0);
     await closeAll([a, b]);
+  });
+});
+
+Deno.test("online A→B, B never acknowledges: 'Message delivered.' leaves once the message is committed and fsynced; it stays stored", async () => {
+  await withStation({}, async ({ station, port }) => {
+    const written = recordWrites(station);
+    const world = new World();
+    const [a] = await online(port, [alice], { world });
+    const b = await SilentMtpClient.connect(port, bob, world);
+    await b.handshake();
+    const sent = await a.pack(bob.id, TextContent.create("unread"));
+    let committedAtReceipt: boolean | undefined;
+    a.tap = () => {
+      committedAtReceipt ??= written.includes(
+        `store ${sent.signature} true`,
+      );
+      return false;
+    };
+    await a.send(sent);
+    await a.nextReceipt("Message delivered.");
+    assert.equal(committedAtReceipt, true);
+    assert.equal((await b.read(1))[0].signature, sent.signature);
+    assert.equal(station.store.messages.count(bob.id.value), 1);
+    b.raw.conn.close();
+    await a.close();
   });
 });
 

@@ -153,3 +153,101 @@ Deno.test("queue: close commits what waits, then refuses", async () => {
     );
   }, { now: () => NOW });
 });
+
+Deno.test("queue: a held store cancelled by its delete writes nothing", async () => {
+  await withStore(async (store) => {
+    const batches = countBatches(store);
+    const queue = new MessageWriteQueue(store.messages, { holdMs: 50 });
+    const held = queue.storeLater(message("live"));
+    assert.equal(queue.held, 1);
+    assert.equal(queue.pending, 0);
+    assert.equal(
+      await queue.delete({ receiver: BOB, signature: "live" }),
+      true,
+    );
+    assert.equal(await held, false);
+    assert.equal(queue.held, 0);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    assert.deepEqual(batches.sizes, []); // not one transaction
+    assert.equal(store.messages.count(BOB), 0);
+    queue.close();
+  }, { now: () => NOW });
+});
+
+Deno.test("queue: cancel(key) drops a held store and says so; false for one not held", async () => {
+  await withStore(async (store) => {
+    const queue = new MessageWriteQueue(store.messages, { holdMs: 60_000 });
+    const held = queue.storeLater(message("held"));
+    assert.equal(await queue.store(message("stored")), true);
+    assert.equal(queue.cancel({ receiver: BOB, signature: "held" }), true);
+    assert.equal(await held, false);
+    assert.equal(queue.cancel({ receiver: BOB, signature: "held" }), false);
+    assert.equal(queue.cancel({ receiver: BOB, signature: "stored" }), false);
+    queue.close();
+    assert.deepEqual(store.messages.load(BOB).map((m) => m.signature), [
+      "stored",
+    ]);
+  }, { now: () => NOW });
+});
+
+Deno.test("queue: a held store not cancelled within holdMs is written; its later delete removes it", async () => {
+  await withStore(async (store) => {
+    const batches = countBatches(store);
+    const queue = new MessageWriteQueue(store.messages, { holdMs: 20 });
+    const first = queue.storeLater(message("a", NOW + 1));
+    const second = queue.storeLater(message("b", NOW + 2));
+    assert.deepEqual(await Promise.all([first, second]), [true, true]);
+    assert.deepEqual(batches.sizes, [2]);
+    assert.deepEqual(store.messages.load(BOB).map((m) => m.signature), [
+      "a",
+      "b",
+    ]);
+    assert.equal(await queue.delete({ receiver: BOB, signature: "a" }), true);
+    assert.deepEqual(store.messages.load(BOB).map((m) => m.signature), ["b"]);
+    queue.close();
+  }, { now: () => NOW });
+});
+
+Deno.test("queue: release(key) writes a held store at once (its push failed); close writes the rest", async () => {
+  await withStore(async (store) => {
+    const queue = new MessageWriteQueue(store.messages, { holdMs: 60_000 });
+    const failed = queue.storeLater(message("failed", NOW + 1));
+    const other = queue.storeLater(message("other", NOW + 2));
+    queue.release({ receiver: BOB, signature: "failed" });
+    queue.release({ receiver: BOB, signature: "never held" }); // nothing
+    assert.equal(await failed, true);
+    assert.equal(queue.held, 1);
+    assert.equal(store.messages.count(BOB), 1);
+    queue.close(); // nothing held is lost on an orderly stop
+    assert.equal(await other, true);
+    assert.equal(store.messages.count(BOB), 2);
+  }, { now: () => NOW });
+});
+
+Deno.test("queue: a store of a held message writes it now; beyond maxHeld stores are not held", async () => {
+  await withStore(async (store) => {
+    const queue = new MessageWriteQueue(store.messages, {
+      holdMs: 60_000,
+      maxHeld: 2,
+    });
+    const held = queue.storeLater(message("m1", NOW + 1));
+    assert.equal(
+      await queue.store(message("m1", NOW + 1), { durable: true }),
+      true,
+    );
+    assert.equal(await held, false); // this hold ended: the store wrote it
+    assert.equal(store.messages.count(BOB), 1);
+    const kept = [
+      queue.storeLater(message("m2", NOW + 2)),
+      queue.storeLater(message("m3", NOW + 3)),
+    ];
+    assert.equal(queue.held, 2);
+    const beyond = queue.storeLater(message("m4", NOW + 4));
+    assert.equal(queue.held, 2);
+    assert.equal(await beyond, true);
+    assert.equal(store.messages.count(BOB), 2);
+    queue.close();
+    assert.deepEqual(await Promise.all(kept), [true, true]);
+    assert.equal(store.messages.count(BOB), 4);
+  }, { now: () => NOW });
+});
