@@ -7,9 +7,9 @@
  * `PrivateKey` that hands each decryption to one of a few worker threads
  * (round robin) and keeps everything else of the key it wraps.
  *
- * The workers start with the pool (a storm after a restart does not wait
- * for them). With no workers (or once they failed) everything is decrypted
- * on the calling thread.
+ * The workers start with the first decryption (a station nobody brings a
+ * new key to never pays for them). With no workers (or once they failed)
+ * everything is decrypted on the calling thread.
  *
  * @module
  */
@@ -59,21 +59,14 @@ export class DecryptPool implements PrivateKey {
   readonly #key: PrivateKey;
   readonly #workers: Worker[] = [];
   readonly #pending = new Map<number, Pending>();
+  #threads: number;
   #next = 0;
   #turn = 0;
 
-  /** Wraps `key` (RSA) with `threads` workers (0, or a key that cannot decrypt: here). */
+  /** Wraps `key` (RSA) with `threads` workers, started on first use (0, or a key that cannot decrypt: here). */
   constructor(key: PrivateKey, threads: number) {
     this.#key = key;
-    if (key.decrypt === undefined) return;
-    const dictionary = key.toDictionary();
-    for (let i = 0; i < threads; i++) {
-      this.#workers.push(startKeyWorker(
-        dictionary,
-        (reply) => this.#settle(reply as WorkerReply),
-        () => this.close(),
-      ));
-    }
+    this.#threads = key.decrypt === undefined ? 0 : Math.max(0, threads);
   }
 
   /** The wrapped key's algorithm. */
@@ -101,7 +94,8 @@ export class DecryptPool implements PrivateKey {
    * does not decrypt with this key.
    */
   decrypt(ciphertext: Uint8Array): Promise<Uint8Array | undefined> {
-    if (this.#workers.length === 0) return this.#here(ciphertext);
+    if (this.#threads === 0) return this.#here(ciphertext);
+    if (this.#workers.length === 0) this.#start();
     const id = this.#next++;
     const worker = this.#workers[this.#turn++ % this.#workers.length];
     return new Promise((resolve, reject) => {
@@ -122,12 +116,24 @@ export class DecryptPool implements PrivateKey {
 
   /** Stops the workers; from now on (and what is pending) decrypted here. */
   close(): void {
+    this.#threads = 0;
     for (const worker of this.#workers) worker.terminate();
     this.#workers.length = 0;
     const pending = [...this.#pending.values()];
     this.#pending.clear();
     for (const item of pending) {
       this.#here(item.ciphertext).then(item.resolve, item.reject);
+    }
+  }
+
+  #start(): void {
+    const dictionary = this.#key.toDictionary();
+    for (let i = 0; i < this.#threads; i++) {
+      this.#workers.push(startKeyWorker(
+        dictionary,
+        (reply) => this.#settle(reply as WorkerReply),
+        () => this.close(),
+      ));
     }
   }
 
