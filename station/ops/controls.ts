@@ -11,10 +11,10 @@
  *
  * @module
  */
-import { parseId } from "../dimp/identity/mod.ts";
+import { parseId } from "../../dimp/identity/mod.ts";
 import type { AdminRoute } from "./admin.ts";
-import type { Session } from "./session.ts";
-import type { Station } from "./station.ts";
+import type { Session } from "../session.ts";
+import type { Station } from "../station.ts";
 
 /** What the controls read besides the station. */
 export interface ControlSources {
