@@ -38,7 +38,10 @@ import {
   listenerCheck,
   storeWritableCheck,
 } from "../station/ops/health.ts";
-import { stationControls } from "../station/ops/controls.ts";
+import {
+  registerStatusGauges,
+  stationControls,
+} from "../station/ops/controls.ts";
 import type { Logger } from "../client/logger.ts";
 import { SystemdNotifier, watchdogInterval } from "../station/ops/sd_notify.ts";
 import {
@@ -357,6 +360,7 @@ async function serve(
             up: bot.session.state === "running",
           })),
       };
+      registerStatusGauges(metrics.registry, station, sources);
       const health = new HealthChecks();
       health.add("listener", listenerCheck(station.hostname, station.port));
       health.add("store", storeWritableCheck(ctx.storePath, station.store.db));
