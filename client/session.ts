@@ -731,13 +731,20 @@ export class ClientSession {
   /** After a query: drops what was suspended for `id` if its meta did not come. */
   async #settleQuery(id: ID, sent: Promise<OutgoingMessage>): Promise<void> {
     const outgoing = await sent;
+    const deadline = Date.now() + this.#queryTimeout;
     let answer = "no answer";
     try {
       answer = (await outgoing.stationReceipt(this.#queryTimeout)).text;
     } catch {
       // a documents reply is not a receipt: the wait ends by its timeout
     }
-    if (this.#directory.accounts.meta(id) === undefined) {
+    // "not found": a station asks its neighbours and may push their answer
+    // (station.md §4.13), so what waits for it is kept until the timeout
+    const unknown = () => this.#directory.accounts.meta(id) === undefined;
+    while (unknown() && Date.now() < deadline && this.#state !== "closed") {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    if (unknown()) {
       this.#dropSuspended(id, answer);
     }
   }
