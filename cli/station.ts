@@ -38,7 +38,7 @@ import {
   listenerCheck,
   storeWritableCheck,
 } from "../station/health.ts";
-import { stationControls } from "../station/controls.ts";
+import { registerStatusGauges, stationControls } from "../station/controls.ts";
 import type { Logger } from "../client/logger.ts";
 import { SystemdNotifier, watchdogInterval } from "../station/sd_notify.ts";
 import {
@@ -357,6 +357,7 @@ async function serve(
             up: bot.session.state === "running",
           })),
       };
+      registerStatusGauges(metrics.registry, station, sources);
       const health = new HealthChecks();
       health.add("listener", listenerCheck(station.hostname, station.port));
       health.add("store", storeWritableCheck(ctx.storePath, station.store.db));
