@@ -9,17 +9,17 @@
  *   remote address, since (JSON)
  * - `POST /kick?user=ID` — closes every connection of that user
  * - `POST /block?user=ID`, `POST /unblock?user=ID`, `GET /blocked` — the
- *   station's own block list (`station_blocks.ts`): a blocked account's
+ *   station's own block list (`../station_blocks.ts`): a blocked account's
  *   sessions are closed and its handshakes refused
  *
  * @module
  */
-import { parseId } from "../dimp/identity/mod.ts";
+import { parseId } from "../../dimp/identity/mod.ts";
 import type { AdminRoute } from "./admin.ts";
 import type { MetricsRegistry } from "./metrics.ts";
-import type { Session } from "./session.ts";
-import type { Station } from "./station.ts";
-import { setStationBlock, stationBlockList } from "./station_blocks.ts";
+import type { Session } from "../session.ts";
+import type { Station } from "../station.ts";
+import { setStationBlock, stationBlockList } from "../station_blocks.ts";
 
 /** What the controls read besides the station. */
 export interface ControlSources {
