@@ -45,6 +45,7 @@ export {
   writePrivateTextFile,
 } from "./private_files.ts";
 export {
+  DamagedStoreError,
   InvalidRecordError,
   ReadOnlyStoreError,
   SchemaVersionError,
