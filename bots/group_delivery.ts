@@ -5,7 +5,11 @@
  * the bounds of offline messages) while the visa is asked for — of the
  * station, which asks its neighbours — and sent, in the order kept, once
  * the visa is stored: at the member's first handshake or upload here, an
- * answer of a neighbour, or a query of the assistant. A check every few
+ * answer of a neighbour, or a query of the assistant. What was kept goes
+ * with the assistant's meta and visa on the forward and each sender's on
+ * the messages it carries, so that a member who just arrived reads it
+ * without asking (the reference client cannot ask before its handshake is
+ * done). A check every few
  * seconds sends what waits for members whose visa came in another way
  * (another process on the store) and asks again for the others (once a
  * minute); what outlives `offline_retention` (or is pushed out by

@@ -22,6 +22,7 @@ import {
 import { config } from "./config_migrate.ts";
 import { importCommand } from "./import_python.ts";
 import { queueCommand, storeCommand } from "./store_ops.ts";
+import { kickCommand, sessionsCommand, statusCommand } from "./admin_client.ts";
 import { processEnv, resolveConfigPath, UsageError } from "./context.ts";
 import type { CommandContext, Subcommand } from "./subcommand.ts";
 import { printErr, printOut } from "./output.ts";
@@ -54,6 +55,9 @@ const SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map<
   ["import", importCommand],
   ["store", storeCommand],
   ["queue", queueCommand],
+  ["status", statusCommand],
+  ["sessions", sessionsCommand],
+  ["kick", kickCommand],
 ]);
 
 function usage(): string {

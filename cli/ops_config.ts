@@ -36,6 +36,8 @@ export interface OpsConfig {
   readonly log: { readonly level: LogThreshold; readonly format: LogFormat };
   /** `[admin] listen`: where /health and /metrics are served; `undefined`: off. */
   readonly admin: AdminAddress | undefined;
+  /** `[admin] token`: the bearer token of the admin listener (then other hosts may use it). */
+  readonly adminToken?: string;
 }
 
 /** Command-line values that go over the config. */
@@ -120,6 +122,7 @@ export function readOpsConfig(
       undefined as AdminAddress | undefined,
       parseAdminAddress,
     ),
+    adminToken: config.ini.get("admin")?.get("token")?.value || undefined,
   };
 }
 

@@ -182,3 +182,51 @@ export function storeWritableCheck(
     return undefined;
   };
 }
+
+/**
+ * A check that the station still listens on `hostname:port`: binding the
+ * same address must fail as in use (nothing connects, nothing is logged).
+ *
+ * @example
+ * ```ts ignore
+ * health.add("listener", listenerCheck(station.hostname, station.port));
+ * // failing: "nothing listens on 0.0.0.0:9394"
+ * ```
+ */
+export function listenerCheck(hostname: string, port: number): HealthCheck {
+  return () => {
+    let probe: Deno.Listener;
+    try {
+      probe = Deno.listen({ hostname, port, transport: "tcp" });
+    } catch (error) {
+      return error instanceof Deno.errors.AddrInUse
+        ? undefined
+        : `cannot check ${hostname}:${port}: ${describeFsError(error)}`;
+    }
+    probe.close();
+    return `nothing listens on ${hostname}:${port}`;
+  };
+}
+
+/**
+ * A check that fails while any of `list()` is not up, naming them (an empty
+ * list passes).
+ *
+ * @example
+ * ```ts
+ * import { downCheck } from "./health.ts";
+ * const check = downCheck("bot", () => [{ id: "assistant@x", up: false }]);
+ * check(); // "1 bot(s) down: assistant@x"
+ * ```
+ */
+export function downCheck(
+  what: string,
+  list: () => readonly { readonly id: string; readonly up: boolean }[],
+): HealthCheck {
+  return () => {
+    const down = list().filter((item) => !item.up).map((item) => item.id);
+    return down.length === 0
+      ? undefined
+      : `${down.length} ${what}(s) down: ${down.join(", ")}`;
+  };
+}

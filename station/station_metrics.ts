@@ -23,7 +23,7 @@
  * | `process_cpu_seconds_total`              | counter   |                     | user + system CPU time                                   |
  * | `process_resident_memory_bytes`          | gauge     |                     | resident set size                                        |
  * | `process_heap_bytes`                     | gauge     |                     | V8 heap in use                                           |
- * | `process_open_fds`                       | gauge     |                     | open file descriptors (Linux)                            |
+ * | `process_open_fds`                       | gauge     |                     | open file descriptors (Linux; absent when unreadable)    |
  *
  * Every series of a closed label set starts at 0, so a dashboard sees zero
  * rather than nothing.
@@ -533,7 +533,10 @@ function registerProcessMetrics(r: MetricsRegistry): void {
     "Resident memory size in bytes.",
   );
   const heap = r.gauge("process_heap_bytes", "V8 heap in use in bytes.");
-  const fds = r.gauge("process_open_fds", "Number of open file descriptors.");
+  // absent where it cannot be counted (no /proc/self/fd): never a false 0
+  const fds = countOpenFds() === undefined
+    ? undefined
+    : r.gauge("process_open_fds", "Number of open file descriptors.");
   r.onCollect(() => {
     const usage = cpuUsage();
     const seconds = (usage.user + usage.system) / 1e6;
@@ -541,7 +544,7 @@ function registerProcessMetrics(r: MetricsRegistry): void {
     const memory = Deno.memoryUsage();
     rss.set(memory.rss);
     heap.set(memory.heapUsed);
-    const open = countOpenFds();
-    if (open !== undefined) fds.set(open);
+    const open = fds === undefined ? undefined : countOpenFds();
+    if (open !== undefined) fds?.set(open);
   });
 }
