@@ -21,6 +21,7 @@
 import { ForwardContent } from "../dimp/content/mod.ts";
 import { type ID, parseId } from "../dimp/identity/mod.ts";
 import { ReliableMessage } from "../dimp/message/mod.ts";
+import { BoundedMap } from "../dimp/bounded_map.ts";
 import type { StationLog } from "../client/log.ts";
 import type {
   Accounts,
@@ -77,7 +78,9 @@ export class GroupDelivery {
   readonly #onDropped: (count: number, reason: PendingDropReason) => void;
   readonly #flushing = new Map<string, Promise<void>>();
   readonly #again = new Set<string>();
-  readonly #asked = new Map<string, number>();
+  readonly #asked = new BoundedMap<string, number>(
+    MEMBERS_PER_CHECK * 4,
+  );
   readonly #stopListening: () => void;
   readonly #timer: ReturnType<typeof setInterval>;
 
@@ -215,11 +218,7 @@ export class GroupDelivery {
     const now = Date.now();
     const last = this.#asked.get(member.value);
     if (last !== undefined && now - last < this.#askMs) return;
-    this.#asked.delete(member.value);
     this.#asked.set(member.value, now);
-    if (this.#asked.size > MEMBERS_PER_CHECK * 4) {
-      this.#asked.delete(this.#asked.keys().next().value as string);
-    }
     // a visa that comes is stored through the accounts: onVisa sends
     this.#session.fetchVisa(member).catch((error) =>
       this.#log.debug(`visa of ${member.value} not fetched: ${error}`)

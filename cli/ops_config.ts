@@ -11,7 +11,7 @@ import {
   type AdminAddress,
   AdminAddressError,
   parseAdminAddress,
-} from "../station/admin.ts";
+} from "../station/ops/admin.ts";
 import {
   type LogFormat,
   Logger,
@@ -85,11 +85,6 @@ function read<T>(
  * to `config`), with command-line flags over them.
  *
  * @throws {ConfigValueError} a value that is not a level, format or address
- * @example
- * ```ts
- * const ops = readOpsConfig(ctx.config, { admin: "127.0.0.1:9395" });
- * ops.admin; // { hostname: "127.0.0.1", port: 9395 }
- * ```
  */
 export function readOpsConfig(
   config: DimConfig,
@@ -128,11 +123,6 @@ export function readOpsConfig(
 
 /**
  * The root logger the settings describe (to stderr unless `options.sink`).
- *
- * @example
- * ```ts
- * const log = loggerFor(readOpsConfig(ctx.config, flags), { fields: { process: "station" } });
- * ```
  */
 export function loggerFor(
   ops: OpsConfig,

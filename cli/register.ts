@@ -588,11 +588,6 @@ function parseFlags(action: string, args: string[]): {
 /**
  * Runs `dim register <action> ...` with a given prompter (tests pass a
  * scripted one); returns the exit status.
- *
- * @example
- * ```ts
- * await runRegister(ctx, ["list"], terminalPrompter());
- * ```
  */
 export async function runRegister(
   ctx: CommandContext,
@@ -637,11 +632,6 @@ export async function runRegister(
 
 /**
  * The `register` subcommand.
- *
- * @example
- * ```ts
- * const status = await register.run(ctx, ["generate", "bot", "--seed", "assistant"]);
- * ```
  */
 export const register: Subcommand = {
   summary:

@@ -30,11 +30,6 @@ import { createPrivateFile, makePrivateDirectory } from "./private_files.ts";
 /**
  * A backup or restore that cannot be done: no store, a destination that
  * exists, a file that is not a sound `dim` store, a store in use.
- *
- * @example
- * ```ts
- * try { await backupStore(src, "/backups/dim.db"); } catch (e) { e instanceof BackupError; }
- * ```
  */
 export class BackupError extends StoreError {
   /** Creates the error. */
@@ -110,7 +105,10 @@ function describeFile(db: DatabaseSync, path: string): StoreFileInfo {
  * @throws {BackupError} no such file, or not a SQLite database
  * @example
  * ```ts
- * inspectStoreFile("/backups/dim-2026-01-02.db").integrity; // ["ok"]
+ * import { Store } from "./store.ts";
+ * const dir = Deno.makeTempDirSync();
+ * Store.open({ dataDir: dir }).close();
+ * inspectStoreFile(`${dir}/dim.db`).integrity; // ["ok"]
  * ```
  */
 export function inspectStoreFile(path: string): StoreFileInfo {
@@ -197,7 +195,10 @@ function removeQuietly(path: string): void {
  *   `overwrite`); the copy fails its integrity check
  * @example
  * ```ts
- * const result = await backupStore("/var/lib/dim/dim.db", "/backups/dim.db");
+ * import { Store } from "./store.ts";
+ * const dir = Deno.makeTempDirSync();
+ * Store.open({ dataDir: dir }).close();
+ * const result = await backupStore(`${dir}/dim.db`, `${dir}/backup.db`);
  * result.integrity; // ["ok"]
  * ```
  */
@@ -289,7 +290,11 @@ export async function backupStore(
  * @throws {SchemaVersionError} made by a newer `dim`
  * @example
  * ```ts
- * verifyBackup("/backups/dim.db").schemaVersion; // 1
+ * import { Store } from "./store.ts";
+ * const dir = Deno.makeTempDirSync();
+ * Store.open({ dataDir: dir }).close();
+ * await backupStore(`${dir}/dim.db`, `${dir}/backup.db`);
+ * verifyBackup(`${dir}/backup.db`).schemaVersion; // the current schema
  * ```
  */
 export function verifyBackup(path: string): StoreFileInfo {
@@ -318,7 +323,11 @@ export function verifyBackup(path: string): StoreFileInfo {
  * @throws {SchemaVersionError} the backup was made by a newer `dim`
  * @example
  * ```ts
- * await restoreStore("/backups/dim.db", "/var/lib/dim/dim.db");
+ * import { Store } from "./store.ts";
+ * const dir = Deno.makeTempDirSync();
+ * Store.open({ dataDir: dir }).close();
+ * await backupStore(`${dir}/dim.db`, `${dir}/backup.db`);
+ * await restoreStore(`${dir}/backup.db`, `${dir}/restored/dim.db`);
  * ```
  */
 export async function restoreStore(

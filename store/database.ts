@@ -81,7 +81,7 @@ const SQLITE_NOTADB = 26;
  *
  * @example
  * ```ts
- * const db = Database.open({ dataDir: "/srv/dim" });
+ * const db = Database.open({ path: ":memory:" }); // or { dataDir: "/srv/dim" }
  * db.write(() => db.statement("DELETE FROM ans WHERE name = ?").run("old"));
  * db.close();
  * ```
@@ -155,11 +155,6 @@ export class Database {
 
   /**
    * The schema version of the file (`PRAGMA user_version`).
-   *
-   * @example
-   * ```ts
-   * db.schemaVersion; // 1
-   * ```
    */
   get schemaVersion(): number {
     return userVersion(this.#db);
@@ -170,13 +165,6 @@ export class Database {
    * another {@link Database} on the same file) commits a change; this
    * connection's own commits leave it alone. Caches of data other
    * processes may write compare it to notice their changes.
-   *
-   * @example
-   * ```ts
-   * const before = db.dataVersion;
-   * // ... another process writes ...
-   * db.dataVersion !== before; // true
-   * ```
    */
   get dataVersion(): number {
     return Number(this.statement("PRAGMA data_version").get()?.data_version);
@@ -184,11 +172,6 @@ export class Database {
 
   /**
    * Whether a write transaction is open on this connection.
-   *
-   * @example
-   * ```ts
-   * db.write(() => db.inTransaction); // true
-   * ```
    */
   get inTransaction(): boolean {
     return this.#db.isTransaction;
@@ -196,11 +179,6 @@ export class Database {
 
   /**
    * A prepared statement for `sql`, prepared once per connection and reused.
-   *
-   * @example
-   * ```ts
-   * const row = db.statement("SELECT id FROM ans WHERE name = ?").get("archivist");
-   * ```
    */
   statement(sql: string): StatementSync {
     let statement = this.#statements.get(sql);
@@ -225,14 +203,6 @@ export class Database {
    * With `{ durable: true }` the commit is fsynced (`synchronous = FULL`)
    * before `write` returns; a durable write cannot join a transaction that
    * is not durable.
-   *
-   * @example
-   * ```ts
-   * const stored = db.write(() => {
-   *   db.statement("INSERT INTO ans (name, id) VALUES (?, ?)").run("bot", "bot@x");
-   *   return true;
-   * }, { durable: true });
-   * ```
    */
   write<T>(fn: () => T, options: WriteOptions = {}): T {
     const durable = options.durable === true;
@@ -272,11 +242,6 @@ export class Database {
    * Whether writes fail now (for want of space or permission): the first
    * failure of the current run of failed writes (its time and error), or
    * `undefined` once a durable write committed again.
-   *
-   * @example
-   * ```ts
-   * const failing = db.writeFailure; // { since: 1733356800000, error: StoreFullError }
-   * ```
    */
   get writeFailure(): WriteFailure | undefined {
     return this.#failing;
@@ -284,11 +249,6 @@ export class Database {
 
   /**
    * Runs `PRAGMA integrity_check`; `["ok"]` when the file is sound.
-   *
-   * @example
-   * ```ts
-   * db.integrityCheck(); // ["ok"]
-   * ```
    */
   integrityCheck(): string[] {
     return this.#db.prepare("PRAGMA integrity_check").all().map((row) =>
@@ -298,11 +258,6 @@ export class Database {
 
   /**
    * Closes the file (idempotent). A transaction still open is rolled back.
-   *
-   * @example
-   * ```ts
-   * db.close();
-   * ```
    */
   close(): void {
     this.#statements.clear();

@@ -9,11 +9,10 @@
  * documents is the job of the layer above.
  *
  * ```ts
- * import { MessageWriteQueue, Store } from "./store/mod.ts";
+ * import { Store } from "./mod.ts";
  *
- * const store = Store.open({ dataDir: "/srv/dim" });
- * const queue = new MessageWriteQueue(store.messages);
- * await queue.store({ receiver, signature, time, msg }, { durable: true });
+ * const store = Store.open({ path: ":memory:" }); // or { dataDir: "/srv/dim" }
+ * store.ans.set("archivist", "archivist@2PVvMPm1j74HFWAGnDSZFkLsbEgM3KCGkTR");
  * store.close();
  * ```
  *

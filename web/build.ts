@@ -16,7 +16,15 @@ const ROOT = new URL("../", import.meta.url);
 const ENTRY = "web/app/main.ts";
 const OUTPUT = new URL("web/bundle.ts", ROOT);
 
-/** A failed `deno bundle`, with its output. */
+/**
+ * A failed `deno bundle`, with its output.
+ *
+ * @example
+ * ```ts
+ * import { BundleError } from "./build.ts";
+ * new BundleError("deno bundle failed").name; // "BundleError"
+ * ```
+ */
 export class BundleError extends Error {
   /** Creates the error. */
   constructor(message: string) {

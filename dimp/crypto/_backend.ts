@@ -44,7 +44,15 @@ function _choice(): "node" | "web" {
   }
 }
 
-/** The backend in use (see the module doc). */
+/**
+ * The backend in use (see the module doc).
+ *
+ * @example
+ * ```ts
+ * import { backend } from "./_backend.ts";
+ * backend.sha256(new Uint8Array()).length; // 32
+ * ```
+ */
 export const backend: CryptoBackend = _choice() === "web"
   ? webBackend
   : createNodeBackend(
@@ -52,7 +60,15 @@ export const backend: CryptoBackend = _choice() === "web"
     (await import("node:buffer")).Buffer,
   );
 
-/** Which backend is in use: `"node"` (Deno) or `"web"` (browser). */
+/**
+ * Which backend is in use: `"node"` (Deno) or `"web"` (browser).
+ *
+ * @example
+ * ```ts
+ * import { backendName } from "./_backend.ts";
+ * console.assert(backendName === "node" || backendName === "web");
+ * ```
+ */
 export const backendName: "node" | "web" = backend === webBackend
   ? "web"
   : "node";

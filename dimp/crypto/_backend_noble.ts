@@ -67,7 +67,15 @@ function _ecNonces(count: number): EcNonce[] {
     : [...nonces, ..._ecNonces(count - nonces.length)];
 }
 
-/** The operations of a backend noble does in both (pure JS, synchronous). */
+/**
+ * The operations of a backend noble does in both (pure JS, synchronous).
+ *
+ * @example
+ * ```ts
+ * import { type NoblePart, noblePart } from "./_backend_noble.ts";
+ * const part: NoblePart = noblePart;
+ * ```
+ */
 export type NoblePart = Pick<
   CryptoBackend,
   | "ripemd160"
@@ -80,7 +88,15 @@ export type NoblePart = Pick<
   | "ecGenerate"
 >;
 
-/** secp256k1, RIPEMD-160 and Keccak-256 by noble. */
+/**
+ * secp256k1, RIPEMD-160 and Keccak-256 by noble.
+ *
+ * @example
+ * ```ts
+ * import { noblePart } from "./_backend_noble.ts";
+ * noblePart.ecPublicPoint(noblePart.ecGenerate()).length; // 65
+ * ```
+ */
 export const noblePart: NoblePart = {
   ripemd160: (data) => ripemd160(data),
   keccak256: (data) => keccak_256(data),

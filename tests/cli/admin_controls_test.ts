@@ -1,7 +1,7 @@
 /**
  * The live view and controls of a running station (real station process,
  * real peers over loopback) through the admin listener and the commands:
- * `dim status`, `dim sessions [--user]`, `dim kick`, the index page,
+ * `dim status`, `dim sessions [--user]`, `dim kick`, the status gauges, the index page,
  * `/health` naming its checks, loopback-only unless a bearer token is set.
  */
 import assert from "node:assert/strict";
@@ -53,6 +53,23 @@ Deno.test("dim status | sessions | kick against a running station; the admin ind
     assert.equal(s.usersOnline, 2);
     assert.deepEqual(s.offline, { messages: 0, receivers: 0 });
     assert.ok(s.store.bytes > 0);
+    // the same as gauges, read at scrape time
+    const metrics = await (await fetch(`http://127.0.0.1:${admin}/metrics`))
+      .text();
+    for (
+      const line of [
+        'dim_sessions{kind="user"} 2',
+        'dim_sessions{kind="station"} 0',
+        "dim_users_online 2",
+        "dim_offline_messages 0",
+        "dim_neighbours_up 0",
+        "dim_bots_up 0",
+      ]
+    ) {
+      assert.ok(metrics.split("\n").includes(line), line);
+    }
+    assert.match(metrics, /^dim_store_bytes [1-9]\d*$/m);
+    assert.match(metrics, /^# TYPE dim_sessions gauge$/m);
     const text = await dim(["status", ...at]);
     assert.match(
       text.stdout,

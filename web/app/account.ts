@@ -16,7 +16,14 @@ import {
 } from "../../dimp/identity/mod.ts";
 import type { LocalUser } from "../../dimp/message/mod.ts";
 
-/** The account as `dim register export --private` prints it. */
+/**
+ * The account as `dim register export --private` prints it.
+ *
+ * @example
+ * ```ts ignore
+ * const record: AccountRecord = JSON.parse(await file.text());
+ * ```
+ */
 export interface AccountRecord {
   /** The ID. */
   readonly id: string;
@@ -30,7 +37,15 @@ export interface AccountRecord {
   readonly msg_private_keys: readonly Record<string, unknown>[];
 }
 
-/** An import that is not a usable account, with what is wrong. */
+/**
+ * An import that is not a usable account, with what is wrong.
+ *
+ * @example
+ * ```ts
+ * import { AccountImportError } from "./account.ts";
+ * new AccountImportError("the account has no visa").name; // "AccountImportError"
+ * ```
+ */
 export class AccountImportError extends Error {
   /** Creates the error. */
   constructor(message: string) {

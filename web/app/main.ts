@@ -153,7 +153,11 @@ class _Page {
 
   #wireChat(): void {
     _element("copy-id").addEventListener("click", () => {
-      navigator.clipboard?.writeText(this.#record!.id).catch(() => {});
+      // the clipboard API needs a secure context (https, localhost): else
+      // the ID is selected for the user to copy
+      const select = () => getSelection()?.selectAllChildren(_element("my-id"));
+      if (navigator.clipboard === undefined) return select();
+      navigator.clipboard.writeText(this.#record!.id).catch(select);
     });
     _element("export").addEventListener("click", () => {
       const blob = new Blob([JSON.stringify(this.#record, null, 2)], {
@@ -334,6 +338,8 @@ class _Page {
     if (this.#byKey.has(text.key)) return;
     if (this.#peer === undefined) this.#peer = text.chat;
     this.#add(text);
+    // the sender's name is known by now (its visa came to open the message)
+    this.#renderChats();
     if (
       this.#peer === text.chat && _element("peer").textContent !== text.chat
     ) {

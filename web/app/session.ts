@@ -47,7 +47,15 @@ import {
 import { heartbeatOf, splitPayload } from "../../dimp/transport/payload.ts";
 import type { WebDirectory } from "./directory.ts";
 
-/** Where the connection stands; `online` once the station accepted. */
+/**
+ * Where the connection stands; `online` once the station accepted.
+ *
+ * @example
+ * ```ts
+ * import type { ConnectionState } from "./session.ts";
+ * const state: ConnectionState = "online";
+ * ```
+ */
 export type ConnectionState =
   | "connecting"
   | "handshaking"
@@ -58,6 +66,12 @@ export type ConnectionState =
  * A sent message's progress: `queued` (waits for the connection), `sent`
  * (on the wire), `station` (the station answered), `received` (the peer
  * answered), `failed` (with a reason).
+ *
+ * @example
+ * ```ts
+ * import type { MessageState } from "./session.ts";
+ * const state: MessageState = "received";
+ * ```
  */
 export type MessageState =
   | "queued"
@@ -66,7 +80,14 @@ export type MessageState =
   | "received"
   | "failed";
 
-/** A text shown in a chat. */
+/**
+ * A text shown in a chat.
+ *
+ * @example
+ * ```ts ignore
+ * const text: ChatText = { key, chat: bob.value, sender: bob.value, text: "hi", time, mine: false };
+ * ```
+ */
 export interface ChatText {
   /** A local key of the message. */
   readonly key: string;
@@ -82,7 +103,14 @@ export interface ChatText {
   readonly mine: boolean;
 }
 
-/** What the session tells the page. */
+/**
+ * What the session tells the page.
+ *
+ * @example
+ * ```ts ignore
+ * const events: SessionEvents = { onState: show, onText: add, onProgress: mark };
+ * ```
+ */
 export interface SessionEvents {
   /** The connection state changed (`detail`: e.g. the next retry). */
   onState(state: ConnectionState, detail: string): void;
@@ -131,7 +159,15 @@ interface _Tracked {
   readonly assistant?: ID;
 }
 
-/** A group operation the assistant refused, or could not be done. */
+/**
+ * A group operation the assistant refused, or could not be done.
+ *
+ * @example
+ * ```ts
+ * import { GroupError } from "./session.ts";
+ * new GroupError("Permission denied.").name; // "GroupError"
+ * ```
+ */
 export class GroupError extends Error {
   /** Creates the error. */
   constructor(message: string) {

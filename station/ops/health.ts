@@ -5,7 +5,7 @@
  * @module
  */
 import { dirname, join } from "node:path";
-import type { WriteFailure } from "../store/mod.ts";
+import type { WriteFailure } from "../../store/mod.ts";
 
 /**
  * One check: resolves to a reason when something is wrong, to nothing when
@@ -44,8 +44,9 @@ export const DEFAULT_CHECK_TIMEOUT_MS = 2000;
  *
  * @example
  * ```ts
+ * const listening = true;
  * const health = new HealthChecks();
- * health.add("store", storeWritableCheck("/var/lib/dim/dim.db"));
+ * health.add("store", storeWritableCheck(`${Deno.makeTempDirSync()}/dim.db`));
  * health.add("listener", () => listening ? undefined : "station port not bound");
  * const report = await health.run(); // { ok: true, checks: [...] }
  * ```
@@ -61,11 +62,6 @@ export class HealthChecks {
 
   /**
    * Adds (or replaces) a named check; returns a function that removes it.
-   *
-   * @example
-   * ```ts
-   * const remove = health.add("neighbors", () => connected > 0 ? undefined : "no neighbour connected");
-   * ```
    */
   add(name: string, check: HealthCheck): () => void {
     this.#checks.set(name, check);
@@ -76,11 +72,6 @@ export class HealthChecks {
 
   /**
    * Runs every check at once and collects what they say.
-   *
-   * @example
-   * ```ts
-   * const { ok, checks } = await health.run();
-   * ```
    */
   async run(): Promise<HealthReport> {
     const checks = await Promise.all(
@@ -142,12 +133,6 @@ const PROBE = new Uint8Array(64 * 1024);
  * its `-wal` open for writing, and — given the open store — its writes
  * have not been failing since the last commit (a full disk or a size
  * limit).
- *
- * @example
- * ```ts
- * health.add("store", storeWritableCheck(store.db.path, store.db));
- * // failing: "store not writable: cannot create files in /var/lib/dim: no space left on device"
- * ```
  */
 export function storeWritableCheck(
   path: string,

@@ -11,10 +11,11 @@
  *
  * @module
  */
-import { parseId } from "../dimp/identity/mod.ts";
+import { parseId } from "../../dimp/identity/mod.ts";
 import type { AdminRoute } from "./admin.ts";
-import type { Session } from "./session.ts";
-import type { Station } from "./station.ts";
+import type { MetricsRegistry } from "./metrics.ts";
+import type { Session } from "../session.ts";
+import type { Station } from "../station.ts";
 
 /** What the controls read besides the station. */
 export interface ControlSources {
@@ -86,6 +87,141 @@ function userParameter(url: URL): string | Response {
   }
 }
 
+/** What `/status` says (and the gauges of {@link registerStatusGauges}). */
+export interface StationStatusView {
+  /** The station's ID. */
+  readonly station: string;
+  /** `host:port` it listens on. */
+  readonly listening: string;
+  /** Connections: all, and by kind. */
+  readonly sessions: {
+    readonly total: number;
+    readonly user: number;
+    readonly station: number;
+    readonly anonymous: number;
+  };
+  /** Connections by framing. */
+  readonly framings: Readonly<Record<string, number>>;
+  /** Distinct users logged in. */
+  readonly usersOnline: number;
+  /** Offline messages waiting in the store, and for how many receivers. */
+  readonly offline: { readonly messages: number; readonly receivers: number };
+  /** The store file and its size. */
+  readonly store: { readonly path: string; readonly bytes: number };
+  /** Neighbour stations: up, total, each. */
+  readonly neighbours: {
+    readonly up: number;
+    readonly total: number;
+    readonly list: readonly { id: string; up: boolean }[];
+  };
+  /** Bots in this process: up, total, each. */
+  readonly bots: {
+    readonly up: number;
+    readonly total: number;
+    readonly list: readonly { kind: string; id: string; up: boolean }[];
+  };
+}
+
+/**
+ * The station's state now (`GET /status`, `dim status`).
+ *
+ * @example
+ * ```ts ignore
+ * stationStatus(station).usersOnline;
+ * ```
+ */
+export function stationStatus(
+  station: Station,
+  sources: ControlSources = {},
+): StationStatusView {
+  const sessions = { total: 0, user: 0, station: 0, anonymous: 0 };
+  const framings: Record<string, number> = {};
+  const users = new Set<string>();
+  for (const session of station.center.all()) {
+    const kind = kindOf(session);
+    sessions.total++;
+    sessions[kind]++;
+    framings[session.conn.framing] = (framings[session.conn.framing] ?? 0) +
+      1;
+    if (kind === "user") users.add(session.identifier!.value);
+  }
+  const db = station.store.db;
+  const count = (sql: string) =>
+    Number(Object.values(db.statement(sql).get() ?? {})[0] ?? 0);
+  const neighbours = sources.neighbours?.() ?? [];
+  const bots = sources.bots?.() ?? [];
+  return {
+    station: station.id.value,
+    listening: `${station.hostname}:${station.port}`,
+    sessions,
+    framings,
+    usersOnline: users.size,
+    offline: {
+      // the per-receiver counts the store keeps: no scan of the messages
+      messages: count("SELECT coalesce(sum(n), 0) FROM message_counts"),
+      receivers: count("SELECT count(*) FROM message_counts WHERE n > 0"),
+    },
+    store: {
+      path: db.path,
+      bytes: count("PRAGMA page_count") * count("PRAGMA page_size"),
+    },
+    neighbours: {
+      up: neighbours.filter((n) => n.up).length,
+      total: neighbours.length,
+      list: neighbours,
+    },
+    bots: {
+      up: bots.filter((b) => b.up).length,
+      total: bots.length,
+      list: bots,
+    },
+  };
+}
+
+/**
+ * Gauges read at scrape time from {@link stationStatus}:
+ * `dim_sessions{kind}`, `dim_users_online`, `dim_offline_messages`,
+ * `dim_store_bytes`, `dim_neighbours_up`, `dim_bots_up`.
+ *
+ * @example
+ * ```ts ignore
+ * registerStatusGauges(metrics.registry, station, sources);
+ * ```
+ */
+export function registerStatusGauges(
+  registry: MetricsRegistry,
+  station: Station,
+  sources: ControlSources = {},
+): void {
+  const sessions = registry.gauge(
+    "dim_sessions",
+    "Connections now, by kind (user, station, anonymous: not logged in).",
+    ["kind"],
+  );
+  const users = registry.gauge("dim_users_online", "Distinct users logged in.");
+  const offline = registry.gauge(
+    "dim_offline_messages",
+    "Offline messages waiting in the store.",
+  );
+  const bytes = registry.gauge("dim_store_bytes", "The store file's size.");
+  const neighbours = registry.gauge(
+    "dim_neighbours_up",
+    "Neighbour stations connected now.",
+  );
+  const bots = registry.gauge("dim_bots_up", "Bots in this process connected.");
+  registry.onCollect(() => {
+    const now = stationStatus(station, sources);
+    for (const kind of ["user", "station", "anonymous"] as const) {
+      sessions.labels({ kind }).set(now.sessions[kind]);
+    }
+    users.set(now.usersOnline);
+    offline.set(now.offline.messages);
+    bytes.set(now.store.bytes);
+    neighbours.set(now.neighbours.up);
+    bots.set(now.bots.up);
+  });
+}
+
 const INDEX = `<!doctype html>
 <meta charset="utf-8"><title>dim station admin</title>
 <h1>dim station — admin</h1>
@@ -126,54 +262,7 @@ export function stationControls(
     {
       method: "GET",
       path: "/status",
-      handle: () => {
-        const all = sessions();
-        const byKind: Record<string, number> = {
-          user: 0,
-          station: 0,
-          anonymous: 0,
-        };
-        const byFraming: Record<string, number> = {};
-        const users = new Set<string>();
-        for (const session of all) {
-          byKind[kindOf(session)]++;
-          byFraming[session.conn.framing] =
-            (byFraming[session.conn.framing] ?? 0) + 1;
-          if (kindOf(session) === "user") {
-            users.add(session.identifier!.value);
-          }
-        }
-        const db = station.store.db;
-        const count = (sql: string) =>
-          Number(Object.values(db.statement(sql).get() ?? {})[0] ?? 0);
-        const neighbours = sources.neighbours?.() ?? [];
-        const bots = sources.bots?.() ?? [];
-        return Promise.resolve(json(200, {
-          station: station.id.value,
-          listening: `${station.hostname}:${station.port}`,
-          sessions: { total: all.length, ...byKind },
-          framings: byFraming,
-          usersOnline: users.size,
-          offline: {
-            messages: count("SELECT count(*) FROM messages"),
-            receivers: count("SELECT count(DISTINCT receiver) FROM messages"),
-          },
-          store: {
-            path: db.path,
-            bytes: count("PRAGMA page_count") * count("PRAGMA page_size"),
-          },
-          neighbours: {
-            up: neighbours.filter((n) => n.up).length,
-            total: neighbours.length,
-            list: neighbours,
-          },
-          bots: {
-            up: bots.filter((b) => b.up).length,
-            total: bots.length,
-            list: bots,
-          },
-        }));
-      },
+      handle: () => Promise.resolve(json(200, stationStatus(station, sources))),
     },
     {
       method: "GET",

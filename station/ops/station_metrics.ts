@@ -31,8 +31,21 @@
  * @module
  */
 import { cpuUsage } from "node:process";
-import type { Framing } from "../dimp/transport/mod.ts";
-import type { CloseReason } from "../client/transport/connection.ts";
+import type { Framing } from "../../dimp/transport/mod.ts";
+import {
+  DELIVERY_SOURCES,
+  type DeliverySource,
+  DROP_REASONS,
+  type DropReason,
+  FRAMINGS,
+  HANDSHAKE_RESULTS,
+  type HandshakeResult,
+  type Route,
+  ROUTES,
+  STORE_OPS,
+  type StoreOp,
+} from "../stats.ts";
+import type { CloseReason } from "../../client/transport/connection.ts";
 import {
   type Counter,
   type CounterSeries,
@@ -41,9 +54,6 @@ import {
   type HistogramSeries,
   MetricsRegistry,
 } from "./metrics.ts";
-
-/** The framings of the station port. */
-export const FRAMINGS: readonly Framing[] = ["mtp", "mars", "ws", "plain"];
 
 /** Why a connection closed (the transport's reasons). */
 export const CLOSE_REASONS: readonly CloseReason[] = [
@@ -66,90 +76,6 @@ export const REJECT_REASONS = [
 ] as const;
 /** Why a connection was refused on accept. */
 export type RejectReason = typeof REJECT_REASONS[number];
-
-/**
- * How a handshake ended: `success` (DIM!), `again` (DIM? — a new session
- * key sent), `failed` (unverifiable, bad title).
- */
-export const HANDSHAKE_RESULTS = ["success", "again", "failed"] as const;
-/** How a handshake ended. */
-export type HandshakeResult = typeof HANDSHAKE_RESULTS[number];
-
-/**
- * Where a routed message went: `local` (a session of the receiver here),
- * `neighbor` (another station), `broadcast` (fanned out to stations or
- * users), `group` (split for members or handed to the group assistant),
- * `bot` (a service bot found through ANS).
- */
-export const ROUTES = [
-  "local",
-  "neighbor",
-  "broadcast",
-  "group",
-  "bot",
-] as const;
-/** Where a routed message went. */
-export type Route = typeof ROUTES[number];
-
-/** Whether a delivered message came straight (`live`) or from the store (`offline`). */
-export const DELIVERY_SOURCES = ["live", "offline"] as const;
-/** Whether a delivered message came straight or from the store. */
-export type DeliverySource = typeof DELIVERY_SOURCES[number];
-
-/**
- * Why a message was dropped:
- * - `malformed`: not JSON, not a reliable message
- * - `too_large`: over the frame cap
- * - `not_verified`: bad signature
- * - `not_decrypted`: a message to the station it could not open
- * - `sender_refused`: the sender is not the session's user
- * - `blocked`: on the receiver's block list
- * - `looped`: its traces show it passed here already
- * - `no_route`: no receiver to hand it to and nothing to store it for
- * - `duplicate`: the same signature stored already
- * - `expired`: offline retention ran out
- * - `offline_cap`: pushed out by the per-user offline cap
- * - `rate_limited`: over the session's message or byte rate
- * - `suspended_overflow`: sent before the handshake, the hold queue full
- */
-export const DROP_REASONS = [
-  "malformed",
-  "too_large",
-  "not_verified",
-  "not_decrypted",
-  "sender_refused",
-  "blocked",
-  "looped",
-  "no_route",
-  "duplicate",
-  "expired",
-  "offline_cap",
-  "rate_limited",
-  "suspended_overflow",
-] as const;
-/** Why a message was dropped. */
-export type DropReason = typeof DROP_REASONS[number];
-
-/**
- * The store calls timed by `dim_store_latency_seconds`: `commit` is one
- * transaction of the offline-message write queue (fsynced when a message in
- * it is answered "Message cached."); `store_message` and `delete_messages`
- * run from a message's entry into that queue to its commit; the others are
- * single calls.
- */
-export const STORE_OPS = [
-  "commit",
-  "store_message",
-  "load_messages",
-  "delete_messages",
-  "save_meta",
-  "save_document",
-  "load_account",
-  "save_login",
-  "purge",
-] as const;
-/** A store call timed by `dim_store_latency_seconds`. */
-export type StoreOp = typeof STORE_OPS[number];
 
 /**
  * The queues `dim_queue_depth` reports: `store_writes` (the group-commit
@@ -203,9 +129,9 @@ function each<K extends string, S>(
  * metrics.connectionOpened("mtp");
  * metrics.handshake("success");
  * metrics.dropped("blocked");
- * const done = metrics.startStoreTimer("store_message"); store(); done();
- * metrics.trackQueue("store_writes", () => queue.pending);
- * metrics.registry.expose();
+ * const done = metrics.startStoreTimer("store_message");
+ * done();
+ * metrics.registry.expose(); // the Prometheus text
  * ```
  */
 export class StationMetrics {
@@ -338,11 +264,6 @@ export class StationMetrics {
 
   /**
    * A connection's framing is established.
-   *
-   * @example
-   * ```ts
-   * metrics.connectionOpened(conn.framing);
-   * ```
    */
   connectionOpened(framing: Framing): void {
     this.#opened[framing].inc();
@@ -351,11 +272,6 @@ export class StationMetrics {
 
   /**
    * A connection (opened before) closed.
-   *
-   * @example
-   * ```ts
-   * metrics.connectionClosed(conn.framing, info.reason);
-   * ```
    */
   connectionClosed(framing: Framing, reason: CloseReason): void {
     this.#open[framing].dec();
@@ -364,11 +280,6 @@ export class StationMetrics {
 
   /**
    * A TCP connection was refused on accept.
-   *
-   * @example
-   * ```ts
-   * metrics.connectionRejected("max_per_ip");
-   * ```
    */
   connectionRejected(reason: RejectReason): void {
     this.#rejected[reason].inc();
@@ -376,11 +287,6 @@ export class StationMetrics {
 
   /**
    * A handshake ended.
-   *
-   * @example
-   * ```ts
-   * metrics.handshake("success");
-   * ```
    */
   handshake(result: HandshakeResult): void {
     this.#handshakes[result].inc();
@@ -388,11 +294,6 @@ export class StationMetrics {
 
   /**
    * Reliable messages were read from a session.
-   *
-   * @example
-   * ```ts
-   * metrics.received(conn.framing, lines.length);
-   * ```
    */
   received(framing: Framing, count = 1): void {
     this.#received[framing].inc(count);
@@ -400,11 +301,6 @@ export class StationMetrics {
 
   /**
    * A message was passed on.
-   *
-   * @example
-   * ```ts
-   * metrics.routed("neighbor");
-   * ```
    */
   routed(route: Route, count = 1): void {
     this.#routed[route].inc(count);
@@ -412,11 +308,6 @@ export class StationMetrics {
 
   /**
    * A message was stored for an offline receiver.
-   *
-   * @example
-   * ```ts
-   * metrics.cached();
-   * ```
    */
   cached(count = 1): void {
     this.#cached.inc(count);
@@ -424,11 +315,6 @@ export class StationMetrics {
 
   /**
    * A message reached the receiver's session (the transport said sent).
-   *
-   * @example
-   * ```ts
-   * metrics.delivered("offline");
-   * ```
    */
   delivered(source: DeliverySource, count = 1): void {
     this.#delivered[source].inc(count);
@@ -436,11 +322,6 @@ export class StationMetrics {
 
   /**
    * Messages were dropped.
-   *
-   * @example
-   * ```ts
-   * metrics.dropped("not_verified");
-   * ```
    */
   dropped(reason: DropReason, count = 1): void {
     this.#dropped[reason].inc(count);
@@ -448,11 +329,6 @@ export class StationMetrics {
 
   /**
    * Records how long a store call took (seconds).
-   *
-   * @example
-   * ```ts
-   * metrics.storeLatency("load_messages", 0.0031);
-   * ```
    */
   storeLatency(op: StoreOp, seconds: number): void {
     this.#store[op].observe(seconds);
@@ -460,12 +336,6 @@ export class StationMetrics {
 
   /**
    * Starts timing a store call; the returned function records it.
-   *
-   * @example
-   * ```ts
-   * const done = metrics.startStoreTimer("store_message");
-   * try { await queue.store(message, { durable: true }); } finally { done(); }
-   * ```
    */
   startStoreTimer(op: StoreOp): () => void {
     const start = performance.now();
@@ -474,11 +344,6 @@ export class StationMetrics {
 
   /**
    * Reports a queue's depth by reading `depth()` at every scrape.
-   *
-   * @example
-   * ```ts
-   * metrics.trackQueue("store_writes", () => writeQueue.pending);
-   * ```
    */
   trackQueue(queue: QueueName, depth: () => number): void {
     this.#queueReaders.set(queue, depth);
@@ -486,11 +351,6 @@ export class StationMetrics {
 
   /**
    * Bytes were read from a socket.
-   *
-   * @example
-   * ```ts
-   * metrics.bytesReceived("ws", chunk.length);
-   * ```
    */
   bytesReceived(framing: Framing, bytes: number): void {
     this.#bytesIn[framing].inc(bytes);
@@ -498,11 +358,6 @@ export class StationMetrics {
 
   /**
    * Bytes were written to a socket.
-   *
-   * @example
-   * ```ts
-   * metrics.bytesSent("mtp", frame.length);
-   * ```
    */
   bytesSent(framing: Framing, bytes: number): void {
     this.#bytesOut[framing].inc(bytes);

@@ -19,7 +19,7 @@
  * @module
  */
 import type { HealthChecks, HealthReport } from "./health.ts";
-import type { Logger } from "../client/logger.ts";
+import type { Logger } from "../../client/logger.ts";
 import { type MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from "./metrics.ts";
 
 /** The default admin address host. */
@@ -192,8 +192,11 @@ function healthResponse(report: HealthReport, json: boolean): Response {
  * @throws {AdminAddressError} the address cannot be bound (in use, not local)
  * @example
  * ```ts
- * const admin = startAdmin({ port: 9395, metrics: stationMetrics.registry, health });
- * // curl http://127.0.0.1:9395/health
+ * import { HealthChecks } from "./health.ts";
+ * import { MetricsRegistry } from "./metrics.ts";
+ * const admin = startAdmin({ port: 0, metrics: new MetricsRegistry(), health: new HealthChecks() });
+ * const health = await fetch(`${admin.url}/health`); // 200, {"ok":true,...}
+ * await health.body?.cancel();
  * await admin.close();
  * ```
  */
