@@ -34,8 +34,8 @@ import type { SendResult } from "./transport/mod.ts";
 
 /** How stored messages are delivered. */
 export interface OfflineOptions {
-  /** Most stored messages loaded per login (default 20480, station.md §9). */
-  readonly loadLimit?: number;
+  /** Most stored messages per receiver, all loaded at a login (default 20480, station.md §9). */
+  readonly offlineCap?: number;
   /** Stored messages queued on a session at a time (default 256). */
   readonly pageSize?: number;
 }
@@ -92,7 +92,7 @@ export class OfflineDelivery {
     this.#queue = queue;
     this.#stats = stats;
     this.#log = log;
-    this.#limit = options.loadLimit ?? MAX_MESSAGES_PER_RECEIVER;
+    this.#limit = options.offlineCap ?? MAX_MESSAGES_PER_RECEIVER;
     this.#page = Math.max(1, options.pageSize ?? 256);
   }
 
@@ -145,8 +145,7 @@ export class OfflineDelivery {
         this.#queue.release(key);
         return;
       }
-      if (source === "live") this.#stats.deliveredLive++;
-      else this.#stats.delivered++;
+      this.#stats.deliver(source);
       if (this.#queue.cancel(key)) return; // held back, never written
       const done = this.#stats.time("delete_messages");
       this.#queue.delete(key).catch((error) =>

@@ -1,11 +1,17 @@
 /**
  * The live view and controls of a running station (real station process,
  * real peers over loopback) through the admin listener and the commands:
- * `dim status`, `dim sessions [--user]`, `dim kick`, the index page,
+ * `dim status`, `dim sessions [--user]`, `dim kick`, `dim block` / `unblock`, the status gauges, the index page,
  * `/health` naming its checks, loopback-only unless a bearer token is set.
  */
 import assert from "node:assert/strict";
-import { accounts, closeAll, online, World } from "../station/_peer.ts";
+import {
+  accounts,
+  closeAll,
+  online,
+  TestPeer,
+  World,
+} from "../station/_peer.ts";
 import { startStation, stopStation } from "../station/_child.ts";
 import { dim, tempDir } from "./_dim.ts";
 
@@ -53,6 +59,23 @@ Deno.test("dim status | sessions | kick against a running station; the admin ind
     assert.equal(s.usersOnline, 2);
     assert.deepEqual(s.offline, { messages: 0, receivers: 0 });
     assert.ok(s.store.bytes > 0);
+    // the same as gauges, read at scrape time
+    const metrics = await (await fetch(`http://127.0.0.1:${admin}/metrics`))
+      .text();
+    for (
+      const line of [
+        'dim_sessions{kind="user"} 2',
+        'dim_sessions{kind="station"} 0',
+        "dim_users_online 2",
+        "dim_offline_messages 0",
+        "dim_neighbours_up 0",
+        "dim_bots_up 0",
+      ]
+    ) {
+      assert.ok(metrics.split("\n").includes(line), line);
+    }
+    assert.match(metrics, /^dim_store_bytes [1-9]\d*$/m);
+    assert.match(metrics, /^# TYPE dim_sessions gauge$/m);
     const text = await dim(["status", ...at]);
     assert.match(
       text.stdout,
@@ -89,6 +112,31 @@ Deno.test("dim status | sessions | kick against a running station; the admin ind
     assert.equal(after.stdout, "");
     const nobody = await dim(["kick", ...at, bob.id.value]);
     assert.equal(nobody.code, 1);
+
+    // block: alice's session closed, her next handshake refused; unblock: back
+    const block = await dim(["block", ...at, alice.id.value]);
+    assert.equal(block.code, 0, block.stderr);
+    assert.equal(
+      block.stdout,
+      `blocked ${alice.id.value}; closed 1 connection(s)\n`,
+    );
+    await peers[0].conn.done;
+    const refused = await TestPeer.connect(child.port, alice, {
+      world: new World(),
+    });
+    await assert.rejects(refused.handshake());
+    await refused.conn.done;
+    await refused.close();
+    const listed = await fetch(`http://127.0.0.1:${admin}/blocked`);
+    assert.deepEqual((await listed.json()).blocked, [alice.id.value]);
+    const unblock = await dim(["unblock", ...at, alice.id.value]);
+    assert.equal(unblock.stdout, `unblocked ${alice.id.value}\n`);
+    const back = await online(child.port, [alice], { world: new World() });
+    await closeAll(back);
+    assert.match(
+      child.log(),
+      /WARN {2}handshake refused .*reason="blocked by the station's operator"/,
+    );
 
     const index = await fetch(`http://127.0.0.1:${admin}/`);
     assert.equal(index.status, 200);

@@ -207,7 +207,7 @@ Deno.test("web: an account exported by `dim register export --private` is import
       "--as",
       "heidi",
       "--timeout",
-      "1",
+      "10",
     ]));
     assert.equal(once.code, 0, once.stderr);
     const file = `${dir.path}/grace.json`;
@@ -259,16 +259,16 @@ Deno.test("web: a browser user finds a user by name and founds a group with two 
   const ivan = await registerCli(dir.path, "ivan");
   const judy = await registerCli(dir.path, "judy");
   // their visas reach the station with a first handshake
-  for (const name of ["ivan", "judy"]) {
+  await Promise.all(["ivan", "judy"].map(async (name) => {
     const once = await dim(cliArgs(dir.path, station, [
       "listen",
       "--as",
       name,
       "--timeout",
-      "1",
+      "10",
     ]));
     assert.equal(once.code, 0, once.stderr);
-  }
+  }));
   await using browser = await TestBrowser.launch();
   const page = await browser.open(`http://${station.address}/`);
   const me = await page.register("kim");
@@ -346,5 +346,44 @@ Deno.test("web: a browser user finds a user by name and founds a group with two 
   assert.equal(sent.code, 0, sent.stderr);
   assert.equal(JSON.parse(sent.stdout).text, "Group message delivering.");
   await page.waitForMessage("hi kim, judy in the club");
+
+  // a group judy founds with the browser user: opened by its ID, it works
+  const made = await dim(cliArgs(dir.path, station, [
+    "group",
+    "create",
+    "--as",
+    "judy",
+    "--name",
+    "Judy's",
+    me,
+    ivan,
+  ]));
+  assert.equal(made.code, 0, made.stderr);
+  const judys = made.lastLine;
+  // ivan also gets judy's club text, kept for him while he was away
+  await using ivanListens = new DimProcess(cliArgs(dir.path, station, [
+    "listen",
+    "--as",
+    "ivan",
+    "--json",
+    "--timeout",
+    "90",
+  ]));
+  await ivanListens.until(
+    () => / connected to /.test(ivanListens.stderr),
+    "listen handshake",
+  );
+  await page.openChat(judys);
+  await page.send("kim joins in");
+  await ivanListens.until(
+    () => ivanListens.stdout.includes("kim joins in"),
+    "ivan gets kim's text in judy's group",
+    60_000,
+  );
+  const atIvan = ivanListens.stdout.trim().split("\n").map((l) => JSON.parse(l))
+    .find((m) => m.text === "kim joins in");
+  assert.equal(atIvan.sender, me);
+  assert.equal(atIvan.text, "kim joins in");
+  assert.equal(atIvan.group, judys);
   page.assertNoErrors();
 });
