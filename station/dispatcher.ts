@@ -164,6 +164,10 @@ export class Dispatcher {
     this.#onRoaming = options.onRoaming ?? (() => {});
     this.#bridged = options.bridged ?? (() => true);
     this.#accounts = options.accounts;
+    // a stored message that did not leave after all: the user's sessions here get it
+    offline.onMoveFailed = (user) => {
+      for (const session of center.active(user)) offline.load(session);
+    };
     this.presence = new PresenceBook({
       self: options.station,
       login: (user) => store.logins.newest(user),
@@ -392,11 +396,24 @@ export class Dispatcher {
       this.#center.active(station).length === 0 &&
       (this.#center.bridge().length === 0 || !this.#bridged(station))
     ) return; // neither the station nor a bridge to it here: they wait
+    const here = this.#center.active(user);
     for (const stored of this.#store.messages.load(user.value)) {
+      // being delivered here, or leaving already: not sent twice
+      const key = messageKey(user, stored.signature);
+      if (here.some((session) => session.isQueued(key))) continue;
+      if (!this.#offline.markMoving(user, stored.signature)) continue;
+      let delivery: Delivery = UNREACHABLE;
       try {
-        this.redirect(ReliableMessage.parse(stored.msg), station, user);
+        delivery = this.redirect(
+          ReliableMessage.parse(stored.msg),
+          station,
+          user,
+        );
       } catch (error) {
         this.#log.warn(`stored message for ${user.value} unreadable: ${error}`);
+      }
+      if (delivery.kind !== "sent") {
+        this.#offline.unmarkMoving(user, stored.signature);
       }
     }
   }

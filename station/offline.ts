@@ -79,6 +79,9 @@ export class OfflineDelivery {
   readonly #log: StationLog;
   readonly #limit: number;
   readonly #page: number;
+  readonly #moving = new Set<string>();
+  /** A stored message leaving for another station was not taken there (it stays here). */
+  onMoveFailed: ((receiver: ID) => void) | undefined;
 
   /** Wires the store, its write queue, the counters and the log. */
   constructor(
@@ -140,19 +143,45 @@ export class OfflineDelivery {
   ): (result: SendResult) => void {
     return (result) => {
       const key = { receiver: receiver.withoutTerminal().value, signature };
+      const moved = this.#moving.delete(messageKey(receiver, signature));
       if (!result.sent) {
         // kept for the next login: written now if it was held back
         this.#queue.release(key);
+        if (moved) this.onMoveFailed?.(receiver);
         return;
       }
       if (source === "live") this.#stats.deliveredLive++;
       else this.#stats.delivered++;
       if (this.#queue.cancel(key)) return; // held back, never written
       const done = this.#stats.time("delete_messages");
+      // taken: not moved nor loaded again while the delete commits
+      const taken = messageKey(receiver, signature);
+      this.#moving.add(taken);
       this.#queue.delete(key).catch((error) =>
         this.#log.error(`offline: delete failed: ${error}`)
-      ).finally(done);
+      ).finally(() => {
+        this.#moving.delete(taken);
+        done();
+      });
     };
+  }
+
+  /**
+   * Marks a stored message as leaving for the station where its receiver
+   * is now: loaders skip it until the station's connection took it (then it
+   * is deleted) or did not (then {@link onMoveFailed} is told). `false`
+   * when it is leaving already.
+   */
+  markMoving(receiver: ID, signature: string): boolean {
+    const key = messageKey(receiver, signature);
+    if (this.#moving.has(key)) return false;
+    this.#moving.add(key);
+    return true;
+  }
+
+  /** The message was not handed to a station after all. */
+  unmarkMoving(receiver: ID, signature: string): void {
+    this.#moving.delete(messageKey(receiver, signature));
   }
 
   /** Store writes waiting for the next commit. */
@@ -194,7 +223,8 @@ export class OfflineDelivery {
     for (const item of stored) {
       if (session.conn.closed) return;
       const key = messageKey(id, item.signature);
-      if (session.isQueued(key)) continue;
+      // queued here already, or leaving for another station
+      if (session.isQueued(key) || this.#moving.has(key)) continue;
       const refused = session.push({
         priority: PRIORITY_STORED,
         payload: JSON.stringify(item.msg),
