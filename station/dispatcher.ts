@@ -196,6 +196,14 @@ export class Dispatcher {
     }
     const cache = msg.sender.type !== EntityType.STATION &&
       !msg.receiver.isBroadcast;
+    // taken here already (a copy that came again, e.g. moved back and forth
+    // between stations or resent after a late acknowledgement): not twice
+    if (cache && this.#offline.delivered(receiver, msg.signature)) {
+      this.#log.debug(
+        `message for ${receiver.value} delivered here before: not again`,
+      );
+      return sent(DeliveryText.DELIVERED, msg, { recipient: receiver.value });
+    }
     const pushed = this.#pushTo(
       this.#center.active(receiver),
       msg,
@@ -464,7 +472,12 @@ export class Dispatcher {
         key,
         onResult: storedFor === undefined
           ? this.#countLive
-          : this.#offline.deleteWhenSent(storedFor, msg.signature, "live"),
+          : this.#offline.deleteWhenSent(
+            storedFor,
+            msg.signature,
+            "live",
+            !session.isStation,
+          ),
       };
       if (session.push(item) === undefined) {
         count++;

@@ -18,6 +18,7 @@
  *
  * @module
  */
+import { BoundedMap } from "../dimp/bounded_map.ts";
 import type { ID } from "../dimp/identity/mod.ts";
 import type { ReliableMessage } from "../dimp/message/mod.ts";
 import {
@@ -31,6 +32,9 @@ import { PRIORITY_STORED } from "./push_queue.ts";
 import type { Session } from "./session.ts";
 import type { StationStats } from "./stats.ts";
 import type { SendResult } from "./transport/mod.ts";
+
+/** Messages remembered as taken by their receivers here (a copy that comes again is not pushed). */
+const MAX_TAKEN = 65_536;
 
 /** How stored messages are delivered. */
 export interface OfflineOptions {
@@ -80,6 +84,7 @@ export class OfflineDelivery {
   readonly #limit: number;
   readonly #page: number;
   readonly #moving = new Set<string>();
+  readonly #taken = new BoundedMap<string, true>(MAX_TAKEN);
   /** A stored message leaving for another station was not taken there (it stays here). */
   onMoveFailed: ((receiver: ID) => void) | undefined;
 
@@ -140,6 +145,7 @@ export class OfflineDelivery {
     receiver: ID,
     signature: string,
     source: "live" | "offline",
+    byReceiver = true,
   ): (result: SendResult) => void {
     return (result) => {
       const key = { receiver: receiver.withoutTerminal().value, signature };
@@ -152,6 +158,8 @@ export class OfflineDelivery {
       }
       if (source === "live") this.#stats.deliveredLive++;
       else this.#stats.delivered++;
+      // taken by the receiver itself (not a station it was sent on to)
+      if (byReceiver) this.#taken.set(messageKey(receiver, signature), true);
       if (this.#queue.cancel(key)) return; // held back, never written
       const done = this.#stats.time("delete_messages");
       // taken: not moved nor loaded again while the delete commits
@@ -177,6 +185,15 @@ export class OfflineDelivery {
     if (this.#moving.has(key)) return false;
     this.#moving.add(key);
     return true;
+  }
+
+  /**
+   * Whether a message for `receiver` was taken by one of its sessions here
+   * lately (the last {@link MAX_TAKEN}): a copy that comes again is not
+   * delivered twice.
+   */
+  delivered(receiver: ID, signature: string): boolean {
+    return this.#taken.has(messageKey(receiver, signature));
   }
 
   /** The message was not handed to a station after all. */
@@ -225,6 +242,7 @@ export class OfflineDelivery {
       const key = messageKey(id, item.signature);
       // queued here already, or leaving for another station
       if (session.isQueued(key) || this.#moving.has(key)) continue;
+      if (this.#taken.has(key)) continue; // its delete is on its way
       const refused = session.push({
         priority: PRIORITY_STORED,
         payload: JSON.stringify(item.msg),

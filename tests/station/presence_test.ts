@@ -68,17 +68,14 @@ function where(at: Node, user: ID): string | undefined {
   return at.station.dispatcher.loginStation(user)?.value;
 }
 
-Deno.test("presence: bob only handshakes at S2 (no login) — S1 knows within 2 s; alice's text from S1 reaches him once; one sent while he is away waits at S2 and comes when he is back", async () => {
+Deno.test("presence: bob only handshakes at S2 (no login) — S1 learns it from S2's notice; alice's text from S1 reaches him once; one sent while he is away waits at S2 and comes when he is back", async () => {
   await withPair(async (s1, s2, world) => {
     const a = await arrive(s1.port, s1.id, alice, world);
-    const started = Date.now();
     let b = await handshakeOnly(s2, bob, world);
     await until(
       "S1 knows bob is at S2",
       () => where(s1, bob.id) === s2.id.value,
-      2000,
     );
-    assert.ok(Date.now() - started < 2000);
     assert.equal(s1.station.store.logins.newest(bob.id.value), undefined);
 
     const sent = await a.sendContent(bob.id, TextContent.create("hi bob"));
@@ -135,7 +132,6 @@ Deno.test("presence: mail cached at S1 for bob follows him when he handshakes at
     await until(
       "S2 knows bob is back at S1",
       () => where(s2, bob.id) === s1.id.value,
-      2000,
     );
     const back = await a.sendContent(bob.id, TextContent.create("back"));
     await b.next((r) => r.msg.signature === back.signature);
