@@ -5,7 +5,11 @@
  * the bounds of offline messages) while the visa is asked for — of the
  * station, which asks its neighbours — and sent, in the order kept, once
  * the visa is stored: at the member's first handshake or upload here, an
- * answer of a neighbour, or a query of the assistant. A check every few
+ * answer of a neighbour, or a query of the assistant. What was kept goes
+ * with the assistant's meta and visa on the forward and each sender's on
+ * the messages it carries, so that a member who just arrived reads it
+ * without asking (the reference client cannot ask before its handshake is
+ * done). A check every few
  * seconds sends what waits for members whose visa came in another way
  * (another process on the store) and asks again for the others (once a
  * minute); what outlives `offline_retention` (or is pushed out by
@@ -17,6 +21,7 @@
 import { ForwardContent } from "../dimp/content/mod.ts";
 import { type ID, parseId } from "../dimp/identity/mod.ts";
 import { ReliableMessage } from "../dimp/message/mod.ts";
+import { BoundedMap } from "../dimp/bounded_map.ts";
 import type { StationLog } from "../client/log.ts";
 import type {
   Accounts,
@@ -73,7 +78,9 @@ export class GroupDelivery {
   readonly #onDropped: (count: number, reason: PendingDropReason) => void;
   readonly #flushing = new Map<string, Promise<void>>();
   readonly #again = new Set<string>();
-  readonly #asked = new Map<string, number>();
+  readonly #asked = new BoundedMap<string, number>(
+    MEMBERS_PER_CHECK * 4,
+  );
   readonly #stopListening: () => void;
   readonly #timer: ReturnType<typeof setInterval>;
 
@@ -211,11 +218,7 @@ export class GroupDelivery {
     const now = Date.now();
     const last = this.#asked.get(member.value);
     if (last !== undefined && now - last < this.#askMs) return;
-    this.#asked.delete(member.value);
     this.#asked.set(member.value, now);
-    if (this.#asked.size > MEMBERS_PER_CHECK * 4) {
-      this.#asked.delete(this.#asked.keys().next().value as string);
-    }
     // a visa that comes is stored through the accounts: onVisa sends
     this.#session.fetchVisa(member).catch((error) =>
       this.#log.debug(`visa of ${member.value} not fetched: ${error}`)

@@ -21,6 +21,7 @@ import { Command, TextContent } from "../dimp/mod.ts";
 import {
   EntityType,
   generateAccount,
+  type ID,
   MetaType,
   tryParseId,
 } from "../dimp/identity/mod.ts";
@@ -39,7 +40,14 @@ import {
 import { group, GROUP_USAGE, sendToGroup } from "./client_group.ts";
 import { search, SEARCH_USAGE } from "./client_search.ts";
 import { UsageError } from "./context.ts";
-import { printErr, printOut } from "./output.ts";
+import {
+  CHAT_COMMANDS,
+  CLEAR_LINE,
+  LineEditor,
+  parseChatLine,
+  redrawLine,
+} from "./chat_input.ts";
+import { printErr, printOut, writeErr, writeOut } from "./output.ts";
 import type { CommandContext, Subcommand } from "./subcommand.ts";
 
 const HELP =
@@ -433,7 +441,9 @@ async function listen(ctx: CommandContext, flags: Flags): Promise<number> {
     if (
       ended !== undefined && ended !== "timed out" && ended !== "interrupted"
     ) {
+      // the station dropped us: a script watching the exit status must know
       printErr(`dim client: ${ended}`);
+      return 1;
     }
     return 0;
   } finally {
@@ -441,7 +451,7 @@ async function listen(ctx: CommandContext, flags: Flags): Promise<number> {
   }
 }
 
-/** The lines of stdin, as they come. */
+/** The lines of stdin, as they come (not a terminal). */
 async function* stdinLines(): AsyncGenerator<string> {
   let buffer = "";
   for await (
@@ -457,8 +467,37 @@ async function* stdinLines(): AsyncGenerator<string> {
   if (buffer !== "") yield buffer;
 }
 
-const CHAT_HELP =
-  `commands: /to ID|name (who gets the lines), /who, /help, /quit (or end of input)`;
+/**
+ * The lines typed on a terminal in raw mode, through `editor` (echoed by
+ * `redraw` on each key); ends at Ctrl-D on an empty line or Ctrl-C.
+ */
+async function* terminalLines(
+  editor: LineEditor,
+  redraw: () => void,
+): AsyncGenerator<string> {
+  Deno.stdin.setRaw(true);
+  try {
+    for await (
+      const chunk of Deno.stdin.readable.pipeThrough(new TextDecoderStream())
+    ) {
+      const { lines, eof, interrupt } = editor.feed(chunk);
+      for (const line of lines) {
+        writeErr("\r\n");
+        yield line;
+      }
+      if (eof || interrupt) return;
+      redraw();
+    }
+  } finally {
+    Deno.stdin.setRaw(false);
+  }
+}
+
+/** The receiver as the prompt shows it: its visa's name, else its ID's name. */
+function promptName(accounts: Accounts, to: ID | undefined): string {
+  if (to === undefined) return "(no receiver)";
+  return accounts.visa(to)?.name ?? to.name ?? to.value;
+}
 
 async function chat(ctx: CommandContext, flags: Flags): Promise<number> {
   if (flags.as === undefined) {
@@ -472,8 +511,15 @@ async function chat(ctx: CommandContext, flags: Flags): Promise<number> {
       ? undefined
       : resolveAccount(accounts, flags.to, "--to");
     const tty = Deno.stdin.isTerminal();
-    const prompt = () => {
-      if (tty) printErr(`${to === undefined ? "(no receiver)" : to.value}> `);
+    const editor = new LineEditor();
+    const prompt = () => `${promptName(accounts, to)}> `;
+    const redraw = () => writeErr(redrawLine(prompt(), editor.buffer));
+    /** A line above the input line (stdout for messages, stderr for notes). */
+    const show = (text: string, out = false) => {
+      if (!tty) return (out ? printOut : printErr)(text);
+      writeErr(CLEAR_LINE);
+      (out ? writeOut : writeErr)(`${text}\r\n`);
+      redraw();
     };
     const session = openSession(
       accounts,
@@ -483,47 +529,49 @@ async function chat(ctx: CommandContext, flags: Flags): Promise<number> {
       {
         ...loginOption(flags),
         onMessage: (msg) => {
-          if (!shown(msg, false)) return;
-          printOut(messageLine(accounts, msg));
-          prompt();
+          if (shown(msg, false)) show(messageLine(accounts, msg), true);
         },
       },
     );
     const pending = new Set<Promise<void>>();
     try {
       await connect(session, endpoint);
-      printErr(CHAT_HELP);
-      prompt();
-      for await (const raw of stdinLines()) {
-        const line = raw.trim();
-        if (line === "/quit") break;
-        if (line === "" || line === "/help") {
-          if (line === "/help") printErr(CHAT_HELP);
-        } else if (line === "/who") {
-          printErr(
-            `you are ${as.value}; lines go to ${to?.value ?? "nobody yet"}`,
+      show(CHAT_COMMANDS);
+      if (tty) redraw();
+      for await (
+        const raw of tty ? terminalLines(editor, redraw) : stdinLines()
+      ) {
+        const line = parseChatLine(raw);
+        if (line.kind === "quit") break;
+        if (line.kind === "help") show(CHAT_COMMANDS);
+        else if (line.kind === "unknown") {
+          show(
+            `dim client: ${line.command} is not a command; ${CHAT_COMMANDS}`,
           );
-        } else if (line.startsWith("/to")) {
+        } else if (line.kind === "who") {
+          show(`you are ${as.value}; lines go to ${to?.value ?? "nobody yet"}`);
+        } else if (line.kind === "to") {
           try {
-            to = resolveAccount(accounts, line.slice(3).trim(), "/to");
+            to = resolveAccount(accounts, line.who, "/to");
           } catch (error) {
-            printErr(`dim client: ${(error as Error).message}`);
+            show(`dim client: ${(error as Error).message}`);
           }
-        } else if (to === undefined) {
-          printErr("dim client: no receiver yet: /to ID");
-        } else {
-          const receiver = to;
-          const task = session.send(receiver, TextContent.create(raw))
+        } else if (line.kind === "text" && to === undefined) {
+          show("dim client: no receiver yet: /to ID");
+        } else if (line.kind === "text") {
+          const receiver = to!;
+          const task = session.send(receiver, TextContent.create(line.text))
             .then((sent) => sent.stationReceipt())
             .then(
-              (receipt) => printErr(`  ✓ ${receipt.text}`),
-              (error) => printErr(`  ✗ ${error.name}: ${error.message}`),
+              (receipt) => show(`  ✓ ${receipt.text}`),
+              (error) => show(`  ✗ ${error.message}`),
             ).finally(() => pending.delete(task));
           pending.add(task);
         }
-        prompt();
+        if (tty) redraw();
       }
       await Promise.allSettled([...pending]);
+      if (tty) writeErr("\r\n");
       return 0;
     } finally {
       await session.close();

@@ -34,11 +34,6 @@ export { ConfigError, ConfigSyntaxError } from "./ini.ts";
 /**
  * A value the config cannot use: a port that is not a number, an ID that
  * does not parse.
- *
- * @example
- * ```ts
- * new ConfigValueError("dim.ini:7", "station", "port", "must be 1..65535, not 99999");
- * ```
  */
 export class ConfigValueError extends ConfigError {
   /** Where the value was written (`dim.ini:7`, `environment DIM_STATION_PORT`). */
@@ -109,21 +104,11 @@ export interface ConfigWarning {
 
 /**
  * The default TCP port of a station (station.md §9).
- *
- * @example
- * ```ts
- * config.station.port === DEFAULT_STATION_PORT; // with no [station] port
- * ```
  */
 export const DEFAULT_STATION_PORT = 9394;
 
 /**
  * The default public host of a station.
- *
- * @example
- * ```ts
- * config.station.host; // "127.0.0.1" with no [station] host
- * ```
  */
 export const DEFAULT_STATION_HOST = "127.0.0.1";
 
@@ -697,10 +682,6 @@ export function parseConfig(
  * @throws {ConfigError} the file cannot be read (missing, no permission)
  * @throws {ConfigSyntaxError} the file is not INI
  * @throws {ConfigValueError} a value cannot be used
- * @example
- * ```ts
- * const config = loadConfig(ctx.configPath, ctx.env);
- * ```
  */
 export function loadConfig(path: string | undefined, env: Env): DimConfig {
   if (path === undefined) return parseConfig(undefined, { env });
@@ -733,10 +714,6 @@ export interface StoreLocation {
  * `~/.local/share/dim`; the file defaults to `dim.db` in the directory.
  *
  * @throws {UsageError} no directory can be found (no HOME)
- * @example
- * ```ts
- * resolveStoreLocation({ dataDir: "/srv/dim" }, env, config).path; // "/srv/dim/dim.db"
- * ```
  */
 export function resolveStoreLocation(
   options: { readonly dataDir?: string; readonly db?: string },

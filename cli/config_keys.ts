@@ -64,7 +64,7 @@ export const CONFIG_KEYS: Readonly<
   },
   neighbors: { stations: RELOADS, source: RELOADS, output: RELOADS },
   ans: "any",
-  admin: { listen: { default: "0 (off)" } },
+  admin: { listen: { default: "0 (off)" }, token: RESTART },
   log: {
     level: { default: "info", reloads: true },
     format: { default: "text" },

@@ -318,8 +318,8 @@ function keepValid(migration: Migration, source: string): Migration {
  * @throws {ConfigSyntaxError} an INI that is not INI
  * @example
  * ```ts
- * const migration = migrateConfig(Deno.readTextFileSync("etc/config.py"), "etc/config.py");
- * renderMigratedIni(migration, "etc/config.py");
+ * const migration = migrateConfig('station_host = "0.0.0.0"\nstation_port = 9394\n', "config.py");
+ * renderMigratedIni(migration, "config.py"); // "…[station]\nbind = 0.0.0.0\nport = 9394\n"
  * ```
  */
 export function migrateConfig(text: string, source: string): Migration {
@@ -338,11 +338,6 @@ export function migrateConfig(text: string, source: string): Migration {
 /**
  * The `dim` INI text of a migration: a header, the notes as comments, then
  * every section with its keys.
- *
- * @example
- * ```ts
- * Deno.writeTextFileSync("/etc/dim/dim.ini", renderMigratedIni(migration, "config.py"));
- * ```
  */
 export function renderMigratedIni(
   migration: Migration,
@@ -402,11 +397,6 @@ export function renderMigratedIni(
 
 /**
  * The stations.json of the neighbours (station.md §2.4).
- *
- * @example
- * ```ts
- * Deno.writeTextFileSync("/etc/dim/stations.json", neighborsJson(migration.neighbors));
- * ```
  */
 export function neighborsJson(neighbors: readonly MigratedNeighbor[]): string {
   return JSON.stringify({ stations: neighbors }, null, 2) + "\n";
@@ -506,7 +496,7 @@ async function runConfig(
   if (parsed.values.output !== undefined) {
     writeNew(parsed.values.output, ini, force);
   } else printOut(ini.trimEnd());
-  for (const note of migration.notes) printErr(`dim: not migrated: ${note}`);
+  for (const note of migration.notes) printErr(`dim: ${note}`);
   printErr(
     `dim: migrated ${source} (${migration.from}): ${
       [...migration.values.values()].reduce((n, keys) => n + keys.size, 0)

@@ -73,6 +73,11 @@ export function effectiveConfig(
           source: `flag --${flag}`,
         });
       } else if (entry !== undefined && entry.value !== "") {
+        if (section === "admin" && key === "token") {
+          // a secret: never printed
+          values.push({ section, key, value: "(set)", source: entry.origin });
+          continue;
+        }
         values.push({
           section,
           key,

@@ -11,12 +11,6 @@
 
 /** Raised for a bad command line; `dim` prints the message and exits with 2. */
 export class UsageError extends Error {
-  /**
-   * @example
-   * ```ts
-   * throw new UsageError("unknown subcommand: foo");
-   * ```
-   */
   constructor(message: string) {
     super(message);
     this.name = "UsageError";

@@ -12,11 +12,6 @@
 /**
  * Base class of config errors: a file that cannot be read, a syntax error,
  * a bad value.
- *
- * @example
- * ```ts
- * try { loadConfig("/etc/dim/dim.ini", env); } catch (e) { e instanceof ConfigError; }
- * ```
  */
 export class ConfigError extends Error {
   /** Creates the error. */
@@ -29,11 +24,6 @@ export class ConfigError extends Error {
 /**
  * A line that is not INI: no `=`/`:`, a key before any section, a duplicate
  * section or key.
- *
- * @example
- * ```ts
- * new ConfigSyntaxError("dim.ini", 3, "a key needs '=' or ':'");
- * ```
  */
 export class ConfigSyntaxError extends ConfigError {
   /** The file (or other source) name. */

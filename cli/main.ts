@@ -20,6 +20,9 @@ import {
   type StoreLocation,
 } from "./config.ts";
 import { config } from "./config_migrate.ts";
+import { importCommand } from "./import_python.ts";
+import { queueCommand, storeCommand } from "./store_ops.ts";
+import { kickCommand, sessionsCommand, statusCommand } from "./admin_client.ts";
 import { processEnv, resolveConfigPath, UsageError } from "./context.ts";
 import type { CommandContext, Subcommand } from "./subcommand.ts";
 import { printErr, printOut } from "./output.ts";
@@ -49,6 +52,12 @@ const SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map<
   ["backup", backup],
   ["restore", restore],
   ["config", config],
+  ["import", importCommand],
+  ["store", storeCommand],
+  ["queue", queueCommand],
+  ["status", statusCommand],
+  ["sessions", sessionsCommand],
+  ["kick", kickCommand],
 ]);
 
 function usage(): string {

@@ -36,6 +36,8 @@ export interface OpsConfig {
   readonly log: { readonly level: LogThreshold; readonly format: LogFormat };
   /** `[admin] listen`: where /health and /metrics are served; `undefined`: off. */
   readonly admin: AdminAddress | undefined;
+  /** `[admin] token`: the bearer token of the admin listener (then other hosts may use it). */
+  readonly adminToken?: string;
 }
 
 /** Command-line values that go over the config. */
@@ -83,11 +85,6 @@ function read<T>(
  * to `config`), with command-line flags over them.
  *
  * @throws {ConfigValueError} a value that is not a level, format or address
- * @example
- * ```ts
- * const ops = readOpsConfig(ctx.config, { admin: "127.0.0.1:9395" });
- * ops.admin; // { hostname: "127.0.0.1", port: 9395 }
- * ```
  */
 export function readOpsConfig(
   config: DimConfig,
@@ -120,16 +117,12 @@ export function readOpsConfig(
       undefined as AdminAddress | undefined,
       parseAdminAddress,
     ),
+    adminToken: config.ini.get("admin")?.get("token")?.value || undefined,
   };
 }
 
 /**
  * The root logger the settings describe (to stderr unless `options.sink`).
- *
- * @example
- * ```ts
- * const log = loggerFor(readOpsConfig(ctx.config, flags), { fields: { process: "station" } });
- * ```
  */
 export function loggerFor(
   ops: OpsConfig,

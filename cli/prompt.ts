@@ -51,12 +51,6 @@ class LineReader {
 /**
  * A prompter on the process's terminal: interactive when stdin is a
  * terminal and `interactive` is not turned off (`--yes`).
- *
- * @example
- * ```ts
- * const prompter = terminalPrompter({ interactive: !flags.yes });
- * const name = await prompter.ask("station name", "Base Station");
- * ```
  */
 export function terminalPrompter(
   options: { interactive?: boolean } = {},

@@ -39,7 +39,7 @@ import {
   UnknownAccountError,
 } from "../store/mod.ts";
 import { UsageError } from "./context.ts";
-import { printErr, printOut } from "./output.ts";
+import { makeStdoutFilePrivate, printErr, printOut } from "./output.ts";
 import { type Prompter, terminalPrompter } from "./prompt.ts";
 import {
   parseMetaOption,
@@ -55,6 +55,7 @@ import {
   propertyEdits,
   recordProperties,
 } from "./_register_properties.ts";
+import { deleteRegistered } from "./store_ops.ts";
 import type { CommandContext, Subcommand } from "./subcommand.ts";
 
 const HELP = `usage: dim register <action> [options]
@@ -72,6 +73,9 @@ actions:
   import <FILE|->... store exported accounts, one per file, each after
                      checking all of it (nothing of a refused file is stored;
                      the first refused file stops the import); prints each ID
+  delete <ID>        remove the account and everything kept for it (meta,
+                     documents, private keys, logins, offline messages,
+                     group places); prints what was removed
 
 types (generate):
   user               new ECC ID key, meta ETH (or --meta btc), RSA message key
@@ -172,6 +176,7 @@ const ACTIONS: Record<
     usage: "export <ID> [--private]",
   },
   import: { options: [], args: [1, Infinity], usage: "import <FILE|->..." },
+  delete: { options: [], args: [1, 1], usage: "delete <ID>" },
 };
 
 function storeExists(path: string): boolean {
@@ -488,6 +493,7 @@ function exportAccount(
   try {
     requireMeta(accounts, id, ctx.storePath);
     const record = accounts!.exportAccount(id, { privateKeys: flags.private });
+    if (flags.private) makeStdoutFilePrivate();
     printOut(JSON.stringify(record, null, 2));
     return 0;
   } finally {
@@ -582,11 +588,6 @@ function parseFlags(action: string, args: string[]): {
 /**
  * Runs `dim register <action> ...` with a given prompter (tests pass a
  * scripted one); returns the exit status.
- *
- * @example
- * ```ts
- * await runRegister(ctx, ["list"], terminalPrompter());
- * ```
  */
 export async function runRegister(
   ctx: CommandContext,
@@ -622,6 +623,8 @@ export async function runRegister(
       return list(ctx, flags);
     case "export":
       return exportAccount(ctx, flags, positionals);
+    case "delete":
+      return deleteRegistered(ctx, positionals);
     default:
       return await importAccounts(ctx, positionals);
   }
@@ -629,13 +632,9 @@ export async function runRegister(
 
 /**
  * The `register` subcommand.
- *
- * @example
- * ```ts
- * const status = await register.run(ctx, ["generate", "bot", "--seed", "assistant"]);
- * ```
  */
 export const register: Subcommand = {
-  summary: "accounts: generate | modify | show | list | export | import",
+  summary:
+    "accounts: generate | modify | show | list | export | import | delete",
   run: (ctx, args) => runRegister(ctx, args),
 };

@@ -32,7 +32,13 @@ import type { RunningBot } from "../bots/mod.ts";
 import { groupDeliveryMetrics, startStationBots } from "./station_bots.ts";
 import { type AdminListener, startAdmin } from "../station/admin.ts";
 import { Bridge } from "../station/bridge/mod.ts";
-import { HealthChecks, storeWritableCheck } from "../station/health.ts";
+import {
+  downCheck,
+  HealthChecks,
+  listenerCheck,
+  storeWritableCheck,
+} from "../station/health.ts";
+import { registerStatusGauges, stationControls } from "../station/controls.ts";
 import type { Logger } from "../client/logger.ts";
 import { SystemdNotifier, watchdogInterval } from "../station/sd_notify.ts";
 import {
@@ -336,13 +342,34 @@ async function serve(
       }
     }
     if (ops.admin !== undefined) {
+      const sources = {
+        neighbours: () =>
+          (running.bridge?.status() ?? [])
+            .filter((n) => n.state !== "ourselves")
+            .map((n) => ({
+              id: n.id ?? `${n.host}:${n.port}`,
+              up: n.state === "running",
+            })),
+        bots: () =>
+          bots.map((bot) => ({
+            kind: bot.kind,
+            id: bot.id.value,
+            up: bot.session.state === "running",
+          })),
+      };
+      registerStatusGauges(metrics.registry, station, sources);
       const health = new HealthChecks();
-      health.add("store", storeWritableCheck(ctx.storePath));
+      health.add("listener", listenerCheck(station.hostname, station.port));
+      health.add("store", storeWritableCheck(ctx.storePath, station.store.db));
+      health.add("neighbours", downCheck("neighbour", sources.neighbours));
+      health.add("bots", downCheck("bot", sources.bots));
       admin = startAdmin({
         ...ops.admin,
         metrics: metrics.registry,
         health,
         logger,
+        token: ops.adminToken,
+        routes: stationControls(station, sources),
       });
     }
     const host = station.hostname.includes(":")

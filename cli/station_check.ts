@@ -26,7 +26,7 @@ import { DatabaseSync } from "node:sqlite";
 import { EntityType, type ID } from "../dimp/identity/mod.ts";
 import { describeFsError } from "../station/health.ts";
 import { chooseStationId, loadStationIdentity } from "../station/identity.ts";
-import { Accounts, MIGRATIONS, Store } from "../store/mod.ts";
+import { Accounts, exposedFiles, MIGRATIONS, Store } from "../store/mod.ts";
 import {
   ConfigError,
   ConfigSyntaxError,
@@ -414,7 +414,26 @@ export function checkStation(
     store?.close();
   }
   results.push(...checkPorts(config, ops, flags, firstRun));
+  if (dataDir.status === "ok") {
+    results.push(...checkModes(dirname(storePath), storePath));
+  }
   return results;
+}
+
+/** A WARN line for each of the data directory and the store's files that others can read. */
+function checkModes(dir: string, storePath: string): CheckResult[] {
+  return exposedFiles([
+    dir,
+    storePath,
+    `${storePath}-wal`,
+    `${storePath}-shm`,
+  ]).map(({ path, mode }) => ({
+    name: path === dir ? "data dir" : "store",
+    status: "WARN",
+    text: `${path} is open to other users (mode ${
+      mode.toString(8).padStart(4, "0")
+    }) and holds private keys: chmod ${path === dir ? "700" : "600"} ${path}`,
+  }));
 }
 
 /** The station port, then the admin listener, bound together then released. */

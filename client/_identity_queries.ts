@@ -102,6 +102,30 @@ export class IdentityQueries {
     }
   }
 
+  /**
+   * Waits up to `ms` for `what` of `id` to arrive without asking again (a
+   * station that had none asked its neighbours and pushes their answer).
+   */
+  async arrival(id: ID, what: IdentityWanted, ms: number): Promise<void> {
+    const name = `${what}:${id.value}`;
+    let waiters = this.#waiters.get(name);
+    if (waiters === undefined) {
+      waiters = new Set();
+      this.#waiters.set(name, waiters);
+    }
+    const arrived = deferred<void>();
+    const wake = () => arrived.resolve();
+    waiters.add(wake);
+    const timer = setTimeout(wake, ms);
+    try {
+      await arrived.promise;
+    } finally {
+      clearTimeout(timer);
+      waiters.delete(wake);
+      if (waiters.size === 0) this.#waiters.delete(name);
+    }
+  }
+
   /** New identity data of `id` arrived: wakes the waits it satisfies. */
   wake(id: ID): void {
     const key = id.withoutTerminal().value;

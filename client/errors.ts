@@ -59,12 +59,6 @@ export class HandshakeTimeoutError extends ClientSessionError {
 /**
  * The session is closed (by {@link ClientSession.close}, or the connection
  * was lost and is not reconnected): what was waiting on it fails with this.
- *
- * @example
- * ```ts
- * import { SessionClosedError } from "./errors.ts";
- * new SessionClosedError("connection closed by the station (peer)");
- * ```
  */
 export class SessionClosedError extends ClientSessionError {
   /** Why the session closed. */
@@ -77,12 +71,6 @@ export class SessionClosedError extends ClientSessionError {
 /**
  * The local user cannot be used: its ID key or message keys are not in the
  * store, or it has no meta there.
- *
- * @example
- * ```ts
- * import { LocalUserError } from "./errors.ts";
- * new LocalUserError("alice@…", "no ID private key in the store");
- * ```
  */
 export class LocalUserError extends ClientSessionError {
   /** The ID asked for. */

@@ -33,11 +33,6 @@ import type { Accounts, StoredGroupCommand } from "../store/mod.ts";
  * review): a "… received." like the station's acknowledgements. The
  * reference bot answers nothing, so its senders can only tell a refusal
  * from a loss by waiting.
- *
- * @example
- * ```ts
- * receipt.text === GROUP_COMMAND_RECEIVED; // the assistant took it
- * ```
  */
 export const GROUP_COMMAND_RECEIVED = "Group command received.";
 

@@ -322,11 +322,6 @@ export class Logger {
 
   /**
    * The current level (shared by the whole tree).
-   *
-   * @example
-   * ```ts
-   * log.level; // "info"
-   * ```
    */
   get level(): LogThreshold {
     return this.#shared.level;
@@ -334,11 +329,6 @@ export class Logger {
 
   /**
    * The line format.
-   *
-   * @example
-   * ```ts
-   * log.format; // "text"
-   * ```
    */
   get format(): LogFormat {
     return this.#shared.format;
@@ -346,11 +336,6 @@ export class Logger {
 
   /**
    * Changes the level of this logger, its root and every child.
-   *
-   * @example
-   * ```ts
-   * log.setLevel("debug");
-   * ```
    */
   setLevel(level: LogThreshold): void {
     if (!(level in RANK)) throw new LogOptionError(`no log level "${level}"`);
@@ -360,11 +345,6 @@ export class Logger {
 
   /**
    * Whether lines of `level` are written now (to skip building costly fields).
-   *
-   * @example
-   * ```ts
-   * if (log.enabled("debug")) log.debug("frame", { bytes: hexdump(frame) });
-   * ```
    */
   enabled(level: LogLevel): boolean {
     return RANK[level] >= this.#shared.rank;
@@ -372,11 +352,6 @@ export class Logger {
 
   /**
    * A logger adding `fields` to every line (after this logger's own).
-   *
-   * @example
-   * ```ts
-   * const session = log.child({ session: "127.0.0.1:50122", user: id.value });
-   * ```
    */
   child(fields: LogFields): Logger {
     return new Logger(this.#shared, {
@@ -387,11 +362,6 @@ export class Logger {
 
   /**
    * Per-message detail.
-   *
-   * @example
-   * ```ts
-   * log.debug("routed", { to: "bob@…" });
-   * ```
    */
   debug(msg: string, fields?: LogFields): void {
     if (this.#shared.rank <= 0) this.#write("debug", msg, fields);
@@ -399,11 +369,6 @@ export class Logger {
 
   /**
    * Connections, handshakes, start and stop.
-   *
-   * @example
-   * ```ts
-   * log.info("listening", { port: 9394 });
-   * ```
    */
   info(msg: string, fields?: LogFields): void {
     if (this.#shared.rank <= 1) this.#write("info", msg, fields);
@@ -411,11 +376,6 @@ export class Logger {
 
   /**
    * Refused input, dropped messages.
-   *
-   * @example
-   * ```ts
-   * log.warn("message dropped", { reason: "not verified" });
-   * ```
    */
   warn(msg: string, fields?: LogFields): void {
     if (this.#shared.rank <= 2) this.#write("warn", msg, fields);
@@ -423,11 +383,6 @@ export class Logger {
 
   /**
    * Failures of the program itself.
-   *
-   * @example
-   * ```ts
-   * log.error("store write failed", { error });
-   * ```
    */
   error(msg: string, fields?: LogFields): void {
     if (this.#shared.rank <= 3) this.#write("error", msg, fields);

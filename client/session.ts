@@ -78,6 +78,10 @@ const RECENT_LIMIT = 4096;
 const QUERY_INTERVAL_MS = 60_000;
 const VISA_PUSH_INTERVAL_MS = 600_000;
 const CLOSE_GRACE_MS = 2_000;
+/** A station's answer when it has no documents of an ID (it asks its neighbours). */
+const DOCUMENT_NOT_FOUND = "Document not found.";
+/** How long a send waits for the neighbours' answer after that (ms). */
+const NEIGHBOUR_ANSWER_MS = 2_000;
 /** How deep forwards inside forwards are opened. */
 const MAX_FORWARD_DEPTH = 2;
 
@@ -753,6 +757,14 @@ export class ClientSession {
   async #ensureKeyFor(id: ID): Promise<void> {
     if (this.#directory.canEncryptFor(id)) return;
     const detail = await this.#awaitIdentity(id, "key");
+    if (detail === DOCUMENT_NOT_FOUND && !this.#directory.canEncryptFor(id)) {
+      // the station asked its neighbours (station.md §4.13) and pushes
+      // their answer: a user of a neighbour station is found a moment later
+      await this.#identities.arrival(id, "key", NEIGHBOUR_ANSWER_MS);
+      if (this.#state === "closed") {
+        throw this.#closeError ?? new SessionClosedError();
+      }
+    }
     if (this.#directory.canEncryptFor(id)) return;
     if (detail !== undefined) {
       throw new ReceiverKeyNotFoundError(id.value, "not-found", detail);

@@ -6,7 +6,12 @@
  *   with `not ok` and one `name: reason` line per failing check (JSON with
  *   `Accept: application/json`).
  * - `GET /metrics` — the metrics in the Prometheus text format 0.0.4.
+ * - the routes given (the station's live view and controls, `controls.ts`)
  * - anything else — `404`; a method other than GET or HEAD — `405`.
+ *
+ * Only loopback clients are served (`403` for others) unless a bearer
+ * token is configured (`[admin] token`); then every request must carry it
+ * (`401` without) and any client may.
  *
  * Configured by `dim station --admin HOST:PORT` or `[admin] listen`; port 0
  * there means off ({@linkcode parseAdminAddress}).
@@ -77,8 +82,26 @@ export function parseAdminAddress(text: string): AdminAddress | undefined {
   return { hostname: match[1] ?? match[2] ?? DEFAULT_ADMIN_HOST, port };
 }
 
+/** One more thing the admin listener serves (the live view and controls). */
+export interface AdminRoute {
+  /** `GET` (HEAD too) or `POST`. */
+  readonly method: "GET" | "POST";
+  /** The exact path (`/status`). */
+  readonly path: string;
+  /** Answers the request. */
+  handle(url: URL, request: Request): Promise<Response>;
+}
+
 /** What the admin listener serves. */
 export interface AdminOptions {
+  /** More routes: the station's live view and controls. */
+  readonly routes?: readonly AdminRoute[];
+  /**
+   * A bearer token: when set, every request must carry
+   * `Authorization: Bearer TOKEN`, and clients from other hosts are served;
+   * without it only loopback clients are.
+   */
+  readonly token?: string;
   /** The host to bind (default 127.0.0.1). */
   readonly hostname?: string;
   /** The port (0 picks a free one — "off" is decided before, by the config). */
@@ -114,6 +137,36 @@ function text(
   });
 }
 
+/** Whether `hostname` is a loopback address (127.0.0.0/8, ::1). */
+function isLoopback(hostname: string): boolean {
+  return hostname === "::1" || /^(::ffff:)?127\./.test(hostname);
+}
+
+/** `undefined` when the request may be served, else the refusal. */
+function admitted(
+  request: Request,
+  remote: string,
+  token: string | undefined,
+): Response | undefined {
+  if (token === undefined) {
+    return isLoopback(remote) ? undefined : text(
+      403,
+      "the admin listener serves loopback clients only: set [admin] token to serve others (with Authorization: Bearer)\n",
+    );
+  }
+  const given = request.headers.get("authorization") ?? "";
+  return given === `Bearer ${token}` ? undefined : new Response(
+    "a bearer token is needed: Authorization: Bearer TOKEN ([admin] token)\n",
+    {
+      status: 401,
+      headers: {
+        "content-type": "text/plain; charset=utf-8",
+        "www-authenticate": "Bearer",
+      },
+    },
+  );
+}
+
 function healthResponse(report: HealthReport, json: boolean): Response {
   const status = report.ok ? 200 : 503;
   if (json) {
@@ -139,24 +192,46 @@ function healthResponse(report: HealthReport, json: boolean): Response {
  * @throws {AdminAddressError} the address cannot be bound (in use, not local)
  * @example
  * ```ts
- * const admin = startAdmin({ port: 9395, metrics: stationMetrics.registry, health });
- * // curl http://127.0.0.1:9395/health
+ * import { HealthChecks } from "./health.ts";
+ * import { MetricsRegistry } from "./metrics.ts";
+ * const admin = startAdmin({ port: 0, metrics: new MetricsRegistry(), health: new HealthChecks() });
+ * const health = await fetch(`${admin.url}/health`); // 200, {"ok":true,...}
+ * await health.body?.cancel();
  * await admin.close();
  * ```
  */
 export function startAdmin(options: AdminOptions): AdminListener {
   const hostname = options.hostname ?? DEFAULT_ADMIN_HOST;
   const { metrics, health, logger } = options;
-  const handler = async (request: Request): Promise<Response> => {
+  const routes = options.routes ?? [];
+  const handler = async (
+    request: Request,
+    info: Deno.ServeHandlerInfo<Deno.NetAddr>,
+  ): Promise<Response> => {
     const url = new URL(request.url);
     const head = request.method === "HEAD";
-    if (request.method !== "GET" && !head) {
+    const refused = admitted(request, info.remoteAddr.hostname, options.token);
+    if (refused !== undefined) {
+      logger?.warn("admin request refused", {
+        remote: info.remoteAddr.hostname,
+        path: url.pathname,
+        status: refused.status,
+      });
+      return refused;
+    }
+    const route = routes.find((r) =>
+      r.path === url.pathname &&
+      (r.method === request.method || (head && r.method === "GET"))
+    );
+    if (route === undefined && request.method !== "GET" && !head) {
       const response = text(405, "method not allowed\n");
       response.headers.set("allow", "GET, HEAD");
       return response;
     }
     let response: Response;
-    if (url.pathname === "/health") {
+    if (route !== undefined) {
+      response = await route.handle(url, request);
+    } else if (url.pathname === "/health") {
       const report = health === undefined
         ? { ok: true, checks: [] }
         : await health.run();

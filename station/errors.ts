@@ -6,11 +6,6 @@
 
 /**
  * Base class of the station's own errors.
- *
- * @example
- * ```ts
- * try { await Station.start(options); } catch (e) { e instanceof StationError; }
- * ```
  */
 export class StationError extends Error {
   /** Creates the error. */
@@ -24,11 +19,6 @@ export class StationError extends Error {
  * The station cannot run as the configured identity: its ID is not in the
  * store, its signing or decryption keys are missing, or several station
  * accounts are stored and none is chosen (station.md §2.1).
- *
- * @example
- * ```ts
- * new StationIdentityError("no private key for gsp-s001@x5Zh9ixt8ECr59XLye1y5WWfaX4fcoaaSC");
- * ```
  */
 export class StationIdentityError extends StationError {
   /** Creates the error. */

@@ -5,6 +5,7 @@
  * @module
  */
 import { dirname, join } from "node:path";
+import type { WriteFailure } from "../store/mod.ts";
 
 /**
  * One check: resolves to a reason when something is wrong, to nothing when
@@ -43,8 +44,9 @@ export const DEFAULT_CHECK_TIMEOUT_MS = 2000;
  *
  * @example
  * ```ts
+ * const listening = true;
  * const health = new HealthChecks();
- * health.add("store", storeWritableCheck("/var/lib/dim/dim.db"));
+ * health.add("store", storeWritableCheck(`${Deno.makeTempDirSync()}/dim.db`));
  * health.add("listener", () => listening ? undefined : "station port not bound");
  * const report = await health.run(); // { ok: true, checks: [...] }
  * ```
@@ -60,11 +62,6 @@ export class HealthChecks {
 
   /**
    * Adds (or replaces) a named check; returns a function that removes it.
-   *
-   * @example
-   * ```ts
-   * const remove = health.add("neighbors", () => connected > 0 ? undefined : "no neighbour connected");
-   * ```
    */
   add(name: string, check: HealthCheck): () => void {
     this.#checks.set(name, check);
@@ -75,11 +72,6 @@ export class HealthChecks {
 
   /**
    * Runs every check at once and collects what they say.
-   *
-   * @example
-   * ```ts
-   * const { ok, checks } = await health.run();
-   * ```
    */
   async run(): Promise<HealthReport> {
     const checks = await Promise.all(
@@ -125,36 +117,45 @@ export class HealthChecks {
 export function describeFsError(error: unknown): string {
   if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
   if (error instanceof Deno.errors.NotFound) return "does not exist";
-  if ((error as { code?: string }).code === "EROFS") {
-    return "read-only file system";
-  }
+  const code = (error as { code?: string }).code;
+  if (code === "EROFS") return "read-only file system";
+  if (code === "ENOSPC") return "no space left on device";
   return error instanceof Error ? error.message : String(error);
 }
 
+/** The probe written by {@link storeWritableCheck}: a page's worth and more. */
+const PROBE = new Uint8Array(64 * 1024);
+
 /**
  * A check that the store file can be written now and after a restart: a
- * new file can be made in its directory (SQLite needs that for its `-wal`
- * and `-shm` files), and the file and its `-wal` open for writing.
- *
- * @example
- * ```ts
- * health.add("store", storeWritableCheck(store.db.path));
- * // failing: "store not writable: cannot create files in /var/lib/dim: permission denied"
- * ```
+ * new file of 64 KiB can be written in its directory (SQLite needs that
+ * for its `-wal` and `-shm` files; a full disk fails here), the file and
+ * its `-wal` open for writing, and — given the open store — its writes
+ * have not been failing since the last commit (a full disk or a size
+ * limit).
  */
-export function storeWritableCheck(path: string): HealthCheck {
+export function storeWritableCheck(
+  path: string,
+  db?: { readonly writeFailure: WriteFailure | undefined },
+): HealthCheck {
   return async () => {
+    const failing = db?.writeFailure;
+    if (failing !== undefined) {
+      return `store writes failing since ${
+        new Date(failing.since).toISOString()
+      }: ${failing.error.message}`;
+    }
     const directory = dirname(path);
     const probe = join(directory, `.dim-health-${crypto.randomUUID()}`);
     try {
-      const file = await Deno.open(probe, { write: true, createNew: true });
-      file.close();
-      await Deno.remove(probe);
+      await Deno.writeFile(probe, PROBE, { createNew: true });
     } catch (error) {
+      await Deno.remove(probe).catch(() => {});
       return `store not writable: cannot create files in ${directory}: ${
         describeFsError(error)
       }`;
     }
+    await Deno.remove(probe);
     for (const file of [path, `${path}-wal`]) {
       try {
         (await Deno.open(file, { read: true, write: true })).close();
@@ -164,5 +165,53 @@ export function storeWritableCheck(path: string): HealthCheck {
       }
     }
     return undefined;
+  };
+}
+
+/**
+ * A check that the station still listens on `hostname:port`: binding the
+ * same address must fail as in use (nothing connects, nothing is logged).
+ *
+ * @example
+ * ```ts ignore
+ * health.add("listener", listenerCheck(station.hostname, station.port));
+ * // failing: "nothing listens on 0.0.0.0:9394"
+ * ```
+ */
+export function listenerCheck(hostname: string, port: number): HealthCheck {
+  return () => {
+    let probe: Deno.Listener;
+    try {
+      probe = Deno.listen({ hostname, port, transport: "tcp" });
+    } catch (error) {
+      return error instanceof Deno.errors.AddrInUse
+        ? undefined
+        : `cannot check ${hostname}:${port}: ${describeFsError(error)}`;
+    }
+    probe.close();
+    return `nothing listens on ${hostname}:${port}`;
+  };
+}
+
+/**
+ * A check that fails while any of `list()` is not up, naming them (an empty
+ * list passes).
+ *
+ * @example
+ * ```ts
+ * import { downCheck } from "./health.ts";
+ * const check = downCheck("bot", () => [{ id: "assistant@x", up: false }]);
+ * check(); // "1 bot(s) down: assistant@x"
+ * ```
+ */
+export function downCheck(
+  what: string,
+  list: () => readonly { readonly id: string; readonly up: boolean }[],
+): HealthCheck {
+  return () => {
+    const down = list().filter((item) => !item.up).map((item) => item.id);
+    return down.length === 0
+      ? undefined
+      : `${down.length} ${what}(s) down: ${down.join(", ")}`;
   };
 }

@@ -19,7 +19,8 @@ export const PROMETHEUS_CONTENT_TYPE =
  *
  * @example
  * ```ts
- * try { registry.counter("bad name", "…"); } catch (e) { e instanceof MetricsError; }
+ * const registry = new MetricsRegistry();
+ * try { registry.counter("bad name", "…"); } catch (e) { e instanceof MetricsError; } // true
  * ```
  */
 export class MetricsError extends Error {
@@ -212,9 +213,9 @@ class CounterCell implements CounterSeries {
  *
  * @example
  * ```ts
+ * const registry = new MetricsRegistry();
  * const opened = registry.counter("dim_connections_opened_total", "Connections opened.", ["framing"]);
- * const mtp = opened.labels({ framing: "mtp" });
- * mtp.inc();
+ * opened.labels({ framing: "mtp" }).inc();
  * ```
  */
 export class Counter extends Metric<CounterCell> {
@@ -226,11 +227,6 @@ export class Counter extends Metric<CounterCell> {
 
   /**
    * The series of these label values, to keep and add to.
-   *
-   * @example
-   * ```ts
-   * const dropped = counter.labels({ reason: "blocked" });
-   * ```
    */
   labels(values: LabelValues): CounterSeries {
     return this.series(values);
@@ -238,11 +234,6 @@ export class Counter extends Metric<CounterCell> {
 
   /**
    * Adds `amount` to the unlabelled counter.
-   *
-   * @example
-   * ```ts
-   * cached.inc();
-   * ```
    */
   inc(amount = 1): void {
     this.series(undefined).inc(amount);
@@ -250,11 +241,6 @@ export class Counter extends Metric<CounterCell> {
 
   /**
    * The value of a series (the unlabelled one without `values`).
-   *
-   * @example
-   * ```ts
-   * counter.get({ reason: "blocked" }); // 3
-   * ```
    */
   get(values?: LabelValues): number {
     return this.series(values).value;
@@ -308,6 +294,7 @@ class GaugeCell implements GaugeSeries {
  *
  * @example
  * ```ts
+ * const registry = new MetricsRegistry();
  * const open = registry.gauge("dim_connections_open", "Open connections.", ["framing"]);
  * open.labels({ framing: "ws" }).inc();
  * ```
@@ -321,11 +308,6 @@ export class Gauge extends Metric<GaugeCell> {
 
   /**
    * The series of these label values.
-   *
-   * @example
-   * ```ts
-   * gauge.labels({ queue: "store_writes" }).set(12);
-   * ```
    */
   labels(values: LabelValues): GaugeSeries {
     return this.series(values);
@@ -333,11 +315,6 @@ export class Gauge extends Metric<GaugeCell> {
 
   /**
    * Sets the unlabelled gauge.
-   *
-   * @example
-   * ```ts
-   * gauge.set(3);
-   * ```
    */
   set(value: number): void {
     this.series(undefined).set(value);
@@ -345,11 +322,6 @@ export class Gauge extends Metric<GaugeCell> {
 
   /**
    * Adds to the unlabelled gauge.
-   *
-   * @example
-   * ```ts
-   * gauge.inc();
-   * ```
    */
   inc(amount = 1): void {
     this.series(undefined).inc(amount);
@@ -357,11 +329,6 @@ export class Gauge extends Metric<GaugeCell> {
 
   /**
    * Subtracts from the unlabelled gauge.
-   *
-   * @example
-   * ```ts
-   * gauge.dec();
-   * ```
    */
   dec(amount = 1): void {
     this.series(undefined).dec(amount);
@@ -369,11 +336,6 @@ export class Gauge extends Metric<GaugeCell> {
 
   /**
    * The value of a series.
-   *
-   * @example
-   * ```ts
-   * gauge.get({ queue: "store_writes" }); // 12
-   * ```
    */
   get(values?: LabelValues): number {
     return this.series(values).value;
@@ -428,6 +390,7 @@ class HistogramCell implements HistogramSeries {
  *
  * @example
  * ```ts
+ * const registry = new MetricsRegistry();
  * const latency = registry.histogram("dim_store_latency_seconds", "Store call latency.", {
  *   buckets: [0.001, 0.01, 0.1, 1],
  *   labelNames: ["op"],
@@ -472,11 +435,6 @@ export class Histogram extends Metric<HistogramCell> {
 
   /**
    * The series of these label values.
-   *
-   * @example
-   * ```ts
-   * const store = histogram.labels({ op: "store_message" });
-   * ```
    */
   labels(values: LabelValues): HistogramSeries {
     return this.series(values);
@@ -484,11 +442,6 @@ export class Histogram extends Metric<HistogramCell> {
 
   /**
    * Counts one observation in the unlabelled histogram.
-   *
-   * @example
-   * ```ts
-   * histogram.observe(0.003);
-   * ```
    */
   observe(value: number): void {
     this.series(undefined).observe(value);
@@ -496,11 +449,6 @@ export class Histogram extends Metric<HistogramCell> {
 
   /**
    * The count and sum of a series.
-   *
-   * @example
-   * ```ts
-   * histogram.get({ op: "store_message" }).count; // 1
-   * ```
    */
   get(values?: LabelValues): { count: number; sum: number } {
     const cell = this.series(values);
@@ -549,10 +497,6 @@ export class MetricsRegistry {
    * Registers a counter.
    *
    * @throws {MetricsError} a bad or taken name, bad label names
-   * @example
-   * ```ts
-   * registry.counter("dim_messages_cached_total", "Messages stored for offline users.");
-   * ```
    */
   counter(
     name: string,
@@ -566,10 +510,6 @@ export class MetricsRegistry {
    * Registers a gauge.
    *
    * @throws {MetricsError} a bad or taken name, bad label names
-   * @example
-   * ```ts
-   * registry.gauge("dim_queue_depth", "Items waiting.", ["queue"]);
-   * ```
    */
   gauge(name: string, help: string, labelNames: readonly string[] = []): Gauge {
     return this.#add(new Gauge(name, help, checkLabels(name, labelNames)));
@@ -579,10 +519,6 @@ export class MetricsRegistry {
    * Registers a histogram.
    *
    * @throws {MetricsError} a bad or taken name, bad label names or buckets
-   * @example
-   * ```ts
-   * registry.histogram("dim_store_latency_seconds", "Store latency.", { buckets: [0.001, 0.01] });
-   * ```
    */
   histogram(
     name: string,
@@ -605,11 +541,6 @@ export class MetricsRegistry {
   /**
    * Runs `collect` before every exposition (to set gauges read from
    * elsewhere: queue lengths, memory); returns a function that removes it.
-   *
-   * @example
-   * ```ts
-   * const stop = registry.onCollect(() => depth.set(queue.length));
-   * ```
    */
   onCollect(collect: () => void): () => void {
     this.#collectors.add(collect);
@@ -618,11 +549,6 @@ export class MetricsRegistry {
 
   /**
    * The metric of this name.
-   *
-   * @example
-   * ```ts
-   * registry.get("dim_messages_cached_total")?.type; // "counter"
-   * ```
    */
   get(name: string): AnyMetric | undefined {
     return this.#metrics.get(name);
@@ -631,11 +557,6 @@ export class MetricsRegistry {
   /**
    * Every metric in the Prometheus text format 0.0.4 (after running the
    * collectors; one that throws is skipped).
-   *
-   * @example
-   * ```ts
-   * new Response(registry.expose(), { headers: { "content-type": PROMETHEUS_CONTENT_TYPE } });
-   * ```
    */
   expose(): string {
     for (const collect of this.#collectors) {

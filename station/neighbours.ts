@@ -32,11 +32,6 @@ export interface NeighbourAddress {
 /**
  * A neighbour list that cannot be used: not `host:port`, not JSON, not a
  * list of stations, or a source that cannot be read.
- *
- * @example
- * ```ts
- * new NeighbourListError("stations.json: not JSON");
- * ```
  */
 export class NeighbourListError extends StationError {
   /** Creates the error. */

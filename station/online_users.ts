@@ -16,11 +16,6 @@ import type { SessionCenter } from "./session_center.ts";
 
 /**
  * How often the registry is looked at (ms).
- *
- * @example
- * ```ts
- * new OnlinePublisher(center, store, stationId, { interval: ONLINE_PUBLISH_INTERVAL_MS });
- * ```
  */
 export const ONLINE_PUBLISH_INTERVAL_MS = 2_000;
 

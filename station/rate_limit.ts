@@ -83,7 +83,7 @@ export type RateExceeded = "messages" | "bytes";
  * @example
  * ```ts
  * const limiter = new ConnectionRateLimiter(DEFAULT_RATE_LIMITS, performance.now());
- * limiter.admit(lines.length, conn.bytesReceived, performance.now()); // undefined: within
+ * limiter.admit(3, 2048, performance.now()); // undefined: within the limits
  * ```
  */
 export class ConnectionRateLimiter {

@@ -181,7 +181,7 @@ export function watchdogInterval(env: NotifyEnv): number | undefined {
  * `onError` (a service should not stop because a notification failed).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const systemd = new SystemdNotifier({ onError: (e) => log.error("sd_notify", { error: e }) });
  * await systemd.ready("listening on 0.0.0.0:9394");
  * // SIGHUP
@@ -207,11 +207,6 @@ export class SystemdNotifier {
 
   /**
    * Whether systemd listens (`NOTIFY_SOCKET` is set).
-   *
-   * @example
-   * ```ts
-   * if (systemd.enabled) log.info("running under systemd");
-   * ```
    */
   get enabled(): boolean {
     return notifySocket(this.#env) !== undefined;
@@ -219,11 +214,6 @@ export class SystemdNotifier {
 
   /**
    * `READY=1`, with a status line: start-up (or a reload) is done.
-   *
-   * @example
-   * ```ts
-   * await systemd.ready("listening on 127.0.0.1:9394");
-   * ```
    */
   ready(status?: string): Promise<boolean> {
     return this.#send({ READY: 1, ...(status ? { STATUS: status } : {}) });
@@ -231,11 +221,6 @@ export class SystemdNotifier {
 
   /**
    * `RELOADING=1` (follow with `ready()` when done).
-   *
-   * @example
-   * ```ts
-   * await systemd.reloading();
-   * ```
    */
   reloading(status?: string): Promise<boolean> {
     return this.#send({ RELOADING: 1, ...(status ? { STATUS: status } : {}) });
@@ -243,11 +228,6 @@ export class SystemdNotifier {
 
   /**
    * `STOPPING=1`: shutting down.
-   *
-   * @example
-   * ```ts
-   * await systemd.stopping("closing sessions");
-   * ```
    */
   stopping(status?: string): Promise<boolean> {
     return this.#send({ STOPPING: 1, ...(status ? { STATUS: status } : {}) });
@@ -255,11 +235,6 @@ export class SystemdNotifier {
 
   /**
    * `STATUS=…`: a line for `systemctl status`.
-   *
-   * @example
-   * ```ts
-   * await systemd.status("1234 sessions");
-   * ```
    */
   status(text: string): Promise<boolean> {
     return this.#send({ STATUS: text });
@@ -267,11 +242,6 @@ export class SystemdNotifier {
 
   /**
    * `WATCHDOG=1`: still alive (send every {@linkcode watchdogInterval} ms).
-   *
-   * @example
-   * ```ts
-   * await systemd.watchdog();
-   * ```
    */
   watchdog(): Promise<boolean> {
     return this.#send({ WATCHDOG: 1 });

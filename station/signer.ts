@@ -44,11 +44,6 @@ const NONCE_STOCK = 2048;
 
 /**
  * Signing failed in a worker.
- *
- * @example
- * ```ts
- * new SignerError("no signature");
- * ```
  */
 export class SignerError extends Error {
   /** Creates the error. */

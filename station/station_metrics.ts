@@ -23,7 +23,7 @@
  * | `process_cpu_seconds_total`              | counter   |                     | user + system CPU time                                   |
  * | `process_resident_memory_bytes`          | gauge     |                     | resident set size                                        |
  * | `process_heap_bytes`                     | gauge     |                     | V8 heap in use                                           |
- * | `process_open_fds`                       | gauge     |                     | open file descriptors (Linux)                            |
+ * | `process_open_fds`                       | gauge     |                     | open file descriptors (Linux; absent when unreadable)    |
  *
  * Every series of a closed label set starts at 0, so a dashboard sees zero
  * rather than nothing.
@@ -203,9 +203,9 @@ function each<K extends string, S>(
  * metrics.connectionOpened("mtp");
  * metrics.handshake("success");
  * metrics.dropped("blocked");
- * const done = metrics.startStoreTimer("store_message"); store(); done();
- * metrics.trackQueue("store_writes", () => queue.pending);
- * metrics.registry.expose();
+ * const done = metrics.startStoreTimer("store_message");
+ * done();
+ * metrics.registry.expose(); // the Prometheus text
  * ```
  */
 export class StationMetrics {
@@ -338,11 +338,6 @@ export class StationMetrics {
 
   /**
    * A connection's framing is established.
-   *
-   * @example
-   * ```ts
-   * metrics.connectionOpened(conn.framing);
-   * ```
    */
   connectionOpened(framing: Framing): void {
     this.#opened[framing].inc();
@@ -351,11 +346,6 @@ export class StationMetrics {
 
   /**
    * A connection (opened before) closed.
-   *
-   * @example
-   * ```ts
-   * metrics.connectionClosed(conn.framing, info.reason);
-   * ```
    */
   connectionClosed(framing: Framing, reason: CloseReason): void {
     this.#open[framing].dec();
@@ -364,11 +354,6 @@ export class StationMetrics {
 
   /**
    * A TCP connection was refused on accept.
-   *
-   * @example
-   * ```ts
-   * metrics.connectionRejected("max_per_ip");
-   * ```
    */
   connectionRejected(reason: RejectReason): void {
     this.#rejected[reason].inc();
@@ -376,11 +361,6 @@ export class StationMetrics {
 
   /**
    * A handshake ended.
-   *
-   * @example
-   * ```ts
-   * metrics.handshake("success");
-   * ```
    */
   handshake(result: HandshakeResult): void {
     this.#handshakes[result].inc();
@@ -388,11 +368,6 @@ export class StationMetrics {
 
   /**
    * Reliable messages were read from a session.
-   *
-   * @example
-   * ```ts
-   * metrics.received(conn.framing, lines.length);
-   * ```
    */
   received(framing: Framing, count = 1): void {
     this.#received[framing].inc(count);
@@ -400,11 +375,6 @@ export class StationMetrics {
 
   /**
    * A message was passed on.
-   *
-   * @example
-   * ```ts
-   * metrics.routed("neighbor");
-   * ```
    */
   routed(route: Route, count = 1): void {
     this.#routed[route].inc(count);
@@ -412,11 +382,6 @@ export class StationMetrics {
 
   /**
    * A message was stored for an offline receiver.
-   *
-   * @example
-   * ```ts
-   * metrics.cached();
-   * ```
    */
   cached(count = 1): void {
     this.#cached.inc(count);
@@ -424,11 +389,6 @@ export class StationMetrics {
 
   /**
    * A message reached the receiver's session (the transport said sent).
-   *
-   * @example
-   * ```ts
-   * metrics.delivered("offline");
-   * ```
    */
   delivered(source: DeliverySource, count = 1): void {
     this.#delivered[source].inc(count);
@@ -436,11 +396,6 @@ export class StationMetrics {
 
   /**
    * Messages were dropped.
-   *
-   * @example
-   * ```ts
-   * metrics.dropped("not_verified");
-   * ```
    */
   dropped(reason: DropReason, count = 1): void {
     this.#dropped[reason].inc(count);
@@ -448,11 +403,6 @@ export class StationMetrics {
 
   /**
    * Records how long a store call took (seconds).
-   *
-   * @example
-   * ```ts
-   * metrics.storeLatency("load_messages", 0.0031);
-   * ```
    */
   storeLatency(op: StoreOp, seconds: number): void {
     this.#store[op].observe(seconds);
@@ -460,12 +410,6 @@ export class StationMetrics {
 
   /**
    * Starts timing a store call; the returned function records it.
-   *
-   * @example
-   * ```ts
-   * const done = metrics.startStoreTimer("store_message");
-   * try { await queue.store(message, { durable: true }); } finally { done(); }
-   * ```
    */
   startStoreTimer(op: StoreOp): () => void {
     const start = performance.now();
@@ -474,11 +418,6 @@ export class StationMetrics {
 
   /**
    * Reports a queue's depth by reading `depth()` at every scrape.
-   *
-   * @example
-   * ```ts
-   * metrics.trackQueue("store_writes", () => writeQueue.pending);
-   * ```
    */
   trackQueue(queue: QueueName, depth: () => number): void {
     this.#queueReaders.set(queue, depth);
@@ -486,11 +425,6 @@ export class StationMetrics {
 
   /**
    * Bytes were read from a socket.
-   *
-   * @example
-   * ```ts
-   * metrics.bytesReceived("ws", chunk.length);
-   * ```
    */
   bytesReceived(framing: Framing, bytes: number): void {
     this.#bytesIn[framing].inc(bytes);
@@ -498,11 +432,6 @@ export class StationMetrics {
 
   /**
    * Bytes were written to a socket.
-   *
-   * @example
-   * ```ts
-   * metrics.bytesSent("mtp", frame.length);
-   * ```
    */
   bytesSent(framing: Framing, bytes: number): void {
     this.#bytesOut[framing].inc(bytes);
@@ -533,7 +462,10 @@ function registerProcessMetrics(r: MetricsRegistry): void {
     "Resident memory size in bytes.",
   );
   const heap = r.gauge("process_heap_bytes", "V8 heap in use in bytes.");
-  const fds = r.gauge("process_open_fds", "Number of open file descriptors.");
+  // absent where it cannot be counted (no /proc/self/fd): never a false 0
+  const fds = countOpenFds() === undefined
+    ? undefined
+    : r.gauge("process_open_fds", "Number of open file descriptors.");
   r.onCollect(() => {
     const usage = cpuUsage();
     const seconds = (usage.user + usage.system) / 1e6;
@@ -541,7 +473,7 @@ function registerProcessMetrics(r: MetricsRegistry): void {
     const memory = Deno.memoryUsage();
     rss.set(memory.rss);
     heap.set(memory.heapUsed);
-    const open = countOpenFds();
-    if (open !== undefined) fds.set(open);
+    const open = fds === undefined ? undefined : countOpenFds();
+    if (open !== undefined) fds?.set(open);
   });
 }

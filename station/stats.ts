@@ -105,11 +105,6 @@ export class StationStats {
 
   /**
    * A deep copy of the counters.
-   *
-   * @example
-   * ```ts
-   * const before = stats.snapshot();
-   * ```
    */
   snapshot(): StatsSnapshot {
     const { storeLatency: _, ...counters } = this;

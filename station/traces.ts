@@ -16,11 +16,6 @@ import type { ReliableMessage } from "../dimp/message/mod.ts";
 
 /**
  * How long traces are remembered (5 hours, station.md §9).
- *
- * @example
- * ```ts
- * new TracePool({ ttlSeconds: TRACE_TTL_SECONDS });
- * ```
  */
 export const TRACE_TTL_SECONDS = 5 * 3600;
 

@@ -11,11 +11,6 @@ import { StoreError } from "./errors.ts";
 
 /**
  * Base class of the facade's own refusals.
- *
- * @example
- * ```ts
- * try { await accounts.saveDocument(doc); } catch (e) { e instanceof AccountError; }
- * ```
  */
 export class AccountError extends Error {
   /** Creates the error. */
@@ -28,11 +23,6 @@ export class AccountError extends Error {
 /**
  * A document (or a private key) for an ID whose meta is not stored and not
  * given with it.
- *
- * @example
- * ```ts
- * new MetaNotFoundError("hulk@4YeVEN3aUnvC1DNUufCq1bs9zoBSJTzVEj");
- * ```
  */
 export class MetaNotFoundError extends AccountError {
   /** The ID without a meta. */
@@ -48,11 +38,6 @@ export class MetaNotFoundError extends AccountError {
 
 /**
  * An ID the store knows nothing about (no meta), where one was required.
- *
- * @example
- * ```ts
- * new UnknownAccountError("hulk@4YeVEN3aUnvC1DNUufCq1bs9zoBSJTzVEj");
- * ```
  */
 export class UnknownAccountError extends AccountError {
   /** The unknown ID. */
@@ -70,11 +55,6 @@ export class UnknownAccountError extends AccountError {
  * A private key that does not belong to the account: an ID key that is not
  * the meta key's pair, a message key that cannot decrypt (not RSA), or
  * message keys none of which pairs with the visa key.
- *
- * @example
- * ```ts
- * new PrivateKeyMismatchError("the ID key is not the meta key of bot@x");
- * ```
  */
 export class PrivateKeyMismatchError extends AccountError {
   /** Creates the error. */
@@ -86,11 +66,6 @@ export class PrivateKeyMismatchError extends AccountError {
 
 /**
  * An account record (the `export` / `import` JSON) of the wrong shape.
- *
- * @example
- * ```ts
- * new AccountFormatError("documents must be an array");
- * ```
  */
 export class AccountFormatError extends AccountError {
   /** Creates the error. */
@@ -103,11 +78,6 @@ export class AccountFormatError extends AccountError {
 /**
  * The receipt texts a station sends for meta and document uploads
  * (station.md §4.9).
- *
- * @example
- * ```ts
- * receipt.text = ReplyText.DOCUMENT_RECEIVED;
- * ```
  */
 export const ReplyText = {
   META_RECEIVED: "Meta received.",
@@ -132,11 +102,6 @@ function isBadInput(error: unknown): boolean {
  * The reply for a refused meta upload: bad input → `Meta not valid.`, a
  * store failure → `Meta not accepted.`; `undefined` for anything else (a
  * bug, to be logged).
- *
- * @example
- * ```ts
- * try { await accounts.saveMeta(id, meta); } catch (e) { text = metaRefusalText(e) ?? "Meta not accepted."; }
- * ```
  */
 export function metaRefusalText(error: unknown): ReplyText | undefined {
   if (isBadInput(error)) return ReplyText.META_NOT_VALID;
@@ -150,11 +115,6 @@ export function metaRefusalText(error: unknown): ReplyText | undefined {
  * more than 30 minutes ahead, or a store failure → `Document not changed.`;
  * any other bad input → `Document not accepted.`; `undefined` for anything
  * else (a bug, to be logged).
- *
- * @example
- * ```ts
- * try { await accounts.saveDocument(doc, { id }); } catch (e) { text = documentRefusalText(e); }
- * ```
  */
 export function documentRefusalText(error: unknown): ReplyText | undefined {
   if (error instanceof MetaNotFoundError) return ReplyText.META_NOT_FOUND;

@@ -199,10 +199,13 @@ function settleSync<T>(fn: () => T): Settled<T> {
  *
  * @example
  * ```ts
- * const accounts = new Accounts(Store.open({ dataDir: "/srv/dim" }));
- * await accounts.saveMeta(id, metaJson);           // checked, insert-only
- * await accounts.saveDocument(visaJson, { id });   // checked against the meta
- * accounts.visa(id)?.name;                         // parsed, cached
+ * import { EntityType, generateAccount } from "../dimp/identity/mod.ts";
+ * import { Store } from "./store.ts";
+ * const accounts = new Accounts(Store.open({ path: ":memory:" }));
+ * const bob = await generateAccount({ type: EntityType.USER });
+ * await accounts.saveMeta(bob.id, bob.meta.toJSON()); // checked, insert-only
+ * await accounts.saveDocument(bob.document.toJSON(), { id: bob.id }); // checked against the meta
+ * accounts.visa(bob.id)?.type; // "visa": parsed, cached
  * ```
  */
 export class Accounts {
@@ -218,11 +221,6 @@ export class Accounts {
 
   /**
    * Wraps an open store.
-   *
-   * @example
-   * ```ts
-   * const accounts = new Accounts(store, { cacheSize: 50_000 });
-   * ```
    */
   constructor(store: Store, options: AccountsOptions = {}) {
     this.store = store;
@@ -237,11 +235,6 @@ export class Accounts {
 
   /**
    * The stored meta of an ID (terminal ignored), parsed and cached.
-   *
-   * @example
-   * ```ts
-   * accounts.meta("gsp-s001@x5Zh9ixt8ECr59XLye1y5WWfaX4fcoaaSC")?.key.algorithm; // "RSA"
-   * ```
    */
   meta(id: ID | string): Meta | undefined {
     const key = nakedId(id).value;
@@ -256,11 +249,6 @@ export class Accounts {
 
   /**
    * Every stored document of an ID, parsed, in the order received.
-   *
-   * @example
-   * ```ts
-   * accounts.documents(id).map((doc) => doc.type); // ["visa"]
-   * ```
    */
   documents(id: ID | string): Document[] {
     return this.store.documents.list(nakedId(id).value).map((row) =>
@@ -271,11 +259,6 @@ export class Accounts {
   /**
    * The newest stored document of a type (default: `visa` for users,
    * stations and bots, `bulletin` for groups).
-   *
-   * @example
-   * ```ts
-   * accounts.document(groupId)?.founder();
-   * ```
    */
   document(id: ID | string, type?: string): Document | undefined {
     const owner = nakedId(id);
@@ -289,11 +272,6 @@ export class Accounts {
    * The newest visa of a user, station or bot (else its newest 2021
    * `profile`), cached. The object is shared: edit a copy
    * (`Document.parse(visa.toDictionary())`), never the one returned.
-   *
-   * @example
-   * ```ts
-   * accounts.visa(stationId)?.getProperty("host"); // "127.0.0.1"
-   * ```
    */
   visa(id: ID | string): Document | undefined {
     return this.#visaEntry(nakedId(id).value).visa ?? undefined;
@@ -302,12 +280,6 @@ export class Accounts {
   /**
    * The key to encrypt messages for an ID with: its visa `key`, else its
    * meta key when that can encrypt (RSA); `undefined` when neither.
-   *
-   * @example
-   * ```ts
-   * const key = accounts.encryptionKey(receiver);
-   * const encrypted = await key?.encrypt?.(password);
-   * ```
    */
   encryptionKey(id: ID | string): PublicKey | undefined {
     const owner = nakedId(id);
@@ -320,11 +292,6 @@ export class Accounts {
   /**
    * The ID (meta) private key of a local account: it signs messages and
    * documents.
-   *
-   * @example
-   * ```ts
-   * await accounts.identityKey(stationId)?.sign(data);
-   * ```
    */
   identityKey(id: ID | string): PrivateKey | undefined {
     const record = this.store.privateKeys.identityKey(nakedId(id).value);
@@ -333,11 +300,6 @@ export class Accounts {
 
   /**
    * The message (visa) private keys of a local account, newest first.
-   *
-   * @example
-   * ```ts
-   * accounts.messageKeys(stationId)[0]?.publicKey; // the visa key
-   * ```
    */
   messageKeys(id: ID | string): PrivateKey[] {
     return this.store.privateKeys.load(nakedId(id).value, "V").map((record) =>
@@ -348,11 +310,6 @@ export class Accounts {
   /**
    * The keys that may decrypt messages for a local account: its message
    * keys (newest first), then its ID key when that is RSA.
-   *
-   * @example
-   * ```ts
-   * for (const key of accounts.decryptionKeys(me)) { const plain = await key.decrypt?.(data); }
-   * ```
    */
   decryptionKeys(id: ID | string): PrivateKey[] {
     const keys = this.messageKeys(id);
@@ -364,11 +321,6 @@ export class Accounts {
   /**
    * Every ID with a stored meta, in the order stored; with `localOnly`, only
    * the accounts whose ID key is stored here.
-   *
-   * @example
-   * ```ts
-   * accounts.ids({ localOnly: true }); // the station's own ID, its bots, ...
-   * ```
    */
   ids(options: { localOnly?: boolean } = {}): ID[] {
     const local = new Set(this.store.privateKeys.ids());
@@ -380,11 +332,6 @@ export class Accounts {
   /**
    * The account as one record (meta and documents as stored; private keys
    * only with `privateKeys: true`); `undefined` when no meta is stored.
-   *
-   * @example
-   * ```ts
-   * JSON.stringify(accounts.exportAccount(id)); // {"id":…,"meta":{…},"documents":[…]}
-   * ```
    */
   exportAccount(
     id: ID | string,
@@ -419,10 +366,6 @@ export class Accounts {
    * @throws {MetaFormatError} (also `KeyFormatError`, `UnsupportedAlgorithmError`) it does not parse
    * @throws {MetaSignatureError} its fingerprint does not verify
    * @throws {MetaMismatchError} it is another ID's meta
-   * @example
-   * ```ts
-   * const { stored } = await accounts.saveMeta(id, metaJson);
-   * ```
    */
   async saveMeta(id: ID | string, meta: unknown): Promise<SavedMeta> {
     const owner = nakedId(id);
@@ -440,10 +383,6 @@ export class Accounts {
    *   the stored one of its type), "broadcast"
    * @throws {DocumentSignatureError} the signature does not verify
    * @throws {DocumentFormatError} (also `IdFormatError`, `KeyFormatError` for a visa key) it does not parse
-   * @example
-   * ```ts
-   * const { change } = await accounts.saveDocument(visaJson, { id: sender });
-   * ```
    */
   async saveDocument(
     document: unknown,
@@ -462,11 +401,6 @@ export class Accounts {
    * transaction. Documents may rely on the meta that comes with them.
    *
    * @throws {StoreError} the transaction itself failed (nothing written)
-   * @example
-   * ```ts
-   * const receipt = await accounts.receiveDocuments(id, { meta, documents });
-   * receipt.documents.map((r) => r.ok ? "Document received." : documentRefusalText(r.error));
-   * ```
    */
   async receiveDocuments(
     id: ID | string,
@@ -511,10 +445,6 @@ export class Accounts {
    * @throws {AccountFormatError} not an account record
    * @throws {PrivateKeyMismatchError} a private key does not belong to it
    * @throws any error of {@link Accounts.saveMeta} and {@link Accounts.saveDocument}
-   * @example
-   * ```ts
-   * await accounts.saveAccount(JSON.parse(await Deno.readTextFile("bot.json")));
-   * ```
    */
   async saveAccount(record: unknown): Promise<SavedAccount> {
     if (!isRecord(record)) {
@@ -571,12 +501,6 @@ export class Accounts {
    * Calls `listener` with the ID whenever a new visa of it is stored through
    * this facade (after the write, on a later microtask): sends that waited
    * for the visa can go. Returns the function that stops it.
-   *
-   * @example
-   * ```ts
-   * const stop = accounts.onVisa((id) => console.log(`visa of ${id.value}`));
-   * stop();
-   * ```
    */
   onVisa(listener: (id: ID) => void): () => void {
     this.#visaListeners.add(listener);

@@ -13,8 +13,10 @@ import { requireId, requireText } from "./_values.ts";
  *
  * @example
  * ```ts
+ * import { Store } from "./store.ts";
+ * const store = Store.open({ path: ":memory:" });
  * store.ans.set("archivist", "archivist@2PVvMPm1j74HFWAGnDSZFkLsbEgM3KCGkTR");
- * store.ans.get("archivist");
+ * store.ans.get("archivist"); // "archivist@2PVvMPm1j74HFWAGnDSZFkLsbEgM3KCGkTR"
  * ```
  */
 export class AnsRecords {
@@ -22,11 +24,6 @@ export class AnsRecords {
 
   /**
    * Creates the repository over an open {@link Database}.
-   *
-   * @example
-   * ```ts
-   * const ans = new AnsRecords(db);
-   * ```
    */
   constructor(db: Database) {
     this.#db = db;
@@ -34,11 +31,6 @@ export class AnsRecords {
 
   /**
    * Sets (or replaces) the ID a name resolves to.
-   *
-   * @example
-   * ```ts
-   * ans.set("assistant", "assistant@x");
-   * ```
    */
   set(name: string, id: string): void {
     requireText(name, "name");
@@ -52,11 +44,6 @@ export class AnsRecords {
 
   /**
    * The ID a name resolves to, if recorded.
-   *
-   * @example
-   * ```ts
-   * ans.get("assistant"); // "assistant@x"
-   * ```
    */
   get(name: string): string | undefined {
     const row = this.#db.statement("SELECT id FROM ans WHERE name = ?").get(
@@ -67,11 +54,6 @@ export class AnsRecords {
 
   /**
    * Every record, by name.
-   *
-   * @example
-   * ```ts
-   * ans.all(); // { archivist: "archivist@…", assistant: "assistant@…" }
-   * ```
    */
   all(): Record<string, string> {
     return Object.fromEntries(
@@ -83,11 +65,6 @@ export class AnsRecords {
 
   /**
    * Removes a record; `true` if it was there.
-   *
-   * @example
-   * ```ts
-   * ans.delete("assistant");
-   * ```
    */
   delete(name: string): boolean {
     return this.#db.write(() =>

@@ -25,15 +25,11 @@ import { basename, dirname, join } from "node:path";
 import { Database, DEFAULT_BUSY_TIMEOUT_MS } from "./database.ts";
 import { SchemaVersionError, StoreError } from "./errors.ts";
 import { MIGRATIONS } from "./migrations.ts";
+import { createPrivateFile, makePrivateDirectory } from "./private_files.ts";
 
 /**
  * A backup or restore that cannot be done: no store, a destination that
  * exists, a file that is not a sound `dim` store, a store in use.
- *
- * @example
- * ```ts
- * try { await backupStore(src, "/backups/dim.db"); } catch (e) { e instanceof BackupError; }
- * ```
  */
 export class BackupError extends StoreError {
   /** Creates the error. */
@@ -109,7 +105,10 @@ function describeFile(db: DatabaseSync, path: string): StoreFileInfo {
  * @throws {BackupError} no such file, or not a SQLite database
  * @example
  * ```ts
- * inspectStoreFile("/backups/dim-2026-01-02.db").integrity; // ["ok"]
+ * import { Store } from "./store.ts";
+ * const dir = Deno.makeTempDirSync();
+ * Store.open({ dataDir: dir }).close();
+ * inspectStoreFile(`${dir}/dim.db`).integrity; // ["ok"]
  * ```
  */
 export function inspectStoreFile(path: string): StoreFileInfo {
@@ -196,7 +195,10 @@ function removeQuietly(path: string): void {
  *   `overwrite`); the copy fails its integrity check
  * @example
  * ```ts
- * const result = await backupStore("/var/lib/dim/dim.db", "/backups/dim.db");
+ * import { Store } from "./store.ts";
+ * const dir = Deno.makeTempDirSync();
+ * Store.open({ dataDir: dir }).close();
+ * const result = await backupStore(`${dir}/dim.db`, `${dir}/backup.db`);
  * result.integrity; // ["ok"]
  * ```
  */
@@ -236,6 +238,8 @@ export async function backupStore(
     );
   }
   try {
+    // a copy of the private keys: 0600 before SQLite writes it
+    createPrivateFile(partial);
     // rate -1: every page in one step, one read transaction (see the module doc)
     await backup(db, partial, { rate: -1 });
   } catch (error) {
@@ -286,7 +290,11 @@ export async function backupStore(
  * @throws {SchemaVersionError} made by a newer `dim`
  * @example
  * ```ts
- * verifyBackup("/backups/dim.db").schemaVersion; // 1
+ * import { Store } from "./store.ts";
+ * const dir = Deno.makeTempDirSync();
+ * Store.open({ dataDir: dir }).close();
+ * await backupStore(`${dir}/dim.db`, `${dir}/backup.db`);
+ * verifyBackup(`${dir}/backup.db`).schemaVersion; // the current schema
  * ```
  */
 export function verifyBackup(path: string): StoreFileInfo {
@@ -315,7 +323,11 @@ export function verifyBackup(path: string): StoreFileInfo {
  * @throws {SchemaVersionError} the backup was made by a newer `dim`
  * @example
  * ```ts
- * await restoreStore("/backups/dim.db", "/var/lib/dim/dim.db");
+ * import { Store } from "./store.ts";
+ * const dir = Deno.makeTempDirSync();
+ * Store.open({ dataDir: dir }).close();
+ * await backupStore(`${dir}/dim.db`, `${dir}/backup.db`);
+ * await restoreStore(`${dir}/backup.db`, `${dir}/restored/dim.db`);
  * ```
  */
 export async function restoreStore(
@@ -337,9 +349,10 @@ export async function restoreStore(
       `${target} exists; pass --force to replace it with the backup`,
     );
   }
-  Deno.mkdirSync(dirname(target), { recursive: true });
+  makePrivateDirectory(dirname(target));
   const source = new DatabaseSync(backupPath, { readOnly: true });
   try {
+    createPrivateFile(target);
     await backup(source, target, { rate: -1 });
   } catch (error) {
     throw new BackupError(

@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { createPrivateFile, makePrivateDirectory } from "./private_files.ts";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { dirname, join } from "node:path";
 import { type Migration, MIGRATIONS } from "./migrations.ts";
@@ -25,6 +26,7 @@ import {
   SchemaVersionError,
   StoreBusyError,
   StoreError,
+  StoreFullError,
 } from "./errors.ts";
 
 /** The file name of the store inside the data directory. */
@@ -45,6 +47,14 @@ export interface DatabaseOptions {
   readonly migrations?: readonly Migration[];
 }
 
+/** The first failure of a run of failed writes ({@link Database.writeFailure}). */
+export interface WriteFailure {
+  /** When it began (ms since the epoch). */
+  readonly since: number;
+  /** The first error of the run. */
+  readonly error: StoreError;
+}
+
 /** Options of one write transaction. */
 export interface WriteOptions {
   /** Commit with `synchronous = FULL` (fsync before returning). */
@@ -56,13 +66,14 @@ const SQLITE_BUSY = 5;
 const SQLITE_LOCKED = 6;
 const SQLITE_READONLY = 8;
 const SQLITE_CANTOPEN = 14;
+const SQLITE_FULL = 13;
 
 /**
  * One open store file.
  *
  * @example
  * ```ts
- * const db = Database.open({ dataDir: "/srv/dim" });
+ * const db = Database.open({ path: ":memory:" }); // or { dataDir: "/srv/dim" }
  * db.write(() => db.statement("DELETE FROM ans WHERE name = ?").run("old"));
  * db.close();
  * ```
@@ -76,6 +87,8 @@ export class Database {
   readonly #statements = new Map<string, StatementSync>();
   #durable = false;
   #savepoints = 0;
+  #failing: WriteFailure | undefined;
+  #failedInside = false;
 
   private constructor(path: string, busyTimeoutMs: number, db: DatabaseSync) {
     this.path = path;
@@ -112,6 +125,8 @@ export class Database {
 
     let db: DatabaseSync;
     try {
+      // private keys live here: 0600 (SQLite gives -wal and -shm its mode)
+      if (path !== ":memory:") createQuietly(path);
       db = new DatabaseSync(path, {
         timeout: busyTimeoutMs,
         enableForeignKeyConstraints: true,
@@ -131,11 +146,6 @@ export class Database {
 
   /**
    * The schema version of the file (`PRAGMA user_version`).
-   *
-   * @example
-   * ```ts
-   * db.schemaVersion; // 1
-   * ```
    */
   get schemaVersion(): number {
     return userVersion(this.#db);
@@ -146,13 +156,6 @@ export class Database {
    * another {@link Database} on the same file) commits a change; this
    * connection's own commits leave it alone. Caches of data other
    * processes may write compare it to notice their changes.
-   *
-   * @example
-   * ```ts
-   * const before = db.dataVersion;
-   * // ... another process writes ...
-   * db.dataVersion !== before; // true
-   * ```
    */
   get dataVersion(): number {
     return Number(this.statement("PRAGMA data_version").get()?.data_version);
@@ -160,11 +163,6 @@ export class Database {
 
   /**
    * Whether a write transaction is open on this connection.
-   *
-   * @example
-   * ```ts
-   * db.write(() => db.inTransaction); // true
-   * ```
    */
   get inTransaction(): boolean {
     return this.#db.isTransaction;
@@ -172,11 +170,6 @@ export class Database {
 
   /**
    * A prepared statement for `sql`, prepared once per connection and reused.
-   *
-   * @example
-   * ```ts
-   * const row = db.statement("SELECT id FROM ans WHERE name = ?").get("archivist");
-   * ```
    */
   statement(sql: string): StatementSync {
     let statement = this.#statements.get(sql);
@@ -201,14 +194,6 @@ export class Database {
    * With `{ durable: true }` the commit is fsynced (`synchronous = FULL`)
    * before `write` returns; a durable write cannot join a transaction that
    * is not durable.
-   *
-   * @example
-   * ```ts
-   * const stored = db.write(() => {
-   *   db.statement("INSERT INTO ans (name, id) VALUES (?, ?)").run("bot", "bot@x");
-   *   return true;
-   * }, { durable: true });
-   * ```
    */
   write<T>(fn: () => T, options: WriteOptions = {}): T {
     const durable = options.durable === true;
@@ -221,13 +206,23 @@ export class Database {
         const result = fn();
         rejectPromise(result);
         this.#run("COMMIT");
+        // a durable commit (an offline message: "Message cached.") that
+        // went through clears the failure; small writes may fit in free
+        // pages while the disk is still full
+        if (durable && !this.#failedInside) this.#failing = undefined;
         return result;
       } catch (error) {
         if (this.#db.isTransaction) this.#run("ROLLBACK");
         throw error;
       }
     } catch (error) {
-      throw toStoreError(error, this.path, this.busyTimeoutMs);
+      const typed = toStoreError(error, this.path, this.busyTimeoutMs);
+      if (
+        typed instanceof StoreFullError || typed instanceof ReadOnlyStoreError
+      ) {
+        this.#failing ??= { since: Date.now(), error: typed };
+      }
+      throw typed;
     } finally {
       this.#durable = false;
       if (durable) this.#run("PRAGMA synchronous = NORMAL");
@@ -235,12 +230,16 @@ export class Database {
   }
 
   /**
+   * Whether writes fail now (for want of space or permission): the first
+   * failure of the current run of failed writes (its time and error), or
+   * `undefined` once a durable write committed again.
+   */
+  get writeFailure(): WriteFailure | undefined {
+    return this.#failing;
+  }
+
+  /**
    * Runs `PRAGMA integrity_check`; `["ok"]` when the file is sound.
-   *
-   * @example
-   * ```ts
-   * db.integrityCheck(); // ["ok"]
-   * ```
    */
   integrityCheck(): string[] {
     return this.#db.prepare("PRAGMA integrity_check").all().map((row) =>
@@ -250,11 +249,6 @@ export class Database {
 
   /**
    * Closes the file (idempotent). A transaction still open is rolled back.
-   *
-   * @example
-   * ```ts
-   * db.close();
-   * ```
    */
   close(): void {
     this.#statements.clear();
@@ -277,10 +271,21 @@ export class Database {
     } catch (error) {
       this.#db.exec(`ROLLBACK TO ${name}`);
       this.#db.exec(`RELEASE ${name}`);
-      throw toStoreError(error, this.path, this.busyTimeoutMs);
+      throw this.#failed(toStoreError(error, this.path, this.busyTimeoutMs));
     } finally {
       this.#savepoints--;
     }
+  }
+
+  /** Notes a write that failed for want of space or permission. */
+  #failed(error: unknown): unknown {
+    if (
+      error instanceof StoreFullError || error instanceof ReadOnlyStoreError
+    ) {
+      this.#failing ??= { since: Date.now(), error };
+      this.#failedInside = true;
+    }
+    return error;
   }
 
   #run(sql: string): void {
@@ -307,9 +312,18 @@ function checkMigrationList(migrations: readonly Migration[]): void {
   });
 }
 
+/** {@link createPrivateFile}; when it cannot, SQLite's open below says why. */
+function createQuietly(path: string): void {
+  try {
+    createPrivateFile(path);
+  } catch {
+    // a read-only directory or file system: reported by the open
+  }
+}
+
 function makeDirectory(directory: string, path: string): void {
   try {
-    Deno.mkdirSync(directory, { recursive: true });
+    makePrivateDirectory(directory);
   } catch (error) {
     if (isReadOnlyFsError(error)) {
       throw new ReadOnlyStoreError(
@@ -389,6 +403,7 @@ function sqliteCode(error: Error): number | undefined {
   if (message.includes("database table is locked")) return SQLITE_LOCKED;
   if (message.includes("readonly database")) return SQLITE_READONLY;
   if (message.includes("unable to open database file")) return SQLITE_CANTOPEN;
+  if (message.includes("database or disk is full")) return SQLITE_FULL;
   return undefined;
 }
 
@@ -409,6 +424,8 @@ function toStoreError(
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
       return new StoreBusyError(path, busyTimeoutMs, { cause: error });
+    case SQLITE_FULL:
+      return new StoreFullError(path, { cause: error });
     case SQLITE_READONLY:
       return new ReadOnlyStoreError(
         path,

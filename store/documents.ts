@@ -54,12 +54,6 @@ const COLUMNS = "id, type, created_time, time, name, doc_json, saved_at";
 
 /**
  * The `documents` table.
- *
- * @example
- * ```ts
- * store.documents.save({ id: "bot@x", type: "visa", createdTime: 1, time: 2, name: "Bot", doc });
- * store.documents.newest("bot@x", "visa")?.doc;
- * ```
  */
 export class Documents {
   readonly #db: Database;
@@ -67,11 +61,6 @@ export class Documents {
 
   /**
    * Creates the repository over an open {@link Database}.
-   *
-   * @example
-   * ```ts
-   * const documents = new Documents(db, () => Date.now() / 1000);
-   * ```
    */
   constructor(db: Database, now: () => number) {
     this.#db = db;
@@ -81,11 +70,6 @@ export class Documents {
   /**
    * Stores a document: replaces the stored one with the same type and
    * `created_time`, else appends it. An identical document is left as it is.
-   *
-   * @example
-   * ```ts
-   * documents.save({ id: "bot@x", type: "visa", createdTime: 1, time: 2, doc }); // "added"
-   * ```
    */
   save(record: DocumentRecord): DocumentSaveResult {
     const id = requireId(record.id, "id");
@@ -117,11 +101,6 @@ export class Documents {
   /**
    * The newest stored document of a type for an ID (greatest `time`, the
    * later received on ties, a missing `time` last).
-   *
-   * @example
-   * ```ts
-   * documents.newest("bot@x", "visa");
-   * ```
    */
   newest(id: string, type: string): StoredDocument | undefined {
     const row = this.#db.statement(
@@ -133,11 +112,6 @@ export class Documents {
 
   /**
    * Every stored document of an ID, in the order received.
-   *
-   * @example
-   * ```ts
-   * documents.list("bot@x").map((d) => d.doc);
-   * ```
    */
   list(id: string): StoredDocument[] {
     return this.#db.statement(

@@ -11,11 +11,6 @@
 export class StoreError extends Error {
   /**
    * Creates the error.
-   *
-   * @example
-   * ```ts
-   * throw new StoreError("cannot open /srv/dim/dim.db", { cause: err });
-   * ```
    */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -32,11 +27,6 @@ export class SchemaVersionError extends StoreError {
 
   /**
    * Creates the error.
-   *
-   * @example
-   * ```ts
-   * throw new SchemaVersionError("/srv/dim/dim.db", 7, 3);
-   * ```
    */
   constructor(path: string, found: number, supported: number) {
     super(
@@ -56,11 +46,6 @@ export class ReadOnlyStoreError extends StoreError {
 
   /**
    * Creates the error.
-   *
-   * @example
-   * ```ts
-   * throw new ReadOnlyStoreError("/srv/dim/dim.db", "the data directory is read-only");
-   * ```
    */
   constructor(path: string, reason: string, options?: ErrorOptions) {
     super(
@@ -77,11 +62,6 @@ export class ReadOnlyStoreError extends StoreError {
 export class StoreBusyError extends StoreError {
   /**
    * Creates the error.
-   *
-   * @example
-   * ```ts
-   * throw new StoreBusyError("/srv/dim/dim.db", 5000);
-   * ```
    */
   constructor(path: string, timeoutMs: number, options?: ErrorOptions) {
     super(
@@ -92,6 +72,20 @@ export class StoreBusyError extends StoreError {
   }
 }
 
+/**
+ * The disk (or the store's size limit) is full: the write was rolled back
+ * and nothing of it was kept; the same write succeeds once space returns.
+ */
+export class StoreFullError extends StoreError {
+  /**
+   * Creates the error.
+   */
+  constructor(path: string, options?: ErrorOptions) {
+    super(`${path}: the disk is full (the write was rolled back)`, options);
+    this.name = "StoreFullError";
+  }
+}
+
 /** A record handed to the store is malformed; nothing was written. */
 export class InvalidRecordError extends StoreError {
   /** The field that was wrong. */
@@ -99,11 +93,6 @@ export class InvalidRecordError extends StoreError {
 
   /**
    * Creates the error.
-   *
-   * @example
-   * ```ts
-   * throw new InvalidRecordError("receiver", "must be a non-empty string");
-   * ```
    */
   constructor(field: string, problem: string) {
     super(`invalid ${field}: ${problem}`);

@@ -12,6 +12,8 @@ import { GroupLists } from "./_group_lists.ts";
  *
  * @example
  * ```ts
+ * import { Store } from "./store.ts";
+ * const store = Store.open({ path: ":memory:" });
  * store.groupAdmins.save("team@x", ["bob@z"]);
  * store.groupAdmins.has("team@x", "bob@z"); // true
  * ```
@@ -19,11 +21,6 @@ import { GroupLists } from "./_group_lists.ts";
 export class GroupAdministrators extends GroupLists {
   /**
    * Creates the repository over an open {@link Database}.
-   *
-   * @example
-   * ```ts
-   * const admins = new GroupAdministrators(db);
-   * ```
    */
   constructor(db: Database) {
     super(db, "group_admins");

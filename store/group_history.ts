@@ -45,12 +45,6 @@ const RESETS = ["reset", "found"];
 
 /**
  * The `group_history` table.
- *
- * @example
- * ```ts
- * store.groupHistory.append({ group, command: "quit", sender, time, cmd, msg });
- * store.groupHistory.list(group).map((row) => row.command); // ["reset", "quit"]
- * ```
  */
 export class GroupHistory {
   readonly #db: Database;
@@ -58,11 +52,6 @@ export class GroupHistory {
 
   /**
    * Creates the repository over an open {@link Database}.
-   *
-   * @example
-   * ```ts
-   * const history = new GroupHistory(db, () => Date.now() / 1000);
-   * ```
    */
   constructor(db: Database, now: () => number) {
     this.#db = db;
@@ -72,11 +61,6 @@ export class GroupHistory {
   /**
    * Appends a command. A `reset` (or `found`) first removes every command
    * of the group older than it (and every earlier reset).
-   *
-   * @example
-   * ```ts
-   * history.append({ group, command: "reset", sender: owner, time, cmd, msg });
-   * ```
    */
   append(record: GroupHistoryRecord): void {
     const group = requireId(record.group, "group");
@@ -107,11 +91,6 @@ export class GroupHistory {
 
   /**
    * The commands of a group in the order stored.
-   *
-   * @example
-   * ```ts
-   * history.list("team@x")[0]?.command; // "reset"
-   * ```
    */
   list(group: string): StoredGroupCommand[] {
     return this.#db.statement(
@@ -132,11 +111,6 @@ export class GroupHistory {
   /**
    * The time of the group's last `reset` (or `found`), if one is stored
    * with a time: commands older than it are expired.
-   *
-   * @example
-   * ```ts
-   * const expired = (cmd.time ?? 0) < (history.resetTime(group) ?? -Infinity);
-   * ```
    */
   resetTime(group: string): number | undefined {
     const row = this.#db.statement(

@@ -27,6 +27,8 @@ function digestOf(keys: JsonObject): string | undefined {
  *
  * @example
  * ```ts
+ * import { Store } from "./store.ts";
+ * const store = Store.open({ path: ":memory:" });
  * store.groupKeys.merge("team@x", "alice@y", { "bob@z": "b64…", digest: "AbCd1234" });
  * store.groupKeys.get("team@x", "alice@y")?.["bob@z"]; // "b64…"
  * ```
@@ -37,11 +39,6 @@ export class GroupKeys {
 
   /**
    * Creates the repository over an open {@link Database}.
-   *
-   * @example
-   * ```ts
-   * const keys = new GroupKeys(db, () => Date.now() / 1000);
-   * ```
    */
   constructor(db: Database, now: () => number) {
     this.#db = db;
@@ -52,11 +49,6 @@ export class GroupKeys {
    * Stores `keys` of `sender` for `group`: merged into the stored keys
    * when both carry the same `digest`, else in their place. Returns the
    * keys stored now, and whether anything changed.
-   *
-   * @example
-   * ```ts
-   * const { keys, changed } = groupKeys.merge(group, sender, msg.keys);
-   * ```
    */
   merge(
     group: string,
@@ -91,11 +83,6 @@ export class GroupKeys {
 
   /**
    * The stored keys of `sender` for `group`, if any.
-   *
-   * @example
-   * ```ts
-   * groupKeys.get("team@x", "alice@y")?.digest;
-   * ```
    */
   get(group: string, sender: string): JsonObject | undefined {
     const row = this.#db.statement(

@@ -13,6 +13,8 @@ import { GroupLists } from "./_group_lists.ts";
  *
  * @example
  * ```ts
+ * import { Store } from "./store.ts";
+ * const store = Store.open({ path: ":memory:" });
  * store.groupMembers.save("team@x", ["alice@y", "bob@z"]);
  * store.groupMembers.get("team@x"); // ["alice@y", "bob@z"]
  * ```
@@ -20,11 +22,6 @@ import { GroupLists } from "./_group_lists.ts";
 export class GroupMembers extends GroupLists {
   /**
    * Creates the repository over an open {@link Database}.
-   *
-   * @example
-   * ```ts
-   * const members = new GroupMembers(db);
-   * ```
    */
   constructor(db: Database) {
     super(db, "group_members");

@@ -92,11 +92,6 @@ export class GroupPending {
   /**
    * Creates the repository over an open {@link Database}, with the bounds
    * of offline messages.
-   *
-   * @example
-   * ```ts ignore
-   * const pending = new GroupPending(db, () => Date.now() / 1000, { maxPerReceiver: 100 });
-   * ```
    */
   constructor(
     db: Database,

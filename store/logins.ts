@@ -45,12 +45,6 @@ const COLUMNS =
 
 /**
  * The `logins` table.
- *
- * @example
- * ```ts
- * store.logins.save({ user: "bob@x", time: content.time, stationId, cmd: content, msg });
- * store.logins.newest("bob@x")?.stationId;
- * ```
  */
 export class Logins {
   readonly #db: Database;
@@ -58,11 +52,6 @@ export class Logins {
 
   /**
    * Creates the repository over an open {@link Database}.
-   *
-   * @example
-   * ```ts
-   * const logins = new Logins(db, () => Date.now() / 1000);
-   * ```
    */
   constructor(db: Database, now: () => number) {
     this.#db = db;
@@ -72,11 +61,6 @@ export class Logins {
   /**
    * Stores the record unless the stored one for the same user and terminal
    * is newer; `true` when stored.
-   *
-   * @example
-   * ```ts
-   * logins.save({ user: "bob@x", time: 1700000000, cmd, msg }); // true
-   * ```
    */
   save(record: LoginRecord): boolean {
     const user = requireId(record.user, "user");
@@ -101,11 +85,6 @@ export class Logins {
 
   /**
    * The stored record of a user on one terminal (`''` = none).
-   *
-   * @example
-   * ```ts
-   * logins.get("bob@x", "phone");
-   * ```
    */
   get(user: string, terminal = ""): StoredLogin | undefined {
     const row = this.#db.statement(
@@ -116,11 +95,6 @@ export class Logins {
 
   /**
    * All stored records of a user, newest first (a missing `time` last).
-   *
-   * @example
-   * ```ts
-   * logins.list("bob@x").map((l) => l.terminal);
-   * ```
    */
   list(user: string): StoredLogin[] {
     return this.#db.statement(
@@ -131,11 +105,6 @@ export class Logins {
 
   /**
    * The newest record of a user on any terminal.
-   *
-   * @example
-   * ```ts
-   * logins.newest("bob@x")?.msg;
-   * ```
    */
   newest(user: string): StoredLogin | undefined {
     return this.list(user)[0];

@@ -64,7 +64,7 @@ interface Pending {
  * Coalesces offline-message writes into one transaction per tick.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const queue = new MessageWriteQueue(store.messages);
  * await queue.store({ receiver, signature, time, msg }, { durable: true });
  * // now it is safe to answer "Message cached."
@@ -87,11 +87,6 @@ export class MessageWriteQueue {
 
   /**
    * Creates a queue writing through `messages`.
-   *
-   * @example
-   * ```ts
-   * const queue = new MessageWriteQueue(store.messages, { maxBatch: 256 });
-   * ```
    */
   constructor(
     messages: OfflineMessages,
@@ -109,11 +104,6 @@ export class MessageWriteQueue {
    * committed (fsynced when `durable`). Rejects with the batch's
    * {@link StoreError} if the commit failed, or an `InvalidRecordError` for
    * a malformed message.
-   *
-   * @example
-   * ```ts
-   * await queue.store(message, { durable: true });
-   * ```
    */
   store(message: OfflineMessage, options: WriteOptions = {}): Promise<boolean> {
     this.cancel(message); // stored now instead
@@ -127,12 +117,6 @@ export class MessageWriteQueue {
    * if it was new, once durable). For a message pushed live, whose
    * acknowledgement usually comes first. When `maxHeld` stores are held it
    * is queued at once.
-   *
-   * @example
-   * ```ts
-   * queue.storeLater(message); // pushed to its receiver just now
-   * queue.delete(message); // the receiver acknowledged it: nothing was written
-   * ```
    */
   storeLater(message: OfflineMessage): Promise<boolean> {
     if (this.#closed || this.#held.size >= this.#maxHeld) {
@@ -154,11 +138,6 @@ export class MessageWriteQueue {
   /**
    * Deletes a message in the next batch; resolves `true` if it was stored.
    * A held store of it is cancelled instead (resolves `true` at once).
-   *
-   * @example
-   * ```ts
-   * await queue.delete({ receiver: "bob@x", signature: "c2ln" });
-   * ```
    */
   delete(key: MessageKey): Promise<boolean> {
     if (this.cancel(key)) return Promise.resolve(true);
@@ -168,11 +147,6 @@ export class MessageWriteQueue {
   /**
    * Queues the held store of `key` for the next batch now (its push
    * failed: no acknowledgement will cancel it).
-   *
-   * @example
-   * ```ts
-   * queue.release({ receiver: "bob@x", signature: "c2ln" });
-   * ```
    */
   release(key: MessageKey): void {
     const k = heldKey(key);
@@ -187,11 +161,6 @@ export class MessageWriteQueue {
 
   /**
    * Steps waiting for the next commit.
-   *
-   * @example
-   * ```ts
-   * queue.pending; // 0 after flush()
-   * ```
    */
   get pending(): number {
     return this.#pending.length;
@@ -199,11 +168,6 @@ export class MessageWriteQueue {
 
   /**
    * Commits what is waiting now.
-   *
-   * @example
-   * ```ts
-   * queue.flush();
-   * ```
    */
   flush(): void {
     const batch = this.#pending;
@@ -230,11 +194,6 @@ export class MessageWriteQueue {
 
   /**
    * Commits what is waiting and refuses further steps.
-   *
-   * @example
-   * ```ts
-   * queue.close();
-   * ```
    */
   close(): void {
     this.#release(Infinity); // nothing held is lost on an orderly stop
@@ -245,11 +204,6 @@ export class MessageWriteQueue {
   /**
    * Cancels the held store of `key` (its receiver took it in time): it is
    * never written. `false` when none is held (it may be stored already).
-   *
-   * @example
-   * ```ts
-   * if (!queue.cancel(key)) await queue.delete(key);
-   * ```
    */
   cancel(key: MessageKey): boolean {
     if (this.#held.size === 0) return false;

@@ -112,13 +112,6 @@ interface Row {
 
 /**
  * The `messages` table.
- *
- * @example
- * ```ts
- * store.messages.store({ receiver, signature: msg.signature, time: msg.time, msg }, { durable: true });
- * for (const m of store.messages.load(receiver)) push(m.msg);
- * store.messages.delete(receiver, signature);
- * ```
  */
 export class OfflineMessages {
   readonly #db: Database;
@@ -128,11 +121,6 @@ export class OfflineMessages {
 
   /**
    * Creates the repository over an open {@link Database}.
-   *
-   * @example
-   * ```ts
-   * const messages = new OfflineMessages(db, () => Date.now() / 1000, { maxPerReceiver: 1000 });
-   * ```
    */
   constructor(
     db: Database,
@@ -149,11 +137,6 @@ export class OfflineMessages {
   /**
    * Stores one message; `true` if it was not stored yet. With
    * `{ durable: true }` it is on disk (fsynced) when this returns.
-   *
-   * @example
-   * ```ts
-   * messages.store({ receiver: "bob@x", signature: "c2ln", time: 1700000000, msg });
-   * ```
    */
   store(message: OfflineMessage, options?: WriteOptions): boolean {
     return this.storeMany([message], options) === 1;
@@ -162,11 +145,6 @@ export class OfflineMessages {
   /**
    * Stores several messages in one transaction; returns how many were new.
    * Every message is checked first: one bad message stores none.
-   *
-   * @example
-   * ```ts
-   * messages.storeMany(batch, { durable: true }); // 3
-   * ```
    */
   storeMany(
     messages: readonly OfflineMessage[],
@@ -182,11 +160,6 @@ export class OfflineMessages {
   /**
    * The receiver's stored messages that have not expired: the newest
    * `limit`, ordered by message time ascending (then by arrival).
-   *
-   * @example
-   * ```ts
-   * messages.load("bob@x").map((m) => m.msg);
-   * ```
    */
   load(
     receiver: string,
@@ -215,11 +188,6 @@ export class OfflineMessages {
 
   /**
    * Deletes a stored message (it was sent); `true` if it was there.
-   *
-   * @example
-   * ```ts
-   * messages.delete("bob@x", "c2ln");
-   * ```
    */
   delete(receiver: string, signature: string): boolean {
     return this.deleteMany([{ receiver, signature }]) === 1;
@@ -227,11 +195,6 @@ export class OfflineMessages {
 
   /**
    * Deletes several messages in one transaction; returns how many were there.
-   *
-   * @example
-   * ```ts
-   * messages.deleteMany(sent.map(({ receiver, signature }) => ({ receiver, signature })));
-   * ```
    */
   deleteMany(keys: readonly MessageKey[]): number {
     const checked = keys.map(checkKey);
@@ -244,11 +207,6 @@ export class OfflineMessages {
    * Runs stores and deletes in order in one transaction and reports each:
    * `true`/`false` (stored or deleted / already so), or the
    * {@link InvalidRecordError} of a malformed step (which alone is skipped).
-   *
-   * @example
-   * ```ts
-   * messages.apply([{ store: m1 }, { delete: { receiver: "bob@x", signature: "c2ln" } }]);
-   * ```
    */
   apply(
     ops: readonly MessageOp[],
@@ -277,11 +235,6 @@ export class OfflineMessages {
   /**
    * Deletes up to `limit` expired messages; returns how many. Call it
    * periodically (and again while it returns `limit`).
-   *
-   * @example
-   * ```ts
-   * while (messages.purgeExpired() === 10000);
-   * ```
    */
   purgeExpired(limit = 10000): number {
     return this.#db.write(() =>
@@ -297,11 +250,6 @@ export class OfflineMessages {
   /**
    * How many messages are stored for the receiver (expired ones included
    * until purged).
-   *
-   * @example
-   * ```ts
-   * messages.count("bob@x"); // 2
-   * ```
    */
   count(receiver: string): number {
     const row = this.#db.statement(

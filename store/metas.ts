@@ -18,12 +18,6 @@ import {
 
 /**
  * The `metas` table.
- *
- * @example
- * ```ts
- * store.metas.save("hulk@4YeVEN3aUnvC1DNUufCq1bs9zoBSJTzVEj", meta); // true
- * store.metas.save("hulk@4YeVEN3aUnvC1DNUufCq1bs9zoBSJTzVEj", other); // false, kept
- * ```
  */
 export class Metas {
   readonly #db: Database;
@@ -31,11 +25,6 @@ export class Metas {
 
   /**
    * Creates the repository over an open {@link Database}.
-   *
-   * @example
-   * ```ts
-   * const metas = new Metas(db, () => Date.now() / 1000);
-   * ```
    */
   constructor(db: Database, now: () => number) {
     this.#db = db;
@@ -46,11 +35,6 @@ export class Metas {
    * Stores the meta of an ID unless one is stored already. Returns `true`
    * when it was stored, `false` when the ID already had a meta (which is
    * kept unchanged).
-   *
-   * @example
-   * ```ts
-   * metas.save("bot@x", { type: 1, key: { algorithm: "ECC", data: "…" }, seed: "bot" });
-   * ```
    */
   save(id: string, meta: JsonObject): boolean {
     requireId(id, "id");
@@ -64,11 +48,6 @@ export class Metas {
 
   /**
    * The stored meta of an ID.
-   *
-   * @example
-   * ```ts
-   * metas.get("bot@x")?.key;
-   * ```
    */
   get(id: string): JsonObject | undefined {
     const row = this.#db.statement("SELECT meta_json FROM metas WHERE id = ?")
@@ -78,11 +57,6 @@ export class Metas {
 
   /**
    * Every ID with a stored meta, in the order they were stored.
-   *
-   * @example
-   * ```ts
-   * metas.ids(); // ["bot@x", "station@y"]
-   * ```
    */
   ids(): string[] {
     return this.#db.statement("SELECT id FROM metas ORDER BY rowid").all()
@@ -91,11 +65,6 @@ export class Metas {
 
   /**
    * Whether a meta is stored for the ID.
-   *
-   * @example
-   * ```ts
-   * metas.has("bot@x"); // true
-   * ```
    */
   has(id: string): boolean {
     return this.#db.statement("SELECT 1 FROM metas WHERE id = ?").get(id) !==

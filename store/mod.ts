@@ -9,11 +9,10 @@
  * documents is the job of the layer above.
  *
  * ```ts
- * import { MessageWriteQueue, Store } from "./store/mod.ts";
+ * import { Store } from "./mod.ts";
  *
- * const store = Store.open({ dataDir: "/srv/dim" });
- * const queue = new MessageWriteQueue(store.messages);
- * await queue.store({ receiver, signature, time, msg }, { durable: true });
+ * const store = Store.open({ path: ":memory:" }); // or { dataDir: "/srv/dim" }
+ * store.ans.set("archivist", "archivist@2PVvMPm1j74HFWAGnDSZFkLsbEgM3KCGkTR");
  * store.close();
  * ```
  *
@@ -24,15 +23,33 @@ export {
   type DatabaseOptions,
   DEFAULT_BUSY_TIMEOUT_MS,
   DEFAULT_FILE_NAME,
+  type WriteFailure,
   type WriteOptions,
 } from "./database.ts";
 export { type Migration, MIGRATIONS } from "./migrations.ts";
+export {
+  deleteAccount,
+  type DeletedAccount,
+  type StoreStats,
+  storeStats,
+  vacuumStore,
+} from "./maintenance.ts";
+export {
+  createPrivateFile,
+  type ExposedFile,
+  exposedFiles,
+  makePrivateDirectory,
+  PRIVATE_DIRECTORY_MODE,
+  PRIVATE_FILE_MODE,
+  writePrivateTextFile,
+} from "./private_files.ts";
 export {
   InvalidRecordError,
   ReadOnlyStoreError,
   SchemaVersionError,
   StoreBusyError,
   StoreError,
+  StoreFullError,
 } from "./errors.ts";
 export type { JsonObject } from "./_values.ts";
 export { Store, type StoreOptions } from "./store.ts";

@@ -13,11 +13,6 @@ import { requireId } from "./_values.ts";
 /**
  * How often the heartbeat is written when nothing changed (ms); readers
  * take rows older than three heartbeats as stale.
- *
- * @example
- * ```ts
- * const stale = now - updatedAt > 3 * ONLINE_HEARTBEAT_MS / 1000;
- * ```
  */
 export const ONLINE_HEARTBEAT_MS = 30_000;
 
@@ -26,6 +21,8 @@ export const ONLINE_HEARTBEAT_MS = 30_000;
  *
  * @example
  * ```ts
+ * import { Store } from "./store.ts";
+ * const store = Store.open({ path: ":memory:" });
  * store.onlineUsers.update("gsp-s001@x", ["alice@y"], []);
  * store.onlineUsers.list("gsp-s001@x", 0, 100); // ["alice@y"]
  * ```
@@ -36,11 +33,6 @@ export class OnlineUsers {
 
   /**
    * Creates the repository over an open {@link Database}.
-   *
-   * @example
-   * ```ts
-   * const online = new OnlineUsers(db, () => Date.now() / 1000);
-   * ```
    */
   constructor(db: Database, now: () => number) {
     this.#db = db;
@@ -50,11 +42,6 @@ export class OnlineUsers {
   /**
    * Records users who came online and users who left at `station`, and
    * beats its heartbeat, in one transaction.
-   *
-   * @example
-   * ```ts
-   * online.update("gsp-s001@x", ["alice@y"], ["bob@z"]);
-   * ```
    */
   update(
     station: string,
@@ -80,11 +67,6 @@ export class OnlineUsers {
   /**
    * Forgets every user of `station` (it starts, or it stops); with
    * `keepStation` its heartbeat is written, else removed too.
-   *
-   * @example
-   * ```ts
-   * online.clear("gsp-s001@x"); // the station stopped
-   * ```
    */
   clear(station: string, options: { keepStation?: boolean } = {}): void {
     requireId(station, "station");
@@ -104,11 +86,6 @@ export class OnlineUsers {
   /**
    * When `station` last wrote its users (seconds), if it ever did and has
    * not cleared them.
-   *
-   * @example
-   * ```ts
-   * const fresh = Date.now() / 1000 - (online.updatedAt(station) ?? 0) < 90;
-   * ```
    */
   updatedAt(station: string): number | undefined {
     const row = this.#db.statement(
@@ -120,11 +97,6 @@ export class OnlineUsers {
   /**
    * The users online at `station`, longest online first, skipping `start`
    * and returning at most `limit`.
-   *
-   * @example
-   * ```ts
-   * online.list("gsp-s001@x", 0, 100);
-   * ```
    */
   list(station: string, start: number, limit: number): string[] {
     if (limit <= 0) return [];

@@ -27,13 +27,6 @@ const REDACTED = "<redacted>";
 
 /**
  * A stored private key whose material is hidden from printing.
- *
- * @example
- * ```ts
- * const [key] = store.privateKeys.load("moky@4DnqXWdTV8wuZgfqSCX9GjE2kNq7HJrUgQ", "V");
- * String(key); // "PrivateKeyRecord(moky@…, V, added 1700000000, key <redacted>)"
- * key.reveal().algorithm; // "RSA"
- * ```
  */
 export class PrivateKeyRecord {
   /** The ID the key belongs to. */
@@ -46,11 +39,6 @@ export class PrivateKeyRecord {
 
   /**
    * Wraps a stored key (the store creates these).
-   *
-   * @example
-   * ```ts
-   * new PrivateKeyRecord("bot@x", "M", 1700000000, '{"algorithm":"ECC"}');
-   * ```
    */
   constructor(
     id: string,
@@ -66,11 +54,6 @@ export class PrivateKeyRecord {
 
   /**
    * The key dictionary as stored: the only way to read key material.
-   *
-   * @example
-   * ```ts
-   * const key = record.reveal(); // { algorithm: "RSA", data: "-----BEGIN …" }
-   * ```
    */
   reveal(): JsonObject {
     return decodeJson(this.#keyJson);
@@ -78,11 +61,6 @@ export class PrivateKeyRecord {
 
   /**
    * A description without key material.
-   *
-   * @example
-   * ```ts
-   * `${record}`; // "PrivateKeyRecord(bot@x, M, added 1700000000, key <redacted>)"
-   * ```
    */
   toString(): string {
     return `PrivateKeyRecord(${this.id}, ${this.kind}, added ${this.addedAt}, key ${REDACTED})`;
@@ -90,11 +68,6 @@ export class PrivateKeyRecord {
 
   /**
    * The JSON form, without key material.
-   *
-   * @example
-   * ```ts
-   * JSON.stringify(record); // {"id":"bot@x","kind":"M","addedAt":1700000000,"key":"<redacted>"}
-   * ```
    */
   toJSON(): { id: string; kind: PrivateKeyKind; addedAt: number; key: string } {
     return {
@@ -118,12 +91,6 @@ export class PrivateKeyRecord {
 
 /**
  * The `private_keys` table.
- *
- * @example
- * ```ts
- * store.privateKeys.save("bot@x", "M", { algorithm: "ECC", data: "…" });
- * const identity = store.privateKeys.identityKey("bot@x");
- * ```
  */
 export class PrivateKeys {
   readonly #db: Database;
@@ -131,11 +98,6 @@ export class PrivateKeys {
 
   /**
    * Creates the repository over an open {@link Database}.
-   *
-   * @example
-   * ```ts
-   * const keys = new PrivateKeys(db, () => Date.now() / 1000);
-   * ```
    */
   constructor(db: Database, now: () => number) {
     this.#db = db;
@@ -146,11 +108,6 @@ export class PrivateKeys {
    * Stores a key. An `M` key replaces the ID's identity key. A `V` key
    * becomes the newest visa key (moved to the front if already stored);
    * only the newest {@link MAX_VISA_KEYS} are kept.
-   *
-   * @example
-   * ```ts
-   * keys.save("bot@x", "V", { algorithm: "RSA", data: "-----BEGIN RSA PRIVATE KEY-----…" });
-   * ```
    */
   save(id: string, kind: PrivateKeyKind, key: JsonObject): void {
     requireId(id, "id");
@@ -180,11 +137,6 @@ export class PrivateKeys {
 
   /**
    * The keys of one kind for an ID, newest first.
-   *
-   * @example
-   * ```ts
-   * keys.load("bot@x", "V").length; // 0..3
-   * ```
    */
   load(id: string, kind: PrivateKeyKind): PrivateKeyRecord[] {
     return this.#db.statement(
@@ -201,11 +153,6 @@ export class PrivateKeys {
 
   /**
    * The identity (meta) key of an ID, if stored.
-   *
-   * @example
-   * ```ts
-   * keys.identityKey("bot@x")?.reveal();
-   * ```
    */
   identityKey(id: string): PrivateKeyRecord | undefined {
     return this.load(id, "M")[0];
@@ -213,11 +160,6 @@ export class PrivateKeys {
 
   /**
    * The IDs that have an identity key (the local accounts).
-   *
-   * @example
-   * ```ts
-   * keys.ids(); // ["bot@x", "station@y"]
-   * ```
    */
   ids(): string[] {
     return this.#db.statement(

@@ -45,22 +45,12 @@ const FROM_ALL = `SELECT d.id AS id, s.text AS text
 
 /**
  * Searches users by the names in their documents.
- *
- * @example
- * ```ts
- * store.search.searchUsers(["hulk"], 0, 50); // ["hulk@4YeVEN3aUnvC1DNUufCq1bs9zoBSJTzVEj"]
- * ```
  */
 export class UserSearch {
   readonly #db: Database;
 
   /**
    * Creates the repository over an open {@link Database}.
-   *
-   * @example
-   * ```ts
-   * const search = new UserSearch(db);
-   * ```
    */
   constructor(db: Database) {
     this.#db = db;
@@ -72,11 +62,6 @@ export class UserSearch {
    * document), skipping the first `start` IDs and returning at most
    * `limit`. With `accept`, only the IDs it accepts count (the archivist
    * finds users and bots, not groups or stations).
-   *
-   * @example
-   * ```ts
-   * search.searchUsers(["ali", "4yev"], 0, 50);
-   * ```
    */
   searchUsers(
     keywords: readonly string[],

@@ -53,6 +53,8 @@ export interface StationSyncResult {
  *
  * @example
  * ```ts
+ * import { Store } from "./store.ts";
+ * const store = Store.open({ path: ":memory:" });
  * store.stations.sync("gsp@everywhere", [{ host: "127.0.0.1", port: 9394 }]);
  * store.stations.setId("gsp@everywhere", { host: "127.0.0.1", port: 9394 }, "s1@x");
  * ```
@@ -62,11 +64,6 @@ export class Stations {
 
   /**
    * Creates the repository over an open {@link Database}.
-   *
-   * @example
-   * ```ts
-   * const stations = new Stations(db);
-   * ```
    */
   constructor(db: Database) {
     this.#db = db;
@@ -74,11 +71,6 @@ export class Stations {
 
   /**
    * Stores or updates a provider.
-   *
-   * @example
-   * ```ts
-   * stations.saveProvider("gsp@everywhere", 1);
-   * ```
    */
   saveProvider(id: string, chosen = 0): void {
     requireId(id, "id");
@@ -93,11 +85,6 @@ export class Stations {
 
   /**
    * The providers, most chosen first.
-   *
-   * @example
-   * ```ts
-   * stations.providers()[0]?.id;
-   * ```
    */
   providers(): ProviderRecord[] {
     return this.#db.statement(
@@ -111,11 +98,6 @@ export class Stations {
   /**
    * Stores a station or updates the stored one at the same host + port;
    * a missing `id` or `chosen` keeps the stored value.
-   *
-   * @example
-   * ```ts
-   * stations.save({ provider: "gsp@everywhere", host: "10.0.0.2", port: 9394, chosen: 1 });
-   * ```
    */
   save(record: StationRecord): void {
     const provider = requireId(record.provider, "provider");
@@ -136,11 +118,6 @@ export class Stations {
 
   /**
    * The stations of a provider, most chosen first.
-   *
-   * @example
-   * ```ts
-   * stations.list("gsp@everywhere").map((s) => `${s.host}:${s.port}`);
-   * ```
    */
   list(provider: string): StationRecord[] {
     return this.#db.statement(
@@ -158,11 +135,6 @@ export class Stations {
   /**
    * Records the ID learned from a handshake with the station at an address.
    * Returns `true` if such a station is stored.
-   *
-   * @example
-   * ```ts
-   * stations.setId("gsp@everywhere", { host: "10.0.0.2", port: 9394 }, "s2@x");
-   * ```
    */
   setId(provider: string, address: StationAddress, id: string): boolean {
     const { host, port } = checkAddress(address);
@@ -176,11 +148,6 @@ export class Stations {
 
   /**
    * Deletes the station at an address; `true` if it was stored.
-   *
-   * @example
-   * ```ts
-   * stations.remove("gsp@everywhere", { host: "10.0.0.2", port: 9394 });
-   * ```
    */
   remove(provider: string, address: StationAddress): boolean {
     const { host, port } = checkAddress(address);
@@ -195,11 +162,6 @@ export class Stations {
    * Makes the provider's stations the listed addresses (station.md §2.4
    * step 3): deletes stored ones not listed, inserts new ones with unknown
    * ID, keeps the rest (and their learned IDs).
-   *
-   * @example
-   * ```ts
-   * stations.sync("gsp@everywhere", neighbours); // { added: 1, removed: 0 }
-   * ```
    */
   sync(
     provider: string,

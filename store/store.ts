@@ -31,8 +31,8 @@ export interface StoreOptions extends DatabaseOptions, OfflineMessagesOptions {
  *
  * @example
  * ```ts
- * const store = Store.open({ dataDir: "/srv/dim" });
- * store.metas.save(id, meta);
+ * const store = Store.open({ path: ":memory:" }); // or { dataDir: "/srv/dim" }
+ * store.ans.set("archivist", "archivist@2PVvMPm1j74HFWAGnDSZFkLsbEgM3KCGkTR");
  * store.close();
  * ```
  */
@@ -98,7 +98,7 @@ export class Store {
    *
    * @example
    * ```ts
-   * const store = Store.open({ dataDir: "/srv/dim", maxPerReceiver: 5000 });
+   * const store = Store.open({ path: ":memory:", maxPerReceiver: 5000 });
    * ```
    */
   static open(options: StoreOptions): Store {
@@ -113,11 +113,6 @@ export class Store {
 
   /**
    * Closes the file.
-   *
-   * @example
-   * ```ts
-   * store.close();
-   * ```
    */
   close(): void {
     this.db.close();

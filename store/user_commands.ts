@@ -35,12 +35,6 @@ export interface UserCommandRecord {
 
 /**
  * The `user_commands` table.
- *
- * @example
- * ```ts
- * store.userCommands.save({ user: "bob@x", kind: "block", time: content.time, cmd: content });
- * store.userCommands.get("bob@x", "block") ?? { command: "block", list: [] };
- * ```
  */
 export class UserCommands {
   readonly #db: Database;
@@ -48,11 +42,6 @@ export class UserCommands {
 
   /**
    * Creates the repository over an open {@link Database}.
-   *
-   * @example
-   * ```ts
-   * const commands = new UserCommands(db, () => Date.now() / 1000);
-   * ```
    */
   constructor(db: Database, now: () => number) {
     this.#db = db;
@@ -62,11 +51,6 @@ export class UserCommands {
   /**
    * Stores the command unless the stored one is newer; `true` when stored
    * (`false` → "Block not changed.").
-   *
-   * @example
-   * ```ts
-   * commands.save({ user: "bob@x", kind: "mute", time: 1700000000, cmd }); // true
-   * ```
    */
   save(record: UserCommandRecord): boolean {
     const user = requireId(record.user, "user");
@@ -91,11 +75,6 @@ export class UserCommands {
 
   /**
    * The stored command of a user, if any.
-   *
-   * @example
-   * ```ts
-   * commands.get("bob@x", "block")?.list;
-   * ```
    */
   get(user: string, kind: UserCommandKind): JsonObject | undefined {
     const row = this.#db.statement(

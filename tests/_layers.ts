@@ -12,6 +12,8 @@ export type ImportGraph = Map<string, string[]>;
 const LAYER_RANKS: ReadonlyMap<string, number> = new Map([
   ["dimp", 0],
   ["store", 1],
+  // the chat page: browser code on dimp/ only; the station serves its bundle
+  ["web", 1],
   ["client", 2],
   ["station", 3],
   ["bots", 3],

@@ -18,11 +18,6 @@ export interface ProcessSample {
 
 /**
  * The process `pid` cannot be read (gone, or no `/proc` on this system).
- *
- * @example
- * ```ts
- * new ProcessStatsError(42, "no such process");
- * ```
  */
 export class ProcessStatsError extends Error {
   /** The pid asked for. */

@@ -51,11 +51,6 @@ import {
 
 /**
  * The bench could not run: a user could not connect or handshake.
- *
- * @example
- * ```ts
- * new BenchError("3 of 100 users could not handshake");
- * ```
  */
 export class BenchError extends Error {
   /** Creates the error; `cause` keeps the underlying failure. */

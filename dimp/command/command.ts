@@ -10,11 +10,6 @@ import { firstString } from "../content/_values.ts";
 
 /**
  * The command names this library knows.
- *
- * @example
- * ```ts
- * if (command.name === CommandName.HANDSHAKE) handle(command);
- * ```
  */
 export const CommandName = {
   HANDSHAKE: "handshake",

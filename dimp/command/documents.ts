@@ -23,8 +23,10 @@ import { metaDictionary } from "./meta.ts";
  *
  * @example
  * ```ts
- * const query = DocumentCommand.query(bob, lastTime);
- * const answer = DocumentCommand.response(bob, bobMeta, [bobVisa]);
+ * import { parseId } from "../identity/mod.ts";
+ * const bob = parseId("bob@1Nyb6R9ADJSPYGt8EidbzXyXKkSZwMQQiJ");
+ * const query = DocumentCommand.query(bob, 1700000000); // newer than this time
+ * query.isQuery; // true
  * ```
  */
 export class DocumentCommand extends Command {

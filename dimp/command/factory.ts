@@ -83,6 +83,7 @@ const GROUP_COMMANDS: ReadonlyMap<string, CommandClass> = new Map<
  *
  * @example
  * ```ts
+ * import { HandshakeCommand } from "./handshake.ts";
  * parseCommand({ type: 136, command: "handshake", title: "DIM?" }) instanceof HandshakeCommand; // true
  * ```
  */

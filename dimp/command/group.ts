@@ -21,6 +21,8 @@ function idStrings(ids: readonly ID[] | undefined): string[] | undefined {
  *
  * @example
  * ```ts
+ * import { parseId } from "../identity/mod.ts";
+ * const team = parseId("team@hB3yPLgXFsYHL4QFkDU6syDx6SGL4dmQG");
  * const cmd = GroupCommand.generic("found", team);
  * cmd.group?.value === team.value; // true
  * ```
@@ -77,6 +79,9 @@ export class GroupCommand extends Command {
  *
  * @example
  * ```ts
+ * import { parseId } from "../identity/mod.ts";
+ * const team = parseId("team@hB3yPLgXFsYHL4QFkDU6syDx6SGL4dmQG");
+ * const carol = parseId("carol@1DyyT4LeY77hfqJUZ5F1wLJi2NStsaBkSa");
  * InviteCommand.create(team, [carol]).members.length; // 1
  * ```
  */
@@ -100,11 +105,6 @@ export class InviteCommand extends GroupCommand {
 
 /**
  * `expel` (deprecated, use reset): remove `members`.
- *
- * @example
- * ```ts
- * ExpelCommand.create(team, [carol]);
- * ```
  */
 export class ExpelCommand extends GroupCommand {
   /** Expels `members` from `group`. */
@@ -126,11 +126,6 @@ export class ExpelCommand extends GroupCommand {
 
 /**
  * `join`: ask to join.
- *
- * @example
- * ```ts
- * JoinCommand.create(team);
- * ```
  */
 export class JoinCommand extends GroupCommand {
   /** Asks to join `group`. */
@@ -143,11 +138,6 @@ export class JoinCommand extends GroupCommand {
 
 /**
  * `quit`: leave.
- *
- * @example
- * ```ts
- * QuitCommand.create(team);
- * ```
  */
 export class QuitCommand extends GroupCommand {
   /** Leaves `group`. */
@@ -160,11 +150,6 @@ export class QuitCommand extends GroupCommand {
 
 /**
  * `reset`: the whole new member list.
- *
- * @example
- * ```ts
- * ResetCommand.create(team, [alice, bob]);
- * ```
  */
 export class ResetCommand extends GroupCommand {
   /** Replaces the members of `group`. */
@@ -186,11 +171,6 @@ export class ResetCommand extends GroupCommand {
 
 /**
  * `query` (deprecated in v2.x, sent by 2021 clients): ask for the members.
- *
- * @example
- * ```ts
- * QueryGroupCommand.create(team);
- * ```
  */
 export class QueryGroupCommand extends GroupCommand {
   /** Asks for the members of `group`. */
@@ -206,11 +186,6 @@ export class QueryGroupCommand extends GroupCommand {
 
 /**
  * Who `hire` / `fire` are about.
- *
- * @example
- * ```ts
- * const staff: GroupStaff = { administrators: [bob] };
- * ```
  */
 export interface GroupStaff {
   /** Administrators. */
@@ -231,6 +206,9 @@ function staffMembers(staff: GroupStaff): Record<string, unknown> {
  *
  * @example
  * ```ts
+ * import { parseId } from "../identity/mod.ts";
+ * const team = parseId("team@hB3yPLgXFsYHL4QFkDU6syDx6SGL4dmQG");
+ * const bob = parseId("bob@1Nyb6R9ADJSPYGt8EidbzXyXKkSZwMQQiJ");
  * HireCommand.create(team, { administrators: [bob] }).administrators.length; // 1
  * ```
  */
@@ -254,11 +232,6 @@ export class HireCommand extends GroupCommand {
 
 /**
  * `fire`: remove administrators and/or assistants.
- *
- * @example
- * ```ts
- * FireCommand.create(team, { assistants: [bot] });
- * ```
  */
 export class FireCommand extends GroupCommand {
   /** Fires staff of `group`. */
@@ -280,11 +253,6 @@ export class FireCommand extends GroupCommand {
 
 /**
  * `resign`: an administrator steps down.
- *
- * @example
- * ```ts
- * ResignCommand.create(team);
- * ```
  */
 export class ResignCommand extends GroupCommand {
   /** Resigns from administering `group`. */

@@ -9,11 +9,6 @@ import { Command, CommandName } from "./command.ts";
 
 /**
  * The handshake titles.
- *
- * @example
- * ```ts
- * if (cmd.title === HandshakeTitle.SUCCESS) markRunning();
- * ```
  */
 export const HandshakeTitle = {
   /** Client offer (with or without session key). */
@@ -32,11 +27,6 @@ export const HandshakeTitle = {
  * Where a handshake stands: `start` (offer without key), `again` (station
  * asks again), `restart` (offer with key), `success` (accepted), or
  * `speed-test` / `speed-test-reply`; `unknown` for any other title.
- *
- * @example
- * ```ts
- * const state: HandshakeState = cmd.state;
- * ```
  */
 export type HandshakeState =
   | "start"
@@ -49,11 +39,6 @@ export type HandshakeState =
 
 /**
  * Members the station adds to its replies.
- *
- * @example
- * ```ts
- * HandshakeCommand.again(key, { remoteAddress: ["127.0.0.1", 52014], force: true });
- * ```
  */
 export interface HandshakeReplyOptions extends ContentOptions {
   /** The client's socket address as the station sees it: `[ip, port]`. */
@@ -69,8 +54,9 @@ export interface HandshakeReplyOptions extends ContentOptions {
  *
  * @example
  * ```ts
- * const offer = HandshakeCommand.offer();
- * const again = HandshakeCommand.again(sessionKey, { remoteAddress: ["127.0.0.1", 52014] });
+ * const offer = HandshakeCommand.offer(); // DIM?
+ * const again = HandshakeCommand.again("6E3A2B9C", { remoteAddress: ["127.0.0.1", 52014] });
+ * again.title; // "DIM?"
  * ```
  */
 export class HandshakeCommand extends Command {

@@ -16,11 +16,6 @@ import { Command, CommandName } from "./command.ts";
 
 /**
  * The station a user is connected to.
- *
- * @example
- * ```ts
- * const station: LoginStation = { id: stationId, host: "127.0.0.1", port: 9394 };
- * ```
  */
 export interface LoginStation {
   /** The station ID (absent when unknown). */
@@ -58,6 +53,9 @@ export interface LoginOptions extends ContentOptions {
  *
  * @example
  * ```ts
+ * import { parseId } from "../identity/mod.ts";
+ * const me = parseId("alice@1AZkgA8TVvFu8HAxUVrqcDjfvUCFZDpLdJ");
+ * const stationId = parseId("gsp-s001@x5Zh9ixt8ECr59XLye1y5WWfaX4fcoaaSC");
  * const login = LoginCommand.create(me, { station: { id: stationId, host: "127.0.0.1", port: 9394 } });
  * login.stationId?.value === stationId.value; // true
  * ```

@@ -15,8 +15,9 @@ import { Command, CommandName } from "./command.ts";
  *
  * @example
  * ```ts
- * const query = MetaCommand.query(bob);
- * const answer = MetaCommand.response(bob, bobMeta);
+ * import { parseId } from "../identity/mod.ts";
+ * const bob = parseId("bob@1Nyb6R9ADJSPYGt8EidbzXyXKkSZwMQQiJ");
+ * MetaCommand.query(bob).identifier?.value === bob.value; // true
  * ```
  */
 export class MetaCommand extends Command {

@@ -7,10 +7,10 @@
  *
  * @example
  * ```ts
- * import { HandshakeCommand, ReceiptCommand } from "./mod.ts";
+ * import { HandshakeCommand, parseCommand } from "./mod.ts";
  *
- * const again = HandshakeCommand.again(sessionKey);
- * const receipt = ReceiptCommand.create("Message delivered.", reliable);
+ * const offer = HandshakeCommand.offer();
+ * parseCommand(offer.dictionary) instanceof HandshakeCommand; // true
  * ```
  *
  * @module

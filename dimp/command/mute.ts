@@ -14,6 +14,8 @@ import { ListCommand } from "./_list_command.ts";
  *
  * @example
  * ```ts
+ * import { parseId } from "../identity/mod.ts";
+ * const carol = parseId("carol@1DyyT4LeY77hfqJUZ5F1wLJi2NStsaBkSa");
  * MuteCommand.upload([carol]).isUpload; // true
  * ```
  */

@@ -28,11 +28,6 @@ const BODY_MEMBERS = ["data", "key", "keys", "meta", "visa"];
  * top-level members without `data`, `key`, `keys`, `meta`, `visa` (so
  * `sender`, `receiver`, `time`, `type`, `group`, `IV`, `signature`,
  * `traces`, ... are kept as received).
- *
- * @example
- * ```ts
- * purifyEnvelope(reliable.dictionary).signature === reliable.signature; // true
- * ```
  */
 export function purifyEnvelope(message: MessageLike): Record<string, unknown> {
   const origin: Record<string, unknown> = {};
@@ -46,11 +41,6 @@ export function purifyEnvelope(message: MessageLike): Record<string, unknown> {
  * Options of a receipt: the original content's `sn` and `group` (when the
  * original content is known), and extra members such as `recipient`,
  * `template`, `replacements`.
- *
- * @example
- * ```ts
- * const options: ReceiptOptions = { originSn: 42, extra: { recipient: bob.value } };
- * ```
  */
 export interface ReceiptOptions extends ContentOptions {
   /** The original content's serial number, written as `origin.sn`. */
@@ -69,12 +59,6 @@ function signatureTail(signature: string): string {
  * compatibility adds `envelope` (= `origin`) and top-level copies of
  * `sender`, `receiver`, `sn`, `signature`. Readers accept `text` or the
  * 2021 `message`, and `origin`, `envelope` or top-level envelope members.
- *
- * @example
- * ```ts
- * const receipt = ReceiptCommand.create("Message delivered.", reliable, { extra: { recipient: bob.value } });
- * receipt.matches(reliable); // true
- * ```
  */
 export class ReceiptCommand extends Command {
   /**

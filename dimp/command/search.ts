@@ -48,6 +48,9 @@ const NOT_COPIED = [
  *
  * @example
  * ```ts
+ * import { parseId } from "../identity/mod.ts";
+ * const moky = parseId("alice@1AZkgA8TVvFu8HAxUVrqcDjfvUCFZDpLdJ");
+ * const archivistId = parseId("bob@1Nyb6R9ADJSPYGt8EidbzXyXKkSZwMQQiJ");
  * const request = SearchCommand.query("moky", { limit: 20 });
  * const answer = SearchCommand.response(request, [moky], archivistId);
  * answer.isResponse; // true

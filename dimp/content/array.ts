@@ -14,6 +14,7 @@ import { readRecordList } from "./_values.ts";
  *
  * @example
  * ```ts
+ * import { TextContent } from "./text.ts";
  * ArrayContent.create([TextContent.create("a"), TextContent.create("b")]).contents.length; // 2
  * ```
  */

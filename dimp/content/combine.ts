@@ -10,11 +10,6 @@ import { readRecordList, readString } from "./_values.ts";
 
 /**
  * `{"type": 207, "title", "messages": [<InstantMessage>, ...]}`.
- *
- * @example
- * ```ts
- * CombineForwardContent.create("chat", [instant.dictionary]).title; // "chat"
- * ```
  */
 export class CombineForwardContent extends Content {
   /** A new combined history. */

@@ -83,12 +83,6 @@ function fixFileOrCard(
 /**
  * A meta dictionary gets integer `type` and `version` (same value); a long
  * type name (`"MKM"`) is also kept as `algorithm`.
- *
- * @example
- * ```ts
- * const meta: Record<string, unknown> = { type: "1", key, seed, fingerprint };
- * fixMetaVersion(meta); // meta.type === 1 && meta.version === 1
- * ```
  */
 export function fixMetaVersion(meta: Record<string, unknown>): void {
   let version = meta.type;
@@ -110,11 +104,6 @@ export function fixMetaVersion(meta: Record<string, unknown>): void {
 /**
  * Normalises the attachments of a reliable message in place: the meta gets
  * integer `type` + `version`, the visa both `did` and `ID`.
- *
- * @example
- * ```ts
- * fixAttachments(message); // before reading or sending message.meta / message.visa
- * ```
  */
 export function fixAttachments(message: Record<string, unknown>): void {
   if (isRecord(message.meta)) fixMetaVersion(message.meta);
@@ -130,7 +119,7 @@ export function fixAttachments(message: Record<string, unknown>): void {
  *
  * @example
  * ```ts
- * incomingCompat({ type: 136, cmd: "meta", ID: bob }); // + command: "meta", did: bob
+ * incomingCompat({ type: 136, cmd: "meta", ID: "bob@1Nyb6R9ADJSPYGt8EidbzXyXKkSZwMQQiJ" }); // + command: "meta", did
  * ```
  */
 export function incomingCompat(
@@ -177,6 +166,7 @@ export function incomingCompat(
  *
  * @example
  * ```ts
+ * import { HandshakeCommand } from "../command/mod.ts";
  * outgoingCompat(HandshakeCommand.offer().dictionary); // adds cmd: "handshake"
  * ```
  */

@@ -16,7 +16,10 @@ import { isRecord, nowSeconds, readId, readNumber } from "./_values.ts";
  *
  * @example
  * ```ts
- * TextContent.create("hi", { group: teamId });
+ * import { TextContent } from "./text.ts";
+ * import { parseId } from "../identity/mod.ts";
+ * const team = parseId("team@hB3yPLgXFsYHL4QFkDU6syDx6SGL4dmQG");
+ * TextContent.create("hi", { group: team }).group?.value === team.value; // true
  * ```
  */
 export interface ContentOptions {
@@ -51,11 +54,6 @@ export class Content {
   /**
    * Builds a content dictionary: `type`, `sn`, `time`, the given members,
    * then `group` when given.
-   *
-   * @example
-   * ```ts
-   * new Content(Content.build(0xcc, { app: "x" }, { sn: 1 }));
-   * ```
    */
   static build(
     type: number,
@@ -109,12 +107,6 @@ export class Content {
 /**
  * A message (any stage) or its dictionary: what receipts, quotes and
  * forwards take.
- *
- * @example
- * ```ts
- * const a: MessageLike = reliable; // a ReliableMessage
- * const b: MessageLike = reliable.dictionary;
- * ```
  */
 export type MessageLike =
   | Record<string, unknown>
@@ -122,11 +114,6 @@ export type MessageLike =
 
 /**
  * The dictionary of a {@link MessageLike} (not a copy).
- *
- * @example
- * ```ts
- * messageDictionary(reliable).signature === reliable.signature; // true
- * ```
  */
 export function messageDictionary(
   message: MessageLike,

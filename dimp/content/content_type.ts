@@ -7,11 +7,6 @@
 /**
  * The content type numbers. `type` is an integer on the wire; readers also
  * accept numeric strings and the aliases of {@link parseContentType}.
- *
- * @example
- * ```ts
- * content.type === ContentType.COMMAND; // a command (0x88)
- * ```
  */
 export const ContentType = {
   /** Unknown / any (parsed as a plain content). */

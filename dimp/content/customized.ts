@@ -12,11 +12,6 @@ import { isRecord, readId, readIdList, readString } from "./_values.ts";
 
 /**
  * The `app` of the group helpers.
- *
- * @example
- * ```ts
- * content.app === GROUP_APP; // a group key / history content
- * ```
  */
 export const GROUP_APP = "chat.dim.group";
 

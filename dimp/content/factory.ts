@@ -53,6 +53,7 @@ const CONTENTS: ReadonlyMap<number, ContentClass> = new Map<
  *
  * @example
  * ```ts
+ * import { TextContent } from "./text.ts";
  * parseContent({ type: "text", sn: 5, text: "hi" }) instanceof TextContent; // true
  * parseContent({ type: 0x99, sn: 6 }).dictionary; // kept as is
  * ```

@@ -45,6 +45,8 @@ export type FileType =
  *
  * @example
  * ```ts
+ * import { AesKey, PortableNetworkFile } from "../crypto/mod.ts";
+ * const aes = AesKey.generate();
  * const pnf = PortableNetworkFile.fromUrl("https://cdn.example/a.pdf", { filename: "a.pdf", key: aes.toDictionary() });
  * FileContent.create(pnf).url; // "https://cdn.example/a.pdf"
  * ```
@@ -116,11 +118,6 @@ export class FileContent extends Content {
 
 /**
  * Image content (0x12); `thumbnail` is the preview.
- *
- * @example
- * ```ts
- * FileContent.create(pnf, { thumbnail }, ContentType.IMAGE) instanceof ImageContent; // true
- * ```
  */
 export class ImageContent extends FileContent {
   /** The preview, if any. */
@@ -131,11 +128,6 @@ export class ImageContent extends FileContent {
 
 /**
  * Audio content (0x14); `text` is the speech recognition result.
- *
- * @example
- * ```ts
- * FileContent.create(pnf, { text: "hello" }, ContentType.AUDIO) instanceof AudioContent; // true
- * ```
  */
 export class AudioContent extends FileContent {
   /** The transcript, if any. */
@@ -146,11 +138,6 @@ export class AudioContent extends FileContent {
 
 /**
  * Video content (0x16); `snapshot` is the preview.
- *
- * @example
- * ```ts
- * FileContent.create(pnf, { snapshot }, ContentType.VIDEO) instanceof VideoContent; // true
- * ```
  */
 export class VideoContent extends FileContent {
   /** The preview, if any. */

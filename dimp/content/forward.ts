@@ -16,12 +16,6 @@ import { isRecord, readRecordList } from "./_values.ts";
 /**
  * `{"type": 255, "forward": {...}}` or `{"type": 255, "secrets": [...]}`.
  * Parse the inner messages with `ReliableMessage.parse`.
- *
- * @example
- * ```ts
- * const content = ForwardContent.create([loginMessage]);
- * content.messages.length; // 1
- * ```
  */
 export class ForwardContent extends Content {
   /** Wraps one message (`forward`) or several (`secrets`). */

@@ -9,7 +9,8 @@
  * import { incomingCompat, parseContent, TextContent } from "./mod.ts";
  *
  * const hello = TextContent.create("Hello");
- * const received = parseContent(incomingCompat(JSON.parse(plaintext)));
+ * const wire = JSON.stringify(hello.dictionary);
+ * parseContent(incomingCompat(JSON.parse(wire))) instanceof TextContent; // true
  * ```
  *
  * @module

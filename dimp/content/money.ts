@@ -44,6 +44,8 @@ export class MoneyContent extends Content {
  *
  * @example
  * ```ts
+ * import { parseId } from "../identity/mod.ts";
+ * const bob = parseId("bob@1Nyb6R9ADJSPYGt8EidbzXyXKkSZwMQQiJ");
  * TransferContent.create("USD", 2, { remittee: bob }).remittee?.value === bob.value; // true
  * ```
  */

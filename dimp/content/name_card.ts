@@ -15,6 +15,8 @@ import { readId, readString } from "./_values.ts";
  *
  * @example
  * ```ts
+ * import { parseId } from "../identity/mod.ts";
+ * const bob = parseId("bob@1Nyb6R9ADJSPYGt8EidbzXyXKkSZwMQQiJ");
  * NameCardContent.create(bob, "bob").identifier?.value === bob.value; // true
  * ```
  */

@@ -12,11 +12,6 @@ import { isRecord, readId, readNumber, readString } from "./_values.ts";
 /**
  * The quoted message: its sender, its receiver (the group when it had one,
  * with `group`), its content type and serial number.
- *
- * @example
- * ```ts
- * const origin: QuoteOrigin = { sender: alice.value, receiver: bob.value, type: 1, sn: 42 };
- * ```
  */
 export interface QuoteOrigin {
   /** The quoted message's sender. */
@@ -33,12 +28,6 @@ export interface QuoteOrigin {
 
 /**
  * `{"type": 55, "text", "origin": {sender, receiver, type, sn}}`.
- *
- * @example
- * ```ts
- * const reply = QuoteContent.quote("yes", message.sender, message.receiver, message.content);
- * reply.originSn === message.content.sn; // true
- * ```
  */
 export class QuoteContent extends Content {
   /** A new quote with the given origin. */

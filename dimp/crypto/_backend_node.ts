@@ -8,127 +8,32 @@
  * Crypto (1 KiB AES-256-CBC encrypt: 16 µs vs 37 µs with a cached
  * `CryptoKey`; Deno 2.9.6), except AES-192, which Deno's `node:crypto` lacks.
  *
+ * `node:crypto` and `Buffer` are handed in (imported by `_backend.ts` only
+ * where they exist), so a browser bundle of `dimp/` never imports them.
+ *
  * @module
  */
-import {
-  constants,
-  createCipheriv,
-  createDecipheriv,
-  createHash,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPair,
-  type KeyObject,
-  privateDecrypt,
-  publicEncrypt,
-  randomBytes,
-  sign,
-  verify,
-} from "node:crypto";
-import { Buffer } from "node:buffer";
-import * as secp from "@noble/secp256k1";
-import { hmac } from "@noble/hashes/hmac.js";
-import { ripemd160 } from "@noble/hashes/legacy.js";
-import { sha256 } from "@noble/hashes/sha2.js";
-import { keccak_256 } from "@noble/hashes/sha3.js";
-import { BoundedMap } from "../bounded_map.ts";
-import type {
-  CryptoBackend,
-  EcNonce,
-  KeyHandle,
-  RsaKeyPairDer,
-} from "./_backend_api.ts";
-
-secp.hashes.sha256 = sha256;
-secp.hashes.hmacSha256 = (key, message) => hmac(sha256, key, message);
+import type * as NodeCrypto from "node:crypto";
+import type { Buffer as NodeBuffer } from "node:buffer";
+import type { CryptoBackend, RsaKeyPairDer } from "./_backend_api.ts";
+import { KeyCache, noblePart } from "./_backend_noble.ts";
+import { concatBytes } from "./_der.ts";
 
 /** secp256k1 SubjectPublicKeyInfo prefix for a 65-byte point. */
 const EC_SPKI_PREFIX = Uint8Array.fromHex(
   "3056301006072a8648ce3d020106052b8104000a034200",
 );
 
-/** Order of the secp256k1 group. */
-const CURVE_ORDER = secp.Point.CURVE().n;
-
-/** Order of the secp256k1 field. */
-const FIELD_PRIME = secp.Point.CURVE().p;
-
-/**
- * The inverses of `values` (none 0) modulo the prime `modulus` with one
- * inversion and three products per value (Montgomery's trick).
- */
-function invertAll(values: readonly bigint[], modulus: bigint): bigint[] {
-  const prefix = new Array<bigint>(values.length);
-  let product = 1n;
-  for (let i = 0; i < values.length; i++) {
-    prefix[i] = product;
-    product = (product * values[i]) % modulus;
-  }
-  let inverse = secp.etc.invert(product, modulus);
-  const out = new Array<bigint>(values.length);
-  for (let i = values.length - 1; i >= 0; i--) {
-    out[i] = (inverse * prefix[i]) % modulus;
-    inverse = (inverse * values[i]) % modulus;
-  }
-  return out;
-}
-
-/**
- * `count` nonces: k uniform in [1, n-1] from the CSPRNG, r = x(k·G) mod n
- * ≠ 0. The affine x of every k·G and every k⁻¹ come from one batched
- * inversion each.
- */
-function ecNonces(count: number): EcNonce[] {
-  const ks: bigint[] = [];
-  const points: { X: bigint; Z: bigint }[] = [];
-  for (let i = 0; i < count; i++) {
-    const k = secp.etc.secretKeyToScalar(secp.utils.randomSecretKey());
-    ks.push(k);
-    points.push(secp.Point.BASE.multiply(k));
-  }
-  const zInverses = invertAll(points.map((point) => point.Z), FIELD_PRIME);
-  const kInverses = invertAll(ks, CURVE_ORDER);
-  const nonces: EcNonce[] = [];
-  for (let i = 0; i < count; i++) {
-    const r = ((points[i].X * zInverses[i]) % FIELD_PRIME) % CURVE_ORDER;
-    if (r !== 0n) nonces.push({ r, kInverse: kInverses[i] });
-  }
-  return nonces.length === count
-    ? nonces
-    : [...nonces, ...ecNonces(count - nonces.length)];
-}
-
-/** How many imported keys stay cached (least recently used are dropped). */
-const KEY_CACHE_SIZE = 4096;
-const keyCache = new BoundedMap<string, KeyObject>(KEY_CACHE_SIZE);
-
-function cachedKey(id: string, load: () => KeyObject): KeyHandle {
-  let key = keyCache.touch(id);
-  if (key === undefined) {
-    key = load();
-    keyCache.set(id, key);
-  }
-  return key as unknown as KeyHandle;
-}
-
-function keyObject(handle: KeyHandle): KeyObject {
-  return handle as unknown as KeyObject;
-}
-
-function bytes(buffer: Uint8Array): Uint8Array {
+function _bytes(buffer: Uint8Array): Uint8Array {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
-function digest(algorithm: string, data: Uint8Array): Uint8Array {
-  return bytes(createHash(algorithm).update(data).digest());
-}
-
-function aesName(key: Uint8Array): string {
+function _aesName(key: Uint8Array): string {
   return `aes-${key.length * 8}-cbc`;
 }
 
 /** Deno's `node:crypto` lacks AES-192; such (rare) keys go through Web Crypto. */
-async function aes192(
+async function _aes192(
   mode: "encrypt" | "decrypt",
   key: Uint8Array,
   iv: Uint8Array,
@@ -150,122 +55,130 @@ async function aes192(
   );
 }
 
-/** The `node:crypto` + noble backend. */
-export const nodeBackend: CryptoBackend = {
-  randomBytes: (length) => bytes(randomBytes(length)),
-  sha256: (data) => digest("sha256", data),
-  ripemd160: (data) => ripemd160(data),
-  keccak256: (data) => keccak_256(data),
-  sha1: (data) => digest("sha1", data),
-  md5: (data) => digest("md5", data),
+/**
+ * The `node:crypto` + noble backend over the given `node:crypto` module.
+ *
+ * @example
+ * ```ts
+ * import { createNodeBackend } from "./_backend_node.ts";
+ * import { Buffer } from "node:buffer";
+ * const backend = createNodeBackend(await import("node:crypto"), Buffer);
+ * backend.sha256(new Uint8Array()).length; // 32
+ * ```
+ */
+export function createNodeBackend(
+  nc: typeof NodeCrypto,
+  buffer: typeof NodeBuffer,
+): CryptoBackend {
+  const keys = new KeyCache<NodeCrypto.KeyObject>();
+  const digest = (algorithm: string, data: Uint8Array): Uint8Array =>
+    _bytes(nc.createHash(algorithm).update(data).digest());
+  return {
+    ...noblePart,
+    randomBytes: (length) => _bytes(nc.randomBytes(length)),
+    sha256: (data) => digest("sha256", data),
+    sha1: (data) => digest("sha1", data),
+    md5: (data) => digest("md5", data),
 
-  rsaImportPublic: (spki) =>
-    Promise.resolve(cachedKey(
-      "rsa-spki:" + spki.toBase64(),
-      () =>
-        createPublicKey({
-          key: Buffer.from(spki),
-          format: "der",
-          type: "spki",
-        }),
-    )),
-  rsaImportPrivate: (pkcs1) =>
-    Promise.resolve(cachedKey(
-      "rsa-pkcs1:" + pkcs1.toBase64(),
-      () =>
-        createPrivateKey({
-          key: Buffer.from(pkcs1),
-          format: "der",
-          type: "pkcs1",
-        }),
-    )),
-  rsaSign: (key, data) =>
-    Promise.resolve(bytes(sign("sha256", data, keyObject(key)))),
-  rsaVerify: (key, data, signature) => {
-    try {
-      return Promise.resolve(
-        verify("sha256", data, keyObject(key), signature),
-      );
-    } catch {
-      return Promise.resolve(false);
-    }
-  },
-  rsaEncrypt: (key, plaintext) =>
-    Promise.resolve(bytes(publicEncrypt(
-      { key: keyObject(key), padding: constants.RSA_PKCS1_PADDING },
-      plaintext,
-    ))),
-  rsaDecrypt: (key, ciphertext) => {
-    try {
-      return Promise.resolve(bytes(privateDecrypt(
-        { key: keyObject(key), padding: constants.RSA_PKCS1_PADDING },
-        ciphertext,
-      )));
-    } catch {
-      return Promise.resolve(undefined);
-    }
-  },
-  rsaGenerate: (modulusBits) =>
-    new Promise<RsaKeyPairDer>((resolve, reject) => {
-      generateKeyPair("rsa", {
-        modulusLength: modulusBits,
-        publicExponent: 65537,
-        publicKeyEncoding: { type: "spki", format: "der" },
-        privateKeyEncoding: { type: "pkcs1", format: "der" },
-      }, (error, spki, pkcs1) => {
-        if (error) reject(error);
-        else resolve({ pkcs1: bytes(pkcs1), spki: bytes(spki) });
-      });
-    }),
-
-  ecImportPublic: (point) =>
-    Promise.resolve(cachedKey(
-      "ec-point:" + point.toBase64(),
-      () =>
-        createPublicKey({
-          key: Buffer.concat([EC_SPKI_PREFIX, point]),
-          format: "der",
-          type: "spki",
-        }),
-    )),
-  ecVerify: (key, data, lowSDer) => {
-    try {
-      return Promise.resolve(verify(
-        "sha256",
-        data,
-        { key: keyObject(key), dsaEncoding: "der" },
-        lowSDer,
-      ));
-    } catch {
-      return Promise.resolve(false);
-    }
-  },
-  ecSign: (secret, data) =>
-    Promise.resolve(secp.sign(sha256(data), secret, { prehash: false })),
-  ecNonces,
-  ecUncompressed: (point) => secp.Point.fromBytes(point).toBytes(false),
-  ecCompressed: (point) => secp.Point.fromBytes(point).toBytes(true),
-  ecPublicPoint: (secret) => secp.getPublicKey(secret, false),
-  ecGenerate: () => secp.utils.randomSecretKey(),
-
-  aesCbcEncrypt: (key, iv, plaintext) => {
-    if (key.length === 24) return aes192("encrypt", key, iv, plaintext);
-    const cipher = createCipheriv(aesName(key), key, iv);
-    return Promise.resolve(
-      bytes(Buffer.concat([cipher.update(plaintext), cipher.final()])),
-    );
-  },
-  aesCbcDecrypt: async (key, iv, ciphertext) => {
-    try {
-      if (key.length === 24) {
-        return await aes192("decrypt", key, iv, ciphertext);
+    rsaImportPublic: (spki) =>
+      Promise.resolve(keys.handle(
+        "rsa-spki:" + spki.toBase64(),
+        () =>
+          nc.createPublicKey({
+            key: buffer.from(spki),
+            format: "der",
+            type: "spki",
+          }),
+      )),
+    rsaImportPrivate: (pkcs1) =>
+      Promise.resolve(keys.handle(
+        "rsa-pkcs1:" + pkcs1.toBase64(),
+        () =>
+          nc.createPrivateKey({
+            key: buffer.from(pkcs1),
+            format: "der",
+            type: "pkcs1",
+          }),
+      )),
+    rsaSign: (key, data) =>
+      Promise.resolve(_bytes(nc.sign("sha256", data, keys.key(key)))),
+    rsaVerify: (key, data, signature) => {
+      try {
+        return Promise.resolve(
+          nc.verify("sha256", data, keys.key(key), signature),
+        );
+      } catch {
+        return Promise.resolve(false);
       }
-      const decipher = createDecipheriv(aesName(key), key, iv);
-      return bytes(
-        Buffer.concat([decipher.update(ciphertext), decipher.final()]),
+    },
+    rsaEncrypt: (key, plaintext) =>
+      Promise.resolve(_bytes(nc.publicEncrypt(
+        { key: keys.key(key), padding: nc.constants.RSA_PKCS1_PADDING },
+        plaintext,
+      ))),
+    rsaDecrypt: (key, ciphertext) => {
+      try {
+        return Promise.resolve(_bytes(nc.privateDecrypt(
+          { key: keys.key(key), padding: nc.constants.RSA_PKCS1_PADDING },
+          ciphertext,
+        )));
+      } catch {
+        return Promise.resolve(undefined);
+      }
+    },
+    rsaGenerate: (modulusBits) =>
+      new Promise<RsaKeyPairDer>((resolve, reject) => {
+        nc.generateKeyPair("rsa", {
+          modulusLength: modulusBits,
+          publicExponent: 65537,
+          publicKeyEncoding: { type: "spki", format: "der" },
+          privateKeyEncoding: { type: "pkcs1", format: "der" },
+        }, (error, spki, pkcs1) => {
+          if (error) reject(error);
+          else resolve({ pkcs1: _bytes(pkcs1), spki: _bytes(spki) });
+        });
+      }),
+
+    ecImportPublic: (point) =>
+      Promise.resolve(keys.handle(
+        "ec-point:" + point.toBase64(),
+        () =>
+          nc.createPublicKey({
+            key: buffer.concat([EC_SPKI_PREFIX, point]),
+            format: "der",
+            type: "spki",
+          }),
+      )),
+    ecVerify: (key, data, lowSDer) => {
+      try {
+        return Promise.resolve(nc.verify(
+          "sha256",
+          data,
+          { key: keys.key(key), dsaEncoding: "der" },
+          lowSDer,
+        ));
+      } catch {
+        return Promise.resolve(false);
+      }
+    },
+
+    aesCbcEncrypt: (key, iv, plaintext) => {
+      if (key.length === 24) return _aes192("encrypt", key, iv, plaintext);
+      const cipher = nc.createCipheriv(_aesName(key), key, iv);
+      return Promise.resolve(
+        concatBytes(cipher.update(plaintext), cipher.final()),
       );
-    } catch {
-      return undefined;
-    }
-  },
-};
+    },
+    aesCbcDecrypt: async (key, iv, ciphertext) => {
+      try {
+        if (key.length === 24) {
+          return await _aes192("decrypt", key, iv, ciphertext);
+        }
+        const decipher = nc.createDecipheriv(_aesName(key), key, iv);
+        return concatBytes(decipher.update(ciphertext), decipher.final());
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}

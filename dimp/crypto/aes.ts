@@ -52,6 +52,7 @@ function paramsIv(params: Record<string, unknown>): Uint8Array | undefined {
  *
  * @example
  * ```ts
+ * import { utf8Encode } from "./encoding.ts";
  * const key = AesKey.generate();
  * const message: Record<string, unknown> = {};
  * const data = await key.encrypt(utf8Encode("moky"), message); // sets message.IV

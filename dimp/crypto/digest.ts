@@ -12,6 +12,7 @@ import { backend } from "./_backend.ts";
  *
  * @example
  * ```ts
+ * import { hexEncode, utf8Encode } from "./encoding.ts";
  * hexEncode(sha256(utf8Encode("moky"))); // "cb98b739dd69...9ed76d"
  * ```
  */
@@ -24,6 +25,7 @@ export function sha256(data: Uint8Array): Uint8Array {
  *
  * @example
  * ```ts
+ * import { hexEncode, utf8Encode } from "./encoding.ts";
  * hexEncode(ripemd160(utf8Encode("moky"))); // "44bd174123ae...fa3b91"
  * ```
  */
@@ -37,6 +39,7 @@ export function ripemd160(data: Uint8Array): Uint8Array {
  *
  * @example
  * ```ts
+ * import { hexEncode, utf8Encode } from "./encoding.ts";
  * hexEncode(keccak256(utf8Encode("moky"))); // "96b07f3103d4...46514d"
  * ```
  */
@@ -49,6 +52,7 @@ export function keccak256(data: Uint8Array): Uint8Array {
  *
  * @example
  * ```ts
+ * import { hexEncode, utf8Encode } from "./encoding.ts";
  * hexEncode(sha1(utf8Encode("moky"))); // "ce12c58f2df2...64f1a162"
  * ```
  */
@@ -61,6 +65,7 @@ export function sha1(data: Uint8Array): Uint8Array {
  *
  * @example
  * ```ts
+ * import { hexEncode, utf8Encode } from "./encoding.ts";
  * hexEncode(md5(utf8Encode("moky"))); // "d0e5edd3fd12...e4c82569"
  * ```
  */

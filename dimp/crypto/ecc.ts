@@ -44,11 +44,6 @@ const ECC_EXTRAS = { curve: "SECP256k1", digest: "SHA256" };
 
 /**
  * An ECDSA signature as two integers.
- *
- * @example
- * ```ts
- * const { r, s }: EcdsaSignature = decodeEcdsaSignature(der);
- * ```
  */
 export interface EcdsaSignature {
   /** The `r` value, 1 ≤ r < n. */
@@ -83,10 +78,6 @@ function readInteger(tag: number, value: Uint8Array): bigint {
  * minimal encodings (what python-ecdsa insists on).
  *
  * @throws {SignatureFormatError} anything else
- * @example
- * ```ts
- * decodeEcdsaSignature(hexDecode("3044022003a4...51aba4")).s;
- * ```
  */
 export function decodeEcdsaSignature(der: Uint8Array): EcdsaSignature {
   let items;
@@ -138,11 +129,6 @@ function minimalInteger(value: bigint): Uint8Array {
 
 /**
  * Whether `s` is in the lower half of the group order (the form we emit).
- *
- * @example
- * ```ts
- * isLowS(decodeEcdsaSignature(signature).s);
- * ```
  */
 export function isLowS(s: bigint): boolean {
   return s <= HALF_N;
@@ -194,12 +180,6 @@ function uncompressed(point: Uint8Array): Uint8Array {
 /**
  * A secp256k1 public key. Reads hex points (130, 128 or — compressed — 66
  * digits) and SPKI PEM; keeps the 65-byte uncompressed point.
- *
- * @example
- * ```ts
- * const key = EccPublicKey.fromDictionary({ algorithm: "ECC", data: "047c91...db911" });
- * await key.verify(utf8Encode("moky"), derSignature); // true (high or low S)
- * ```
  */
 export class EccPublicKey implements PublicKey {
   /** Always `ECC`. */
@@ -333,11 +313,6 @@ export type EcdsaNonce = EcNonce;
  * A fresh one-time nonce from the CSPRNG: one point multiplication, the
  * costly half of an ECDSA signature, so it can be made ahead on another
  * thread.
- *
- * @example
- * ```ts
- * const signature = key.signWithNonce(utf8Encode("moky"), makeEcdsaNonce());
- * ```
  */
 export function makeEcdsaNonce(): EcdsaNonce {
   return backend.ecNonces(1)[0];
@@ -408,8 +383,10 @@ function secretFromData(data: string): Uint8Array {
  *
  * @example
  * ```ts
+ * import { utf8Encode } from "./encoding.ts";
  * const key = await EccPrivateKey.generate();
  * const signature = await key.sign(utf8Encode("moky")); // DER, low S
+ * await key.publicKey.verify(utf8Encode("moky"), signature); // true
  * ```
  */
 export class EccPrivateKey implements PrivateKey {

@@ -11,6 +11,7 @@
  *
  * @example
  * ```ts
+ * import { base64Decode } from "./encoding.ts";
  * try {
  *   base64Decode("bW9reQ");
  * } catch (e) {
@@ -29,11 +30,6 @@ export class CryptoError extends Error {
 /**
  * Bytes written as text (base64, base58, hex, UTF-8, TED, PNF) that do not
  * decode.
- *
- * @example
- * ```ts
- * new EncodingError("base64: length 6 is not a multiple of 4");
- * ```
  */
 export class EncodingError extends CryptoError {
   /** Creates the error. */
@@ -47,11 +43,6 @@ export class EncodingError extends CryptoError {
  * A key dictionary whose `data` is not a key of its algorithm: a bad PEM, a
  * DER structure that does not parse, a point not on the curve, a key without
  * `data`.
- *
- * @example
- * ```ts
- * new KeyFormatError("RSA: no PEM block and no DER key");
- * ```
  */
 export class KeyFormatError extends CryptoError {
   /** Creates the error. */
@@ -63,11 +54,6 @@ export class KeyFormatError extends CryptoError {
 
 /**
  * A key dictionary whose `algorithm` we do not implement (or that has none).
- *
- * @example
- * ```ts
- * new UnsupportedAlgorithmError("Ed25519");
- * ```
  */
 export class UnsupportedAlgorithmError extends CryptoError {
   /** The algorithm name as received (`undefined` when it was missing). */
@@ -85,11 +71,6 @@ export class UnsupportedAlgorithmError extends CryptoError {
  * A signature that cannot be a signature of its key: wrong length for an RSA
  * modulus, not a minimal DER `SEQUENCE { r, s }` for ECDSA, `r` or `s` out of
  * range.
- *
- * @example
- * ```ts
- * new SignatureFormatError("RSA: signature has 100 bytes, the key needs 128");
- * ```
  */
 export class SignatureFormatError extends CryptoError {
   /** Creates the error. */
@@ -102,11 +83,6 @@ export class SignatureFormatError extends CryptoError {
 /**
  * A well-formed signature that does not verify with the key (tampered data,
  * tampered signature, or another key).
- *
- * @example
- * ```ts
- * new SignatureMismatchError("RSA signature does not verify");
- * ```
  */
 export class SignatureMismatchError extends CryptoError {
   /** Creates the error. */

@@ -6,12 +6,6 @@
  */
 /**
  * Canonical algorithm names.
- *
- * @example
- * ```ts
- * const key = parsePublicKey(json);
- * if (key.algorithm === KeyAlgorithm.RSA) await key.encrypt?.(data);
- * ```
  */
 export const KeyAlgorithm = {
   /** RSA-1024: PKCS#1 v1.5 signatures (SHA-256) and encryption. */
@@ -56,11 +50,6 @@ export function canonicalAlgorithm(name: unknown): KeyAlgorithm | undefined {
 
 /**
  * What every key has: its algorithm and its JSON form.
- *
- * @example
- * ```ts
- * JSON.stringify(key); // the wire dictionary
- * ```
  */
 export interface Key {
   /** The canonical algorithm name. */
@@ -76,12 +65,6 @@ export interface Key {
 
 /**
  * A public key (meta key, visa key): verifies, and RSA keys also encrypt.
- *
- * @example
- * ```ts
- * const key: PublicKey = parsePublicKey(meta.key);
- * await key.verify(utf8Encode(meta.seed), fingerprint);
- * ```
  */
 export interface PublicKey extends Key {
   /** `RSA` or `ECC`. */
@@ -118,8 +101,11 @@ export interface PublicKey extends Key {
  *
  * @example
  * ```ts
+ * import { utf8Encode } from "./encoding.ts";
+ * import { generatePrivateKey } from "./key_factory.ts";
  * const key: PrivateKey = await generatePrivateKey("ECC");
- * const signature = await key.sign(data);
+ * const signature = await key.sign(utf8Encode("moky"));
+ * await key.publicKey.verify(utf8Encode("moky"), signature); // true
  * ```
  */
 export interface PrivateKey extends Key {
@@ -141,8 +127,11 @@ export interface PrivateKey extends Key {
  *
  * @example
  * ```ts
+ * import { utf8Encode } from "./encoding.ts";
+ * import { generateSymmetricKey } from "./key_factory.ts";
  * const key: SymmetricKey = generateSymmetricKey();
- * const data = await key.encrypt(plaintext, message); // sets message.IV
+ * const message: Record<string, unknown> = {};
+ * const data = await key.encrypt(utf8Encode("moky"), message); // sets message.IV
  * ```
  */
 export interface SymmetricKey extends Key {

@@ -23,11 +23,6 @@ import { RsaPrivateKey, RsaPublicKey } from "./rsa.ts";
  *
  * @throws {UnsupportedAlgorithmError} another or no algorithm
  * @throws {KeyFormatError} not an object, no `data`, or data that does not parse
- * @example
- * ```ts
- * const key = parsePublicKey(meta.key);
- * await key.verify(utf8Encode(meta.seed), fingerprint);
- * ```
  */
 export function parsePublicKey(value: unknown): PublicKey {
   const dict = keyDictionary(value);
@@ -45,10 +40,6 @@ export function parsePublicKey(value: unknown): PublicKey {
  *
  * @throws {UnsupportedAlgorithmError} another or no algorithm
  * @throws {KeyFormatError} not an object, no `data`, or data that does not parse
- * @example
- * ```ts
- * const key = parsePrivateKey({ algorithm: "RSA", data: pkcs1Pem });
- * ```
  */
 export function parsePrivateKey(value: unknown): PrivateKey {
   const dict = keyDictionary(value);
@@ -123,11 +114,6 @@ const PROBE = utf8Encode("Moky loves May Lee forever!");
  * Whether a private key belongs to a public key (signs a fixed text and
  * verifies it), or — for two symmetric keys — whether one decrypts what the
  * other encrypts.
- *
- * @example
- * ```ts
- * await isKeyPair(privateKey, meta.key); // true for the owner's key
- * ```
  */
 export async function isKeyPair(
   privateKey: PrivateKey | SymmetricKey,

@@ -6,10 +6,11 @@
  *
  * @example
  * ```ts
- * import { parsePublicKey, base64Decode, utf8Encode } from "./mod.ts";
+ * import { generatePrivateKey, utf8Encode } from "./mod.ts";
  *
- * const key = parsePublicKey(meta.key);
- * const ok = await key.verify(utf8Encode(meta.seed), base64Decode(meta.fingerprint));
+ * const key = await generatePrivateKey("ECC");
+ * const signature = await key.sign(utf8Encode("moky"));
+ * await key.publicKey.verify(utf8Encode("moky"), signature); // true
  * ```
  *
  * @module

@@ -11,6 +11,7 @@ import type { SymmetricKey } from "./key.ts";
  *
  * @example
  * ```ts
+ * import { utf8Encode } from "./encoding.ts";
  * await PLAIN_KEY.encrypt(utf8Encode("moky"), {}); // the same bytes
  * ```
  */
@@ -47,10 +48,5 @@ export class PlainKey implements SymmetricKey {
 
 /**
  * The one PLAIN key.
- *
- * @example
- * ```ts
- * await PLAIN_KEY.decrypt(data, {}); // data
- * ```
  */
 export const PLAIN_KEY: PlainKey = new PlainKey();

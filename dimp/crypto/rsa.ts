@@ -149,12 +149,6 @@ function wrapKeyError<T>(what: string, parse: () => T): T {
  * An RSA public key. Reads PEM `PUBLIC KEY` with an SPKI or a PKCS#1 body,
  * PEM `RSA PUBLIC KEY`, and bare base64 of either DER; `\n` or `\r\n`, any
  * line length.
- *
- * @example
- * ```ts
- * const key = RsaPublicKey.fromDictionary({ algorithm: "RSA", data: pem });
- * await key.verify(utf8Encode("moky"), signature); // true
- * ```
  */
 export class RsaPublicKey implements PublicKey {
   /** Always `RSA`. */
@@ -308,6 +302,7 @@ function pkcs1Private(der: Uint8Array): Uint8Array {
  *
  * @example
  * ```ts
+ * import { utf8Encode } from "./encoding.ts";
  * const key = await RsaPrivateKey.generate();
  * const signature = await key.sign(utf8Encode("moky"));
  * await key.publicKey.verify(utf8Encode("moky"), signature); // true

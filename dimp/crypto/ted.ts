@@ -72,6 +72,7 @@ export function parseDataUri(text: string): DataUri | undefined {
  *
  * @example
  * ```ts
+ * import { utf8Encode } from "./encoding.ts";
  * encodeDataUri(utf8Encode("moky"), "text/plain"); // "data:text/plain;base64,bW9reQ=="
  * ```
  */
@@ -137,6 +138,7 @@ export function decodeTed(value: unknown): Uint8Array {
  *
  * @example
  * ```ts
+ * import { utf8Encode } from "./encoding.ts";
  * encodeTed(utf8Encode("moky")); // "bW9reQ=="
  * ```
  */

@@ -26,11 +26,6 @@ import { Meta, MetaType } from "./meta.ts";
 
 /**
  * The entity types an account can be made for.
- *
- * @example
- * ```ts
- * ACCOUNT_TYPES.includes(EntityType.BOT); // true
- * ```
  */
 export const ACCOUNT_TYPES: readonly number[] = [
   EntityType.USER,
@@ -47,6 +42,7 @@ export const ACCOUNT_TYPES: readonly number[] = [
  *
  * @example
  * ```ts
+ * import { EntityType } from "./entity_type.ts";
  * defaultSeed(EntityType.STATION); // "test_station"
  * ```
  */
@@ -62,6 +58,7 @@ export function defaultSeed(type: number): string {
  *
  * @example
  * ```ts
+ * import { EntityType } from "./entity_type.ts";
  * defaultMetaType(EntityType.USER); // 4
  * ```
  */
@@ -72,11 +69,6 @@ export function defaultMetaType(type: number): 1 | 2 | 4 {
 /**
  * An account that cannot be made as asked: an unknown entity type, a meta
  * type the entity type does not take, a bad seed, a group without founder.
- *
- * @example
- * ```ts
- * new AccountOptionError("a group needs a founder");
- * ```
  */
 export class AccountOptionError extends IdentityError {
   /** Creates the error. */
@@ -176,6 +168,7 @@ function metaTypeFor(options: AccountOptions): 1 | 2 | 4 {
  * @throws {AccountOptionError} the options do not make an account
  * @example
  * ```ts
+ * import { EntityType } from "./entity_type.ts";
  * const station = await generateAccount({
  *   type: EntityType.STATION,
  *   seed: "gsp-s001",

@@ -121,11 +121,6 @@ function checkCode(head: Uint8Array): Uint8Array {
 /**
  * The BTC-style address of `data` (a meta fingerprint or key bytes) for a
  * network byte: `base58(net ‖ ripemd160(sha256(data)) ‖ check code)`.
- *
- * @example
- * ```ts
- * btcAddress(fingerprint, 0x08).value; // "4YeVEN3aUnvC1DNUufCq1bs9zoBSJTzVEj" for hulk
- * ```
  */
 export function btcAddress(data: Uint8Array, network: number): Address {
   if (!Number.isInteger(network) || network < 0 || network > 255) {
@@ -164,10 +159,6 @@ export function eip55(address: string): string {
  *
  * @throws {AddressFormatError} a point of another length (compressed points
  *   are not supported by any reference)
- * @example
- * ```ts
- * ethAddress(point).value; // "0xC40156Dd85bA6D604Ff97496FD9df74f0de22793"
- * ```
  */
 export function ethAddress(point: Uint8Array): Address {
   const xy = point.length === 65 && point[0] === 4
@@ -228,6 +219,7 @@ function parseStrict(text: string): Address {
  *
  * @example
  * ```ts
+ * import { parseId } from "./id.ts";
  * parseId("bob@not-an-address", { allowUnknown: true }).address.kind; // "unknown"
  * ```
  */

@@ -26,7 +26,9 @@ import { type ID, parseId, tryParseId } from "./id.ts";
  *
  * @example
  * ```ts
- * const visa = Document.create(id, DocumentType.VISA);
+ * import { parseId } from "./id.ts";
+ * const visa = Document.create(parseId("bob@1Nyb6R9ADJSPYGt8EidbzXyXKkSZwMQQiJ"), DocumentType.VISA);
+ * visa.setProperty("name", "Bob");
  * ```
  */
 export const DocumentType = {
@@ -82,13 +84,6 @@ function idList(value: unknown): ID[] {
 
 /**
  * A document (visa, profile or bulletin).
- *
- * @example
- * ```ts
- * const doc = Document.parse(json);
- * await doc.checkSignature(meta.key);
- * doc.getProperty("name"); // "Genesis Station (HK)"
- * ```
  */
 export class Document {
   /** The entity (from `did`, else `ID`). */
@@ -172,13 +167,6 @@ export class Document {
   /**
    * A new, unsigned document with `type` and `created_time` = now; set
    * properties, then {@link Document.sign}.
-   *
-   * @example
-   * ```ts
-   * const visa = Document.create(stationId, DocumentType.VISA);
-   * visa.setProperty("name", "My Station");
-   * await visa.sign(idKey);
-   * ```
    */
   static create(id: ID, type?: string, now: number = nowSeconds()): Document {
     const resolved = type ?? typeForId(id);

@@ -11,11 +11,6 @@ import type { Meta } from "./meta.ts";
 
 /**
  * How far in the future a document `time` may lie, in seconds.
- *
- * @example
- * ```ts
- * doc.time! <= Date.now() / 1000 + DOCUMENT_FUTURE_LIMIT;
- * ```
  */
 export const DOCUMENT_FUTURE_LIMIT = 30 * 60;
 
@@ -23,11 +18,6 @@ export const DOCUMENT_FUTURE_LIMIT = 30 * 60;
  * The newest document of a type: the greatest `time`; on equal times the
  * later one in `documents` (received later) wins; a document without `time`
  * loses to any with one.
- *
- * @example
- * ```ts
- * newestDocument(stored, DocumentType.VISA);
- * ```
  */
 export function newestDocument(
   documents: Iterable<Document>,
@@ -52,11 +42,6 @@ export function newestDocument(
 
 /**
  * What a station knows when a document arrives.
- *
- * @example
- * ```ts
- * await checkDocumentAcceptance(doc, { id, meta, stored, now: Date.now() / 1000 });
- * ```
  */
 export interface DocumentAcceptance {
   /** The entity the document is for (the command's ID). */
@@ -80,10 +65,6 @@ export interface DocumentAcceptance {
  * @throws {MetaMismatchError} the meta is not `id`'s
  * @throws {MetaSignatureError} the meta is not valid
  * @throws {DocumentSignatureError} the signature does not verify
- * @example
- * ```ts
- * await checkDocumentAcceptance(doc, { id, meta, stored });
- * ```
  */
 export async function checkDocumentAcceptance(
   document: Document,

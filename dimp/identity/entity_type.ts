@@ -10,6 +10,7 @@
  *
  * @example
  * ```ts
+ * import { parseId } from "./id.ts";
  * parseId("gsp-s109@rSWMVqbwTz4radJFrpfcYzQo9XibhZC7w").type === EntityType.STATION; // true
  * ```
  */

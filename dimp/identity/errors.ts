@@ -11,6 +11,7 @@
  *
  * @example
  * ```ts
+ * import { parseId } from "./id.ts";
  * try { parseId("bad"); } catch (e) { e instanceof IdentityError; } // true
  * ```
  */
@@ -25,11 +26,6 @@ export class IdentityError extends Error {
 /**
  * A string that is not an ID (wrong length, two `@`, empty name or terminal,
  * an address that does not parse).
- *
- * @example
- * ```ts
- * new IdFormatError("ID longer than 64 characters");
- * ```
  */
 export class IdFormatError extends IdentityError {
   /** Creates the error. */
@@ -42,11 +38,6 @@ export class IdFormatError extends IdentityError {
 /**
  * An address that does not parse: wrong length, bad base58, not 25 bytes,
  * not `0x` + 40 alphanumerics.
- *
- * @example
- * ```ts
- * new AddressFormatError("address of 20 characters");
- * ```
  */
 export class AddressFormatError extends IdFormatError {
   /** Creates the error. */
@@ -58,11 +49,6 @@ export class AddressFormatError extends IdFormatError {
 
 /**
  * A BTC-style address whose 4-byte check code does not match.
- *
- * @example
- * ```ts
- * new AddressChecksumError("4YeVEN3aUnvC1DNUufCq1bs9zoBSJTzVEk");
- * ```
  */
 export class AddressChecksumError extends AddressFormatError {
   /** Creates the error for the given address. */
@@ -74,11 +60,6 @@ export class AddressChecksumError extends AddressFormatError {
 
 /**
  * Base class of meta errors.
- *
- * @example
- * ```ts
- * try { await meta.checkId(id); } catch (e) { e instanceof MetaError; }
- * ```
  */
 export class MetaError extends IdentityError {
   /** Creates the error. */
@@ -91,11 +72,6 @@ export class MetaError extends IdentityError {
 /**
  * A meta whose JSON is wrong: not an object, unknown type, no key, a seed
  * without fingerprint (or the reverse), seed members on a type without seed.
- *
- * @example
- * ```ts
- * new MetaFormatError("meta type 4 must not carry a seed");
- * ```
  */
 export class MetaFormatError extends MetaError {
   /** Creates the error. */
@@ -107,11 +83,6 @@ export class MetaFormatError extends MetaError {
 
 /**
  * A meta whose fingerprint is not the key's signature of its seed.
- *
- * @example
- * ```ts
- * new MetaSignatureError("fingerprint does not verify");
- * ```
  */
 export class MetaSignatureError extends MetaError {
   /** Creates the error. */
@@ -124,11 +95,6 @@ export class MetaSignatureError extends MetaError {
 /**
  * A valid meta that does not belong to the ID (other name, other address,
  * an unknown address).
- *
- * @example
- * ```ts
- * new MetaMismatchError("hulk@4YeVEN3aUnvC1DNUufCq1bs9zoBSJTzVEj", "1KwfMVfGoMDBTkFniJYH8bgrxm7tah5ADE");
- * ```
  */
 export class MetaMismatchError extends MetaError {
   /** Creates the error for an ID and the address the meta generates. */
@@ -142,11 +108,6 @@ export class MetaMismatchError extends MetaError {
 
 /**
  * Base class of document errors.
- *
- * @example
- * ```ts
- * try { await doc.checkSignature(meta.key); } catch (e) { e instanceof DocumentError; }
- * ```
  */
 export class DocumentError extends IdentityError {
   /** Creates the error. */
@@ -159,11 +120,6 @@ export class DocumentError extends IdentityError {
 /**
  * A document whose JSON is wrong: not an object, no `did`/`ID`, no `data`
  * or `signature`, `data` that is not a JSON object.
- *
- * @example
- * ```ts
- * new DocumentFormatError("document without data");
- * ```
  */
 export class DocumentFormatError extends DocumentError {
   /** Creates the error. */
@@ -177,11 +133,6 @@ export class DocumentFormatError extends DocumentError {
  * A document whose signature does not verify with the entity's key; `cause`
  * is the crypto error (`SignatureFormatError` for a malformed or truncated
  * signature, `SignatureMismatchError` for tampered data).
- *
- * @example
- * ```ts
- * new DocumentSignatureError("visa of hulk@4YeVEN3aUnvC1DNUufCq1bs9zoBSJTzVEj does not verify");
- * ```
  */
 export class DocumentSignatureError extends DocumentError {
   /** Creates the error. */
@@ -193,11 +144,6 @@ export class DocumentSignatureError extends DocumentError {
 
 /**
  * Why a station refuses a valid document (spec identity.md §9.5).
- *
- * @example
- * ```ts
- * if (e instanceof DocumentRejectedError && e.reason === "older") return; // keep the stored one
- * ```
  */
 export type DocumentRejection =
   | "future"
@@ -208,11 +154,6 @@ export type DocumentRejection =
 
 /**
  * A document a station must not accept although it may be well signed.
- *
- * @example
- * ```ts
- * new DocumentRejectedError("future", "time is 40 minutes ahead");
- * ```
  */
 export class DocumentRejectedError extends DocumentError {
   /** The rule that refused it. */

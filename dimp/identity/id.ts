@@ -26,17 +26,14 @@ import { BoundedMap } from "../bounded_map.ts";
  *
  * @example
  * ```ts
- * parseId("a@b"); // throws IdFormatError: shorter than ID_MIN_LENGTH
+ * import { parseId } from "./id.ts";
+ * import { IdFormatError } from "./errors.ts";
+ * try { parseId("a@b"); } catch (e) { e instanceof IdFormatError; } // true: too short
  * ```
  */
 export const ID_MIN_LENGTH = 4;
 /**
  * See {@link ID_MIN_LENGTH}.
- *
- * @example
- * ```ts
- * text.length <= ID_MAX_LENGTH; // required of every ID
- * ```
  */
 export const ID_MAX_LENGTH = 64;
 
@@ -75,11 +72,6 @@ export class ID {
   /**
    * Builds an ID from its parts as `name@address/terminal`, leaving out
    * empty parts.
-   *
-   * @example
-   * ```ts
-   * ID.create(ANYWHERE, "archivist").value; // "archivist@anywhere"
-   * ```
    */
   static create(address: Address, name?: string, terminal?: string): ID {
     const n = name === "" ? undefined : name;
@@ -258,11 +250,6 @@ export function parseId(text: string, options: AddressParseOptions = {}): ID {
 /**
  * Like {@link parseId}, but `undefined` instead of an error (also for
  * non-strings).
- *
- * @example
- * ```ts
- * tryParseId(message.sender) ?? ANYONE;
- * ```
  */
 export function tryParseId(
   value: unknown,

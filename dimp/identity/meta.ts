@@ -29,6 +29,7 @@ import {
  *
  * @example
  * ```ts
+ * import { generatePrivateKey } from "../crypto/mod.ts";
  * const meta = await Meta.generate(MetaType.ETH, await generatePrivateKey("ECC"));
  * ```
  */
@@ -89,12 +90,6 @@ function present(value: unknown): boolean {
 /**
  * A meta. {@link Meta.parse} checks the structure; {@link Meta.isValid} /
  * {@link Meta.checkValid} verify the fingerprint (once, cached).
- *
- * @example
- * ```ts
- * const meta = Meta.parse(json);
- * await meta.checkId(parseId("hulk@4YeVEN3aUnvC1DNUufCq1bs9zoBSJTzVEj"));
- * ```
  */
 export class Meta {
   /** The meta type (1, 2, 4; 2021: 3, 5). */
@@ -181,11 +176,6 @@ export class Meta {
    *
    * @throws {MetaFormatError} a seed missing for type 1 or given for 2 / 4,
    *   or type 4 with an RSA key
-   * @example
-   * ```ts
-   * const meta = await Meta.generate(MetaType.MKM, stationKey, "test_station");
-   * const id = meta.generateId(EntityType.STATION);
-   * ```
    */
   static async generate(
     type: 1 | 2 | 4,
@@ -258,11 +248,6 @@ export class Meta {
   /**
    * The address this meta generates for a network byte (ignored by ETH
    * types, whose network is always 0).
-   *
-   * @example
-   * ```ts
-   * meta.generateAddress(0x08).value; // "4YeVEN3aUnvC1DNUufCq1bs9zoBSJTzVEj" for hulk
-   * ```
    */
   generateAddress(network: number): Address {
     switch (this.type) {
@@ -281,11 +266,6 @@ export class Meta {
   /**
    * The ID of this meta for a network byte: `seed@address` (bare address for
    * types without seed).
-   *
-   * @example
-   * ```ts
-   * meta.generateId(EntityType.STATION).value;
-   * ```
    */
   generateId(network: number, terminal?: string): ID {
     return ID.create(this.generateAddress(network), this.seed, terminal);

@@ -5,12 +5,11 @@
  *
  * @example
  * ```ts
- * import { Document, Meta, parseId } from "./mod.ts";
+ * import { EntityType, generateAccount } from "./mod.ts";
  *
- * const id = parseId("gsp-s001@x5Zh9ixt8ECr59XLye1y5WWfaX4fcoaaSC");
- * const meta = Meta.parse(metaJson);
- * await meta.checkId(id);
- * await Document.parse(visaJson).checkSignature(meta.key);
+ * const bot = await generateAccount({ type: EntityType.BOT, seed: "assistant" });
+ * await bot.meta.checkId(bot.id); // the ID is derived from the meta
+ * await bot.document.checkSignature(bot.meta.key); // the visa is signed
  * ```
  *
  * @module

@@ -14,11 +14,6 @@ const FIXED_MEMBERS = ["sender", "receiver", "data", "signature"];
 
 /**
  * Optional envelope members.
- *
- * @example
- * ```ts
- * const options: EnvelopeOptions = { group: team, time: Date.now() / 1000 };
- * ```
  */
 export interface EnvelopeOptions {
   /** Seconds (default: now). */
@@ -34,6 +29,10 @@ export interface EnvelopeOptions {
  *
  * @example
  * ```ts
+ * import { parseId } from "../identity/mod.ts";
+ * const alice = parseId("alice@1AZkgA8TVvFu8HAxUVrqcDjfvUCFZDpLdJ");
+ * const bob = parseId("bob@1Nyb6R9ADJSPYGt8EidbzXyXKkSZwMQQiJ");
+ * const team = parseId("team@hB3yPLgXFsYHL4QFkDU6syDx6SGL4dmQG");
  * const env = Envelope.create(alice, bob, { group: team });
  * env.destination.value === team.value; // the key direction is alice -> team
  * ```

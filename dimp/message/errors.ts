@@ -13,10 +13,11 @@
  *
  * @example
  * ```ts
+ * import { ReliableMessage } from "./reliable.ts";
  * try {
- *   ReliableMessage.parse(bytes);
+ *   ReliableMessage.parse("{}");
  * } catch (e) {
- *   if (e instanceof MessageError) drop(e.message);
+ *   if (e instanceof MessageError) console.log(e.message);
  * }
  * ```
  */
@@ -31,11 +32,6 @@ export class MessageError extends Error {
 /**
  * A message that is not well formed: not UTF-8, not JSON, not an object, or
  * a member the reader relies on is missing or of the wrong kind.
- *
- * @example
- * ```ts
- * new MessageFormatError("signature", "not base64"); // e.field === "signature"
- * ```
  */
 export class MessageFormatError extends MessageError {
   /** The member at fault (`sender`, `data`, ...); `undefined` for the whole text. */
@@ -55,11 +51,6 @@ export class MessageFormatError extends MessageError {
 
 /**
  * A serialized message larger than the parser accepts.
- *
- * @example
- * ```ts
- * new MessageTooLargeError(10_485_760, 1_048_576);
- * ```
  */
 export class MessageTooLargeError extends MessageError {
   /** The size received (bytes, or UTF-16 units for a string). */
@@ -79,11 +70,6 @@ export class MessageTooLargeError extends MessageError {
 /**
  * A well-formed message whose signature verifies with none of the sender's
  * keys (tampered data, the signature of another message, another sender).
- *
- * @example
- * ```ts
- * new MessageSignatureError("alice@4WDfe3zZ4T7opFSi3iDAKiuTnUHjxmXekk");
- * ```
  */
 export class MessageSignatureError extends MessageError {
   /** The claimed sender. */
@@ -106,11 +92,6 @@ export class MessageSignatureError extends MessageError {
  *   a symmetric key
  * - `data`: the content does not decrypt (bad padding: wrong key or IV)
  * - `content`: the plaintext is not UTF-8 JSON of an object
- *
- * @example
- * ```ts
- * if (e instanceof DecryptionError && e.reason === "key") pushVisaTo(e.sender);
- * ```
  */
 export type DecryptionFailure =
   | "not-for-me"
@@ -121,11 +102,6 @@ export type DecryptionFailure =
 
 /**
  * A message that cannot be decrypted by the local user.
- *
- * @example
- * ```ts
- * new DecryptionError("no-key", "no cached key for alice -> bob", "alice@4WDfe3zZ4T7opFSi3iDAKiuTnUHjxmXekk");
- * ```
  */
 export class DecryptionError extends MessageError {
   /** What went wrong. */
@@ -153,11 +129,6 @@ export class DecryptionError extends MessageError {
  * encrypt, `purpose: "encrypt"`). The reference suspends such messages with
  * `error = {"message": "verify key not found", "user": ...}` and queries the
  * documents; `user` is that ID.
- *
- * @example
- * ```ts
- * if (e instanceof KeyNotFoundError) queryDocuments(e.user);
- * ```
  */
 export class KeyNotFoundError extends MessageError {
   /** Which key is missing. */

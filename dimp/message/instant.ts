@@ -15,6 +15,10 @@ import { requireId, requireRecord } from "./_require.ts";
  *
  * @example
  * ```ts
+ * import { TextContent } from "../content/mod.ts";
+ * import { parseId } from "../identity/mod.ts";
+ * const alice = parseId("alice@1AZkgA8TVvFu8HAxUVrqcDjfvUCFZDpLdJ");
+ * const bob = parseId("bob@1Nyb6R9ADJSPYGt8EidbzXyXKkSZwMQQiJ");
  * const msg = InstantMessage.create(alice, bob, TextContent.create("Hi"));
  * msg.content instanceof TextContent; // true
  * ```

@@ -16,8 +16,12 @@ import { BoundedMap } from "../bounded_map.ts";
  *
  * @example
  * ```ts
+ * import { AesKey } from "../crypto/mod.ts";
+ * import { parseId } from "../identity/mod.ts";
+ * const alice = parseId("alice@1AZkgA8TVvFu8HAxUVrqcDjfvUCFZDpLdJ");
+ * const bob = parseId("bob@1Nyb6R9ADJSPYGt8EidbzXyXKkSZwMQQiJ");
  * const cache: CipherKeyCache = new MemoryCipherKeyCache();
- * cache.set(alice, bob, key);
+ * cache.set(alice, bob, AesKey.generate());
  * ```
  */
 export interface CipherKeyCache {
@@ -32,11 +36,6 @@ export interface CipherKeyCache {
 
 /**
  * Options of {@link MemoryCipherKeyCache}.
- *
- * @example
- * ```ts
- * new MemoryCipherKeyCache({ ttlSeconds: 3600, maxEntries: 1000 });
- * ```
  */
 export interface MemoryCipherKeyCacheOptions {
   /** How long a key is used after it was cached (default 7 days, as dimples). */
@@ -52,6 +51,9 @@ export interface MemoryCipherKeyCacheOptions {
  *
  * @example
  * ```ts
+ * import { parseId } from "../identity/mod.ts";
+ * const alice = parseId("alice@1AZkgA8TVvFu8HAxUVrqcDjfvUCFZDpLdJ");
+ * const bob = parseId("bob@1Nyb6R9ADJSPYGt8EidbzXyXKkSZwMQQiJ");
  * const cache = new MemoryCipherKeyCache({ ttlSeconds: 7 * 24 * 3600 });
  * cache.get(alice, bob); // undefined until a key is set
  * ```

@@ -6,7 +6,7 @@
  * sockets, no disk.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { MessagePacker, ReliableMessage } from "./mod.ts";
  *
  * const msg = ReliableMessage.parse(frame); // cheap: routing members only

@@ -43,15 +43,6 @@ import { BoundedMap } from "../bounded_map.ts";
 /**
  * What the packer needs to know about other entities ("facebook"). The
  * documents returned are trusted: verify them when you store them.
- *
- * @example
- * ```ts
- * const directory: EntityDirectory = {
- *   meta: (id) => store.meta(id),
- *   visa: (id) => store.newestVisa(id),
- *   members: (group) => store.members(group),
- * };
- * ```
  */
 export interface EntityDirectory {
   /** The meta of an entity, if known. */
@@ -64,11 +55,6 @@ export interface EntityDirectory {
 
 /**
  * The local user the packer signs and decrypts for.
- *
- * @example
- * ```ts
- * const user: LocalUser = { id, signKey: idKey, decryptKeys: [visaKey], meta, visa };
- * ```
  */
 export interface LocalUser {
   /** Its ID. */
@@ -88,11 +74,6 @@ export interface LocalUser {
 
 /**
  * The valid attachments of a verified message, offered to be saved.
- *
- * @example
- * ```ts
- * const onAttachments = (sender: ID, found: Attachments) => store.save(sender, found);
- * ```
  */
 export interface Attachments {
   /** The sender's meta (fingerprint verified, matches the sender). */
@@ -103,11 +84,6 @@ export interface Attachments {
 
 /**
  * How the packer is wired.
- *
- * @example
- * ```ts
- * const packer = new MessagePacker({ user, directory, onAttachments: save });
- * ```
  */
 export interface MessagePackerOptions {
   /** The local user. */
@@ -139,11 +115,6 @@ export interface MessagePackerOptions {
 
 /**
  * Options of {@link MessagePacker.sign} and {@link MessagePacker.pack}.
- *
- * @example
- * ```ts
- * await packer.pack(offer, { attach: true }); // first handshake: meta + visa
- * ```
  */
 export interface SignOptions {
   /** Attach the local user's meta and visa (first contact, handshake). */
@@ -168,7 +139,7 @@ const BODY = ["data", "key", "keys", "signature"];
  * Packs and unpacks messages for one local user.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const packer = new MessagePacker({ user, directory });
  * const wire = (await packer.packContent(bob, TextContent.create("Hi"))).serialize();
  * const received = await packer.unpack(ReliableMessage.parse(frame));

@@ -20,11 +20,6 @@ import { expandMessageKeys } from "./short_keys.ts";
 /**
  * Default size limit of {@link ReliableMessage.parse}: 1 MiB, the
  * transport's default frame cap.
- *
- * @example
- * ```ts
- * ReliableMessage.parse(bytes, { maxBytes: 4 * MAX_MESSAGE_BYTES });
- * ```
  */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
 
@@ -81,7 +76,7 @@ function parseText(
  * forwarded.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const msg = ReliableMessage.parse(frame); // throws MessageError subclasses
  * if (msg.isBroadcast) fanOut(msg); else deliver(msg.receiver, msg.serialize());
  * ```

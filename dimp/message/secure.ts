@@ -26,12 +26,6 @@ export let knowDataBytes: (msg: SecureMessage, bytes: Uint8Array) => void;
 /**
  * `{"sender", "receiver", "time", ["group"], ["type"], ["IV"], "data",
  * "key" | "keys"}`. Relays may read the envelope without touching the body.
- *
- * @example
- * ```ts
- * const secure = SecureMessage.parse(dict);
- * secure.encryptedKey(bob); // the base64 of bob's key, if any
- * ```
  */
 export class SecureMessage extends Envelope {
   #dataBytes: Uint8Array | undefined;

@@ -44,11 +44,6 @@ function move(
  * object).
  *
  * @returns whether anything was renamed
- * @example
- * ```ts
- * const msg: Record<string, unknown> = { F: alice, R: bob, D: data, V: sig };
- * expandMessageKeys(msg); // true; msg.sender === alice
- * ```
  */
 export function expandMessageKeys(dict: Record<string, unknown>): boolean {
   let changed = false;

@@ -21,7 +21,7 @@ import { processMeta } from "./meta.ts";
 import { processPresence } from "./presence.ts";
 import { processReport } from "./report.ts";
 
-export { processAns } from "./ans.ts";
+export { MAX_ANS_NAMES, processAns } from "./ans.ts";
 export { processDocuments } from "./documents.ts";
 export { MAX_NESTING, processArray, processForward } from "./forward.ts";
 export { processHandshake } from "./handshake.ts";

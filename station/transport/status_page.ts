@@ -1,7 +1,9 @@
 /**
- * The answer to plain HTTP on the station port: `GET /` is a small status page
- * (HTML for a browser, JSON for `Accept: application/json`), other paths 404,
- * other methods 405 — instead of the reference's silence (transport.md §2.3).
+ * The answer to plain HTTP on the station port: `GET /` is the chat page for
+ * a browser (`web_app.ts`) and the status as JSON for `Accept:
+ * application/json`; `GET /status` is the status page in HTML; other paths
+ * 404, other methods 405 — instead of the reference's silence (transport.md
+ * §2.3).
  *
  * @module
  */
@@ -9,6 +11,7 @@ import {
   encodeHttpResponse,
   type HttpRequestHead,
 } from "../../dimp/transport/mod.ts";
+import { webAppResponse } from "./web_app.ts";
 
 /** What the station tells about itself on its status page. */
 export interface StationInfo {
@@ -52,7 +55,8 @@ function html(status: StationStatus): string {
     rows.map(([k, v]) =>
       `<tr><th align="left">${k}</th><td>${escapeHtml(v)}</td></tr>`
     ).join("") +
-    "</table><p>Connect a DIM client to this address and port (MTP, WebSocket or Mars).</p></body></html>\n";
+    "</table><p>Connect a DIM client to this address and port (MTP, WebSocket or Mars), " +
+    'or chat in the browser: <a href="/">open the chat page</a>.</p></body></html>\n';
 }
 
 /**
@@ -80,11 +84,8 @@ export function statusResponse(
     return encodeHttpResponse(405, text, "method not allowed\n");
   }
   const path = head.target.split("?")[0];
-  if (path !== "/") {
-    return encodeHttpResponse(404, text, "not found\n", omitBody);
-  }
   const accept = head.headers.get("accept") ?? "";
-  if (/application\/json/i.test(accept)) {
+  if (path === "/" && /application\/json/i.test(accept)) {
     return encodeHttpResponse(
       200,
       "application/json",
@@ -92,10 +93,14 @@ export function statusResponse(
       omitBody,
     );
   }
-  return encodeHttpResponse(
-    200,
-    "text/html; charset=utf-8",
-    html(status()),
-    omitBody,
-  );
+  if (path === "/status") {
+    return encodeHttpResponse(
+      200,
+      "text/html; charset=utf-8",
+      html(status()),
+      omitBody,
+    );
+  }
+  return webAppResponse(head, path) ??
+    encodeHttpResponse(404, text, "not found\n", omitBody);
 }

@@ -284,3 +284,55 @@ Deno.test("group delivery: a member whose account lives on a neighbour station g
     await s2.stop();
   }
 });
+
+Deno.test("group delivery: a user of a neighbour station whom neither the sender nor the station has met gets the first direct text and the first group message", async () => {
+  const gina = await newAccount("gina");
+  const { lines, log } = keptLog();
+  const s2 = await networkStation(log("s2"), () => []);
+  {
+    await using _g = await connectMember(s2.station.port, gina);
+  }
+  const s1 = await networkStation(
+    log("s1"),
+    () => [{ host: "127.0.0.1", port: s2.station.port }],
+  );
+  const bots = await startStationBots(s1.station, {
+    session: { keepOnlineInterval: 0 },
+    log,
+  });
+  try {
+    await until(
+      "S1's bridge up at S2",
+      () => s1.bridge.status().some((link) => link.state === "running"),
+    );
+    await using a = await connectMember(s1.station.port, alice);
+    await using _b = await connectMember(s1.station.port, bob);
+    assert.equal(a.accounts.visa(gina.id), undefined);
+    assert.equal(s1.station.accounts.visa(gina.id), undefined);
+    // a direct text: S1 says "Document not found.", asks S2, pushes its
+    // answer to alice, whose send was waiting for it
+    const direct = await a.session.send(
+      gina.id,
+      TextContent.create("direct to gina"),
+    );
+    assert.match((await direct.stationReceipt()).text, /^Message /);
+    const team = await a.groups.create("Far", [bob.id, gina.id]);
+    const { receipt } = await a.groups.send(
+      team,
+      TextContent.create("first to gina"),
+    );
+    // alice's key for gina: S1 asked S2 and pushed its answer to alice
+    assert.deepEqual(receipt.command.dictionary.replacements, {
+      count: "2",
+      total: "2",
+    });
+    await using g = await connectMember(s2.station.port, gina);
+    await g.next((m) => textOf(m) === "direct to gina", 15_000);
+    await g.next((m) => textOf(m) === "first to gina", 15_000);
+    assert.ok(!lines.some((l) => l.includes("cannot send")), lines.join("\n"));
+  } finally {
+    for (const bot of bots) await bot.close();
+    await s1.stop();
+    await s2.stop();
+  }
+});

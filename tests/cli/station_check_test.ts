@@ -44,6 +44,7 @@ function freePort(): number {
 Deno.test("dim station --check: a good setup passes every check, one line each, exit 0", async () => {
   using dir = tempDir();
   const id = await generateStation(dir.path, "gsp-s001");
+  Deno.chmodSync(dir.path, 0o700); // tempDir() is open to nobody's tests
   const port = freePort();
   const admin = freePort();
   const ini = join(dir.path, "dim.ini");
@@ -149,6 +150,8 @@ Deno.test("dim station --check: identities that cannot run — not a station, no
   const id = await generateStation(made.path, "gsp-s002");
   // a public export imported elsewhere: meta and visa, no private keys
   await copyPublicAccount(id, made.path, here.path);
+  Deno.chmodSync(made.path, 0o700);
+  Deno.chmodSync(here.path, 0o700);
   const unknown = "gsp-s001@x5Zh9ixt8ECr59XLye1y5WWfaX4fcoaaSC";
   const cases: [string, string, string][] = [
     [
@@ -254,6 +257,7 @@ Deno.test("dim station --check: a read-only data directory (as nobody when root)
 
 Deno.test("dim station --check: a port in use, and an admin address on the station port", async () => {
   using dir = tempDir();
+  Deno.chmodSync(dir.path, 0o700);
   const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = taken.addr.port;
   try {
@@ -356,4 +360,26 @@ Deno.test("dim station --check: mistyped keys fail with 'did you mean', every ba
   ]);
   assert.match(bad.lines[2], /:6: \[log\] level must be one of/);
   assert.equal(bad.lines.at(-1), "3 of 8 checks failed (5 skipped)");
+});
+
+Deno.test("dim station --check: a data directory or store open to other users is a warning naming the chmod", async () => {
+  using dir = tempDir();
+  const data = join(dir.path, "data");
+  await generateStation(data, "gsp-s004");
+  // made by dim: 0700 and 0600 whatever the umask (the test runs under 022)
+  assert.equal(Deno.statSync(data).mode! & 0o777, 0o700);
+  assert.equal(Deno.statSync(join(data, "dim.db")).mode! & 0o777, 0o600);
+  const quiet = await check(["--data-dir", data], ["--port", "0"]);
+  assert.equal(quiet.code, 0, quiet.lines.join("\n"));
+  assert.equal(quiet.lines.at(-1), "all 6 checks passed");
+
+  Deno.chmodSync(data, 0o755);
+  Deno.chmodSync(join(data, "dim.db"), 0o644);
+  const open = await check(["--data-dir", data], ["--port", "0"]);
+  assert.equal(open.code, 0, "a warning does not fail the check");
+  assert.deepEqual(open.lines.slice(6), [
+    `WARN  data dir: ${data} is open to other users (mode 0755) and holds private keys: chmod 700 ${data}`,
+    `WARN  store: ${data}/dim.db is open to other users (mode 0644) and holds private keys: chmod 600 ${data}/dim.db`,
+    "all 6 checks passed, 2 warnings",
+  ]);
 });

@@ -527,6 +527,40 @@ Deno.test("session: onReliable takes messages out of the pipeline untouched (a b
   });
 });
 
+Deno.test("session: a message the station delivers twice (a crash before its acknowledgement) reaches the user once", async () => {
+  await using responder = new Responder((i, r) => r.standard(i, KEY));
+  responder.know(carol);
+  const received: InstantMessage[] = [];
+  await withAlice(responder, {
+    onMessage: (msg) => void received.push(msg.instant),
+  }, async (session) => {
+    await session.connect();
+    const carolPacker = packerOf(carol, [alice, bob, carol]);
+    const first = await carolPacker.packContent(
+      alice.id,
+      TextContent.create("once"),
+    );
+    const second = await carolPacker.packContent(
+      alice.id,
+      TextContent.create("then this"),
+    );
+    const conn = responder.received[0].conn;
+    await conn.send(first.serialize());
+    await conn.send(first.serialize()); // after the restart, again
+    await conn.send(second.serialize());
+    const deadline = Date.now() + 3000;
+    while (received.length < 2) {
+      assert.ok(Date.now() < deadline);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(
+      received.map((m) => (m.content as TextContent).text),
+      ["once", "then this"],
+    );
+  });
+});
+
 Deno.test("session: when the station closes the connection every wait fails (SessionClosedError)", async () => {
   await using responder = new Responder(async (i, r) => {
     await r.standard(i, KEY); // texts get no receipt

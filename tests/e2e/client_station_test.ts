@@ -212,7 +212,7 @@ Deno.test("e2e: a receiver the station never saw, and a station that is gone →
   assert.match(gone.stderr, /cannot reach a station at 127\.0\.0\.1/);
 });
 
-Deno.test("e2e: chat — lines on stdin go to the receiver as texts; /to changes it; end of input ends it", async () => {
+Deno.test("e2e: chat — lines on stdin go to the receiver as texts; /to changes it; unknown /commands are refused; //text sends /text; end of input ends it", async () => {
   using base = tempDir();
   using dir = tempDir();
   await using station = await StationProcess.start(base.path);
@@ -223,7 +223,7 @@ Deno.test("e2e: chat — lines on stdin go to the receiver as texts; /to changes
     "--as",
     "bob",
     "--count",
-    "2",
+    "3",
     "--json",
     "--timeout",
     "30",
@@ -239,18 +239,41 @@ Deno.test("e2e: chat — lines on stdin go to the receiver as texts; /to changes
   ]);
   await using chat = new DimProcess(
     clientArgs(dir.path, station, ["chat", "--as", "alice", "--to", bob]),
-    "one\n/who\ntwo\n/to carol\nthree\n",
+    "one\n/who\n/topics for today\ntwo\n//etc is a folder\n/to carol\nthree\n",
   );
   assert.equal((await chat.finished()).code, 0, chat.stderr);
-  assert.equal(chat.stderr.match(/✓ Message delivered\./g)?.length, 3);
+  assert.equal(chat.stderr.match(/✓ Message delivered\./g)?.length, 4);
   assert.match(chat.stderr, new RegExp(`lines go to ${bob}`));
+  // a command is matched whole: /topics is refused with the help, not sent
+  assert.match(
+    chat.stderr,
+    /dim client: \/topics is not a command; commands: \/to/,
+  );
   assert.equal((await bobListens.finished()).code, 0, bobListens.stderr);
   assert.deepEqual(jsonLines(bobListens.stdout).map((m) => m.text), [
     "one",
     "two",
+    "/etc is a folder",
   ]);
   assert.equal((await carolListens.finished()).code, 0);
   assert.deepEqual(jsonLines(carolListens.stdout).map((m) => m.text), [
     "three",
   ]);
+});
+
+Deno.test("e2e: listen exits 1 when the station drops the connection", async () => {
+  using base = tempDir();
+  using dir = tempDir();
+  await using station = await StationProcess.start(base.path);
+  await register(dir.path, "bob");
+  await using bobListens = await listening(dir.path, station, [
+    "--as",
+    "bob",
+    "--timeout",
+    "60",
+  ]);
+  await station.stop();
+  const { code } = await bobListens.finished();
+  assert.equal(code, 1, bobListens.stderr);
+  assert.match(bobListens.stderr, /dim client: the connection closed\n/);
 });

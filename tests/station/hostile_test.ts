@@ -6,15 +6,15 @@
  * its own, and a normal user's round trip still works afterwards.
  */
 import assert from "node:assert/strict";
-import { BlockCommand } from "../../dimp/command/mod.ts";
-import { TextContent } from "../../dimp/content/mod.ts";
+import { AnsCommand, BlockCommand } from "../../dimp/command/mod.ts";
+import { Content, TextContent } from "../../dimp/content/mod.ts";
 import {
   EntityType,
   generateAccount,
   type ID,
 } from "../../dimp/identity/mod.ts";
 import type { StationLog } from "../../client/log.ts";
-import type { Station } from "../../station/mod.ts";
+import { MAX_ANS_NAMES, type Station } from "../../station/mod.ts";
 import { attack, type HostileContext, seededRandom } from "./_hostile.ts";
 import {
   type Account,
@@ -165,5 +165,25 @@ Deno.test("a session claiming to be a station cannot replace a user's block or m
       undefined,
     );
     await closeAll([a, evil]);
+  });
+});
+
+Deno.test("an ANS query with 50,000 names is answered for the first MAX_ANS_NAMES only (it held the station up for seconds)", async () => {
+  await withStation({}, async ({ station, port }) => {
+    const [a] = await online(port, [alice]);
+    const names = Array.from({ length: 50_000 }, (_, i) => `n${i}`);
+    const from = a.inbox.length;
+    await a.sendContent(station.id, AnsCommand.query(names));
+    const reply = await a.next(
+      (r) =>
+        r.instant?.content instanceof Content &&
+        r.instant.content.dictionary.command === "ans",
+      20_000,
+      from,
+    );
+    const answer = new AnsCommand(reply.instant!.content.dictionary);
+    assert.deepEqual(answer.names, names.slice(0, MAX_ANS_NAMES));
+    assert.equal(answer.missed.length, MAX_ANS_NAMES);
+    await a.close();
   });
 });

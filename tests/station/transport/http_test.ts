@@ -26,11 +26,11 @@ async function request(
   };
 }
 
-Deno.test("HTTP GET / from a browser: 200 with an HTML status page", async () => {
+Deno.test("HTTP GET /status from a browser: 200 with an HTML status page", async () => {
   await withListener(
     { handler: recorder().handler, info: INFO },
     async (listener) => {
-      const response = await fetch(`http://127.0.0.1:${listener.port}/`, {
+      const response = await fetch(`http://127.0.0.1:${listener.port}/status`, {
         headers: { accept: "text/html" },
       });
       assert.equal(response.status, 200);
