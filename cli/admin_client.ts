@@ -7,7 +7,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { type AdminAddress, parseAdminAddress } from "../station/admin.ts";
+import { type AdminAddress, parseAdminAddress } from "../station/ops/admin.ts";
 import { UsageError } from "./context.ts";
 import { hostPort } from "./listen_error.ts";
 import { readOpsFlags } from "./ops_config.ts";

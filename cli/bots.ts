@@ -21,7 +21,7 @@
 import { parseArgs } from "node:util";
 import { type BotKind, findBotIdentity, startBot } from "../bots/mod.ts";
 import type { Logger } from "../client/logger.ts";
-import { SystemdNotifier } from "../station/sd_notify.ts";
+import { SystemdNotifier } from "../station/ops/sd_notify.ts";
 import { Accounts, Store } from "../store/mod.ts";
 import { explainDialError, parseEndpoint } from "./_client_common.ts";
 import { loadConfig } from "./config.ts";
@@ -147,7 +147,7 @@ export async function runBot(
   const accounts = new Accounts(Store.open({
     path: ctx.storePath,
     retentionSeconds: ctx.config.station.offlineRetention,
-    maxPerReceiver: ctx.config.station.offlineCap,
+    offlineCap: ctx.config.station.offlineCap,
   }));
   try {
     const identity = await findBotIdentity(

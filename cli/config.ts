@@ -14,7 +14,7 @@
 import { join } from "node:path";
 import { parseLogFormat, parseLogLevel } from "../client/logger.ts";
 import { type ID, parseId } from "../dimp/identity/mod.ts";
-import { parseAdminAddress } from "../station/admin.ts";
+import { parseAdminAddress } from "../station/ops/admin.ts";
 import {
   type NeighbourAddress,
   parseNeighbourList,

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { describeFsError } from "../station/health.ts";
+import { describeFsError } from "../station/ops/health.ts";
 
 /**
  * The station could not listen where it was told to.

@@ -11,7 +11,7 @@ import {
   type AdminAddress,
   AdminAddressError,
   parseAdminAddress,
-} from "../station/admin.ts";
+} from "../station/ops/admin.ts";
 import {
   type LogFormat,
   Logger,

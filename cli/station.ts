@@ -30,17 +30,20 @@ import { parseArgs } from "node:util";
 import denoJson from "../deno.json" with { type: "json" };
 import type { RunningBot } from "../bots/mod.ts";
 import { groupDeliveryMetrics, startStationBots } from "./station_bots.ts";
-import { type AdminListener, startAdmin } from "../station/admin.ts";
+import { type AdminListener, startAdmin } from "../station/ops/admin.ts";
 import { Bridge } from "../station/bridge/mod.ts";
 import {
   downCheck,
   HealthChecks,
   listenerCheck,
   storeWritableCheck,
-} from "../station/health.ts";
-import { registerStatusGauges, stationControls } from "../station/controls.ts";
+} from "../station/ops/health.ts";
+import {
+  registerStatusGauges,
+  stationControls,
+} from "../station/ops/controls.ts";
 import type { Logger } from "../client/logger.ts";
-import { SystemdNotifier, watchdogInterval } from "../station/sd_notify.ts";
+import { SystemdNotifier, watchdogInterval } from "../station/ops/sd_notify.ts";
 import {
   loadStationList,
   type NeighbourAddress,
@@ -48,7 +51,7 @@ import {
 } from "../station/neighbours.ts";
 import { StationListenError } from "../station/errors.ts";
 import { Station, type StationOptions } from "../station/station.ts";
-import { StationMetrics } from "../station/station_metrics.ts";
+import { StationMetrics } from "../station/ops/station_metrics.ts";
 import { type DimConfig, loadConfig } from "./config.ts";
 import { restartChanges } from "./config_keys.ts";
 import { bindFailure, exposureWarning, ListenError } from "./listen_error.ts";

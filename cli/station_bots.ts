@@ -14,7 +14,7 @@ import type { Station } from "../station/station.ts";
 import type { AssistantOptions } from "../bots/assistant.ts";
 import { BOT_KINDS, type RunningBot, startBot } from "../bots/bot.ts";
 import type { PendingDropReason } from "../bots/group_delivery.ts";
-import type { MetricsRegistry } from "../station/metrics.ts";
+import type { MetricsRegistry } from "../station/ops/metrics.ts";
 import type { Store } from "../store/mod.ts";
 import { findBotIdentity } from "../bots/identity.ts";
 import type { ClientSessionOptions } from "../client/mod.ts";

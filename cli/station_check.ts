@@ -24,7 +24,7 @@
 import { dirname, join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { EntityType, type ID } from "../dimp/identity/mod.ts";
-import { describeFsError } from "../station/health.ts";
+import { describeFsError } from "../station/ops/health.ts";
 import { chooseStationId, loadStationIdentity } from "../station/identity.ts";
 import { Accounts, exposedFiles, MIGRATIONS, Store } from "../store/mod.ts";
 import {

@@ -67,7 +67,7 @@ export function assemblePipeline(
     onCommit: (seconds) => stats.storeLatency?.("commit", seconds),
   });
   const offline = new OfflineDelivery(store, queue, stats, log, {
-    loadLimit: options.offlineCap,
+    offlineCap: options.offlineCap,
   });
   const dispatcher = new Dispatcher(center, offline, store, stats, log, {
     station: identity.id,

@@ -488,7 +488,7 @@ export class Dispatcher {
   }
 
   readonly #countLive = (result: SendResult): void => {
-    if (result.sent) this.#stats.deliveredLive++;
+    if (result.sent) this.#stats.deliver("live");
   };
 }
 

@@ -38,8 +38,8 @@ const MAX_TAKEN = 65_536;
 
 /** How stored messages are delivered. */
 export interface OfflineOptions {
-  /** Most stored messages loaded per login (default 20480, station.md §9). */
-  readonly loadLimit?: number;
+  /** Most stored messages per receiver, all loaded at a login (default 20480, station.md §9). */
+  readonly offlineCap?: number;
   /** Stored messages queued on a session at a time (default 256). */
   readonly pageSize?: number;
 }
@@ -100,7 +100,7 @@ export class OfflineDelivery {
     this.#queue = queue;
     this.#stats = stats;
     this.#log = log;
-    this.#limit = options.loadLimit ?? MAX_MESSAGES_PER_RECEIVER;
+    this.#limit = options.offlineCap ?? MAX_MESSAGES_PER_RECEIVER;
     this.#page = Math.max(1, options.pageSize ?? 256);
   }
 
@@ -156,8 +156,7 @@ export class OfflineDelivery {
         if (moved) this.onMoveFailed?.(receiver);
         return;
       }
-      if (source === "live") this.#stats.deliveredLive++;
-      else this.#stats.delivered++;
+      this.#stats.deliver(source);
       // taken by the receiver itself (not a station it was sent on to)
       if (byReceiver) this.#taken.set(messageKey(receiver, signature), true);
       if (this.#queue.cancel(key)) return; // held back, never written

@@ -221,7 +221,6 @@ export class Pipeline implements StationCore {
       if (
         route === "entity" && this.blocks.isBlocked(receiver, sender, msg.group)
       ) {
-        this.stats.blocked++;
         this.stats.drop("blocked");
         return this.#replies.answer(session, msg, [this.#blockedReceipt(msg)]);
       }
@@ -231,7 +230,6 @@ export class Pipeline implements StationCore {
         sender.type === EntityType.STATION ||
         receiver.type === EntityType.STATION || receiver.isBroadcast
       ) {
-        this.stats.looped++;
         this.stats.drop("looped");
         this.log.debug(
           `looped message dropped: ${sender.value} -> ${receiver.value}`,
@@ -445,7 +443,6 @@ export class Pipeline implements StationCore {
     msg: ReliableMessage,
   ): Promise<ReliableMessage[]> {
     const user = session.identifier!;
-    this.stats.senderRefused++;
     this.stats.drop("sender_refused");
     this.log.warn(
       `${session.address}: message from ${msg.sender.value} refused on the session of ${user.value}`,

@@ -16,8 +16,8 @@ import {
 import type { Pipeline } from "./pipeline.ts";
 import { Session } from "./session.ts";
 import type { SessionCenter } from "./session_center.ts";
-import type { StationMetrics } from "./station_metrics.ts";
-import type { ConnectionBytes } from "./stats_metrics.ts";
+import type { StationMetrics } from "./ops/station_metrics.ts";
+import type { ConnectionBytes } from "./ops/stats_metrics.ts";
 import type {
   CloseInfo,
   Connection,

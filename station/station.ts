@@ -26,9 +26,9 @@ import type { Pipeline } from "./pipeline.ts";
 import type { RateLimits } from "./rate_limit.ts";
 import { SessionHandler } from "./session_handler.ts";
 import { SessionCenter } from "./session_center.ts";
-import type { StationMetrics } from "./station_metrics.ts";
+import type { StationMetrics } from "./ops/station_metrics.ts";
 import { StationStats } from "./stats.ts";
-import { ConnectionBytes, exportStats } from "./stats_metrics.ts";
+import { ConnectionBytes, exportStats } from "./ops/stats_metrics.ts";
 import {
   DEFAULT_LIMITS,
   DEFAULT_PORT,
@@ -248,7 +248,7 @@ export class Station {
     const store = Store.open({
       path: options.storePath,
       retentionSeconds: options.offlineRetention ?? MESSAGE_RETENTION_SECONDS,
-      maxPerReceiver: options.offlineCap,
+      offlineCap: options.offlineCap,
     });
     try {
       return await Station.#wire(options, store, log);

@@ -2,19 +2,101 @@
  * Counters of what the station did, for tests, benchmarks and `/metrics`:
  * how many messages were routed without any signature check, how many
  * signatures were verified, how many receipts were packed, why messages were
- * dropped, ... Plain numbers on the hot path; `station/stats_metrics.ts`
- * turns them into the Prometheus series of `station/station_metrics.ts` when
- * scraped.
+ * dropped, ... Plain numbers on the hot path; `station/ops/stats_metrics.ts`
+ * turns them into the Prometheus series of `station/ops/station_metrics.ts`
+ * when scraped. The label values (why a message was dropped, where it was
+ * routed, ...) are defined here, once.
  *
  * @module
  */
 import type { Framing } from "../dimp/transport/mod.ts";
-import type {
-  DropReason,
-  HandshakeResult,
-  Route,
-  StoreOp,
-} from "./station_metrics.ts";
+
+/** The framings of the station port. */
+export const FRAMINGS: readonly Framing[] = ["mtp", "mars", "ws", "plain"];
+
+/**
+ * How a handshake ended: `success` (DIM!), `again` (DIM? — a new session
+ * key sent), `failed` (unverifiable, bad title).
+ */
+export const HANDSHAKE_RESULTS = ["success", "again", "failed"] as const;
+/** How a handshake ended. */
+export type HandshakeResult = typeof HANDSHAKE_RESULTS[number];
+
+/**
+ * Where a routed message went: `local` (a session of the receiver here),
+ * `neighbor` (another station), `broadcast` (fanned out to stations or
+ * users), `group` (split for members or handed to the group assistant),
+ * `bot` (a service bot found through ANS).
+ */
+export const ROUTES = [
+  "local",
+  "neighbor",
+  "broadcast",
+  "group",
+  "bot",
+] as const;
+/** Where a routed message went. */
+export type Route = typeof ROUTES[number];
+
+/** Whether a delivered message came straight (`live`) or from the store (`offline`). */
+export const DELIVERY_SOURCES = ["live", "offline"] as const;
+/** Whether a delivered message came straight or from the store. */
+export type DeliverySource = typeof DELIVERY_SOURCES[number];
+
+/**
+ * Why a message was dropped:
+ * - `malformed`: not JSON, not a reliable message
+ * - `too_large`: over the frame cap
+ * - `not_verified`: bad signature
+ * - `not_decrypted`: a message to the station it could not open
+ * - `sender_refused`: the sender is not the session's user
+ * - `blocked`: on the receiver's block list
+ * - `looped`: its traces show it passed here already
+ * - `no_route`: no receiver to hand it to and nothing to store it for
+ * - `duplicate`: the same signature stored already
+ * - `expired`: offline retention ran out
+ * - `offline_cap`: pushed out by the per-user offline cap
+ * - `rate_limited`: over the session's message or byte rate
+ * - `suspended_overflow`: sent before the handshake, the hold queue full
+ */
+export const DROP_REASONS = [
+  "malformed",
+  "too_large",
+  "not_verified",
+  "not_decrypted",
+  "sender_refused",
+  "blocked",
+  "looped",
+  "no_route",
+  "duplicate",
+  "expired",
+  "offline_cap",
+  "rate_limited",
+  "suspended_overflow",
+] as const;
+/** Why a message was dropped. */
+export type DropReason = typeof DROP_REASONS[number];
+
+/**
+ * The store calls timed by `dim_store_latency_seconds`: `commit` is one
+ * transaction of the offline-message write queue (fsynced when a message in
+ * it is answered "Message cached."); `store_message` and `delete_messages`
+ * run from a message's entry into that queue to its commit; the others are
+ * single calls.
+ */
+export const STORE_OPS = [
+  "commit",
+  "store_message",
+  "load_messages",
+  "delete_messages",
+  "save_meta",
+  "save_document",
+  "load_account",
+  "save_login",
+  "purge",
+] as const;
+/** A store call timed by `dim_store_latency_seconds`. */
+export type StoreOp = typeof STORE_OPS[number];
 
 /**
  * The station's counters (all start at 0 and only grow).
@@ -58,20 +140,17 @@ export class StationStats {
   pushed = 0;
   /** Messages stored for an offline receiver ("Message cached."). */
   cached = 0;
-  /** Routed messages the transport reported sent to their receiver, live. */
-  deliveredLive = 0;
-  /** Stored messages the transport reported sent at a later login. */
+  /** Messages the transport reported sent to their receiver. */
   delivered = 0;
+  /** …live (routed straight) or from the store (at a later login). */
+  readonly deliveredBy: Record<DeliverySource, number> = {
+    live: 0,
+    offline: 0,
+  };
   /** Reply messages the station packed (receipts, commands). */
   replies = 0;
-  /** Routed messages refused because the sender was not the session's user. */
-  senderRefused = 0;
   /** Messages held until a handshake (unbound or inactive session). */
   suspended = 0;
-  /** Messages dropped because they came back through this station (traces). */
-  looped = 0;
-  /** Messages refused by the receiver's block list. */
-  blocked = 0;
   /** Handshakes by result. */
   readonly handshakes: Record<HandshakeResult, number> = {
     success: 0,
@@ -85,6 +164,12 @@ export class StationStats {
   drop(reason: DropReason): void {
     this.dropped++;
     this.droppedBy[reason] = (this.droppedBy[reason] ?? 0) + 1;
+  }
+
+  /** Counts a message the transport reported sent to its receiver. */
+  deliver(source: DeliverySource): void {
+    this.delivered++;
+    this.deliveredBy[source]++;
   }
 
   /**
@@ -115,7 +200,7 @@ export class StationStats {
 /** The counters of a {@link StationStats} at one moment. */
 export type StatsSnapshot = Omit<
   StationStats,
-  "storeLatency" | "drop" | "time" | "snapshot"
+  "storeLatency" | "drop" | "deliver" | "time" | "snapshot"
 >;
 
 function noop(): void {}

@@ -7,7 +7,7 @@
  * keeping the same one again changes nothing.
  *
  * The bounds are those of offline messages: a row expires `retentionSeconds`
- * after the earlier of its time and now, and at most `maxPerReceiver` rows
+ * after the earlier of its time and now, and at most `offlineCap` rows
  * are kept per member (the oldest dropped first). What is dropped is
  * returned, to be logged and counted.
  *
@@ -102,7 +102,7 @@ export class GroupPending {
     this.#now = now;
     const bounds = offlineBounds(options);
     this.#retention = bounds.retentionSeconds;
-    this.#cap = bounds.maxPerReceiver;
+    this.#cap = bounds.offlineCap;
   }
 
   /**

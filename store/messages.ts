@@ -4,7 +4,7 @@
  * it sent. Keyed by receiver + full signature, so storing the same message
  * again changes nothing. Loaded per receiver ordered by message time
  * (ascending), at most the newest `limit`. Kept until they expire
- * (7 days by default); at most `maxPerReceiver` per receiver, the oldest
+ * (7 days by default); at most `offlineCap` per receiver, the oldest
  * dropped first.
  *
  * Every method is one transaction; {@link OfflineMessages.apply} runs a
@@ -72,7 +72,7 @@ export interface OfflineMessagesOptions {
   /** Seconds a message is kept (default {@link MESSAGE_RETENTION_SECONDS}). */
   readonly retentionSeconds?: number;
   /** Messages kept per receiver (default {@link MAX_MESSAGES_PER_RECEIVER}). */
-  readonly maxPerReceiver?: number;
+  readonly offlineCap?: number;
 }
 
 /**
@@ -82,19 +82,19 @@ export interface OfflineMessagesOptions {
  * @throws {InvalidRecordError} a cap below 1
  * @example
  * ```ts
- * offlineBounds({ maxPerReceiver: 100 }).retentionSeconds; // 604800
+ * offlineBounds({ offlineCap: 100 }).retentionSeconds; // 604800
  * ```
  */
 export function offlineBounds(
   options: OfflineMessagesOptions,
 ): Required<OfflineMessagesOptions> {
-  const maxPerReceiver = options.maxPerReceiver ?? MAX_MESSAGES_PER_RECEIVER;
-  if (!(maxPerReceiver >= 1)) {
-    throw new InvalidRecordError("maxPerReceiver", "must be at least 1");
+  const offlineCap = options.offlineCap ?? MAX_MESSAGES_PER_RECEIVER;
+  if (!(offlineCap >= 1)) {
+    throw new InvalidRecordError("offlineCap", "must be at least 1");
   }
   return {
     retentionSeconds: options.retentionSeconds ?? MESSAGE_RETENTION_SECONDS,
-    maxPerReceiver,
+    offlineCap,
   };
 }
 
@@ -131,7 +131,7 @@ export class OfflineMessages {
     this.#now = now;
     const bounds = offlineBounds(options);
     this.#retention = bounds.retentionSeconds;
-    this.#cap = bounds.maxPerReceiver;
+    this.#cap = bounds.offlineCap;
   }
 
   /**

@@ -98,7 +98,7 @@ export class Store {
    *
    * @example
    * ```ts
-   * const store = Store.open({ path: ":memory:", maxPerReceiver: 5000 });
+   * const store = Store.open({ path: ":memory:", offlineCap: 5000 });
    * ```
    */
   static open(options: StoreOptions): Store {

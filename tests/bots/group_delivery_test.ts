@@ -11,7 +11,7 @@ import {
 } from "../../cli/station_bots.ts";
 import type { ReceivedMessage } from "../../client/mod.ts";
 import { TextContent } from "../../dimp/content/mod.ts";
-import { MetricsRegistry } from "../../station/metrics.ts";
+import { MetricsRegistry } from "../../station/ops/metrics.ts";
 import {
   Bridge,
   type NeighbourAddress,

@@ -9,11 +9,11 @@
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { Database } from "../../store/database.ts";
-import { startAdmin } from "../../station/admin.ts";
-import { HealthChecks, storeWritableCheck } from "../../station/health.ts";
+import { startAdmin } from "../../station/ops/admin.ts";
+import { HealthChecks, storeWritableCheck } from "../../station/ops/health.ts";
 import { Logger } from "../../client/logger.ts";
-import { sdNotify } from "../../station/sd_notify.ts";
-import { StationMetrics } from "../../station/station_metrics.ts";
+import { sdNotify } from "../../station/ops/sd_notify.ts";
+import { StationMetrics } from "../../station/ops/station_metrics.ts";
 import { backupStore } from "../../store/backup.ts";
 
 const dir = Deno.args[0];

@@ -6,9 +6,9 @@
  * @module
  */
 import { Database } from "../../store/database.ts";
-import { startAdmin } from "../../station/admin.ts";
-import { HealthChecks, storeWritableCheck } from "../../station/health.ts";
-import { StationMetrics } from "../../station/station_metrics.ts";
+import { startAdmin } from "../../station/ops/admin.ts";
+import { HealthChecks, storeWritableCheck } from "../../station/ops/health.ts";
+import { StationMetrics } from "../../station/ops/station_metrics.ts";
 
 const db = Database.open({ dataDir: Deno.args[0] });
 const health = new HealthChecks();

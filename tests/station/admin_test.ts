@@ -4,11 +4,11 @@ import {
   AdminAddressError,
   parseAdminAddress,
   startAdmin,
-} from "../../station/admin.ts";
-import { HealthChecks } from "../../station/health.ts";
+} from "../../station/ops/admin.ts";
+import { HealthChecks } from "../../station/ops/health.ts";
 import { Logger } from "../../client/logger.ts";
-import { PROMETHEUS_CONTENT_TYPE } from "../../station/metrics.ts";
-import { StationMetrics } from "../../station/station_metrics.ts";
+import { PROMETHEUS_CONTENT_TYPE } from "../../station/ops/metrics.ts";
+import { StationMetrics } from "../../station/ops/station_metrics.ts";
 import { parseExposition, sampleValue } from "./_prometheus.ts";
 
 async function get(

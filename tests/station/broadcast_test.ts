@@ -144,7 +144,7 @@ Deno.test("traces: a station message or broadcast that already passed this stati
     toStation.set("traces", [station.id.value]); // the 2021 string form
     await a.send(toStation);
     await sleep(100);
-    assert.equal(station.stats.looped, 2);
+    assert.equal(station.stats.droppedBy.looped, 2);
     assert.deepEqual(await b.quiet(isText, 50), []);
     assert.deepEqual(
       await s2.quiet((r) => r.msg.signature === toStation.signature, 50),

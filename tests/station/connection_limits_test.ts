@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { TextContent } from "../../dimp/content/mod.ts";
 import { encodeMtpPackage, MtpType } from "../../dimp/transport/mod.ts";
 import type { StationLogFields } from "../../station/mod.ts";
-import { StationMetrics } from "../../station/station_metrics.ts";
+import { StationMetrics } from "../../station/ops/station_metrics.ts";
 import { EntityType } from "../../dimp/identity/mod.ts";
 import {
   accounts,

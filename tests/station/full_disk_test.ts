@@ -10,7 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { TextContent } from "../../dimp/content/mod.ts";
-import { storeWritableCheck } from "../../station/health.ts";
+import { storeWritableCheck } from "../../station/ops/health.ts";
 import type { Station } from "../../station/mod.ts";
 import {
   accounts,

@@ -5,18 +5,20 @@ import {
   formatSampleValue,
   MetricsError,
   MetricsRegistry,
-} from "../../station/metrics.ts";
+} from "../../station/ops/metrics.ts";
 import {
   CLOSE_REASONS,
+  QUEUES,
+  StationMetrics,
+  STORE_LATENCY_BUCKETS,
+} from "../../station/ops/station_metrics.ts";
+import {
   DROP_REASONS,
   FRAMINGS,
   HANDSHAKE_RESULTS,
-  QUEUES,
   ROUTES,
-  StationMetrics,
-  STORE_LATENCY_BUCKETS,
   STORE_OPS,
-} from "../../station/station_metrics.ts";
+} from "../../station/stats.ts";
 import { parseExposition, sampleValue } from "./_prometheus.ts";
 
 Deno.test("metrics: the exposition is the 0.0.4 text format, byte for byte", () => {

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 
-const METRICS = new URL("../../station/station_metrics.ts", import.meta.url)
+const METRICS = new URL("../../station/ops/station_metrics.ts", import.meta.url)
   .href;
 
 async function expose(readFlag: string): Promise<string> {

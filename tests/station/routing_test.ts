@@ -129,12 +129,12 @@ Deno.test("online A→B acknowledged at once (MTP OK): 'Message delivered.' leav
     const [a] = await online(port, [alice], { world });
     const [b] = await online(port, [bob], { world });
     const sent = await a.pack(bob.id, TextContent.create("quick"));
-    const taken = station.stats.deliveredLive;
+    const taken = station.stats.deliveredBy.live;
     let safeAtReceipt: boolean | undefined;
     a.tap = () => {
       // the first line after the send is its receipt: by then B took the
       // message, or it was committed
-      safeAtReceipt ??= station.stats.deliveredLive > taken ||
+      safeAtReceipt ??= station.stats.deliveredBy.live > taken ||
         written.includes(`store ${sent.signature} true`);
       return false;
     };
@@ -347,7 +347,7 @@ Deno.test("sender check: a forged sender on a user session is refused ('Permissi
       user: alice.id.value,
     });
     assert.deepEqual(await b.quiet(isText, 200), []);
-    assert.equal(station.stats.senderRefused, 1);
+    assert.equal(station.stats.droppedBy.sender_refused, 1);
     assert.equal(station.store.messages.count(bob.id.value), 0);
     await closeAll([a, b]);
   });
@@ -366,7 +366,7 @@ Deno.test("sender check off ([station] check_sender = false): the reference beha
       got.error !== undefined,
       "B's own verification rejects the forgery",
     );
-    assert.equal(station.stats.senderRefused, 0);
+    assert.equal(station.stats.droppedBy.sender_refused ?? 0, 0);
     await closeAll([a, b]);
   });
 });

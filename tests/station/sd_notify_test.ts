@@ -7,7 +7,7 @@ import {
   SdNotifyError,
   SystemdNotifier,
   watchdogInterval,
-} from "../../station/sd_notify.ts";
+} from "../../station/ops/sd_notify.ts";
 
 /** A unix datagram socket standing in for systemd's notify socket. */
 function systemdSocket(path: string) {
@@ -157,7 +157,8 @@ Deno.test("sd_notify: the watchdog interval is half of WATCHDOG_USEC, for this p
 });
 
 Deno.test("sd_notify: a runtime without the net unstable feature gets a clear SdNotifyError", async () => {
-  const module = new URL("../../station/sd_notify.ts", import.meta.url).href;
+  const module =
+    new URL("../../station/ops/sd_notify.ts", import.meta.url).href;
   const script = `
     import { sdNotify } from ${JSON.stringify(module)};
     try {

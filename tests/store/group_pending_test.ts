@@ -97,7 +97,7 @@ Deno.test("group pending: offline_retention and offline_cap bound it; what is dr
       ],
     );
     assert.equal(pending.count(), 0);
-  }, { now: clock.now, retentionSeconds: 100, maxPerReceiver: 3 });
+  }, { now: clock.now, retentionSeconds: 100, offlineCap: 3 });
 });
 
 Deno.test("group pending: kept across a reopen of the file", () => {

@@ -181,7 +181,7 @@ Deno.test("messages: at the per-receiver cap the oldest are dropped", async () =
     );
     assert.deepEqual(signatures(store.messages.load(BOB)), ["n1", "n2", "n3"]);
     assert.equal(store.messages.count(CAROL), 1);
-  }, { now: () => NOW, maxPerReceiver: 3 });
+  }, { now: () => NOW, offlineCap: 3 });
 });
 
 Deno.test("messages: a bad message in a batch stores none of it", async () => {
@@ -234,7 +234,7 @@ Deno.test("messages: apply runs stores and deletes in order; a bad step fails al
 
 Deno.test("messages: a cap below one is refused", async () => {
   await assert.rejects(
-    () => withStore(() => {}, { maxPerReceiver: 0 }),
+    () => withStore(() => {}, { offlineCap: 0 }),
     InvalidRecordError,
   );
 });

@@ -5,7 +5,7 @@
  * @module
  */
 import { dirname, join } from "node:path";
-import type { WriteFailure } from "../store/mod.ts";
+import type { WriteFailure } from "../../store/mod.ts";
 
 /**
  * One check: resolves to a reason when something is wrong, to nothing when

@@ -11,11 +11,11 @@
  *
  * @module
  */
-import { parseId } from "../dimp/identity/mod.ts";
+import { parseId } from "../../dimp/identity/mod.ts";
 import type { AdminRoute } from "./admin.ts";
 import type { MetricsRegistry } from "./metrics.ts";
-import type { Session } from "./session.ts";
-import type { Station } from "./station.ts";
+import type { Session } from "../session.ts";
+import type { Station } from "../station.ts";
 
 /** What the controls read besides the station. */
 export interface ControlSources {

@@ -31,8 +31,21 @@
  * @module
  */
 import { cpuUsage } from "node:process";
-import type { Framing } from "../dimp/transport/mod.ts";
-import type { CloseReason } from "../client/transport/connection.ts";
+import type { Framing } from "../../dimp/transport/mod.ts";
+import {
+  DELIVERY_SOURCES,
+  type DeliverySource,
+  DROP_REASONS,
+  type DropReason,
+  FRAMINGS,
+  HANDSHAKE_RESULTS,
+  type HandshakeResult,
+  type Route,
+  ROUTES,
+  STORE_OPS,
+  type StoreOp,
+} from "../stats.ts";
+import type { CloseReason } from "../../client/transport/connection.ts";
 import {
   type Counter,
   type CounterSeries,
@@ -41,9 +54,6 @@ import {
   type HistogramSeries,
   MetricsRegistry,
 } from "./metrics.ts";
-
-/** The framings of the station port. */
-export const FRAMINGS: readonly Framing[] = ["mtp", "mars", "ws", "plain"];
 
 /** Why a connection closed (the transport's reasons). */
 export const CLOSE_REASONS: readonly CloseReason[] = [
@@ -66,90 +76,6 @@ export const REJECT_REASONS = [
 ] as const;
 /** Why a connection was refused on accept. */
 export type RejectReason = typeof REJECT_REASONS[number];
-
-/**
- * How a handshake ended: `success` (DIM!), `again` (DIM? — a new session
- * key sent), `failed` (unverifiable, bad title).
- */
-export const HANDSHAKE_RESULTS = ["success", "again", "failed"] as const;
-/** How a handshake ended. */
-export type HandshakeResult = typeof HANDSHAKE_RESULTS[number];
-
-/**
- * Where a routed message went: `local` (a session of the receiver here),
- * `neighbor` (another station), `broadcast` (fanned out to stations or
- * users), `group` (split for members or handed to the group assistant),
- * `bot` (a service bot found through ANS).
- */
-export const ROUTES = [
-  "local",
-  "neighbor",
-  "broadcast",
-  "group",
-  "bot",
-] as const;
-/** Where a routed message went. */
-export type Route = typeof ROUTES[number];
-
-/** Whether a delivered message came straight (`live`) or from the store (`offline`). */
-export const DELIVERY_SOURCES = ["live", "offline"] as const;
-/** Whether a delivered message came straight or from the store. */
-export type DeliverySource = typeof DELIVERY_SOURCES[number];
-
-/**
- * Why a message was dropped:
- * - `malformed`: not JSON, not a reliable message
- * - `too_large`: over the frame cap
- * - `not_verified`: bad signature
- * - `not_decrypted`: a message to the station it could not open
- * - `sender_refused`: the sender is not the session's user
- * - `blocked`: on the receiver's block list
- * - `looped`: its traces show it passed here already
- * - `no_route`: no receiver to hand it to and nothing to store it for
- * - `duplicate`: the same signature stored already
- * - `expired`: offline retention ran out
- * - `offline_cap`: pushed out by the per-user offline cap
- * - `rate_limited`: over the session's message or byte rate
- * - `suspended_overflow`: sent before the handshake, the hold queue full
- */
-export const DROP_REASONS = [
-  "malformed",
-  "too_large",
-  "not_verified",
-  "not_decrypted",
-  "sender_refused",
-  "blocked",
-  "looped",
-  "no_route",
-  "duplicate",
-  "expired",
-  "offline_cap",
-  "rate_limited",
-  "suspended_overflow",
-] as const;
-/** Why a message was dropped. */
-export type DropReason = typeof DROP_REASONS[number];
-
-/**
- * The store calls timed by `dim_store_latency_seconds`: `commit` is one
- * transaction of the offline-message write queue (fsynced when a message in
- * it is answered "Message cached."); `store_message` and `delete_messages`
- * run from a message's entry into that queue to its commit; the others are
- * single calls.
- */
-export const STORE_OPS = [
-  "commit",
-  "store_message",
-  "load_messages",
-  "delete_messages",
-  "save_meta",
-  "save_document",
-  "load_account",
-  "save_login",
-  "purge",
-] as const;
-/** A store call timed by `dim_store_latency_seconds`. */
-export type StoreOp = typeof STORE_OPS[number];
 
 /**
  * The queues `dim_queue_depth` reports: `store_writes` (the group-commit

@@ -7,16 +7,18 @@
  *
  * @module
  */
-import type { Session } from "./session.ts";
-import type { Connection } from "./transport/mod.ts";
+import type { Session } from "../session.ts";
+import type { Connection } from "../transport/mod.ts";
+import type { StationMetrics } from "./station_metrics.ts";
 import {
+  DELIVERY_SOURCES,
   DROP_REASONS,
   FRAMINGS,
   HANDSHAKE_RESULTS,
   ROUTES,
-  type StationMetrics,
-} from "./station_metrics.ts";
-import type { StationStats, StatsSnapshot } from "./stats.ts";
+  type StationStats,
+  type StatsSnapshot,
+} from "../stats.ts";
 
 /** Where the queue depths are read. */
 export interface QueueSources {
@@ -70,12 +72,13 @@ export function exportStats(
       });
     }
     grow(now.cached, last.cached, (n) => metrics.cached(n));
-    grow(
-      now.deliveredLive,
-      last.deliveredLive,
-      (n) => metrics.delivered("live", n),
-    );
-    grow(now.delivered, last.delivered, (n) => metrics.delivered("offline", n));
+    for (const source of DELIVERY_SOURCES) {
+      grow(
+        now.deliveredBy[source],
+        last.deliveredBy[source],
+        (n) => metrics.delivered(source, n),
+      );
+    }
     last = now;
   });
   const sum = (read: (session: Session) => number) => () => {

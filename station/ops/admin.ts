@@ -19,7 +19,7 @@
  * @module
  */
 import type { HealthChecks, HealthReport } from "./health.ts";
-import type { Logger } from "../client/logger.ts";
+import type { Logger } from "../../client/logger.ts";
 import { type MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from "./metrics.ts";
 
 /** The default admin address host. */
