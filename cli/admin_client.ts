@@ -45,6 +45,13 @@ remote address, since (--user: one user's).`,
 
 Closes every connection of the user ID on the running station (the client
 may connect again).`,
+  block: `usage: dim block ID [--admin HOST:PORT]
+
+Shuts the account ID out of the running station: its connections are closed
+and its handshakes refused until dim unblock ID (kept in the store).`,
+  unblock: `usage: dim unblock ID [--admin HOST:PORT]
+
+Lets the account ID back in (see dim block).`,
 } as const;
 
 type Command = keyof typeof HELP;
@@ -152,7 +159,7 @@ async function run(
     printOut(HELP[command]);
     return 0;
   }
-  const wanted = command === "kick" ? 1 : 0;
+  const wanted = command === "status" || command === "sessions" ? 0 : 1;
   if (positionals.length !== wanted) {
     throw new UsageError(HELP[command].split("\n")[0]);
   }
@@ -199,6 +206,20 @@ async function run(
         ),
       );
     }
+    return 0;
+  }
+  if (command === "block" || command === "unblock") {
+    const { changed, closed } = await ask(
+      address,
+      ops.adminToken,
+      "POST",
+      `/${command}?user=${encodeURIComponent(positionals[0])}`,
+    ) as { changed: boolean; closed: number[] };
+    printOut(
+      `${command === "block" ? "blocked" : "unblocked"} ${positionals[0]}${
+        changed ? "" : " (it already was)"
+      }${closed.length > 0 ? `; closed ${closed.length} connection(s)` : ""}`,
+    );
     return 0;
   }
   const { closed } = await ask(
@@ -253,4 +274,30 @@ export const sessionsCommand: Subcommand = {
 export const kickCommand: Subcommand = {
   summary: "close every connection of a user on the running station",
   run: (ctx, args) => run("kick", ctx, args),
+};
+
+/**
+ * `dim block ID`.
+ *
+ * @example
+ * ```ts ignore
+ * await blockCommand.run(ctx, ["mallory@…"]);
+ * ```
+ */
+export const blockCommand: Subcommand = {
+  summary: "shut an account out of the running station (dim unblock ID: back)",
+  run: (ctx, args) => run("block", ctx, args),
+};
+
+/**
+ * `dim unblock ID`.
+ *
+ * @example
+ * ```ts ignore
+ * await unblockCommand.run(ctx, ["mallory@…"]);
+ * ```
+ */
+export const unblockCommand: Subcommand = {
+  summary: "let a blocked account back into the running station",
+  run: (ctx, args) => run("unblock", ctx, args),
 };

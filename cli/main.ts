@@ -22,7 +22,13 @@ import {
 import { config } from "./config_migrate.ts";
 import { importCommand } from "./import_python.ts";
 import { queueCommand, storeCommand } from "./store_ops.ts";
-import { kickCommand, sessionsCommand, statusCommand } from "./admin_client.ts";
+import {
+  blockCommand,
+  kickCommand,
+  sessionsCommand,
+  statusCommand,
+  unblockCommand,
+} from "./admin_client.ts";
 import { processEnv, resolveConfigPath, UsageError } from "./context.ts";
 import type { CommandContext, Subcommand } from "./subcommand.ts";
 import { printErr, printOut } from "./output.ts";
@@ -58,6 +64,8 @@ const SUBCOMMANDS: ReadonlyMap<string, Subcommand> = new Map<
   ["status", statusCommand],
   ["sessions", sessionsCommand],
   ["kick", kickCommand],
+  ["block", blockCommand],
+  ["unblock", unblockCommand],
 ]);
 
 function usage(): string {

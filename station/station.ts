@@ -241,12 +241,14 @@ export class Station {
    *
    * @throws {StationIdentityError} the identity cannot be used
    * @throws {StoreError} the store cannot be opened
+   * @throws {DamagedStoreError} the store file is damaged (`dim restore`)
    * @throws {StationListenError} the address cannot be listened on
    */
   static async start(options: StationOptions): Promise<Station> {
     const log = options.log ?? silentLog();
     const store = Store.open({
       path: options.storePath,
+      check: true,
       retentionSeconds: options.offlineRetention ?? MESSAGE_RETENTION_SECONDS,
       offlineCap: options.offlineCap,
     });

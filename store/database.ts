@@ -22,6 +22,7 @@ import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { dirname, join } from "node:path";
 import { type Migration, MIGRATIONS } from "./migrations.ts";
 import {
+  DamagedStoreError,
   ReadOnlyStoreError,
   SchemaVersionError,
   StoreBusyError,
@@ -45,6 +46,11 @@ export interface DatabaseOptions {
   readonly busyTimeoutMs?: number;
   /** The schema (default: {@link MIGRATIONS}); tests pass their own lists. */
   readonly migrations?: readonly Migration[];
+  /**
+   * Check every page at the open (`PRAGMA quick_check`, a read of the whole
+   * file) and refuse a damaged file (default false; `dim station` does).
+   */
+  readonly check?: boolean;
 }
 
 /** The first failure of a run of failed writes ({@link Database.writeFailure}). */
@@ -67,6 +73,8 @@ const SQLITE_LOCKED = 6;
 const SQLITE_READONLY = 8;
 const SQLITE_CANTOPEN = 14;
 const SQLITE_FULL = 13;
+const SQLITE_CORRUPT = 11;
+const SQLITE_NOTADB = 26;
 
 /**
  * One open store file.
@@ -136,6 +144,7 @@ export class Database {
     }
     try {
       configure(db);
+      if (options.check === true) quickCheck(db, path);
       migrate(db, path, migrations);
     } catch (error) {
       db.close();
@@ -388,6 +397,16 @@ function migrate(
   }
 }
 
+/** `PRAGMA quick_check` of the whole file; a {@link DamagedStoreError} unless ok. */
+function quickCheck(db: DatabaseSync, path: string): void {
+  const found = db.prepare("PRAGMA quick_check").all().map((row) =>
+    String(row.quick_check)
+  );
+  if (found.length !== 1 || found[0] !== "ok") {
+    throw new DamagedStoreError(path, found.slice(0, 3).join("; "));
+  }
+}
+
 function isReadOnlyFsError(error: unknown): boolean {
   return error instanceof Deno.errors.PermissionDenied ||
     (error as { code?: string }).code === "EROFS" ||
@@ -404,6 +423,8 @@ function sqliteCode(error: Error): number | undefined {
   if (message.includes("readonly database")) return SQLITE_READONLY;
   if (message.includes("unable to open database file")) return SQLITE_CANTOPEN;
   if (message.includes("database or disk is full")) return SQLITE_FULL;
+  if (message.includes("disk image is malformed")) return SQLITE_CORRUPT;
+  if (message.includes("file is not a database")) return SQLITE_NOTADB;
   return undefined;
 }
 
@@ -426,6 +447,9 @@ function toStoreError(
       return new StoreBusyError(path, busyTimeoutMs, { cause: error });
     case SQLITE_FULL:
       return new StoreFullError(path, { cause: error });
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return new DamagedStoreError(path, error.message, { cause: error });
     case SQLITE_READONLY:
       return new ReadOnlyStoreError(
         path,

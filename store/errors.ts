@@ -73,6 +73,34 @@ export class StoreBusyError extends StoreError {
 }
 
 /**
+ * The store file is damaged (not a SQLite file, or pages that do not
+ * check out). It is left as it is; the way back is the last backup.
+ */
+export class DamagedStoreError extends StoreError {
+  /** The damaged file. */
+  readonly path: string;
+
+  /**
+   * Creates the error; `detail` says what SQLite found.
+   *
+   * @example
+   * ```ts
+   * throw new DamagedStoreError("/srv/dim/dim.db", "database disk image is malformed");
+   * ```
+   */
+  constructor(path: string, detail: string, options?: ErrorOptions) {
+    super(
+      `the store ${path} is damaged (${detail}); it was left as it is: ` +
+        `restore the last backup with "dim restore <backup file>" ` +
+        `(see dim restore --help)`,
+      options,
+    );
+    this.name = "DamagedStoreError";
+    this.path = path;
+  }
+}
+
+/**
  * The disk (or the store's size limit) is full: the write was rolled back
  * and nothing of it was kept; the same write succeeds once space returns.
  */

@@ -44,6 +44,7 @@ export {
   writePrivateTextFile,
 } from "./private_files.ts";
 export {
+  DamagedStoreError,
   InvalidRecordError,
   ReadOnlyStoreError,
   SchemaVersionError,
@@ -66,7 +67,11 @@ export {
   type DocumentSaveResult,
   type StoredDocument,
 } from "./documents.ts";
-export { UserSearch } from "./search.ts";
+export {
+  MAX_KEYWORD_LENGTH,
+  MAX_SEARCH_KEYWORDS,
+  UserSearch,
+} from "./search.ts";
 export {
   MAX_MESSAGES_PER_RECEIVER,
   MESSAGE_RETENTION_SECONDS,

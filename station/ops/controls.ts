@@ -8,6 +8,9 @@
  * - `GET /sessions[?user=ID]` — each connection: id, user, kind, framing,
  *   remote address, since (JSON)
  * - `POST /kick?user=ID` — closes every connection of that user
+ * - `POST /block?user=ID`, `POST /unblock?user=ID`, `GET /blocked` — the
+ *   station's own block list (`../station_blocks.ts`): a blocked account's
+ *   sessions are closed and its handshakes refused
  *
  * @module
  */
@@ -16,6 +19,7 @@ import type { AdminRoute } from "./admin.ts";
 import type { MetricsRegistry } from "./metrics.ts";
 import type { Session } from "../session.ts";
 import type { Station } from "../station.ts";
+import { setStationBlock, stationBlockList } from "../station_blocks.ts";
 
 /** What the controls read besides the station. */
 export interface ControlSources {
@@ -231,8 +235,9 @@ const INDEX = `<!doctype html>
 <li><a href="/status">/status</a> — sessions, users online, offline queue, store, neighbours, bots
 <li><a href="/sessions">/sessions</a> — every connection (<code>?user=ID</code>: one user's)
 <li><code>POST /kick?user=ID</code> — close every connection of a user
+<li><code>POST /block?user=ID</code>, <code>POST /unblock?user=ID</code>, <a href="/blocked">/blocked</a> — shut an account out (its handshakes refused), let it back
 </ul>
-<p>The same from a shell: <code>dim status</code>, <code>dim sessions [--user ID]</code>, <code>dim kick ID</code>.
+<p>The same from a shell: <code>dim status</code>, <code>dim sessions [--user ID]</code>, <code>dim kick ID</code>, <code>dim block ID</code>, <code>dim unblock ID</code>.
 `;
 
 /**
@@ -277,6 +282,38 @@ export function stationControls(
         );
         return Promise.resolve(json(200, { sessions: list }));
       },
+    },
+    ...(["block", "unblock"] as const).map((action): AdminRoute => ({
+      method: "POST",
+      path: `/${action}`,
+      handle: (url) => {
+        const user = userParameter(url);
+        if (user instanceof Response) return Promise.resolve(user);
+        const changed = setStationBlock(
+          station.store,
+          station.id,
+          user,
+          action === "block",
+        );
+        const closed = action === "block"
+          ? sessions().filter((s) => s.identifier?.value === user)
+          : [];
+        for (const session of closed) session.conn.close();
+        return Promise.resolve(json(200, {
+          user,
+          blocked: action === "block",
+          changed,
+          closed: closed.map((s) => s.conn.id),
+        }));
+      },
+    })),
+    {
+      method: "GET",
+      path: "/blocked",
+      handle: () =>
+        Promise.resolve(json(200, {
+          blocked: [...stationBlockList(station.store, station.id)],
+        })),
     },
     {
       method: "POST",

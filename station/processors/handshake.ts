@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { stationBlockList } from "../station_blocks.ts";
 import type { Content } from "../../dimp/content/mod.ts";
 import { HandshakeCommand, HandshakeTitle } from "../../dimp/command/mod.ts";
 import type { Request, StationCore } from "../core.ts";
@@ -75,6 +76,20 @@ export function processHandshake(
     core.stats.handshakes.again++;
     core.log.debug("handshake: session key sent (DIM?)", where(request));
     return [HandshakeCommand.again(session.key, { remoteAddress })];
+  }
+  if (
+    stationBlockList(core.store, core.center.station).has(
+      sender.withoutTerminal().value,
+    )
+  ) {
+    // the operator shut this account out (dim block)
+    core.stats.handshakes.failed++;
+    core.log.warn("handshake refused", {
+      ...where(request),
+      reason: "blocked by the station's operator",
+    });
+    session.conn.close();
+    return [];
   }
   core.stats.handshakes.success++;
   if (bound === undefined) core.center.bind(session, sender);

@@ -21,7 +21,7 @@ import {
 } from "../../station/mod.ts";
 import { Accounts, Store } from "../../store/mod.ts";
 import { accounts, World } from "../station/_peer.ts";
-import { FakeConnection } from "./_fake_connection.ts";
+import { MemoryConnection } from "../_memory_connection.ts";
 import { print } from "./_process.ts";
 
 const messages = Number(Deno.args[0] ?? 3000);
@@ -42,7 +42,7 @@ await facade.saveMeta(alice.id, alice.meta.toDictionary());
 await facade.saveDocument(alice.visa.toDictionary());
 
 function bind(port: number, id: typeof alice.id): Session {
-  const session = new Session(new FakeConnection(port));
+  const session = new Session(new MemoryConnection({ port, keep: false }));
   pipeline.center.add(session);
   pipeline.center.bind(session, id);
   return session;

@@ -21,7 +21,7 @@ import {
   type Pipeline,
   Session,
 } from "../../station/mod.ts";
-import { FakeConnection } from "./_fake_connection.ts";
+import { MemoryConnection } from "../_memory_connection.ts";
 import { routeOf } from "../../station/routes.ts";
 import { TracePool } from "../../station/traces.ts";
 import { encodeMtpPackage, MtpType } from "../../dimp/transport/mod.ts";
@@ -47,7 +47,7 @@ await accountsFacade.saveMeta(alice.id, alice.meta.toDictionary());
 await accountsFacade.saveDocument(alice.visa.toDictionary());
 
 function bind(port: number, id: typeof alice.id): Session {
-  const session = new Session(new FakeConnection(port));
+  const session = new Session(new MemoryConnection({ port, keep: false }));
   pipeline.center.add(session);
   pipeline.center.bind(session, id);
   return session;
@@ -138,7 +138,7 @@ Deno.bench("serialising the traced message (JSON.stringify)", {
   traced.serialize();
 });
 
-const bobQueue = new Session(new FakeConnection(3));
+const bobQueue = new Session(new MemoryConnection({ port: 3, keep: false }));
 Deno.bench("the push onto B's session queue (and its send)", {
   group: "routed",
 }, () => {

@@ -1,11 +1,17 @@
 /**
  * The live view and controls of a running station (real station process,
  * real peers over loopback) through the admin listener and the commands:
- * `dim status`, `dim sessions [--user]`, `dim kick`, the status gauges, the index page,
+ * `dim status`, `dim sessions [--user]`, `dim kick`, `dim block` / `unblock`, the status gauges, the index page,
  * `/health` naming its checks, loopback-only unless a bearer token is set.
  */
 import assert from "node:assert/strict";
-import { accounts, closeAll, online, World } from "../station/_peer.ts";
+import {
+  accounts,
+  closeAll,
+  online,
+  TestPeer,
+  World,
+} from "../station/_peer.ts";
 import { startStation, stopStation } from "../station/_child.ts";
 import { dim, tempDir } from "./_dim.ts";
 
@@ -106,6 +112,31 @@ Deno.test("dim status | sessions | kick against a running station; the admin ind
     assert.equal(after.stdout, "");
     const nobody = await dim(["kick", ...at, bob.id.value]);
     assert.equal(nobody.code, 1);
+
+    // block: alice's session closed, her next handshake refused; unblock: back
+    const block = await dim(["block", ...at, alice.id.value]);
+    assert.equal(block.code, 0, block.stderr);
+    assert.equal(
+      block.stdout,
+      `blocked ${alice.id.value}; closed 1 connection(s)\n`,
+    );
+    await peers[0].conn.done;
+    const refused = await TestPeer.connect(child.port, alice, {
+      world: new World(),
+    });
+    await assert.rejects(refused.handshake());
+    await refused.conn.done;
+    await refused.close();
+    const listed = await fetch(`http://127.0.0.1:${admin}/blocked`);
+    assert.deepEqual((await listed.json()).blocked, [alice.id.value]);
+    const unblock = await dim(["unblock", ...at, alice.id.value]);
+    assert.equal(unblock.stdout, `unblocked ${alice.id.value}\n`);
+    const back = await online(child.port, [alice], { world: new World() });
+    await closeAll(back);
+    assert.match(
+      child.log(),
+      /WARN {2}handshake refused .*reason="blocked by the station's operator"/,
+    );
 
     const index = await fetch(`http://127.0.0.1:${admin}/`);
     assert.equal(index.status, 200);

@@ -58,7 +58,11 @@ export async function startStation(
     }
   })();
   if (match === null) {
-    process.kill("SIGKILL");
+    try {
+      process.kill("SIGKILL");
+    } catch {
+      // it exited by itself
+    }
     await process.status;
     await draining;
     throw new Error(`dim station did not start: ${seen}`);

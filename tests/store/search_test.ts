@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import type { Store } from "../../store/mod.ts";
+import {
+  MAX_KEYWORD_LENGTH,
+  MAX_SEARCH_KEYWORDS,
+  type Store,
+} from "../../store/mod.ts";
 import { withStore } from "./_temp.ts";
 
 const ALICE = "alice@4WDfe3zZ4T7opFSi3iDAKiuTnUHjxmXekk";
@@ -131,5 +135,45 @@ Deno.test("search: only accepted IDs count, for paging too", async () => {
       CAROL,
     ]);
     assert.deepEqual(store.search.searchUsers(["alice"], 0, 50, notAlice), []);
+  });
+});
+
+Deno.test("search: a query built to be slow is bounded — more than MAX_SEARCH_KEYWORDS keywords or one longer than MAX_KEYWORD_LENGTH finds nothing", async () => {
+  await withStore((store) => {
+    setup(store);
+    // 20,000 different keywords took 13 s here before the bound
+    const many = Array.from({ length: 20_000 }, (_, i) => `k${i}x`);
+    assert.deepEqual(store.search.searchUsers(["alice", ...many], 0, 50), []);
+    // one keyword more than the bound, every one of them in Alice's text
+    const text = `alice wonder, ${ALICE}`.toLowerCase();
+    const prefixes = Array.from(
+      { length: MAX_SEARCH_KEYWORDS + 1 },
+      (_, i) => text.slice(0, i + 1),
+    );
+    assert.deepEqual(
+      store.search.searchUsers(prefixes.slice(1), 0, 50),
+      [ALICE],
+      "at the bound: searched",
+    );
+    assert.deepEqual(store.search.searchUsers(prefixes, 0, 50), []);
+    assert.deepEqual(
+      store.search.searchUsers(
+        [text.padEnd(MAX_KEYWORD_LENGTH + 1, "x")],
+        0,
+        50,
+      ),
+      [],
+    );
+    assert.deepEqual(
+      store.search.searchUsers(["%".repeat(300_000)], 0, 50),
+      [],
+    );
+    // at the bounds: still searched
+    const sixteen = Array.from({ length: MAX_SEARCH_KEYWORDS }, () => "ali")
+      .map((w, i) => i === 0 ? "wonder" : w);
+    assert.deepEqual(store.search.searchUsers(sixteen, 0, 50), [ALICE]);
+    const long = `alice wonder, ${ALICE}`.toLowerCase();
+    assert.ok(long.length <= MAX_KEYWORD_LENGTH);
+    assert.deepEqual(store.search.searchUsers([long], 0, 50), [ALICE]);
   });
 });
