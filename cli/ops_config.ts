@@ -80,6 +80,12 @@ function read<T>(
   }
 }
 
+/** `[admin] token` when set (the key left out otherwise). */
+function adminToken(config: DimConfig): { adminToken?: string } {
+  const token = config.ini.get("admin")?.get("token")?.value;
+  return token === undefined || token === "" ? {} : { adminToken: token };
+}
+
 /**
  * Reads `[log]` and `[admin] listen` (the environment is already applied
  * to `config`), with command-line flags over them.
@@ -117,7 +123,7 @@ export function readOpsConfig(
       undefined as AdminAddress | undefined,
       parseAdminAddress,
     ),
-    adminToken: config.ini.get("admin")?.get("token")?.value || undefined,
+    ...adminToken(config),
   };
 }
 

@@ -164,6 +164,10 @@ export class Dispatcher {
     this.#onRoaming = options.onRoaming ?? (() => {});
     this.#bridged = options.bridged ?? (() => true);
     this.#accounts = options.accounts;
+    // a stored message that did not leave after all: the user's sessions here get it
+    offline.onMoveFailed = (user) => {
+      for (const session of center.active(user)) offline.load(session);
+    };
     this.presence = new PresenceBook({
       self: options.station,
       login: (user) => store.logins.newest(user),
@@ -192,6 +196,14 @@ export class Dispatcher {
     }
     const cache = msg.sender.type !== EntityType.STATION &&
       !msg.receiver.isBroadcast;
+    // taken here already (a copy that came again, e.g. moved back and forth
+    // between stations or resent after a late acknowledgement): not twice
+    if (cache && this.#offline.delivered(receiver, msg.signature)) {
+      this.#log.debug(
+        `message for ${receiver.value} delivered here before: not again`,
+      );
+      return sent(DeliveryText.DELIVERED, msg, { recipient: receiver.value });
+    }
     const pushed = this.#pushTo(
       this.#center.active(receiver),
       msg,
@@ -392,11 +404,24 @@ export class Dispatcher {
       this.#center.active(station).length === 0 &&
       (this.#center.bridge().length === 0 || !this.#bridged(station))
     ) return; // neither the station nor a bridge to it here: they wait
+    const here = this.#center.active(user);
     for (const stored of this.#store.messages.load(user.value)) {
+      // being delivered here, or leaving already: not sent twice
+      const key = messageKey(user, stored.signature);
+      if (here.some((session) => session.isQueued(key))) continue;
+      if (!this.#offline.markMoving(user, stored.signature)) continue;
+      let delivery: Delivery = UNREACHABLE;
       try {
-        this.redirect(ReliableMessage.parse(stored.msg), station, user);
+        delivery = this.redirect(
+          ReliableMessage.parse(stored.msg),
+          station,
+          user,
+        );
       } catch (error) {
         this.#log.warn(`stored message for ${user.value} unreadable: ${error}`);
+      }
+      if (delivery.kind !== "sent") {
+        this.#offline.unmarkMoving(user, stored.signature);
       }
     }
   }
@@ -447,7 +472,12 @@ export class Dispatcher {
         key,
         onResult: storedFor === undefined
           ? this.#countLive
-          : this.#offline.deleteWhenSent(storedFor, msg.signature, "live"),
+          : this.#offline.deleteWhenSent(
+            storedFor,
+            msg.signature,
+            "live",
+            !session.isStation,
+          ),
       };
       if (session.push(item) === undefined) {
         count++;

@@ -18,6 +18,7 @@
  *
  * @module
  */
+import { BoundedMap } from "../dimp/bounded_map.ts";
 import type { ID } from "../dimp/identity/mod.ts";
 import type { ReliableMessage } from "../dimp/message/mod.ts";
 import {
@@ -31,6 +32,9 @@ import { PRIORITY_STORED } from "./push_queue.ts";
 import type { Session } from "./session.ts";
 import type { StationStats } from "./stats.ts";
 import type { SendResult } from "./transport/mod.ts";
+
+/** Messages remembered as taken by their receivers here (a copy that comes again is not pushed). */
+const MAX_TAKEN = 65_536;
 
 /** How stored messages are delivered. */
 export interface OfflineOptions {
@@ -79,6 +83,10 @@ export class OfflineDelivery {
   readonly #log: StationLog;
   readonly #limit: number;
   readonly #page: number;
+  readonly #moving = new Set<string>();
+  readonly #taken = new BoundedMap<string, true>(MAX_TAKEN);
+  /** A stored message leaving for another station was not taken there (it stays here). */
+  onMoveFailed: ((receiver: ID) => void) | undefined;
 
   /** Wires the store, its write queue, the counters and the log. */
   constructor(
@@ -137,21 +145,59 @@ export class OfflineDelivery {
     receiver: ID,
     signature: string,
     source: "live" | "offline",
+    byReceiver = true,
   ): (result: SendResult) => void {
     return (result) => {
       const key = { receiver: receiver.withoutTerminal().value, signature };
+      const moved = this.#moving.delete(messageKey(receiver, signature));
       if (!result.sent) {
         // kept for the next login: written now if it was held back
         this.#queue.release(key);
+        if (moved) this.onMoveFailed?.(receiver);
         return;
       }
       this.#stats.deliver(source);
+      // taken by the receiver itself (not a station it was sent on to)
+      if (byReceiver) this.#taken.set(messageKey(receiver, signature), true);
       if (this.#queue.cancel(key)) return; // held back, never written
       const done = this.#stats.time("delete_messages");
+      // taken: not moved nor loaded again while the delete commits
+      const taken = messageKey(receiver, signature);
+      this.#moving.add(taken);
       this.#queue.delete(key).catch((error) =>
         this.#log.error(`offline: delete failed: ${error}`)
-      ).finally(done);
+      ).finally(() => {
+        this.#moving.delete(taken);
+        done();
+      });
     };
+  }
+
+  /**
+   * Marks a stored message as leaving for the station where its receiver
+   * is now: loaders skip it until the station's connection took it (then it
+   * is deleted) or did not (then {@link onMoveFailed} is told). `false`
+   * when it is leaving already.
+   */
+  markMoving(receiver: ID, signature: string): boolean {
+    const key = messageKey(receiver, signature);
+    if (this.#moving.has(key)) return false;
+    this.#moving.add(key);
+    return true;
+  }
+
+  /**
+   * Whether a message for `receiver` was taken by one of its sessions here
+   * lately (the last {@link MAX_TAKEN}): a copy that comes again is not
+   * delivered twice.
+   */
+  delivered(receiver: ID, signature: string): boolean {
+    return this.#taken.has(messageKey(receiver, signature));
+  }
+
+  /** The message was not handed to a station after all. */
+  unmarkMoving(receiver: ID, signature: string): void {
+    this.#moving.delete(messageKey(receiver, signature));
   }
 
   /** Store writes waiting for the next commit. */
@@ -193,7 +239,9 @@ export class OfflineDelivery {
     for (const item of stored) {
       if (session.conn.closed) return;
       const key = messageKey(id, item.signature);
-      if (session.isQueued(key)) continue;
+      // queued here already, or leaving for another station
+      if (session.isQueued(key) || this.#moving.has(key)) continue;
+      if (this.#taken.has(key)) continue; // its delete is on its way
       const refused = session.push({
         priority: PRIORITY_STORED,
         payload: JSON.stringify(item.msg),

@@ -29,7 +29,7 @@ function client(dir: string, port: number, args: string[]): string[] {
   ];
 }
 
-Deno.test("e2e presence: clients without login — bob listening at S2 gets alice's text sent at S1 within seconds; one sent while he is away comes when he listens at S2 again", async () => {
+Deno.test("e2e presence: clients without login — bob listening at S2 gets alice's text sent at S1; one sent while he is away comes when he listens at S2 again", async () => {
   const net = await new Network([[1], [0]]).start();
   using aliceDir = tempDir();
   using bobDir = tempDir();
@@ -67,12 +67,10 @@ Deno.test("e2e presence: clients without login — bob listening at S2 gets alic
     await listener.until(() => / connected to /.test(listener.stderr), "bob");
     // S1 learns from S2's notice alone (no login was sent)
     await net.logged(0, `presence: 1 user(s) at ${net.ids[1].value}, 1 newest`);
-    const started = Date.now();
     const sent = await send("hi bob");
     assert.equal(sent.code, 0, sent.stderr);
     assert.match(sent.stderr, /Message redirected/);
     assert.equal((await listener.finished()).code, 0, listener.stderr);
-    assert.ok(Date.now() - started < 10_000);
     const [got] = listener.stdout.trim().split("\n").map((l) => JSON.parse(l));
     assert.equal(got.text, "hi bob");
     assert.equal(got.sender, alice);
