@@ -85,7 +85,8 @@ export class DamagedStoreError extends StoreError {
    *
    * @example
    * ```ts
-   * throw new DamagedStoreError("/srv/dim/dim.db", "database disk image is malformed");
+   * const error = new DamagedStoreError("/srv/dim/dim.db", "database disk image is malformed");
+   * error.message.includes("dim restore"); // true: it says the way back
    * ```
    */
   constructor(path: string, detail: string, options?: ErrorOptions) {

@@ -5,6 +5,7 @@
  * @module
  */
 import { join } from "node:path";
+import { denoForNobody } from "../_nobody.ts";
 
 const MAIN = new URL("../../cli/main.ts", import.meta.url).pathname;
 
@@ -40,7 +41,8 @@ export async function dim(
     if (value !== undefined && env[name] === undefined) env[name] = value;
   }
   if (options.denoDir !== undefined) env.DENO_DIR = options.denoDir;
-  const child = new Deno.Command(Deno.execPath(), {
+  const deno = options.uid === undefined ? Deno.execPath() : denoForNobody();
+  const child = new Deno.Command(deno, {
     args: ["run", "--allow-all", MAIN, ...args],
     clearEnv: true,
     env,

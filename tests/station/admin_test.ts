@@ -10,6 +10,7 @@ import { Logger } from "../../client/logger.ts";
 import { PROMETHEUS_CONTENT_TYPE } from "../../station/ops/metrics.ts";
 import { StationMetrics } from "../../station/ops/station_metrics.ts";
 import { parseExposition, sampleValue } from "./_prometheus.ts";
+import { denoForNobody } from "../_nobody.ts";
 
 async function get(
   url: string,
@@ -243,7 +244,7 @@ Deno.test("admin: /health flips to 503 when the store becomes unwritable, and ba
   Deno.mkdirSync(denoDir);
   Deno.chmodSync(denoDir, 0o777);
   if (asNobody) Deno.chownSync(dataDir, 65534, 65534);
-  const child = new Deno.Command(Deno.execPath(), {
+  const child = new Deno.Command(asNobody ? denoForNobody() : Deno.execPath(), {
     args: [
       "run",
       "--allow-read",

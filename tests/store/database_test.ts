@@ -12,6 +12,7 @@ import {
   StoreError,
 } from "../../store/mod.ts";
 import { tempDir } from "./_temp.ts";
+import { denoForNobody } from "../_nobody.ts";
 
 function pragma(db: Database, name: string): unknown {
   return Object.values(db.statement(`PRAGMA ${name}`).get() ?? {})[0];
@@ -310,7 +311,7 @@ async function openAs(
   const denoDir = join(work, "deno-dir");
   Deno.mkdirSync(denoDir, { recursive: true });
   Deno.chmodSync(denoDir, 0o777);
-  const child = new Deno.Command(Deno.execPath(), {
+  const child = new Deno.Command(denoForNobody(), {
     args: [
       "run",
       "--allow-read",
