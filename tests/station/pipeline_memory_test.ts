@@ -40,10 +40,11 @@ async function pipelineWorld() {
     bob,
     bind,
     packer,
-    [Symbol.asyncDispose]: async () => {
+    [Symbol.asyncDispose]: () => {
       pipeline.close();
       store.close();
       Deno.removeSync(dir, { recursive: true });
+      return Promise.resolve();
     },
   };
 }
