@@ -14,6 +14,7 @@
 import { parseArgs } from "node:util";
 import { CONFIG_KEYS } from "./config_keys.ts";
 import { UsageError } from "./context.ts";
+import { STATION_SETTING_FLAGS } from "./station.ts";
 import { printErr, printOut } from "./output.ts";
 import type { CommandContext } from "./subcommand.ts";
 
@@ -174,11 +175,7 @@ export function showConfig(ctx: CommandContext, args: string[]): number {
     ({ values } = parseArgs({
       args,
       options: {
-        host: { type: "string" },
-        port: { type: "string" },
-        log: { type: "string" },
-        "log-format": { type: "string" },
-        admin: { type: "string" },
+        ...STATION_SETTING_FLAGS,
         help: { type: "boolean", short: "h" },
       },
       allowPositionals: false,

@@ -110,17 +110,31 @@ function parsePort(text: string): number {
   return port;
 }
 
+/**
+ * The flags of `dim station` that set a configuration value (`dim config
+ * show` takes them too, to show what a start with them would use).
+ *
+ * @example
+ * ```ts
+ * import { STATION_SETTING_FLAGS } from "./station.ts";
+ * Object.keys(STATION_SETTING_FLAGS).includes("port"); // true
+ * ```
+ */
+export const STATION_SETTING_FLAGS = {
+  host: { type: "string" },
+  port: { type: "string" },
+  log: { type: "string" },
+  "log-format": { type: "string" },
+  admin: { type: "string" },
+} as const;
+
 function parseFlags(args: string[]): StationFlags {
   let values;
   try {
     ({ values } = parseArgs({
       args,
       options: {
-        host: { type: "string" },
-        port: { type: "string" },
-        log: { type: "string" },
-        "log-format": { type: "string" },
-        admin: { type: "string" },
+        ...STATION_SETTING_FLAGS,
         check: { type: "boolean" },
         "with-bots": { type: "boolean" },
         neighbor: { type: "string", multiple: true },
