@@ -68,6 +68,10 @@ run the same arguments against any DIM station to compare them.
                        those connect afterwards and drain (reports both rates)
   --receipts           receivers answer every text with "Message received."
                        as real clients do (default: they do not)
+  --single-receipts    ask for one station receipt message per text, as the
+                       reference clients get them (default: the users ask for
+                       receipts batched in array contents; other stations
+                       send single ones anyway)
   --pid PID[,PID...]   the station's process(es) on this machine: CPU time and
                        memory (Linux /proc)
   --concurrency C      handshakes under way at once (default 16)
@@ -98,6 +102,7 @@ const OPTIONS = {
   duration: { type: "string" },
   offline: { type: "boolean" },
   receipts: { type: "boolean" },
+  "single-receipts": { type: "boolean" },
   pid: { type: "string" },
   concurrency: { type: "string" },
   sessions: { type: "string" },
@@ -174,6 +179,7 @@ const TEXT_FLAGS = [
   "duration",
   "offline",
   "receipts",
+  "single-receipts",
 ] as const;
 
 /** Files the bench keeps open besides its sessions' sockets. */
@@ -446,6 +452,7 @@ export async function runBenchCommand(
         rate: plan.rate,
         duration: plan.durationS * 1000,
         receipts: flags.receipts === true,
+        receiptArrays: flags["single-receipts"] !== true,
         concurrency: plan.concurrency,
         pids: plan.pids,
         signal,

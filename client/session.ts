@@ -21,6 +21,7 @@ import {
   ReportCommand,
 } from "../dimp/command/mod.ts";
 import {
+  ArrayContent,
   type Content,
   ContentType,
   ForwardContent,
@@ -35,7 +36,7 @@ import {
 } from "../dimp/identity/mod.ts";
 import {
   DecryptionError,
-  type InstantMessage,
+  InstantMessage,
   KeyNotFoundError,
   MemoryCipherKeyCache,
   MessageError,
@@ -611,6 +612,7 @@ export class ClientSession {
     // the first offer carries the group stations@everywhere (§3.2 step 1)
     const content = HandshakeCommand.offer(session, {
       group: session === undefined ? EVERY_STATION : undefined,
+      receiptArrays: this.#options.receiptArrays ?? true,
     });
     const msg = await this.#packer.packContent(
       direct ? station : ANY_STATION,
@@ -901,6 +903,17 @@ export class ClientSession {
       (station !== undefined && sender.equals(station));
     if (content instanceof HandshakeCommand) {
       this.#onHandshake(content, sender);
+      return;
+    }
+    if (content instanceof ArrayContent) {
+      // each item as if it had come alone (e.g. the station's batched receipts)
+      for (const item of content.contents) {
+        const one = InstantMessage.parse({
+          ...instant.dictionary,
+          content: item,
+        });
+        await this.#process(one, msg, depth);
+      }
       return;
     }
     if (content instanceof ReceiptCommand) {

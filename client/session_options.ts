@@ -88,6 +88,11 @@ export interface ClientSessionOptions extends TransportLimits {
   readonly announceVisa?: boolean;
   /** Answer user messages with the end-to-end receipt "Message received." (default true; §6.1). */
   readonly sendReceipts?: boolean;
+  /**
+   * Ask the station for its receipts batched in array contents (default
+   * true: this session reads them; `dim station` honours it, others ignore it).
+   */
+  readonly receiptArrays?: boolean;
   /** Default wait for a station receipt in {@link OutgoingMessage.stationReceipt} (30 s). */
   readonly receiptTimeout?: number;
   /** How long a documents query for an unknown receiver or sender is waited for (10 s). */

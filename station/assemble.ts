@@ -43,6 +43,12 @@ export interface AssembleOptions extends PipelineOptions {
   readonly signers?: number;
   /** Threads that decrypt clients' RSA-wrapped message keys (default 0: the main thread; `"auto"`: see {@link DecryptPool}). */
   readonly decrypters?: number | "auto";
+  /**
+   * How long a message pushed live waits for its receiver's acknowledgement
+   * before it is committed to the store (ms, default 250); its "Message
+   * delivered." leaves after one or the other.
+   */
+  readonly pushHoldMs?: number;
 }
 
 /**
@@ -67,6 +73,7 @@ export function assemblePipeline(
   const log = options.log ?? silentLog();
   const center = options.center ?? new SessionCenter(identity.id);
   const queue = new MessageWriteQueue(store.messages, {
+    holdMs: options.pushHoldMs ?? 250,
     onCommit: (seconds) => stats.storeLatency?.("commit", seconds),
   });
   const offline = new OfflineDelivery(store, queue, stats, log, {

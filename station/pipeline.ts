@@ -51,6 +51,7 @@ import type { StationMessenger } from "./messenger.ts";
 import type { OfflineDelivery } from "./offline.ts";
 import { processContent } from "./processors/mod.ts";
 import { PRIORITY_NORMAL } from "./push_queue.ts";
+import { ReceiptOutbox } from "./receipt_outbox.ts";
 import { Replies } from "./replies.ts";
 import type { SignerPool } from "./signer.ts";
 import type { DecryptPool } from "./decrypt_pool.ts";
@@ -84,6 +85,11 @@ export interface PipelineOptions {
    * false: receivers verify end to end, station.md §4.2).
    */
   readonly verifyRouted?: boolean;
+  /**
+   * How long a receipt for a client that asked for batched receipts waits
+   * for others due to it (ms, default 5; see `receipt_outbox.ts`).
+   */
+  readonly receiptDelayMs?: number;
 }
 
 /** What happens to a message the station processes itself. */
@@ -129,6 +135,7 @@ export class Pipeline implements StationCore {
   readonly queries: NeighbourQueries;
   readonly #traces: TracePool;
   readonly #replies: Replies;
+  readonly #receipts: ReceiptOutbox;
   readonly #signer: SignerPool | undefined;
   readonly #decryptKeys: readonly DecryptPool[];
   readonly #checkSender: boolean;
@@ -151,6 +158,9 @@ export class Pipeline implements StationCore {
     this.log = parts.log;
     this.#traces = parts.traces;
     this.#replies = new Replies(parts);
+    this.#receipts = new ReceiptOutbox(this.#replies, this.log, {
+      delayMs: options.receiptDelayMs,
+    });
     this.#signer = parts.signer;
     this.#decryptKeys = parts.decryptKeys ?? [];
     this.#checkSender = options.checkSender ?? true;
@@ -266,12 +276,31 @@ export class Pipeline implements StationCore {
         return [];
       default:
         if (this.#verifyRouted && !await this.#verified(msg)) return [];
-        return this.#replies.answer(
-          session,
-          msg,
-          receiptsFor(await this.dispatcher.deliver(msg, receiver), msg),
-        );
+        this.#answerWhenDelivered(session, msg, receiver);
+        return [];
     }
+  }
+
+  /**
+   * Delivers without holding up the session: its next message is read
+   * while this one waits for its receiver or the store; the receipt leaves
+   * through the outbox once the delivery settled.
+   */
+  #answerWhenDelivered(
+    session: Session,
+    msg: ReliableMessage,
+    receiver: ID,
+  ): void {
+    this.dispatcher.deliver(msg, receiver).then(
+      (delivery) =>
+        this.#receipts.send(session, msg, receiptsFor(delivery, msg)),
+      (error) =>
+        this.log.error(
+          `${session.address}: ${msg.sender.value} -> ${receiver.value}: ${
+            (error as Error).stack ?? error
+          }`,
+        ),
+    );
   }
 
   /**
@@ -279,6 +308,7 @@ export class Pipeline implements StationCore {
    * before closing the store).
    */
   close(): void {
+    this.#receipts.flush();
     this.#signer?.close();
     for (const key of this.#decryptKeys) key.close();
     this.offline.close();

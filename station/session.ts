@@ -78,6 +78,8 @@ export class Session {
   #afterReply: (() => void)[] = [];
   /** Whether a stored-message loader runs for this session. */
   loading = false;
+  /** Whether its client asked for station receipts in array contents (handshake). */
+  receiptArrays = false;
 
   /** Wraps an open connection. */
   constructor(conn: Connection, options: SessionOptions = {}) {

@@ -24,6 +24,11 @@ export interface MemoryConnectionOptions {
   readonly acknowledged?: boolean;
   /** Keep what is sent (default true; a bench turns it off). */
   readonly keep?: boolean;
+  /**
+   * Whether sends settle at once (default true); false: a peer that reads
+   * but never acknowledges — sends settle only when the connection closes.
+   */
+  readonly settles?: boolean;
 }
 
 /**
@@ -54,12 +59,15 @@ export class MemoryConnection implements Connection {
   readonly sent: string[] = [];
   /** How many sends were taken. */
   sends = 0;
+  /** How many late responses were written ({@link MemoryConnection.reply}). */
+  replied = 0;
   bytesSent = 0;
   #closed = false;
   #finish!: (info: CloseInfo) => void;
   #waiters: (() => void)[] = [];
   readonly #acknowledged: boolean;
   readonly #keep: boolean;
+  readonly #settles: boolean;
 
   /** An open connection. */
   constructor(options: MemoryConnectionOptions = {}) {
@@ -67,6 +75,7 @@ export class MemoryConnection implements Connection {
     this.remoteAddress = ["127.0.0.1", options.port ?? 40000 + this.id];
     this.#acknowledged = options.acknowledged ?? true;
     this.#keep = options.keep ?? true;
+    this.#settles = options.settles ?? true;
     this.done = new Promise((resolve) => this.#finish = resolve);
   }
 
@@ -79,15 +88,35 @@ export class MemoryConnection implements Connection {
   send(payload: Payload): Promise<SendResult> {
     if (this.#closed) return Promise.resolve({ sent: false, reason: "closed" });
     this.sends++;
-    if (this.#keep) {
-      const text = typeof payload === "string"
-        ? payload
-        : new TextDecoder().decode(payload);
-      this.bytesSent += text.length;
-      this.sent.push(text);
-      for (const wake of this.#waiters.splice(0)) wake();
+    this.#keepSent(payload);
+    if (!this.#settles) {
+      return this.done.then(() => ({ sent: false, reason: "closed" }));
     }
     return Promise.resolve({ sent: true, acknowledged: this.#acknowledged });
+  }
+
+  /** Keeps late responses in {@link MemoryConnection.sent} too (dropped once closed). */
+  reply(payloads: readonly Payload[]): void {
+    if (this.#closed) return;
+    this.replied += payloads.length;
+    for (const payload of payloads) this.#keepSent(payload);
+    for (const wake of this.#waiters.splice(0)) wake();
+  }
+
+  /** Waits until `count` late responses were written in all (at most `ms`). */
+  async waitForReplies(count: number, ms = 5_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (this.replied < count) {
+      if (this.#closed || Date.now() > deadline) {
+        throw new Error(`${this.replied} of ${count} replies written`);
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((resolve) => {
+        this.#waiters.push(resolve);
+        timer = setTimeout(resolve, Math.max(1, deadline - Date.now()));
+      });
+      clearTimeout(timer);
+    }
   }
 
   /** There is always room. */
@@ -100,6 +129,16 @@ export class MemoryConnection implements Connection {
     if (this.#closed) return;
     this.#closed = true;
     this.#finish({ reason });
+    for (const wake of this.#waiters.splice(0)) wake();
+  }
+
+  #keepSent(payload: Payload): void {
+    if (!this.#keep) return;
+    const text = typeof payload === "string"
+      ? payload
+      : new TextDecoder().decode(payload);
+    this.bytesSent += text.length;
+    this.sent.push(text);
     for (const wake of this.#waiters.splice(0)) wake();
   }
 

@@ -25,6 +25,11 @@ export interface StationReceipts {
   readonly cached: number;
   /** Any other text. */
   readonly other: number;
+  /**
+   * The station's messages that carried them: fewer than `total` when the
+   * station batched them in array contents.
+   */
+  readonly messages: number;
 }
 
 /** The generator's own CPU during the timed phase. */
@@ -88,6 +93,8 @@ export interface BenchResult {
   readonly rate: number | null;
   /** Whether receivers answered with end-to-end receipts. */
   readonly end_to_end_receipts: boolean;
+  /** Whether the users asked for station receipts batched in array contents. */
+  readonly receipt_arrays: boolean;
   /** Messages planned (users × messages). */
   readonly planned: number;
   /** Messages written on a connection. */

@@ -19,7 +19,11 @@
  * @module
  */
 import { ReceiptCommand } from "../../dimp/command/mod.ts";
-import type { Content } from "../../dimp/content/mod.ts";
+import {
+  ArrayContent,
+  type Content,
+  parseContent,
+} from "../../dimp/content/mod.ts";
 import { EntityType } from "../../dimp/identity/mod.ts";
 import {
   type CipherKeyCache,
@@ -96,6 +100,11 @@ export interface BenchConnectOptions {
   readonly onPhase?: (text: string) => void;
   /** The sessions' logs. */
   readonly onLog?: (level: LogLevel, text: string) => void;
+  /**
+   * Ask for station receipts batched in array contents (default true;
+   * false: one message per receipt, as the reference clients get them).
+   */
+  readonly receiptArrays?: boolean;
 }
 
 /** How a bench runs. Times in milliseconds. */
@@ -163,6 +172,7 @@ export function benchSession(
     loginOnConnect: false,
     announceVisa: false,
     sendReceipts: false,
+    receiptArrays: o.receiptArrays ?? true,
     onLog: o.onLog,
   });
 }
@@ -276,7 +286,7 @@ class Bench {
   #delivered = 0;
   #duplicates = 0;
   #misrouted = 0;
-  #receipts = { total: 0, delivered: 0, cached: 0, other: 0 };
+  #receipts = { total: 0, delivered: 0, cached: 0, other: 0, messages: 0 };
   #peerReceipts = 0;
   #errors: string[] = [];
   #errorCount = 0;
@@ -658,12 +668,22 @@ class Bench {
     } catch {
       return false; // not readable here: the session sees it
     }
-    if (!(content instanceof ReceiptCommand)) return false;
-    const origin = content.originalSignature;
-    const matched = origin === undefined
-      ? undefined
-      : this.#bySignature.get(origin) ?? this.#byTail.get(tail(origin));
-    if (matched !== undefined) this.#stationReceipt(matched, content.text);
+    const receipts = content instanceof ReceiptCommand
+      ? [content]
+      : content instanceof ArrayContent
+      ? content.contents.map(parseContent).filter((item) =>
+        item instanceof ReceiptCommand
+      )
+      : [];
+    if (receipts.length === 0) return false;
+    this.#receipts.messages++;
+    for (const receipt of receipts) {
+      const origin = receipt.originalSignature;
+      const matched = origin === undefined
+        ? undefined
+        : this.#bySignature.get(origin) ?? this.#byTail.get(tail(origin));
+      if (matched !== undefined) this.#stationReceipt(matched, receipt.text);
+    }
     return true;
   }
 
@@ -764,6 +784,7 @@ class Bench {
       window: o.window,
       rate: o.rate ?? null,
       end_to_end_receipts: o.receipts,
+      receipt_arrays: o.receiptArrays ?? true,
       planned,
       sent: this.#sent,
       delivered: this.#delivered,

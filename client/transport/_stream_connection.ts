@@ -202,6 +202,13 @@ export class StreamConnection implements Connection {
     return this.#isOpen;
   }
 
+  reply(payloads: readonly Payload[]): void {
+    const endpoint = this.#endpoint;
+    if (endpoint !== null && payloads.length > 0) {
+      this.#reply(endpoint, -1, payloads);
+    }
+  }
+
   send(payload: Payload): Promise<SendResult> {
     if (this.closed || this.#endpoint === null) return Promise.resolve(CLOSED);
     if (this.#inFlight >= this.#limits.maxQueue) {

@@ -76,6 +76,12 @@ export interface Connection {
    */
   send(payload: Payload): Promise<SendResult>;
   /**
+   * Writes late responses: messages like those `onPayload` returns, sent
+   * after it returned — written in order, not tracked (no acknowledgement
+   * is awaited, nothing is resent; Mars: pushes). Dropped once closed.
+   */
+  reply(payloads: readonly Payload[]): void;
+  /**
    * Resolves when the outbound queue is at most half full (or the connection
    * closed): await it between sends of a large batch (e.g. stored messages)
    * to stay under the slow-consumer limit.

@@ -37,6 +37,11 @@ export type HandshakeState =
   | "speed-test-reply"
   | "unknown";
 
+/** The offer's member that asks for batched station receipts (ours). */
+const RECEIPT_ARRAYS_FIELD = "receipts";
+/** Its value. */
+const RECEIPT_ARRAYS = "array";
+
 /**
  * Members the station adds to its replies.
  */
@@ -80,12 +85,41 @@ export class HandshakeCommand extends Command {
     );
   }
 
-  /** Client offer: `Hello world!`, without key first, with it on restart. */
+  /**
+   * Client offer: `Hello world!`, without key first, with it on restart.
+   * `receiptArrays`: ask for station receipts batched in array contents
+   * (`"receipts": "array"`, see {@link HandshakeCommand.wantsReceiptArrays}).
+   */
   static offer(
     session?: string,
-    options: ContentOptions = {},
+    options: ContentOptions & { readonly receiptArrays?: boolean } = {},
   ): HandshakeCommand {
-    return HandshakeCommand.create(HandshakeTitle.HELLO, session, options);
+    const offer = HandshakeCommand.create(
+      HandshakeTitle.HELLO,
+      session,
+      options,
+    );
+    if (options.receiptArrays === true) {
+      offer.dictionary[RECEIPT_ARRAYS_FIELD] = RECEIPT_ARRAYS;
+    }
+    return offer;
+  }
+
+  /**
+   * Whether the client's offer asks for its station receipts batched: the
+   * receipts due to it at the same moment in one array content (type 0xCA)
+   * — one encryption and one signature for all of them. Ours: the
+   * reference clients answer each item of an array with a message of their
+   * own, so they never get one unless they ask.
+   *
+   * @example
+   * ```ts
+   * HandshakeCommand.offer(undefined, { receiptArrays: true }).wantsReceiptArrays; // true
+   * HandshakeCommand.offer().wantsReceiptArrays; // false
+   * ```
+   */
+  get wantsReceiptArrays(): boolean {
+    return this.dictionary[RECEIPT_ARRAYS_FIELD] === RECEIPT_ARRAYS;
   }
 
   /** Station: `DIM?` with the connection's session key. */

@@ -93,6 +93,8 @@ export function processHandshake(
   }
   core.stats.handshakes.success++;
   if (bound === undefined) core.center.bind(session, sender);
+  // a station's session carries other users' messages: their receipts stay single
+  session.receiptArrays = cmd.wantsReceiptArrays && !session.isStation;
   session.setActive(true, cmd.time);
   core.log.info("handshake", where(request));
   if (!session.isStation) core.dispatcher.presence.arrived(sender);

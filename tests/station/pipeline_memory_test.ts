@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ReceiptCommand } from "../../dimp/command/mod.ts";
-import { TextContent } from "../../dimp/content/mod.ts";
+import { ArrayContent, TextContent } from "../../dimp/content/mod.ts";
 import { MessagePacker, ReliableMessage } from "../../dimp/message/mod.ts";
 import {
   assemblePipeline,
@@ -12,12 +12,12 @@ import { MemoryConnection } from "../_memory_connection.ts";
 import { accounts, World } from "./_peer.ts";
 
 /** A station's pipeline on a temporary store, its sessions on memory connections. */
-async function pipelineWorld() {
+async function pipelineWorld(options: { pushHoldMs?: number } = {}) {
   const dir = Deno.makeTempDirSync({ prefix: "dim-pipeline-" });
   const store = Store.open({ dataDir: dir });
   const facade = new Accounts(store);
   const identity = await findStationIdentity(facade);
-  const pipeline = assemblePipeline(identity, facade);
+  const pipeline = assemblePipeline(identity, facade, options);
   const [alice, bob] = await accounts(2);
   const world = new World();
   for (const account of [alice, bob, identity]) world.know(account);
@@ -25,8 +25,8 @@ async function pipelineWorld() {
     await facade.saveMeta(account.id, account.meta.toDictionary());
     await facade.saveDocument(account.visa.toDictionary());
   }
-  const bind = (account: typeof alice) => {
-    const conn = new MemoryConnection();
+  const bind = (account: typeof alice, settles = true) => {
+    const conn = new MemoryConnection({ settles });
     const session = new Session(conn);
     pipeline.center.add(session);
     pipeline.center.bind(session, account.id);
@@ -49,34 +49,115 @@ async function pipelineWorld() {
   };
 }
 
-async function receiptText(
+/** The station's receipts in what was written back: text and original signature, array items each. */
+async function receiptsIn(
   packer: MessagePacker,
-  replies: readonly string[],
-): Promise<string> {
-  assert.equal(replies.length, 1, "one reply");
-  const reply = await packer.unpack(ReliableMessage.parse(replies[0]));
-  assert.ok(reply.content instanceof ReceiptCommand, "a receipt");
-  return reply.content.text;
+  written: readonly string[],
+): Promise<{ text: string; signature: string | undefined }[][]> {
+  const out = [];
+  for (const payload of written) {
+    const { content } = await packer.unpack(ReliableMessage.parse(payload));
+    const items = content instanceof ArrayContent
+      ? content.contents.map((item) => new ReceiptCommand(item))
+      : [content];
+    out.push(items.map((item) => {
+      assert.ok(item instanceof ReceiptCommand, "a receipt");
+      return { text: item.text, signature: item.originalSignature };
+    }));
+  }
+  return out;
 }
 
-Deno.test("pipeline without sockets: a message to a user online here is pushed on their connection and answered 'Message delivered.'", async () => {
+Deno.test("pipeline without sockets: a message to a user online here is pushed on their connection and answered 'Message delivered.' once taken", async () => {
   await using w = await pipelineWorld();
   const a = w.bind(w.alice);
   const b = w.bind(w.bob);
   const msg = await w.packer.packContent(w.bob.id, TextContent.create("hi"));
-  const replies = await w.pipeline.receive(a.session, [msg.serialize()]);
-  assert.equal(await receiptText(w.packer, replies), "Message delivered.");
+  // the receipt is not a response: it leaves once the delivery settled
+  assert.deepEqual(await w.pipeline.receive(a.session, [msg.serialize()]), []);
   const [pushed] = await b.conn.waitForSent(1);
   assert.equal(ReliableMessage.parse(pushed).signature, msg.signature);
-  assert.equal(a.conn.sent.length, 0, "nothing pushed back to the sender");
+  assert.deepEqual(await receiptsIn(w.packer, await a.conn.waitForSent(1)), [
+    [{ text: "Message delivered.", signature: msg.signature }],
+  ]);
+  assert.deepEqual(w.store.messages.load(w.bob.id.value), [], "never written");
 });
 
 Deno.test("pipeline without sockets: a message to a user with no session is stored and answered 'Message cached.'", async () => {
   await using w = await pipelineWorld();
   const a = w.bind(w.alice);
   const msg = await w.packer.packContent(w.bob.id, TextContent.create("later"));
-  const replies = await w.pipeline.receive(a.session, [msg.serialize()]);
-  assert.equal(await receiptText(w.packer, replies), "Message cached.");
+  assert.deepEqual(await w.pipeline.receive(a.session, [msg.serialize()]), []);
+  assert.deepEqual(await receiptsIn(w.packer, await a.conn.waitForSent(1)), [
+    [{ text: "Message cached.", signature: msg.signature }],
+  ]);
   const stored = w.store.messages.load(w.bob.id.value);
   assert.deepEqual(stored.map((m) => m.signature), [msg.signature]);
+});
+
+Deno.test("pipeline without sockets: while a receiver does not acknowledge, the sender's next messages are routed at once; after the hold their receipts leave only once they are stored", async () => {
+  await using w = await pipelineWorld({ pushHoldMs: 150 });
+  const a = w.bind(w.alice);
+  const b = w.bind(w.bob, false); // reads, never acknowledges
+  const sent = [];
+  for (const text of ["one", "two", "three"]) {
+    const msg = await w.packer.packContent(w.bob.id, TextContent.create(text));
+    sent.push(msg.signature);
+    assert.deepEqual(
+      await w.pipeline.receive(a.session, [msg.serialize()]),
+      [],
+    );
+  }
+  const pushed = await b.conn.waitForSent(3, 100); // well before the hold ends
+  assert.deepEqual(pushed.map((p) => ReliableMessage.parse(p).signature), sent);
+  assert.equal(a.conn.sent.length, 0, "no receipt before the hold ends");
+  assert.deepEqual(w.store.messages.load(w.bob.id.value), []);
+  const receipts = (await receiptsIn(w.packer, await a.conn.waitForSent(3)))
+    .flat();
+  assert.deepEqual(
+    receipts.map((r) => [r.text, r.signature]),
+    sent.map((signature) => ["Message delivered.", signature]),
+  );
+  // each receipt left after its message was committed
+  assert.deepEqual(
+    w.store.messages.load(w.bob.id.value).map((m) => m.signature),
+    sent,
+  );
+});
+
+Deno.test("pipeline without sockets: receipts due together go in one array content to a client that asked for it, one message each to others", async () => {
+  await using w = await pipelineWorld();
+  const a = w.bind(w.alice);
+  w.bind(w.bob);
+  const texts = async () => {
+    const lines = [];
+    const signatures = [];
+    for (const text of ["x", "y", "z"]) {
+      const msg = await w.packer.packContent(
+        w.bob.id,
+        TextContent.create(text),
+      );
+      lines.push(msg.serialize());
+      signatures.push(msg.signature);
+    }
+    return { lines, signatures };
+  };
+  const single = await texts();
+  await w.pipeline.receive(a.session, single.lines);
+  assert.deepEqual(
+    await receiptsIn(w.packer, await a.conn.waitForSent(3)),
+    single.signatures.map((signature) => [
+      { text: "Message delivered.", signature },
+    ]),
+  );
+  a.session.receiptArrays = true; // its handshake asked for arrays
+  const batched = await texts();
+  await w.pipeline.receive(a.session, batched.lines);
+  const written = await a.conn.waitForSent(4);
+  assert.deepEqual(await receiptsIn(w.packer, written.slice(3)), [
+    batched.signatures.map((signature) => ({
+      text: "Message delivered.",
+      signature,
+    })),
+  ]);
 });
