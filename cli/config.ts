@@ -168,8 +168,8 @@ export interface DimConfig {
     readonly maxConnections: number;
     /** `signers`: threads that sign the station's replies (default 1; 0: the main thread). */
     readonly signers: number;
-    /** `decrypters`: threads that decrypt the message keys clients wrap for the station with RSA (default `auto`: one per CPU; 0: the main thread). */
-    readonly decrypters: number;
+    /** `decrypters`: threads that decrypt the message keys clients wrap for the station with RSA (default `auto`: one per CPU for an RSA key above 1024 bits, else none; 0: the main thread). */
+    readonly decrypters: number | "auto";
     /** `max_sessions_per_ip`: most TCP connections at once from one address (default 64; 0: no limit). */
     readonly maxSessionsPerIp: number;
     /** `exempt_loopback`: loopback peers are exempt from the per-IP and rate limits (default on). */
@@ -255,7 +255,7 @@ export const STATION_DEFAULTS: Pick<
   handshakeTimeout: 16,
   maxConnections: 10000,
   signers: 1,
-  decrypters: navigator.hardwareConcurrency ?? 2,
+  decrypters: "auto",
   maxSessionsPerIp: 64,
   exemptLoopback: true,
   messageRate: 100,
@@ -472,7 +472,7 @@ function stationSettings(r: SectionReader) {
       d.decrypters,
       (value) =>
         value === "auto"
-          ? d.decrypters
+          ? "auto"
           : /^\d+$/.test(value) && Number(value) <= 64
           ? Number(value)
           : undefined,

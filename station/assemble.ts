@@ -41,8 +41,8 @@ export interface AssembleOptions extends PipelineOptions {
   readonly log?: StationLog;
   /** Signing threads for the station's replies (default 0: the main thread). */
   readonly signers?: number;
-  /** Threads that decrypt clients' RSA-wrapped message keys (default 0: the main thread). */
-  readonly decrypters?: number;
+  /** Threads that decrypt clients' RSA-wrapped message keys (default 0: the main thread; `"auto"`: see {@link DecryptPool}). */
+  readonly decrypters?: number | "auto";
   /**
    * How long a message pushed live waits for its receiver's acknowledgement
    * before it is committed to the store (ms, default 250); its "Message

@@ -3,7 +3,8 @@
  * meets the station. A connection opening gets a {@link Session} in the
  * registry; each payload passes the connection guard (rates, login
  * timeout) and goes to the {@link Pipeline}, whose responses the transport
- * writes back at once; a close removes the session.
+ * writes back at once — a session not bound yet (a handshake) through the
+ * {@link HandshakeLane}, behind routed texts; a close removes the session.
  *
  * @module
  */
@@ -13,6 +14,7 @@ import {
   connectionFields,
   type ConnectionGuard,
 } from "./_connection_guard.ts";
+import { HandshakeLane } from "./_handshake_lane.ts";
 import type { Pipeline } from "./pipeline.ts";
 import { Session } from "./session.ts";
 import type { SessionCenter } from "./session_center.ts";
@@ -24,6 +26,9 @@ import type {
   ConnectionHandler,
   Payload,
 } from "./transport/mod.ts";
+
+/** Handshake payloads under way at once (see {@link HandshakeLane}). */
+const HANDSHAKE_WIDTH = 2;
 
 /** What the handler works with. */
 export interface SessionHandlerParts {
@@ -57,6 +62,7 @@ export class SessionHandler implements ConnectionHandler {
   readonly #parts: SessionHandlerParts;
   readonly #sessions = new WeakMap<Connection, Session>();
   readonly #ready = Promise.withResolvers<Pipeline>();
+  readonly #lane = new HandshakeLane(HANDSHAKE_WIDTH);
   #pipeline: Pipeline | undefined;
 
   /** Wires the registry, the guard, the log and the metrics. */
@@ -96,8 +102,14 @@ export class SessionHandler implements ConnectionHandler {
       return [];
     }
     const pipeline = this.#pipeline;
-    if (pipeline !== undefined) return pipeline.receive(session, lines);
-    return this.#ready.promise.then((ready) => ready.receive(session, lines));
+    if (pipeline === undefined) {
+      return this.#ready.promise.then((ready) => ready.receive(session, lines));
+    }
+    // not bound yet: a handshake, which waits its turn behind routed texts
+    if (session.identifier === undefined) {
+      return this.#lane.run(() => pipeline.receive(session, lines));
+    }
+    return pipeline.receive(session, lines);
   }
 
   /** A connection closed: its session leaves the registry. */

@@ -109,8 +109,8 @@ export interface StationOptions {
   readonly verifyRouted?: boolean;
   /** Threads that sign the station's replies (default 0: the main thread). */
   readonly signers?: number;
-  /** Threads that decrypt clients' RSA-wrapped message keys (default 0: the main thread). */
-  readonly decrypters?: number;
+  /** Threads that decrypt clients' RSA-wrapped message keys (default 0: the main thread; `"auto"`: one per CPU for a key above 1024 bits). */
+  readonly decrypters?: number | "auto";
   /** Seconds an offline message is kept (default 7 days). */
   readonly offlineRetention?: number;
   /** Offline messages kept per receiver (default 20480). */

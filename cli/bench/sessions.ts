@@ -5,37 +5,32 @@
  * handshake and at the end of the hold, which gives its memory per idle
  * session and its CPU per handshake.
  *
- * Two of the users (the first two) connect first and exchange a text every
- * `probeInterval` while the others connect — a text's latency during a
- * reconnect storm — and `probes` more after the hold — with every session
- * idle. Those texts are the only messages; the held sessions send nothing
- * but the framing's heartbeats.
+ * Two of the users (the first two) connect first, on a thread of their own
+ * (as two real users are on machines of their own: their latency is then
+ * the station's, not the queue of the thread that drives the storm), and
+ * exchange a text every `probeInterval` while the others connect — a
+ * text's latency during a reconnect storm — and `probes` more after the
+ * hold — with every session idle. Those texts are the only messages; the
+ * held sessions send nothing but the framing's heartbeats.
  *
  * The connections are spread over several loopback source addresses
  * (127.0.0.2, 127.0.0.3, …) when the station is on loopback.
  *
  * @module
  */
-import { TextContent } from "../../dimp/content/mod.ts";
 import {
   type LocalUser,
   MemoryCipherKeyCache,
-  MessagePacker,
-  type ReliableMessage,
 } from "../../dimp/message/mod.ts";
 import { AccountsDirectory, type ClientSession } from "../../client/mod.ts";
+import { type ProbeTake, ProbeThread } from "./_prober.ts";
 import { eachLimited } from "./_each_limited.ts";
 import {
   ownCpuMs,
   type ProcessSample,
   sampleProcesses,
 } from "./process_stats.ts";
-import {
-  type Percentiles,
-  percentiles,
-  round3,
-  type SessionsResult,
-} from "./result.ts";
+import { percentiles, round3, type SessionsResult } from "./result.ts";
 import { type BenchConnectOptions, BenchError, benchSession } from "./run.ts";
 
 /** How a sessions run goes. Times in milliseconds. */
@@ -58,8 +53,6 @@ export interface SessionsOptions extends BenchConnectOptions {
 const SESSIONS_PER_SOURCE = 500;
 /** Source addresses at most (127.0.0.2 … 127.0.0.251). */
 const MAX_SOURCES = 250;
-/** How long a probe text may take before it counts as lost. */
-const PROBE_TIMEOUT_MS = 10_000;
 /** Errors kept for the report. */
 const MAX_ERRORS = 10;
 
@@ -81,65 +74,6 @@ export function sourceAddresses(host: string, sessions: number): string[] {
     Math.max(1, Math.ceil(sessions / SESSIONS_PER_SOURCE)),
   );
   return Array.from({ length: count }, (_, i) => `127.0.0.${i + 2}`);
-}
-
-/** Texts between two sessions, timed from the send to the receiver's socket. */
-class Prober {
-  readonly #from: ClientSession;
-  readonly #packer: MessagePacker;
-  readonly #to: LocalUser;
-  readonly #sentAt = new Map<string, number>();
-  #latencies: number[] = [];
-  #lost = 0;
-  #arrived: (() => void) | undefined;
-
-  constructor(from: ClientSession, packer: MessagePacker, to: LocalUser) {
-    this.#from = from;
-    this.#packer = packer;
-    this.#to = to;
-  }
-
-  /** The receiver's hook: `true` for a probe text (taken from its session). */
-  arrived(msg: ReliableMessage): boolean {
-    const sentAt = this.#sentAt.get(msg.signature);
-    if (sentAt === undefined) return false;
-    this.#sentAt.delete(msg.signature);
-    this.#latencies.push(performance.now() - sentAt);
-    this.#arrived?.();
-    return true;
-  }
-
-  /** Packs and sends one text; resolves once it arrived (or was lost). */
-  async send(): Promise<void> {
-    const conn = this.#from.connection;
-    if (conn === undefined || conn.closed) return;
-    const msg = await this.#packer.packContent(
-      this.#to.id,
-      TextContent.create(`dim bench probe ${performance.now()}`),
-    );
-    const bytes = new TextEncoder().encode(msg.serialize());
-    const arrived = new Promise<void>((resolve) => this.#arrived = resolve);
-    this.#sentAt.set(msg.signature, performance.now());
-    conn.send(bytes);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const lost = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, PROBE_TIMEOUT_MS);
-    });
-    await Promise.race([arrived, lost]);
-    clearTimeout(timer);
-    if (this.#sentAt.delete(msg.signature)) this.#lost++;
-  }
-
-  /** The latencies so far, and how many never arrived; starts afresh. */
-  take(): { latency: Percentiles; lost: number } {
-    const result = {
-      latency: percentiles(Float64Array.from(this.#latencies)),
-      lost: this.#lost,
-    };
-    this.#latencies = [];
-    this.#lost = 0;
-    return result;
-  }
 }
 
 /**
@@ -170,16 +104,15 @@ export async function runSessions(
     errorCount++;
     if (errors.length < MAX_ERRORS) errors.push(text);
   };
-  let prober: Prober | undefined;
-  const sessions = o.users.map((user, i) =>
+  const source = (i: number) =>
+    sources.length === 0 ? undefined : sources[i % sources.length];
+  // the first two are the probe thread's
+  const sessions = o.users.slice(2).map((user, i) =>
     benchSession(o, {
       user,
       directory,
       cipherKeys,
-      localAddress: sources.length === 0
-        ? undefined
-        : sources[i % sources.length],
-      onReliable: i === 1 ? (msg) => prober?.arrived(msg) ?? false : undefined,
+      localAddress: source(i + 2),
     })
   );
   const handshakeMs: number[] = [];
@@ -195,10 +128,10 @@ export async function runSessions(
     }
   };
   const sample = () => o.pids ? sampleProcesses(o.pids) : undefined;
-  const up = () => sessions.filter((s) => s.state === "running").length;
+  const up = () => sessions.filter((s) => s.state === "running").length + 2;
   const progress = (what: string) => {
     const timer = setInterval(
-      () => o.onProgress?.(`${what}: ${up()} of ${sessions.length} sessions`),
+      () => o.onProgress?.(`${what}: ${up()} of ${o.users.length} sessions`),
       1000,
     );
     return () => clearInterval(timer);
@@ -210,50 +143,49 @@ export async function runSessions(
     handshaken?: ProcessSample;
     held?: ProcessSample;
   } = {};
-  let storm = { latency: percentiles(new Float64Array(0)), lost: 0 };
-  let idle = { latency: percentiles(new Float64Array(0)), lost: 0 };
+  const none: ProbeTake = { latencies: [], lost: 0, up: 0 };
+  let storm = none;
+  let idle = none;
   let held = 0;
+  let probe: ProbeThread | undefined;
   try {
     o.onPhase?.(
-      `connecting ${sessions.length} users, ${o.concurrency ?? 16} at a time${
+      `connecting ${o.users.length} users, ${o.concurrency ?? 16} at a time${
         sources.length > 0
           ? ` from ${sources.length} source addresses (${sources[0]} …)`
           : ""
       }`,
     );
     const wallStart = performance.now();
-    await Promise.all(sessions.slice(0, 2).map(connect));
-    if (sessions[0].state !== "running" || sessions[1].state !== "running") {
+    const { thread, started: probing } = await ProbeThread.start({
+      path: o.accounts.store.db.path,
+      host: o.host,
+      port: o.port,
+      framing: o.framing,
+      users: [o.users[0].id.value, o.users[1].id.value],
+      localAddress: source(0),
+      handshakeTimeout: o.handshakeTimeout,
+    });
+    probe = thread;
+    for (const handshake of probing.handshakes) {
+      if (typeof handshake === "number") handshakeMs.push(handshake);
+      else error(handshake);
+    }
+    if (handshakeMs.length < 2) {
       throw new BenchError(
         `the first two users could not connect to ${o.host}:${o.port}: ${
           errors[0]
         }`,
       );
     }
-    prober = new Prober(
-      sessions[0],
-      new MessagePacker({ user: o.users[0], directory, cipherKeys }),
-      o.users[1],
-    );
-    const probing = { on: true };
-    const probeLoop = (async () => {
-      while (probing.on) {
-        const next = performance.now() + (o.probeInterval ?? 100);
-        await prober!.send();
-        const wait = next - performance.now();
-        if (wait > 0 && probing.on) {
-          await new Promise((resolve) => setTimeout(resolve, wait));
-        }
-      }
-    })();
+    stationId = probing.stationId;
+    await probe.every(o.probeInterval ?? 100);
     const stopStorm = progress("connecting");
-    await eachLimited(sessions.slice(2), o.concurrency ?? 16, connect);
+    await eachLimited(sessions, o.concurrency ?? 16, connect);
     stopStorm();
     stormWallMs = performance.now() - wallStart;
     stationAt = { handshaken: sample() };
-    probing.on = false;
-    await probeLoop;
-    storm = prober.take();
+    storm = await probe.take();
 
     o.onPhase?.(
       `holding ${up()} sessions idle for ${round3(o.hold / 1000)} s`,
@@ -274,13 +206,13 @@ export async function runSessions(
       else o.signal?.addEventListener("abort", interrupted);
     });
     stopHold();
-    held = up();
     stationAt = { ...stationAt, held: sample() };
     o.onPhase?.(`${o.probes ?? 100} texts between two idle sessions`);
-    for (let i = 0; i < (o.probes ?? 100); i++) await prober.send();
-    idle = prober.take();
+    idle = await probe.probes(o.probes ?? 100);
+    held = up() - 2 + idle.up;
   } finally {
-    o.onPhase?.(`closing ${sessions.length} sessions`);
+    o.onPhase?.(`closing ${o.users.length} sessions`);
+    await probe?.close();
     await eachLimited(sessions, 64, (s) => s.close());
   }
   const handshakes = handshakeMs.length;
@@ -322,8 +254,8 @@ export async function runSessions(
       ? round3((handshakes * 1000) / stormWallMs)
       : null,
     handshake_ms: percentiles(Float64Array.from(handshakeMs)),
-    text_ms_while_connecting: storm.latency,
-    text_ms_idle: idle.latency,
+    text_ms_while_connecting: percentiles(Float64Array.from(storm.latencies)),
+    text_ms_idle: percentiles(Float64Array.from(idle.latencies)),
     texts_lost: storm.lost + idle.lost,
     generator: { cpu_s: round3((ownCpuMs() - started.cpuMs) / 1000) },
     station_process: stationProcess,

@@ -339,6 +339,9 @@ export class MessagePacker {
     const receiver = msg.receiver;
     const me = this.#user.id;
     let password: SymmetricKey;
+    let opened:
+      | { password: SymmetricKey; content: Record<string, unknown> }
+      | undefined;
     if (msg.isBroadcast) {
       password = PLAIN_KEY;
     } else {
@@ -361,10 +364,11 @@ export class MessagePacker {
         }
         password = cached;
       } else {
-        password = await this.#unseal(encrypted, sender);
+        opened = await this.#openWithCachedKey(msg, encrypted);
+        password = opened?.password ?? await this.#unseal(encrypted, sender);
       }
     }
-    const content = await this.#openContent(msg, password);
+    const content = opened?.content ?? await this.#openContent(msg, password);
     if (!msg.isBroadcast) {
       await this.#cache.set(sender, msg.destination, password);
     }
@@ -457,6 +461,35 @@ export class MessagePacker {
       throw new KeyNotFoundError("encrypt", group.value);
     }
     return keys;
+  }
+
+  /**
+   * A sender that keeps its key for a direction but encrypts it for us anew
+   * with every message (RSA PKCS#1 v1.5 padding is random: v2.3 clients do
+   * so, and any client after our restart) brings a `key` we have not seen:
+   * the key cached for the direction is tried on `data` first, which costs
+   * one AES decryption instead of an RSA one. A wrong key fails the padding
+   * or the JSON (and then the sealed key is opened as usual); `data` is
+   * what the signature covers, so the content is the sender's either way.
+   * Nothing when the sealed key is one already opened.
+   */
+  async #openWithCachedKey(
+    msg: SecureMessage,
+    encrypted: string[],
+  ): Promise<
+    { password: SymmetricKey; content: Record<string, unknown> } | undefined
+  > {
+    if (encrypted.some((text) => this.#unsealed.has(text))) return undefined;
+    const cached = await this.#cache.get(msg.sender, msg.destination);
+    if (cached === undefined) return undefined;
+    try {
+      return {
+        password: cached,
+        content: await this.#openContent(msg, cached),
+      };
+    } catch {
+      return undefined; // not that key: the sealed one decides
+    }
   }
 
   /** The first of the encrypted keys that one of our private keys opens. */

@@ -1,9 +1,9 @@
 /**
  * DecryptPool: RSA decryption of clients' message keys on worker threads
- * (real RSA-2048 keys, real workers), the same plaintexts as the key itself.
+ * (real RSA keys, real workers), the same plaintexts as the key itself.
  */
 import assert from "node:assert/strict";
-import { generatePrivateKey } from "../../dimp/crypto/mod.ts";
+import { generatePrivateKey, RsaPrivateKey } from "../../dimp/crypto/mod.ts";
 import { DecryptPool } from "../../station/mod.ts";
 
 const encoder = new TextEncoder();
@@ -50,4 +50,24 @@ Deno.test("DecryptPool: closed, or with 0 threads, it decrypts on the calling th
   closed.close();
   assert.equal(new TextDecoder().decode(await closed.decrypt(sealed)), "hello");
   assert.equal(closed.threads, 0);
+});
+
+Deno.test('DecryptPool: "auto" decrypts a 1024-bit key on the calling thread and a 2048-bit key on one worker per CPU', async () => {
+  const small = await RsaPrivateKey.generate(1024);
+  const large = await RsaPrivateKey.generate(2048);
+  const here = new DecryptPool(small, "auto");
+  const workers = new DecryptPool(large, "auto");
+  try {
+    for (const [pool, key] of [[here, small], [workers, large]] as const) {
+      const sealed = await key.publicKey.encrypt(encoder.encode("auto"));
+      assert.equal(
+        new TextDecoder().decode(await pool.decrypt(sealed)),
+        "auto",
+      );
+    }
+    assert.equal(here.threads, 0);
+    assert.equal(workers.threads, navigator.hardwareConcurrency);
+  } finally {
+    workers.close();
+  }
 });

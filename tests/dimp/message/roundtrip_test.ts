@@ -317,6 +317,63 @@ Deno.test("round trip without sealed-key reuse: every message encrypts the key a
   await deliver(b, reader);
 });
 
+Deno.test("a reused key sealed anew with every message costs the reader one RSA decryption; a new key is opened with RSA", async () => {
+  // the reader's RSA key, counting its decryptions
+  let opened = 0;
+  const rsa = alice.user.decryptKeys[0];
+  const counting: PrivateKey = {
+    algorithm: rsa.algorithm,
+    publicKey: rsa.publicKey,
+    sign: (data) => rsa.sign(data),
+    decrypt: (ciphertext) => {
+      opened++;
+      return rsa.decrypt!(ciphertext);
+    },
+    toDictionary: () => rsa.toDictionary(),
+    toJSON: () => rsa.toDictionary(),
+  };
+  const reader = new MessagePacker({
+    user: { ...alice.user, decryptKeys: [counting] },
+    directory: directoryOf(alice, bob),
+  });
+  const sealingAnew = () =>
+    new MessagePacker({
+      user: bob.user,
+      directory: directoryOf(alice, bob),
+      reuseEncryptedKeys: false,
+    });
+  const sender = sealingAnew();
+  const texts = ["one", "two", "three"];
+  const sent = [];
+  for (const text of texts) {
+    sent.push(
+      await sender.packContent(alice.user.id, TextContent.create(text)),
+    );
+  }
+  assert.equal(new Set(sent.map((msg) => msg.key)).size, 3);
+  for (const [i, msg] of sent.entries()) {
+    const instant = await deliver(msg, reader);
+    assert.equal((instant.content as TextContent).text, texts[i]);
+  }
+  assert.equal(opened, 1);
+  // the sender restarted: a new key, which only RSA opens …
+  const restarted = sealingAnew();
+  const renewed = await restarted.packContent(
+    alice.user.id,
+    TextContent.create("four"),
+  );
+  const instant = await deliver(renewed, reader);
+  assert.equal((instant.content as TextContent).text, "four");
+  assert.equal(opened, 2);
+  // … and which the direction keeps from then on
+  const again = await deliver(
+    await restarted.packContent(alice.user.id, TextContent.create("five")),
+    reader,
+  );
+  assert.equal((again.content as TextContent).text, "five");
+  assert.equal(opened, 2);
+});
+
 Deno.test("round trip: unknown peers give KeyNotFoundError (suspend and query)", async () => {
   const lonely = new MessagePacker({
     user: alice.user,

@@ -1,0 +1,84 @@
+/**
+ * HandshakeLane: handshake payloads wait their turn; once a turn of the
+ * event loop spent its slice on them, what else became due (a timer here,
+ * a routed text's read in the station) runs before the next one.
+ */
+import assert from "node:assert/strict";
+import { HandshakeLane, SLICE_MS } from "../../station/_handshake_lane.ts";
+
+/** Keeps the thread busy for `ms` (a handshake's CPU). */
+function busy(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) { /* spin */ }
+}
+
+Deno.test("HandshakeLane: cheap pieces run in the same turn, in order", async () => {
+  const lane = new HandshakeLane(1);
+  const order: string[] = [];
+  const timer = new Promise<void>((resolve) =>
+    setTimeout(() => {
+      order.push("timer");
+      resolve();
+    }, 0)
+  );
+  const pieces = ["a", "b", "c"].map((name) =>
+    lane.run(() => {
+      order.push(name);
+      return name;
+    })
+  );
+  assert.deepEqual(await Promise.all(pieces), ["a", "b", "c"]);
+  await timer;
+  assert.deepEqual(order, ["a", "b", "c", "timer"]);
+});
+
+Deno.test("HandshakeLane: after a slice of work, what became due meanwhile runs before the next piece", async () => {
+  const lane = new HandshakeLane(1);
+  const order: string[] = [];
+  const pieces = ["a", "b", "c"].map((name) =>
+    lane.run(() => {
+      order.push(name);
+      busy(SLICE_MS + 2);
+    })
+  );
+  assert.equal(lane.waiting, 2);
+  // due while "a" runs: a routed text's read in the station
+  const timer = new Promise<void>((resolve) =>
+    setTimeout(() => {
+      order.push("timer");
+      resolve();
+    }, 0)
+  );
+  await Promise.all([...pieces, timer]);
+  assert.deepEqual(order, ["a", "timer", "b", "c"]);
+  assert.equal(lane.waiting, 0);
+});
+
+Deno.test("HandshakeLane: at most `width` pieces under way; a failing piece passes its slot on", async () => {
+  const lane = new HandshakeLane(2);
+  let running = 0;
+  let most = 0;
+  const piece = async (fail: boolean) => {
+    running++;
+    most = Math.max(most, running);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    running--;
+    if (fail) throw new Error("bad handshake");
+    return "ok";
+  };
+  const results = await Promise.allSettled(
+    [false, true, false, false, true, false].map((fail) =>
+      lane.run(() => piece(fail))
+    ),
+  );
+  assert.equal(most, 2);
+  assert.deepEqual(results.map((r) => r.status), [
+    "fulfilled",
+    "rejected",
+    "fulfilled",
+    "fulfilled",
+    "rejected",
+    "fulfilled",
+  ]);
+  assert.equal(lane.waiting, 0);
+});
