@@ -846,6 +846,7 @@ export class ClientSession {
   async #onPayload(conn: Connection, lines: readonly string[]): Promise<void> {
     if (conn !== this.#conn) return;
     for (const line of lines) {
+      if (this.#options.onLine?.(line)) continue;
       let msg: ReliableMessage;
       try {
         msg = ReliableMessage.parse(line);

@@ -128,6 +128,11 @@ export interface ClientSessionOptions extends TransportLimits {
   /** Called for each received message in order (instead of {@link ClientSession.messages}). */
   readonly onMessage?: (message: ReceivedMessage) => void | Promise<void>;
   /**
+   * Sees each received line before it is parsed; `true` takes it out of
+   * the pipeline (a load generator that counts messages by a member).
+   */
+  readonly onLine?: (line: string) => boolean;
+  /**
    * Sees each reliable message first; `true` takes it out of the pipeline
    * (a bridge relays other people's messages untouched).
    */

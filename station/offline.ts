@@ -147,9 +147,10 @@ export class OfflineDelivery {
     source: "live" | "offline",
     byReceiver = true,
   ): (result: SendResult) => void {
+    const taken = messageKey(receiver, signature);
     return (result) => {
       const key = { receiver: receiver.withoutTerminal().value, signature };
-      const moved = this.#moving.delete(messageKey(receiver, signature));
+      const moved = this.#moving.delete(taken);
       if (!result.sent) {
         // kept for the next login: written now if it was held back
         this.#queue.release(key);
@@ -158,11 +159,10 @@ export class OfflineDelivery {
       }
       this.#stats.deliver(source);
       // taken by the receiver itself (not a station it was sent on to)
-      if (byReceiver) this.#taken.set(messageKey(receiver, signature), true);
+      if (byReceiver) this.#taken.set(taken, true);
       if (this.#queue.cancel(key)) return; // held back, never written
       const done = this.#stats.time("delete_messages");
       // taken: not moved nor loaded again while the delete commits
-      const taken = messageKey(receiver, signature);
       this.#moving.add(taken);
       this.#queue.delete(key).catch((error) =>
         this.#log.error(`offline: delete failed: ${error}`)

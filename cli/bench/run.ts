@@ -141,6 +141,8 @@ export interface BenchSessionInit {
   readonly cipherKeys: CipherKeyCache;
   /** The local address to connect from (default: the system's). */
   readonly localAddress?: string;
+  /** Sees every line the session receives, unparsed; `true` keeps it from the session. */
+  readonly onLine?: (line: string) => boolean;
   /** Sees every message the session receives; `true` keeps it from the session. */
   readonly onReliable?: (msg: ReliableMessage) => boolean | Promise<boolean>;
 }
@@ -429,6 +431,7 @@ class Bench {
       user: peer.user,
       directory: this.#directory,
       cipherKeys: this.#cipherKeys,
+      onLine: (line) => this.#counted(peer, line),
       onReliable: (msg) => this.#arrived(peer, msg),
     });
   }
@@ -638,10 +641,20 @@ class Bench {
 
   // -------------------------------------------------------------- arrivals
 
-  /** Sees every message a peer receives; `true` keeps it from the session. */
-  async #arrived(peer: Peer, msg: ReliableMessage): Promise<boolean> {
+  /**
+   * Counts a planned message (or its end-to-end receipt) a peer receives by
+   * its signature alone: the line is only JSON-parsed; `true` keeps it from
+   * the session.
+   */
+  #counted(peer: Peer, line: string): boolean {
+    let signature: unknown;
+    try {
+      signature = (JSON.parse(line) as { signature?: unknown }).signature;
+    } catch {
+      return false; // the session reports it
+    }
+    if (typeof signature !== "string") return false;
     const now = performance.now();
-    const signature = msg.signature;
     const index = this.#bySignature.get(signature);
     if (index !== undefined) {
       this.#lastEvent = now;
@@ -649,18 +662,21 @@ class Bench {
       return true;
     }
     const answered = this.#byReceipt.get(signature);
-    if (answered !== undefined) {
-      this.#lastEvent = now;
-      if (
-        this.#plan[answered].sender === peer.senderIndex &&
-        this.#peerAnswered[answered] === 0
-      ) {
-        this.#peerAnswered[answered] = 1;
-        this.#peerReceipts++;
-        this.#check();
-      }
-      return true;
+    if (answered === undefined) return false;
+    this.#lastEvent = now;
+    if (
+      this.#plan[answered].sender === peer.senderIndex &&
+      this.#peerAnswered[answered] === 0
+    ) {
+      this.#peerAnswered[answered] = 1;
+      this.#peerReceipts++;
+      this.#check();
     }
+    return true;
+  }
+
+  /** Sees the messages {@link #counted} left: the station's receipts. */
+  async #arrived(peer: Peer, msg: ReliableMessage): Promise<boolean> {
     if (msg.sender.type !== EntityType.STATION) return false;
     let content: Content;
     try {

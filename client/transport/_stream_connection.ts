@@ -572,6 +572,9 @@ export class StreamConnection implements Connection {
   }
 
   async #flush(): Promise<void> {
+    // what the rest of this task queues (more responses, acknowledgements,
+    // pushes) goes into the same write
+    await Promise.resolve();
     try {
       while (this.#queue.length > 0 && !this.#closed) {
         let size = 0;

@@ -31,8 +31,11 @@ const BODY_MEMBERS = ["data", "key", "keys", "meta", "visa"];
  */
 export function purifyEnvelope(message: MessageLike): Record<string, unknown> {
   const origin: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(messageDictionary(message))) {
-    if (!BODY_MEMBERS.includes(name)) origin[name] = value;
+  const dict = messageDictionary(message);
+  for (const name in dict) {
+    if (Object.hasOwn(dict, name) && !BODY_MEMBERS.includes(name)) {
+      origin[name] = dict[name];
+    }
   }
   return origin;
 }

@@ -39,6 +39,30 @@ export interface MessageParseOptions {
   readonly maxBytes?: number;
 }
 
+/**
+ * `text` (a JSON object with at least one member) with `"name": value`
+ * added before its closing brace; `undefined` when it does not end so.
+ */
+function _appendMember(
+  text: string,
+  name: string,
+  value: unknown,
+): string | undefined {
+  let end = text.length - 1;
+  while (end > 0 && _isJsonSpace(text.charCodeAt(end))) end--;
+  if (text.charCodeAt(end) !== 0x7d) return undefined; // }
+  let last = end - 1;
+  while (last > 0 && _isJsonSpace(text.charCodeAt(last))) last--;
+  if (last <= 0 || text.charCodeAt(last) === 0x7b) return undefined; // {}
+  return `${text.slice(0, end)},${JSON.stringify(name)}:${
+    JSON.stringify(value)
+  }${text.slice(end)}`;
+}
+
+function _isJsonSpace(code: number): boolean {
+  return code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
+}
+
 const LENIENT_UTF8 = new TextDecoder("utf-8", { ignoreBOM: true });
 
 function parseText(
@@ -215,6 +239,21 @@ export class ReliableMessage extends SecureMessage {
   serialize(): string {
     if (this.#text === undefined) this.#text = JSON.stringify(this.dictionary);
     return this.#text;
+  }
+
+  /**
+   * Sets a member ({@link Envelope.set}). A member the message did not
+   * have is appended to the received text instead of serialising the whole
+   * message again (a station adding its `traces` to a message it forwards).
+   */
+  override set(name: string, value: unknown): void {
+    const text = this.#text;
+    const appended = text !== undefined && value !== undefined &&
+        !Object.hasOwn(this.dictionary, name)
+      ? _appendMember(text, name, value)
+      : undefined;
+    super.set(name, value);
+    if (appended !== undefined) this.#text = appended;
   }
 
   /** Drops the cached text. */

@@ -5,9 +5,11 @@
  * (`process.cpuUsage`) rather than wall-clock, so a shared machine skews it
  * less; run it next to a baseline in the same session and compare.
  *
- * Run: `deno run -A tests/bench/relay_cpu.ts [messages=3000] [signers=0]`
+ * Run: `deno run -A tests/bench/relay_cpu.ts [messages=3000] [signers=0] [batch=1]`
  * (`signers = 1`: the receipts' ECDSA nonces come from a worker, as in
- * `dim station`; its CPU is counted too).
+ * `dim station`; its CPU is counted too. `batch = 8`: A's session asked for
+ * batched receipts and sends 8 messages at a time, then waits for their
+ * receipts — one array content — as a `dim bench` user with window 8 does).
  *
  * @module
  */
@@ -26,6 +28,7 @@ import { print } from "./_process.ts";
 
 const messages = Number(Deno.args[0] ?? 3000);
 const signers = Number(Deno.args[1] ?? 0);
+const batch = Math.max(1, Number(Deno.args[2] ?? 1));
 const WARM_UP = 300;
 
 const dir = Deno.makeTempDirSync({ prefix: "dim-relay-cpu-" });
@@ -57,20 +60,27 @@ for (let i = 0; i < WARM_UP + messages; i++) {
   texts.push(msg.serialize());
 }
 const conn = from.conn as MemoryConnection;
-/** Routes one message and waits for its receipt. */
-async function route(text: string): Promise<void> {
+from.receiptArrays = batch > 1;
+/** Routes `batch` messages (one payload each) and waits for their receipts. */
+async function route(lines: readonly string[]): Promise<void> {
   const answered = conn.replied + 1;
-  await pipeline.receive(from, [text]);
+  for (const line of lines) await pipeline.receive(from, [line]);
   await conn.waitForReplies(answered);
 }
-for (const text of texts.slice(0, WARM_UP)) await route(text);
+async function routeAll(all: readonly string[]): Promise<void> {
+  for (let i = 0; i < all.length; i += batch) {
+    await route(all.slice(i, i + batch));
+  }
+}
+await routeAll(texts.slice(0, WARM_UP));
 const start = process.cpuUsage();
 const wall = performance.now();
-for (const text of texts.slice(WARM_UP)) await route(text);
+await routeAll(texts.slice(WARM_UP));
 const cpu = process.cpuUsage(start);
 print(JSON.stringify({
   messages,
   signers,
+  batch,
   cpu_us_per_message: Math.round((cpu.user + cpu.system) / messages),
   wall_us_per_message: Math.round(
     (performance.now() - wall) * 1000 / messages,

@@ -68,6 +68,22 @@ Deno.test("ReliableMessage: set() keeps data, key, IV, signature and unknown mem
   }
 });
 
+Deno.test("ReliableMessage: a new member is appended to the received text as it was (spacing kept); changing one serialises again", () => {
+  const wire = personal.wire.slice(0, -1) + ', "x": [1, 2] }\n';
+  const msg = ReliableMessage.parse(wire);
+  const node = { ID: "gsp-s001@x5Zh9ixt8ECr59XLye1y5WWfaX4fcoaaSC", time: 1 };
+  msg.set("traces", [node]);
+  assert.equal(
+    msg.serialize(),
+    `${wire.slice(0, wire.lastIndexOf("}"))},"traces":${
+      JSON.stringify([node])
+    }}\n`,
+  );
+  assert.deepEqual(JSON.parse(msg.serialize()), msg.dictionary);
+  msg.set("traces", [node, node]); // not new: the whole message again
+  assert.equal(msg.serialize(), JSON.stringify(msg.dictionary));
+});
+
 Deno.test("ReliableMessage: SDT, GF, muted and a local error are read; the error is removed before forwarding", () => {
   const dict = {
     ...personal.reliable,
