@@ -160,6 +160,17 @@ export class ConnectionGuard {
     return false;
   }
 
+  /** Login timers running (sessions neither bound nor closed yet, at most). */
+  get loginTimers(): number {
+    return this.#timers.size;
+  }
+
+  /** A session completed its handshake: its login timer goes. */
+  bound(session: Session): void {
+    clearTimeout(this.#timers.get(session));
+    this.#timers.delete(session);
+  }
+
   /** A session closed: its login timer goes. */
   closed(session: Session): void {
     clearTimeout(this.#timers.get(session));

@@ -100,14 +100,10 @@ class Fifo<T> {
  * ```
  */
 export class PushQueue {
-  readonly #levels = [
-    new Fifo<PushItem>(),
-    new Fifo<PushItem>(),
-    new Fifo<
-      PushItem
-    >(),
-  ];
-  readonly #keys = new Set<string>();
+  /** One FIFO per priority, made with the first item (an idle session has none). */
+  #levels: Fifo<PushItem>[] | undefined;
+  /** Keys waiting or being sent, made with the first keyed item. */
+  #keys: Set<string> | undefined;
   readonly #max: number;
 
   /** A queue of at most `maxItems` waiting items. */
@@ -117,24 +113,29 @@ export class PushQueue {
 
   /** Items waiting. */
   get size(): number {
-    return this.#levels[0].size + this.#levels[1].size + this.#levels[2].size;
+    const levels = this.#levels;
+    if (levels === undefined) return 0;
+    return levels[0].size + levels[1].size + levels[2].size;
   }
 
   /** Items waiting at one priority. */
   sizeAt(priority: number): number {
-    return this.#levels[level(priority)].size;
+    return this.#levels?.[level(priority)].size ?? 0;
   }
 
   /** Whether a message with this key is waiting or being sent. */
   has(key: string): boolean {
-    return this.#keys.has(key);
+    return this.#keys?.has(key) === true;
   }
 
   /** Queues an item; `undefined` when queued, else why not. */
   push(item: PushItem): PushRefusal | undefined {
-    if (item.key !== undefined && this.#keys.has(item.key)) return "duplicate";
+    if (item.key !== undefined && this.#keys?.has(item.key)) {
+      return "duplicate";
+    }
     if (this.size >= this.#max) return "full";
-    if (item.key !== undefined) this.#keys.add(item.key);
+    if (item.key !== undefined) (this.#keys ??= new Set()).add(item.key);
+    this.#levels ??= [new Fifo(), new Fifo(), new Fifo()];
     this.#levels[level(item.priority)].push(item);
     return undefined;
   }
@@ -143,7 +144,7 @@ export class PushQueue {
    * The next item (its key stays taken until {@link PushQueue.settle}).
    */
   shift(): PushItem | undefined {
-    for (const fifo of this.#levels) {
+    for (const fifo of this.#levels ?? []) {
       const item = fifo.shift();
       if (item !== undefined) return item;
     }
@@ -152,13 +153,13 @@ export class PushQueue {
 
   /** Frees the key of an item whose send ended. */
   settle(key: string): void {
-    this.#keys.delete(key);
+    this.#keys?.delete(key);
   }
 
   /** Empties the queue and returns what was waiting (keys freed). */
   clear(): PushItem[] {
-    const rest = this.#levels.flatMap((fifo) => fifo.drain());
-    this.#keys.clear();
+    const rest = this.#levels?.flatMap((fifo) => fifo.drain()) ?? [];
+    this.#keys?.clear();
     return rest;
   }
 }

@@ -96,9 +96,8 @@ export class SessionHandler implements ConnectionHandler {
     lines: readonly string[],
   ): readonly Payload[] | Promise<readonly Payload[]> {
     const session = this.#sessions.get(conn);
-    if (
-      session === undefined || !this.#parts.guard.admit(session, lines.length)
-    ) {
+    const guard = this.#parts.guard;
+    if (session === undefined || !guard.admit(session, lines.length)) {
       return [];
     }
     const pipeline = this.#pipeline;
@@ -107,7 +106,13 @@ export class SessionHandler implements ConnectionHandler {
     }
     // not bound yet: a handshake, which waits its turn behind routed texts
     if (session.identifier === undefined) {
-      return this.#lane.run(() => pipeline.receive(session, lines));
+      return this.#lane.run(() => pipeline.receive(session, lines)).then(
+        (responses) => {
+          // bound now: its login timer has done its job
+          if (session.identifier !== undefined) guard.bound(session);
+          return responses;
+        },
+      );
     }
     return pipeline.receive(session, lines);
   }

@@ -154,7 +154,8 @@ export class StreamConnection implements Connection {
   #writer: Promise<void> | null = null;
   #inFlight = 0;
   #awaiting: AwaitingAck[] = [];
-  readonly #byKey = new Map<string, AwaitingAck[]>();
+  /** Awaiting acknowledgement by key (made with the first: most connections never need it). */
+  #byKey: Map<string, AwaitingAck[]> | undefined;
   #readyWaiters: (() => void)[] = [];
 
   constructor(init: StreamConnectionInit) {
@@ -239,8 +240,9 @@ export class StreamConnection implements Connection {
         done: false,
       };
       this.#awaiting.push(awaiting);
-      const list = this.#byKey.get(out.ackKey);
-      if (list === undefined) this.#byKey.set(out.ackKey, [awaiting]);
+      const byKey = this.#byKey ??= new Map();
+      const list = byKey.get(out.ackKey);
+      if (list === undefined) byKey.set(out.ackKey, [awaiting]);
       else list.push(awaiting);
       this.#enqueue(out.bytes);
     });
@@ -529,7 +531,7 @@ export class StreamConnection implements Connection {
   }
 
   #acknowledge(key: string): void {
-    const list = this.#byKey.get(key);
+    const list = this.#byKey?.get(key);
     const first = list?.shift();
     if (first === undefined) return; // an OK for a reply, or a late ack
     this.#settleAwaiting(first, ACKNOWLEDGED);
@@ -538,11 +540,11 @@ export class StreamConnection implements Connection {
   #settleAwaiting(awaiting: AwaitingAck, result: SendResult): void {
     if (awaiting.done) return;
     awaiting.done = true;
-    const list = this.#byKey.get(awaiting.key);
+    const list = this.#byKey?.get(awaiting.key);
     if (list !== undefined) {
       const at = list.indexOf(awaiting);
       if (at >= 0) list.splice(at, 1);
-      if (list.length === 0) this.#byKey.delete(awaiting.key);
+      if (list.length === 0) this.#byKey!.delete(awaiting.key);
     }
     awaiting.settle(result);
   }

@@ -52,9 +52,8 @@ export class MtpEndpoint extends EndpointBase {
   readonly #serials = new MtpSerials();
   /** The last sn generated (reused: small typed arrays are costly in Deno). */
   readonly #sn = new Uint8Array(8);
-  readonly #fragments = new BoundedMap<string, FragmentSet>(
-    MAX_FRAGMENT_SETS,
-  );
+  /** Fragmented messages being put together (made with the first fragment). */
+  #fragments: BoundedMap<string, FragmentSet> | undefined;
 
   constructor(role: Role, options: EndpointOptions = {}) {
     super(role, options);
@@ -115,10 +114,11 @@ export class MtpEndpoint extends EndpointBase {
       );
     }
     const key = toHex(header.sn);
-    let set = this.#fragments.get(key);
+    const fragments = this.#fragments ??= new BoundedMap(MAX_FRAGMENT_SETS);
+    let set = fragments.get(key);
     if (set === undefined || set.parts.length !== header.pages) {
       set = { parts: new Array(header.pages), received: 0, bytes: 0 };
-      this.#fragments.set(key, set);
+      fragments.set(key, set);
     }
     const previous = set.parts[header.index];
     set.bytes += body.length - (previous?.length ?? 0);
@@ -131,7 +131,7 @@ export class MtpEndpoint extends EndpointBase {
       );
     }
     if (set.received < header.pages) return;
-    this.#fragments.delete(key);
+    fragments.delete(key);
     this.deliver(concatBytes(...set.parts as Uint8Array[]));
   }
 

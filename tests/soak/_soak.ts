@@ -228,12 +228,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     ]);
   let station: StationChild = await start(0);
   const port = station.port;
-  const sampler = setInterval(() => {
+  const sample = () => {
     const rss = rssMib(station.process.pid);
     if (rss !== undefined) {
       samples.push({ t: (Date.now() - started) / 1000, rssMib: rss });
     }
-  }, 1000);
+  };
+  // one now: a short soak on a quiet machine may end within the first second
+  sample();
+  const sampler = setInterval(sample, 1000);
   const random = seededRandom(options.seed ?? 19);
   try {
     while (Date.now() < deadline || rounds < (options.minRounds ?? 1)) {

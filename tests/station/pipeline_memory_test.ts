@@ -1,12 +1,19 @@
 import assert from "node:assert/strict";
-import { ReceiptCommand } from "../../dimp/command/mod.ts";
+import {
+  HandshakeCommand,
+  HandshakeTitle,
+  ReceiptCommand,
+} from "../../dimp/command/mod.ts";
+import { ANY_STATION } from "../../dimp/identity/mod.ts";
 import { ArrayContent, TextContent } from "../../dimp/content/mod.ts";
 import { MessagePacker, ReliableMessage } from "../../dimp/message/mod.ts";
 import {
   assemblePipeline,
   findStationIdentity,
   Session,
+  SessionHandler,
 } from "../../station/mod.ts";
+import { ConnectionGuard } from "../../station/_connection_guard.ts";
 import { Accounts, Store } from "../../store/mod.ts";
 import { MemoryConnection } from "../_memory_connection.ts";
 import { accounts, World } from "./_peer.ts";
@@ -160,4 +167,48 @@ Deno.test("pipeline without sockets: receipts due together go in one array conte
       signature,
     })),
   ]);
+});
+
+Deno.test("session handler: a handshake goes through the lane, binds the session and stops its login timer", async () => {
+  await using w = await pipelineWorld();
+  const guard = new ConnectionGuard({
+    loginTimeout: 60_000,
+    stats: w.pipeline.stats,
+    log: w.pipeline.log,
+  });
+  const handler = new SessionHandler({
+    center: w.pipeline.center,
+    guard,
+    log: w.pipeline.log,
+    maxQueue: 256,
+  });
+  handler.attach(w.pipeline);
+  const conn = new MemoryConnection();
+  handler.onOpen(conn);
+  assert.equal(guard.loginTimers, 1);
+  try {
+    const hello = async (key?: string) => {
+      const msg = await w.packer.packContent(
+        ANY_STATION,
+        HandshakeCommand.offer(key),
+        { attach: true },
+      );
+      const [reply] = await handler.onPayload(conn, [msg.serialize()]);
+      const { content } = await w.packer.unpack(
+        ReliableMessage.parse(reply as string),
+      );
+      assert.ok(content instanceof HandshakeCommand);
+      return content;
+    };
+    const again = await hello();
+    assert.equal(again.title, HandshakeTitle.AGAIN);
+    assert.equal(guard.loginTimers, 1, "no handshake yet: the timer runs");
+    const success = await hello(again.session);
+    assert.equal(success.title, HandshakeTitle.SUCCESS);
+    assert.equal(w.pipeline.center.sessions(w.alice.id).length, 1);
+    assert.equal(guard.loginTimers, 0);
+  } finally {
+    handler.onClose(conn, { reason: "local" });
+    guard.stop();
+  }
 });
