@@ -75,13 +75,6 @@ export class ReceiptOutbox {
     this.#maxBatch = Math.max(1, options.maxBatch ?? 64);
   }
 
-  /** Receipts waiting for their batch. */
-  get waiting(): number {
-    let count = 0;
-    for (const batch of this.#batches.values()) count += batch.count;
-    return count;
-  }
-
   /**
    * Sends `receipts` (for `msg`) back on `session`: at once, or — when its
    * client asked for arrays — with the others due within the delay.

@@ -14,6 +14,11 @@ export interface ProcessSample {
   readonly rssMiB: number;
   /** The most resident memory so far (MiB). */
   readonly peakRssMiB: number;
+  /**
+   * CPU time so far by thread name (ms): `main` for the process's first
+   * thread; threads of one name summed. Empty when it cannot be read.
+   */
+  readonly threadsCpuMs: Readonly<Record<string, number>>;
 }
 
 /**
@@ -58,16 +63,46 @@ export function sampleProcess(pid: number): ProcessSample {
       { cause: error },
     );
   }
-  // the fields after the command name, which may hold spaces and parens
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
   const kib = (name: string) =>
     Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
   return {
-    cpuMs: (ticks * 1000) / TICKS_PER_SECOND,
+    cpuMs: _statCpuMs(stat),
     rssMiB: kib("VmRSS") / 1024,
     peakRssMiB: kib("VmHWM") / 1024,
+    threadsCpuMs: _threadsCpuMs(pid),
   };
+}
+
+/** User + system CPU (ms) of a `/proc/…/stat` line. */
+function _statCpuMs(stat: string): number {
+  // the fields after the command name, which may hold spaces and parens
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
+  return (ticks * 1000) / TICKS_PER_SECOND;
+}
+
+/** CPU (ms) of each thread of `pid` by name; threads that end meanwhile are skipped. */
+function _threadsCpuMs(pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  let tasks: Iterable<Deno.DirEntry>;
+  try {
+    tasks = Deno.readDirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const task of tasks) {
+    let stat: string;
+    try {
+      stat = Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/stat`);
+    } catch {
+      continue; // the thread ended
+    }
+    const name = task.name === String(pid)
+      ? "main"
+      : stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+    out[name] = (out[name] ?? 0) + _statCpuMs(stat);
+  }
+  return out;
 }
 
 /**
@@ -84,13 +119,17 @@ export function sampleProcesses(pids: readonly number[]): ProcessSample {
   let cpuMs = 0;
   let rssMiB = 0;
   let peakRssMiB = 0;
+  const threadsCpuMs: Record<string, number> = {};
   for (const pid of pids) {
     const sample = sampleProcess(pid);
     cpuMs += sample.cpuMs;
     rssMiB += sample.rssMiB;
     peakRssMiB += sample.peakRssMiB;
+    for (const [name, ms] of Object.entries(sample.threadsCpuMs)) {
+      threadsCpuMs[name] = (threadsCpuMs[name] ?? 0) + ms;
+    }
   }
-  return { cpuMs, rssMiB, peakRssMiB };
+  return { cpuMs, rssMiB, peakRssMiB, threadsCpuMs };
 }
 
 /**

@@ -55,6 +55,12 @@ export interface StationProcess {
   readonly cpu_share: number;
   /** Station CPU per delivered message (µs). */
   readonly cpu_us_per_delivered: number | null;
+  /**
+   * That CPU by thread (µs per delivered message; Linux): `main` (each
+   * process's first thread), and the others by their name — `worker-N`
+   * (Deno workers), `V8 DefaultWorke` (V8's GC and compiler threads), …
+   */
+  readonly cpu_us_per_delivered_by_thread: Record<string, number> | null;
 }
 
 /** The offline variant's two halves. */

@@ -253,6 +253,20 @@ class Pacer {
   }
 }
 
+/** CPU µs per `count` by thread between two samples (threads that used some). */
+function perThread(
+  before: ProcessSample,
+  after: ProcessSample,
+  count: number,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, ms] of Object.entries(after.threadsCpuMs)) {
+    const used = ms - (before.threadsCpuMs[name] ?? 0);
+    if (used > 0) out[name] = Math.round((used * 1000) / count);
+  }
+  return out;
+}
+
 /** Per second, rounded; null without time. */
 function perSecond(count: number, ms: number): number | null {
   return ms > 0 ? round3((count * 1000) / ms) : null;
@@ -773,6 +787,9 @@ class Bench {
         cpu_share: timed.wallMs > 0 ? round3(cpuMs / timed.wallMs) : 0,
         cpu_us_per_delivered: this.#delivered > 0
           ? Math.round((cpuMs * 1000) / this.#delivered)
+          : null,
+        cpu_us_per_delivered_by_thread: this.#delivered > 0
+          ? perThread(station.before, station.after, this.#delivered)
           : null,
       };
     }

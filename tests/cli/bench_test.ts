@@ -98,6 +98,22 @@ Deno.test("dim bench: 5 users × 20 messages online, each delivered exactly once
     assert.equal(result.peer_receipts, null);
     assert.deepEqual(result.station_process?.pids, [station.process.pid]);
     assert.ok(result.station_process!.rss_mib > 0);
+    // by thread: the station's main thread did the routing; the threads'
+    // shares add up to the whole (each rounded to a µs)
+    const byThread = result.station_process!.cpu_us_per_delivered_by_thread!;
+    const shares = Object.values(byThread);
+    const whole = result.station_process!.cpu_us_per_delivered!;
+    assert.ok(
+      Math.abs(shares.reduce((a, b) => a + b, 0) - whole) <= shares.length,
+    );
+    if (whole > 0) {
+      assert.ok((byThread.main ?? 0) > 0, JSON.stringify(byThread));
+    }
+    // the users asked for batched receipts: the station's messages carry them all
+    assert.equal(result.receipt_arrays, true);
+    assert.ok(
+      result.station_receipts.messages <= result.station_receipts.total,
+    );
     assert.match(first.stderr, /5 users in .*bench\.db \(5 new\)/);
     assert.match(first.stderr, /\[send \d/); // the progress line
     // the bench keeps its users in its own store, not in the station's

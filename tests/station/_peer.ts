@@ -159,6 +159,8 @@ export class TestPeer {
    * read further (load tools count lines without decrypting them).
    */
   tap: ((line: string) => boolean) | undefined;
+  /** Whether the handshake offer asks for batched receipts (`"receipts": "array"`). */
+  receiptArrays = false;
   #waiters: (() => void)[] = [];
   #processing: Promise<void> = Promise.resolve();
 
@@ -253,7 +255,7 @@ export class TestPeer {
   /** Sends the first handshake offer (to `station@anywhere`, meta and visa attached). */
   offer(session?: string, title?: string): Promise<ReliableMessage> {
     const content = title === undefined
-      ? HandshakeCommand.offer(session)
+      ? HandshakeCommand.offer(session, { receiptArrays: this.receiptArrays })
       : HandshakeCommand.create(title, session);
     const receiver = session === undefined || this.stationId === undefined
       ? ANY_STATION

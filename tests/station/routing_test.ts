@@ -6,10 +6,10 @@
 import assert from "node:assert/strict";
 import {
   type HandshakeCommand,
-  type ReceiptCommand,
+  ReceiptCommand,
   ReportCommand,
 } from "../../dimp/command/mod.ts";
-import { TextContent } from "../../dimp/content/mod.ts";
+import { ArrayContent, TextContent } from "../../dimp/content/mod.ts";
 import type { Framing, Station } from "../../station/mod.ts";
 import { SilentMtpClient } from "./_raw_mtp.ts";
 import {
@@ -173,6 +173,52 @@ Deno.test("online A→B, B never acknowledges: 'Message delivered.' leaves once 
     assert.equal(station.store.messages.count(bob.id.value), 1);
     b.raw.conn.close();
     await a.close();
+  });
+});
+
+Deno.test("receipts: a client whose offer asked for arrays gets the receipts due together in one array content; one that did not, one message each", async () => {
+  await withStation({}, async ({ port }) => {
+    const world = new World();
+    world.know(carol);
+    const batched = await TestPeer.connect(port, alice, { world });
+    batched.receiptArrays = true;
+    await batched.handshake();
+    const [single] = await online(port, [bob], { world });
+    for (const peer of [batched, single]) {
+      // three texts in one payload for carol, who is away: cached together
+      const sent = [];
+      for (const text of ["one", "two", "three"]) {
+        sent.push(await peer.pack(carol.id, TextContent.create(text)));
+      }
+      const from = peer.inbox.length;
+      await peer.sendRaw(sent.map((msg) => msg.serialize()).join("\n"));
+      const answered = async () => {
+        const got: string[][] = [];
+        const deadline = Date.now() + 5_000;
+        while (got.flat().length < 3 && Date.now() < deadline) {
+          await sleep(20);
+          got.length = 0;
+          for (const r of peer.inbox.slice(from)) {
+            const content = r.instant?.content;
+            const items = content instanceof ArrayContent
+              ? content.contents.map((item) => new ReceiptCommand(item))
+              : content instanceof ReceiptCommand
+              ? [content]
+              : [];
+            if (items.length > 0) {
+              got.push(items.map((item) => item.originalSignature ?? ""));
+            }
+          }
+        }
+        return got;
+      };
+      const signatures = sent.map((msg) => msg.signature);
+      assert.deepEqual(
+        await answered(),
+        peer === batched ? [signatures] : signatures.map((s) => [s]),
+      );
+    }
+    await closeAll([batched, single]);
   });
 });
 
