@@ -26,9 +26,19 @@ interface Node {
   readonly json: unknown;
 }
 
-interface Entry {
-  nodes: Node[];
-  readonly seen: number;
+/**
+ * What the pool keeps of a message: its merged trace nodes and when it was
+ * first seen — or, for the common case of a message first seen here with no
+ * other trace, only that time (this station's node is made again from it).
+ */
+type Entry = { readonly nodes: Node[]; readonly seen: number } | number;
+
+function _seen(entry: Entry): number {
+  return typeof entry === "number" ? entry : entry.seen;
+}
+
+function _selfNode(station: string, time: number): Node {
+  return { id: station, time, json: { ID: station, did: station, time } };
 }
 
 /** Options of a {@link TracePool}. */
@@ -129,23 +139,27 @@ export class TracePool {
     const signature = msg.signature;
     const key = `${signature.slice(-16)}:${msg.receiver.address.value}`;
     let entry = this.#entries.get(key);
-    if (entry !== undefined && entry.seen < now - this.#ttl) {
+    if (entry !== undefined && _seen(entry) < now - this.#ttl) {
       this.#entries.delete(key);
       entry = undefined;
     }
-    const nodes = entry?.nodes.slice() ?? [];
+    const nodes = entry === undefined
+      ? []
+      : typeof entry === "number"
+      ? [_selfNode(station.value, entry)]
+      : entry.nodes.slice();
     for (const value of msg.traces) {
       const node = readNode(value);
       if (node !== undefined) insert(nodes, node);
     }
     const traced = nodes.some((node) => node.id === station.value);
-    const self: Node = {
-      id: station.value,
-      time: now,
-      json: { ID: station.value, did: station.value, time: now },
-    };
-    insert(nodes, self);
-    this.#remember(key, { nodes, seen: entry?.seen ?? now });
+    insert(nodes, _selfNode(station.value, now));
+    this.#remember(
+      key,
+      entry === undefined && nodes.length === 1
+        ? now // first seen here, no other trace: the time is enough
+        : { nodes, seen: entry === undefined ? now : _seen(entry) },
+    );
     msg.set("traces", nodes.map((node) => node.json));
     return traced;
   }
@@ -153,13 +167,13 @@ export class TracePool {
   #remember(key: string, entry: Entry): void {
     this.#entries.set(key, entry);
     const oldest = this.#entries.values().next().value as Entry;
-    if (oldest.seen < this.#now() - this.#ttl) this.#purge();
+    if (_seen(oldest) < this.#now() - this.#ttl) this.#purge();
   }
 
   #purge(): void {
     const limit = this.#now() - this.#ttl;
     for (const [key, entry] of this.#entries) {
-      if (entry.seen >= limit) break;
+      if (_seen(entry) >= limit) break;
       this.#entries.delete(key);
     }
   }

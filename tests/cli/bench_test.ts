@@ -98,15 +98,19 @@ Deno.test("dim bench: 5 users × 20 messages online, each delivered exactly once
     assert.equal(result.peer_receipts, null);
     assert.deepEqual(result.station_process?.pids, [station.process.pid]);
     assert.ok(result.station_process!.rss_mib > 0);
-    // by thread: the station's main thread did the routing; the threads'
-    // shares add up to the whole (each rounded to a µs)
+    // by thread: the shares add up to the whole, within the clock's 10 ms
+    // ticks (the threads and the process are read one after the other), and
+    // the main thread did most of the routing
     const byThread = result.station_process!.cpu_us_per_delivered_by_thread!;
     const shares = Object.values(byThread);
     const whole = result.station_process!.cpu_us_per_delivered!;
+    const tick = 10_000 / result.delivered; // one tick per delivered text, µs
+    const sum = shares.reduce((a, b) => a + b, 0);
     assert.ok(
-      Math.abs(shares.reduce((a, b) => a + b, 0) - whole) <= shares.length,
+      Math.abs(sum - whole) <= 2 * (shares.length + 1) * tick,
+      `${sum} vs ${whole}: ${JSON.stringify(byThread)}`,
     );
-    if (whole > 0) {
+    if (whole >= 10 * tick) {
       assert.ok((byThread.main ?? 0) > 0, JSON.stringify(byThread));
     }
     // the users asked for batched receipts: the station's messages carry them all
