@@ -10,10 +10,10 @@
  * Writes go through the store's group-commit queue: one transaction per
  * tick for all stores and deletes, fsynced when one of them must be
  * durable (a message answered with "Message cached."). A message pushed
- * live is held back for the queue's hold time (250 ms in `dim station`): when its receiver
- * takes it by then it is never written; otherwise it is committed then,
- * fsynced (neither a `kill -9` nor a power loss loses it), and deleted
- * once the receiver took it. Its "Message delivered." receipt waits for
+ * live is held back for the queue's hold time (250 ms in `dim station`):
+ * when its receiver takes it by then it is never written; otherwise it is
+ * committed then, fsynced (neither a `kill -9` nor a power loss loses it),
+ * and deleted once the receiver took it. Its "Message delivered." receipt waits for
  * one or the other.
  *
  * @module

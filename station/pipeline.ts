@@ -200,11 +200,7 @@ export class Pipeline implements StationCore {
         }
       } catch (error) {
         this.stats.drop("malformed");
-        this.log.error(
-          `${session.address}: ${msg.sender.value} -> ${msg.receiver.value}: ${
-            (error as Error).stack ?? error
-          }`,
-        );
+        this.#logFailure(session, msg, error);
       }
     }
     this.#scheduleAfterReply(session);
@@ -294,12 +290,16 @@ export class Pipeline implements StationCore {
     this.dispatcher.deliver(msg, receiver).then(
       (delivery) =>
         this.#receipts.send(session, msg, receiptsFor(delivery, msg)),
-      (error) =>
-        this.log.error(
-          `${session.address}: ${msg.sender.value} -> ${receiver.value}: ${
-            (error as Error).stack ?? error
-          }`,
-        ),
+      (error) => this.#logFailure(session, msg, error),
+    );
+  }
+
+  /** A message whose processing threw: where it came from, where it went, why. */
+  #logFailure(session: Session, msg: ReliableMessage, error: unknown): void {
+    this.log.error(
+      `${session.address}: ${msg.sender.value} -> ${msg.receiver.value}: ${
+        (error as Error).stack ?? error
+      }`,
     );
   }
 

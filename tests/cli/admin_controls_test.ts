@@ -174,7 +174,7 @@ Deno.test("admin listener: clients from other hosts are refused unless a bearer 
   const admin = freePort();
   const ini = `${dir.path}/dim.ini`;
   Deno.writeTextFileSync(ini, `[admin]\nlisten = 0.0.0.0:${admin}\n`);
-  const open = await startStation([
+  const args = [
     "--config",
     ini,
     "--data-dir",
@@ -182,7 +182,8 @@ Deno.test("admin listener: clients from other hosts are refused unless a bearer 
     "station",
     "--port",
     "0",
-  ]);
+  ];
+  const open = await startStation(args);
   try {
     const local = await fetch(`http://127.0.0.1:${admin}/health`);
     assert.equal(local.status, 200);
@@ -202,15 +203,7 @@ Deno.test("admin listener: clients from other hosts are refused unless a bearer 
     ini,
     `[admin]\nlisten = 0.0.0.0:${admin}\ntoken = s3cret\n`,
   );
-  const guarded = await startStation([
-    "--config",
-    ini,
-    "--data-dir",
-    dir.path,
-    "station",
-    "--port",
-    "0",
-  ]);
+  const guarded = await startStation(args);
   try {
     const host = outside ?? "127.0.0.1";
     const bare = await fetch(`http://${host}:${admin}/status`);
