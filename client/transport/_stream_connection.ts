@@ -26,6 +26,7 @@ import type {
   Payload,
   SendResult,
 } from "./connection.ts";
+import { setImmediate } from "node:timers";
 import type { ByteConn } from "./_node_socket.ts";
 import { DiscardedLinesError } from "./errors.ts";
 import type { TransportLimits } from "./limits.ts";
@@ -580,9 +581,10 @@ export class StreamConnection implements Connection {
   }
 
   async #flush(): Promise<void> {
-    // what the rest of this task queues (more responses, acknowledgements,
-    // pushes) goes into the same write
-    await Promise.resolve();
+    // what the rest of this turn of the event loop queues (more responses,
+    // acknowledgements, pushes from other connections' payloads) goes into
+    // the same write
+    await new Promise((resolve) => setImmediate(resolve));
     try {
       while (this.#queue.length > 0 && !this.#closed) {
         let size = 0;
