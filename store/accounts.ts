@@ -161,6 +161,8 @@ const DEFAULT_RECHECK_MS = 1000;
 interface CheckedDocument {
   readonly id: ID;
   readonly document: Document;
+  /** The newest stored document of its type already is this one. */
+  readonly stored?: true;
 }
 
 /** The newest visa of an ID and its encryption key (`null` document: none stored). */
@@ -171,6 +173,15 @@ interface VisaEntry {
 
 function nakedId(id: ID | string): ID {
   return (typeof id === "string" ? parseId(id) : id).withoutTerminal();
+}
+
+/** Whether `value` serialises as `known` does (`false` when it cannot). */
+function _sameJson(known: Record<string, unknown>, value: unknown): boolean {
+  try {
+    return JSON.stringify(known) === JSON.stringify(value);
+  } catch {
+    return false;
+  }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -361,7 +372,8 @@ export class Accounts {
   /**
    * Checks and stores the meta of an ID: it must parse, be valid and match
    * the ID. When the ID has a meta already, nothing is written and
-   * `stored` is `false`.
+   * `stored` is `false` (the stored meta itself, sent again, is not checked
+   * again: it was when it was stored).
    *
    * @throws {MetaFormatError} (also `KeyFormatError`, `UnsupportedAlgorithmError`) it does not parse
    * @throws {MetaSignatureError} its fingerprint does not verify
@@ -369,13 +381,17 @@ export class Accounts {
    */
   async saveMeta(id: ID | string, meta: unknown): Promise<SavedMeta> {
     const owner = nakedId(id);
+    const known = this.#knownMeta(owner, meta);
+    if (known !== undefined) return { id: owner, meta: known, stored: false };
     const parsed = await this.#checkMeta(owner, meta);
     return this.store.db.write(() => this.#writeMeta(owner, parsed));
   }
 
   /**
    * Checks and stores a document (station.md §5.3). `id` is the ID it was
-   * sent for (a command's `did`); without it, the document's own ID.
+   * sent for (a command's `did`); without it, the document's own ID. The
+   * newest stored visa sent again (every handshake attaches it) is
+   * `unchanged` without a signature check or a write.
    *
    * @throws {MetaNotFoundError} no meta is stored for the ID
    * @throws {DocumentRejectedError} `reason` "address" (another entity's
@@ -392,7 +408,16 @@ export class Accounts {
       document,
       options.id === undefined ? undefined : nakedId(options.id),
     );
-    return this.store.db.write(() => this.#writeDocument(checked));
+    if (checked.stored) {
+      return {
+        id: checked.id,
+        document: checked.document,
+        change: "unchanged",
+      };
+    }
+    const saved = this.store.db.write(() => this.#writeDocument(checked));
+    this.#committed(saved);
+    return saved;
   }
 
   /**
@@ -407,16 +432,43 @@ export class Accounts {
     upload: { readonly meta?: unknown; readonly documents: readonly unknown[] },
   ): Promise<DocumentsReceipt> {
     const owner = nakedId(id);
+    const knownMeta = this.#knownMeta(owner, upload.meta);
     const meta = upload.meta === undefined || upload.meta === null
       ? undefined
-      : await settle(this.#checkMeta(owner, upload.meta));
+      : await settle(
+        knownMeta === undefined
+          ? this.#checkMeta(owner, upload.meta)
+          : Promise.resolve(knownMeta),
+      );
     const given = meta?.ok ? meta.value : undefined;
     const checked = await Promise.all(
       upload.documents.map((doc) =>
         settle(this.#checkDocument(doc, owner, given))
       ),
     );
-    return this.store.db.write(() => {
+    if (
+      (meta === undefined || !meta.ok || knownMeta !== undefined) &&
+      checked.every((result) => !result.ok || result.value.stored)
+    ) {
+      // all known already (or refused): nothing to write
+      const documents = checked.map((result): Settled<SavedDocument> =>
+        result.ok
+          ? {
+            ok: true,
+            value: {
+              id: owner,
+              document: result.value.document,
+              change: "unchanged",
+            },
+          }
+          : result
+      );
+      if (meta === undefined) return { documents };
+      if (!meta.ok) return { meta, documents };
+      const value = { id: owner, meta: meta.value, stored: false };
+      return { meta: { ok: true, value }, documents };
+    }
+    const receipt = this.store.db.write((): DocumentsReceipt => {
       const savedMeta: Settled<SavedMeta> | undefined =
         meta === undefined || !meta.ok
           ? meta
@@ -434,6 +486,10 @@ export class Accounts {
         ? { documents }
         : { meta: savedMeta, documents };
     });
+    for (const result of receipt.documents) {
+      if (result.ok) this.#committed(result.value);
+    }
+    return receipt;
   }
 
   /**
@@ -530,6 +586,15 @@ export class Accounts {
     return entry;
   }
 
+  /** The stored meta of `id` when `value` is that meta again. */
+  #knownMeta(id: ID, value: unknown): Meta | undefined {
+    if (!isRecord(value)) return undefined;
+    const known = this.meta(id);
+    return known !== undefined && _sameJson(known.toDictionary(), value)
+      ? known
+      : undefined;
+  }
+
   async #checkMeta(id: ID, value: unknown): Promise<Meta> {
     const meta = Meta.parse(value);
     await meta.checkId(id);
@@ -550,6 +615,14 @@ export class Accounts {
         `document of ${document.id.value} sent for ${owner.value}`,
       );
     }
+    const newest = this.#visaEntry(owner.value).visa;
+    if (
+      newest !== null && newest.type === document.type &&
+      _sameJson(newest.toDictionary(), document.toDictionary())
+    ) {
+      // the newest stored visa again: checked when it was stored
+      return { id: owner, document: newest, stored: true };
+    }
     const meta = given ?? this.meta(owner);
     if (meta === undefined) throw new MetaNotFoundError(owner.value);
     await checkDocumentAcceptance(document, {
@@ -560,6 +633,17 @@ export class Accounts {
     // a visa key that does not parse would make the document useless
     document.visaKey();
     return { id: owner, document };
+  }
+
+  /**
+   * A visa just written is the newest of its ID (an older one is refused,
+   * and it has the greatest `seq` on ties): it becomes the cached one, so the next read (the handshake's
+   * reply is encrypted with its key) needs no query and no parse.
+   */
+  #committed(saved: SavedDocument): void {
+    const { id, document, change } = saved;
+    if (document.type !== DocumentType.VISA || change === "unchanged") return;
+    this.#visas.set(id.value, { visa: document, key: document.visaKey() });
   }
 
   #writeMeta(id: ID, meta: Meta): SavedMeta {

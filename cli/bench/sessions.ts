@@ -14,7 +14,10 @@
  * held sessions send nothing but the framing's heartbeats.
  *
  * The connections are spread over several loopback source addresses
- * (127.0.0.2, 127.0.0.3, …) when the station is on loopback.
+ * (127.0.0.2, 127.0.0.3, …) when the station is on loopback. The one-time
+ * ECDSA nonces of the storm's handshake signatures are made before the
+ * clock starts (the bench shares the cores with the station it measures);
+ * the station gets ordinary signatures.
  *
  * @module
  */
@@ -25,6 +28,7 @@ import {
 import { AccountsDirectory, type ClientSession } from "../../client/mod.ts";
 import { type ProbeTake, ProbeThread } from "./_prober.ts";
 import { eachLimited } from "./_each_limited.ts";
+import { withNonces } from "./_nonce_key.ts";
 import {
   ownCpuMs,
   type ProcessSample,
@@ -53,6 +57,8 @@ export interface SessionsOptions extends BenchConnectOptions {
 const SESSIONS_PER_SOURCE = 500;
 /** Source addresses at most (127.0.0.2 … 127.0.0.251). */
 const MAX_SOURCES = 250;
+/** A handshake's signatures: the first offer and the one with the key. */
+const SIGNATURES_PER_HANDSHAKE = 2;
 /** Errors kept for the report. */
 const MAX_ERRORS = 10;
 
@@ -106,8 +112,11 @@ export async function runSessions(
   };
   const source = (i: number) =>
     sources.length === 0 ? undefined : sources[i % sources.length];
-  // the first two are the probe thread's
-  const sessions = o.users.slice(2).map((user, i) =>
+  // the first two are the probe thread's; the others' signatures of the
+  // handshake use nonces made before the clock starts
+  o.onPhase?.(`making the handshakes' signing nonces`);
+  const stormUsers = withNonces(o.users.slice(2), SIGNATURES_PER_HANDSHAKE);
+  const sessions = stormUsers.map((user, i) =>
     benchSession(o, {
       user,
       directory,

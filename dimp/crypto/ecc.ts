@@ -25,6 +25,7 @@ import {
   SignatureMismatchError,
 } from "./errors.ts";
 import { keyData } from "./_key_json.ts";
+import { BoundedMap } from "../bounded_map.ts";
 import type { PrivateKey, PublicKey } from "./key.ts";
 
 /** Order of the secp256k1 group. */
@@ -38,6 +39,23 @@ const EC_ALGORITHM_ID = writeTlv(
   writeTlv(TAG.OID, EC_PUBLIC_KEY_OID),
   writeTlv(TAG.OID, SECP256K1_OID),
 );
+
+/**
+ * Signatures that verified lately, by key, SHA-256 of the data and
+ * signature: the same document checked again (by the packer, then by the
+ * store that keeps it) costs no second verification.
+ */
+const _verified = new BoundedMap<string, true>(1024);
+
+function _verifiedId(
+  point: Uint8Array,
+  data: Uint8Array,
+  der: Uint8Array,
+): string {
+  return `${point.toBase64()} ${
+    backend.sha256(data).toBase64()
+  } ${der.toBase64()}`;
+}
 
 /** The members Python writes next to `data` (informational). */
 const ECC_EXTRAS = { curve: "SECP256k1", digest: "SHA256" };
@@ -254,8 +272,12 @@ export class EccPublicKey implements PublicKey {
 
   async #check(data: Uint8Array, der: Uint8Array): Promise<boolean> {
     const { r, s } = decodeEcdsaSignature(der);
+    const id = _verifiedId(this.point, data, der);
+    if (_verified.touch(id)) return true;
     const lowS = isLowS(s) ? der : encodeEcdsaSignature({ r, s: N - s });
-    return backend.ecVerify(await this.#key(), data, lowS);
+    const ok = await backend.ecVerify(await this.#key(), data, lowS);
+    if (ok) _verified.set(id, true);
+    return ok;
   }
 
   /** ECDSA / SHA-256 verification of a DER signature; accepts high S. */

@@ -367,3 +367,52 @@ Deno.test("accounts: the visa cache follows saves here and commits of another co
     b.close();
   }
 });
+
+Deno.test("accounts: the stored meta and newest visa sent again are neither checked again nor written; a changed one is", async () => {
+  using dir = tempDir();
+  const a = Store.open({ dataDir: dir.path });
+  const b = Store.open({ dataDir: dir.path });
+  try {
+    const here = new Accounts(a);
+    const { meta, document } = STATION_VISA;
+    assert.equal((await here.saveMeta(GSP, meta)).stored, true);
+    assert.equal((await here.saveDocument(document)).change, "added");
+    // another connection sees every commit of this one in data_version
+    const version = b.db.dataVersion;
+    const again = await here.saveMeta(GSP, meta);
+    assert.equal(again.stored, false);
+    assert.equal(again.meta, here.meta(GSP));
+    const same = await here.saveDocument(document, { id: GSP });
+    assert.equal(same.change, "unchanged");
+    assert.equal(same.document, here.visa(GSP));
+    const upload = await here.receiveDocuments(GSP, {
+      meta,
+      documents: [document],
+    });
+    assert.equal(upload.meta?.ok && upload.meta.value.stored, false);
+    assert.equal(
+      upload.documents[0].ok && upload.documents[0].value.change,
+      "unchanged",
+    );
+    assert.equal(b.db.dataVersion, version, "nothing was written");
+
+    // the same signature over other data is checked, and refused
+    const forged = await here.saveDocument(tamper(document)).catch((e) => e);
+    assert.ok(forged instanceof DocumentSignatureError);
+    const forgedUpload = await here.receiveDocuments(GSP, {
+      documents: [tamper(document)],
+    });
+    assert.ok(!forgedUpload.documents[0].ok);
+    assert.ok(
+      forgedUpload.documents[0].error instanceof DocumentSignatureError,
+    );
+    // an unsigned member more makes another document: checked and written
+    const extra = await here.saveDocument({ ...document, note: 1 });
+    assert.equal(extra.change, "replaced");
+    assert.notEqual(b.db.dataVersion, version);
+    assert.equal(here.visa(GSP)?.toDictionary().note, 1);
+  } finally {
+    a.close();
+    b.close();
+  }
+});

@@ -269,3 +269,22 @@ Deno.test("ECC keys reject bad hex, points off the curve, bad PEM, zero secrets"
     KeyFormatError,
   );
 });
+
+Deno.test("ECDSA: a signature that verified verifies again (remembered); over other data, with another key or altered it does not", async () => {
+  const key = await EccPrivateKey.generate();
+  const other = await EccPrivateKey.generate();
+  const data = utf8Encode("a visa checked by the packer, then by the store");
+  const signature = await key.sign(data);
+  for (let i = 0; i < 3; i++) {
+    assert.equal(await key.publicKey.verify(data, signature), true);
+    await key.publicKey.verifyOrThrow(data, signature);
+    assert.equal(await other.publicKey.verify(data, signature), false);
+    assert.equal(
+      await key.publicKey.verify(utf8Encode("other data"), signature),
+      false,
+    );
+    const altered = signature.slice();
+    altered[altered.length - 1] ^= 1;
+    assert.equal(await key.publicKey.verify(data, altered), false);
+  }
+});
