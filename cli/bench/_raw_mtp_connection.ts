@@ -215,21 +215,23 @@ export class RawMtpConnection implements Connection {
   }
 
   send(payload: Payload): Promise<SendResult> {
-    if (this.closed) return Promise.resolve(CLOSED);
+    return new Promise((resolve) => this.sendWith(payload, resolve));
+  }
+
+  sendWith(payload: Payload, onResult: (result: SendResult) => void): void {
+    if (this.closed) return onResult(CLOSED);
     const out = this.#endpoint.encodeMessage(payload);
     const key = out.ackKey!;
-    return new Promise((resolve) => {
-      this.#awaiting.set(key, {
-        settle: (result) => {
-          this.#awaiting.delete(key);
-          resolve(result);
-          this.#wakeReady();
-        },
-        deadline: Date.now() +
-          this.#limits.ackTimeout * (this.#limits.ackRetries + 1),
-      });
-      this.#enqueue(out.bytes);
+    this.#awaiting.set(key, {
+      settle: (result) => {
+        this.#awaiting.delete(key);
+        onResult(result);
+        this.#wakeReady();
+      },
+      deadline: Date.now() +
+        this.#limits.ackTimeout * (this.#limits.ackRetries + 1),
     });
+    this.#enqueue(out.bytes);
   }
 
   reply(payloads: readonly Payload[]): void {
