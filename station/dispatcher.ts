@@ -196,9 +196,13 @@ export class Dispatcher {
     }
     const cache = msg.sender.type !== EntityType.STATION &&
       !msg.receiver.isBroadcast;
+    // one key string for every lookup of this message (hashed once)
+    const key = cache ? messageKey(receiver, msg.signature) : undefined;
     // taken here already (a copy that came again, e.g. moved back and forth
     // between stations or resent after a late acknowledgement): not twice
-    if (cache && this.#offline.delivered(receiver, msg.signature)) {
+    if (
+      key !== undefined && this.#offline.delivered(receiver, msg.signature, key)
+    ) {
       this.#log.debug(
         `message for ${receiver.value} delivered here before: not again`,
       );
@@ -208,7 +212,7 @@ export class Dispatcher {
       this.#center.active(receiver),
       msg,
       receiver,
-      cache,
+      key,
       via,
     );
     // taken by the receiver or committed before the receipt (§4.11): held
@@ -217,7 +221,7 @@ export class Dispatcher {
       ? undefined
       : pushed === undefined
       ? this.#offline.store(receiver, msg, { durable: true })
-      : this.#offline.storeUnlessTaken(receiver, msg);
+      : this.#offline.storeUnlessTaken(receiver, msg, key);
     const result = pushed ??
       this.#roam(msg, receiver, cache ? receiver : undefined);
     try {
@@ -434,12 +438,15 @@ export class Dispatcher {
     return attachSender(copy, accounts) ? copy.serialize() : msg.serialize();
   }
 
-  /** Pushes to the receiver's sessions: `sent`, or `undefined` when none took it. */
+  /**
+   * Pushes to the receiver's sessions: `sent`, or `undefined` when none took
+   * it. `storedKey`: the message's key when it is stored for the receiver.
+   */
   #pushTo(
     targets: readonly Session[],
     msg: ReliableMessage,
     receiver: ID,
-    stored: boolean,
+    storedKey: string | undefined,
     via: "local" | "bot",
   ): Delivery | undefined {
     if (targets.length === 0) return undefined;
@@ -447,24 +454,29 @@ export class Dispatcher {
       targets,
       msg.serialize(),
       msg,
-      stored ? receiver : undefined,
+      storedKey === undefined ? undefined : receiver,
+      storedKey,
     );
     if (count === 0) return undefined;
     this.#stats.routedBy[via]++;
     return sent(DeliveryText.DELIVERED, msg, { recipient: receiver.value });
   }
 
-  /** Queues on each session; `storedFor`: delete that copy once sent. */
+  /**
+   * Queues on each session; `storedFor`: delete that copy once sent
+   * (`storedKey`: its message key, when known).
+   */
   #send(
     sessions: readonly Session[],
     payload: string,
     msg: ReliableMessage,
     storedFor: ID | undefined,
+    storedKey?: string,
   ): number {
     let count = 0;
     const key = storedFor === undefined
       ? undefined
-      : messageKey(storedFor, msg.signature);
+      : storedKey ?? messageKey(storedFor, msg.signature);
     for (const session of sessions) {
       const item: PushItem = {
         priority: PRIORITY_NORMAL,
@@ -477,6 +489,7 @@ export class Dispatcher {
             msg.signature,
             "live",
             !session.isStation,
+            key,
           ),
       };
       if (session.push(item) === undefined) {

@@ -125,10 +125,14 @@ export class OfflineDelivery {
    * taken (`false`, nothing written) or committed and fsynced (`true`) —
    * then the receipt may leave. Rejects when the store failed.
    */
-  storeUnlessTaken(receiver: ID, msg: ReliableMessage): Promise<boolean> {
+  storeUnlessTaken(
+    receiver: ID,
+    msg: ReliableMessage,
+    key: string = messageKey(receiver, msg.signature),
+  ): Promise<boolean> {
     // timed (from the push) only when it is written after all
     const done = this.#stats.time("store_message");
-    return this.#queue.storeLater(offlineMessage(receiver, msg)).then(
+    return this.#queue.storeLater(offlineMessage(receiver, msg), key).then(
       (written) => {
         if (written) done();
         return written;
@@ -139,31 +143,31 @@ export class OfflineDelivery {
   /**
    * A push callback that deletes the stored copy once the transport
    * reports the message sent (counted as delivered `live` or from the
-   * store).
+   * store). `taken`: the {@link messageKey} when the caller has it.
    */
   deleteWhenSent(
     receiver: ID,
     signature: string,
     source: "live" | "offline",
     byReceiver = true,
+    taken: string = messageKey(receiver, signature),
   ): (result: SendResult) => void {
-    const taken = messageKey(receiver, signature);
     return (result) => {
-      const key = { receiver: receiver.withoutTerminal().value, signature };
-      const moved = this.#moving.delete(taken);
+      const moved = this.#moving.size > 0 && this.#moving.delete(taken);
       if (!result.sent) {
         // kept for the next login: written now if it was held back
-        this.#queue.release(key);
+        this.#queue.release(taken);
         if (moved) this.onMoveFailed?.(receiver);
         return;
       }
       this.#stats.deliver(source);
       // taken by the receiver itself (not a station it was sent on to)
       if (byReceiver) this.#taken.set(taken, true);
-      if (this.#queue.cancel(key)) return; // held back, never written
+      if (this.#queue.cancel(taken)) return; // held back, never written
       const done = this.#stats.time("delete_messages");
       // taken: not moved nor loaded again while the delete commits
       this.#moving.add(taken);
+      const key = { receiver: receiver.withoutTerminal().value, signature };
       this.#queue.delete(key).catch((error) =>
         this.#log.error(`offline: delete failed: ${error}`)
       ).finally(() => {
@@ -189,10 +193,14 @@ export class OfflineDelivery {
   /**
    * Whether a message for `receiver` was taken by one of its sessions here
    * lately (the last {@link MAX_TAKEN}): a copy that comes again is not
-   * delivered twice.
+   * delivered twice. `key`: its {@link messageKey} when the caller has it.
    */
-  delivered(receiver: ID, signature: string): boolean {
-    return this.#taken.has(messageKey(receiver, signature));
+  delivered(
+    receiver: ID,
+    signature: string,
+    key: string = messageKey(receiver, signature),
+  ): boolean {
+    return this.#taken.has(key);
   }
 
   /** The message was not handed to a station after all. */

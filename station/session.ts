@@ -73,6 +73,8 @@ export class Session {
   readonly #window: number;
   #suspended: ReliableMessage[] = [];
   #pumping = false;
+  /** A pump waits for the connection to have room. */
+  #awaitingRoom = false;
   #held = 0;
   #waiters: { below: number; resolve: () => void }[] = [];
   #afterReply: (() => void)[] = [];
@@ -129,7 +131,7 @@ export class Session {
     }
     if (this.#active === active) return false;
     this.#active = active;
-    if (active) void this.#pump();
+    if (active) this.#pump();
     return true;
   }
 
@@ -170,7 +172,7 @@ export class Session {
       this.conn.close();
       return refused;
     }
-    if (refused === undefined) void this.#pump();
+    if (refused === undefined) this.#pump();
     return refused;
   }
 
@@ -186,7 +188,7 @@ export class Session {
 
   /** Undoes one {@link Session.hold}. */
   release(): void {
-    if (this.#held > 0 && --this.#held === 0) void this.#pump();
+    if (this.#held > 0 && --this.#held === 0) this.#pump();
   }
 
   /** Resolves when at most `count` stored messages wait (or the connection closed). */
@@ -222,26 +224,37 @@ export class Session {
     });
   }
 
-  async #pump(): Promise<void> {
+  #pump(): void {
     if (this.#pumping || this.#held > 0) return;
     this.#pumping = true;
     try {
       while (!this.conn.closed && this.#held === 0) {
         if (this.conn.pending >= this.#window) {
-          await this.conn.ready();
-          continue;
+          this.#pumpWhenReady();
+          break;
         }
         const item = this.#queue.shift();
         if (item === undefined) break;
         this.#wake();
-        this.conn.send(item.payload).then((result) =>
-          this.#settled(item, result)
+        this.conn.sendWith(
+          item.payload,
+          (result) => this.#settled(item, result),
         );
       }
     } finally {
       this.#pumping = false;
       this.#wake();
     }
+  }
+
+  /** Pumps again once the connection has room (one waiter at a time). */
+  #pumpWhenReady(): void {
+    if (this.#awaitingRoom) return;
+    this.#awaitingRoom = true;
+    this.conn.ready().then(() => {
+      this.#awaitingRoom = false;
+      this.#pump();
+    });
   }
 
   #settled(item: PushItem, result: SendResult): void {

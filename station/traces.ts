@@ -116,6 +116,8 @@ export class TracePool {
   readonly #entries: BoundedMap<string, Entry>;
   readonly #ttl: number;
   readonly #now: () => number;
+  /** When the oldest entry's expiry was last checked (seconds). */
+  #checkedAt = -Infinity;
 
   /** An empty pool. */
   constructor(options: TracePoolOptions = {}) {
@@ -166,8 +168,12 @@ export class TracePool {
 
   #remember(key: string, entry: Entry): void {
     this.#entries.set(key, entry);
+    // expiry is checked once a second, not per message
+    const now = this.#now();
+    if (now - this.#checkedAt < 1) return;
+    this.#checkedAt = now;
     const oldest = this.#entries.values().next().value as Entry;
-    if (_seen(oldest) < this.#now() - this.#ttl) this.#purge();
+    if (_seen(oldest) < now - this.#ttl) this.#purge();
   }
 
   #purge(): void {

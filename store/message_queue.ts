@@ -49,8 +49,9 @@ interface Held {
   readonly reject: (error: unknown) => void;
 }
 
-function heldKey(key: MessageKey): string {
-  return `${key.receiver}\n${key.signature}`;
+/** The key of a held message: signature, newline, receiver (the station's own message key). */
+function heldKey(key: MessageKey | string): string {
+  return typeof key === "string" ? key : `${key.signature}\n${key.receiver}`;
 }
 
 interface Pending {
@@ -116,13 +117,16 @@ export class MessageWriteQueue {
    * written); else it goes into the next batch, fsynced (resolves `true`
    * if it was new, once durable). For a message pushed live, whose
    * acknowledgement usually comes first. When `maxHeld` stores are held it
-   * is queued at once.
+   * is queued at once. `key`: the message's key (signature, newline,
+   * receiver) when the caller has it already.
    */
-  storeLater(message: OfflineMessage): Promise<boolean> {
+  storeLater(
+    message: OfflineMessage,
+    key: string = heldKey(message),
+  ): Promise<boolean> {
     if (this.#closed || this.#held.size >= this.#maxHeld) {
       return this.store(message, { durable: true });
     }
-    const key = heldKey(message);
     if (this.#held.has(key)) return this.store(message, { durable: true });
     const { promise, resolve, reject } = Promise.withResolvers<boolean>();
     this.#held.set(key, {
@@ -146,9 +150,10 @@ export class MessageWriteQueue {
 
   /**
    * Queues the held store of `key` for the next batch now (its push
-   * failed: no acknowledgement will cancel it).
+   * failed: no acknowledgement will cancel it). `key` as a message key or
+   * its string (see {@link MessageWriteQueue.storeLater}).
    */
-  release(key: MessageKey): void {
+  release(key: MessageKey | string): void {
     const k = heldKey(key);
     const held = this.#held.get(k);
     if (held !== undefined) this.#unhold(k, held);
@@ -204,8 +209,9 @@ export class MessageWriteQueue {
   /**
    * Cancels the held store of `key` (its receiver took it in time): it is
    * never written. `false` when none is held (it may be stored already).
+   * `key` as for {@link MessageWriteQueue.release}.
    */
-  cancel(key: MessageKey): boolean {
+  cancel(key: MessageKey | string): boolean {
     if (this.#held.size === 0) return false;
     const k = heldKey(key);
     const held = this.#held.get(k);

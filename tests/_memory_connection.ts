@@ -95,6 +95,11 @@ export class MemoryConnection implements Connection {
     return Promise.resolve({ sent: true, acknowledged: this.#acknowledged });
   }
 
+  /** {@link MemoryConnection.send}, its result handed to `onResult`. */
+  sendWith(payload: Payload, onResult: (result: SendResult) => void): void {
+    this.send(payload).then(onResult);
+  }
+
   /** Keeps late responses in {@link MemoryConnection.sent} too (dropped once closed). */
   reply(payloads: readonly Payload[]): void {
     if (this.#closed) return;

@@ -26,6 +26,7 @@ import type {
   Payload,
   SendResult,
 } from "./connection.ts";
+import { setImmediate } from "node:timers";
 import type { ByteConn } from "./_node_socket.ts";
 import { DiscardedLinesError } from "./errors.ts";
 import type { TransportLimits } from "./limits.ts";
@@ -56,7 +57,7 @@ interface Outbound {
 interface AwaitingAck {
   readonly key: string;
   readonly bytes: Uint8Array;
-  readonly settle: (result: SendResult) => void;
+  readonly onResult: (result: SendResult) => void;
   tries: number;
   deadline: number;
   done: boolean;
@@ -211,41 +212,49 @@ export class StreamConnection implements Connection {
   }
 
   send(payload: Payload): Promise<SendResult> {
-    if (this.closed || this.#endpoint === null) return Promise.resolve(CLOSED);
+    return new Promise((resolve) => this.sendWith(payload, resolve));
+  }
+
+  sendWith(payload: Payload, onResult: (result: SendResult) => void): void {
+    if (this.closed || this.#endpoint === null) return onResult(CLOSED);
     if (this.#inFlight >= this.#limits.maxQueue) {
       this.#terminate({ reason: "slow-consumer" });
-      return Promise.resolve(QUEUE_FULL);
+      return onResult(QUEUE_FULL);
     }
     const out = this.#endpoint.encodeMessage(payload);
     this.#inFlight++;
-    return new Promise((resolve) => {
-      const settle = (result: SendResult) => {
-        this.#inFlight--;
-        resolve(result);
-        this.#wakeReady();
-      };
-      if (out.ackKey === null) {
-        this.#enqueue(
-          out.bytes,
-          (written) => settle(written ? WRITTEN : CLOSED),
-        );
-        return;
-      }
-      const awaiting: AwaitingAck = {
-        key: out.ackKey,
-        bytes: out.bytes,
-        settle,
-        tries: 1,
-        deadline: Date.now() + this.#limits.ackTimeout,
-        done: false,
-      };
-      this.#awaiting.push(awaiting);
-      const byKey = this.#byKey ??= new Map();
-      const list = byKey.get(out.ackKey);
-      if (list === undefined) byKey.set(out.ackKey, [awaiting]);
-      else list.push(awaiting);
-      this.#enqueue(out.bytes);
-    });
+    if (out.ackKey === null) {
+      this.#enqueue(
+        out.bytes,
+        (written) => this.#finish(onResult, written ? WRITTEN : CLOSED),
+      );
+      return;
+    }
+    const awaiting: AwaitingAck = {
+      key: out.ackKey,
+      bytes: out.bytes,
+      onResult,
+      tries: 1,
+      deadline: Date.now() + this.#limits.ackTimeout,
+      done: false,
+    };
+    this.#awaiting.push(awaiting);
+    const byKey = this.#byKey ??= new Map();
+    const list = byKey.get(out.ackKey);
+    if (list === undefined) byKey.set(out.ackKey, [awaiting]);
+    else list.push(awaiting);
+    this.#enqueue(out.bytes);
+  }
+
+  /** A send ended: its result goes to its caller, its room to the next. */
+  #finish(onResult: (result: SendResult) => void, result: SendResult): void {
+    this.#inFlight--;
+    try {
+      onResult(result);
+    } catch (error) {
+      this.#report(error as Error);
+    }
+    this.#wakeReady();
   }
 
   ready(): Promise<void> {
@@ -546,7 +555,7 @@ export class StreamConnection implements Connection {
       if (at >= 0) list.splice(at, 1);
       if (list.length === 0) this.#byKey!.delete(awaiting.key);
     }
-    awaiting.settle(result);
+    this.#finish(awaiting.onResult, result);
   }
 
   #report(error: Error): void {
@@ -572,9 +581,10 @@ export class StreamConnection implements Connection {
   }
 
   async #flush(): Promise<void> {
-    // what the rest of this task queues (more responses, acknowledgements,
-    // pushes) goes into the same write
-    await Promise.resolve();
+    // what the rest of this turn of the event loop queues (more responses,
+    // acknowledgements, pushes from other connections' payloads) goes into
+    // the same write
+    await new Promise((resolve) => setImmediate(resolve));
     try {
       while (this.#queue.length > 0 && !this.#closed) {
         let size = 0;

@@ -76,6 +76,13 @@ export interface Connection {
    */
   send(payload: Payload): Promise<SendResult>;
   /**
+   * {@linkcode Connection.send} without a promise: `onResult` is called once
+   * with what `send` would resolve to (at once when the connection is
+   * closed). For a relay's every push: one callback instead of a promise
+   * and its reactions per message.
+   */
+  sendWith(payload: Payload, onResult: (result: SendResult) => void): void;
+  /**
    * Writes late responses: messages like those `onPayload` returns, sent
    * after it returned — written in order, not tracked (no acknowledgement
    * is awaited, nothing is resent; Mars: pushes). Dropped once closed.

@@ -92,9 +92,7 @@ export function writeU32(bytes: Uint8Array, at: number, value: number): void {
 
 /** Lower-case hex of `bytes`. */
 export function toHex(bytes: Uint8Array): string {
-  let out = "";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
-  return out;
+  return bytes.toHex();
 }
 
 /** The UTF-8 length of `text` (lone surrogates count as U+FFFD, 3 bytes). */

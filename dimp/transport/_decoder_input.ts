@@ -46,6 +46,25 @@ export class DecoderInput {
     return this.#queue.view();
   }
 
+  /** The buffered byte at `index` (0 = oldest). */
+  at(index: number): number {
+    return this.#queue.at(index);
+  }
+
+  /** The big-endian unsigned 32-bit integer at `index`. */
+  u32(index: number): number {
+    const queue = this.#queue;
+    return (queue.at(index) * 0x1000000) +
+      ((queue.at(index + 1) << 16) | (queue.at(index + 2) << 8) |
+        queue.at(index + 3));
+  }
+
+  /** A copy of a package of `count` bytes, consumed: the junk run ends. */
+  take(count: number): Uint8Array {
+    this.#junk = 0;
+    return this.#queue.take(count);
+  }
+
   /** Consumes a package of `count` bytes: the junk run ends. */
   consume(count: number): void {
     this.#queue.consume(count);

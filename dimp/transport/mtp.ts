@@ -170,17 +170,26 @@ export function parseMtpPackage(
 export function encodeMtpPackage(init: MtpPackageInit): Uint8Array {
   const pages = init.pages ?? 1;
   const fragment = pages > 1;
+  const sn = init.sn;
   let withSn = fragment;
-  for (let i = 0; i < 8 && !withSn; i++) withSn = init.sn[i] !== 0;
+  for (let i = 0; i < 8 && !withSn; i++) withSn = sn[i] !== 0;
   const words = fragment ? 6 : withSn ? 4 : 2;
   const headerLength = words * 4;
-  const bodyLength = byteLength(init.body);
-  const out = new Uint8Array(headerLength + bodyLength);
-  out.set(MAGIC, 0);
+  const body = init.body;
+  let out: Uint8Array;
+  if (typeof body !== "string") {
+    out = new Uint8Array(headerLength + body.length);
+    out.set(body, headerLength);
+  } else {
+    out = _withText(headerLength, body);
+  }
+  out[0] = MAGIC[0];
+  out[1] = MAGIC[1];
+  out[2] = MAGIC[2];
   out[3] = (words << 4) | init.type;
   let at = 4;
   if (withSn) {
-    out.set(init.sn.subarray(0, 8), at);
+    for (let i = 0; i < 8; i++) out[at + i] = sn[i];
     at += 8;
   }
   if (fragment) {
@@ -188,9 +197,27 @@ export function encodeMtpPackage(init: MtpPackageInit): Uint8Array {
     writeU32(out, at + 4, init.index ?? 0);
     at += 8;
   }
-  writeU32(out, at, bodyLength);
-  writeBytes(out, headerLength, init.body);
+  writeU32(out, at, out.length - headerLength);
   return out;
+}
+
+const textEncoder = new TextEncoder();
+
+/**
+ * `headerLength` free bytes followed by `text` as UTF-8. A message is JSON
+ * with base64 members, nearly always ASCII: it is encoded in place into an
+ * array of its UTF-16 length, and counted first only when it is not.
+ */
+function _withText(headerLength: number, text: string): Uint8Array {
+  const out = new Uint8Array(headerLength + text.length);
+  const { read, written } = textEncoder.encodeInto(
+    text,
+    out.subarray(headerLength),
+  );
+  if (read === text.length && written === text.length) return out;
+  const wide = new Uint8Array(headerLength + byteLength(text));
+  writeBytes(wide, headerLength, text);
+  return wide;
 }
 
 /** Limits of an {@linkcode MtpDecoder}. */
@@ -247,43 +274,48 @@ export class MtpDecoder {
    *   cap; `junk` after too many bytes that are no header.
    */
   next(): MtpPackage | null {
+    // read through the queue: no view or header object per package
     const input = this.#input;
     while (input.length > 0) {
-      const view = input.view();
-      const magic = Math.min(3, view.length);
-      if (!startsWith(MAGIC, view.subarray(0, magic))) {
-        this.#skipToMagic(view);
+      const length = input.length;
+      if (
+        input.at(0) !== MAGIC[0] || (length > 1 && input.at(1) !== MAGIC[1]) ||
+        (length > 2 && input.at(2) !== MAGIC[2])
+      ) {
+        this.#skipToMagic(input.view());
         continue;
       }
-      if (view.length < 4) return null;
-      const words = view[3] >> 4;
-      if (
-        (words !== 2 && words !== 4 && words !== 6) ||
-        !TYPES.has(view[3] & 0x0f)
-      ) {
-        this.#input.skip(1);
+      if (length < 4) return null;
+      const words = input.at(3) >> 4;
+      const type = input.at(3) & 0x0f;
+      if ((words !== 2 && words !== 4 && words !== 6) || !TYPES.has(type)) {
+        input.skip(1);
         continue;
       }
       const headerLength = words * 4;
-      if (view.length < headerLength) return null;
-      const header = parseMtpHeader(view);
-      if (typeof header === "string") {
-        if (readU32(view, headerLength - 4) > MTP_MAX_BODY_LENGTH) {
-          this.#tooLarge(readU32(view, headerLength - 4));
-        }
-        this.#input.skip(1);
+      if (length < headerLength) return null;
+      const bodyLength = input.u32(headerLength - 4);
+      const pages = words === 6 ? input.u32(12) : 1;
+      const index = words === 6 ? input.u32(16) : 0;
+      if (bodyLength > MTP_MAX_BODY_LENGTH) this.#tooLarge(bodyLength);
+      if (pages < 1 || pages > MTP_MAX_PAGES || index >= pages) {
+        input.skip(1);
         continue;
       }
-      if (header.bodyLength > this.#maxBodyLength) {
-        this.#tooLarge(header.bodyLength);
-      }
-      const total = headerLength + header.bodyLength;
-      if (view.length < total) return null;
+      if (bodyLength > this.#maxBodyLength) this.#tooLarge(bodyLength);
+      const total = headerLength + bodyLength;
+      if (length < total) return null;
       // one copy of the package; sn and body are views of it
-      const packet = view.slice(0, total);
-      input.consume(total);
-      const sn = words === 2 ? header.sn.slice() : packet.subarray(4, 12);
-      return { header: { ...header, sn }, body: packet.subarray(headerLength) };
+      const packet = input.take(total);
+      const header: MtpHeader = {
+        headerLength,
+        type: type as MtpDataType,
+        sn: words === 2 ? new Uint8Array(8) : packet.subarray(4, 12),
+        pages,
+        index,
+        bodyLength,
+      };
+      return { header, body: packet.subarray(headerLength) };
     }
     return null;
   }

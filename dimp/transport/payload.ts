@@ -21,7 +21,7 @@ export const AGAIN: Uint8Array = utf8("AGAIN");
 /** A payload that is a heartbeat or acknowledgement body, not a message. */
 export type HeartbeatBody = "PING" | "PONG" | "NOOP" | "OK" | "AGAIN";
 
-const HEARTBEATS: [HeartbeatBody, Uint8Array][] = [
+const HEARTBEATS: readonly (readonly [HeartbeatBody, Uint8Array])[] = [
   ["PING", PING],
   ["PONG", PONG],
   ["NOOP", NOOP],
@@ -39,9 +39,10 @@ const HEARTBEATS: [HeartbeatBody, Uint8Array][] = [
  * ```
  */
 export function heartbeatOf(payload: Uint8Array): HeartbeatBody | null {
-  if (payload.length > 5) return null;
-  for (const [name, body] of HEARTBEATS) {
-    if (bytesEqual(payload, body)) return name;
+  // every message payload is longer: one comparison on the hot path
+  if (payload.length > 5 || payload.length < 2) return null;
+  for (let i = 0; i < HEARTBEATS.length; i++) {
+    if (bytesEqual(payload, HEARTBEATS[i][1])) return HEARTBEATS[i][0];
   }
   return null;
 }

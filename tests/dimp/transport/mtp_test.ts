@@ -238,3 +238,29 @@ Deno.test("MtpSerials: increments with carry into the high word", () => {
   assert.equal(hex(serials.next()), "00000001ffffffff");
   assert.equal(hex(serials.next()), "0000000200000000");
 });
+
+Deno.test("encodeMtpPackage: a text body is its UTF-8, ASCII or not, whatever the length", () => {
+  const sn = new Uint8Array([0, 0, 0, 0, 0, 0, 0, 9]);
+  const texts = [
+    "",
+    '{"a":1}',
+    "x".repeat(70_000),
+    '{"name":"名字"}',
+    "ascii first, then é at the end: é",
+    "😀 emoji (4 bytes) and a lone surrogate \ud800 (3 bytes as U+FFFD)",
+    "\u007f\u0080\u07ff\u0800\uffff",
+  ];
+  for (const text of texts) {
+    const expected = new TextEncoder().encode(text);
+    const pkg = encodeMtpPackage({ type: MtpType.MESSAGE, sn, body: text });
+    const parsed = parseMtpPackage(pkg);
+    assert.ok(typeof parsed === "object");
+    assert.equal(parsed.header.bodyLength, expected.length);
+    assert.deepEqual(parsed.body, expected);
+    // the same as the bytes given as a body
+    assert.deepEqual(
+      pkg,
+      encodeMtpPackage({ type: MtpType.MESSAGE, sn, body: expected }),
+    );
+  }
+});

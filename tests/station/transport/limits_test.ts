@@ -280,3 +280,43 @@ Deno.test("dialStation: a refused port and a WebSocket upgrade refused are DialE
   plain.close();
   await listener.close();
 });
+
+Deno.test("sendWith: one callback per send (acknowledged; closed at once after close); a throwing callback is reported, the connection goes on", async () => {
+  const station = recorder();
+  await withListener({ handler: station.handler }, async (listener) => {
+    const { raw, conn } = await rawMtp(listener.port, listener.connections);
+    const results: unknown[] = [];
+    conn.sendWith('{"n":1}', (result) => results.push(result));
+    conn.sendWith('{"n":2}', () => {
+      throw new Error("a failing receipt handler");
+    });
+    conn.sendWith('{"n":3}', (result) => results.push(result));
+    const sns = (await readMtp(raw, 3)).map((p) => p.header.sn);
+    assert.equal(results.length, 0, "nothing before the acknowledgements");
+    for (const sn of sns) {
+      await raw.write(
+        encodeMtpPackage({
+          type: MtpType.MESSAGE_RESPONSE,
+          sn,
+          body: utf8("OK"),
+        }),
+      );
+    }
+    for (let i = 0; i < 100 && results.length < 2; i++) await sleep(10);
+    assert.deepEqual(results, [
+      { sent: true, acknowledged: true },
+      { sent: true, acknowledged: true },
+    ]);
+    assert.equal(conn.closed, false);
+    assert.equal(conn.pending, 0, "every send's room was given back");
+    assert.ok(
+      station.errors.some((e) => e.message === "a failing receipt handler"),
+      "the throwing callback was reported",
+    );
+    conn.close();
+    const after: unknown[] = [];
+    conn.sendWith('{"n":4}', (result) => after.push(result));
+    assert.deepEqual(after, [{ sent: false, reason: "closed" }]);
+    raw.close();
+  });
+});
