@@ -482,10 +482,12 @@ class Bench {
       receiverIndex,
       queue,
       session: undefined as unknown as ClientSession,
+      // the sessions' key cache: the station's key to this user, opened
+      // (RSA) for its handshake answer, is tried first on its receipts
       opener: new MessagePacker({
         user,
         directory: this.#directory,
-        cipherKeys: new MemoryCipherKeyCache(),
+        cipherKeys: this.#cipherKeys,
       }),
       raw: undefined,
       stationMessages: 0,
