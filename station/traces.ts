@@ -145,6 +145,12 @@ export class TracePool {
       this.#entries.delete(key);
       entry = undefined;
     }
+    if (entry === undefined && msg.traces.length === 0) {
+      // first seen here, no other trace (most routed messages)
+      this.#remember(key, now);
+      msg.set("traces", [_selfNode(station.value, now).json]);
+      return false;
+    }
     const nodes = entry === undefined
       ? []
       : typeof entry === "number"
