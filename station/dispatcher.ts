@@ -68,7 +68,13 @@ export const DeliveryText = {
  * ```
  */
 export type Delivery =
-  | { readonly kind: "sent"; readonly receipt: ReceiptCommand }
+  | {
+    readonly kind: "sent";
+    /** The receipt's text ("Message delivered.", …). */
+    readonly text: string;
+    /** The receipt's members besides text and origin (`recipient`, …). */
+    readonly extra: Record<string, unknown>;
+  }
   | { readonly kind: "kept" }
   | { readonly kind: "unreachable" }
   | { readonly kind: "failed" };
@@ -92,7 +98,7 @@ export function receiptsFor(
 ): ReceiptCommand[] {
   switch (delivery.kind) {
     case "sent":
-      return [delivery.receipt];
+      return [receipt(delivery.text, msg, delivery.extra)];
     case "kept":
       return [receipt(DeliveryText.CACHED, msg)];
     case "unreachable":
@@ -206,7 +212,7 @@ export class Dispatcher {
       this.#log.debug(
         `message for ${receiver.value} delivered here before: not again`,
       );
-      return sent(DeliveryText.DELIVERED, msg, { recipient: receiver.value });
+      return sent(DeliveryText.DELIVERED, { recipient: receiver.value });
     }
     const pushed = this.#pushTo(
       this.#center.active(receiver),
@@ -246,7 +252,7 @@ export class Dispatcher {
     const payload = direct.length > 0 ? this.#withSender(msg) : "";
     if (this.#send(direct, payload, msg, storedFor) > 0) {
       this.#stats.routedBy.neighbor++;
-      return sent(DeliveryText.REDIRECTED, msg, { neighbor: neighbor.value });
+      return sent(DeliveryText.REDIRECTED, { neighbor: neighbor.value });
     }
     const bridge = this.#center.bridge();
     if (bridge.length === 0 || !this.#bridged(neighbor)) return UNREACHABLE;
@@ -258,7 +264,7 @@ export class Dispatcher {
       return UNREACHABLE;
     }
     this.#stats.routedBy.neighbor++;
-    return sent(DeliveryText.BRIDGED, msg, { neighbor: neighbor.value });
+    return sent(DeliveryText.BRIDGED, { neighbor: neighbor.value });
   }
 
   /**
@@ -459,7 +465,7 @@ export class Dispatcher {
     );
     if (count === 0) return undefined;
     this.#stats.routedBy[via]++;
-    return sent(DeliveryText.DELIVERED, msg, { recipient: receiver.value });
+    return sent(DeliveryText.DELIVERED, { recipient: receiver.value });
   }
 
   /**
@@ -505,12 +511,9 @@ export class Dispatcher {
   };
 }
 
-function sent(
-  text: string,
-  msg: ReliableMessage,
-  extra: Record<string, unknown>,
-): Delivery {
-  return { kind: "sent", receipt: receipt(text, msg, extra) };
+/** A `sent` delivery: its receipt is made when it is sent, not held meanwhile. */
+function sent(text: string, extra: Record<string, unknown>): Delivery {
+  return { kind: "sent", text, extra };
 }
 
 function receipt(
