@@ -29,6 +29,7 @@ import {
   runSessions,
   sampleProcesses,
   type SessionsResult,
+  VERIFY_EVERY,
 } from "./bench/mod.ts";
 import type { LocalUser } from "../dimp/message/mod.ts";
 import { Accounts, Store } from "../store/mod.ts";
@@ -72,6 +73,10 @@ run the same arguments against any DIM station to compare them.
                        reference clients get them (default: the users ask for
                        receipts batched in array contents; other stations
                        send single ones anyway)
+  --verify-all         verify the station's signature on every receipt message
+                       (default: on the first of each session and one in
+                       ${VERIFY_EVERY} after it, to keep the bench's own CPU low;
+                       the JSON result counts them: station_receipts.verified)
   --pid PID[,PID...]   the station's process(es) on this machine: CPU time and
                        memory (Linux /proc)
   --concurrency C      handshakes under way at once (default 16)
@@ -103,6 +108,7 @@ const OPTIONS = {
   offline: { type: "boolean" },
   receipts: { type: "boolean" },
   "single-receipts": { type: "boolean" },
+  "verify-all": { type: "boolean" },
   pid: { type: "string" },
   concurrency: { type: "string" },
   sessions: { type: "string" },
@@ -180,6 +186,7 @@ const TEXT_FLAGS = [
   "offline",
   "receipts",
   "single-receipts",
+  "verify-all",
 ] as const;
 
 /** Files the bench keeps open besides its sessions' sockets. */
@@ -320,6 +327,13 @@ export function describeResult(r: BenchResult): string[] {
         ? ""
         : `; end-to-end receipts back ${r.peer_receipts}`
     }`,
+    `  receipt messages  ${r.station_receipts.messages}, the station's signature verified on ${r.station_receipts.verified}${
+      r.verify_all ? " (--verify-all)" : ""
+    }${
+      r.station_receipts.bad_signatures > 0
+        ? `; ${r.station_receipts.bad_signatures} did not verify (dropped)`
+        : ""
+    }`,
   ];
   if (r.offline !== null) {
     lines.push(
@@ -334,7 +348,11 @@ export function describeResult(r: BenchResult): string[] {
     `  failures          ${r.failures} (not delivered, or no station receipt)`,
     `  generator CPU     ${r.generator.cpu_s} s (${
       Math.round(r.generator.cpu_share * 100)
-    }% of a core during the timed phase; packing took ${r.pack_s} s before it)`,
+    }% of a core during the timed phase${
+      r.generator.cpu_us_per_delivered === null
+        ? ""
+        : `, ${r.generator.cpu_us_per_delivered} µs per delivered message`
+    }; packing took ${r.pack_s} s before it)`,
   );
   const p = r.station_process;
   if (p !== null) {
@@ -453,6 +471,7 @@ export async function runBenchCommand(
         duration: plan.durationS * 1000,
         receipts: flags.receipts === true,
         receiptArrays: flags["single-receipts"] !== true,
+        verifyAll: flags["verify-all"] === true,
         concurrency: plan.concurrency,
         pids: plan.pids,
         signal,

@@ -430,7 +430,8 @@ export class ClientSession {
   async #open(): Promise<void> {
     if (this.#conn !== undefined) return;
     this.#setState("connecting");
-    const conn = await dialStation(this.host, this.port, {
+    const dial = this.#options.dial ?? dialStation;
+    const conn = await dial(this.host, this.port, {
       ...this.#options,
       framing: this.framing,
       path: this.#options.path,

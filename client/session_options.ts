@@ -11,7 +11,12 @@ import type {
   ReliableMessage,
 } from "../dimp/message/mod.ts";
 import type { Accounts } from "../store/mod.ts";
-import type { Framing, TransportLimits } from "./transport/mod.ts";
+import type {
+  Connection,
+  DialOptions,
+  Framing,
+  TransportLimits,
+} from "./transport/mod.ts";
 import type { AccountsDirectory } from "./directory.ts";
 import type { GroupBook } from "./groups.ts";
 import type { ReceivedMessage } from "./received_message.ts";
@@ -67,6 +72,16 @@ export interface ClientSessionOptions extends TransportLimits {
   readonly localAddress?: string;
   /** WebSocket request path (default `/`). */
   readonly path?: string;
+  /**
+   * Opens the session's connections (default `dialStation`); a load
+   * generator passes its own, e.g. one that counts what it receives from
+   * the raw frames.
+   */
+  readonly dial?: (
+    host: string,
+    port: number,
+    options: DialOptions,
+  ) => Promise<Connection>;
   /** The station ID when known: the first offer goes to it; others are refused. */
   readonly station?: ID;
   /** The identity directory over `accounts` (share one between sessions). */

@@ -30,6 +30,17 @@ export interface StationReceipts {
    * station batched them in array contents.
    */
   readonly messages: number;
+  /**
+   * Of those messages, how many had the station's signature verified: the
+   * first of each session and one in 32 after it, or every one with
+   * `--verify-all`.
+   */
+  readonly verified: number;
+  /**
+   * Station messages whose signature did not verify: dropped, the receipts
+   * they carried not counted (each is also an error).
+   */
+  readonly bad_signatures: number;
 }
 
 /** The generator's own CPU during the timed phase. */
@@ -40,6 +51,14 @@ export interface GeneratorCpu {
   readonly cpu_share: number;
   /** Whether the generator was itself the bottleneck (share ≥ 0.9). */
   readonly bottleneck: boolean;
+  /** That CPU per delivered message (µs), or null when none was delivered. */
+  readonly cpu_us_per_delivered: number | null;
+  /**
+   * How the bench read what it received: `frames` (MTP: its own frame
+   * reader counts texts by the signature in their bytes), or `session` (the
+   * client runtime's connection; every line parsed).
+   */
+  readonly receive: "frames" | "session";
 }
 
 /** The station process(es) named by `--pid`, over the timed phase. */
@@ -101,6 +120,8 @@ export interface BenchResult {
   readonly end_to_end_receipts: boolean;
   /** Whether the users asked for station receipts batched in array contents. */
   readonly receipt_arrays: boolean;
+  /** Whether every station receipt message's signature was verified (`--verify-all`). */
+  readonly verify_all: boolean;
   /** Messages planned (users × messages). */
   readonly planned: number;
   /** Messages written on a connection. */

@@ -6,11 +6,16 @@
  * 2. Connects and handshakes every user (a {@link ClientSession} each; the
  *    first offer carries the user's meta and visa, so a fresh station learns
  *    them), a few at a time.
- * 3. The timed phase: each user writes its pre-serialised messages, at most
+ * 3. The timed phase: each user writes its pre-encoded frames, at most
  *    `window` in flight (sent, neither delivered nor answered by the station
  *    yet), at the offered `rate` when one is given. Arrivals are recognised
- *    by their signature alone — a delivery is never decrypted nor verified;
- *    the station's receipts are decrypted (not verified) to match them.
+ *    by their signature alone — a delivery is never decrypted nor verified.
+ *    Over MTP the bench reads the frames itself ({@link RawMtpConnection}):
+ *    a text is found by the `signature` in its bytes (no UTF-8 decoding, no
+ *    JSON parsing) and acknowledged with `OK` from a template. The station's
+ *    receipts are decrypted to match them; the station's signature is
+ *    verified on the first receipt message of each session and every
+ *    {@link VERIFY_EVERY}th after it (every one with `verifyAll`).
  * 4. Online (the default) every user sends to the next one (a ring), all
  *    connected. Offline, the users send to as many other users who
  *    handshook once (so the station knows them) and went away; when every
@@ -30,16 +35,19 @@ import {
   type LocalUser,
   MemoryCipherKeyCache,
   MessagePacker,
-  type ReliableMessage,
+  ReliableMessage,
 } from "../../dimp/message/mod.ts";
 import type { Connection, Framing } from "../../client/transport/mod.ts";
 import type { Accounts } from "../../store/mod.ts";
 import {
   AccountsDirectory,
   ClientSession,
+  type ClientSessionOptions,
   type LogLevel,
 } from "../../client/mod.ts";
 import { eachLimited } from "./_each_limited.ts";
+import { benchFrame, RawMtpConnection } from "./_raw_mtp_connection.ts";
+import { signatureOf } from "./_signature_of.ts";
 import { planMessages, type PlannedMessage } from "./plan.ts";
 import {
   ownCpuMs,
@@ -130,6 +138,11 @@ export interface BenchOptions extends BenchConnectOptions {
   readonly receipts: boolean;
   /** Nothing sent or received for this long ends the timed phase (default 15 s). */
   readonly stallTimeout?: number;
+  /**
+   * Verify the station's signature on every receipt message (default: on
+   * the first of each session and every {@link VERIFY_EVERY}th after it).
+   */
+  readonly verifyAll?: boolean;
   /** About once a second during the timed phase. */
   readonly onProgress?: (progress: BenchProgress) => void;
 }
@@ -145,6 +158,8 @@ export interface BenchSessionInit {
   readonly onLine?: (line: string) => boolean;
   /** Sees every message the session receives; `true` keeps it from the session. */
   readonly onReliable?: (msg: ReliableMessage) => boolean | Promise<boolean>;
+  /** Opens the session's connections (default: the client runtime's). */
+  readonly dial?: ClientSessionOptions["dial"];
 }
 
 /**
@@ -179,6 +194,15 @@ export function benchSession(
   });
 }
 
+/**
+ * Station receipt messages of a session whose signature the bench verifies:
+ * the first, then one in this many (all with `verifyAll`).
+ */
+export const VERIFY_EVERY = 32;
+
+/** Frame numbers of the end-to-end receipts: the plan index plus this. */
+const RECEIPT_FRAME = 0x80000000;
+
 /** A connection waits for room when this many messages are unacknowledged. */
 const QUEUE_ROOM = 256;
 /** Errors kept for the report. */
@@ -194,8 +218,12 @@ interface Peer {
   /** Plan indices this peer sends, in order. */
   readonly queue: readonly number[];
   session: ClientSession;
-  /** Decrypts the station's receipts (never verifies). */
+  /** The session's connection when the bench reads its frames itself (MTP). */
+  raw: RawMtpConnection | undefined;
+  /** Decrypts the station's receipts and verifies a sample of them. */
   readonly opener: MessagePacker;
+  /** Station messages with receipts this session received. */
+  stationMessages: number;
   next: number;
   inFlight: number;
   /** Waiting for room on the connection or for the pacer. */
@@ -288,6 +316,11 @@ class Bench {
   #bySignature = new Map<string, number>();
   #byTail = new Map<string, number>();
   #byReceipt = new Map<string, number>();
+  /** The upper half of the bench frames' MTP transaction IDs. */
+  readonly #prefix = crypto.getRandomValues(new Uint32Array(1))[0];
+  /** Per message: its MTP frame, and its end-to-end receipt's (raw path). */
+  #frames: Uint8Array[] = [];
+  #receiptFrames: (Uint8Array | undefined)[] = [];
   #senders: Peer[] = [];
   #receivers: Peer[] = [];
   // per message (plan index)
@@ -297,12 +330,22 @@ class Bench {
   #answered = new Uint8Array(0);
   #peerAnswered = new Uint8Array(0);
   #released = new Uint8Array(0);
+  /** 1: the station acknowledged the frame (MTP `OK`, raw path). */
+  #acked = new Uint8Array(0);
   // counters
   #sent = 0;
   #delivered = 0;
   #duplicates = 0;
   #misrouted = 0;
-  #receipts = { total: 0, delivered: 0, cached: 0, other: 0, messages: 0 };
+  #receipts = {
+    total: 0,
+    delivered: 0,
+    cached: 0,
+    other: 0,
+    messages: 0,
+    verified: 0,
+    bad_signatures: 0,
+  };
   #peerReceipts = 0;
   #errors: string[] = [];
   #errorCount = 0;
@@ -402,11 +445,24 @@ class Bench {
     this.#answered = new Uint8Array(n);
     this.#peerAnswered = new Uint8Array(n);
     this.#released = new Uint8Array(n);
+    this.#acked = new Uint8Array(n);
+    const raw = this.#raw();
     for (const [i, msg] of this.#plan.entries()) {
       this.#bySignature.set(msg.signature, i);
       this.#byTail.set(tail(msg.signature), i);
       if (msg.receipt) this.#byReceipt.set(msg.receipt.signature, i);
+      if (!raw) continue;
+      this.#frames.push(benchFrame(this.#prefix, i, msg.bytes));
+      this.#receiptFrames.push(
+        msg.receipt &&
+          benchFrame(this.#prefix, RECEIPT_FRAME + i, msg.receipt.bytes),
+      );
     }
+  }
+
+  /** Whether the bench reads the frames itself (MTP from the system's address). */
+  #raw(): boolean {
+    return this.#o.framing === "mtp";
   }
 
   #queueOf(sender: number): number[] {
@@ -431,6 +487,8 @@ class Bench {
         directory: this.#directory,
         cipherKeys: new MemoryCipherKeyCache(),
       }),
+      raw: undefined,
+      stationMessages: 0,
       next: 0,
       inFlight: 0,
       waiting: false,
@@ -441,12 +499,37 @@ class Bench {
 
   #session(peer: Peer): ClientSession {
     const o = this.#o;
+    peer.raw = undefined;
+    peer.stationMessages = 0;
+    if (!this.#raw()) {
+      return benchSession(o, {
+        user: peer.user,
+        directory: this.#directory,
+        cipherKeys: this.#cipherKeys,
+        onLine: (line) => this.#counted(peer, line),
+        onReliable: (msg) => this.#arrived(peer, msg),
+      });
+    }
+    const tap = {
+      message: (body: Uint8Array) => this.#tapped(peer, body),
+      acknowledged: (frame: number) => this.#acknowledged(frame),
+    };
     return benchSession(o, {
       user: peer.user,
       directory: this.#directory,
       cipherKeys: this.#cipherKeys,
-      onLine: (line) => this.#counted(peer, line),
       onReliable: (msg) => this.#arrived(peer, msg),
+      dial: async (host, port, options) => {
+        const conn = await RawMtpConnection.dial(
+          host,
+          port,
+          options,
+          this.#prefix,
+          tap,
+        );
+        peer.raw = conn;
+        return conn;
+      },
     });
   }
 
@@ -631,6 +714,12 @@ class Bench {
       this.#lastEvent = now;
       this.#sent++;
       peer.inFlight++;
+      if (peer.raw !== undefined) {
+        if (!peer.raw.sendFrame(this.#frames[index])) {
+          this.#error("a message was not sent: closed");
+        }
+        continue;
+      }
       conn.send(this.#plan[index].bytes).then((result) => {
         if (!result.sent) {
           this.#error(`a message was not sent: ${result.reason}`);
@@ -668,6 +757,42 @@ class Bench {
       return false; // the session reports it
     }
     if (typeof signature !== "string") return false;
+    return this.#signed(peer, signature);
+  }
+
+  /**
+   * Counts a pushed frame's JSON by the signature in its bytes (raw path);
+   * `false` leaves it to the session (parsed whole).
+   */
+  #tapped(peer: Peer, body: Uint8Array): boolean {
+    const signature = signatureOf(body);
+    if (signature !== undefined && this.#signed(peer, signature)) return true;
+    let msg: ReliableMessage;
+    try {
+      msg = ReliableMessage.parse(body);
+    } catch {
+      return false; // the session reports it
+    }
+    if (msg.sender.type !== EntityType.STATION) return false;
+    // the connection reads on while it is decrypted; anything but receipts
+    // goes to the session after all
+    const raw = peer.raw;
+    this.#fromStation(peer, msg).then((taken) => {
+      if (!taken) raw?.handOver(msg.serialize());
+    });
+    return true;
+  }
+
+  /** The station acknowledged a bench frame (raw path). */
+  #acknowledged(frame: number): void {
+    const index = frame & ~RECEIPT_FRAME;
+    if (frame < RECEIPT_FRAME && index < this.#acked.length) {
+      this.#acked[index] = 1;
+    }
+  }
+
+  /** Counts a planned message or end-to-end receipt by its signature. */
+  #signed(peer: Peer, signature: string): boolean {
     const now = performance.now();
     const index = this.#bySignature.get(signature);
     if (index !== undefined) {
@@ -689,9 +814,22 @@ class Bench {
     return true;
   }
 
-  /** Sees the messages {@link #counted} left: the station's receipts. */
-  async #arrived(peer: Peer, msg: ReliableMessage): Promise<boolean> {
+  /**
+   * Sees the messages {@link #counted} or {@link #tapped} left: the
+   * station's receipts (a sample verified), and planned messages whose
+   * signature was not found in the bytes alone.
+   */
+  #arrived(peer: Peer, msg: ReliableMessage): boolean | Promise<boolean> {
+    if (this.#signed(peer, msg.signature)) return true;
     if (msg.sender.type !== EntityType.STATION) return false;
+    return this.#fromStation(peer, msg);
+  }
+
+  /**
+   * A station's message: its receipts counted (`true`), or `false` when it
+   * carries none (the session's business).
+   */
+  async #fromStation(peer: Peer, msg: ReliableMessage): Promise<boolean> {
     let content: Content;
     try {
       content = (await peer.opener.decrypt(msg)).content;
@@ -706,6 +844,18 @@ class Bench {
       )
       : [];
     if (receipts.length === 0) return false;
+    if (this.#o.verifyAll || peer.stationMessages++ % VERIFY_EVERY === 0) {
+      try {
+        await peer.opener.verify(msg);
+        this.#receipts.verified++;
+      } catch (error) {
+        this.#receipts.bad_signatures++;
+        this.#error(
+          `a station receipt message was dropped: ${(error as Error).message}`,
+        );
+        return true;
+      }
+    }
     this.#receipts.messages++;
     for (const receipt of receipts) {
       const origin = receipt.originalSignature;
@@ -731,8 +881,11 @@ class Bench {
     this.#lastDelivery = now;
     this.#delivered++;
     if (planned.receipt !== undefined) {
-      const conn = peer.session.connection;
-      conn?.send(planned.receipt.bytes);
+      if (peer.raw !== undefined) {
+        peer.raw.sendFrame(this.#receiptFrames[index]!);
+      } else {
+        peer.session.connection?.send(planned.receipt.bytes);
+      }
     }
     this.#release(index);
     this.#check();
@@ -770,6 +923,17 @@ class Bench {
       if (this.#deliveredAt[i] !== 0) {
         latencies[k++] = this.#deliveredAt[i] - this.#sentAt[i];
         if (this.#answered[i] === 0) unanswered++;
+      }
+    }
+    if (this.#raw()) {
+      let unacknowledged = 0;
+      for (let i = 0; i < this.#plan.length; i++) {
+        if (this.#sentAt[i] !== 0 && this.#acked[i] === 0) unacknowledged++;
+      }
+      if (unacknowledged > 0) {
+        this.#error(
+          `${unacknowledged} sent message(s) never acknowledged by the station (MTP OK)`,
+        );
       }
     }
     const first = this.#firstSend;
@@ -818,6 +982,7 @@ class Bench {
       rate: o.rate ?? null,
       end_to_end_receipts: o.receipts,
       receipt_arrays: o.receiptArrays ?? true,
+      verify_all: o.verifyAll ?? false,
       planned,
       sent: this.#sent,
       delivered: this.#delivered,
@@ -842,6 +1007,10 @@ class Bench {
         cpu_s: round3(timed.cpuMs / 1000),
         cpu_share: round3(cpuShare),
         bottleneck: cpuShare >= 0.9,
+        cpu_us_per_delivered: this.#delivered > 0
+          ? Math.round((timed.cpuMs * 1000) / this.#delivered)
+          : null,
+        receive: this.#raw() ? "frames" : "session",
       },
       station_process: stationProcess,
       ended: this.#ended,

@@ -2,8 +2,9 @@
  * `dim bench` as a real CLI process against a real `dim station` child on
  * loopback: every message delivered exactly once (online, offline, with
  * end-to-end receipts, over WebSocket), the users kept for the next run,
- * the station's process measured by --pid, and bad command lines.
- * Nothing here asserts a speed.
+ * the station's process measured by --pid, and bad command lines; through
+ * a proxy that loses a text or a receipt, corrupts a receipt's signature or
+ * fragments a text, each reported exactly. Nothing here asserts a speed.
  */
 import assert from "node:assert/strict";
 import type { BenchResult, SessionsResult } from "../../cli/bench/mod.ts";
@@ -13,6 +14,7 @@ import {
   stopStation,
 } from "../station/_child.ts";
 import { dim, type DimRun, tempDir } from "./_dim.ts";
+import { startTamperProxy, type TamperRule } from "./_tamper_proxy.ts";
 
 async function withStation(
   fn: (station: StationChild, dir: string) => Promise<void>,
@@ -154,27 +156,34 @@ Deno.test("dim bench --offline: receivers away get every message once when they 
   });
 });
 
-Deno.test("dim bench --receipts over WebSocket: every end-to-end receipt comes back once", async () => {
-  await withStation(async (station, dataDir) => {
-    const result = resultOf(
-      await bench(station, dataDir, [
-        "--users",
-        "3",
-        "--messages",
-        "10",
-        "--receipts",
-        "--framing",
-        "ws",
-        "--window",
-        "2",
-      ]),
-    );
-    assertExactlyOnce(result, 30);
-    assert.equal(result.framing, "ws");
-    assert.equal(result.end_to_end_receipts, true);
-    assert.equal(result.peer_receipts, 30);
+for (
+  const [framing, receive, extra] of [
+    ["ws", "session", ["--window", "2"]],
+    ["mtp", "frames", []], // the pre-encoded receipt frames
+  ] as const
+) {
+  Deno.test(`dim bench --receipts over ${framing}: every end-to-end receipt comes back once`, async () => {
+    await withStation(async (station, dataDir) => {
+      const result = resultOf(
+        await bench(station, dataDir, [
+          "--users",
+          "3",
+          "--messages",
+          "10",
+          "--receipts",
+          "--framing",
+          framing,
+          ...extra,
+        ]),
+      );
+      assertExactlyOnce(result, 30);
+      assert.equal(result.framing, framing);
+      assert.equal(result.generator.receive, receive);
+      assert.equal(result.end_to_end_receipts, true);
+      assert.equal(result.peer_receipts, 30);
+    });
   });
-});
+}
 
 Deno.test("dim bench --rate with --duration: rate × duration / users messages each", async () => {
   await withStation(async (station, dataDir) => {
@@ -192,6 +201,162 @@ Deno.test("dim bench --rate with --duration: rate × duration / users messages e
     assert.equal(result.messages_per_user, 20);
     assert.equal(result.rate, 40);
     assertExactlyOnce(result, 40);
+  });
+});
+
+/** The sender of a station message's JSON body. */
+function senderOf(body: Uint8Array): string {
+  return (JSON.parse(new TextDecoder().decode(body)) as { sender: string })
+    .sender;
+}
+
+/**
+ * A rule for the `n`-th message from the station itself on the first
+ * connection (the first two answer the handshake: DIM?, then DIM!; the
+ * users' texts are not counted).
+ */
+function nthFromStation(
+  station: StationChild,
+  n: number,
+  verdict: (body: Uint8Array) => "drop" | Uint8Array,
+): TamperRule {
+  let seen = 0;
+  return (body, conn) => {
+    if (conn !== 0 || senderOf(body) !== station.id) return "pass";
+    return ++seen === n ? verdict(body) : "pass";
+  };
+}
+
+/** The same body with one character of its signature changed. */
+function badSignature(body: Uint8Array): Uint8Array {
+  const msg = JSON.parse(new TextDecoder().decode(body));
+  const sig = msg.signature as string;
+  msg.signature = sig.slice(0, 10) + (sig[10] === "A" ? "B" : "A") +
+    sig.slice(11);
+  return new TextEncoder().encode(JSON.stringify(msg));
+}
+
+/** 3 users × 4 texts, one receipt message per text, at most 3 s. */
+const SMALL = [
+  "--users",
+  "3",
+  "--messages",
+  "4",
+  "--single-receipts",
+  "--duration",
+  "3",
+];
+
+/** The bench through a tampering proxy in front of `station` (exit code, result). */
+async function benchThrough(
+  station: StationChild,
+  dataDir: string,
+  rule: TamperRule,
+  args: string[] = [],
+): Promise<{ code: number; result: BenchResult }> {
+  const proxy = startTamperProxy(station.port, rule);
+  try {
+    const run = await bench({ ...station, port: proxy.port }, dataDir, [
+      ...SMALL,
+      ...args,
+    ]);
+    return { code: run.code, result: JSON.parse(run.lastLine) as BenchResult };
+  } finally {
+    await proxy.close();
+  }
+}
+
+Deno.test("dim bench: a text that never arrives is a failure, everything else counted", async () => {
+  await withStation(async (station, dataDir) => {
+    let dropped = false;
+    const { code, result } = await benchThrough(station, dataDir, (body) => {
+      if (dropped || senderOf(body) === station.id) return "pass";
+      dropped = true;
+      return "drop"; // acknowledged to the station: it answers "delivered"
+    });
+    assert.equal(code, 1);
+    assert.equal(result.sent, 12);
+    assert.equal(result.delivered, 11);
+    assert.equal(result.station_receipts.total, 12);
+    assert.equal(result.failures, 1);
+    assert.equal(result.duplicates, 0);
+    assert.equal(result.ended, "deadline");
+  });
+});
+
+Deno.test("dim bench: a station receipt that never arrives is a failure", async () => {
+  await withStation(async (station, dataDir) => {
+    const { code, result } = await benchThrough(
+      station,
+      dataDir,
+      nthFromStation(station, 3, () => "drop"),
+    );
+    assert.equal(code, 1);
+    assert.equal(result.delivered, 12);
+    assert.equal(result.station_receipts.total, 11);
+    assert.equal(result.station_receipts.messages, 11);
+    assert.equal(result.failures, 1);
+    assert.equal(result.ended, "deadline");
+  });
+});
+
+Deno.test("dim bench: a receipt whose station signature is wrong is dropped and reported; --verify-all checks every one", async () => {
+  await withStation(async (station, dataDir) => {
+    // the first receipt message of a session is always verified
+    const first = await benchThrough(
+      station,
+      dataDir,
+      nthFromStation(station, 3, badSignature),
+    );
+    assert.equal(first.code, 1);
+    assert.equal(first.result.verify_all, false);
+    assert.equal(first.result.delivered, 12);
+    assert.equal(first.result.station_receipts.bad_signatures, 1);
+    assert.equal(first.result.station_receipts.verified, 2); // the other sessions' first
+    assert.equal(first.result.station_receipts.total, 11);
+    assert.equal(first.result.failures, 1);
+    assert.ok(
+      first.result.errors.some((e) =>
+        /station receipt message was dropped/.test(e)
+      ),
+      JSON.stringify(first.result.errors),
+    );
+    // the second is not in the sample (1 in 32 after the first) …
+    const sampled = await benchThrough(
+      station,
+      dataDir,
+      nthFromStation(station, 4, badSignature),
+    );
+    assert.equal(sampled.code, 0);
+    assert.equal(sampled.result.station_receipts.bad_signatures, 0);
+    assert.equal(sampled.result.station_receipts.verified, 3);
+    assert.equal(sampled.result.failures, 0);
+    // … unless every one is verified
+    const all = await benchThrough(
+      station,
+      dataDir,
+      nthFromStation(station, 4, badSignature),
+      ["--verify-all"],
+    );
+    assert.equal(all.code, 1);
+    assert.equal(all.result.verify_all, true);
+    assert.equal(all.result.station_receipts.bad_signatures, 1);
+    assert.equal(all.result.station_receipts.verified, 11);
+    assert.equal(all.result.station_receipts.total, 11);
+    assert.equal(all.result.failures, 1);
+  });
+});
+
+Deno.test("dim bench: a text in two MTP fragments is counted through the session", async () => {
+  await withStation(async (station, dataDir) => {
+    let cut = false;
+    const { code, result } = await benchThrough(station, dataDir, (body) => {
+      if (cut || senderOf(body) === station.id) return "pass";
+      cut = true;
+      return "fragment";
+    });
+    assert.equal(code, 0, JSON.stringify(result.errors));
+    assertExactlyOnce(result, 12);
   });
 });
 
