@@ -41,12 +41,13 @@ export interface MessageParseOptions {
 
 /**
  * `text` (a JSON object with at least one member) with `"name": value`
- * added before its closing brace; `undefined` when it does not end so.
+ * added before its closing brace (`json`: the value's JSON text);
+ * `undefined` when it does not end so.
  */
 function _appendMember(
   text: string,
   name: string,
-  value: unknown,
+  json: string,
 ): string | undefined {
   let end = text.length - 1;
   while (end > 0 && _isJsonSpace(text.charCodeAt(end))) end--;
@@ -54,9 +55,9 @@ function _appendMember(
   let last = end - 1;
   while (last > 0 && _isJsonSpace(text.charCodeAt(last))) last--;
   if (last <= 0 || text.charCodeAt(last) === 0x7b) return undefined; // {}
-  return `${text.slice(0, end)},${JSON.stringify(name)}:${
-    JSON.stringify(value)
-  }${text.slice(end)}`;
+  return `${text.slice(0, end)},${JSON.stringify(name)}:${json}${
+    text.slice(end)
+  }`;
 }
 
 function _isJsonSpace(code: number): boolean {
@@ -255,12 +256,13 @@ export class ReliableMessage extends SecureMessage {
    * Sets a member ({@link Envelope.set}). A member the message did not
    * have is appended to the received text instead of serialising the whole
    * message again (a station adding its `traces` to a message it forwards).
+   * `json`: `JSON.stringify(value)` when the caller has it already.
    */
-  override set(name: string, value: unknown): void {
+  override set(name: string, value: unknown, json?: string): void {
     const text = this.#text;
     const appended = text !== undefined && value !== undefined &&
         !Object.hasOwn(this.dictionary, name)
-      ? _appendMember(text, name, value)
+      ? _appendMember(text, name, json ?? JSON.stringify(value))
       : undefined;
     super.set(name, value);
     if (appended !== undefined) this.#text = appended;
