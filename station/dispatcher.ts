@@ -191,14 +191,14 @@ export class Dispatcher {
    * stored copy is deleted once the receiver took it. `failed`: the store
    * failed.
    */
-  async deliver(
+  deliver(
     msg: ReliableMessage,
     receiver: ID,
     via: "local" | "bot" = "local",
   ): Promise<Delivery> {
     this.#stats.routed++;
     if (receiver.type === EntityType.STATION) {
-      return this.redirect(msg, receiver);
+      return Promise.resolve(this.redirect(msg, receiver));
     }
     const cache = msg.sender.type !== EntityType.STATION &&
       !msg.receiver.isBroadcast;
@@ -212,7 +212,9 @@ export class Dispatcher {
       this.#log.debug(
         `message for ${receiver.value} delivered here before: not again`,
       );
-      return sent(DeliveryText.DELIVERED, { recipient: receiver.value });
+      return Promise.resolve(
+        sent(DeliveryText.DELIVERED, { recipient: receiver.value }),
+      );
     }
     const pushed = this.#pushTo(
       this.#center.active(receiver),
@@ -230,12 +232,16 @@ export class Dispatcher {
       : this.#offline.storeUnlessTaken(receiver, msg, key);
     const result = pushed ??
       this.#roam(msg, receiver, cache ? receiver : undefined);
-    try {
-      await stored;
-    } catch (error) {
+    // no async function: one promise per message, not three
+    if (stored === undefined) return Promise.resolve(this.#counted(result));
+    return stored.then(() => this.#counted(result), (error) => {
       this.#log.error(`store for ${receiver.value} failed: ${error}`);
       return FAILED;
-    }
+    });
+  }
+
+  /** A delivery that stands: counted when it was kept for later. */
+  #counted(result: Delivery): Delivery {
     if (result.kind === "kept") this.#stats.cached++;
     return result;
   }
