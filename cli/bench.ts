@@ -30,6 +30,7 @@ import {
   sampleProcesses,
   type SessionsResult,
   VERIFY_EVERY,
+  withNonces,
 } from "./bench/mod.ts";
 import type { LocalUser } from "../dimp/message/mod.ts";
 import { Accounts, Store } from "../store/mod.ts";
@@ -459,11 +460,21 @@ export async function runBenchCommand(
     plan.pids,
     offline ? 2 * plan.users : plan.users,
     async (accounts, users, signal) => {
+      // every signature a user makes (its messages, its receipts, two per
+      // handshake) takes a nonce made now, before the clock
+      const receipts = flags.receipts === true ? plan.messages : 0;
+      printErr("dim bench: making the users' one-time signing nonces");
+      const senders = withNonces(
+        users.slice(0, plan.users),
+        plan.messages + (offline ? 0 : receipts) + 2,
+      );
       const result = await runBench({
         accounts,
         ...endpoint,
-        users: users.slice(0, plan.users),
-        offline: offline ? users.slice(plan.users) : undefined,
+        users: senders,
+        offline: offline
+          ? withNonces(users.slice(plan.users), receipts + 4)
+          : undefined,
         messages: plan.messages,
         size: plan.size,
         window: plan.window,

@@ -23,7 +23,7 @@ import {
   MessagePacker,
   type ReliableMessage,
 } from "../dimp/message/mod.ts";
-import type { Accounts } from "../store/mod.ts";
+import type { Accounts, DocumentsReceipt } from "../store/mod.ts";
 import type { StationIdentity } from "./identity.ts";
 import type { StationLog } from "../client/log.ts";
 import type { StationStats } from "./stats.ts";
@@ -188,29 +188,37 @@ export class StationMessenger {
     );
   }
 
-  /** Stores valid attachments the store does not have yet. */
+  /**
+   * Stores valid attachments the store does not have yet: a new user's
+   * meta and visa in one transaction.
+   */
   async #save(sender: ID, found: Attachments): Promise<void> {
     const accounts = this.#accounts;
-    if (found.meta !== undefined && accounts.meta(sender) === undefined) {
-      try {
-        await accounts.saveMeta(sender, found.meta.toDictionary());
-      } catch (error) {
-        this.#log.warn(`meta of ${sender.value} not stored: ${error}`);
-      }
-    }
-    const visa = found.visa;
-    if (visa === undefined) return;
-    const stored = accounts.visa(sender);
-    if (
-      stored !== undefined &&
-      stored.toDictionary().signature === visa.toDictionary().signature
-    ) {
+    const meta = found.meta !== undefined && accounts.meta(sender) === undefined
+      ? found.meta.toDictionary()
+      : undefined;
+    const visa = found.visa?.toDictionary();
+    const stored = visa === undefined ? undefined : accounts.visa(sender);
+    const newVisa = visa !== undefined &&
+      stored?.toDictionary().signature !== visa.signature;
+    if (meta === undefined && !newVisa) return;
+    let saved: DocumentsReceipt;
+    try {
+      saved = await accounts.receiveDocuments(sender, {
+        meta,
+        documents: newVisa ? [visa] : [],
+      });
+    } catch (error) {
+      this.#log.warn(`meta and visa of ${sender.value} not stored: ${error}`);
       return;
     }
-    try {
-      await accounts.saveDocument(visa.toDictionary(), { id: sender });
-    } catch (error) {
-      this.#log.debug(`visa of ${sender.value} not stored: ${error}`);
+    if (saved.meta?.ok === false) {
+      this.#log.warn(`meta of ${sender.value} not stored: ${saved.meta.error}`);
+    }
+    const document = saved.documents[0];
+    if (document === undefined) return;
+    if (!document.ok) {
+      this.#log.debug(`visa of ${sender.value} not stored: ${document.error}`);
       return;
     }
     await this.visaStored(sender);

@@ -16,6 +16,7 @@
  *
  * @module
  */
+export * from "./nonces.ts";
 export * from "./plan.ts";
 export * from "./process_stats.ts";
 export * from "./result.ts";

@@ -28,7 +28,7 @@ import {
 import { AccountsDirectory, type ClientSession } from "../../client/mod.ts";
 import { type ProbeTake, ProbeThread } from "./_prober.ts";
 import { eachLimited } from "./_each_limited.ts";
-import { withNonces } from "./_nonce_key.ts";
+import { withNonces } from "./nonces.ts";
 import {
   ownCpuMs,
   type ProcessSample,

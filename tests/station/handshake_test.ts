@@ -127,6 +127,15 @@ for (const framing of FRAMINGS) {
       assert.equal(again.msg.receiver.value, alice.id.value);
       // the reply is encrypted for alice (not a broadcast) and signed
       assert.ok(typeof again.msg.dictionary.key === "string");
+      // the first offer's meta and visa are stored (one transaction)
+      assert.deepEqual(
+        station.accounts.meta(alice.id)?.toDictionary(),
+        alice.meta.toDictionary(),
+      );
+      assert.deepEqual(
+        station.accounts.documents(alice.id).map((d) => d.toDictionary()),
+        [alice.visa.toDictionary()],
+      );
 
       const from = peer.inbox.length;
       await peer.offer("0".repeat(64));

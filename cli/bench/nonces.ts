@@ -1,9 +1,10 @@
 /**
- * A bench user's ID key with one-time ECDSA nonces made before the clock
- * starts: a handshake's two signatures then cost a few big-integer
- * products on the bench's thread instead of two point multiplications (the
- * bench shares the machine's cores with the station it measures). What the
- * station gets is an ordinary low-S ECDSA signature.
+ * Bench users whose ID keys hold one-time ECDSA nonces made before the clock
+ * starts (the costly half of a signature: a point multiplication): their
+ * handshakes, and in text mode the messages and receipts packed ahead, then
+ * sign with a few big-integer products each. The bench shares the cores
+ * with the station it measures; what the station gets is an ordinary low-S
+ * ECDSA signature.
  *
  * @module
  */

@@ -7,7 +7,7 @@ import {
 } from "../../../dimp/crypto/mod.ts";
 import { EntityType, generateAccount } from "../../../dimp/identity/mod.ts";
 import type { LocalUser } from "../../../dimp/message/mod.ts";
-import { withNonces } from "../../../cli/bench/_nonce_key.ts";
+import { withNonces } from "../../../cli/bench/nonces.ts";
 
 async function user(): Promise<LocalUser> {
   const account = await generateAccount({ type: EntityType.USER });
