@@ -30,14 +30,16 @@ import {
   type SendResult,
   type TransportLimits,
 } from "../../client/transport/mod.ts";
+import { setImmediate } from "node:timers";
 
 /** What the bench does with the frames it reads itself. */
 export interface FrameTap {
   /**
-   * A pushed MESSAGE's body (a view, valid during the call only); `true`:
-   * taken (the connection acknowledges it), `false`: the session gets it.
+   * A pushed MESSAGE's body: `bytes` from `start` to `end` (valid during
+   * the call only); `true`: taken (the connection acknowledges it),
+   * `false`: the session gets it.
    */
-  message(body: Uint8Array): boolean;
+  message(bytes: Uint8Array, start: number, end: number): boolean;
   /** The station acknowledged pre-encoded frame `frame` ({@link benchFrame}). */
   acknowledged(frame: number): void;
 }
@@ -120,8 +122,12 @@ export class RawMtpConnection implements Connection {
   #buffer = new Uint8Array(64 * 1024);
   #start = 0;
   #end = 0;
-  #queue: Uint8Array[] = [];
-  #queuedBytes = 0;
+  /** What the next write takes, and the buffer of the write under way. */
+  #out = new Uint8Array(16 * 1024);
+  #outLength = 0;
+  #outFrames = 0;
+  #spare = new Uint8Array(16 * 1024);
+  #writing = 0;
   #writer: Promise<void> | null = null;
   #awaiting = new Map<string, Awaiting>();
   #readyWaiters: (() => void)[] = [];
@@ -182,7 +188,7 @@ export class RawMtpConnection implements Connection {
   }
 
   get pending(): number {
-    return this.#awaiting.size + this.#queue.length;
+    return this.#awaiting.size + this.#outFrames;
   }
 
   get bytesReceived(): number {
@@ -343,12 +349,10 @@ export class RawMtpConnection implements Connection {
       if (tap !== undefined && words === 4) {
         if (
           buf[at + 3] === HL4_MESSAGE &&
-          tap.message(buf.subarray(at + 16, at + total))
+          tap.message(buf, at + 16, at + total)
         ) {
           this.#start = at + total;
-          const ok = OK_TEMPLATE.slice();
-          ok.set(buf.subarray(at + 4, at + 12), 4);
-          this.#enqueue(ok);
+          this.#enqueueOk(buf, at + 4);
           continue;
         }
         if (
@@ -435,40 +439,57 @@ export class RawMtpConnection implements Connection {
   // ------------------------------------------------------------- writing
 
   #enqueue(bytes: Uint8Array): void {
-    if (this.#closed) return;
-    this.#queue.push(bytes);
-    this.#queuedBytes += bytes.length;
-    if (this.#queuedBytes > this.#limits.maxQueuedBytes) {
-      this.#closeInfo ??= { reason: "slow-consumer" };
-      this.#terminate(this.#closeInfo);
-      return;
+    if (!this.#reserve(bytes.length)) return;
+    this.#out.set(bytes, this.#outLength);
+    this.#outLength += bytes.length;
+  }
+
+  /** An `OK` for the MESSAGE whose sn is at `bytes[sn]`, with no copy of its own. */
+  #enqueueOk(bytes: Uint8Array, sn: number): void {
+    if (!this.#reserve(OK_TEMPLATE.length)) return;
+    const out = this.#out;
+    const at = this.#outLength;
+    out.set(OK_TEMPLATE, at);
+    for (let i = 0; i < 8; i++) out[at + 4 + i] = bytes[sn + i];
+    this.#outLength += OK_TEMPLATE.length;
+  }
+
+  /** Room for a frame of `size` bytes in the next write; false once closed. */
+  #reserve(size: number): boolean {
+    if (this.#closed) return false;
+    if (this.#outLength + this.#writing + size > this.#limits.maxQueuedBytes) {
+      this.#terminate({ reason: "slow-consumer" });
+      return false;
     }
+    if (this.#outLength + size > this.#out.length) {
+      const grown = new Uint8Array(2 * (this.#outLength + size));
+      grown.set(this.#out.subarray(0, this.#outLength));
+      this.#out = grown;
+    }
+    this.#outFrames++;
     this.#writer ??= this.#flush();
+    return true;
   }
 
   async #flush(): Promise<void> {
-    // what the rest of this task queues goes into the same write
-    await Promise.resolve();
+    // what the rest of this turn of the event loop queues (the answers to
+    // every connection's reads, the sends they release) goes into one write
+    await new Promise((resolve) => setImmediate(resolve));
     try {
-      while (this.#queue.length > 0 && !this.#closed) {
-        const batch = this.#queue;
-        const size = this.#queuedBytes;
-        this.#queue = [];
-        let data = batch[0];
-        if (batch.length > 1) {
-          data = new Uint8Array(size);
-          let at = 0;
-          for (const bytes of batch) {
-            data.set(bytes, at);
-            at += bytes.length;
-          }
-        }
-        for (let at = 0; at < data.length;) {
-          const written = await this.#conn.write(data.subarray(at));
+      while (this.#outLength > 0 && !this.#closed) {
+        const data = this.#out;
+        const size = this.#outLength;
+        this.#out = this.#spare;
+        this.#outLength = 0;
+        this.#outFrames = 0;
+        this.#writing = size;
+        for (let at = 0; at < size;) {
+          const written = await this.#conn.write(data.subarray(at, size));
           at += written;
           this.#bytesSent += written;
         }
-        this.#queuedBytes -= size;
+        this.#writing = 0;
+        this.#spare = data;
         this.#wakeReady();
       }
       if (this.#closing && !this.#closed) {
@@ -493,7 +514,7 @@ export class RawMtpConnection implements Connection {
   #hasRoom(): boolean {
     return this.closed || (
       this.#awaiting.size <= this.#limits.maxQueue / 2 &&
-      this.#queuedBytes <= this.#limits.maxQueuedBytes / 2
+      this.#outLength + this.#writing <= this.#limits.maxQueuedBytes / 2
     );
   }
 
@@ -535,8 +556,8 @@ export class RawMtpConnection implements Connection {
     } catch {
       // already closed
     }
-    this.#queue = [];
-    this.#queuedBytes = 0;
+    this.#outLength = 0;
+    this.#outFrames = 0;
     for (const awaiting of [...this.#awaiting.values()]) {
       awaiting.settle(CLOSED);
     }

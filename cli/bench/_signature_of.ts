@@ -5,13 +5,15 @@
  * @module
  */
 
-/** `"signature":"` in UTF-8. */
-const NEEDLE = new TextEncoder().encode('"signature":"');
+/** `"signature"` in UTF-8: the member name before the colon. */
+const NAME = new TextEncoder().encode('"signature"');
 const QUOTE = 0x22;
+const COLON = 0x3a;
 const BACKSLASH = 0x5c;
 
 /**
- * The value of the one `"signature":"…"` member of `json`, or `undefined`
+ * The value of the one `"signature":"…"` member of `json` (of its bytes
+ * `start` … `end`), or `undefined`
  * when there is none, more than one (attached meta and visa carry their own:
  * the caller parses such a message whole), or the value is escaped or not
  * ASCII. JSON escapes every quote inside a string, so the needle, after
@@ -24,37 +26,47 @@ const BACKSLASH = 0x5c;
  * console.assert(signatureOf(json) === "c2ln");
  * ```
  */
-export function signatureOf(json: Uint8Array): string | undefined {
+export function signatureOf(
+  json: Uint8Array,
+  start = 0,
+  end: number = json.length,
+): string | undefined {
+  // a colon outside strings only follows a member name, and base64, IDs
+  // and numbers have none: few places to look at
   let found = -1;
   for (
-    let at = json.indexOf(QUOTE);
-    at >= 0;
-    at = json.indexOf(QUOTE, at + 1)
+    let at = json.indexOf(COLON, start);
+    at >= 0 && at < end;
+    at = json.indexOf(COLON, at + 1)
   ) {
-    if (!startsAt(json, at)) continue;
+    if (json[at + 1] !== QUOTE || !isName(json, at - NAME.length, start)) {
+      continue;
+    }
     if (found >= 0) return undefined;
-    found = at + NEEDLE.length;
+    found = at + 2;
   }
   if (found < 0) return undefined;
-  const end = json.indexOf(QUOTE, found);
-  if (end < 0) return undefined;
-  const value = json.subarray(found, end);
-  for (let i = 0; i < value.length; i++) {
-    if (value[i] === BACKSLASH || value[i] >= 0x80) return undefined;
+  const close = json.indexOf(QUOTE, found);
+  if (close < 0 || close >= end) return undefined;
+  for (let i = found; i < close; i++) {
+    if (json[i] === BACKSLASH || json[i] >= 0x80) return undefined;
   }
-  return String.fromCharCode.apply(null, value as unknown as number[]);
+  return String.fromCharCode.apply(
+    null,
+    json.subarray(found, close) as unknown as number[],
+  );
 }
 
-/** A member name `"signature"` at `at` (after `{`, `,` or a space). */
-function startsAt(json: Uint8Array, at: number): boolean {
-  if (at + NEEDLE.length > json.length || at === 0) return false;
+/** The member name `"signature"` at `at` (after `{`, `,` or a space). */
+function isName(json: Uint8Array, at: number, start: number): boolean {
+  if (at <= start) return false;
   const before = json[at - 1];
   if (
     before !== 0x7b && before !== 0x2c && before !== 0x20 &&
     before !== 0x0a && before !== 0x0d && before !== 0x09
   ) return false;
-  for (let i = 1; i < NEEDLE.length; i++) {
-    if (json[at + i] !== NEEDLE[i]) return false;
+  for (let i = 0; i < NAME.length; i++) {
+    if (json[at + i] !== NAME[i]) return false;
   }
   return true;
 }

@@ -511,7 +511,8 @@ class Bench {
       });
     }
     const tap = {
-      message: (body: Uint8Array) => this.#tapped(peer, body),
+      message: (bytes: Uint8Array, start: number, end: number) =>
+        this.#tapped(peer, bytes, start, end),
       acknowledged: (frame: number) => this.#acknowledged(frame),
     };
     return benchSession(o, {
@@ -764,12 +765,12 @@ class Bench {
    * Counts a pushed frame's JSON by the signature in its bytes (raw path);
    * `false` leaves it to the session (parsed whole).
    */
-  #tapped(peer: Peer, body: Uint8Array): boolean {
-    const signature = signatureOf(body);
+  #tapped(peer: Peer, bytes: Uint8Array, start: number, end: number): boolean {
+    const signature = signatureOf(bytes, start, end);
     if (signature !== undefined && this.#signed(peer, signature)) return true;
     let msg: ReliableMessage;
     try {
-      msg = ReliableMessage.parse(body);
+      msg = ReliableMessage.parse(bytes.subarray(start, end));
     } catch {
       return false; // the session reports it
     }

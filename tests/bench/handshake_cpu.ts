@@ -7,8 +7,9 @@
  * work is timed: verification, storing the meta and visa, opening the
  * sealed key, the `DIM?` and `DIM!` replies (encryption, signature). Then
  * the same users again on new sessions with new message keys (returning:
- * meta and visa known). CPU time (`process.cpuUsage`), so a shared machine
- * skews it less; run it next to a baseline in the same minutes.
+ * meta and visa known). CPU time of all threads (`process.cpuUsage`; the
+ * signer thread makes the replies' nonces, as in `dim station`), so a shared
+ * machine skews it less; run it next to a baseline in the same minutes.
  *
  * Run: `deno run -A tests/bench/handshake_cpu.ts [users=300]`
  *
@@ -34,7 +35,8 @@ const dir = Deno.makeTempDirSync({ prefix: "dim-handshake-cpu-" });
 const store = Store.open({ dataDir: dir });
 const facade = new Accounts(store);
 const identity = await findStationIdentity(facade);
-const pipeline = assemblePipeline(identity, facade, { signers: 0 });
+// one signer thread making the replies' nonces, as `dim station` by default
+const pipeline = assemblePipeline(identity, facade, { signers: 1 });
 const world = new World();
 world.know(identity);
 const users = await accounts(count);
