@@ -68,7 +68,13 @@ export const DeliveryText = {
  * ```
  */
 export type Delivery =
-  | { readonly kind: "sent"; readonly receipt: ReceiptCommand }
+  | {
+    readonly kind: "sent";
+    /** The receipt's text ("Message delivered.", …). */
+    readonly text: string;
+    /** The receipt's members besides text and origin (`recipient`, …). */
+    readonly extra: Record<string, unknown>;
+  }
   | { readonly kind: "kept" }
   | { readonly kind: "unreachable" }
   | { readonly kind: "failed" };
@@ -92,7 +98,7 @@ export function receiptsFor(
 ): ReceiptCommand[] {
   switch (delivery.kind) {
     case "sent":
-      return [delivery.receipt];
+      return [receipt(delivery.text, msg, delivery.extra)];
     case "kept":
       return [receipt(DeliveryText.CACHED, msg)];
     case "unreachable":
@@ -185,14 +191,14 @@ export class Dispatcher {
    * stored copy is deleted once the receiver took it. `failed`: the store
    * failed.
    */
-  async deliver(
+  deliver(
     msg: ReliableMessage,
     receiver: ID,
     via: "local" | "bot" = "local",
   ): Promise<Delivery> {
     this.#stats.routed++;
     if (receiver.type === EntityType.STATION) {
-      return this.redirect(msg, receiver);
+      return Promise.resolve(this.redirect(msg, receiver));
     }
     const cache = msg.sender.type !== EntityType.STATION &&
       !msg.receiver.isBroadcast;
@@ -206,7 +212,9 @@ export class Dispatcher {
       this.#log.debug(
         `message for ${receiver.value} delivered here before: not again`,
       );
-      return sent(DeliveryText.DELIVERED, msg, { recipient: receiver.value });
+      return Promise.resolve(
+        sent(DeliveryText.DELIVERED, { recipient: receiver.value }),
+      );
     }
     const pushed = this.#pushTo(
       this.#center.active(receiver),
@@ -224,12 +232,16 @@ export class Dispatcher {
       : this.#offline.storeUnlessTaken(receiver, msg, key);
     const result = pushed ??
       this.#roam(msg, receiver, cache ? receiver : undefined);
-    try {
-      await stored;
-    } catch (error) {
+    // no async function: one promise per message, not three
+    if (stored === undefined) return Promise.resolve(this.#counted(result));
+    return stored.then(() => this.#counted(result), (error) => {
       this.#log.error(`store for ${receiver.value} failed: ${error}`);
       return FAILED;
-    }
+    });
+  }
+
+  /** A delivery that stands: counted when it was kept for later. */
+  #counted(result: Delivery): Delivery {
     if (result.kind === "kept") this.#stats.cached++;
     return result;
   }
@@ -246,7 +258,7 @@ export class Dispatcher {
     const payload = direct.length > 0 ? this.#withSender(msg) : "";
     if (this.#send(direct, payload, msg, storedFor) > 0) {
       this.#stats.routedBy.neighbor++;
-      return sent(DeliveryText.REDIRECTED, msg, { neighbor: neighbor.value });
+      return sent(DeliveryText.REDIRECTED, { neighbor: neighbor.value });
     }
     const bridge = this.#center.bridge();
     if (bridge.length === 0 || !this.#bridged(neighbor)) return UNREACHABLE;
@@ -258,7 +270,7 @@ export class Dispatcher {
       return UNREACHABLE;
     }
     this.#stats.routedBy.neighbor++;
-    return sent(DeliveryText.BRIDGED, msg, { neighbor: neighbor.value });
+    return sent(DeliveryText.BRIDGED, { neighbor: neighbor.value });
   }
 
   /**
@@ -459,7 +471,7 @@ export class Dispatcher {
     );
     if (count === 0) return undefined;
     this.#stats.routedBy[via]++;
-    return sent(DeliveryText.DELIVERED, msg, { recipient: receiver.value });
+    return sent(DeliveryText.DELIVERED, { recipient: receiver.value });
   }
 
   /**
@@ -505,12 +517,9 @@ export class Dispatcher {
   };
 }
 
-function sent(
-  text: string,
-  msg: ReliableMessage,
-  extra: Record<string, unknown>,
-): Delivery {
-  return { kind: "sent", receipt: receipt(text, msg, extra) };
+/** A `sent` delivery: its receipt is made when it is sent, not held meanwhile. */
+function sent(text: string, extra: Record<string, unknown>): Delivery {
+  return { kind: "sent", text, extra };
 }
 
 function receipt(

@@ -178,22 +178,33 @@ export class Pipeline implements StationCore {
    * Processes the lines of one payload in order and returns the responses
    * to write back at once (one message each). Tasks the processing left for
    * after the responses (deliveries after a handshake) are scheduled.
+   * Messages routed to others are handled at once; the result is a promise
+   * only from the first line that needs more (processing here, a refusal).
    */
-  async receive(session: Session, lines: readonly string[]): Promise<string[]> {
+  receive(
+    session: Session,
+    lines: readonly string[],
+  ): string[] | Promise<string[]> {
+    for (let i = 0; i < lines.length; i++) {
+      const msg = this.#parse(session, lines[i]);
+      if (msg === undefined || this.#routeNow(session, msg)) continue;
+      return this.#receiveRest(session, lines, i, msg);
+    }
+    this.#scheduleAfterReply(session);
+    return [];
+  }
+
+  /** {@link Pipeline.receive} from line `from` (parsed as `first`) on. */
+  async #receiveRest(
+    session: Session,
+    lines: readonly string[],
+    from: number,
+    first: ReliableMessage,
+  ): Promise<string[]> {
     const responses: string[] = [];
-    for (const line of lines) {
-      let msg: ReliableMessage;
-      try {
-        msg = ReliableMessage.parse(line, { maxBytes: this.#maxBytes });
-      } catch (error) {
-        this.stats.drop(
-          error instanceof MessageTooLargeError ? "too_large" : "malformed",
-        );
-        this.log.debug(`${session.address}: line dropped: ${error}`);
-        continue;
-      }
-      this.stats.received++;
-      this.stats.receivedBy[session.conn.framing]++;
+    for (let i = from; i < lines.length; i++) {
+      const msg = i === from ? first : this.#parse(session, lines[i]);
+      if (msg === undefined) continue;
       try {
         for (const reply of await this.process(session, msg, 0)) {
           responses.push(reply.serialize());
@@ -205,6 +216,54 @@ export class Pipeline implements StationCore {
     }
     this.#scheduleAfterReply(session);
     return responses;
+  }
+
+  /** One line as a message, counted; `undefined` (dropped, counted) when it is none. */
+  #parse(session: Session, line: string): ReliableMessage | undefined {
+    let msg: ReliableMessage;
+    try {
+      msg = ReliableMessage.parse(line, { maxBytes: this.#maxBytes });
+    } catch (error) {
+      this.stats.drop(
+        error instanceof MessageTooLargeError ? "too_large" : "malformed",
+      );
+      this.log.debug(`${session.address}: line dropped: ${error}`);
+      return undefined;
+    }
+    this.stats.received++;
+    this.stats.receivedBy[session.conn.framing]++;
+    return msg;
+  }
+
+  /**
+   * Routes a message for a user or another station from a session that
+   * may send it, when nothing about it needs an answer now (the common
+   * case): the same steps as {@link Pipeline.process}, without a promise.
+   * `false` (and nothing done) when it needs the full path.
+   */
+  #routeNow(session: Session, msg: ReliableMessage): boolean {
+    if (this.#verifyRouted) return false;
+    const station = this.identity.id;
+    const receiver = msg.receiver;
+    const route = routeOf(receiver, station);
+    if (route !== "entity" && route !== "station") return false;
+    const user = session.identifier;
+    if (user === undefined || !session.active) return false;
+    const sender = msg.sender.withoutTerminal();
+    if (this.#checkSender && !session.isStation && !user.equals(sender)) {
+      return false;
+    }
+    if (
+      route === "entity" && this.blocks.isBlocked(receiver, sender, msg.group)
+    ) return false;
+    try {
+      if (this.#looped(msg, sender)) return true;
+      this.#answerWhenDelivered(session, msg, receiver);
+    } catch (error) {
+      this.stats.drop("malformed");
+      this.#logFailure(session, msg, error);
+    }
+    return true;
   }
 
   /** Processes one message; returns the reply messages for its session. */
@@ -236,21 +295,7 @@ export class Pipeline implements StationCore {
         return this.#replies.answer(session, msg, [this.#blockedReceipt(msg)]);
       }
     }
-    if (this.#traces.check(msg, station)) {
-      if (
-        sender.type === EntityType.STATION ||
-        receiver.type === EntityType.STATION || receiver.isBroadcast
-      ) {
-        this.stats.drop("looped");
-        this.log.debug(
-          `looped message dropped: ${sender.value} -> ${receiver.value}`,
-        );
-        return [];
-      }
-      this.log.debug(
-        `message seen before: ${sender.value} -> ${receiver.value}`,
-      );
-    }
+    if (this.#looped(msg, sender)) return [];
     switch (route) {
       case "local":
         return this.#processLocal(session, msg, depth, {
@@ -275,6 +320,28 @@ export class Pipeline implements StationCore {
         this.#answerWhenDelivered(session, msg, receiver);
         return [];
     }
+  }
+
+  /**
+   * Traces the message here (station.md §4.3); `true` when it came back and
+   * is dropped: station or broadcast traffic (a user's message seen before
+   * is only logged, and delivered).
+   */
+  #looped(msg: ReliableMessage, sender: ID): boolean {
+    const receiver = msg.receiver;
+    if (!this.#traces.check(msg, this.identity.id)) return false;
+    if (
+      sender.type === EntityType.STATION ||
+      receiver.type === EntityType.STATION || receiver.isBroadcast
+    ) {
+      this.stats.drop("looped");
+      this.log.debug(
+        `looped message dropped: ${sender.value} -> ${receiver.value}`,
+      );
+      return true;
+    }
+    this.log.debug(`message seen before: ${sender.value} -> ${receiver.value}`);
+    return false;
   }
 
   /**

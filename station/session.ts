@@ -209,7 +209,7 @@ export class Session {
   /** The tasks {@link Session.afterReply} collected (emptied). */
   takeAfterReply(): (() => void)[] {
     const tasks = this.#afterReply;
-    this.#afterReply = [];
+    if (tasks.length > 0) this.#afterReply = [];
     return tasks;
   }
 

@@ -116,6 +116,9 @@ export class TracePool {
   readonly #entries: BoundedMap<string, Entry>;
   readonly #ttl: number;
   readonly #now: () => number;
+  /** The station of the last check, and its ID as JSON. */
+  #station = "";
+  #stationJson = "";
   /** When the oldest entry's expiry was last checked (seconds). */
   #checkedAt = -Infinity;
 
@@ -144,6 +147,22 @@ export class TracePool {
     if (entry !== undefined && _seen(entry) < now - this.#ttl) {
       this.#entries.delete(key);
       entry = undefined;
+    }
+    if (entry === undefined && msg.traces.length === 0) {
+      // first seen here, no other trace (most routed messages): its JSON
+      // from this station's, without a stringify per message
+      this.#remember(key, now);
+      if (this.#station !== station.value) {
+        this.#station = station.value;
+        this.#stationJson = JSON.stringify(station.value);
+      }
+      const id = this.#stationJson;
+      msg.set(
+        "traces",
+        [_selfNode(station.value, now).json],
+        `[{"ID":${id},"did":${id},"time":${JSON.stringify(now)}}]`,
+      );
+      return false;
     }
     const nodes = entry === undefined
       ? []

@@ -67,7 +67,7 @@ export class Command extends Content {
     options: ContentOptions = {},
     type: number = ContentType.COMMAND,
   ): Record<string, unknown> {
-    return Content.build(type, { command: name, ...members }, options);
+    return Content.build(type, members, options, name);
   }
 
   /** A new command of any name (for names without their own class). */

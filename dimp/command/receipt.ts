@@ -78,12 +78,13 @@ export class ReceiptCommand extends Command {
       origin = purifyEnvelope(original);
       if (options.originSn !== undefined) origin.sn = options.originSn;
     }
+    const members: Record<string, unknown> = { text, origin };
+    const extra = options.extra;
+    for (const name in extra) {
+      if (Object.hasOwn(extra, name)) members[name] = extra[name];
+    }
     return new ReceiptCommand(
-      Command.buildCommand(
-        CommandName.RECEIPT,
-        { text, origin, ...options.extra },
-        options,
-      ),
+      Command.buildCommand(CommandName.RECEIPT, members, options),
     );
   }
 

@@ -52,21 +52,28 @@ export class Content {
   }
 
   /**
-   * Builds a content dictionary: `type`, `sn`, `time`, the given members,
-   * then `group` when given.
+   * Builds a content dictionary: `type`, `sn`, `time`, `command` when
+   * given (a command's name), the given members (`undefined` ones left
+   * out), then `group` when given.
    */
   static build(
     type: number,
     members: Record<string, unknown>,
     options: ContentOptions = {},
+    command?: string,
   ): Record<string, unknown> {
     const dict: Record<string, unknown> = {
       type,
       sn: options.sn ?? nextSerialNumber(),
       time: options.time ?? nowSeconds(),
     };
-    for (const [name, value] of Object.entries(members)) {
-      if (value !== undefined) dict[name] = value;
+    if (command !== undefined) dict.command = command;
+    // for-in, not Object.entries: no pair per member (every receipt)
+    for (const name in members) {
+      const value = members[name];
+      if (value !== undefined && Object.hasOwn(members, name)) {
+        dict[name] = value;
+      }
     }
     if (options.group !== undefined) dict.group = String(options.group);
     return dict;

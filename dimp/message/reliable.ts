@@ -41,12 +41,13 @@ export interface MessageParseOptions {
 
 /**
  * `text` (a JSON object with at least one member) with `"name": value`
- * added before its closing brace; `undefined` when it does not end so.
+ * added before its closing brace (`json`: the value's JSON text);
+ * `undefined` when it does not end so.
  */
 function _appendMember(
   text: string,
   name: string,
-  value: unknown,
+  json: string,
 ): string | undefined {
   let end = text.length - 1;
   while (end > 0 && _isJsonSpace(text.charCodeAt(end))) end--;
@@ -54,9 +55,9 @@ function _appendMember(
   let last = end - 1;
   while (last > 0 && _isJsonSpace(text.charCodeAt(last))) last--;
   if (last <= 0 || text.charCodeAt(last) === 0x7b) return undefined; // {}
-  return `${text.slice(0, end)},${JSON.stringify(name)}:${
-    JSON.stringify(value)
-  }${text.slice(end)}`;
+  return `${text.slice(0, end)},${JSON.stringify(name)}:${json}${
+    text.slice(end)
+  }`;
 }
 
 function _isJsonSpace(code: number): boolean {
@@ -64,6 +65,9 @@ function _isJsonSpace(code: number): boolean {
 }
 
 const LENIENT_UTF8 = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/** Padded base64 with at least one data character: always decodes, never to nothing. */
+const PLAIN_BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 function parseText(
   input: string | Uint8Array,
@@ -106,7 +110,8 @@ function parseText(
  * ```
  */
 export class ReliableMessage extends SecureMessage {
-  #signature!: Uint8Array;
+  /** The signature bytes, decoded when first asked for. */
+  #signature: Uint8Array | undefined;
   #text: string | undefined;
 
   /**
@@ -149,13 +154,19 @@ export class ReliableMessage extends SecureMessage {
           : "not a string",
       );
     }
-    let bytes: Uint8Array;
-    try {
-      bytes = decodeTed(signature);
-    } catch (e) {
-      throw new MessageFormatError("signature", "not base64", { cause: e });
+    // plain padded base64 (every real signature) is decoded when first
+    // asked for: a routed message's never is; anything else now
+    let bytes: Uint8Array | undefined;
+    if (signature.length % 4 !== 0 || !PLAIN_BASE64.test(signature)) {
+      try {
+        bytes = decodeTed(signature);
+      } catch (e) {
+        throw new MessageFormatError("signature", "not base64", { cause: e });
+      }
+      if (bytes.length === 0) {
+        throw new MessageFormatError("signature", "empty");
+      }
     }
-    if (bytes.length === 0) throw new MessageFormatError("signature", "empty");
     const msg = new ReliableMessage(dict, sender, receiver);
     msg.#signature = bytes;
     msg.#text = text;
@@ -169,7 +180,7 @@ export class ReliableMessage extends SecureMessage {
 
   /** The signature bytes (decoded by {@link ReliableMessage.parse}). */
   get signatureBytes(): Uint8Array {
-    return this.#signature;
+    return this.#signature ??= decodeTed(this.signature);
   }
 
   /** The attached meta of the sender, if an object. */
@@ -245,12 +256,13 @@ export class ReliableMessage extends SecureMessage {
    * Sets a member ({@link Envelope.set}). A member the message did not
    * have is appended to the received text instead of serialising the whole
    * message again (a station adding its `traces` to a message it forwards).
+   * `json`: `JSON.stringify(value)` when the caller has it already.
    */
-  override set(name: string, value: unknown): void {
+  override set(name: string, value: unknown, json?: string): void {
     const text = this.#text;
     const appended = text !== undefined && value !== undefined &&
         !Object.hasOwn(this.dictionary, name)
-      ? _appendMember(text, name, value)
+      ? _appendMember(text, name, json ?? JSON.stringify(value))
       : undefined;
     super.set(name, value);
     if (appended !== undefined) this.#text = appended;

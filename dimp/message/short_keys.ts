@@ -47,7 +47,10 @@ function move(
  */
 export function expandMessageKeys(dict: Record<string, unknown>): boolean {
   let changed = false;
-  for (const [short, long] of MESSAGE_NAMES) {
+  // an index loop: no iterator or pair per name, per message
+  for (let i = 0; i < MESSAGE_NAMES.length; i++) {
+    const short = MESSAGE_NAMES[i][0];
+    const long = MESSAGE_NAMES[i][1];
     if (Object.hasOwn(dict, short) && !Object.hasOwn(dict, long)) {
       move(dict, short, long);
       changed = true;

@@ -19,6 +19,8 @@ export class ByteQueue {
   #data: Uint8Array = EMPTY;
   #start = 0;
   #end = 0;
+  /** `#data` is the caller's chunk (see {@link ByteQueue.lend}). */
+  #lent = false;
 
   /** How many bytes are buffered. */
   get length(): number {
@@ -33,11 +35,37 @@ export class ByteQueue {
   /** Appends a copy of `chunk`. */
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
+    if (this.#lent) this.own();
     if (this.#end + chunk.length > this.#data.length) {
       this.#makeRoom(chunk.length);
     }
     this.#data.set(chunk, this.#end);
     this.#end += chunk.length;
+  }
+
+  /**
+   * Appends `chunk` without a copy when nothing is buffered (else as
+   * {@link ByteQueue.push}): its bytes are read in place until
+   * {@link ByteQueue.own}, which the caller must call before it changes or
+   * reuses them (a decoder: before it returns for more input).
+   */
+  lend(chunk: Uint8Array): void {
+    if (this.length > 0 || chunk.length === 0) return this.push(chunk);
+    this.#data = chunk;
+    this.#start = 0;
+    this.#end = chunk.length;
+    this.#lent = true;
+  }
+
+  /** Copies what is left of a lent chunk into storage of its own. */
+  own(): void {
+    if (!this.#lent) return;
+    this.#lent = false;
+    const rest = this.#data.subarray(this.#start, this.#end);
+    this.#data = EMPTY;
+    this.#start = 0;
+    this.#end = 0;
+    this.push(rest);
   }
 
   /** A view of the buffered bytes (valid until the next push or consume). */
@@ -65,7 +93,8 @@ export class ByteQueue {
 
   /** Drops everything; storage over 512 bytes is released, smaller is kept for reuse. */
   clear(): void {
-    if (this.#data.length > KEEP_CAPACITY) this.#data = EMPTY;
+    if (this.#lent || this.#data.length > KEEP_CAPACITY) this.#data = EMPTY;
+    this.#lent = false;
     this.#start = 0;
     this.#end = 0;
   }

@@ -41,6 +41,16 @@ export class DecoderInput {
     this.#queue.push(chunk);
   }
 
+  /** Appends received bytes read in place until {@link DecoderInput.own}. */
+  lend(chunk: Uint8Array): void {
+    this.#queue.lend(chunk);
+  }
+
+  /** Keeps a copy of what is left of lent bytes. */
+  own(): void {
+    this.#queue.own();
+  }
+
   /** The buffered bytes (valid until the next push or consume). */
   view(): Uint8Array {
     return this.#queue.view();

@@ -262,9 +262,13 @@ export class MtpDecoder {
     return this.#input.length;
   }
 
-  /** Appends received bytes. */
+  /**
+   * Appends received bytes. They are read in place (no copy of a read
+   * holding whole packages) until {@link MtpDecoder.next} returns `null`:
+   * do not change them before.
+   */
   push(chunk: Uint8Array): void {
-    this.#input.push(chunk);
+    this.#input.lend(chunk);
   }
 
   /**
@@ -285,7 +289,7 @@ export class MtpDecoder {
         this.#skipToMagic(input.view());
         continue;
       }
-      if (length < 4) return null;
+      if (length < 4) return this.#needMore();
       const words = input.at(3) >> 4;
       const type = input.at(3) & 0x0f;
       if ((words !== 2 && words !== 4 && words !== 6) || !TYPES.has(type)) {
@@ -293,7 +297,7 @@ export class MtpDecoder {
         continue;
       }
       const headerLength = words * 4;
-      if (length < headerLength) return null;
+      if (length < headerLength) return this.#needMore();
       const bodyLength = input.u32(headerLength - 4);
       const pages = words === 6 ? input.u32(12) : 1;
       const index = words === 6 ? input.u32(16) : 0;
@@ -304,7 +308,7 @@ export class MtpDecoder {
       }
       if (bodyLength > this.#maxBodyLength) this.#tooLarge(bodyLength);
       const total = headerLength + bodyLength;
-      if (length < total) return null;
+      if (length < total) return this.#needMore();
       // one copy of the package; sn and body are views of it
       const packet = input.take(total);
       const header: MtpHeader = {
@@ -317,6 +321,12 @@ export class MtpDecoder {
       };
       return { header, body: packet.subarray(headerLength) };
     }
+    return this.#needMore();
+  }
+
+  /** `null`: more bytes are needed; the rest of lent bytes is kept as a copy. */
+  #needMore(): null {
+    this.#input.own();
     return null;
   }
 

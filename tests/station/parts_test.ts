@@ -228,3 +228,24 @@ Deno.test("signer pool, RSA key: a worker signs with its copy of the key", async
     pool.close();
   }
 });
+
+Deno.test("trace pool: a received message first seen here gets this station's node appended to its text, the same JSON as its dictionary", async () => {
+  const now = 1733380000.125;
+  const pool = new TracePool({ now: () => now });
+  const world = new World();
+  world.know(bob);
+  const packer = new MessagePacker({ user: alice, directory: world });
+  const packed = await packer.packContent(bob.id, TextContent.create("x"));
+  const wire = packed.serialize();
+  const msg = ReliableMessage.parse(wire); // as received: its text is kept
+  assert.equal(pool.check(msg, station.id), false);
+  const node = { ID: station.id.value, did: station.id.value, time: now };
+  const text = msg.serialize();
+  assert.equal(
+    text,
+    `${wire.slice(0, -1)},"traces":${JSON.stringify([node])}}`,
+    "appended to the text as received",
+  );
+  assert.deepEqual(JSON.parse(text).traces, [node]);
+  assert.deepEqual(msg.get("traces"), [node]);
+});

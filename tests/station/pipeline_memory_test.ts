@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  DocumentCommand,
   HandshakeCommand,
   HandshakeTitle,
   ReceiptCommand,
@@ -211,4 +212,42 @@ Deno.test("session handler: a handshake goes through the lane, binds the session
     handler.onClose(conn, { reason: "local" });
     guard.stop();
   }
+});
+
+Deno.test("pipeline without sockets: a payload of routed texts is handled without a promise; one with a message for the station here keeps every line's order", async () => {
+  await using w = await pipelineWorld();
+  const a = w.bind(w.alice);
+  const b = w.bind(w.bob);
+  const pack = (text: string) =>
+    w.packer.packContent(w.bob.id, TextContent.create(text));
+  const [one, two, three, four] = await Promise.all(
+    ["one", "two", "three", "four"].map(pack),
+  );
+  // routed only: the responses (none) at once, not a promise
+  const routed = w.pipeline.receive(
+    a.session,
+    [one, two].map((m) => m.serialize()),
+  );
+  assert.ok(Array.isArray(routed), "an array, not a promise");
+  assert.deepEqual(routed, []);
+  // a query for the station in the middle: a promise, with its answer
+  const query = await w.packer.packContent(
+    w.pipeline.identity.id,
+    DocumentCommand.query(w.bob.id),
+  );
+  const mixed = w.pipeline.receive(
+    a.session,
+    [three, query, four].map((m) => m.serialize()),
+  );
+  assert.ok(mixed instanceof Promise);
+  const responses = await mixed;
+  assert.equal(responses.length, 1, "the query's answer");
+  const answer = await w.packer.unpack(ReliableMessage.parse(responses[0]));
+  assert.ok(answer.content instanceof DocumentCommand);
+  const pushed = await b.conn.waitForSent(4);
+  assert.deepEqual(
+    pushed.map((p) => ReliableMessage.parse(p).signature),
+    [one, two, three, four].map((m) => m.signature),
+    "pushed in the order sent",
+  );
 });

@@ -214,3 +214,30 @@ Deno.test("ReliableMessage.parse: UTF-8 with a real U+FFFD is valid; broken UTF-
     (e) => e instanceof MessageFormatError && e.field === undefined,
   );
 });
+
+Deno.test("ReliableMessage.parse: the signature forms — plain base64 decoded when first asked for, TED forms and line breaks at once, anything else refused", () => {
+  const dict = JSON.parse(personal.wire) as Record<string, unknown>;
+  const plain = personal.reliable.signature as string;
+  const expected = Uint8Array.fromBase64(plain);
+  const withSignature = (signature: unknown) =>
+    ReliableMessage.parse(JSON.stringify({ ...dict, signature }));
+  for (
+    const form of [
+      plain,
+      `base64,${plain}`,
+      plain.slice(0, 40) + "\r\n" + plain.slice(40),
+      `data:application/octet-stream;base64,${plain}`,
+    ]
+  ) {
+    assert.deepEqual(withSignature(form).signatureBytes, expected, form);
+  }
+  for (const bad of ["", "A===", "AB=", "!!!!", "====", "base64,A===", 7]) {
+    assert.throws(
+      () => withSignature(bad),
+      MessageFormatError,
+      JSON.stringify(bad),
+    );
+  }
+  // the shortest plain forms decode to at least one byte
+  assert.equal(withSignature("AA==").signatureBytes.length, 1);
+});

@@ -264,3 +264,34 @@ Deno.test("encodeMtpPackage: a text body is its UTF-8, ASCII or not, whatever th
     );
   }
 });
+
+Deno.test("MtpDecoder reads a chunk in place until next() returns null, then keeps a copy of a partial package: the reader may reuse its buffer", () => {
+  const sn = new Uint8Array([0, 0, 0, 0, 0, 0, 0, 1]);
+  const first = encodeMtpPackage({ type: MtpType.MESSAGE, sn, body: "first" });
+  const second = encodeMtpPackage({
+    type: MtpType.MESSAGE,
+    sn,
+    body: '{"second":"package, split across two reads"}',
+  });
+  const buffer = new Uint8Array(1024); // one read buffer, reused
+  const cut = 10;
+  buffer.set(first, 0);
+  buffer.set(second.subarray(0, cut), first.length);
+  const decoder = new MtpDecoder();
+  decoder.push(buffer.subarray(0, first.length + cut));
+  const got: MtpPackage[] = [];
+  for (let p = decoder.next(); p !== null; p = decoder.next()) got.push(p);
+  assert.equal(got.length, 1);
+  assert.equal(decoder.bufferedBytes, cut);
+  // the next read overwrites the buffer from its start
+  buffer.fill(0xee);
+  buffer.set(second.subarray(cut), 0);
+  decoder.push(buffer.subarray(0, second.length - cut));
+  for (let p = decoder.next(); p !== null; p = decoder.next()) got.push(p);
+  buffer.fill(0xdd); // packages handed out are copies
+  assert.deepEqual(
+    got.map((p) => new TextDecoder().decode(p.body)),
+    ["first", '{"second":"package, split across two reads"}'],
+  );
+  assert.equal(decoder.bufferedBytes, 0);
+});
