@@ -22,10 +22,12 @@ import {
 } from "../../dimp/transport/mod.ts";
 import {
   type CloseInfo,
+  closeInfoOf,
   type Connection,
   type ConnectionHandler,
   DialError,
   type DialOptions,
+  ReadyWaiters,
   resolveLimits,
   type SendResult,
   type TransportLimits,
@@ -130,7 +132,7 @@ export class RawMtpConnection implements Connection {
   #writing = 0;
   #writer: Promise<void> | null = null;
   #awaiting = new Map<string, Awaiting>();
-  #readyWaiters: (() => void)[] = [];
+  readonly #readyWaiters = new ReadyWaiters();
   #handing: Promise<void> = Promise.resolve();
   #timer: ReturnType<typeof setInterval>;
 
@@ -248,8 +250,7 @@ export class RawMtpConnection implements Connection {
   }
 
   ready(): Promise<void> {
-    if (this.#hasRoom()) return Promise.resolve();
-    return new Promise((resolve) => this.#readyWaiters.push(resolve));
+    return this.#readyWaiters.ready(() => this.#hasRoom());
   }
 
   close(): void {
@@ -270,9 +271,7 @@ export class RawMtpConnection implements Connection {
           n = await this.#conn.read(this.#buffer.subarray(this.#end));
         } catch (error) {
           if (!this.#closed) {
-            this.#closeInfo ??= isPeerGone(error)
-              ? { reason: "peer" }
-              : { reason: "io-error", error: error as Error };
+            this.#closeInfo ??= closeInfoOf(error);
           }
           return;
         }
@@ -502,9 +501,7 @@ export class RawMtpConnection implements Connection {
     } catch (error) {
       if (!this.#closed) {
         this.#terminate(
-          isPeerGone(error)
-            ? { reason: "peer" }
-            : { reason: "io-error", error: error as Error },
+          closeInfoOf(error),
         );
       }
     }
@@ -519,10 +516,7 @@ export class RawMtpConnection implements Connection {
   }
 
   #wakeReady(): void {
-    if (this.#readyWaiters.length === 0 || !this.#hasRoom()) return;
-    const waiters = this.#readyWaiters;
-    this.#readyWaiters = [];
-    for (const wake of waiters) wake();
+    this.#readyWaiters.wake(() => this.#hasRoom());
   }
 
   // ------------------------------------------------------------- the rest
@@ -568,11 +562,4 @@ export class RawMtpConnection implements Connection {
 function readU32(bytes: Uint8Array, at: number): number {
   return ((bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) |
     bytes[at + 3]) >>> 0;
-}
-
-function isPeerGone(error: unknown): boolean {
-  return error instanceof Deno.errors.ConnectionReset ||
-    error instanceof Deno.errors.BrokenPipe ||
-    error instanceof Deno.errors.ConnectionAborted ||
-    error instanceof Deno.errors.NotConnected;
 }

@@ -28,7 +28,8 @@ import type {
 } from "./connection.ts";
 import { setImmediate } from "node:timers";
 import type { ByteConn } from "./_node_socket.ts";
-import { DiscardedLinesError } from "./errors.ts";
+import { closeInfoOf, DiscardedLinesError } from "./errors.ts";
+import { ReadyWaiters } from "./ready_waiters.ts";
 import type { TransportLimits } from "./limits.ts";
 
 /** Answers a plain HTTP request on the station port (a complete response). */
@@ -78,13 +79,6 @@ const MAX_WRITE_BATCH = 256 * 1024;
 const MAX_LINGER_DISCARD = 64 * 1024;
 
 let nextId = 1;
-
-function isPeerGone(error: unknown): boolean {
-  return error instanceof Deno.errors.ConnectionReset ||
-    error instanceof Deno.errors.BrokenPipe ||
-    error instanceof Deno.errors.ConnectionAborted ||
-    error instanceof Deno.errors.NotConnected;
-}
 
 /** Bytes received before the framing is known (amortised growth). */
 class SniffBuffer {
@@ -157,7 +151,7 @@ export class StreamConnection implements Connection {
   #awaiting: AwaitingAck[] = [];
   /** Awaiting acknowledgement by key (made with the first: most connections never need it). */
   #byKey: Map<string, AwaitingAck[]> | undefined;
-  #readyWaiters: (() => void)[] = [];
+  readonly #readyWaiters = new ReadyWaiters();
 
   constructor(init: StreamConnectionInit) {
     this.#conn = init.conn;
@@ -258,8 +252,7 @@ export class StreamConnection implements Connection {
   }
 
   ready(): Promise<void> {
-    if (this.#hasRoom()) return Promise.resolve();
-    return new Promise((resolve) => this.#readyWaiters.push(resolve));
+    return this.#readyWaiters.ready(() => this.#hasRoom());
   }
 
   close(): void {
@@ -378,9 +371,7 @@ export class StreamConnection implements Connection {
       } catch (error) {
         if (!this.#closed) {
           this.#setCloseInfo(
-            isPeerGone(error)
-              ? { reason: "peer" }
-              : { reason: "io-error", error: error as Error },
+            closeInfoOf(error),
           );
         }
         return;
@@ -618,9 +609,7 @@ export class StreamConnection implements Connection {
     } catch (error) {
       if (!this.#closed) {
         this.#terminate(
-          isPeerGone(error)
-            ? { reason: "peer" }
-            : { reason: "io-error", error: error as Error },
+          closeInfoOf(error),
         );
       }
     }
@@ -646,10 +635,7 @@ export class StreamConnection implements Connection {
   }
 
   #wakeReady(): void {
-    if (this.#readyWaiters.length === 0 || !this.#hasRoom()) return;
-    const waiters = this.#readyWaiters;
-    this.#readyWaiters = [];
-    for (const wake of waiters) wake();
+    this.#readyWaiters.wake(() => this.#hasRoom());
   }
 
   #setCloseInfo(info: CloseInfo): void {

@@ -3,6 +3,29 @@
  *
  * @module
  */
+import type { CloseInfo } from "./connection.ts";
+
+/**
+ * How a connection ended when its socket failed with `error`: `peer` when
+ * the error only says the peer went away (reset, broken pipe, aborted, not
+ * connected), else an `io-error` carrying it.
+ *
+ * @example
+ * ```ts
+ * import { closeInfoOf } from "./errors.ts";
+ * console.assert(closeInfoOf(new Deno.errors.BrokenPipe("gone")).reason === "peer");
+ * console.assert(closeInfoOf(new Error("disk full")).reason === "io-error");
+ * ```
+ */
+export function closeInfoOf(error: unknown): CloseInfo {
+  const peerGone = error instanceof Deno.errors.ConnectionReset ||
+    error instanceof Deno.errors.BrokenPipe ||
+    error instanceof Deno.errors.ConnectionAborted ||
+    error instanceof Deno.errors.NotConnected;
+  return peerGone
+    ? { reason: "peer" }
+    : { reason: "io-error", error: error as Error };
+}
 
 /**
  * Lines of a payload were dropped because they were not UTF-8 (reported to

@@ -7,5 +7,6 @@
  */
 export * from "./connection.ts";
 export * from "./errors.ts";
+export * from "./ready_waiters.ts";
 export * from "./limits.ts";
 export * from "./dial.ts";
