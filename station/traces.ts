@@ -159,7 +159,7 @@ export class TracePool {
       const id = this.#stationJson;
       msg.set(
         "traces",
-        [_selfNode(station.value, now).json],
+        [{ ID: station.value, did: station.value, time: now }],
         `[{"ID":${id},"did":${id},"time":${JSON.stringify(now)}}]`,
       );
       return false;

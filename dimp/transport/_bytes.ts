@@ -90,11 +90,6 @@ export function writeU32(bytes: Uint8Array, at: number, value: number): void {
   bytes[at + 3] = value & 0xff;
 }
 
-/** Lower-case hex of `bytes`. */
-export function toHex(bytes: Uint8Array): string {
-  return bytes.toHex();
-}
-
 /** The UTF-8 length of `text` (lone surrogates count as U+FFFD, 3 bytes). */
 export function utf8Length(text: string): number {
   let length = 0;

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { concatBytes, toHex } from "./_bytes.ts";
+import { concatBytes } from "./_bytes.ts";
 import { EndpointBase } from "./_endpoint_base.ts";
 import type { EndpointOptions, Outgoing, Payload, Role } from "./endpoint.ts";
 import { FramingError } from "./errors.ts";
@@ -86,7 +86,7 @@ export class MtpEndpoint extends EndpointBase {
         break;
       case MtpType.MESSAGE_RESPONSE:
         if (heartbeat === "AGAIN") break;
-        this.emit({ type: "acknowledged", key: toHex(header.sn) });
+        this.emit({ type: "acknowledged", key: header.sn.toHex() });
         // a 2021 station answered with its responses as the body (§3.7)
         if (heartbeat === null && body[0] === 0x7b) this.deliver(body);
         break;
@@ -113,7 +113,7 @@ export class MtpEndpoint extends EndpointBase {
         `MTP message in ${header.pages} fragments`,
       );
     }
-    const key = toHex(header.sn);
+    const key = header.sn.toHex();
     const fragments = this.#fragments ??= new BoundedMap(MAX_FRAGMENT_SETS);
     let set = fragments.get(key);
     if (set === undefined || set.parts.length !== header.pages) {
@@ -137,7 +137,7 @@ export class MtpEndpoint extends EndpointBase {
 
   encodeMessage(payload: Payload): Outgoing {
     const bytes = this.#message(payload);
-    return { bytes, ackKey: toHex(this.#sn) };
+    return { bytes, ackKey: this.#sn.toHex() };
   }
 
   encodeReplies(_replyTo: number, payloads: readonly Payload[]): Uint8Array[] {
