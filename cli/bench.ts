@@ -63,7 +63,8 @@ run the same arguments against any DIM station to compare them.
                        answered by the station yet (default 8; 1 … ${MAX_WINDOW})
   --rate R             messages per second offered in all (default: as fast as
                        the window allows)
-  --duration S         the timed phase ends after S seconds, whatever is left
+  --duration S         sending stops after S seconds, whatever is left; what
+                       was sent has S / 2 more, at most 5 s, to arrive
                        (default 120; ≤ ${MAX_DURATION_S}). With --rate and no
                        --messages each user sends rate × S / users texts.
   --offline            the users send to as many other users who are away;

@@ -134,7 +134,10 @@ export interface BenchOptions extends BenchConnectOptions {
   readonly window: number;
   /** Messages per second in all (default: as fast as the window allows). */
   readonly rate?: number;
-  /** The timed phase ends after this long, whatever is left. */
+  /**
+   * Sending stops after this long, whatever is left; what was sent has
+   * half as long again, at most 5 s, to arrive.
+   */
   readonly duration: number;
   /** Receivers answer each text with "Message received." (pre-packed). */
   readonly receipts: boolean;
@@ -204,6 +207,12 @@ export const VERIFY_EVERY = 32;
 
 /** Frame numbers of the end-to-end receipts: the plan index plus this. */
 const RECEIPT_FRAME = 0x80000000;
+
+/**
+ * After the duration, what was sent has this long to arrive (ms; at most
+ * half the duration): with a rate the last texts leave just before it.
+ */
+const DEADLINE_GRACE_MS = 5_000;
 
 /** A connection waits for room when this many messages are unacknowledged. */
 const QUEUE_ROOM = 256;
@@ -372,6 +381,8 @@ class Bench {
   // the timed phase
   #pacer: Pacer | undefined;
   #sending = false;
+  /** The duration stopped the sending before everything was sent. */
+  #stopped = false;
   #phaseDone: (() => void) | undefined;
   #phaseCheck: () => boolean = () => false;
   #ended: BenchEnd = "complete";
@@ -609,9 +620,14 @@ class Bench {
       });
       reported = { at: now, delivered: this.#delivered };
     };
+    let graceEnd = 0;
     const tick = setInterval(() => {
       const now = performance.now();
-      if (now >= deadline) this.#end("deadline");
+      if (graceEnd === 0 && now >= deadline) {
+        graceEnd = now + Math.min(DEADLINE_GRACE_MS, o.duration / 2);
+        this.#stopSending();
+      }
+      if (graceEnd !== 0 && now >= graceEnd) this.#end("deadline");
       else if (now - this.#lastEvent >= stall) this.#end("stalled");
       report();
     }, 1000);
@@ -626,8 +642,8 @@ class Bench {
         this.#pacer = new Pacer(o.rate, (peer) => this.#pump(peer));
       }
       const sendingDone = offline
-        ? () => this.#allSent() && this.#receipts.total === this.#sent
-        : () => this.#allSent() && this.#everythingArrived();
+        ? () => this.#sendingOver() && this.#receipts.total === this.#sent
+        : () => this.#sendingOver() && this.#everythingArrived();
       await this.#phase(sendingDone, () => {
         this.#sending = true;
         for (const peer of this.#senders) this.#pump(peer);
@@ -695,6 +711,25 @@ class Bench {
 
   #allSent(): boolean {
     return this.#sent === this.#plan.length;
+  }
+
+  /** Everything was sent, or the duration stopped the sending. */
+  #sendingOver(): boolean {
+    return this.#stopped || this.#allSent();
+  }
+
+  /**
+   * The duration is over: nothing more is sent, what was sent may still
+   * arrive (for {@link DEADLINE_GRACE_MS}); a run cut short ends as
+   * `deadline`.
+   */
+  #stopSending(): void {
+    if (!this.#sending) return;
+    this.#sending = false;
+    this.#stopped = true;
+    this.#pacer?.stop();
+    if (!this.#allSent()) this.#ended = "deadline";
+    this.#check();
   }
 
   /** Every message sent was delivered and answered (and receipted back). */

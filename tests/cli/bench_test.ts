@@ -189,6 +189,33 @@ for (
   });
 }
 
+Deno.test("dim bench: --duration stops the sending; what was sent still arrives, the rest is failures", async () => {
+  await withStation(async (station, dataDir) => {
+    // 400 texts at 40/s cannot be sent in a second
+    const run = await bench(station, dataDir, [
+      "--users",
+      "2",
+      "--messages",
+      "200",
+      "--rate",
+      "40",
+      "--duration",
+      "1",
+      "--size",
+      "10",
+    ]);
+    assert.equal(run.code, 1, run.stderr); // failures
+    const result = JSON.parse(run.lastLine) as BenchResult;
+    assert.equal(result.ended, "deadline");
+    assert.equal(result.planned, 400);
+    assert.ok(result.sent > 0 && result.sent < 400, String(result.sent));
+    assert.equal(result.delivered, result.sent);
+    assert.equal(result.station_receipts.total, result.sent);
+    assert.equal(result.failures, 400 - result.sent);
+    assert.equal(result.latency_ms.n, result.sent);
+  });
+});
+
 Deno.test("dim bench --rate with --duration: rate × duration / users messages each", async () => {
   await withStation(async (station, dataDir) => {
     const run = await bench(station, dataDir, [
