@@ -5,10 +5,11 @@
  * with the key at hand the station reads such a message with one AES
  * decryption instead of an RSA one (see {@link StoredCipherKeyCache}).
  *
- * Saves are written behind: {@link MessageKeys.put} keeps the row and one
- * transaction a little later writes every row kept meanwhile (a handshake
- * storm costs one commit per turn, not one per user); {@link Store.close}
- * writes what is left. A key lost to a crash costs one RSA decryption
+ * Saves are written behind: {@link MessageKeys.put} keeps the row and a
+ * transaction a little later writes the rows kept meanwhile, at most
+ * {@link ROWS_PER_COMMIT} at once (a handshake storm costs a few small
+ * commits a second, not one per user); {@link Store.close} writes what is
+ * left. A key lost to a crash costs one RSA decryption
  * later, nothing else. The table is bounded ({@link MessageKeys.max} rows,
  * the oldest go first) and rows older than the time to live go too.
  *
@@ -27,7 +28,13 @@ export const DEFAULT_MAX_MESSAGE_KEYS = 100_000;
 export const MESSAGE_KEY_TTL_SECONDS = 7 * 24 * 3600;
 
 /** How long a save waits for others to share its commit (ms). */
-const WRITE_BEHIND_MS = 250;
+const WRITE_BEHIND_MS = 50;
+
+/**
+ * Rows one commit writes at most (~20 µs each): a reconnect storm's keys go
+ * in small commits that never hold the thread long, the rest a turn later.
+ */
+const ROWS_PER_COMMIT = 32;
 
 /** Bounds of {@link MessageKeys}. */
 export interface MessageKeysOptions {
@@ -95,14 +102,18 @@ export class MessageKeys {
       json,
       savedAt: this.#now(),
     });
-    if (this.#timer === undefined) {
-      const timer = setTimeout(() => {
-        this.#timer = undefined;
-        this.flush();
-      }, WRITE_BEHIND_MS);
-      Deno.unrefTimer(timer);
-      this.#timer = timer;
-    }
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#timer !== undefined) return;
+    const timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#write(ROWS_PER_COMMIT);
+      if (this.#pending.size > 0) this.#schedule();
+    }, WRITE_BEHIND_MS);
+    Deno.unrefTimer(timer);
+    this.#timer = timer;
   }
 
   /** Keys kept and not written yet. */
@@ -118,9 +129,18 @@ export class MessageKeys {
   flush(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#write(Infinity);
+  }
+
+  /** Writes up to `most` of the kept keys, oldest first. */
+  #write(most: number): void {
     if (this.#pending.size === 0) return;
-    const rows = [...this.#pending.values()];
-    this.#pending.clear();
+    const rows: PendingKey[] = [];
+    for (const [name, row] of this.#pending) {
+      if (rows.length >= most) break;
+      rows.push(row);
+      this.#pending.delete(name);
+    }
     try {
       this.#db.write(() => {
         const insert = this.#db.statement(

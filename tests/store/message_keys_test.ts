@@ -53,6 +53,30 @@ Deno.test("message keys: kept at once, written behind in one commit, there after
   }
 });
 
+Deno.test("message keys: a storm's keys go in small commits by themselves (32 rows at most each)", async () => {
+  using dir = tempDir();
+  const store = Store.open({ dataDir: dir.path });
+  try {
+    for (let i = 0; i < 40; i++) {
+      store.messageKeys.put(`u${i}@x`, station.value, {
+        algorithm: "AES",
+        data: `${i}`,
+      });
+    }
+    while (store.messageKeys.pending === 40) {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    assert.equal(rows(store), 32);
+    assert.equal(store.messageKeys.pending, 8);
+    while (store.messageKeys.pending > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assert.equal(rows(store), 40);
+  } finally {
+    store.close();
+  }
+});
+
 Deno.test("message keys: older than 7 days are not used and go; the table keeps at most its bound, oldest first", () => {
   let now = 1_000_000;
   using dir = tempDir();
