@@ -57,12 +57,17 @@ interface Outbound {
 
 interface AwaitingAck {
   readonly key: string;
-  readonly bytes: Uint8Array;
-  readonly onResult: (result: SendResult) => void;
+  /** The frame, kept to resend it; released once settled. */
+  bytes: Uint8Array;
+  /** Released once settled. */
+  onResult: (result: SendResult) => void;
   tries: number;
   deadline: number;
   done: boolean;
 }
+
+const _SETTLED_BYTES = new Uint8Array(0);
+function _settled(): void {}
 
 const WRITTEN: SendResult = { sent: true, acknowledged: false };
 const ACKNOWLEDGED: SendResult = { sent: true, acknowledged: true };
@@ -546,7 +551,12 @@ export class StreamConnection implements Connection {
       if (at >= 0) list.splice(at, 1);
       if (list.length === 0) this.#byKey!.delete(awaiting.key);
     }
-    this.#finish(awaiting.onResult, result);
+    const onResult = awaiting.onResult;
+    // the entry stays in the deadline list until the next tick: what it
+    // held goes now, before a garbage collection moves it to the old space
+    awaiting.bytes = _SETTLED_BYTES;
+    awaiting.onResult = _settled;
+    this.#finish(onResult, result);
   }
 
   #report(error: Error): void {
