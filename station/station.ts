@@ -251,6 +251,8 @@ export class Station {
     const store = Store.open({
       path: options.storePath,
       check: true,
+      // no WAL checkpoint inside a write on the thread that routes
+      checkpointer: true,
       retentionSeconds: options.offlineRetention ?? MESSAGE_RETENTION_SECONDS,
       offlineCap: options.offlineCap,
     });

@@ -22,6 +22,11 @@ import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { dirname, join } from "node:path";
 import { type Migration, MIGRATIONS } from "./migrations.ts";
 import {
+  Checkpointer,
+  type CheckpointerOptions,
+  type CheckpointStats,
+} from "./checkpointer.ts";
+import {
   DamagedStoreError,
   ReadOnlyStoreError,
   SchemaVersionError,
@@ -51,6 +56,13 @@ export interface DatabaseOptions {
    * file) and refuse a damaged file (default false; `dim station` does).
    */
   readonly check?: boolean;
+  /**
+   * Run the WAL checkpoints on a worker thread with its own connection
+   * ({@link Checkpointer}) instead of inside this connection's commits
+   * (default false: SQLite's automatic checkpoint; `dim station` turns it
+   * on). Ignored for `:memory:`.
+   */
+  readonly checkpointer?: boolean | CheckpointerOptions;
 }
 
 /** The first failure of a run of failed writes ({@link Database.writeFailure}). */
@@ -97,11 +109,20 @@ export class Database {
   #savepoints = 0;
   #failing: WriteFailure | undefined;
   #failedInside = false;
+  #checkpointer: Checkpointer | undefined;
 
   private constructor(path: string, busyTimeoutMs: number, db: DatabaseSync) {
     this.path = path;
     this.busyTimeoutMs = busyTimeoutMs;
     this.#db = db;
+  }
+
+  #startCheckpointer(options: CheckpointerOptions): void {
+    this.#db.exec("PRAGMA wal_autocheckpoint = 0");
+    this.#checkpointer = Checkpointer.start(this.path, () => {
+      // nobody checkpoints otherwise: SQLite's automatic checkpoint again
+      if (this.#db.isOpen) this.#db.exec("PRAGMA wal_autocheckpoint = 1000");
+    }, { busyTimeoutMs: this.busyTimeoutMs, ...options });
   }
 
   /**
@@ -150,7 +171,20 @@ export class Database {
       db.close();
       throw toStoreError(error, path, busyTimeoutMs);
     }
-    return new Database(path, busyTimeoutMs, db);
+    const database = new Database(path, busyTimeoutMs, db);
+    const checkpointer = options.checkpointer ?? false;
+    if (checkpointer !== false && path !== ":memory:") {
+      database.#startCheckpointer(checkpointer === true ? {} : checkpointer);
+    }
+    return database;
+  }
+
+  /**
+   * What the checkpoint thread did so far; `undefined` without one
+   * ({@link DatabaseOptions.checkpointer}).
+   */
+  get checkpoints(): CheckpointStats | undefined {
+    return this.#checkpointer?.stats;
   }
 
   /**
@@ -258,8 +292,13 @@ export class Database {
 
   /**
    * Closes the file (idempotent). A transaction still open is rolled back.
+   * The checkpoint thread ends first (a checkpoint under way finishes), so
+   * that this connection, the last one of the process, checkpoints the
+   * whole WAL into the file as it closes.
    */
   close(): void {
+    this.#checkpointer?.stop();
+    this.#checkpointer = undefined;
     this.#statements.clear();
     if (this.#db.isOpen) this.#db.close();
   }

@@ -28,6 +28,13 @@ export {
 } from "./database.ts";
 export { type Migration, MIGRATIONS } from "./migrations.ts";
 export {
+  Checkpointer,
+  type CheckpointerOptions,
+  type CheckpointStats,
+  DEFAULT_CHECKPOINT_INTERVAL_MS,
+  DEFAULT_CHECKPOINT_LIMIT_FRAMES,
+} from "./checkpointer.ts";
+export {
   deleteAccount,
   type DeletedAccount,
   type StoreStats,

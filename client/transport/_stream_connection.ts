@@ -57,22 +57,21 @@ interface Outbound {
 
 interface AwaitingAck {
   readonly key: string;
-  /** The frame, kept to resend it; released once settled. */
+  /** The frame to resend; emptied once settled. */
   bytes: Uint8Array;
-  /** Released once settled. */
+  /** Emptied once settled. */
   onResult: (result: SendResult) => void;
   tries: number;
   deadline: number;
   done: boolean;
 }
 
-const _SETTLED_BYTES = new Uint8Array(0);
-function _settled(): void {}
-
 const WRITTEN: SendResult = { sent: true, acknowledged: false };
 const ACKNOWLEDGED: SendResult = { sent: true, acknowledged: true };
 const CLOSED: SendResult = { sent: false, reason: "closed" };
 const ACK_TIMEOUT: SendResult = { sent: false, reason: "ack-timeout" };
+const NO_BYTES = new Uint8Array(0);
+const NOBODY = (): void => {};
 const QUEUE_FULL: SendResult = { sent: false, reason: "queue-full" };
 
 const MAX_HTTP_HEAD = 16 * 1024;
@@ -551,11 +550,12 @@ export class StreamConnection implements Connection {
       if (at >= 0) list.splice(at, 1);
       if (list.length === 0) this.#byKey!.delete(awaiting.key);
     }
+    // a settled entry stays in the list until the next tick: it must not
+    // keep its frame and its caller's state alive that long (up to a
+    // second: long enough for the GC to promote them at every text)
     const onResult = awaiting.onResult;
-    // the entry stays in the deadline list until the next tick: what it
-    // held goes now, before a garbage collection moves it to the old space
-    awaiting.bytes = _SETTLED_BYTES;
-    awaiting.onResult = _settled;
+    awaiting.bytes = NO_BYTES;
+    awaiting.onResult = NOBODY;
     this.#finish(onResult, result);
   }
 

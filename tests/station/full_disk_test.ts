@@ -2,7 +2,8 @@
  * Issue 19: a full disk. The station's store lives on a small tmpfs (the
  * tests run as root; without the mount the test says so and is skipped);
  * a filler file takes the rest of its space. Messages for an offline user
- * then get no "Message cached." (the sender keeps them to send again), the
+ * then get no "Message cached." (the sender keeps them to send again) once
+ * the room the WAL file already holds is used up, the
  * station keeps running and serving, the store health check says the
  * disk is full; once the filler is gone it stores again by itself. The
  * store passes `PRAGMA integrity_check` and every message acknowledged
@@ -106,8 +107,17 @@ async function fullDisk(filler: Filler): Promise<void> {
       assert.equal(before.cached.length, 20);
 
       await filler.fill(station);
-      const during = await sendAll(a, bob.id, 20, "during");
-      assert.deepEqual(during.cached, [], "no 'Message cached.' when full");
+      // the WAL's room already on disk may still take a few (it is reused
+      // from its start once checkpointed): those are stored and answered;
+      // then nothing is answered while full
+      const during = { sent: [] as string[], cached: [] as string[] };
+      for (let batch = 0;; batch++) {
+        assert.ok(batch < 10, "the full store refuses at last");
+        const next = await sendAll(a, bob.id, 20, `during ${batch}`);
+        during.sent.push(...next.sent);
+        during.cached.push(...next.cached);
+        if (next.cached.length === 0) break;
+      }
       assert.match(
         String(await health()),
         /store writes failing since .*: .*the disk is full/,
@@ -131,7 +141,7 @@ async function fullDisk(filler: Filler): Promise<void> {
 
       // every acknowledged message reaches bob, none twice
       const [b] = await online(port, [bob], { world });
-      const acked = [...before.cached, ...after.cached];
+      const acked = [...before.cached, ...during.cached, ...after.cached];
       await b.collect(isText, acked.length, 10_000);
       await b.quiet(isText, 300);
       const got = b.inbox.filter(isText).map((r) => r.msg.signature);

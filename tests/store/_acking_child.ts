@@ -8,7 +8,11 @@
  */
 import { MessageWriteQueue, Store } from "../../store/mod.ts";
 
-const store = Store.open({ dataDir: Deno.args[0] });
+// "checkpointer": as the station opens it (checkpoints on a worker)
+const store = Store.open({
+  dataDir: Deno.args[0],
+  checkpointer: Deno.args[1] === "checkpointer",
+});
 const queue = new MessageWriteQueue(store.messages);
 const encoder = new TextEncoder();
 const receiver = "bob@2PVvMPm1j74HFWAGnDSZFkLsbEgM3KCGkTR";

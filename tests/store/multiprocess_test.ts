@@ -86,59 +86,67 @@ Deno.test("multi-process: two processes writing one new file concurrently lose n
   }
 });
 
-Deno.test("multi-process: kill -9 loses no message acknowledged as cached", async () => {
-  using dir = tempDir();
-  const writer = child("./_acking_child.ts", [dir.path]);
-  await writer.stdin.close();
-  const output = lines(writer);
-  const acked: string[] = [];
-  let killed = false;
-  for (let line = await output.next(); !line.done; line = await output.next()) {
-    const match = /^acked (\S+)$/.exec(line.value);
-    assert.ok(match, `unexpected output: ${line.value}`);
-    acked.push(match[1]);
-    if (!killed && acked.length >= 300) {
-      writer.kill("SIGKILL"); // mid-stream: its producers are still storing
-      killed = true;
+for (const mode of ["inline", "checkpointer"]) {
+  Deno.test(`multi-process: kill -9 loses no message acknowledged as cached (checkpoints ${mode === "inline" ? "inline" : "on a worker"})`, async () => {
+    using dir = tempDir();
+    const writer = child("./_acking_child.ts", [dir.path, mode]);
+    await writer.stdin.close();
+    const output = lines(writer);
+    const acked: string[] = [];
+    let killed = false;
+    for (
+      let line = await output.next();
+      !line.done;
+      line = await output.next()
+    ) {
+      const match = /^acked (\S+)$/.exec(line.value);
+      assert.ok(match, `unexpected output: ${line.value}`);
+      acked.push(match[1]);
+      if (!killed && acked.length >= 300) {
+        writer.kill("SIGKILL"); // mid-stream: its producers are still storing
+        killed = true;
+      }
     }
-  }
-  const status = await writer.status;
-  assert.equal(status.signal, "SIGKILL");
+    const status = await writer.status;
+    assert.equal(status.signal, "SIGKILL");
 
-  const store = Store.open({ dataDir: dir.path });
-  try {
-    assert.deepEqual(store.db.integrityCheck(), ["ok"]);
-    const stored = store.messages.load(
-      "bob@2PVvMPm1j74HFWAGnDSZFkLsbEgM3KCGkTR",
-      1_000_000,
-    );
-    const signatures = stored.map((m) => m.signature);
-    assert.equal(
-      new Set(signatures).size,
-      signatures.length,
-      "a message is stored twice",
-    );
-    const present = new Set(signatures);
-    const lost = acked.filter((signature) => !present.has(signature));
-    assert.deepEqual(
-      lost,
-      [],
-      `${lost.length} of ${acked.length} acknowledged messages lost`,
-    );
-    // whatever else is there was really being stored (committed before its ack was printed)
-    for (const signature of signatures) assert.match(signature, /^p[0-3]-\d+$/);
-    assert.ok(stored.every((m) => (m.msg.data as string).length === 1000));
-    // the file is writable again after the crash
-    assert.equal(
-      store.messages.store({
-        receiver: "bob@x1",
-        signature: "after",
-        time: 1,
-        msg: { signature: "after" },
-      }),
-      true,
-    );
-  } finally {
-    store.close();
-  }
-});
+    const store = Store.open({ dataDir: dir.path });
+    try {
+      assert.deepEqual(store.db.integrityCheck(), ["ok"]);
+      const stored = store.messages.load(
+        "bob@2PVvMPm1j74HFWAGnDSZFkLsbEgM3KCGkTR",
+        1_000_000,
+      );
+      const signatures = stored.map((m) => m.signature);
+      assert.equal(
+        new Set(signatures).size,
+        signatures.length,
+        "a message is stored twice",
+      );
+      const present = new Set(signatures);
+      const lost = acked.filter((signature) => !present.has(signature));
+      assert.deepEqual(
+        lost,
+        [],
+        `${lost.length} of ${acked.length} acknowledged messages lost`,
+      );
+      // whatever else is there was really being stored (committed before its ack was printed)
+      for (const signature of signatures) {
+        assert.match(signature, /^p[0-3]-\d+$/);
+      }
+      assert.ok(stored.every((m) => (m.msg.data as string).length === 1000));
+      // the file is writable again after the crash
+      assert.equal(
+        store.messages.store({
+          receiver: "bob@x1",
+          signature: "after",
+          time: 1,
+          msg: { signature: "after" },
+        }),
+        true,
+      );
+    } finally {
+      store.close();
+    }
+  });
+}
