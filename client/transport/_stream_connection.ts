@@ -57,8 +57,10 @@ interface Outbound {
 
 interface AwaitingAck {
   readonly key: string;
-  readonly bytes: Uint8Array;
-  readonly onResult: (result: SendResult) => void;
+  /** The frame to resend; emptied once settled. */
+  bytes: Uint8Array;
+  /** Emptied once settled. */
+  onResult: (result: SendResult) => void;
   tries: number;
   deadline: number;
   done: boolean;
@@ -68,6 +70,8 @@ const WRITTEN: SendResult = { sent: true, acknowledged: false };
 const ACKNOWLEDGED: SendResult = { sent: true, acknowledged: true };
 const CLOSED: SendResult = { sent: false, reason: "closed" };
 const ACK_TIMEOUT: SendResult = { sent: false, reason: "ack-timeout" };
+const NO_BYTES = new Uint8Array(0);
+const NOBODY = (): void => {};
 const QUEUE_FULL: SendResult = { sent: false, reason: "queue-full" };
 
 const MAX_HTTP_HEAD = 16 * 1024;
@@ -546,7 +550,13 @@ export class StreamConnection implements Connection {
       if (at >= 0) list.splice(at, 1);
       if (list.length === 0) this.#byKey!.delete(awaiting.key);
     }
-    this.#finish(awaiting.onResult, result);
+    // a settled entry stays in the list until the next tick: it must not
+    // keep its frame and its caller's state alive that long (up to a
+    // second: long enough for the GC to promote them at every text)
+    const onResult = awaiting.onResult;
+    awaiting.bytes = NO_BYTES;
+    awaiting.onResult = NOBODY;
+    this.#finish(onResult, result);
   }
 
   #report(error: Error): void {

@@ -33,6 +33,14 @@ export function base64Encode(bytes: Uint8Array): string {
  * ```
  */
 export function base64Decode(text: string): Uint8Array {
+  try {
+    // the common case, without a pass of the regular expression (~7× the
+    // decode itself): the alphabet, complete padded groups, no bits in the
+    // padding, nothing between but what both drop (ASCII spaces, breaks)
+    return Uint8Array.fromBase64(text, { lastChunkHandling: "strict" });
+  } catch {
+    // any other character, or lenient padding bits: the references' way
+  }
   const clean = text.replace(NOT_BASE64, "");
   if (clean.length % 4 !== 0) {
     throw new EncodingError(

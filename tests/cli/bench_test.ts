@@ -96,6 +96,10 @@ Deno.test("dim bench: 5 users × 20 messages online, each delivered exactly once
       assert.equal(typeof result.latency_ms[p], "number");
     }
     assert.ok(result.latency_ms.p50! <= result.latency_ms.max!);
+    // without a rate a text's latency counts from its send
+    assert.equal(result.latency_from, "sent");
+    assert.equal(result.send_lag_ms, null);
+    assert.ok(result.generator.loop_lag_ms.n > 0);
     assert.equal(result.end_to_end_receipts, false);
     assert.equal(result.peer_receipts, null);
     assert.deepEqual(result.station_process?.pids, [station.process.pid]);
@@ -201,6 +205,14 @@ Deno.test("dim bench --rate with --duration: rate × duration / users messages e
     assert.equal(result.messages_per_user, 20);
     assert.equal(result.rate, 40);
     assertExactlyOnce(result, 40);
+    // at a rate it counts from when the rate planned it: every text has
+    // its send's lag after that, never negative
+    assert.equal(result.latency_from, "planned");
+    assert.equal(result.send_lag_ms?.n, 40);
+    assert.ok(result.send_lag_ms!.p50! >= 0);
+    assert.ok(result.send_lag_ms!.max! <= result.latency_ms.max!);
+    // about a second at 10 ms: tens of samples of the bench's own loop
+    assert.ok(result.generator.loop_lag_ms.n >= 10);
   });
 });
 

@@ -31,3 +31,29 @@ Deno.test("BoundedMap: a bound below 1 keeps one entry", () => {
   assert.equal(map.max, 1);
   assert.deepEqual([...map], [["b", 2]]);
 });
+
+Deno.test("BoundedMap: the oldest is forgotten first across deletes, touches and clear", () => {
+  const map = new BoundedMap<number, number>(4);
+  const model: number[] = []; // keys, oldest first
+  const set = (key: number) => {
+    map.set(key, key);
+    model.splice(0, model.length, ...model.filter((k) => k !== key), key);
+    while (model.length > 4) model.shift();
+  };
+  for (let i = 0; i < 1000; i++) {
+    set(i % 7 === 0 ? i - 3 : i); // some keys set again
+    if (i % 5 === 0 && model.length > 1) {
+      map.delete(model[1]);
+      model.splice(1, 1);
+    }
+    if (i % 11 === 0 && model.length > 0) {
+      map.touch(model[0]);
+      model.push(model.shift()!);
+    }
+    if (i === 500) {
+      map.clear();
+      model.length = 0;
+    }
+    assert.deepEqual([...map.keys()], model, `after step ${i}`);
+  }
+});

@@ -27,3 +27,18 @@ Deno.test("signatureOf: undefined where only a parse can tell", () => {
     assert.equal(signatureOf(bytes(json)), undefined, json);
   }
 });
+
+Deno.test("signatureOf: only the bytes from start to end count", () => {
+  const before = '{"signature":"YmVmb3Jl"}';
+  const json = '{"data":"x","signature":"c2ln"}';
+  const after = '{"signature":"YWZ0ZXI="}';
+  const all = bytes(before + json + after);
+  const start = before.length;
+  const end = start + json.length;
+  assert.equal(signatureOf(all, start, end), "c2ln");
+  // cut before its closing quote: what follows does not complete it
+  assert.equal(signatureOf(all, start, end - 3), undefined);
+  // a frame whose signature comes after `end` has none
+  assert.equal(signatureOf(all, start, start + 12), undefined);
+  assert.equal(signatureOf(all, end), "YWZ0ZXI=");
+});

@@ -50,6 +50,12 @@ Deno.test("base64 decoding drops line breaks, \\r\\n and spaces", () => {
   assert.equal(utf8Decode(base64Decode("bW9r\neQ==")), "moky");
   assert.equal(utf8Decode(base64Decode("bW9r\r\neQ==\r\n")), "moky");
   assert.equal(utf8Decode(base64Decode(" bW 9r eQ == ")), "moky");
+  // any other character outside the alphabet is dropped too
+  assert.equal(utf8Decode(base64Decode("bW9r*eQ==")), "moky");
+  assert.equal(utf8Decode(base64Decode("bW9r\u00e9eQ==")), "moky");
+  // bits left in the padding are ignored, as the references do
+  assert.deepEqual(base64Decode("bW9reR=="), base64Decode("bW9reQ=="));
+  assert.deepEqual(base64Decode("AB=="), Uint8Array.of(0));
 });
 
 Deno.test("base64 decoding rejects unpadded and misplaced padding", () => {
