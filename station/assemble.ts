@@ -88,7 +88,11 @@ export function assemblePipeline(
   });
   const signer = new SignerPool(identity.signKey, options.signers ?? 0);
   const decryptKeys = identity.decryptKeys.map((key) =>
-    new DecryptPool(key, options.decrypters ?? 0)
+    new DecryptPool(
+      key,
+      options.decrypters ?? 0,
+      () => stats.keyDecryptions++,
+    )
   );
   const messenger = new StationMessenger(
     { ...identity, signKey: signer, decryptKeys },

@@ -77,6 +77,7 @@ export class DecryptPool implements PrivateKey {
   readonly #key: PrivateKey;
   readonly #workers: Worker[] = [];
   readonly #pending = new Map<number, Pending>();
+  readonly #onDecrypt: () => void;
   #threads: number;
   #next = 0;
   #turn = 0;
@@ -84,10 +85,16 @@ export class DecryptPool implements PrivateKey {
   /**
    * Wraps `key` (RSA) with `threads` workers, started on first use (0, or a
    * key that cannot decrypt: here); `"auto"`: one per CPU for a key larger
-   * than {@link FAST_RSA_BITS}, else none.
+   * than {@link FAST_RSA_BITS}, else none. `onDecrypt` is told of each
+   * decryption asked for (a counter).
    */
-  constructor(key: PrivateKey, threads: number | "auto") {
+  constructor(
+    key: PrivateKey,
+    threads: number | "auto",
+    onDecrypt: () => void = () => {},
+  ) {
     this.#key = key;
+    this.#onDecrypt = onDecrypt;
     const count = threads === "auto" ? _autoThreads(key) : threads;
     this.#threads = key.decrypt === undefined ? 0 : Math.max(0, count);
   }
@@ -117,6 +124,7 @@ export class DecryptPool implements PrivateKey {
    * does not decrypt with this key.
    */
   decrypt(ciphertext: Uint8Array): Promise<Uint8Array | undefined> {
+    this.#onDecrypt();
     if (this.#threads === 0) return this.#here(ciphertext);
     if (this.#workers.length === 0) this.#start();
     const id = this.#next++;

@@ -19,11 +19,14 @@ import {
   type Attachments,
   type InstantMessage,
   KeyNotFoundError,
-  MemoryCipherKeyCache,
   MessagePacker,
   type ReliableMessage,
 } from "../dimp/message/mod.ts";
-import type { Accounts, DocumentsReceipt } from "../store/mod.ts";
+import {
+  type Accounts,
+  type DocumentsReceipt,
+  StoredCipherKeyCache,
+} from "../store/mod.ts";
 import type { StationIdentity } from "./identity.ts";
 import type { StationLog } from "../client/log.ts";
 import type { StationStats } from "./stats.ts";
@@ -96,7 +99,11 @@ export class StationMessenger {
         visa: (id) => Promise.resolve(accounts.visa(id)),
         members: () => Promise.resolve([]),
       },
-      cipherKeys: new MemoryCipherKeyCache(),
+      // the keys clients sent the station survive a restart (no RSA again)
+      cipherKeys: new StoredCipherKeyCache(
+        accounts.store.messageKeys,
+        identity.id,
+      ),
       onAttachments: (sender, found) => this.#save(sender, found),
     });
   }

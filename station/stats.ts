@@ -151,6 +151,8 @@ export class StationStats {
   replies = 0;
   /** Messages held until a handshake (unbound or inactive session). */
   suspended = 0;
+  /** RSA decryptions of message keys sealed for the station (tried keys). */
+  keyDecryptions = 0;
   /** Handshakes by result. */
   readonly handshakes: Record<HandshakeResult, number> = {
     success: 0,

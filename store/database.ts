@@ -204,6 +204,11 @@ export class Database {
     return Number(this.statement("PRAGMA data_version").get()?.data_version);
   }
 
+  /** Whether the file is open (not closed yet). */
+  get isOpen(): boolean {
+    return this.#db.isOpen;
+  }
+
   /**
    * Whether a write transaction is open on this connection.
    */

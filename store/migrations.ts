@@ -235,4 +235,22 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX group_pending_by_expiry ON group_pending (expires_at);
     `,
   },
+  {
+    version: 4,
+    name: "message keys the station decrypted, kept across restarts",
+    sql: `
+      -- per direction (sender -> destination, the station) the message key the
+      -- station opened (its JSON dictionary), so that a returning client's
+      -- messages after a restart cost no RSA decryption; bounded and kept 7 days
+      -- like the keys in memory; the file holds the private keys too (0600)
+      CREATE TABLE message_keys (
+        sender TEXT NOT NULL,
+        destination TEXT NOT NULL,
+        key_json TEXT NOT NULL,
+        saved_at REAL NOT NULL,
+        PRIMARY KEY (sender, destination)
+      ) WITHOUT ROWID;
+      CREATE INDEX message_keys_by_age ON message_keys (saved_at);
+    `,
+  },
 ];

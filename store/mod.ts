@@ -69,6 +69,14 @@ export {
 } from "./private_keys.ts";
 export { Metas } from "./metas.ts";
 export {
+  DEFAULT_MAX_MESSAGE_KEYS,
+  MESSAGE_KEY_TTL_SECONDS,
+  MessageKeys,
+  type MessageKeysOptions,
+  type StoredMessageKey,
+} from "./message_keys.ts";
+export { StoredCipherKeyCache } from "./stored_cipher_keys.ts";
+export {
   type DocumentRecord,
   Documents,
   type DocumentSaveResult,

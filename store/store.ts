@@ -13,6 +13,7 @@ import { GroupPending } from "./group_pending.ts";
 import { GroupMembers } from "./group_members.ts";
 import { Logins } from "./logins.ts";
 import { Metas } from "./metas.ts";
+import { MessageKeys, type MessageKeysOptions } from "./message_keys.ts";
 import { OfflineMessages, type OfflineMessagesOptions } from "./messages.ts";
 import { OnlineUsers } from "./online_users.ts";
 import { PrivateKeys } from "./private_keys.ts";
@@ -21,7 +22,8 @@ import { Stations } from "./stations.ts";
 import { UserCommands } from "./user_commands.ts";
 
 /** Where the store is and its limits. */
-export interface StoreOptions extends DatabaseOptions, OfflineMessagesOptions {
+export interface StoreOptions
+  extends DatabaseOptions, OfflineMessagesOptions, MessageKeysOptions {
   /** The clock in seconds since the epoch (default `Date.now() / 1000`). */
   readonly now?: () => number;
 }
@@ -69,6 +71,8 @@ export class Store {
   readonly groupKeys: GroupKeys;
   /** Group messages waiting for a member's visa (the bounds of offline messages). */
   readonly groupPending: GroupPending;
+  /** Message keys the station decrypted, per direction (written behind). */
+  readonly messageKeys: MessageKeys;
 
   private constructor(db: Database, options: StoreOptions) {
     const now = options.now ?? (() => Date.now() / 1000);
@@ -88,6 +92,7 @@ export class Store {
     this.groupHistory = new GroupHistory(db, now);
     this.groupKeys = new GroupKeys(db, now);
     this.groupPending = new GroupPending(db, now, options);
+    this.messageKeys = new MessageKeys(db, now, options);
   }
 
   /**
@@ -112,9 +117,10 @@ export class Store {
   }
 
   /**
-   * Closes the file.
+   * Writes the message keys kept and closes the file.
    */
   close(): void {
+    if (this.db.isOpen) this.messageKeys.flush();
     this.db.close();
   }
 }

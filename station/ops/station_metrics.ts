@@ -15,6 +15,7 @@
  * | `dim_messages_cached_total`              | counter   |                     | stored for an offline receiver ("Message cached.")       |
  * | `dim_messages_delivered_total`           | counter   | `source`            | handed to the receiver's session and sent (live/offline) |
  * | `dim_messages_dropped_total`             | counter   | `reason`            | dropped ({@linkcode DROP_REASONS})                       |
+ * | `dim_key_decryptions_total`              | counter   |                     | RSA decryptions of message keys sealed for the station   |
  * | `dim_store_latency_seconds`              | histogram | `op`                | store calls ({@linkcode STORE_OPS})                      |
  * | `dim_queue_depth`                        | gauge     | `queue`             | items waiting ({@linkcode QUEUES}), read at scrape time  |
  * | `dim_bytes_received_total`               | counter   | `framing`           | bytes read from sockets                                  |
@@ -145,6 +146,7 @@ export class StationMetrics {
   readonly #received: ByLabel<Framing, CounterSeries>;
   readonly #routed: ByLabel<Route, CounterSeries>;
   readonly #cached: Counter;
+  readonly #keyDecryptions: Counter;
   readonly #delivered: ByLabel<DeliverySource, CounterSeries>;
   readonly #dropped: ByLabel<DropReason, CounterSeries>;
   readonly #store: ByLabel<StoreOp, HistogramSeries>;
@@ -214,6 +216,10 @@ export class StationMetrics {
     this.#cached = r.counter(
       "dim_messages_cached_total",
       "Messages stored for an offline receiver (Message cached.).",
+    );
+    this.#keyDecryptions = r.counter(
+      "dim_key_decryptions_total",
+      "RSA decryptions of message keys sealed for the station.",
     );
     const delivered = r.counter(
       "dim_messages_delivered_total",
@@ -311,6 +317,13 @@ export class StationMetrics {
    */
   cached(count = 1): void {
     this.#cached.inc(count);
+  }
+
+  /**
+   * The station decrypted sealed message keys with its RSA key.
+   */
+  keyDecryptions(count = 1): void {
+    this.#keyDecryptions.inc(count);
   }
 
   /**

@@ -72,6 +72,11 @@ export function exportStats(
       });
     }
     grow(now.cached, last.cached, (n) => metrics.cached(n));
+    grow(
+      now.keyDecryptions,
+      last.keyDecryptions,
+      (n) => metrics.keyDecryptions(n),
+    );
     for (const source of DELIVERY_SOURCES) {
       grow(
         now.deliveredBy[source],

@@ -7,6 +7,10 @@
 import assert from "node:assert/strict";
 import { TextContent } from "../../dimp/content/mod.ts";
 import { EntityType, parseId } from "../../dimp/identity/mod.ts";
+import {
+  type CipherKeyCache,
+  MemoryCipherKeyCache,
+} from "../../dimp/message/mod.ts";
 import { accounts, closeAll, online, World } from "../station/_peer.ts";
 import { startStation, stopStation } from "../station/_child.ts";
 import { copyPublicAccount, dim, generateStation, tempDir } from "./_dim.ts";
@@ -249,6 +253,58 @@ Deno.test("dim station --admin: /health ok and /metrics counting handshakes, rou
     child.log(),
     /INFO {2}connection open process=station conn=\d+ remote=127\.0\.0\.1:\d+ framing=mtp\n/,
   );
+});
+
+/** The value of one series on a station's `/metrics`. */
+async function metric(admin: number, series: string): Promise<number> {
+  const body = await (await fetch(`http://127.0.0.1:${admin}/metrics`)).text();
+  const line = new RegExp(`^${series.replace(/[{}]/g, "\\$&")} (\\S+)$`, "m")
+    .exec(body);
+  assert.ok(line, `${series} on /metrics`);
+  return Number(line[1]);
+}
+
+Deno.test("dim station restarted on the same store: a returning client's handshake and text cost no RSA decryption (dim_key_decryptions_total)", async () => {
+  using dir = tempDir();
+  const [alice, bob] = await accounts(2);
+  const world = new World();
+  world.know(bob);
+  /** A station on `dir`: alice's handshake and a text for bob (offline); the RSA decryptions. */
+  const session = async (cipherKeys?: CipherKeyCache): Promise<number> => {
+    const admin = freePort();
+    const child = await startStation([
+      "--data-dir",
+      dir.path,
+      "station",
+      "--port",
+      "0",
+      "--admin",
+      `127.0.0.1:${admin}`,
+    ]);
+    try {
+      const [a] = await online(child.port, [alice], { world, cipherKeys });
+      await a.sendContent(bob.id, TextContent.create("for later"));
+      await a.nextReceipt("Message cached.");
+      assert.equal(
+        await metric(admin, 'dim_handshakes_total{result="success"}'),
+        1,
+      );
+      await closeAll([a]);
+      return await metric(admin, "dim_key_decryptions_total");
+    } finally {
+      assert.equal((await stopStation(child, "SIGTERM")).code, 0);
+    }
+  };
+  // alice's client stays up while the station restarts: it keeps its keys
+  const aliceKeys = new MemoryCipherKeyCache();
+  assert.ok(await session(aliceKeys) >= 1, "the first time: RSA");
+  assert.equal(
+    await session(aliceKeys),
+    0,
+    "after the restart: the stored key",
+  );
+  // a client with a new key still gets in (its key opened with RSA)
+  assert.ok(await session() >= 1);
 });
 
 async function waitFor(done: () => boolean, timeoutMs = 5000): Promise<void> {

@@ -27,6 +27,7 @@ import {
   type Meta,
 } from "../../dimp/identity/mod.ts";
 import {
+  type CipherKeyCache,
   type EntityDirectory,
   type InstantMessage,
   MessagePacker,
@@ -134,6 +135,8 @@ export interface PeerOptions {
   readonly world?: World;
   /** WebSocket ACK mode (demo-js). */
   readonly sendAcks?: boolean;
+  /** The peer's message keys (default: new ones): a client that stays up keeps them. */
+  readonly cipherKeys?: CipherKeyCache;
 }
 
 /**
@@ -164,12 +167,17 @@ export class TestPeer {
   #waiters: (() => void)[] = [];
   #processing: Promise<void> = Promise.resolve();
 
-  private constructor(account: Account, conn: Connection, world: World) {
+  private constructor(
+    account: Account,
+    conn: Connection,
+    world: World,
+    cipherKeys: CipherKeyCache | undefined,
+  ) {
     this.account = account;
     this.conn = conn;
     this.world = world;
     world.know(account);
-    this.packer = packerFor(account, world);
+    this.packer = packerFor(account, world, cipherKeys);
   }
 
   /** Connects to a station on 127.0.0.1. */
@@ -191,7 +199,7 @@ export class TestPeer {
         },
       },
     });
-    const peer = new TestPeer(account, conn, world);
+    const peer = new TestPeer(account, conn, world, options.cipherKeys);
     state.peer = peer;
     for (const lines of early) peer.#receive(lines);
     return peer;
@@ -403,8 +411,13 @@ export class TestPeer {
   }
 }
 
-function packerFor(account: Account, world: World): MessagePacker {
+function packerFor(
+  account: Account,
+  world: World,
+  cipherKeys?: CipherKeyCache,
+): MessagePacker {
   return new MessagePacker({
+    cipherKeys,
     user: {
       id: account.id,
       signKey: account.signKey,

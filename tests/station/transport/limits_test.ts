@@ -107,6 +107,38 @@ Deno.test("MTP push without MESSAGE_RESPONSE: resent with the same sn after ackT
   });
 });
 
+Deno.test("MTP acknowledged pushes are never resent; the unacknowledged one beside them is, with its own bytes", async () => {
+  const station = recorder();
+  await withListener({
+    handler: station.handler,
+    ackTimeout: 150,
+    ackRetries: 1,
+  }, async (listener) => {
+    const { raw, conn } = await rawMtp(listener.port, listener.connections);
+    const bodies = ['{"n":0}', '{"n":1}', '{"n":2}'];
+    const results = bodies.map((body) => conn.send(body));
+    const first = await readMtp(raw, 3);
+    // the first and the last are acknowledged, the middle one is not
+    for (const p of [first[0], first[2]]) {
+      await raw.write(
+        encodeMtpPackage({
+          type: MtpType.MESSAGE_RESPONSE,
+          sn: p.header.sn,
+          body: utf8("OK"),
+        }),
+      );
+    }
+    assert.deepEqual(await results[0], { sent: true, acknowledged: true });
+    assert.deepEqual(await results[2], { sent: true, acknowledged: true });
+    const again = await readMtp(raw, 2, 1500);
+    assert.equal(again.length, 1, "only the unacknowledged push came again");
+    assert.equal(hex(again[0].header.sn), hex(first[1].header.sn));
+    assert.equal(new TextDecoder().decode(again[0].body), bodies[1]);
+    assert.deepEqual(await results[1], { sent: false, reason: "ack-timeout" });
+    raw.close();
+  });
+});
+
 Deno.test("ready(): waits while the queue is over half full, resolves as acknowledgements arrive", async () => {
   const station = recorder();
   await withListener(

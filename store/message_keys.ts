@@ -1,0 +1,186 @@
+/**
+ * Message keys a station decrypted, per direction (sender → destination),
+ * kept across restarts: a client keeps its key for a direction (7 days in
+ * the reference clients, in memory) and seals it again for every message;
+ * with the key at hand the station reads such a message with one AES
+ * decryption instead of an RSA one (see {@link StoredCipherKeyCache}).
+ *
+ * Saves are written behind: {@link MessageKeys.put} keeps the row and a
+ * transaction a little later writes the rows kept meanwhile, at most
+ * {@link ROWS_PER_COMMIT} at once (a handshake storm costs a few small
+ * commits a second, not one per user); {@link Store.close} writes what is
+ * left. A key lost to a crash costs one RSA decryption
+ * later, nothing else. The table is bounded ({@link MessageKeys.max} rows,
+ * the oldest go first) and rows older than the time to live go too.
+ *
+ * The keys are as secret as the messages they open; they sit in the same
+ * file as the station's private keys (mode 0600).
+ *
+ * @module
+ */
+import type { Database } from "./database.ts";
+import { decodeJson, encodeJson, type JsonObject } from "./_values.ts";
+
+/** Rows kept at most (default of {@link MessageKeysOptions.maxMessageKeys}). */
+export const DEFAULT_MAX_MESSAGE_KEYS = 100_000;
+
+/** How long a key is kept (7 days, as the reference clients keep theirs). */
+export const MESSAGE_KEY_TTL_SECONDS = 7 * 24 * 3600;
+
+/** How long a save waits for others to share its commit (ms). */
+const WRITE_BEHIND_MS = 50;
+
+/**
+ * Rows one commit writes at most (~20 µs each): a reconnect storm's keys go
+ * in small commits that never hold the thread long, the rest a turn later.
+ */
+const ROWS_PER_COMMIT = 32;
+
+/** Bounds of {@link MessageKeys}. */
+export interface MessageKeysOptions {
+  /** Rows kept at most (default {@link DEFAULT_MAX_MESSAGE_KEYS}). */
+  readonly maxMessageKeys?: number;
+}
+
+/** One stored key. */
+export interface StoredMessageKey {
+  /** The key's dictionary. */
+  readonly key: JsonObject;
+  /** When it was saved (seconds since the epoch). */
+  readonly savedAt: number;
+}
+
+/**
+ * The `message_keys` table.
+ *
+ * @example
+ * ```ts
+ * import { Store } from "./store.ts";
+ * const store = Store.open({ path: ":memory:" });
+ * store.messageKeys.put("alice@x", "station@y", { algorithm: "AES", data: "…" });
+ * store.messageKeys.get("alice@x", "station@y")?.key.algorithm; // "AES"
+ * store.close(); // writes it
+ * ```
+ */
+export class MessageKeys {
+  /** Rows kept at most. */
+  readonly max: number;
+  readonly #db: Database;
+  readonly #now: () => number;
+  readonly #pending = new Map<string, PendingKey>();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #rows: number | undefined;
+
+  /** Creates the repository over an open {@link Database}. */
+  constructor(db: Database, now: () => number, options: MessageKeysOptions) {
+    this.#db = db;
+    this.#now = now;
+    this.max = Math.max(1, options.maxMessageKeys ?? DEFAULT_MAX_MESSAGE_KEYS);
+  }
+
+  /** The fresh key of a direction (kept or stored), if any. */
+  get(sender: string, destination: string): StoredMessageKey | undefined {
+    const pending = this.#pending.get(`${sender}>${destination}`);
+    if (pending !== undefined) {
+      return { key: decodeJson(pending.json), savedAt: pending.savedAt };
+    }
+    const row = this.#db.statement(
+      "SELECT key_json, saved_at FROM message_keys WHERE sender = ? AND destination = ?",
+    ).get(sender, destination);
+    if (row === undefined) return undefined;
+    const savedAt = Number(row.saved_at);
+    if (savedAt + MESSAGE_KEY_TTL_SECONDS <= this.#now()) return undefined;
+    return { key: decodeJson(row.key_json), savedAt };
+  }
+
+  /** Keeps the key of a direction; written with the next commit of keys. */
+  put(sender: string, destination: string, key: JsonObject): void {
+    const json = encodeJson(key, "key");
+    this.#pending.set(`${sender}>${destination}`, {
+      sender,
+      destination,
+      json,
+      savedAt: this.#now(),
+    });
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#timer !== undefined) return;
+    const timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#write(ROWS_PER_COMMIT);
+      if (this.#pending.size > 0) this.#schedule();
+    }, WRITE_BEHIND_MS);
+    Deno.unrefTimer(timer);
+    this.#timer = timer;
+  }
+
+  /** Keys kept and not written yet. */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  /**
+   * Writes the keys kept so far in one transaction, then drops rows past
+   * the time to live and the bound. A failed write (a full disk) drops
+   * them: each costs one RSA decryption later.
+   */
+  flush(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#write(Infinity);
+  }
+
+  /** Writes up to `most` of the kept keys, oldest first. */
+  #write(most: number): void {
+    if (this.#pending.size === 0) return;
+    const rows: PendingKey[] = [];
+    for (const [name, row] of this.#pending) {
+      if (rows.length >= most) break;
+      rows.push(row);
+      this.#pending.delete(name);
+    }
+    try {
+      this.#db.write(() => {
+        const insert = this.#db.statement(
+          "INSERT OR REPLACE INTO message_keys (sender, destination, key_json, saved_at) VALUES (?, ?, ?, ?)",
+        );
+        for (const row of rows) {
+          insert.run(row.sender, row.destination, row.json, row.savedAt);
+        }
+        this.#rows = (this.#rows ?? this.#count()) + rows.length;
+        if (this.#rows > this.max) this.#prune();
+      });
+    } catch {
+      this.#rows = undefined;
+    }
+  }
+
+  /** Drops the expired rows and the oldest beyond the bound. */
+  #prune(): void {
+    this.#db.statement("DELETE FROM message_keys WHERE saved_at <= ?").run(
+      this.#now() - MESSAGE_KEY_TTL_SECONDS,
+    );
+    const over = this.#count() - this.max;
+    if (over > 0) {
+      this.#db.statement(
+        "DELETE FROM message_keys WHERE (sender, destination) IN (SELECT sender, destination FROM message_keys ORDER BY saved_at LIMIT ?)",
+      ).run(over);
+    }
+    this.#rows = this.#count();
+  }
+
+  #count(): number {
+    return Number(
+      this.#db.statement("SELECT count(*) AS n FROM message_keys").get()?.n,
+    );
+  }
+}
+
+interface PendingKey {
+  readonly sender: string;
+  readonly destination: string;
+  readonly json: string;
+  readonly savedAt: number;
+}

@@ -1,0 +1,91 @@
+/**
+ * A {@link CipherKeyCache} whose keys into one destination (the station)
+ * survive a restart: kept in memory as {@link MemoryCipherKeyCache} keeps
+ * them, and in the store's `message_keys` table ({@link MessageKeys}), read
+ * the first time a direction is asked for after a start.
+ *
+ * What the protocol allows (messages.md §3.2, §3.6): a sender uses one key
+ * per direction for many messages and the receiver caches the key it
+ * opened; the reference clients keep theirs 7 days (in memory) and seal it
+ * for the receiver again with every message. A client that stays up while
+ * the station restarts therefore comes back with the key the station
+ * opened before: with it stored, its handshake and texts cost an AES
+ * decryption (the packer tries the direction's key on `data` first), not
+ * an RSA one.
+ *
+ * @module
+ */
+import { parseSymmetricKey, type SymmetricKey } from "../dimp/crypto/mod.ts";
+import type { ID } from "../dimp/identity/mod.ts";
+import type { CipherKeyCache } from "../dimp/message/mod.ts";
+import { BoundedMap } from "../dimp/bounded_map.ts";
+import { MESSAGE_KEY_TTL_SECONDS, type MessageKeys } from "./message_keys.ts";
+
+/** Directions kept in memory (as {@link MemoryCipherKeyCache}). */
+const MEMORY_ENTRIES = 65_536;
+
+/**
+ * Message keys in memory, those into `owner` also in the store.
+ *
+ * @example
+ * ```ts ignore
+ * const cache = new StoredCipherKeyCache(store.messageKeys, station.id);
+ * const packer = new MessagePacker({ user, directory, cipherKeys: cache });
+ * ```
+ */
+export class StoredCipherKeyCache implements CipherKeyCache {
+  readonly #keys: MessageKeys;
+  readonly #owner: string;
+  readonly #now: () => number;
+  readonly #entries = new BoundedMap<
+    string,
+    { key: SymmetricKey; expires: number }
+  >(MEMORY_ENTRIES);
+
+  /**
+   * Keeps the keys of directions into `owner` in `keys`; `now` is the
+   * clock in milliseconds (default `Date.now`).
+   */
+  constructor(keys: MessageKeys, owner: ID, now: () => number = Date.now) {
+    this.#keys = keys;
+    this.#owner = owner.value;
+    this.#now = now;
+  }
+
+  /** The fresh key of a direction: from memory, else from the store. */
+  get(sender: ID, destination: ID): SymmetricKey | undefined {
+    const name = `${sender.value}>${destination.value}`;
+    const entry = this.#entries.get(name);
+    if (entry !== undefined) {
+      if (entry.expires > this.#now()) return entry.key;
+      this.#entries.delete(name);
+      return undefined;
+    }
+    if (destination.value !== this.#owner) return undefined;
+    const stored = this.#keys.get(sender.value, destination.value);
+    if (stored === undefined) return undefined;
+    const expires = (stored.savedAt + MESSAGE_KEY_TTL_SECONDS) * 1000;
+    if (expires <= this.#now()) return undefined;
+    let key: SymmetricKey;
+    try {
+      key = parseSymmetricKey(stored.key);
+    } catch {
+      return undefined; // not a key this code reads: the sealed one decides
+    }
+    this.#entries.set(name, { key, expires });
+    return key;
+  }
+
+  /** Caches a key; a new key into the owner is stored too. */
+  set(sender: ID, destination: ID, key: SymmetricKey): void {
+    const name = `${sender.value}>${destination.value}`;
+    if (this.#entries.get(name)?.key === key) return;
+    this.#entries.set(name, {
+      key,
+      expires: this.#now() + MESSAGE_KEY_TTL_SECONDS * 1000,
+    });
+    if (destination.value === this.#owner) {
+      this.#keys.put(sender.value, destination.value, key.toDictionary());
+    }
+  }
+}
