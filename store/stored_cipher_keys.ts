@@ -1,8 +1,8 @@
 /**
  * A {@link CipherKeyCache} whose keys into one destination (the station)
- * survive a restart: kept in memory as {@link MemoryCipherKeyCache} keeps
- * them, and in the store's `message_keys` table ({@link MessageKeys}), read
- * the first time a direction is asked for after a start.
+ * survive a restart: kept in memory by a {@link MemoryCipherKeyCache}, and
+ * in the store's `message_keys` table ({@link MessageKeys}), read the first
+ * time a direction is asked for after a start.
  *
  * What the protocol allows (messages.md §3.2, §3.6): a sender uses one key
  * per direction for many messages and the receiver caches the key it
@@ -17,12 +17,11 @@
  */
 import { parseSymmetricKey, type SymmetricKey } from "../dimp/crypto/mod.ts";
 import type { ID } from "../dimp/identity/mod.ts";
-import type { CipherKeyCache } from "../dimp/message/mod.ts";
-import { BoundedMap } from "../dimp/bounded_map.ts";
+import {
+  type CipherKeyCache,
+  MemoryCipherKeyCache,
+} from "../dimp/message/mod.ts";
 import { MESSAGE_KEY_TTL_SECONDS, type MessageKeys } from "./message_keys.ts";
-
-/** Directions kept in memory (as {@link MemoryCipherKeyCache}). */
-const MEMORY_ENTRIES = 65_536;
 
 /**
  * Message keys in memory, those into `owner` also in the store.
@@ -37,10 +36,7 @@ export class StoredCipherKeyCache implements CipherKeyCache {
   readonly #keys: MessageKeys;
   readonly #owner: string;
   readonly #now: () => number;
-  readonly #entries = new BoundedMap<
-    string,
-    { key: SymmetricKey; expires: number }
-  >(MEMORY_ENTRIES);
+  readonly #memory: MemoryCipherKeyCache;
 
   /**
    * Keeps the keys of directions into `owner` in `keys`; `now` is the
@@ -50,18 +46,16 @@ export class StoredCipherKeyCache implements CipherKeyCache {
     this.#keys = keys;
     this.#owner = owner.value;
     this.#now = now;
+    this.#memory = new MemoryCipherKeyCache({
+      ttlSeconds: MESSAGE_KEY_TTL_SECONDS,
+      now,
+    });
   }
 
   /** The fresh key of a direction: from memory, else from the store. */
   get(sender: ID, destination: ID): SymmetricKey | undefined {
-    const name = `${sender.value}>${destination.value}`;
-    const entry = this.#entries.get(name);
-    if (entry !== undefined) {
-      if (entry.expires > this.#now()) return entry.key;
-      this.#entries.delete(name);
-      return undefined;
-    }
-    if (destination.value !== this.#owner) return undefined;
+    const kept = this.#memory.get(sender, destination);
+    if (kept !== undefined || destination.value !== this.#owner) return kept;
     const stored = this.#keys.get(sender.value, destination.value);
     if (stored === undefined) return undefined;
     const expires = (stored.savedAt + MESSAGE_KEY_TTL_SECONDS) * 1000;
@@ -72,18 +66,14 @@ export class StoredCipherKeyCache implements CipherKeyCache {
     } catch {
       return undefined; // not a key this code reads: the sealed one decides
     }
-    this.#entries.set(name, { key, expires });
+    this.#memory.set(sender, destination, key, expires);
     return key;
   }
 
   /** Caches a key; a new key into the owner is stored too. */
   set(sender: ID, destination: ID, key: SymmetricKey): void {
-    const name = `${sender.value}>${destination.value}`;
-    if (this.#entries.get(name)?.key === key) return;
-    this.#entries.set(name, {
-      key,
-      expires: this.#now() + MESSAGE_KEY_TTL_SECONDS * 1000,
-    });
+    if (this.#memory.get(sender, destination) === key) return;
+    this.#memory.set(sender, destination, key);
     if (destination.value === this.#owner) {
       this.#keys.put(sender.value, destination.value, key.toDictionary());
     }

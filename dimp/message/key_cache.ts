@@ -90,11 +90,20 @@ export class MemoryCipherKeyCache implements CipherKeyCache {
     return entry.key;
   }
 
-  /** Caches a key; the oldest direction goes when the bound is reached. */
-  set(sender: ID, destination: ID, key: SymmetricKey): void {
+  /**
+   * Caches a key until `expires` (ms on the cache's clock; default: the
+   * time to live from now); the oldest direction goes when the bound is
+   * reached.
+   */
+  set(
+    sender: ID,
+    destination: ID,
+    key: SymmetricKey,
+    expires: number = this.#now() + this.#ttl,
+  ): void {
     const name = `${sender.value}>${destination.value}`;
     const old = this.#entries.get(name);
     if (old !== undefined && old.key === key) return;
-    this.#entries.set(name, { key, expires: this.#now() + this.#ttl });
+    this.#entries.set(name, { key, expires });
   }
 }

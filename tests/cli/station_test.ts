@@ -12,6 +12,7 @@ import {
   MemoryCipherKeyCache,
 } from "../../dimp/message/mod.ts";
 import { accounts, closeAll, online, World } from "../station/_peer.ts";
+import { parseExposition, sampleValue } from "../station/_prometheus.ts";
 import { startStation, stopStation } from "../station/_child.ts";
 import { copyPublicAccount, dim, generateStation, tempDir } from "./_dim.ts";
 
@@ -218,21 +219,19 @@ Deno.test("dim station --admin: /health ok and /metrics counting handshakes, rou
     const health = await fetch(`http://127.0.0.1:${admin}/health`);
     assert.equal(health.status, 200);
     assert.equal(await health.text(), "ok\n");
-    const body = await (await fetch(`http://127.0.0.1:${admin}/metrics`))
-      .text();
-    const value = (series: string) =>
-      Number(
-        new RegExp(`^${series.replace(/[{}]/g, "\\$&")} (\\S+)$`, "m")
-          .exec(body)?.[1],
-      );
-    assert.equal(value('dim_handshakes_total{result="success"}'), 2);
-    assert.equal(value('dim_handshakes_total{result="again"}'), 2);
-    assert.equal(value('dim_messages_routed_total{route="local"}'), 1);
-    assert.equal(value('dim_messages_delivered_total{source="live"}'), 1);
-    assert.equal(value('dim_connections_open{framing="mtp"}'), 2);
-    assert.ok(value('dim_messages_received_total{framing="mtp"}') >= 5);
+    const families = parseExposition(
+      await (await fetch(`http://127.0.0.1:${admin}/metrics`)).text(),
+    );
+    const value = (name: string, labels: Record<string, string>) =>
+      sampleValue(families, name, labels) ?? NaN;
+    assert.equal(value("dim_handshakes_total", { result: "success" }), 2);
+    assert.equal(value("dim_handshakes_total", { result: "again" }), 2);
+    assert.equal(value("dim_messages_routed_total", { route: "local" }), 1);
+    assert.equal(value("dim_messages_delivered_total", { source: "live" }), 1);
+    assert.equal(value("dim_connections_open", { framing: "mtp" }), 2);
+    assert.ok(value("dim_messages_received_total", { framing: "mtp" }) >= 5);
     assert.ok(
-      value('dim_store_latency_seconds_count{op="load_messages"}') >= 2,
+      value("dim_store_latency_seconds_count", { op: "load_messages" }) >= 2,
     );
 
     // SIGHUP: the level from the file again (now warn: no more info lines)
@@ -256,12 +255,17 @@ Deno.test("dim station --admin: /health ok and /metrics counting handshakes, rou
 });
 
 /** The value of one series on a station's `/metrics`. */
-async function metric(admin: number, series: string): Promise<number> {
-  const body = await (await fetch(`http://127.0.0.1:${admin}/metrics`)).text();
-  const line = new RegExp(`^${series.replace(/[{}]/g, "\\$&")} (\\S+)$`, "m")
-    .exec(body);
-  assert.ok(line, `${series} on /metrics`);
-  return Number(line[1]);
+async function metric(
+  admin: number,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const families = parseExposition(
+    await (await fetch(`http://127.0.0.1:${admin}/metrics`)).text(),
+  );
+  const value = sampleValue(families, name, labels);
+  assert.ok(value !== undefined, `${name} on /metrics`);
+  return value;
 }
 
 Deno.test("dim station restarted on the same store: a returning client's handshake and text cost no RSA decryption (dim_key_decryptions_total)", async () => {
@@ -286,7 +290,7 @@ Deno.test("dim station restarted on the same store: a returning client's handsha
       await a.sendContent(bob.id, TextContent.create("for later"));
       await a.nextReceipt("Message cached.");
       assert.equal(
-        await metric(admin, 'dim_handshakes_total{result="success"}'),
+        await metric(admin, "dim_handshakes_total", { result: "success" }),
         1,
       );
       await closeAll([a]);
