@@ -19,6 +19,7 @@ import {
   MtpType,
 } from "./mtp.ts";
 import { heartbeatOf, OK, PING, PONG } from "./payload.ts";
+import { ByteSlab } from "./_slab.ts";
 import { BoundedMap } from "../bounded_map.ts";
 
 /** Fragment sets assembled at once; a new one beyond this evicts the oldest. */
@@ -52,6 +53,11 @@ export class MtpEndpoint extends EndpointBase {
   readonly #serials = new MtpSerials();
   /** The last sn generated (reused: small typed arrays are costly in Deno). */
   readonly #sn = new Uint8Array(8);
+  /**
+   * The bytes of this connection's packages, both ways: received ones live
+   * until their payload is read, sent ones until acknowledged or written.
+   */
+  readonly #slab = new ByteSlab();
   /** Fragmented messages being put together (made with the first fragment). */
   #fragments: BoundedMap<string, FragmentSet> | undefined;
 
@@ -60,6 +66,7 @@ export class MtpEndpoint extends EndpointBase {
     this.input = new MtpDecoder({
       maxBodyLength: this.maxPayloadLength,
       maxJunk: options.maxJunk,
+      slab: this.#slab,
     });
   }
 
@@ -102,7 +109,7 @@ export class MtpEndpoint extends EndpointBase {
       pages: request.pages,
       index: request.index,
       body,
-    }));
+    }, this.#slab));
   }
 
   #assemble(header: MtpHeader, body: Uint8Array): void {
@@ -147,7 +154,11 @@ export class MtpEndpoint extends EndpointBase {
   /** A MESSAGE with a fresh sn (left in `#sn`). */
   #message(body: Payload): Uint8Array {
     const sn = this.#serials.next(this.#sn);
-    return encodeMtpPackage({ type: MtpType.MESSAGE, sn, body });
+    return encodeMtpPackage({ type: MtpType.MESSAGE, sn, body }, this.#slab);
+  }
+
+  rest(): void {
+    this.#slab.release();
   }
 
   heartbeat(): Uint8Array | null {
