@@ -12,6 +12,7 @@ import type { EndpointOptions, Outgoing, Payload, Role } from "./endpoint.ts";
 import { FramingError } from "./errors.ts";
 import {
   encodeMtpPackage,
+  encodeMtpPackageIn,
   type MtpDataType,
   MtpDecoder,
   type MtpHeader,
@@ -103,13 +104,13 @@ export class MtpEndpoint extends EndpointBase {
   }
 
   #respond(type: MtpDataType, request: MtpHeader, body: Uint8Array): void {
-    this.write(encodeMtpPackage({
+    this.write(encodeMtpPackageIn(this.#slab, {
       type,
       sn: request.sn,
       pages: request.pages,
       index: request.index,
       body,
-    }, this.#slab));
+    }));
   }
 
   #assemble(header: MtpHeader, body: Uint8Array): void {
@@ -154,7 +155,7 @@ export class MtpEndpoint extends EndpointBase {
   /** A MESSAGE with a fresh sn (left in `#sn`). */
   #message(body: Payload): Uint8Array {
     const sn = this.#serials.next(this.#sn);
-    return encodeMtpPackage({ type: MtpType.MESSAGE, sn, body }, this.#slab);
+    return encodeMtpPackageIn(this.#slab, { type: MtpType.MESSAGE, sn, body });
   }
 
   rest(): void {

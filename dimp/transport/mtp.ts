@@ -158,7 +158,7 @@ export function parseMtpPackage(
 /**
  * Builds a TCP package: HL 4 (`DIM`, byte 3, sn, body length) for normal
  * packets, HL 6 (with pages and index) when `pages > 1`, HL 2 when the sn is
- * all zeros; its bytes come from `slab` when given.
+ * all zeros.
  *
  * @example
  * ```ts
@@ -168,9 +168,24 @@ export function parseMtpPackage(
  * console.assert(ok.length === 18 && ok[3] === 0x43);
  * ```
  */
-export function encodeMtpPackage(
+export function encodeMtpPackage(init: MtpPackageInit): Uint8Array {
+  return encodeMtpPackageIn(undefined, init);
+}
+
+/**
+ * {@link encodeMtpPackage} with the bytes from `slab` (an endpoint's, see
+ * `_slab.ts`); without one, a new array.
+ *
+ * @example
+ * ```ts
+ * import { encodeMtpPackage, encodeMtpPackageIn, MtpType } from "./mtp.ts";
+ * const init = { type: MtpType.MESSAGE, sn: new Uint8Array(8).fill(1), body: "{}" } as const;
+ * console.assert(encodeMtpPackageIn(undefined, init).join() === encodeMtpPackage(init).join());
+ * ```
+ */
+export function encodeMtpPackageIn(
+  slab: ByteSlab | undefined,
   init: MtpPackageInit,
-  slab?: ByteSlab,
 ): Uint8Array {
   const pages = init.pages ?? 1;
   const fragment = pages > 1;

@@ -9,6 +9,7 @@
 import {
   createEndpoint,
   encodeMtpPackage,
+  encodeMtpPackageIn,
   encodeWsFrame,
   type Framing,
   MtpDecoder,
@@ -70,10 +71,11 @@ Deno.bench("1.3 KB text: encode, an array each", { group: "slab" }, () => {
   encodeMtpPackage({ type: MtpType.MESSAGE, sn: SN, body: TEXT_LINE });
 });
 Deno.bench("1.3 KB text: encode, from a slab", { group: "slab" }, () => {
-  encodeMtpPackage(
-    { type: MtpType.MESSAGE, sn: SN, body: TEXT_LINE },
-    encodeSlab,
-  );
+  encodeMtpPackageIn(encodeSlab, {
+    type: MtpType.MESSAGE,
+    sn: SN,
+    body: TEXT_LINE,
+  });
 });
 Deno.bench("1.3 KB text: decode, a copy each", { group: "slab" }, () => {
   textDecoder.push(TEXT_PACKET);
