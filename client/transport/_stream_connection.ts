@@ -80,6 +80,14 @@ const MAX_SNIFF = 64 * 1024;
 const MIN_READ_BUFFER = 1024;
 const MAX_READ_BUFFER = 64 * 1024;
 const MAX_WRITE_BATCH = 256 * 1024;
+/**
+ * Write batches up to this size are put together in a pooled buffer (a new
+ * backing store per write costs more than the copy), at most
+ * {@link MAX_SPARE_WRITE_BUFFERS} kept for all connections.
+ */
+const WRITE_BUFFER_BYTES = 64 * 1024;
+const MAX_SPARE_WRITE_BUFFERS = 8;
+const spareWriteBuffers: Uint8Array[] = [];
 const MAX_LINGER_DISCARD = 64 * 1024;
 
 let nextId = 1;
@@ -146,6 +154,9 @@ export class StreamConnection implements Connection {
   #lastHeartbeat = 0;
   #events = 0;
   #eventsAtMark = 0;
+  /** Events and sends by the previous tick (none since: the endpoint rests). */
+  #activityAtTick = -1;
+  #sends = 0;
   #partialSince = 0;
 
   #queue: Outbound[] = [];
@@ -221,6 +232,7 @@ export class StreamConnection implements Connection {
     }
     const out = this.#endpoint.encodeMessage(payload);
     this.#inFlight++;
+    this.#sends++;
     if (out.ackKey === null) {
       this.#enqueue(
         out.bytes,
@@ -331,6 +343,9 @@ export class StreamConnection implements Connection {
       this.#lastHeartbeat = now;
     }
     this.#resendExpired(now);
+    const activity = this.#events + this.#sends;
+    if (activity === this.#activityAtTick) this.#endpoint?.rest?.();
+    this.#activityAtTick = activity;
   }
 
   /**
@@ -599,8 +614,15 @@ export class StreamConnection implements Connection {
         }
         const batch = this.#queue.splice(0, count);
         let data = batch[0].bytes;
+        let pooled: Uint8Array | undefined;
         if (count > 1) {
-          data = new Uint8Array(size);
+          if (size <= WRITE_BUFFER_BYTES) {
+            pooled = spareWriteBuffers.pop() ??
+              new Uint8Array(WRITE_BUFFER_BYTES);
+            data = pooled.subarray(0, size);
+          } else {
+            data = new Uint8Array(size);
+          }
           let at = 0;
           for (const item of batch) {
             data.set(item.bytes, at);
@@ -612,6 +634,11 @@ export class StreamConnection implements Connection {
           at += written;
           this.#bytesSent += written;
         }
+        // written: the buffer is free again (a failed write drops it)
+        if (
+          pooled !== undefined &&
+          spareWriteBuffers.length < MAX_SPARE_WRITE_BUFFERS
+        ) spareWriteBuffers.push(pooled);
         this.#queuedBytes -= size;
         for (const item of batch) item.onWritten?.(true);
         this.#wakeReady();

@@ -6,7 +6,9 @@
  *
  * AES goes through `node:crypto` because it measured faster here than Web
  * Crypto (1 KiB AES-256-CBC encrypt: 16 µs vs 37 µs with a cached
- * `CryptoKey`; Deno 2.9.6), except AES-192, which Deno's `node:crypto` lacks.
+ * `CryptoKey`; Deno 2.9.6), except AES-192, which Deno's `node:crypto` lacks;
+ * its ciphers are kept from one message to the next for the most recently used
+ * keys (`_kept_cbc.ts`).
  *
  * `node:crypto` and `Buffer` are handed in (imported by `_backend.ts` only
  * where they exist), so a browser bundle of `dimp/` never imports them.
@@ -17,7 +19,13 @@ import type * as NodeCrypto from "node:crypto";
 import type { Buffer as NodeBuffer } from "node:buffer";
 import type { CryptoBackend, RsaKeyPairDer } from "./_backend_api.ts";
 import { KeyCache, noblePart } from "./_backend_noble.ts";
-import { concatBytes } from "./_der.ts";
+import { KeptCbc } from "./_kept_cbc.ts";
+
+/**
+ * AES keys whose ciphers are kept (~4.7 KiB each per direction): the
+ * sessions exchanging messages at a time, not every session.
+ */
+const KEPT_CIPHER_KEYS = 512;
 
 /** secp256k1 SubjectPublicKeyInfo prefix for a 65-byte point. */
 const EC_SPKI_PREFIX = Uint8Array.fromHex(
@@ -26,10 +34,6 @@ const EC_SPKI_PREFIX = Uint8Array.fromHex(
 
 function _bytes(buffer: Uint8Array): Uint8Array {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-}
-
-function _aesName(key: Uint8Array): string {
-  return `aes-${key.length * 8}-cbc`;
 }
 
 /** Deno's `node:crypto` lacks AES-192; such (rare) keys go through Web Crypto. */
@@ -94,6 +98,7 @@ export function createNodeBackend(
 ): CryptoBackend {
   const keys = new KeyCache<NodeCrypto.KeyObject>();
   const privateKeys = new KeyCache<RsaPrivateDer>();
+  const cbc = new KeptCbc(nc, KEPT_CIPHER_KEYS);
   const digest = (algorithm: string, data: Uint8Array): Uint8Array =>
     _bytes(nc.createHash(algorithm).update(data).digest());
   return {
@@ -187,18 +192,14 @@ export function createNodeBackend(
 
     aesCbcEncrypt: (key, iv, plaintext) => {
       if (key.length === 24) return _aes192("encrypt", key, iv, plaintext);
-      const cipher = nc.createCipheriv(_aesName(key), key, iv);
-      return Promise.resolve(
-        concatBytes(cipher.update(plaintext), cipher.final()),
-      );
+      return Promise.resolve(cbc.encrypt(key, iv, plaintext));
     },
     aesCbcDecrypt: async (key, iv, ciphertext) => {
       try {
         if (key.length === 24) {
           return await _aes192("decrypt", key, iv, ciphertext);
         }
-        const decipher = nc.createDecipheriv(_aesName(key), key, iv);
-        return concatBytes(decipher.update(ciphertext), decipher.final());
+        return cbc.decrypt(key, iv, ciphertext);
       } catch {
         return undefined;
       }

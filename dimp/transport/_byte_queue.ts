@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { ByteSlab } from "./_slab.ts";
 
 const EMPTY = new Uint8Array(0);
 /**
@@ -84,9 +85,19 @@ export class ByteQueue {
     if (this.#start >= this.#end) this.clear();
   }
 
-  /** A copy of the oldest `count` bytes, which are consumed. */
-  take(count: number): Uint8Array {
-    const out = this.#data.slice(this.#start, this.#start + count);
+  /**
+   * A copy of the oldest `count` bytes, which are consumed (into an array
+   * from `slab` when given).
+   */
+  take(count: number, slab?: ByteSlab): Uint8Array {
+    const start = this.#start;
+    let out: Uint8Array;
+    if (slab === undefined) {
+      out = this.#data.slice(start, start + count);
+    } else {
+      out = slab.alloc(count);
+      out.set(this.#data.subarray(start, start + count));
+    }
     this.consume(count);
     return out;
   }

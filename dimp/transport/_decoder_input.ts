@@ -5,6 +5,7 @@
  * @module
  */
 import { ByteQueue } from "./_byte_queue.ts";
+import type { ByteSlab } from "./_slab.ts";
 import { FramingError } from "./errors.ts";
 
 /**
@@ -69,10 +70,13 @@ export class DecoderInput {
         queue.at(index + 3));
   }
 
-  /** A copy of a package of `count` bytes, consumed: the junk run ends. */
-  take(count: number): Uint8Array {
+  /**
+   * A copy of a package of `count` bytes (from `slab` when given),
+   * consumed: the junk run ends.
+   */
+  take(count: number, slab?: ByteSlab): Uint8Array {
     this.#junk = 0;
-    return this.#queue.take(count);
+    return this.#queue.take(count, slab);
   }
 
   /** Consumes a package of `count` bytes: the junk run ends. */

@@ -12,6 +12,7 @@ import type { EndpointOptions, Outgoing, Payload, Role } from "./endpoint.ts";
 import { FramingError } from "./errors.ts";
 import {
   encodeMtpPackage,
+  encodeMtpPackageIn,
   type MtpDataType,
   MtpDecoder,
   type MtpHeader,
@@ -19,6 +20,7 @@ import {
   MtpType,
 } from "./mtp.ts";
 import { heartbeatOf, OK, PING, PONG } from "./payload.ts";
+import { ByteSlab } from "./_slab.ts";
 import { BoundedMap } from "../bounded_map.ts";
 
 /** Fragment sets assembled at once; a new one beyond this evicts the oldest. */
@@ -52,6 +54,11 @@ export class MtpEndpoint extends EndpointBase {
   readonly #serials = new MtpSerials();
   /** The last sn generated (reused: small typed arrays are costly in Deno). */
   readonly #sn = new Uint8Array(8);
+  /**
+   * The bytes of this connection's packages, both ways: received ones live
+   * until their payload is read, sent ones until acknowledged or written.
+   */
+  readonly #slab = new ByteSlab();
   /** Fragmented messages being put together (made with the first fragment). */
   #fragments: BoundedMap<string, FragmentSet> | undefined;
 
@@ -60,6 +67,7 @@ export class MtpEndpoint extends EndpointBase {
     this.input = new MtpDecoder({
       maxBodyLength: this.maxPayloadLength,
       maxJunk: options.maxJunk,
+      slab: this.#slab,
     });
   }
 
@@ -96,7 +104,7 @@ export class MtpEndpoint extends EndpointBase {
   }
 
   #respond(type: MtpDataType, request: MtpHeader, body: Uint8Array): void {
-    this.write(encodeMtpPackage({
+    this.write(encodeMtpPackageIn(this.#slab, {
       type,
       sn: request.sn,
       pages: request.pages,
@@ -147,7 +155,11 @@ export class MtpEndpoint extends EndpointBase {
   /** A MESSAGE with a fresh sn (left in `#sn`). */
   #message(body: Payload): Uint8Array {
     const sn = this.#serials.next(this.#sn);
-    return encodeMtpPackage({ type: MtpType.MESSAGE, sn, body });
+    return encodeMtpPackageIn(this.#slab, { type: MtpType.MESSAGE, sn, body });
+  }
+
+  rest(): void {
+    this.#slab.release();
   }
 
   heartbeat(): Uint8Array | null {

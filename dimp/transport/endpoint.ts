@@ -102,4 +102,9 @@ export interface FramingEndpoint {
   heartbeat(): Uint8Array | null;
   /** Bytes that end the connection in order (a WebSocket CLOSE), or `null`. */
   goodbye(): Uint8Array | null;
+  /**
+   * The connection is quiet: drop storage kept for the next frames (an
+   * endpoint that keeps none need not have it).
+   */
+  rest?(): void;
 }

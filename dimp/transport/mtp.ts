@@ -6,6 +6,7 @@
  * @module
  */
 import { DecoderInput } from "./_decoder_input.ts";
+import type { ByteSlab } from "./_slab.ts";
 import {
   byteLength,
   partialSuffixLength,
@@ -168,6 +169,24 @@ export function parseMtpPackage(
  * ```
  */
 export function encodeMtpPackage(init: MtpPackageInit): Uint8Array {
+  return encodeMtpPackageIn(undefined, init);
+}
+
+/**
+ * {@link encodeMtpPackage} with the bytes from `slab` (an endpoint's, see
+ * `_slab.ts`); without one, a new array.
+ *
+ * @example
+ * ```ts
+ * import { encodeMtpPackage, encodeMtpPackageIn, MtpType } from "./mtp.ts";
+ * const init = { type: MtpType.MESSAGE, sn: new Uint8Array(8).fill(1), body: "{}" } as const;
+ * console.assert(encodeMtpPackageIn(undefined, init).join() === encodeMtpPackage(init).join());
+ * ```
+ */
+export function encodeMtpPackageIn(
+  slab: ByteSlab | undefined,
+  init: MtpPackageInit,
+): Uint8Array {
   const pages = init.pages ?? 1;
   const fragment = pages > 1;
   const sn = init.sn;
@@ -178,10 +197,11 @@ export function encodeMtpPackage(init: MtpPackageInit): Uint8Array {
   const body = init.body;
   let out: Uint8Array;
   if (typeof body !== "string") {
-    out = new Uint8Array(headerLength + body.length);
+    out = slab?.alloc(headerLength + body.length) ??
+      new Uint8Array(headerLength + body.length);
     out.set(body, headerLength);
   } else {
-    out = _withText(headerLength, body);
+    out = _withText(headerLength, body, slab);
   }
   out[0] = MAGIC[0];
   out[1] = MAGIC[1];
@@ -208,8 +228,13 @@ const textEncoder = new TextEncoder();
  * with base64 members, nearly always ASCII: it is encoded in place into an
  * array of its UTF-16 length, and counted first only when it is not.
  */
-function _withText(headerLength: number, text: string): Uint8Array {
-  const out = new Uint8Array(headerLength + text.length);
+function _withText(
+  headerLength: number,
+  text: string,
+  slab: ByteSlab | undefined,
+): Uint8Array {
+  const out = slab?.alloc(headerLength + text.length) ??
+    new Uint8Array(headerLength + text.length);
   const { read, written } = textEncoder.encodeInto(
     text,
     out.subarray(headerLength),
@@ -226,6 +251,8 @@ export interface MtpDecoderOptions {
   readonly maxBodyLength?: number;
   /** Consecutive junk bytes tolerated before a `junk` error (64 KiB). */
   readonly maxJunk?: number;
+  /** Where the packages' bytes are copied to (default: an array each). */
+  readonly slab?: ByteSlab;
 }
 
 /**
@@ -247,9 +274,11 @@ export interface MtpDecoderOptions {
 export class MtpDecoder {
   readonly #input: DecoderInput;
   readonly #maxBodyLength: number;
+  readonly #slab: ByteSlab | undefined;
 
   /** A decoder with the given limits. */
   constructor(options: MtpDecoderOptions = {}) {
+    this.#slab = options.slab;
     this.#maxBodyLength = Math.min(
       options.maxBodyLength ?? MTP_MAX_BODY_LENGTH,
       MTP_MAX_BODY_LENGTH,
@@ -310,7 +339,7 @@ export class MtpDecoder {
       const total = headerLength + bodyLength;
       if (length < total) return this.#needMore();
       // one copy of the package; sn and body are views of it
-      const packet = input.take(total);
+      const packet = input.take(total, this.#slab);
       const header: MtpHeader = {
         headerLength,
         type: type as MtpDataType,

@@ -9,6 +9,7 @@
 import {
   createEndpoint,
   encodeMtpPackage,
+  encodeMtpPackageIn,
   encodeWsFrame,
   type Framing,
   MtpDecoder,
@@ -17,6 +18,7 @@ import {
   WsDecoder,
   WsOpcode,
 } from "../../dimp/transport/mod.ts";
+import { ByteSlab } from "../../dimp/transport/_slab.ts";
 
 const encoder = new TextEncoder();
 const LINE =
@@ -50,6 +52,38 @@ Deno.bench("WsDecoder: one masked TEXT frame", { group: "decode" }, () => {
 
 Deno.bench("encodeMtpPackage: one message packet", { group: "encode" }, () => {
   encodeMtpPackage({ type: MtpType.MESSAGE, sn: SN, body: PAYLOAD });
+});
+
+// a routed text of `dim bench --size 256` is ~1.3 KB on the wire: each
+// package in an array of its own (before round four) or from the
+// endpoint's slab (after)
+const TEXT_LINE = LINE.replace("A".repeat(120), "A".repeat(1100));
+const TEXT_PACKET = encodeMtpPackage({
+  type: MtpType.MESSAGE,
+  sn: SN,
+  body: TEXT_LINE,
+});
+const textDecoder = new MtpDecoder();
+const slabDecoder = new MtpDecoder({ slab: new ByteSlab() });
+const encodeSlab = new ByteSlab();
+
+Deno.bench("1.3 KB text: encode, an array each", { group: "slab" }, () => {
+  encodeMtpPackage({ type: MtpType.MESSAGE, sn: SN, body: TEXT_LINE });
+});
+Deno.bench("1.3 KB text: encode, from a slab", { group: "slab" }, () => {
+  encodeMtpPackageIn(encodeSlab, {
+    type: MtpType.MESSAGE,
+    sn: SN,
+    body: TEXT_LINE,
+  });
+});
+Deno.bench("1.3 KB text: decode, a copy each", { group: "slab" }, () => {
+  textDecoder.push(TEXT_PACKET);
+  textDecoder.next();
+});
+Deno.bench("1.3 KB text: decode, copied to a slab", { group: "slab" }, () => {
+  slabDecoder.push(TEXT_PACKET);
+  slabDecoder.next();
 });
 
 Deno.bench(

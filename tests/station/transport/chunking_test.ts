@@ -54,3 +54,43 @@ for (const framing of ["mtp", "mars", "ws", "plain"] as Framing[]) {
     });
   }
 }
+
+Deno.test("loopback [mtp]: several clients at once each get exactly their own replies (batched writes in pooled buffers)", async () => {
+  const station = recorder(echo);
+  const count = 300;
+  await withListener({ handler: station.handler }, async (listener) => {
+    const clients = await Promise.all([0, 1, 2, 3].map(async (c) => {
+      const endpoint = createEndpoint("mtp", "client", {});
+      const messages = Array.from(
+        { length: count },
+        (_, i) => `{"client":${c},"n":${i},"pad":"${"x".repeat(200 + c)}"}`,
+      );
+      const parts = messages.map((m) => endpoint.encodeMessage(utf8(m)).bytes);
+      const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+      parts.reduce((at, p) => (bytes.set(p, at), at + p.length), 0);
+      return {
+        raw: await RawClient.connect(listener.port),
+        endpoint,
+        messages,
+        bytes,
+      };
+    }));
+    try {
+      await Promise.all(
+        clients.map((client) => client.raw.write(client.bytes)),
+      );
+      for (const client of clients) {
+        const events = await collect(
+          client.raw,
+          client.endpoint,
+          (es) => linesOf(es).length >= count,
+          10_000,
+        );
+        assert.deepEqual(linesOf(events), client.messages.map(echo));
+      }
+    } finally {
+      for (const client of clients) client.raw.close();
+    }
+    assert.deepEqual(station.errors, []);
+  });
+});

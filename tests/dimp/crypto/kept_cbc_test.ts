@@ -1,0 +1,110 @@
+import assert from "node:assert/strict";
+import * as nodeCrypto from "node:crypto";
+import { KeptCbc } from "../../../dimp/crypto/_kept_cbc.ts";
+import { webBackend } from "../../../dimp/crypto/_backend_web.ts";
+
+/** A one-shot cipher, as the backend did before the ciphers were kept. */
+function oneShot(
+  mode: "encrypt" | "decrypt",
+  key: Uint8Array,
+  iv: Uint8Array,
+  data: Uint8Array,
+): Uint8Array {
+  const name = `aes-${key.length * 8}-cbc`;
+  const cipher = mode === "encrypt"
+    ? nodeCrypto.createCipheriv(name, key, iv)
+    : nodeCrypto.createDecipheriv(name, key, iv);
+  const head = cipher.update(data);
+  const tail = cipher.final();
+  const out = new Uint8Array(head.length + tail.length);
+  out.set(head);
+  out.set(tail, head.length);
+  return out;
+}
+
+function random(length: number): Uint8Array {
+  return new Uint8Array(nodeCrypto.randomBytes(length));
+}
+
+Deno.test("kept CBC: every message as a one-shot cipher makes it, keys and directions interleaved", () => {
+  const cbc = new KeptCbc(nodeCrypto, 8);
+  const keys = [random(32), random(16), random(32)];
+  for (let n = 0; n < 300; n++) {
+    const key = keys[n % keys.length];
+    const iv = random(16);
+    const length = n === 17 ? 1500 : n % 7 === 0 ? 16 * (n % 5) : n % 97;
+    const plaintext = random(length);
+    const sealed = cbc.encrypt(key, iv, plaintext);
+    assert.deepEqual(sealed, oneShot("encrypt", key, iv, plaintext), `#${n}`);
+    const other = random(16);
+    const foreign = oneShot("encrypt", key, other, plaintext);
+    assert.deepEqual(cbc.decrypt(key, other, foreign), plaintext, `#${n}`);
+    assert.deepEqual(cbc.decrypt(key, iv, sealed), plaintext, `#${n}`);
+  }
+});
+
+Deno.test("kept CBC: the bytes of the browser backend (Web Crypto) both ways", async () => {
+  const cbc = new KeptCbc(nodeCrypto, 4);
+  const key = random(32);
+  for (const length of [0, 1, 15, 16, 17, 200, 1024]) {
+    const iv = random(16);
+    const plaintext = random(length);
+    const sealed = cbc.encrypt(key, iv, plaintext);
+    assert.deepEqual(
+      sealed,
+      await webBackend.aesCbcEncrypt(key, iv, plaintext),
+    );
+    assert.deepEqual(
+      cbc.decrypt(key, iv, await webBackend.aesCbcEncrypt(key, iv, plaintext)),
+      plaintext,
+    );
+  }
+});
+
+Deno.test("kept CBC: bad padding, a wrong key or a partial block is undefined and the next message still opens", () => {
+  const cbc = new KeptCbc(nodeCrypto, 4);
+  const key = random(32);
+  const iv = random(16);
+  const plaintext = random(40);
+  const sealed = cbc.encrypt(key, iv, plaintext);
+  // a ciphertext whose last block decrypts to junk: its padding is bad
+  const tampered = sealed.slice();
+  tampered[tampered.length - 1] ^= 0xff;
+  tampered[tampered.length - 2] ^= 0x55;
+  assert.equal(cbc.decrypt(key, iv, tampered), undefined);
+  assert.equal(cbc.decrypt(key, iv, sealed.subarray(0, 20)), undefined);
+  assert.equal(cbc.decrypt(key, iv, new Uint8Array()), undefined);
+  const wrong = random(32);
+  const opened = cbc.decrypt(wrong, iv, sealed);
+  assert.notDeepEqual(opened, plaintext);
+  assert.deepEqual(cbc.decrypt(key, iv, sealed), plaintext);
+  const next = random(33);
+  assert.deepEqual(
+    cbc.decrypt(key, iv, oneShot("encrypt", key, iv, next)),
+    next,
+  );
+});
+
+Deno.test("kept CBC: a key array whose bytes change is a new key; more keys than kept are made again", () => {
+  const cbc = new KeptCbc(nodeCrypto, 2);
+  const key = random(32);
+  const iv = random(16);
+  const plaintext = random(50);
+  assert.deepEqual(
+    cbc.encrypt(key, iv, plaintext),
+    oneShot("encrypt", key, iv, plaintext),
+  );
+  key.set(random(32)); // the same array, other bytes
+  assert.deepEqual(
+    cbc.encrypt(key, iv, plaintext),
+    oneShot("encrypt", key, iv, plaintext),
+  );
+  const many = Array.from({ length: 5 }, () => random(32));
+  for (let round = 0; round < 3; round++) {
+    for (const k of many) {
+      const sealed = cbc.encrypt(k, iv, plaintext);
+      assert.deepEqual(sealed, oneShot("encrypt", k, iv, plaintext));
+      assert.deepEqual(cbc.decrypt(k, iv, sealed), plaintext);
+    }
+  }
+});
