@@ -19,7 +19,7 @@ import { ReceiptCommand } from "../dimp/command/mod.ts";
 import type { Content } from "../dimp/content/mod.ts";
 import { EntityType, type ID, tryParseId } from "../dimp/identity/mod.ts";
 import { ReliableMessage } from "../dimp/message/mod.ts";
-import type { Accounts, Store } from "../store/mod.ts";
+import type { Accounts, HeldStoreListener, Store } from "../store/mod.ts";
 import { attachSender } from "./attachments.ts";
 import type { StationLog } from "../client/log.ts";
 import { messageKey, type OfflineDelivery } from "./offline.ts";
@@ -196,9 +196,26 @@ export class Dispatcher {
     receiver: ID,
     via: "local" | "bot" = "local",
   ): Promise<Delivery> {
+    return new Promise((resolve) =>
+      this.deliverThen(msg, receiver, resolve, via)
+    );
+  }
+
+  /**
+   * {@link Dispatcher.deliver} telling `settled` (once, maybe before this
+   * returns) instead of resolving a promise: the routed path keeps one
+   * record per message while it waits for its receiver or the store, no
+   * promise chain.
+   */
+  deliverThen(
+    msg: ReliableMessage,
+    receiver: ID,
+    settled: (delivery: Delivery) => void,
+    via: "local" | "bot" = "local",
+  ): void {
     this.#stats.routed++;
     if (receiver.type === EntityType.STATION) {
-      return Promise.resolve(this.redirect(msg, receiver));
+      return settled(this.redirect(msg, receiver));
     }
     const cache = msg.sender.type !== EntityType.STATION &&
       !msg.receiver.isBroadcast;
@@ -212,7 +229,7 @@ export class Dispatcher {
       this.#log.debug(
         `message for ${receiver.value} delivered here before: not again`,
       );
-      return Promise.resolve(
+      return settled(
         sent(DeliveryText.DELIVERED, { recipient: receiver.value }),
       );
     }
@@ -223,21 +240,28 @@ export class Dispatcher {
       key,
       via,
     );
+    if (key === undefined) {
+      return settled(
+        this.#counted(pushed ?? this.#roam(msg, receiver, undefined)),
+      );
+    }
     // taken by the receiver or committed before the receipt (§4.11): held
     // before the push can settle, so its delete when sent comes after it
-    const stored = !cache
-      ? undefined
-      : pushed === undefined
-      ? this.#offline.store(receiver, msg, { durable: true })
-      : this.#offline.storeUnlessTaken(receiver, msg, key);
-    const result = pushed ??
-      this.#roam(msg, receiver, cache ? receiver : undefined);
-    // no async function: one promise per message, not three
-    if (stored === undefined) return Promise.resolve(this.#counted(result));
-    return stored.then(() => this.#counted(result), (error) => {
-      this.#log.error(`store for ${receiver.value} failed: ${error}`);
-      return FAILED;
-    });
+    if (pushed !== undefined) {
+      this.#offline.holdUnlessTaken(
+        receiver,
+        msg,
+        key,
+        new _HeldPush(pushed, settled, this.#log, receiver),
+      );
+      return;
+    }
+    const stored = this.#offline.store(receiver, msg, { durable: true });
+    const result = this.#roam(msg, receiver, receiver);
+    stored.then(
+      () => settled(this.#counted(result)),
+      (error) => settled(_storeFailed(this.#log, receiver, error)),
+    );
   }
 
   /** A delivery that stands: counted when it was kept for later. */
@@ -515,6 +539,43 @@ export class Dispatcher {
   readonly #countLive = (result: SendResult): void => {
     if (result.sent) this.#stats.deliver("live");
   };
+}
+
+/** A store that failed: logged, and no receipt. */
+function _storeFailed(log: StationLog, receiver: ID, error: unknown): Delivery {
+  log.error(`store for ${receiver.value} failed: ${error}`);
+  return FAILED;
+}
+
+/**
+ * A message pushed live while its stored copy is held: the one record it
+ * keeps until its receiver took it or the copy is committed.
+ */
+class _HeldPush implements HeldStoreListener {
+  readonly #delivery: Delivery;
+  readonly #settled: (delivery: Delivery) => void;
+  readonly #log: StationLog;
+  readonly #receiver: ID;
+
+  constructor(
+    delivery: Delivery,
+    settled: (delivery: Delivery) => void,
+    log: StationLog,
+    receiver: ID,
+  ) {
+    this.#delivery = delivery;
+    this.#settled = settled;
+    this.#log = log;
+    this.#receiver = receiver;
+  }
+
+  stored(): void {
+    this.#settled(this.#delivery);
+  }
+
+  failed(error: unknown): void {
+    this.#settled(_storeFailed(this.#log, this.#receiver, error));
+  }
 }
 
 /** A `sent` delivery: its receipt is made when it is sent, not held meanwhile. */

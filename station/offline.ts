@@ -22,6 +22,7 @@ import { BoundedMap } from "../dimp/bounded_map.ts";
 import type { ID } from "../dimp/identity/mod.ts";
 import type { ReliableMessage } from "../dimp/message/mod.ts";
 import {
+  type HeldStoreListener,
   MAX_MESSAGES_PER_RECEIVER,
   type MessageWriteQueue,
   type OfflineMessage,
@@ -130,14 +131,38 @@ export class OfflineDelivery {
     msg: ReliableMessage,
     key: string = messageKey(receiver, msg.signature),
   ): Promise<boolean> {
+    const { promise, resolve, reject } = Promise.withResolvers<boolean>();
+    this.holdUnlessTaken(receiver, msg, key, {
+      stored: resolve,
+      failed: reject,
+    });
+    return promise;
+  }
+
+  /**
+   * {@link OfflineDelivery.storeUnlessTaken} telling `listener` (no
+   * promise per message on the routed path).
+   */
+  holdUnlessTaken(
+    receiver: ID,
+    msg: ReliableMessage,
+    key: string,
+    listener: HeldStoreListener,
+  ): void {
+    const message = offlineMessage(receiver, msg);
+    if (this.#stats.storeLatency === undefined) {
+      this.#queue.hold(message, key, listener);
+      return;
+    }
     // timed (from the push) only when it is written after all
     const done = this.#stats.time("store_message");
-    return this.#queue.storeLater(offlineMessage(receiver, msg), key).then(
-      (written) => {
+    this.#queue.hold(message, key, {
+      stored: (written) => {
         if (written) done();
-        return written;
+        listener.stored(written);
       },
-    );
+      failed: (error) => listener.failed(error),
+    });
   }
 
   /**

@@ -354,11 +354,13 @@ export class Pipeline implements StationCore {
     msg: ReliableMessage,
     receiver: ID,
   ): void {
-    this.dispatcher.deliver(msg, receiver).then(
-      (delivery) =>
-        this.#receipts.send(session, msg, receiptsFor(delivery, msg)),
-      (error) => this.#logFailure(session, msg, error),
-    );
+    this.dispatcher.deliverThen(msg, receiver, (delivery) => {
+      try {
+        this.#receipts.send(session, msg, receiptsFor(delivery, msg));
+      } catch (error) {
+        this.#logFailure(session, msg, error);
+      }
+    });
   }
 
   /** A message whose processing threw: where it came from, where it went, why. */

@@ -41,12 +41,30 @@ export interface MessageWriteQueueOptions {
   readonly onCommit?: (seconds: number, steps: number) => void;
 }
 
+/**
+ * Told how a held store ended (see {@link MessageWriteQueue.hold}): one
+ * object per message instead of a promise and its callbacks.
+ *
+ * @example
+ * ```ts ignore
+ * queue.hold(message, key, {
+ *   stored: (written) => written ? "committed" : "cancelled",
+ *   failed: (error) => console.error(error),
+ * });
+ * ```
+ */
+export interface HeldStoreListener {
+  /** Committed (`true`: it was new), or cancelled before (`false`). */
+  stored(written: boolean): void;
+  /** Its commit failed. */
+  failed(error: unknown): void;
+}
+
 /** A store held back, waiting for a delete that cancels it. */
 interface Held {
   readonly message: OfflineMessage;
   readonly due: number;
-  readonly resolve: (stored: boolean) => void;
-  readonly reject: (error: unknown) => void;
+  readonly listener: HeldStoreListener;
 }
 
 /** The key of a held message: signature, newline, receiver (the station's own message key). */
@@ -124,19 +142,35 @@ export class MessageWriteQueue {
     message: OfflineMessage,
     key: string = heldKey(message),
   ): Promise<boolean> {
-    if (this.#closed || this.#held.size >= this.#maxHeld) {
-      return this.store(message, { durable: true });
-    }
-    if (this.#held.has(key)) return this.store(message, { durable: true });
     const { promise, resolve, reject } = Promise.withResolvers<boolean>();
+    this.hold(message, key, { stored: resolve, failed: reject });
+    return promise;
+  }
+
+  /**
+   * {@link MessageWriteQueue.storeLater} telling `listener` instead of
+   * settling a promise (the station's routed path: no promise per message).
+   */
+  hold(
+    message: OfflineMessage,
+    key: string,
+    listener: HeldStoreListener,
+  ): void {
+    if (
+      this.#closed || this.#held.size >= this.#maxHeld || this.#held.has(key)
+    ) {
+      this.store(message, { durable: true }).then(
+        (written) => listener.stored(written),
+        (error) => listener.failed(error),
+      );
+      return;
+    }
     this.#held.set(key, {
       message,
       due: performance.now() + this.#holdMs,
-      resolve,
-      reject,
+      listener,
     });
     this.#heldTimer ??= setTimeout(() => this.#releaseDue(), this.#holdMs);
-    return promise;
   }
 
   /**
@@ -217,7 +251,7 @@ export class MessageWriteQueue {
     const held = this.#held.get(k);
     if (held === undefined) return false;
     this.#held.delete(k);
-    held.resolve(false);
+    held.listener.stored(false);
     return true;
   }
 
@@ -241,9 +275,10 @@ export class MessageWriteQueue {
   /** A held store goes into the next batch after all. */
   #unhold(key: string, held: Held): void {
     this.#held.delete(key);
+    const listener = held.listener;
     this.#enqueue({ store: held.message }, true).then(
-      held.resolve,
-      held.reject,
+      (written) => listener.stored(written),
+      (error) => listener.failed(error),
     );
   }
 

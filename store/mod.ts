@@ -98,6 +98,7 @@ export {
   type StoredMessage,
 } from "./messages.ts";
 export {
+  type HeldStoreListener,
   MessageWriteQueue,
   type MessageWriteQueueOptions,
 } from "./message_queue.ts";

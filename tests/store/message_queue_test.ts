@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import {
+  type HeldStoreListener,
   InvalidRecordError,
   MessageWriteQueue,
   type OfflineMessage,
@@ -249,5 +250,59 @@ Deno.test("queue: a store of a held message writes it now; beyond maxHeld stores
     queue.close();
     assert.deepEqual(await Promise.all(kept), [true, true]);
     assert.equal(store.messages.count(BOB), 4);
+  }, { now: () => NOW });
+});
+
+/** A listener that records what it was told. */
+function listening(): { told: string[]; listener: HeldStoreListener } {
+  const told: string[] = [];
+  return {
+    told,
+    listener: {
+      stored: (written) => void told.push(written ? "written" : "cancelled"),
+      failed: (error) => void told.push(`failed: ${(error as Error).name}`),
+    },
+  };
+}
+
+Deno.test("queue: hold() tells its listener once — at once when cancelled, after the commit when not", async () => {
+  await withStore(async (store) => {
+    const queue = new MessageWriteQueue(store.messages, { holdMs: 20 });
+    const taken = listening();
+    const kept = listening();
+    queue.hold(message("taken"), `taken\n${BOB}`, taken.listener);
+    queue.hold(message("kept", NOW + 1), `kept\n${BOB}`, kept.listener);
+    assert.deepEqual([taken.told, kept.told], [[], []]);
+    assert.equal(queue.cancel(`taken\n${BOB}`), true);
+    assert.deepEqual(taken.told, ["cancelled"]); // synchronously
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    assert.deepEqual(kept.told, ["written"]);
+    assert.deepEqual(taken.told, ["cancelled"]);
+    assert.deepEqual(store.messages.load(BOB).map((m) => m.signature), [
+      "kept",
+    ]);
+    queue.close();
+  }, { now: () => NOW });
+});
+
+Deno.test("queue: hold() of a key held already stores at once; a failed commit tells failed()", async () => {
+  await withStore(async (store) => {
+    const queue = new MessageWriteQueue(store.messages, { holdMs: 60_000 });
+    const first = listening();
+    const again = listening();
+    queue.hold(message("m1"), `m1\n${BOB}`, first.listener);
+    queue.hold(message("m1"), `m1\n${BOB}`, again.listener);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(first.told, ["cancelled"]); // the store wrote it instead
+    assert.deepEqual(again.told, ["written"]);
+    const broken = listening();
+    queue.hold(message("m2", NOW + 2), `m2\n${BOB}`, broken.listener);
+    store.messages.apply = () => {
+      throw new StoreBusyError("test.db", 10);
+    };
+    queue.release(`m2\n${BOB}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(broken.told, ["failed: StoreBusyError"]);
+    queue.close();
   }, { now: () => NOW });
 });
