@@ -201,13 +201,15 @@ export class StationMessenger {
    */
   async #save(sender: ID, found: Attachments): Promise<void> {
     const accounts = this.#accounts;
+    // the packer's parsed objects: the store checks them all the same, but
+    // parses no key and derives no address a second time
     const meta = found.meta !== undefined && accounts.meta(sender) === undefined
-      ? found.meta.toDictionary()
+      ? found.meta
       : undefined;
-    const visa = found.visa?.toDictionary();
+    const visa = found.visa;
     const stored = visa === undefined ? undefined : accounts.visa(sender);
     const newVisa = visa !== undefined &&
-      stored?.toDictionary().signature !== visa.signature;
+      stored?.toDictionary().signature !== visa.toDictionary().signature;
     if (meta === undefined && !newVisa) return;
     let saved: DocumentsReceipt;
     try {

@@ -588,15 +588,17 @@ export class Accounts {
 
   /** The stored meta of `id` when `value` is that meta again. */
   #knownMeta(id: ID, value: unknown): Meta | undefined {
-    if (!isRecord(value)) return undefined;
+    const dict = value instanceof Meta ? value.dictionary : value;
+    if (!isRecord(dict)) return undefined;
     const known = this.meta(id);
-    return known !== undefined && _sameJson(known.toDictionary(), value)
+    return known !== undefined && _sameJson(known.toDictionary(), dict)
       ? known
       : undefined;
   }
 
+  /** A meta (its JSON, or one parsed already) checked against `id`. */
   async #checkMeta(id: ID, value: unknown): Promise<Meta> {
-    const meta = Meta.parse(value);
+    const meta = value instanceof Meta ? value : Meta.parse(value);
     await meta.checkId(id);
     return meta;
   }
@@ -607,7 +609,7 @@ export class Accounts {
     id: ID | undefined,
     given?: Meta,
   ): Promise<CheckedDocument> {
-    const document = Document.parse(value);
+    const document = value instanceof Document ? value : Document.parse(value);
     const owner = id ?? document.id.withoutTerminal();
     if (!document.id.withoutTerminal().equals(owner)) {
       throw new DocumentRejectedError(

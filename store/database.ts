@@ -314,16 +314,18 @@ export class Database {
         "a durable write cannot join a transaction that is not durable",
       );
     }
+    // prepared once per depth (cached): a savepoint per nested write, e.g.
+    // a new user's meta and visa in the handshake, compiles no SQL
     const name = `w${++this.#savepoints}`;
-    this.#db.exec(`SAVEPOINT ${name}`);
+    this.#run(`SAVEPOINT ${name}`);
     try {
       const result = fn();
       rejectPromise(result);
-      this.#db.exec(`RELEASE ${name}`);
+      this.#run(`RELEASE ${name}`);
       return result;
     } catch (error) {
-      this.#db.exec(`ROLLBACK TO ${name}`);
-      this.#db.exec(`RELEASE ${name}`);
+      this.#run(`ROLLBACK TO ${name}`);
+      this.#run(`RELEASE ${name}`);
       throw this.#failed(toStoreError(error, this.path, this.busyTimeoutMs));
     } finally {
       this.#savepoints--;

@@ -6,15 +6,16 @@
  * equal times the later received wins; a missing `time` is older than any
  * (identity.md §9.6).
  *
- * Every save also updates the search index (./search.ts) in the same
- * transaction. This table stores what it is given: the validating facade
+ * Every save also updates the search index (./search.ts): a replaced
+ * document's row goes in the same transaction, the new document's row is
+ * written behind (./search_index.ts). This table stores what it is given: the validating facade
  * parses the document, checks its signature against the meta and applies
  * the acceptance rules (station.md §5.3) before calling {@link Documents.save}.
  *
  * @module
  */
 import type { Database } from "./database.ts";
-import { indexDocument, searchText, unindexDocument } from "./search.ts";
+import type { SearchIndex } from "./search_index.ts";
 import {
   decodeJson,
   encodeJson,
@@ -58,13 +59,16 @@ const COLUMNS = "id, type, created_time, time, name, doc_json, saved_at";
 export class Documents {
   readonly #db: Database;
   readonly #now: () => number;
+  readonly #index: SearchIndex;
 
   /**
-   * Creates the repository over an open {@link Database}.
+   * Creates the repository over an open {@link Database} and the writer of
+   * the search index.
    */
-  constructor(db: Database, now: () => number) {
+  constructor(db: Database, now: () => number, index: SearchIndex) {
     this.#db = db;
     this.#now = now;
+    this.#index = index;
   }
 
   /**
@@ -85,7 +89,7 @@ export class Documents {
       if (old !== undefined) {
         if (old.doc_json === docJson) return "unchanged";
         this.#db.statement("DELETE FROM documents WHERE seq = ?").run(old.seq);
-        unindexDocument(this.#db, old.seq as number);
+        this.#index.remove(old.seq as number);
       }
       const seq = Number(
         this.#db.statement(
@@ -93,7 +97,7 @@ export class Documents {
         ).run(id, type, createdTime, time, name, docJson, this.#now())
           .lastInsertRowid,
       );
-      indexDocument(this.#db, seq, searchText(id, name ?? undefined));
+      this.#index.add(seq);
       return old === undefined ? "added" : "replaced";
     });
   }

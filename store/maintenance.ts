@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { unindexDocument } from "./search.ts";
+import { unindexDocument } from "./search_index.ts";
 import type { Store } from "./store.ts";
 
 /** What {@link deleteAccount} removed, by table. */

@@ -87,6 +87,7 @@ export {
   MAX_SEARCH_KEYWORDS,
   UserSearch,
 } from "./search.ts";
+export { SearchIndex } from "./search_index.ts";
 export {
   MAX_MESSAGES_PER_RECEIVER,
   MESSAGE_RETENTION_SECONDS,

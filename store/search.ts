@@ -5,8 +5,9 @@
  * ignoring case. IDs without a stored meta are skipped; each ID is reported
  * once.
  *
- * The text of every document lives in an FTS5 trigram index (kept in step
- * by {@link Documents} in the same transaction as the document), so
+ * The text of every document lives in an FTS5 trigram index (written
+ * behind the documents by ./search_index.ts, made whole before each
+ * search), so
  * keywords of three or more characters are looked up instead of scanned.
  * Shorter keywords are checked on the rows the index yields (or on every
  * row when no keyword is long enough). Results come in the order the
@@ -20,6 +21,7 @@
  * @module
  */
 import type { Database } from "./database.ts";
+import type { SearchIndex } from "./search_index.ts";
 
 /**
  * The most different keywords a search looks up; more find nothing.
@@ -42,22 +44,6 @@ export const MAX_SEARCH_KEYWORDS = 16;
  */
 export const MAX_KEYWORD_LENGTH = 128;
 
-/** The text a document is found by: `"<name>, <ID>"` lower-cased. */
-export function searchText(id: string, name: string | undefined): string {
-  return (name ? `${name}, ${id}` : id).toLowerCase();
-}
-
-/** Adds a document's text to the index (inside the document's write). */
-export function indexDocument(db: Database, seq: number, text: string): void {
-  db.statement("INSERT INTO document_search (rowid, text) VALUES (?, ?)")
-    .run(seq, text);
-}
-
-/** Removes a document's text from the index (inside the document's write). */
-export function unindexDocument(db: Database, seq: number): void {
-  db.statement("DELETE FROM document_search WHERE rowid = ?").run(seq);
-}
-
 const FROM_INDEX = `SELECT d.id AS id, s.text AS text
   FROM document_search AS s JOIN documents AS d ON d.seq = s.rowid
   WHERE document_search MATCH ?
@@ -74,12 +60,15 @@ const FROM_ALL = `SELECT d.id AS id, s.text AS text
  */
 export class UserSearch {
   readonly #db: Database;
+  readonly #index: SearchIndex;
 
   /**
-   * Creates the repository over an open {@link Database}.
+   * Creates the repository over an open {@link Database} and the writer of
+   * its index (made whole before each search).
    */
-  constructor(db: Database) {
+  constructor(db: Database, index: SearchIndex) {
     this.#db = db;
+    this.#index = index;
   }
 
   /**
@@ -106,6 +95,7 @@ export class UserSearch {
     ) {
       return [];
     }
+    this.#index.ready();
     // the trigram index can look up a keyword of three or more characters
     const indexed = words.filter((word) => [...word].length >= 3);
     const rows = indexed.length === 0

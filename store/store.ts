@@ -18,6 +18,7 @@ import { OfflineMessages, type OfflineMessagesOptions } from "./messages.ts";
 import { OnlineUsers } from "./online_users.ts";
 import { PrivateKeys } from "./private_keys.ts";
 import { UserSearch } from "./search.ts";
+import { SearchIndex } from "./search_index.ts";
 import { Stations } from "./stations.ts";
 import { UserCommands } from "./user_commands.ts";
 
@@ -49,6 +50,8 @@ export class Store {
   readonly documents: Documents;
   /** The user search over document names. */
   readonly search: UserSearch;
+  /** The writer of the search's index (rows written behind the documents). */
+  readonly searchIndex: SearchIndex;
   /** Offline messages. */
   readonly messages: OfflineMessages;
   /** Login records. */
@@ -79,8 +82,9 @@ export class Store {
     this.db = db;
     this.privateKeys = new PrivateKeys(db, now);
     this.metas = new Metas(db, now);
-    this.documents = new Documents(db, now);
-    this.search = new UserSearch(db);
+    this.searchIndex = new SearchIndex(db);
+    this.documents = new Documents(db, now, this.searchIndex);
+    this.search = new UserSearch(db, this.searchIndex);
     this.messages = new OfflineMessages(db, now, options);
     this.logins = new Logins(db, now);
     this.userCommands = new UserCommands(db, now);
@@ -117,10 +121,14 @@ export class Store {
   }
 
   /**
-   * Writes the message keys kept and closes the file.
+   * Writes the message keys kept and the search rows pending, and closes
+   * the file.
    */
   close(): void {
-    if (this.db.isOpen) this.messageKeys.flush();
+    if (this.db.isOpen) {
+      this.messageKeys.flush();
+      this.searchIndex.flush();
+    }
     this.db.close();
   }
 }

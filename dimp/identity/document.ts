@@ -94,6 +94,8 @@ export class Document {
   #data: string | undefined;
   #signature: Uint8Array | undefined;
   #properties: Record<string, unknown>;
+  /** The parsed `key` property (`null`: none), until a property changes. */
+  #visaKey: PublicKey | null | undefined;
 
   private constructor(
     id: ID,
@@ -211,6 +213,7 @@ export class Document {
   setProperty(name: string, value: unknown): void {
     if (value === undefined) delete this.#properties[name];
     else this.#properties[name] = structuredClone(value);
+    this.#visaKey = undefined;
     this.#data = undefined;
     this.#signature = undefined;
   }
@@ -232,14 +235,21 @@ export class Document {
   }
 
   /**
-   * The visa encryption key (`key` property), if any.
+   * The visa encryption key (`key` property), if any; parsed once per
+   * document object (the same key object each time, until a property is
+   * set).
    *
    * @throws {KeyFormatError} a `key` that does not parse
    * @throws {UnsupportedAlgorithmError} a `key` of another algorithm
    */
   visaKey(): PublicKey | undefined {
-    const key = this.#properties.key;
-    return key === undefined || key === null ? undefined : parsePublicKey(key);
+    if (this.#visaKey === undefined) {
+      const key = this.#properties.key;
+      this.#visaKey = key === undefined || key === null
+        ? null
+        : parsePublicKey(key);
+    }
+    return this.#visaKey ?? undefined;
   }
 
   /** Sets the visa encryption key (an RSA public key). */

@@ -103,6 +103,8 @@ export class Meta {
   /** The dictionary exactly as received (do not modify). */
   readonly dictionary: Readonly<Record<string, unknown>>;
   #valid?: Promise<void>;
+  /** The address last generated, and for which network byte. */
+  #address?: { readonly network: number; readonly address: Address };
 
   private constructor(
     type: MetaType,
@@ -247,9 +249,19 @@ export class Meta {
 
   /**
    * The address this meta generates for a network byte (ignored by ETH
-   * types, whose network is always 0).
+   * types, whose network is always 0); derived once per meta object and
+   * network byte in a row (a meta checked by the packer and then by the
+   * store hashes its key once).
    */
   generateAddress(network: number): Address {
+    const last = this.#address;
+    if (last?.network === network) return last.address;
+    const address = this.#deriveAddress(network);
+    this.#address = { network, address };
+    return address;
+  }
+
+  #deriveAddress(network: number): Address {
     switch (this.type) {
       case MetaType.MKM:
         return btcAddress(this.fingerprint as Uint8Array, network);

@@ -8,6 +8,7 @@ import {
   DocumentRejectedError,
   DocumentSignatureError,
   EntityType,
+  Meta,
   MetaMismatchError,
   MetaSignatureError,
   parseId,
@@ -415,4 +416,48 @@ Deno.test("accounts: the stored meta and newest visa sent again are neither chec
     a.close();
     b.close();
   }
+});
+
+Deno.test("accounts: receiveDocuments checks a parsed meta and documents as it checks their JSON", async () => {
+  await withStore(async (store) => {
+    const accounts = new Accounts(store);
+    // another ID's meta, parsed: refused as its JSON is
+    const wrong = await accounts.receiveDocuments(GSP, {
+      meta: Meta.parse(BULLETIN.meta),
+      documents: [Document.parse(tamper(STATION_VISA.document))],
+    });
+    assert.ok(wrong.meta && !wrong.meta.ok);
+    assert.ok(wrong.meta.error instanceof MetaMismatchError);
+    assert.ok(
+      !wrong.documents[0].ok &&
+        wrong.documents[0].error instanceof MetaNotFoundError,
+    );
+    assert.deepEqual(accountRowCounts(store), [0, 0, 0]);
+    const meta = Meta.parse(STATION_VISA.meta);
+    const visa = Document.parse(STATION_VISA.document);
+    const receipt = await accounts.receiveDocuments(GSP, {
+      meta,
+      documents: [Document.parse(tamper(STATION_VISA.document)), visa],
+    });
+    assert.ok(receipt.meta?.ok && receipt.meta.value.stored);
+    const [tampered, good] = receipt.documents;
+    assert.ok(!tampered.ok && tampered.error instanceof DocumentSignatureError);
+    assert.ok(good.ok && good.value.change === "added");
+    assert.deepEqual(accountRowCounts(store), [1, 1, 0]);
+    // what was written is what the JSON gives, read back by another facade
+    const other = new Accounts(store);
+    assert.deepEqual(
+      other.meta(GSP)?.toDictionary(),
+      Meta.parse(STATION_VISA.meta).toDictionary(),
+    );
+    assert.deepEqual(other.visa(GSP)?.toDictionary(), visa.toDictionary());
+    // the same again (objects): known, nothing written
+    const again = await accounts.receiveDocuments(GSP, {
+      meta: Meta.parse(STATION_VISA.meta),
+      documents: [Document.parse(STATION_VISA.document)],
+    });
+    assert.ok(again.meta?.ok && !again.meta.value.stored);
+    assert.ok(again.documents[0].ok);
+    assert.equal(again.documents[0].value.change, "unchanged");
+  });
 });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import {
   MAX_KEYWORD_LENGTH,
   MAX_SEARCH_KEYWORDS,
-  type Store,
+  Store,
 } from "../../store/mod.ts";
 import { withStore } from "./_temp.ts";
 
@@ -175,5 +175,100 @@ Deno.test("search: a query built to be slow is bounded — more than MAX_SEARCH_
     const long = `alice wonder, ${ALICE}`.toLowerCase();
     assert.ok(long.length <= MAX_KEYWORD_LENGTH);
     assert.deepEqual(store.search.searchUsers([long], 0, 50), [ALICE]);
+  });
+});
+
+/** The index rows there are, by document seq (what a search can find). */
+function indexRows(store: Store): Map<number, string> {
+  return new Map(
+    store.db.statement("SELECT rowid, text FROM document_search").all().map((
+      row,
+    ) => [Number(row.rowid), String(row.text)]),
+  );
+}
+
+Deno.test("search index: rows are written behind the documents, in one commit, and before a search", async () => {
+  await withStore(async (store) => {
+    setup(store);
+    // nothing written yet: four documents wait for the index commit
+    assert.equal(store.searchIndex.pending, 4);
+    assert.equal(indexRows(store).size, 0);
+    // the timer writes them (within ~50 ms)
+    const deadline = Date.now() + 5_000;
+    while (store.searchIndex.pending > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal(store.searchIndex.pending, 0);
+    assert.deepEqual(
+      [...indexRows(store).values()].sort(),
+      [
+        `alice ghost, ${NOMETA}`.toLowerCase(),
+        `alice wonder, ${ALICE}`.toLowerCase(),
+        `bobby ämberg, ${BOB}`.toLowerCase(),
+        CAROL.toLowerCase(),
+      ].sort(),
+    );
+    // a document stored just now is found by the next search
+    addUser(store, "dave@4WDfe3zZ4T7opFSi3iDAKiuTnUHjxmXekk", "Dave Newman");
+    assert.equal(store.searchIndex.pending, 1);
+    assert.deepEqual(store.search.searchUsers(["newman"], 0, 50), [
+      "dave@4WDfe3zZ4T7opFSi3iDAKiuTnUHjxmXekk",
+    ]);
+    assert.equal(store.searchIndex.pending, 0);
+  });
+});
+
+Deno.test("search index: a row is made from the document stored, never for one rolled back or replaced", async () => {
+  await withStore((store) => {
+    // rolled back: no row, and the seq used again indexes the new document
+    assert.throws(() =>
+      store.db.write(() => {
+        addUser(store, ALICE, "Alice Rolledback");
+        throw new Error("undone");
+      })
+    );
+    addUser(store, BOB, "Bobby Kept");
+    // replaced (same type and created_time) before its row was written
+    addUser(store, CAROL, "Carol Old", 5);
+    addUser(store, CAROL, "Carol New", 5);
+    store.searchIndex.flush();
+    const rows = [...indexRows(store).values()];
+    assert.equal(rows.length, 2);
+    assert.ok(rows.some((text) => text.startsWith("bobby kept, ")));
+    assert.ok(rows.some((text) => text.startsWith("carol new, ")));
+    assert.deepEqual(store.search.searchUsers(["rolledback"], 0, 50), []);
+    assert.deepEqual(store.search.searchUsers(["carol old"], 0, 50), []);
+    assert.deepEqual(store.search.searchUsers(["carol new"], 0, 50), [CAROL]);
+    // replaced after its row was written: the row goes with the document
+    addUser(store, CAROL, "Carol Newest", 5);
+    assert.deepEqual(store.search.searchUsers(["carol"], 0, 50), [CAROL]);
+    assert.deepEqual(store.search.searchUsers(["carol new,"], 0, 50), []);
+    assert.equal(indexRows(store).size, 2);
+  });
+});
+
+Deno.test("search index: rows lost with a process (never written) are made by the next search, once", async () => {
+  await withStore((store, dir) => {
+    // another connection to the file: a process whose rows were pending
+    // when it died is this store with rows still pending
+    const crashed = Store.open({ dataDir: dir });
+    try {
+      addUser(crashed, ALICE, "Alice Wonder");
+      addUser(crashed, BOB, "Bobby Ämberg");
+      assert.equal(crashed.searchIndex.pending, 2);
+      assert.equal(indexRows(store).size, 0);
+      // the first search of a process makes every missing row
+      assert.deepEqual(store.search.searchUsers(["alice"], 0, 50), [ALICE]);
+      assert.equal(indexRows(store).size, 2);
+      // the other side's own write finds them there: nothing twice
+      crashed.searchIndex.flush();
+      assert.equal(indexRows(store).size, 2);
+      // later, the newest document without a row is noticed too
+      addUser(crashed, CAROL, "Carol Late");
+      assert.deepEqual(store.search.searchUsers(["late"], 0, 50), [CAROL]);
+    } finally {
+      crashed.close();
+    }
+    assert.equal(indexRows(store).size, 3);
   });
 });

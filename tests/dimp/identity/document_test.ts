@@ -3,6 +3,7 @@ import {
   base64Encode,
   EncodingError,
   generatePrivateKey,
+  KeyFormatError,
   PortableNetworkFile,
   SignatureFormatError,
   SignatureMismatchError,
@@ -334,4 +335,33 @@ Deno.test("acceptance: future, address, older, broadcast, wrong meta, bad signat
     checkDocumentAcceptance(forged, { id, meta, now }),
     DocumentSignatureError,
   );
+});
+
+Deno.test("visa key: parsed once per document object, again after an edit", async () => {
+  const key = await generatePrivateKey("ECC");
+  const first = await generatePrivateKey("RSA");
+  const second = await generatePrivateKey("RSA");
+  const meta = await Meta.generate(MetaType.ETH, key);
+  const visa = Document.create(meta.generateId(EntityType.USER));
+  assert.equal(visa.visaKey(), undefined);
+  visa.setVisaKey(first.publicKey);
+  await visa.sign(key);
+  const received = Document.parse(visa.toDictionary());
+  const parsed = received.visaKey();
+  assert.ok(parsed?.equals(first.publicKey));
+  // the same object: its imported key handle is reused too
+  assert.equal(received.visaKey(), parsed);
+  // any edit drops it: the key now read is the new one
+  received.setVisaKey(second.publicKey);
+  assert.ok(received.visaKey()?.equals(second.publicKey));
+  assert.notEqual(received.visaKey(), parsed);
+  received.setVisaKey(undefined);
+  assert.equal(received.visaKey(), undefined);
+  // a key that does not parse throws every time (nothing remembered)
+  const broken = Document.parse({
+    ...visa.toDictionary(),
+    data: JSON.stringify({ key: { algorithm: "RSA", data: "not a key" } }),
+  });
+  assert.throws(() => broken.visaKey(), KeyFormatError);
+  assert.throws(() => broken.visaKey(), KeyFormatError);
 });

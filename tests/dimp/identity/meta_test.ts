@@ -284,3 +284,36 @@ Deno.test("Meta.generate refuses a wrong seed use and ETH with RSA", async () =>
   await assert.rejects(Meta.generate(MetaType.BTC, rsa, "x"), MetaFormatError);
   await assert.rejects(Meta.generate(MetaType.ETH, rsa), MetaFormatError);
 });
+
+Deno.test("generateAddress: remembered per network byte, the same as derived anew", async () => {
+  const key = await generatePrivateKey("ECC");
+  const meta = await Meta.generate(MetaType.MKM, key, "test_bot");
+  const fresh = () => Meta.parse(JSON.parse(JSON.stringify(meta)));
+  for (
+    const network of [
+      EntityType.BOT,
+      EntityType.STATION,
+      EntityType.BOT,
+      EntityType.USER,
+    ]
+  ) {
+    const remembered = meta.generateAddress(network);
+    assert.equal(remembered.value, fresh().generateAddress(network).value);
+    assert.equal(remembered.network, network);
+  }
+  // checkId uses it: an ID of another network byte still does not match
+  const bot = meta.generateId(EntityType.BOT);
+  await meta.checkId(bot);
+  const station = fresh().generateId(EntityType.STATION);
+  assert.notEqual(station.address.value, bot.address.value);
+  await meta.checkId(station);
+  const other = await Meta.generate(
+    MetaType.MKM,
+    await generatePrivateKey("ECC"),
+    "test_bot",
+  );
+  await assert.rejects(
+    () => meta.checkId(other.generateId(EntityType.BOT)),
+    MetaMismatchError,
+  );
+});
