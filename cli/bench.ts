@@ -67,6 +67,10 @@ run the same arguments against any DIM station to compare them.
                        was sent has S / 2 more, at most 5 s, to arrive
                        (default 120; ≤ ${MAX_DURATION_S}). With --rate and no
                        --messages each user sends rate × S / users texts.
+  --warmup M           each user first sends M texts that are neither timed
+                       nor counted, on sessions of their own (default 0): the
+                       figures are then of a station and a bench whose code
+                       V8 has already optimised, not of their first texts
   --offline            the users send to as many other users who are away;
                        those connect afterwards and drain (reports both rates)
   --receipts           receivers answer every text with "Message received."
@@ -107,6 +111,7 @@ const OPTIONS = {
   window: { type: "string" },
   rate: { type: "string" },
   duration: { type: "string" },
+  warmup: { type: "string" },
   offline: { type: "boolean" },
   receipts: { type: "boolean" },
   "single-receipts": { type: "boolean" },
@@ -165,6 +170,8 @@ interface Plan {
   window: number;
   rate: number | undefined;
   durationS: number;
+  /** Untimed texts per user before the timed phase. */
+  warmup: number;
   concurrency: number;
   pids: number[] | undefined;
 }
@@ -185,6 +192,7 @@ const TEXT_FLAGS = [
   "window",
   "rate",
   "duration",
+  "warmup",
   "offline",
   "receipts",
   "single-receipts",
@@ -271,6 +279,12 @@ function parsePlan(flags: Record<string, string | boolean | undefined>): Plan {
       }`,
     );
   }
+  const warmup = integer(str("warmup"), 0, 0, MAX_MESSAGES, "--warmup");
+  if (users * warmup > MAX_MESSAGES) {
+    throw new UsageError(
+      `users × warmup must be ≤ ${MAX_MESSAGES}, not ${users * warmup}`,
+    );
+  }
   return {
     users,
     messages,
@@ -278,6 +292,7 @@ function parsePlan(flags: Record<string, string | boolean | undefined>): Plan {
     window: integer(str("window"), 8, 1, MAX_WINDOW, "--window"),
     rate,
     durationS,
+    warmup,
     concurrency: integer(str("concurrency"), 16, 1, 256, "--concurrency"),
     pids: str("pid") === undefined ? undefined : parsePids(str("pid")!),
   };
@@ -305,6 +320,11 @@ export function describeResult(r: BenchResult): string[] {
     `dim bench → ${r.station} (${
       r.station_id ?? "station ID unknown"
     }), ${r.framing}, receivers ${r.mode}`,
+    ...(r.warmup === undefined || r.warmup === null ? [] : [
+      `  warm-up           ${r.warmup.messages_per_user} texts per user before the clock: ${r.warmup.delivered} delivered in ${
+        r.warmup.elapsed_s ?? 0
+      } s, not counted below`,
+    ]),
     `  users × messages  ${r.users} × ${r.messages_per_user} (${r.size}-character texts), window ${r.window}, ${
       r.rate === null ? "as fast as the window allows" : `${r.rate}/s offered`
     }, end-to-end receipts ${
@@ -470,12 +490,25 @@ export async function runBenchCommand(
       // every signature a user makes (its messages, its receipts, two per
       // handshake) takes a nonce made now, before the clock
       const receipts = flags.receipts === true ? plan.messages : 0;
+      const warmup = plan.warmup > 0
+        ? await warmUp(endpoint, plan, users.slice(0, plan.users), {
+          accounts,
+          receiptArrays: flags["single-receipts"] !== true,
+          signal,
+        })
+        : null;
+      if (warmup !== null && warmup.failures > 0) {
+        printErr(
+          `dim bench: the warm-up was not clean: ${warmup.failures} of ${warmup.planned} texts not delivered or not answered`,
+        );
+        return 1;
+      }
       printErr("dim bench: making the users' one-time signing nonces");
       const senders = withNonces(
         users.slice(0, plan.users),
         plan.messages + (offline ? 0 : receipts) + 2,
       );
-      const result = await runBench({
+      const timed = await runBench({
         accounts,
         ...endpoint,
         users: senders,
@@ -501,6 +534,14 @@ export async function runBenchCommand(
           }
         },
       });
+      const result: BenchResult = {
+        ...timed,
+        warmup: warmup === null ? null : {
+          messages_per_user: plan.warmup,
+          delivered: warmup.delivered,
+          elapsed_s: warmup.elapsed_s,
+        },
+      };
       if (flags.json) printOut(JSON.stringify(result));
       else for (const line of describeResult(result)) printOut(line);
       const clean = result.failures === 0 && result.duplicates === 0 &&
@@ -508,6 +549,40 @@ export async function runBenchCommand(
       return clean ? 0 : 1;
     },
   );
+}
+
+/**
+ * `--warmup`: each user sends `plan.warmup` texts on sessions of their own,
+ * untimed, so that the timed phase after it runs code V8 has optimised (in
+ * the station and in the bench). The result is the warm-up's own run.
+ */
+async function warmUp(
+  endpoint: Endpoint,
+  plan: Plan,
+  users: readonly LocalUser[],
+  options: {
+    accounts: Accounts;
+    receiptArrays: boolean;
+    signal: AbortSignal;
+  },
+): Promise<BenchResult> {
+  printErr(
+    `dim bench: warming up: ${plan.warmup} texts per user, neither timed nor counted`,
+  );
+  return await runBench({
+    accounts: options.accounts,
+    ...endpoint,
+    users: withNonces(users, plan.warmup + 2),
+    messages: plan.warmup,
+    size: plan.size,
+    window: plan.window,
+    duration: plan.durationS * 1000,
+    receipts: false,
+    receiptArrays: options.receiptArrays,
+    concurrency: plan.concurrency,
+    signal: options.signal,
+    onPhase: (text) => printErr(`dim bench: warm-up: ${text}`),
+  });
 }
 
 /**

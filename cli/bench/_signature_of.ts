@@ -7,6 +7,7 @@
 
 /** `"signature"` in UTF-8: the member name before the colon. */
 const NAME = new TextEncoder().encode('"signature"');
+const ASCII = new TextDecoder();
 const QUOTE = 0x22;
 const COLON = 0x3a;
 const BACKSLASH = 0x5c;
@@ -55,10 +56,10 @@ export function signatureOf(
   for (let i = found; i < close; i++) {
     if (json[i] === BACKSLASH || json[i] >= 0x80) return undefined;
   }
-  return String.fromCharCode.apply(
-    null,
-    json.subarray(found, close) as unknown as number[],
-  );
+  // ASCII (checked above): UTF-8 decoding makes just the string, where
+  // `String.fromCharCode.apply` copied the bytes into an argument list first
+  // (~0.7 KB per text, 2.5× the time)
+  return ASCII.decode(json.subarray(found, close));
 }
 
 /** The member name `"signature"` at `at` (after `{`, `,` or a space). */

@@ -105,6 +105,15 @@ export interface OfflinePhases {
 export type BenchEnd = "complete" | "deadline" | "stalled" | "interrupted";
 
 /** The result of one run. */
+/** What `dim bench --warmup` sent before the timed phase. */
+export interface WarmupSummary {
+  readonly messages_per_user: number;
+  /** Texts delivered in the warm-up (users × messages when clean). */
+  readonly delivered: number;
+  /** First send → last delivery of the warm-up. */
+  readonly elapsed_s: number | null;
+}
+
 export interface BenchResult {
   readonly tool: "dim bench";
   /** HOST:PORT. */
@@ -120,6 +129,11 @@ export interface BenchResult {
   readonly size: number;
   /** Messages in flight per user at most. */
   readonly window: number;
+  /**
+   * `--warmup`: the untimed texts each user sent before (on sessions of
+   * their own), or null (none); absent from results made without the CLI.
+   */
+  readonly warmup?: WarmupSummary | null;
   /** The offered rate asked for (messages/s in all), or null: as fast as the window allows. */
   readonly rate: number | null;
   /** Whether receivers answered with end-to-end receipts. */

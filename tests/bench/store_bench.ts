@@ -1,7 +1,8 @@
 /**
  * Store benchmarks: the offline-message hot path (store before push, delete
  * once sent) one message per transaction and group-committed, NORMAL vs
- * FULL sync; loading; and the archivist search over 100,000 documents.
+ * FULL sync; a live push's held store (a promise against a listener);
+ * loading; and the archivist search over 100,000 documents.
  *
  *     deno bench -A tests/bench/store_bench.ts
  *
@@ -97,6 +98,37 @@ for (const durable of [false, true]) {
 }
 
 // a receiver with 5,000 waiting messages
+// a live push's held store, cancelled by the receiver's acknowledgement
+// (what nearly every routed text does): a promise and its then() per
+// message (storeLater, before round four) or one listener (hold)
+const held = new MessageWriteQueue(store.messages, { holdMs: 60_000 });
+const HELD = batch();
+const HELD_KEYS = HELD.map((m) => `${m.signature}\n${m.receiver}`);
+let taken = 0;
+const counter = {
+  stored: (written: boolean): void => void (written || taken++),
+  failed: (): void => {},
+};
+Deno.bench({
+  name: "64 held stores, each cancelled: storeLater + then",
+  group: "held store",
+  baseline: true,
+  fn() {
+    for (let i = 0; i < BATCH; i++) {
+      held.storeLater(HELD[i], HELD_KEYS[i]).then(counter.stored);
+    }
+    for (const key of HELD_KEYS) held.cancel(key);
+  },
+});
+Deno.bench({
+  name: "64 held stores, each cancelled: hold with a listener",
+  group: "held store",
+  fn() {
+    for (let i = 0; i < BATCH; i++) held.hold(HELD[i], HELD_KEYS[i], counter);
+    for (const key of HELD_KEYS) held.cancel(key);
+  },
+});
+
 const LOADED = "loaded@2PVvMPm1j74HFWAGnDSZFkLsbEgM3KCGkTR";
 for (let i = 0; i < 5000 / BATCH; i++) {
   store.messages.storeMany(batch().map((m) => ({ ...m, receiver: LOADED })));

@@ -88,6 +88,7 @@ Deno.test("dim bench: 5 users × 20 messages online, each delivered exactly once
     assert.equal(result.tool, "dim bench");
     assert.equal(result.mode, "online");
     assert.equal(result.station_id, station.id);
+    assert.equal(result.warmup, null);
     assert.equal(result.station_receipts.delivered, 100);
     assert.equal(result.handshakes, 5);
     assert.ok(result.delivered_per_s! > 0);
@@ -136,6 +137,35 @@ Deno.test("dim bench: 5 users × 20 messages online, each delivered exactly once
     ]);
     assertExactlyOnce(resultOf(again), 10);
     assert.match(again.stderr, /5 users in .*\(0 new\)/);
+  });
+});
+
+Deno.test("dim bench --warmup: the untimed texts go first, each delivered, and are not counted in the timed phase", async () => {
+  await withStation(async (station, dataDir) => {
+    const run = await bench(station, dataDir, [
+      "--users",
+      "3",
+      "--messages",
+      "4",
+      "--warmup",
+      "5",
+      "--pid",
+      String(station.process.pid),
+    ]);
+    const result = resultOf(run);
+    assertExactlyOnce(result, 12);
+    assert.equal(result.handshakes, 3);
+    assert.equal(result.warmup?.messages_per_user, 5);
+    assert.equal(result.warmup?.delivered, 15);
+    assert.equal(typeof result.warmup?.elapsed_s, "number");
+    assert.match(run.stderr, /warming up: 5 texts per user/);
+    assert.match(run.stderr, /warm-up: sending 15 messages/);
+    // the warm-up ran before the timed phase, on sessions of its own
+    assert.ok(
+      run.stderr.indexOf("warm-up: sending") <
+        run.stderr.indexOf("dim bench: sending 12 messages"),
+      run.stderr,
+    );
   });
 });
 
@@ -508,6 +538,9 @@ for (
     [["--sessions", "5", "--messages", "3"], /--sessions takes no --messages/],
     [["--sessions", "5", "--hold", "0"], /--hold must be a number > 0/],
     [["--hold", "3"], /--hold goes with --sessions/],
+    [["--warmup", "x"], /--warmup must be a whole number/],
+    [["--users", "500", "--warmup", "500"], /users × warmup must be ≤/],
+    [["--sessions", "5", "--warmup", "3"], /--sessions takes no --warmup/],
     [["--bogus"], /Unknown option '--bogus'/],
     [["extra"], /Unexpected argument 'extra'/],
   ] as [string[], RegExp][]
