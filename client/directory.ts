@@ -67,14 +67,16 @@ export class AccountsDirectory implements EntityDirectory {
    * refusals (an older visa, a meta already stored) are not errors here.
    */
   async saveAttachments(sender: ID, found: Attachments): Promise<boolean> {
+    // the packer's parsed objects: the store checks them all the same, but
+    // parses nothing again (the station's meta and visa come with every
+    // handshake)
     let saved = false;
     if (found.meta !== undefined) {
-      saved = await this.saveMeta(sender, found.meta.toDictionary());
+      saved = await this.saveMeta(sender, found.meta);
     }
     if (found.visa !== undefined) {
-      saved = await this.saveDocuments(sender, undefined, [
-        found.visa.toDictionary(),
-      ]) || saved;
+      saved = await this.saveDocuments(sender, undefined, [found.visa]) ||
+        saved;
     }
     return saved;
   }

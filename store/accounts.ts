@@ -370,7 +370,8 @@ export class Accounts {
   // ---------------------------------------------------------------- writing
 
   /**
-   * Checks and stores the meta of an ID: it must parse, be valid and match
+   * Checks and stores the meta of an ID (its JSON, or a {@link Meta} parsed
+   * already: checked the same way): it must parse, be valid and match
    * the ID. When the ID has a meta already, nothing is written and
    * `stored` is `false` (the stored meta itself, sent again, is not checked
    * again: it was when it was stored).
@@ -388,7 +389,8 @@ export class Accounts {
   }
 
   /**
-   * Checks and stores a document (station.md §5.3). `id` is the ID it was
+   * Checks and stores a document (station.md §5.3; its JSON, or a
+   * {@link Document} parsed already: checked the same way). `id` is the ID it was
    * sent for (a command's `did`); without it, the document's own ID. The
    * newest stored visa sent again (every handshake attaches it) is
    * `unchanged` without a signature check or a write.
@@ -422,7 +424,8 @@ export class Accounts {
 
   /**
    * A station's `documents` upload: the meta (if given) and each document
-   * are judged on their own, and those accepted are written in one
+   * (JSON, or a {@link Meta} / {@link Document} parsed already: checked the
+   * same way, not parsed again) are judged on their own, and those accepted are written in one
    * transaction. Documents may rely on the meta that comes with them.
    *
    * @throws {StoreError} the transaction itself failed (nothing written)
@@ -591,7 +594,8 @@ export class Accounts {
     const dict = value instanceof Meta ? value.dictionary : value;
     if (!isRecord(dict)) return undefined;
     const known = this.meta(id);
-    return known !== undefined && _sameJson(known.toDictionary(), dict)
+    if (known === undefined) return undefined;
+    return value === known || _sameJson(known.toDictionary(), dict)
       ? known
       : undefined;
   }

@@ -17,7 +17,9 @@
  * (127.0.0.2, 127.0.0.3, …) when the station is on loopback. The one-time
  * ECDSA nonces of the storm's handshake signatures are made before the
  * clock starts (the bench shares the cores with the station it measures);
- * the station gets ordinary signatures.
+ * the station gets ordinary signatures. Their RSA message keys are loaded
+ * (imported into the crypto backend) before it too, as a client's are when
+ * it starts.
  *
  * @module
  */
@@ -29,6 +31,7 @@ import { AccountsDirectory, type ClientSession } from "../../client/mod.ts";
 import { type ProbeTake, ProbeThread } from "./_prober.ts";
 import { eachLimited } from "./_each_limited.ts";
 import { withNonces } from "./nonces.ts";
+import { warmMessageKeys } from "./_warm_keys.ts";
 import {
   ownCpuMs,
   type ProcessSample,
@@ -116,6 +119,8 @@ export async function runSessions(
   // handshake use nonces made before the clock starts
   o.onPhase?.(`making the handshakes' signing nonces`);
   const stormUsers = withNonces(o.users.slice(2), SIGNATURES_PER_HANDSHAKE);
+  o.onPhase?.(`loading the users' message keys`);
+  await warmMessageKeys(stormUsers);
   const sessions = stormUsers.map((user, i) =>
     benchSession(o, {
       user,

@@ -49,6 +49,16 @@ Deno.test("directory: saves what arrives once; refuses another ID's meta and a f
     false,
   );
   assert.equal(await directory.meta(bob.id), undefined);
+  // the packer hands over parsed objects: checked as their JSON is
+  assert.equal(
+    await directory.saveAttachments(bob.id, { meta: alice.meta }),
+    false,
+  );
+  assert.equal(
+    await directory.saveAttachments(bob.id, { visa: bob.document }),
+    false,
+  );
+  assert.equal(await directory.visa(bob.id), undefined);
   assert.equal(
     await directory.saveAttachments(bob.id, {
       meta: bob.meta,
@@ -58,7 +68,14 @@ Deno.test("directory: saves what arrives once; refuses another ID's meta and a f
   );
   assert.equal(directory.canEncryptFor(bob.id), true);
   assert.equal((await directory.visa(bob.id))?.name, "bob");
-  // the same again: nothing new
+  // the same again: nothing new (objects or JSON)
+  assert.equal(
+    await directory.saveAttachments(bob.id, {
+      meta: (await directory.meta(bob.id))!,
+      visa: Document.parse(bob.document.toDictionary()),
+    }),
+    false,
+  );
   assert.equal(
     await directory.saveDocuments(bob.id, bob.meta.toDictionary(), [
       bob.document.toDictionary(),
