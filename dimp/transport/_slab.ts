@@ -9,7 +9,9 @@
  * A piece keeps its whole chunk alive: pieces are for bytes that live about
  * as long as their neighbours (one connection's frames and packages, in
  * order), and the owner lets go of the chunk when it goes quiet
- * ({@link ByteSlab.release}). Larger requests get arrays of their own.
+ * ({@link ByteSlab.release}). Larger requests get arrays of their own, and
+ * so do the first chunk's worth of bytes after a release: only a busy
+ * connection gets a chunk.
  *
  * @module
  */
@@ -26,6 +28,7 @@ const MAX_PIECE_BYTES = CHUNK_BYTES / 4;
  * ```ts
  * import { ByteSlab } from "./_slab.ts";
  * const slab = new ByteSlab();
+ * slab.alloc(16 * 1024); // a busy connection: the next ones share a chunk
  * const a = slab.alloc(100);
  * const b = slab.alloc(100);
  * console.assert(a.length === 100 && a.buffer === b.buffer);
@@ -34,11 +37,21 @@ const MAX_PIECE_BYTES = CHUNK_BYTES / 4;
 export class ByteSlab {
   #chunk: Uint8Array | undefined;
   #at = 0;
+  /** Bytes handed out as arrays of their own since the last release. */
+  #alone = 0;
 
   /** `length` fresh zero bytes, never handed out before. */
   alloc(length: number): Uint8Array {
-    if (length > MAX_PIECE_BYTES) return new Uint8Array(length);
     let chunk = this.#chunk;
+    if (
+      length > MAX_PIECE_BYTES ||
+      (chunk === undefined && this.#alone < CHUNK_BYTES)
+    ) {
+      // a quiet connection (a handshake, a text now and then) makes no
+      // chunk: it would hold one while idle
+      if (chunk === undefined) this.#alone += length;
+      return new Uint8Array(length);
+    }
     if (chunk === undefined || this.#at + length > CHUNK_BYTES) {
       chunk = this.#chunk = new Uint8Array(CHUNK_BYTES);
       this.#at = 0;
@@ -54,5 +67,6 @@ export class ByteSlab {
    */
   release(): void {
     this.#chunk = undefined;
+    this.#alone = 0;
   }
 }

@@ -64,8 +64,12 @@ const TEXT_PACKET = encodeMtpPackage({
   body: TEXT_LINE,
 });
 const textDecoder = new MtpDecoder();
-const slabDecoder = new MtpDecoder({ slab: new ByteSlab() });
+// a busy connection's slabs (a quiet one's first chunk's worth stands alone)
+const decodeSlab = new ByteSlab();
+decodeSlab.alloc(16 * 1024);
+const slabDecoder = new MtpDecoder({ slab: decodeSlab });
 const encodeSlab = new ByteSlab();
+encodeSlab.alloc(16 * 1024);
 
 Deno.bench("1.3 KB text: encode, an array each", { group: "slab" }, () => {
   encodeMtpPackage({ type: MtpType.MESSAGE, sn: SN, body: TEXT_LINE });

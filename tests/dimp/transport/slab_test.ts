@@ -9,8 +9,28 @@ import {
 import { ByteSlab } from "../../../dimp/transport/_slab.ts";
 import { MtpEndpoint } from "../../../dimp/transport/_mtp_endpoint.ts";
 
-Deno.test("ByteSlab: small pieces share a chunk without overlapping, large ones stand alone", () => {
+/** A slab that has handed out a chunk's worth: a busy connection's. */
+function busySlab(): ByteSlab {
   const slab = new ByteSlab();
+  slab.alloc(16 * 1024);
+  return slab;
+}
+
+Deno.test("ByteSlab: a quiet connection's arrays stand alone until a chunk's worth, and again after a release", () => {
+  const slab = new ByteSlab();
+  const quiet = Array.from({ length: 17 }, () => slab.alloc(1000));
+  assert.ok(quiet.every((piece) => piece.byteOffset === 0));
+  assert.equal(new Set(quiet.map((piece) => piece.buffer)).size, 17);
+  const a = slab.alloc(1000);
+  const b = slab.alloc(1000);
+  assert.equal(a.buffer, b.buffer); // 17,000 bytes so far: busy now
+  slab.release();
+  assert.equal(slab.alloc(100).byteOffset, 0);
+  assert.notEqual(slab.alloc(100).buffer, slab.alloc(100).buffer);
+});
+
+Deno.test("ByteSlab: small pieces share a chunk without overlapping, large ones stand alone", () => {
+  const slab = busySlab();
   const pieces = Array.from({ length: 40 }, (_, i) => slab.alloc(100 + i));
   pieces.forEach((piece, i) => piece.fill(i + 1));
   pieces.forEach((piece, i) => {
@@ -25,7 +45,7 @@ Deno.test("ByteSlab: small pieces share a chunk without overlapping, large ones 
 });
 
 Deno.test("ByteSlab: a full chunk or a release starts a new chunk; old pieces keep their bytes", () => {
-  const slab = new ByteSlab();
+  const slab = busySlab();
   const first = slab.alloc(1000).fill(7);
   let next = slab.alloc(1000);
   while (next.buffer === first.buffer) next = slab.alloc(1000);
@@ -38,7 +58,7 @@ Deno.test("ByteSlab: a full chunk or a release starts a new chunk; old pieces ke
 });
 
 Deno.test("encodeMtpPackage: the same bytes from a slab as alone", () => {
-  const slab = new ByteSlab();
+  const slab = busySlab();
   const serials = new MtpSerials(1, 2);
   for (const body of ['{"a":1}', "ünïcödé ☃", new Uint8Array([1, 2, 3])]) {
     const sn = serials.next();
@@ -48,7 +68,7 @@ Deno.test("encodeMtpPackage: the same bytes from a slab as alone", () => {
 });
 
 Deno.test("MtpDecoder with a slab: every package keeps its own bytes while the input is reused", () => {
-  const slab = new ByteSlab();
+  const slab = busySlab();
   const decoder = new MtpDecoder({ slab });
   const serials = new MtpSerials(0, 0);
   const input = new Uint8Array(4096); // one read buffer, reused like a socket's
@@ -77,6 +97,7 @@ Deno.test("MtpDecoder with a slab: every package keeps its own bytes while the i
 
 Deno.test("MtpEndpoint: after rest() its next frame is in new storage, the earlier ones unchanged", () => {
   const endpoint = new MtpEndpoint("station");
+  endpoint.encodeMessage(`{"busy":"${"x".repeat(16 * 1024)}"}`);
   const a = endpoint.encodeMessage('{"a":1}').bytes;
   const copy = a.slice();
   const b = endpoint.encodeMessage('{"b":2}').bytes;
