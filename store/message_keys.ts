@@ -19,6 +19,7 @@
  * @module
  */
 import type { Database } from "./database.ts";
+import { WriteBehind } from "./_write_behind.ts";
 import { decodeJson, encodeJson, type JsonObject } from "./_values.ts";
 
 /** Rows kept at most (default of {@link MessageKeysOptions.maxMessageKeys}). */
@@ -68,7 +69,14 @@ export class MessageKeys {
   readonly #db: Database;
   readonly #now: () => number;
   readonly #pending = new Map<string, PendingKey>();
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #writer = new WriteBehind(
+    WRITE_BEHIND_MS,
+    ROWS_PER_COMMIT,
+    (most) => {
+      this.#write(most);
+      return this.#pending.size > 0;
+    },
+  );
   #rows: number | undefined;
 
   /** Creates the repository over an open {@link Database}. */
@@ -102,18 +110,7 @@ export class MessageKeys {
       json,
       savedAt: this.#now(),
     });
-    this.#schedule();
-  }
-
-  #schedule(): void {
-    if (this.#timer !== undefined) return;
-    const timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#write(ROWS_PER_COMMIT);
-      if (this.#pending.size > 0) this.#schedule();
-    }, WRITE_BEHIND_MS);
-    Deno.unrefTimer(timer);
-    this.#timer = timer;
+    this.#writer.schedule();
   }
 
   /** Keys kept and not written yet. */
@@ -127,9 +124,7 @@ export class MessageKeys {
    * them: each costs one RSA decryption later.
    */
   flush(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#write(Infinity);
+    this.#writer.flush();
   }
 
   /** Writes up to `most` of the kept keys, oldest first. */

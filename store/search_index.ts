@@ -26,6 +26,7 @@
  * @module
  */
 import type { Database } from "./database.ts";
+import { WriteBehind } from "./_write_behind.ts";
 
 /** How long a stored document waits for others to share its index commit (ms). */
 const WRITE_BEHIND_MS = 50;
@@ -65,7 +66,14 @@ export function unindexDocument(db: Database, seq: number): void {
 export class SearchIndex {
   readonly #db: Database;
   readonly #pending = new Set<number>();
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #writer = new WriteBehind(
+    WRITE_BEHIND_MS,
+    ROWS_PER_COMMIT,
+    (most) => {
+      this.#write(most);
+      return this.#pending.size > 0;
+    },
+  );
   /** Whether every document must be looked at (first search, lost rows). */
   #complete = false;
 
@@ -82,7 +90,7 @@ export class SearchIndex {
   /** Notes a document just stored (`seq`): its row comes with the next index commit. */
   add(seq: number): void {
     this.#pending.add(seq);
-    this.#schedule();
+    this.#writer.schedule();
   }
 
   /** Removes a document's row (or the one still to write), in the document's transaction. */
@@ -97,9 +105,7 @@ export class SearchIndex {
    * documents again.
    */
   flush(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#write(Infinity);
+    this.#writer.flush();
   }
 
   /**
@@ -123,17 +129,6 @@ export class SearchIndex {
     } catch {
       // read-only or full: the search runs on the rows there are
     }
-  }
-
-  #schedule(): void {
-    if (this.#timer !== undefined) return;
-    const timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#write(ROWS_PER_COMMIT);
-      if (this.#pending.size > 0) this.#schedule();
-    }, WRITE_BEHIND_MS);
-    Deno.unrefTimer(timer);
-    this.#timer = timer;
   }
 
   /** Writes up to `most` pending rows, oldest first. */
