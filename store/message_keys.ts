@@ -68,14 +68,10 @@ export class MessageKeys {
   readonly max: number;
   readonly #db: Database;
   readonly #now: () => number;
-  readonly #pending = new Map<string, PendingKey>();
-  readonly #writer = new WriteBehind(
+  readonly #pending = new WriteBehind<string, PendingKey>(
     WRITE_BEHIND_MS,
     ROWS_PER_COMMIT,
-    (most) => {
-      this.#write(most);
-      return this.#pending.size > 0;
-    },
+    (rows) => this.#write(rows),
   );
   #rows: number | undefined;
 
@@ -104,13 +100,12 @@ export class MessageKeys {
   /** Keeps the key of a direction; written with the next commit of keys. */
   put(sender: string, destination: string, key: JsonObject): void {
     const json = encodeJson(key, "key");
-    this.#pending.set(`${sender}>${destination}`, {
+    this.#pending.keep(`${sender}>${destination}`, {
       sender,
       destination,
       json,
       savedAt: this.#now(),
     });
-    this.#writer.schedule();
   }
 
   /** Keys kept and not written yet. */
@@ -124,18 +119,11 @@ export class MessageKeys {
    * them: each costs one RSA decryption later.
    */
   flush(): void {
-    this.#writer.flush();
+    this.#pending.flush();
   }
 
-  /** Writes up to `most` of the kept keys, oldest first. */
-  #write(most: number): void {
-    if (this.#pending.size === 0) return;
-    const rows: PendingKey[] = [];
-    for (const [name, row] of this.#pending) {
-      if (rows.length >= most) break;
-      rows.push(row);
-      this.#pending.delete(name);
-    }
+  /** Writes kept keys in one transaction. */
+  #write(rows: readonly PendingKey[]): void {
     try {
       this.#db.write(() => {
         const insert = this.#db.statement(

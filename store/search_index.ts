@@ -65,14 +65,10 @@ export function unindexDocument(db: Database, seq: number): void {
  */
 export class SearchIndex {
   readonly #db: Database;
-  readonly #pending = new Set<number>();
-  readonly #writer = new WriteBehind(
+  readonly #pending = new WriteBehind<number, number>(
     WRITE_BEHIND_MS,
     ROWS_PER_COMMIT,
-    (most) => {
-      this.#write(most);
-      return this.#pending.size > 0;
-    },
+    (seqs) => this.#write(seqs),
   );
   /** Whether every document must be looked at (first search, lost rows). */
   #complete = false;
@@ -89,8 +85,7 @@ export class SearchIndex {
 
   /** Notes a document just stored (`seq`): its row comes with the next index commit. */
   add(seq: number): void {
-    this.#pending.add(seq);
-    this.#writer.schedule();
+    this.#pending.keep(seq, seq);
   }
 
   /** Removes a document's row (or the one still to write), in the document's transaction. */
@@ -105,7 +100,7 @@ export class SearchIndex {
    * documents again.
    */
   flush(): void {
-    this.#writer.flush();
+    this.#pending.flush();
   }
 
   /**
@@ -131,15 +126,8 @@ export class SearchIndex {
     }
   }
 
-  /** Writes up to `most` pending rows, oldest first. */
-  #write(most: number): void {
-    if (this.#pending.size === 0) return;
-    const seqs: number[] = [];
-    for (const seq of this.#pending) {
-      if (seqs.length >= most) break;
-      seqs.push(seq);
-      this.#pending.delete(seq);
-    }
+  /** Writes the rows of documents `seqs` in one transaction. */
+  #write(seqs: readonly number[]): void {
     try {
       this.#db.write(() => {
         const unindexed = this.#db.statement(
