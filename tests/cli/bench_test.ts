@@ -352,6 +352,33 @@ Deno.test("dim bench: a text that never arrives is a failure, everything else co
   });
 });
 
+Deno.test("dim bench --warmup: a warm-up text that never arrives is exit 1, and nothing is timed", async () => {
+  await withStation(async (station, dataDir) => {
+    let dropped = false;
+    const proxy = startTamperProxy(station.port, (body) => {
+      if (dropped || senderOf(body) === station.id) return "pass";
+      dropped = true;
+      return "drop"; // the first pushed text: a warm-up one
+    });
+    try {
+      const run = await bench({ ...station, port: proxy.port }, dataDir, [
+        ...SMALL,
+        "--warmup",
+        "2",
+      ]);
+      assert.equal(run.code, 1, run.stderr);
+      assert.match(
+        run.stderr,
+        /the warm-up was not clean: 1 of 6 texts not delivered/,
+      );
+      assert.doesNotMatch(run.stderr, /dim bench: sending 12 messages/);
+      assert.doesNotMatch(run.stdout, /delivered_per_s/);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
 Deno.test("dim bench: a station receipt that never arrives is a failure", async () => {
   await withStation(async (station, dataDir) => {
     const { code, result } = await benchThrough(
