@@ -9,6 +9,7 @@
  * @module
  */
 import {
+  type AckKey,
   createEndpoint,
   type EndpointEvent,
   type FramingEndpoint,
@@ -56,7 +57,7 @@ interface Outbound {
 }
 
 interface AwaitingAck {
-  readonly key: string;
+  readonly key: AckKey;
   /** The frame to resend; emptied once settled. */
   bytes: Uint8Array;
   /** Emptied once settled. */
@@ -165,7 +166,7 @@ export class StreamConnection implements Connection {
   #inFlight = 0;
   #awaiting: AwaitingAck[] = [];
   /** Awaiting acknowledgement by key (made with the first: most connections never need it). */
-  #byKey: Map<string, AwaitingAck[]> | undefined;
+  #byKey: Map<AckKey, AwaitingAck[]> | undefined;
   readonly #readyWaiters = new ReadyWaiters();
 
   constructor(init: StreamConnectionInit) {
@@ -549,7 +550,7 @@ export class StreamConnection implements Connection {
     }
   }
 
-  #acknowledge(key: string): void {
+  #acknowledge(key: AckKey): void {
     const list = this.#byKey?.get(key);
     const first = list?.shift();
     if (first === undefined) return; // an OK for a reply, or a late ack
