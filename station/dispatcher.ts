@@ -248,6 +248,9 @@ export class Dispatcher {
     // taken by the receiver or committed before the receipt (§4.11): held
     // before the push can settle, so its delete when sent comes after it
     if (pushed !== undefined) {
+      // its frames are made: the held store and the receipt need only the
+      // dictionary, and the text would outlive many scavenges in flight
+      msg.forgetText();
       this.#offline.holdUnlessTaken(
         receiver,
         msg,

@@ -24,6 +24,7 @@ import type { ReliableMessage } from "../dimp/message/mod.ts";
 import {
   type HeldStoreListener,
   MAX_MESSAGES_PER_RECEIVER,
+  messageKeyOf,
   type MessageWriteQueue,
   type OfflineMessage,
   type Store,
@@ -46,8 +47,9 @@ export interface OfflineOptions {
 }
 
 /**
- * The key a message waits under for its receiver (signature + naked ID):
- * one message is queued once per session.
+ * The key a message waits under for its receiver (the tail of its
+ * signature + naked ID, see `messageKeyOf` in the store): one message is
+ * queued once per session.
  *
  * @example
  * ```ts ignore
@@ -55,7 +57,7 @@ export interface OfflineOptions {
  * ```
  */
 export function messageKey(receiver: ID, signature: string): string {
-  return `${signature}\n${receiver.withoutTerminal().value}`;
+  return messageKeyOf(receiver.withoutTerminal().value, signature);
 }
 
 function offlineMessage(receiver: ID, msg: ReliableMessage): OfflineMessage {
@@ -65,6 +67,35 @@ function offlineMessage(receiver: ID, msg: ReliableMessage): OfflineMessage {
     time: msg.time ?? Date.now() / 1000,
     msg: msg.dictionary as Record<string, unknown>,
   };
+}
+
+/**
+ * A held store timed from the push, observed only when it is written after
+ * all: one object per message, no closures.
+ */
+class _TimedHold implements HeldStoreListener {
+  readonly #listener: HeldStoreListener;
+  readonly #observe: (op: "store_message", seconds: number) => void;
+  readonly #start = performance.now();
+
+  constructor(
+    listener: HeldStoreListener,
+    observe: (op: "store_message", seconds: number) => void,
+  ) {
+    this.#listener = listener;
+    this.#observe = observe;
+  }
+
+  stored(written: boolean): void {
+    if (written) {
+      this.#observe("store_message", (performance.now() - this.#start) / 1000);
+    }
+    this.#listener.stored(written);
+  }
+
+  failed(error: unknown): void {
+    this.#listener.failed(error);
+  }
 }
 
 /**
@@ -150,19 +181,12 @@ export class OfflineDelivery {
     listener: HeldStoreListener,
   ): void {
     const message = offlineMessage(receiver, msg);
-    if (this.#stats.storeLatency === undefined) {
-      this.#queue.hold(message, key, listener);
-      return;
-    }
-    // timed (from the push) only when it is written after all
-    const done = this.#stats.time("store_message");
-    this.#queue.hold(message, key, {
-      stored: (written) => {
-        if (written) done();
-        listener.stored(written);
-      },
-      failed: (error) => listener.failed(error),
-    });
+    const observe = this.#stats.storeLatency;
+    this.#queue.hold(
+      message,
+      key,
+      observe === undefined ? listener : new _TimedHold(listener, observe),
+    );
   }
 
   /**

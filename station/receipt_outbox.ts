@@ -15,6 +15,7 @@
  * @module
  */
 import { ArrayContent, type Content } from "../dimp/content/mod.ts";
+import type { ID } from "../dimp/identity/mod.ts";
 import type { ReliableMessage } from "../dimp/message/mod.ts";
 import type { StationLog } from "../client/log.ts";
 import type { Replies } from "./replies.ts";
@@ -31,9 +32,12 @@ export interface ReceiptOutboxOptions {
   readonly maxBatch?: number;
 }
 
-/** A delivery's receipts, waiting for their batch. */
+/**
+ * A delivery's receipts, waiting for their batch: its sender, not its
+ * message (whose text and body would live until the receipt is signed).
+ */
 interface Due {
-  readonly msg: ReliableMessage;
+  readonly sender: ID;
   readonly receipts: readonly Content[];
 }
 
@@ -86,7 +90,7 @@ export class ReceiptOutbox {
   ): void {
     if (receipts.length === 0 || session.conn.closed) return;
     if (!session.receiptArrays) {
-      this.#write(session, msg, receipts);
+      this.#write(session, msg.sender, receipts);
       return;
     }
     let batch = this.#batches.get(session);
@@ -94,7 +98,7 @@ export class ReceiptOutbox {
       batch = { due: [], count: 0, timer: undefined };
       this.#batches.set(session, batch);
     }
-    batch.due.push({ msg, receipts });
+    batch.due.push({ sender: msg.sender, receipts });
     batch.count += receipts.length;
     if (batch.count >= this.#maxBatch) {
       this.#flush(session);
@@ -117,7 +121,7 @@ export class ReceiptOutbox {
     // check is off)
     const bySender = new Map<string, Due[]>();
     for (const due of batch.due) {
-      const sender = due.msg.sender.withoutTerminal().value;
+      const sender = due.sender.withoutTerminal().value;
       const list = bySender.get(sender);
       if (list === undefined) bySender.set(sender, [due]);
       else list.push(due);
@@ -126,7 +130,7 @@ export class ReceiptOutbox {
       const receipts = list.flatMap((due) => due.receipts);
       this.#write(
         session,
-        list[0].msg,
+        list[0].sender,
         receipts.length === 1 ? receipts : [ArrayContent.create(receipts)],
       );
     }
@@ -134,17 +138,17 @@ export class ReceiptOutbox {
 
   #write(
     session: Session,
-    msg: ReliableMessage,
+    sender: ID,
     contents: readonly Content[],
   ): void {
-    this.#replies.answer(session, msg, contents).then(
+    this.#replies.answerTo(session, sender, contents).then(
       (replies) => {
         if (replies.length === 0) return;
         session.conn.reply(replies.map((reply) => reply.serialize()));
       },
       (error) =>
         this.#log.error(
-          `receipt to ${msg.sender.value} not sent: ${
+          `receipt to ${sender.value} not sent: ${
             (error as Error).stack ?? error
           }`,
         ),

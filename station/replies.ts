@@ -60,13 +60,26 @@ export class Replies {
    * on `session`; on the local bridge's session, replies for others are
    * routed (§4.1 step 8).
    */
-  async answer(
+  answer(
     session: Session,
     msg: ReliableMessage,
     contents: readonly Content[],
     attach = false,
   ): Promise<ReliableMessage[]> {
-    const replies = await this.pack(session, msg.sender, contents, attach);
+    return this.answerTo(session, msg.sender, contents, attach);
+  }
+
+  /**
+   * {@link Replies.answer} to `sender` (a message's sender): what waits
+   * for the packing keeps the sender's ID, not the whole message.
+   */
+  async answerTo(
+    session: Session,
+    sender: ID,
+    contents: readonly Content[],
+    attach = false,
+  ): Promise<ReliableMessage[]> {
+    const replies = await this.pack(session, sender, contents, attach);
     if (!this.#center.isBridge(session)) return replies;
     const back: ReliableMessage[] = [];
     for (const reply of replies) {

@@ -236,9 +236,12 @@ export class Session {
         const item = this.#queue.shift();
         if (item === undefined) break;
         this.#wake();
+        // the callback keeps the key and the listener, not the payload: a
+        // text lives on as its frame only while it waits for its receiver
+        const { key, onResult } = item;
         this.conn.sendWith(
           item.payload,
-          (result) => this.#settled(item, result),
+          (result) => this.#settled(key, onResult, result),
         );
       }
     } finally {
@@ -257,9 +260,13 @@ export class Session {
     });
   }
 
-  #settled(item: PushItem, result: SendResult): void {
-    if (item.key !== undefined) this.#queue.settle(item.key);
-    item.onResult?.(result);
+  #settled(
+    key: string | undefined,
+    onResult: PushItem["onResult"],
+    result: SendResult,
+  ): void {
+    if (key !== undefined) this.#queue.settle(key);
+    onResult?.(result);
   }
 
   #closed(): void {

@@ -67,9 +67,36 @@ interface Held {
   readonly listener: HeldStoreListener;
 }
 
-/** The key of a held message: signature, newline, receiver (the station's own message key). */
+/** The characters of a signature a {@link messageKeyOf} keeps. */
+const KEY_SIGNATURE_CHARS = 16;
+
+/**
+ * The key of a message for one receiver (a held store's, and the station's
+ * for its queues and its taken messages): the last 16 characters of its
+ * signature (96 bits of the sender's random signature: two messages for one
+ * receiver never share them by chance), a newline, the receiver (naked ID).
+ * Short because it is hashed for every routed text and the last 65,536 are
+ * remembered; flat once hashed, so it keeps no part of the message alive.
+ *
+ * @example
+ * ```ts
+ * import { messageKeyOf } from "./message_queue.ts";
+ * const signature = "MEUCIQDx5ViYVFZ9kN0tJ6rEq5L3WbzP1s2yQm8HcU4oTgIgA1b2c3d4e5f6g7h8";
+ * console.assert(messageKeyOf("bob@x", signature) === "A1b2c3d4e5f6g7h8\nbob@x");
+ * ```
+ */
+export function messageKeyOf(receiver: string, signature: string): string {
+  const tail = signature.length > KEY_SIGNATURE_CHARS
+    ? signature.slice(-KEY_SIGNATURE_CHARS)
+    : signature;
+  return `${tail}\n${receiver}`;
+}
+
+/** The key of a held message ({@link messageKeyOf}). */
 function heldKey(key: MessageKey | string): string {
-  return typeof key === "string" ? key : `${key.signature}\n${key.receiver}`;
+  return typeof key === "string"
+    ? key
+    : messageKeyOf(key.receiver, key.signature);
 }
 
 interface Pending {
@@ -135,8 +162,8 @@ export class MessageWriteQueue {
    * written); else it goes into the next batch, fsynced (resolves `true`
    * if it was new, once durable). For a message pushed live, whose
    * acknowledgement usually comes first. When `maxHeld` stores are held it
-   * is queued at once. `key`: the message's key (signature, newline,
-   * receiver) when the caller has it already.
+   * is queued at once. `key`: the message's {@link messageKeyOf} when
+   * the caller has it already.
    */
   storeLater(
     message: OfflineMessage,

@@ -100,6 +100,7 @@ export {
 } from "./messages.ts";
 export {
   type HeldStoreListener,
+  messageKeyOf,
   MessageWriteQueue,
   type MessageWriteQueueOptions,
 } from "./message_queue.ts";

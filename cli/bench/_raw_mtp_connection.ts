@@ -13,6 +13,7 @@
  * @module
  */
 import {
+  type AckKey,
   createEndpoint,
   encodeMtpPackage,
   type FramingEndpoint,
@@ -131,7 +132,7 @@ export class RawMtpConnection implements Connection {
   #spare = new Uint8Array(16 * 1024);
   #writing = 0;
   #writer: Promise<void> | null = null;
-  #awaiting = new Map<string, Awaiting>();
+  #awaiting = new Map<AckKey, Awaiting>();
   readonly #readyWaiters = new ReadyWaiters();
   #handing: Promise<void> = Promise.resolve();
   #timer: ReturnType<typeof setInterval>;

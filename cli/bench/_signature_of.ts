@@ -38,18 +38,7 @@ export function signatureOf(
   const json = start === 0 && end === bytes.length
     ? bytes
     : bytes.subarray(start, end);
-  // a colon outside strings only follows a member name, and base64, IDs
-  // and numbers have none: few places to look at
-  let found = -1;
-  for (
-    let at = json.indexOf(COLON);
-    at >= 0;
-    at = json.indexOf(COLON, at + 1)
-  ) {
-    if (json[at + 1] !== QUOTE || !isName(json, at - NAME.length)) continue;
-    if (found >= 0) return undefined;
-    found = at + 2;
-  }
+  const found = signatureStart(json);
   if (found < 0) return undefined;
   const close = json.indexOf(QUOTE, found);
   if (close < 0) return undefined;
@@ -60,6 +49,34 @@ export function signatureOf(
   // `String.fromCharCode.apply` copied the bytes into an argument list first
   // (~0.7 KB per text, 2.5× the time)
   return ASCII.decode(json.subarray(found, close));
+}
+
+/**
+ * Where the string value of the one `"signature"` member of the JSON in
+ * `json` begins (the index after its opening quote), or -1 when there is
+ * none or more than one ({@link signatureOf}; the value is not checked).
+ *
+ * @example
+ * ```ts
+ * import { signatureStart } from "./_signature_of.ts";
+ * const json = new TextEncoder().encode('{"signature":"c2ln"}');
+ * console.assert(signatureStart(json) === 14);
+ * ```
+ */
+export function signatureStart(json: Uint8Array): number {
+  // a colon outside strings only follows a member name, and base64, IDs
+  // and numbers have none: few places to look at
+  let found = -1;
+  for (
+    let at = json.indexOf(COLON);
+    at >= 0;
+    at = json.indexOf(COLON, at + 1)
+  ) {
+    if (json[at + 1] !== QUOTE || !isName(json, at - NAME.length)) continue;
+    if (found >= 0) return -1;
+    found = at + 2;
+  }
+  return found;
 }
 
 /** The member name `"signature"` at `at` (after `{`, `,` or a space). */

@@ -24,11 +24,7 @@
  * @module
  */
 import { ReceiptCommand } from "../../dimp/command/mod.ts";
-import {
-  ArrayContent,
-  type Content,
-  parseContent,
-} from "../../dimp/content/mod.ts";
+import { ArrayContent, parseContent } from "../../dimp/content/mod.ts";
 import { EntityType } from "../../dimp/identity/mod.ts";
 import {
   type CipherKeyCache,
@@ -49,7 +45,8 @@ import { collectGarbage } from "./_collect_garbage.ts";
 import { eachLimited } from "./_each_limited.ts";
 import { LoopLag } from "./_loop_lag.ts";
 import { benchFrame, RawMtpConnection } from "./_raw_mtp_connection.ts";
-import { signatureOf } from "./_signature_of.ts";
+import { ReceiptOpener } from "./_receipt_opener.ts";
+import { SignatureIndex } from "./_signature_index.ts";
 import { planMessages, type PlannedMessage } from "./plan.ts";
 import {
   ownCpuMs,
@@ -233,6 +230,8 @@ interface Peer {
   raw: RawMtpConnection | undefined;
   /** Decrypts the station's receipts and verifies a sample of them. */
   readonly opener: MessagePacker;
+  /** Opens the station's receipts with the key the opener learnt. */
+  receipts: ReceiptOpener;
   /** Station messages with receipts this session received. */
   stationMessages: number;
   next: number;
@@ -335,6 +334,8 @@ class Bench {
   #bySignature = new Map<string, number>();
   #byTail = new Map<string, number>();
   #byReceipt = new Map<string, number>();
+  /** Both, found by a frame's bytes (raw path): {@link Bench.#found}'s numbers. */
+  readonly #signatures = new SignatureIndex();
   /** The upper half of the bench frames' MTP transaction IDs. */
   readonly #prefix = crypto.getRandomValues(new Uint32Array(1))[0];
   /** Per message: its MTP frame, and its end-to-end receipt's (raw path). */
@@ -485,6 +486,10 @@ class Bench {
       this.#byTail.set(tail(msg.signature), i);
       if (msg.receipt) this.#byReceipt.set(msg.receipt.signature, i);
       if (!raw) continue;
+      this.#signatures.add(msg.signature, i);
+      if (msg.receipt) {
+        this.#signatures.add(msg.receipt.signature, RECEIPT_FRAME + i);
+      }
       this.#frames.push(benchFrame(this.#prefix, i, msg.bytes));
       this.#receiptFrames.push(
         msg.receipt &&
@@ -523,6 +528,7 @@ class Bench {
         cipherKeys: this.#cipherKeys,
       }),
       raw: undefined,
+      receipts: new ReceiptOpener(),
       stationMessages: 0,
       next: 0,
       inFlight: 0,
@@ -535,6 +541,7 @@ class Bench {
   #session(peer: Peer): ClientSession {
     const o = this.#o;
     peer.raw = undefined;
+    peer.receipts = new ReceiptOpener();
     peer.stationMessages = 0;
     if (!this.#raw()) {
       return benchSession(o, {
@@ -830,8 +837,11 @@ class Bench {
    * `false` leaves it to the session (parsed whole).
    */
   #tapped(peer: Peer, bytes: Uint8Array, start: number, end: number): boolean {
-    const signature = signatureOf(bytes, start, end);
-    if (signature !== undefined && this.#signed(peer, signature)) return true;
+    const found = this.#signatures.find(bytes, start, end);
+    if (found >= 0) {
+      this.#found(peer, found);
+      return true;
+    }
     let msg: ReliableMessage;
     try {
       msg = ReliableMessage.parse(bytes.subarray(start, end));
@@ -858,16 +868,26 @@ class Bench {
 
   /** Counts a planned message or end-to-end receipt by its signature. */
   #signed(peer: Peer, signature: string): boolean {
-    const now = performance.now();
     const index = this.#bySignature.get(signature);
     if (index !== undefined) {
-      this.#lastEvent = now;
-      this.#delivery(peer, index, now);
+      this.#found(peer, index);
       return true;
     }
     const answered = this.#byReceipt.get(signature);
     if (answered === undefined) return false;
+    this.#found(peer, RECEIPT_FRAME + answered);
+    return true;
+  }
+
+  /**
+   * Counts planned message `found`, or the end-to-end receipt of planned
+   * message `found - RECEIPT_FRAME`.
+   */
+  #found(peer: Peer, found: number): void {
+    const now = performance.now();
     this.#lastEvent = now;
+    if (found < RECEIPT_FRAME) return this.#delivery(peer, found, now);
+    const answered = found - RECEIPT_FRAME;
     if (
       this.#plan[answered].sender === peer.senderIndex &&
       this.#peerAnswered[answered] === 0
@@ -876,7 +896,6 @@ class Bench {
       this.#peerReceipts++;
       this.#check();
     }
-    return true;
   }
 
   /**
@@ -895,12 +914,19 @@ class Bench {
    * carries none (the session's business).
    */
   async #fromStation(peer: Peer, msg: ReliableMessage): Promise<boolean> {
-    let content: Content;
-    try {
-      content = (await peer.opener.decrypt(msg)).content;
-    } catch {
-      return false; // not readable here: the session sees it
+    let opened = await peer.receipts.open(msg);
+    if (opened === undefined) {
+      try {
+        opened = (await peer.opener.decrypt(msg)).content.dictionary;
+      } catch {
+        return false; // not readable here: the session sees it
+      }
+      peer.receipts.learn(
+        msg,
+        this.#cipherKeys.get(msg.sender, msg.destination),
+      );
     }
+    const content = parseContent(opened);
     const receipts = content instanceof ReceiptCommand
       ? [content]
       : content instanceof ArrayContent

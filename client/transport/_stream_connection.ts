@@ -9,6 +9,7 @@
  * @module
  */
 import {
+  type AckKey,
   createEndpoint,
   type EndpointEvent,
   type FramingEndpoint,
@@ -56,7 +57,7 @@ interface Outbound {
 }
 
 interface AwaitingAck {
-  readonly key: string;
+  readonly key: AckKey;
   /** The frame to resend; emptied once settled. */
   bytes: Uint8Array;
   /** Emptied once settled. */
@@ -164,8 +165,12 @@ export class StreamConnection implements Connection {
   #writer: Promise<void> | null = null;
   #inFlight = 0;
   #awaiting: AwaitingAck[] = [];
-  /** Awaiting acknowledgement by key (made with the first: most connections never need it). */
-  #byKey: Map<string, AwaitingAck[]> | undefined;
+  /**
+   * Awaiting acknowledgement by key (made with the first: most connections
+   * never need it); a list only when sends share a key (WebSocket ACKs by
+   * signature), MTP's are distinct.
+   */
+  #byKey: Map<AckKey, AwaitingAck | AwaitingAck[]> | undefined;
   readonly #readyWaiters = new ReadyWaiters();
 
   constructor(init: StreamConnectionInit) {
@@ -250,9 +255,10 @@ export class StreamConnection implements Connection {
     };
     this.#awaiting.push(awaiting);
     const byKey = this.#byKey ??= new Map();
-    const list = byKey.get(out.ackKey);
-    if (list === undefined) byKey.set(out.ackKey, [awaiting]);
-    else list.push(awaiting);
+    const found = byKey.get(out.ackKey);
+    if (found === undefined) byKey.set(out.ackKey, awaiting);
+    else if (Array.isArray(found)) found.push(awaiting);
+    else byKey.set(out.ackKey, [found, awaiting]);
     this.#enqueue(out.bytes);
   }
 
@@ -549,9 +555,9 @@ export class StreamConnection implements Connection {
     }
   }
 
-  #acknowledge(key: string): void {
-    const list = this.#byKey?.get(key);
-    const first = list?.shift();
+  #acknowledge(key: AckKey): void {
+    const found = this.#byKey?.get(key);
+    const first = Array.isArray(found) ? found[0] : found;
     if (first === undefined) return; // an OK for a reply, or a late ack
     this.#settleAwaiting(first, ACKNOWLEDGED);
   }
@@ -559,11 +565,13 @@ export class StreamConnection implements Connection {
   #settleAwaiting(awaiting: AwaitingAck, result: SendResult): void {
     if (awaiting.done) return;
     awaiting.done = true;
-    const list = this.#byKey?.get(awaiting.key);
-    if (list !== undefined) {
-      const at = list.indexOf(awaiting);
-      if (at >= 0) list.splice(at, 1);
-      if (list.length === 0) this.#byKey!.delete(awaiting.key);
+    const found = this.#byKey?.get(awaiting.key);
+    if (found === awaiting) {
+      this.#byKey!.delete(awaiting.key);
+    } else if (Array.isArray(found)) {
+      const at = found.indexOf(awaiting);
+      if (at >= 0) found.splice(at, 1);
+      if (found.length === 0) this.#byKey!.delete(awaiting.key);
     }
     // a settled entry stays in the list until the next tick: it must not
     // keep its frame and its caller's state alive that long (up to a

@@ -253,6 +253,26 @@ export class ReliableMessage extends SecureMessage {
   }
 
   /**
+   * Lets go of the received text: {@link ReliableMessage.serialize} makes
+   * it again from the dictionary if asked. A station's routed message, once
+   * its frame is encoded, then keeps only its dictionary while it waits for
+   * its receiver and its receipt.
+   *
+   * @example
+   * ```ts
+   * import { ReliableMessage } from "./reliable.ts";
+   * const text = '{"sender":"moki@4WDfe3zZ4T7opFSi3iDAKiuTnUHjxmXekk", "receiver":"hulk@4YeVEN3aUnvC1DNUufCq1bs9zoBSJTzVEj","time":1,"data":"ZA==","signature":"c2ln"}';
+   * const msg = ReliableMessage.parse(text);
+   * console.assert(msg.serialize() === text);
+   * msg.forgetText();
+   * console.assert(msg.serialize() === JSON.stringify(msg.dictionary));
+   * ```
+   */
+  forgetText(): void {
+    this.#text = undefined;
+  }
+
+  /**
    * Sets a member ({@link Envelope.set}). A member the message did not
    * have is appended to the received text instead of serialising the whole
    * message again (a station adding its `traces` to a message it forwards).

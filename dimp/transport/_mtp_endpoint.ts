@@ -6,9 +6,15 @@
  *
  * @module
  */
-import { concatBytes } from "./_bytes.ts";
+import { concatBytes, readU32 } from "./_bytes.ts";
 import { EndpointBase } from "./_endpoint_base.ts";
-import type { EndpointOptions, Outgoing, Payload, Role } from "./endpoint.ts";
+import type {
+  AckKey,
+  EndpointOptions,
+  Outgoing,
+  Payload,
+  Role,
+} from "./endpoint.ts";
 import { FramingError } from "./errors.ts";
 import {
   encodeMtpPackage,
@@ -32,6 +38,15 @@ interface FragmentSet {
   readonly parts: (Uint8Array | undefined)[];
   received: number;
   bytes: number;
+}
+
+/**
+ * The acknowledgement key of an 8-byte sn: its low 53 bits as a number (no
+ * string per send). Our sns count up from a random start, so the keys of a
+ * connection's sends in flight are distinct.
+ */
+function _snKey(sn: Uint8Array): AckKey {
+  return (readU32(sn, 0) & 0x1f_ffff) * 0x1_0000_0000 + readU32(sn, 4);
 }
 
 /**
@@ -94,7 +109,7 @@ export class MtpEndpoint extends EndpointBase {
         break;
       case MtpType.MESSAGE_RESPONSE:
         if (heartbeat === "AGAIN") break;
-        this.emit({ type: "acknowledged", key: header.sn.toHex() });
+        this.emit({ type: "acknowledged", key: _snKey(header.sn) });
         // a 2021 station answered with its responses as the body (§3.7)
         if (heartbeat === null && body[0] === 0x7b) this.deliver(body);
         break;
@@ -145,7 +160,7 @@ export class MtpEndpoint extends EndpointBase {
 
   encodeMessage(payload: Payload): Outgoing {
     const bytes = this.#message(payload);
-    return { bytes, ackKey: this.#sn.toHex() };
+    return { bytes, ackKey: _snKey(this.#sn) };
   }
 
   encodeReplies(_replyTo: number, payloads: readonly Payload[]): Uint8Array[] {

@@ -38,9 +38,22 @@ export type EndpointEvent =
     readonly lines: readonly string[];
     readonly replyTo: number;
   }
-  | { readonly type: "acknowledged"; readonly key: string }
+  | { readonly type: "acknowledged"; readonly key: AckKey }
   | { readonly type: "discarded"; readonly count: number; readonly why: string }
   | { readonly type: "end"; readonly error?: FramingError };
+
+/**
+ * What a peer's acknowledgement of one of our sends is matched by: a number
+ * for MTP (from the package's sn: no string per send), a string for Mars
+ * and WebSocket ACK mode.
+ *
+ * @example
+ * ```ts
+ * const waiting = new Map<AckKey, string>([[42, "a push"], ["seq:7", "a send"]]);
+ * console.assert(waiting.get(42) === "a push");
+ * ```
+ */
+export type AckKey = string | number;
 
 /** A payload wrapped for the wire. */
 export interface Outgoing {
@@ -51,7 +64,7 @@ export interface Outgoing {
    * ACK key in ACK mode), or `null` when the framing has none: then the
    * payload counts as sent once written.
    */
-  readonly ackKey: string | null;
+  readonly ackKey: AckKey | null;
 }
 
 /** Limits every endpoint applies. */

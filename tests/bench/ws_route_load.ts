@@ -69,11 +69,13 @@ if (mode === "serve-own") {
     const request = new Request(`http://localhost${req.url}`, {
       headers: req.headers as HeadersInit,
     });
-    // deno-lint-ignore no-explicit-any
-    const { socket: ws } = (Deno.upgradeWebSocket as any)(request, {
-      socket,
-      head,
-    });
+    // Deno's node:http compatibility accepts the upgraded socket and its
+    // first bytes as options of `Deno.upgradeWebSocket` (not in its types)
+    const upgradeNodeSocket = Deno.upgradeWebSocket as unknown as (
+      request: Request,
+      options: { socket: unknown; head: unknown },
+    ) => { socket: WebSocket };
+    const { socket: ws } = upgradeNodeSocket(request, { socket, head });
     ws.onmessage = (e: MessageEvent) => ws.send(e.data);
   });
   const server = net.createServer((sock) => {

@@ -3,6 +3,7 @@ import { DatabaseSync } from "node:sqlite";
 import {
   type HeldStoreListener,
   InvalidRecordError,
+  messageKeyOf,
   MessageWriteQueue,
   type OfflineMessage,
   type Store,
@@ -188,6 +189,29 @@ Deno.test("queue: cancel(key) drops a held store and says so; false for one not 
     assert.deepEqual(store.messages.load(BOB).map((m) => m.signature), [
       "stored",
     ]);
+  }, { now: () => NOW });
+});
+
+Deno.test("queue: a held store is keyed by its receiver and its signature's tail: a real signature's copy for another receiver, or another signature, does not cancel it", async () => {
+  const ALICE = "alice@4WDfe3zZ4T7opFSi3iDAKiuTnUHjxmXekk";
+  // two real-looking ECDSA signatures sharing their first 80 characters
+  const head = "MEUCIQDx5ViYVFZ9kN0tJ6rEq5L3WbzP1s2yQm8HcU4oTgIhAKq9".padEnd(
+    80,
+    "x",
+  );
+  const one = `${head}Zx0PlB3Qk1u7WvJ=`;
+  const two = `${head}Zx0PlB3Qk1u7WvK=`;
+  assert.equal(messageKeyOf(BOB, one), `Zx0PlB3Qk1u7WvJ=\n${BOB}`);
+  assert.equal(messageKeyOf(BOB, "c2ln"), `c2ln\n${BOB}`);
+  await withStore(async (store) => {
+    const queue = new MessageWriteQueue(store.messages, { holdMs: 60_000 });
+    const held = queue.storeLater(message(one));
+    assert.equal(queue.cancel({ receiver: ALICE, signature: one }), false);
+    assert.equal(queue.cancel({ receiver: BOB, signature: two }), false);
+    assert.equal(queue.held, 1);
+    assert.equal(queue.cancel(messageKeyOf(BOB, one)), true);
+    assert.equal(await held, false);
+    queue.close();
   }, { now: () => NOW });
 });
 

@@ -6,6 +6,7 @@
  * @module
  */
 import {
+  type AckKey,
   createEndpoint,
   type FramingEndpoint,
   type SniffedFraming,
@@ -77,7 +78,7 @@ export interface SessionRun {
   framing: SniffedFraming | null;
   delivered: string[][];
   written: Uint8Array[];
-  acknowledged: string[];
+  acknowledged: AckKey[];
   ended: boolean;
   endpoint: FramingEndpoint | null;
 }

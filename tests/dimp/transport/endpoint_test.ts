@@ -317,3 +317,25 @@ Deno.test("endpoint [mtp]: MESSAGE_RESPONSE AGAIN acknowledges nothing; a 2021-s
     { type: "payload", lines: ['{"reply":"2021"}'], replyTo: -1 },
   ]);
 });
+
+Deno.test("endpoint [mtp]: a send's ackKey is a number, distinct per send, matched only by the OK with its sn", () => {
+  const station = createEndpoint("mtp", "station");
+  drain(station);
+  const pushes = [1, 2, 3].map((n) => station.encodeMessage(`{"n":${n}}`));
+  const keys = pushes.map((p) => p.ackKey);
+  for (const key of keys) assert.equal(typeof key, "number");
+  assert.equal(new Set(keys).size, 3);
+  const ok = (sn: Uint8Array) =>
+    encodeMtpPackage({ type: MtpType.MESSAGE_RESPONSE, sn, body: "OK" });
+  // an OK for an sn we never sent (one bit off the second push's)
+  const other = pushes[1].bytes.slice(4, 12);
+  other[7] ^= 0x80;
+  station.push(ok(other));
+  station.push(ok(pushes[1].bytes.subarray(4, 12)));
+  const events = drain(station);
+  assert.equal(events.length, 2);
+  assert.ok(events[0].type === "acknowledged");
+  assert.ok(events[1].type === "acknowledged");
+  assert.ok(!keys.includes(events[0].key));
+  assert.equal(events[1].key, keys[1]);
+});

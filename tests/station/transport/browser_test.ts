@@ -119,6 +119,38 @@ Deno.test("browser WebSocket: ACK mode — pushes count as sent on write until t
   });
 });
 
+Deno.test("browser WebSocket: ACK mode — two pushes under one key are settled one ACK: at a time, oldest first", async () => {
+  const station = recorder();
+  await withListener({ handler: station.handler }, async (listener) => {
+    const { ws, received } = await open(`ws://127.0.0.1:${listener.port}`);
+    await until(() => listener.connections.size === 1);
+    const conn: Connection = [...listener.connections][0];
+    const message =
+      `{"sender":"a","time":1700000000.5,"data":"x","signature":"c2ln"}`;
+    await conn.send(message);
+    ws.send('ACK:{"time":1700000000.5,"signature":"c2ln"}'); // ACK mode on
+    await sleep(50);
+    const settled: string[] = [];
+    const first = conn.send(message).then(() => settled.push("first"));
+    const second = conn.send(message).then(() => settled.push("second"));
+    await until(() => received.length === 3);
+    await sleep(50);
+    assert.deepEqual(settled, []);
+    assert.equal(conn.pending, 2);
+    ws.send('ACK:{"time":1700000000.5,"signature":"c2ln"}');
+    await first;
+    await sleep(50);
+    assert.deepEqual(settled, ["first"]);
+    assert.equal(conn.pending, 1);
+    ws.send('ACK:{"time":1700000000.5,"signature":"c2ln"}');
+    await second;
+    assert.deepEqual(settled, ["first", "second"]);
+    assert.equal(conn.pending, 0);
+    ws.close();
+    await closed(ws);
+  });
+});
+
 Deno.test("browser WebSocket: the listener's shutdown closes with 1001", async () => {
   const station = recorder();
   const { listenStation } = await import("../../../station/transport/mod.ts");

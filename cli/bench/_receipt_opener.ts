@@ -1,0 +1,89 @@
+/**
+ * The station's messages to one bench session opened the short way (private
+ * to `cli/bench`): the station seals its message key to a user once and
+ * sends the same `key` with every message after it, so once the packer has
+ * opened one (RSA, or the key the handshake cached) the bench decrypts the
+ * next ones with that key directly — no instant message, no key cache, no
+ * content objects; what it cannot open this way goes through the packer.
+ *
+ * @module
+ */
+import { type SymmetricKey, utf8Decode } from "../../dimp/crypto/mod.ts";
+import { incomingCompat } from "../../dimp/content/mod.ts";
+import {
+  expandContentKeys,
+  type ReliableMessage,
+} from "../../dimp/message/mod.ts";
+
+/**
+ * The message key of one direction (the station to a bench user), learnt
+ * from a message the packer opened.
+ *
+ * @example
+ * ```ts ignore
+ * const opener = new ReceiptOpener();
+ * let content = await opener.open(msg);
+ * if (content === undefined) {
+ *   content = (await packer.decrypt(msg)).content.dictionary;
+ *   opener.learn(msg, cipherKeys.get(msg.sender, msg.destination));
+ * }
+ * ```
+ */
+export class ReceiptOpener {
+  #sender: string | undefined;
+  #receiver: string | undefined;
+  #sealed: string | undefined;
+  #password: SymmetricKey | undefined;
+
+  /**
+   * `msg` was opened by the packer with `password` (the key it cached for
+   * the direction): the next messages of that sender to that receiver with
+   * the same sealed `key` are opened with it.
+   */
+  learn(msg: ReliableMessage, password: SymmetricKey | undefined): void {
+    const { sender, receiver, key } = msg.dictionary;
+    if (
+      password === undefined || typeof sender !== "string" ||
+      typeof receiver !== "string" || typeof key !== "string"
+    ) return;
+    this.#sender = sender;
+    this.#receiver = receiver;
+    this.#sealed = key;
+    this.#password = password;
+  }
+
+  /**
+   * The content of `msg` (short names expanded, the incoming compatibility
+   * applied: what the packer's `decrypt` parses), when it comes from the
+   * learnt sender to the learnt receiver (no group) with the learnt sealed
+   * key and decrypts to a JSON object; else `undefined` (the packer's way).
+   */
+  async open(
+    msg: ReliableMessage,
+  ): Promise<Record<string, unknown> | undefined> {
+    const dict = msg.dictionary;
+    const password = this.#password;
+    if (
+      password === undefined || dict.key !== this.#sealed ||
+      dict.sender !== this.#sender || dict.receiver !== this.#receiver ||
+      dict.group !== undefined || dict.keys !== undefined
+    ) return undefined;
+    try {
+      const plaintext = await password.decrypt(msg.dataBytes, {
+        IV: dict.IV,
+        iv: dict.iv,
+      });
+      if (plaintext === undefined) return undefined;
+      const content: unknown = JSON.parse(utf8Decode(plaintext));
+      if (
+        typeof content !== "object" || content === null ||
+        Array.isArray(content)
+      ) return undefined;
+      const record = content as Record<string, unknown>;
+      expandContentKeys(record);
+      return incomingCompat(record);
+    } catch {
+      return undefined; // the packer decides (and says why)
+    }
+  }
+}
