@@ -471,19 +471,15 @@ export class Accounts {
       const value = { id: owner, meta: meta.value, stored: false };
       return { meta: { ok: true, value }, documents };
     }
+    // each save is a savepoint of its own (`Metas.save`, `Documents.save`):
+    // one that fails leaves the others in the transaction
     const receipt = this.store.db.write((): DocumentsReceipt => {
       const savedMeta: Settled<SavedMeta> | undefined =
         meta === undefined || !meta.ok
           ? meta
-          : settleSync(() =>
-            this.store.db.write(() => this.#writeMeta(owner, meta.value))
-          );
+          : settleSync(() => this.#writeMeta(owner, meta.value));
       const documents = checked.map((result) =>
-        result.ok
-          ? settleSync(() =>
-            this.store.db.write(() => this.#writeDocument(result.value))
-          )
-          : result
+        result.ok ? settleSync(() => this.#writeDocument(result.value)) : result
       );
       return savedMeta === undefined
         ? { documents }
@@ -581,8 +577,11 @@ export class Accounts {
     }
     const cached = this.#visas.touch(id);
     if (cached !== undefined) return cached;
-    const row = this.store.documents.newest(id, DocumentType.VISA) ??
-      this.store.documents.newest(id, DocumentType.PROFILE);
+    const row = this.store.documents.newest(
+      id,
+      DocumentType.VISA,
+      DocumentType.PROFILE,
+    );
     const visa = row === undefined ? null : Document.parse(row.doc);
     const entry = { visa, key: visa?.visaKey() };
     this.#visas.set(id, entry);

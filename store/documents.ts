@@ -104,13 +104,30 @@ export class Documents {
 
   /**
    * The newest stored document of a type for an ID (greatest `time`, the
-   * later received on ties, a missing `time` last).
+   * later received on ties, a missing `time` last); with `fallback`, the
+   * newest of that type when there is none of `type` (one query).
+   *
+   * @example
+   * ```ts
+   * import { Store } from "./store.ts";
+   * const store = Store.open({ path: ":memory:" });
+   * store.documents.newest("moki@4WDfe3zZ4T7opFSi3iDAKiuTnUHjxmXekk", "visa", "profile"); // undefined
+   * ```
    */
-  newest(id: string, type: string): StoredDocument | undefined {
-    const row = this.#db.statement(
-      `SELECT ${COLUMNS} FROM documents WHERE id = ? AND type = ?
-         ORDER BY time IS NULL, time DESC, seq DESC LIMIT 1`,
-    ).get(id, type);
+  newest(
+    id: string,
+    type: string,
+    fallback?: string,
+  ): StoredDocument | undefined {
+    const row = fallback === undefined
+      ? this.#db.statement(
+        `SELECT ${COLUMNS} FROM documents WHERE id = ? AND type = ?
+           ORDER BY time IS NULL, time DESC, seq DESC LIMIT 1`,
+      ).get(id, type)
+      : this.#db.statement(
+        `SELECT ${COLUMNS} FROM documents WHERE id = ? AND type IN (?, ?)
+           ORDER BY type = ? DESC, time IS NULL, time DESC, seq DESC LIMIT 1`,
+      ).get(id, type, fallback, type);
     return row === undefined ? undefined : toDocument(row);
   }
 

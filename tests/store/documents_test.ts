@@ -102,6 +102,43 @@ Deno.test("documents: newest of a type is the greatest time", async () => {
   });
 });
 
+Deno.test("documents: newest with a fallback type: the type's newest when it has any, else the fallback's", async () => {
+  await withStore((store) => {
+    assert.equal(store.documents.newest(ID, "visa", "profile"), undefined);
+    store.documents.save(
+      visa({ type: "profile", created: 1, time: 50, tag: "p50" }),
+    );
+    store.documents.save(
+      visa({ type: "profile", created: 2, time: 20, tag: "p20" }),
+    );
+    assert.equal(
+      store.documents.newest(ID, "visa", "profile")?.doc.signature,
+      "sig-p50",
+    );
+    // a visa wins over any profile, even a newer one; then the visas' order
+    store.documents.save(visa({ created: 3, tag: "untimed" }));
+    assert.equal(
+      store.documents.newest(ID, "visa", "profile")?.doc.signature,
+      "sig-untimed",
+    );
+    store.documents.save(visa({ created: 4, time: 10, tag: "t10" }));
+    store.documents.save(visa({ created: 5, time: 30, tag: "t30" }));
+    store.documents.save(visa({ created: 6, time: 30, tag: "t30-later" }));
+    assert.equal(
+      store.documents.newest(ID, "visa", "profile")?.doc.signature,
+      "sig-t30-later",
+    );
+    assert.deepEqual(
+      store.documents.newest(ID, "visa", "profile"),
+      store.documents.newest(ID, "visa"),
+    );
+    assert.equal(
+      store.documents.newest(ID, "profile", "visa")?.doc.signature,
+      "sig-p50",
+    );
+  });
+});
+
 Deno.test("documents: on equal times the later received wins (identity.md §9.6)", async () => {
   await withStore((store) => {
     store.documents.save(visa({ created: 1, time: 50, tag: "first" }));
