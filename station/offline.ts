@@ -57,8 +57,21 @@ export interface OfflineOptions {
  * ```
  */
 export function messageKey(receiver: ID, signature: string): string {
-  return messageKeyOf(receiver.withoutTerminal().value, signature);
+  if (signature === _last.signature && receiver.value === _last.receiver) {
+    return _last.key;
+  }
+  _last.receiver = receiver.value;
+  _last.signature = signature;
+  _last.key = messageKeyOf(receiver.withoutTerminal().value, signature);
+  return _last.key;
 }
+
+/**
+ * The last key {@link messageKey} made: a routed message's key is asked for
+ * by the trace pool and then by the dispatcher, in turn, and both maps then
+ * hold (and V8 hashes once) the same string.
+ */
+const _last = { receiver: "", signature: "", key: "" };
 
 function offlineMessage(receiver: ID, msg: ReliableMessage): OfflineMessage {
   return {

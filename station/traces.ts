@@ -13,6 +13,7 @@
 import type { ID } from "../dimp/identity/mod.ts";
 import { BoundedMap } from "../dimp/bounded_map.ts";
 import type { ReliableMessage } from "../dimp/message/mod.ts";
+import { messageKey } from "./offline.ts";
 
 /**
  * How long traces are remembered (5 hours, station.md §9).
@@ -28,14 +29,12 @@ interface Node {
 
 /**
  * What the pool keeps of a message: its merged trace nodes and when it was
- * first seen — or, for the common case of a message first seen here with no
- * other trace, only that time (this station's node is made again from it).
+ * first seen (seconds) — or, for the common case of a message first seen
+ * here with no other trace, only that time as whole milliseconds since the
+ * pool's start (a small integer, no heap number per entry; this station's
+ * node is made again from it, the same time to the millisecond).
  */
 type Entry = { readonly nodes: Node[]; readonly seen: number } | number;
-
-function _seen(entry: Entry): number {
-  return typeof entry === "number" ? entry : entry.seen;
-}
 
 function _selfNode(station: string, time: number): Node {
   return { id: station, time, json: { ID: station, did: station, time } };
@@ -121,12 +120,15 @@ export class TracePool {
   #stationJson = "";
   /** When the oldest entry's expiry was last checked (seconds). */
   #checkedAt = -Infinity;
+  /** The clock at the pool's start, in whole milliseconds. */
+  readonly #startMs: number;
 
   /** An empty pool. */
   constructor(options: TracePoolOptions = {}) {
     this.#ttl = options.ttlSeconds ?? TRACE_TTL_SECONDS;
     this.#entries = new BoundedMap(options.maxEntries ?? 65536);
     this.#now = options.now ?? (() => Date.now() / 1000);
+    this.#startMs = Math.round(this.#now() * 1000);
   }
 
   /** Entries held. */
@@ -142,16 +144,17 @@ export class TracePool {
   check(msg: ReliableMessage, station: ID): boolean {
     const now = this.#now();
     const signature = msg.signature;
-    const key = `${signature.slice(-16)}:${msg.receiver.address.value}`;
+    // the dispatcher's key of this message: one string for both maps
+    const key = messageKey(msg.receiver, signature);
     let entry = this.#entries.get(key);
-    if (entry !== undefined && _seen(entry) < now - this.#ttl) {
+    if (entry !== undefined && this.#seen(entry) < now - this.#ttl) {
       this.#entries.delete(key);
       entry = undefined;
     }
     if (entry === undefined && msg.traces.length === 0) {
       // first seen here, no other trace (most routed messages): its JSON
       // from this station's, without a stringify per message
-      this.#remember(key, now);
+      this.#remember(key, this.#sinceStart(now));
       if (this.#station !== station.value) {
         this.#station = station.value;
         this.#stationJson = JSON.stringify(station.value);
@@ -167,7 +170,7 @@ export class TracePool {
     const nodes = entry === undefined
       ? []
       : typeof entry === "number"
-      ? [_selfNode(station.value, entry)]
+      ? [_selfNode(station.value, this.#seen(entry))]
       : entry.nodes.slice();
     for (const value of msg.traces) {
       const node = readNode(value);
@@ -178,8 +181,8 @@ export class TracePool {
     this.#remember(
       key,
       entry === undefined && nodes.length === 1
-        ? now // first seen here, no other trace: the time is enough
-        : { nodes, seen: entry === undefined ? now : _seen(entry) },
+        ? this.#sinceStart(now) // first seen here, no other trace
+        : { nodes, seen: entry === undefined ? now : this.#seen(entry) },
     );
     msg.set("traces", nodes.map((node) => node.json));
     return traced;
@@ -192,13 +195,25 @@ export class TracePool {
     if (now - this.#checkedAt < 1) return;
     this.#checkedAt = now;
     const oldest = this.#entries.values().next().value as Entry;
-    if (_seen(oldest) < now - this.#ttl) this.#purge();
+    if (this.#seen(oldest) < now - this.#ttl) this.#purge();
+  }
+
+  /** When the entry's message was first seen here (seconds). */
+  #seen(entry: Entry): number {
+    return typeof entry === "number"
+      ? (this.#startMs + entry) / 1000
+      : entry.seen;
+  }
+
+  /** `now` (seconds) as whole milliseconds since the pool's start. */
+  #sinceStart(now: number): number {
+    return Math.round(now * 1000) - this.#startMs;
   }
 
   #purge(): void {
     const limit = this.#now() - this.#ttl;
     for (const [key, entry] of this.#entries) {
-      if (_seen(entry) >= limit) break;
+      if (this.#seen(entry) >= limit) break;
       this.#entries.delete(key);
     }
   }

@@ -15,6 +15,7 @@ import {
 } from "../../dimp/identity/mod.ts";
 import {
   AnsBook,
+  messageKey,
   PRIORITY_NORMAL,
   PRIORITY_STORED,
   PRIORITY_URGENT,
@@ -24,6 +25,7 @@ import {
   TracePool,
 } from "../../station/mod.ts";
 import { accounts, newAccount, World } from "./_peer.ts";
+import { messageKeyOf } from "../../store/mod.ts";
 import { MessagePacker, ReliableMessage } from "../../dimp/message/mod.ts";
 import {
   decodeEcdsaSignature,
@@ -227,6 +229,57 @@ Deno.test("signer pool, RSA key: a worker signs with its copy of the key", async
   } finally {
     pool.close();
   }
+});
+
+Deno.test("trace pool: this station's node kept as whole milliseconds is the node it wrote: a copy carrying it back merges into one node, hours into a real clock", async () => {
+  let now = 1733380000.123;
+  const pool = new TracePool({ now: () => now });
+  const world = new World();
+  world.know(bob);
+  const packer = new MessagePacker({ user: alice, directory: world });
+  const msg = await packer.packContent(bob.id, TextContent.create("x"));
+  now = 1733380000.123 + 4 * 3600 + 0.334; // 4 h later, within the 5 h
+  const written = now;
+  assert.equal(pool.check(msg, station.id), false);
+  const s2 = parseId("gsp-s002@x5Zh9ixt8ECr59XLye1y5WWfaX4fcoaaSC");
+  const back = ReliableMessage.parse({
+    ...msg.dictionary,
+    traces: [
+      { ID: station.id.value, did: station.id.value, time: written },
+      { did: s2.value, time: written + 1 },
+    ],
+  });
+  now = written + 2;
+  assert.equal(pool.check(back, station.id), true, "came back");
+  const nodes = back.get("traces") as { did: string; time: number }[];
+  assert.deepEqual(nodes.map((n) => [n.did, n.time]), [
+    [station.id.value, written],
+    [s2.value, written + 1],
+    [station.id.value, written + 2],
+  ]);
+});
+
+Deno.test("message key: the last one made is reused only for the same receiver and signature", () => {
+  const [one, two] = ["A".repeat(40) + "one", "B".repeat(40) + "two"];
+  const bobAt = parseId(`${bob.id.value}/phone`);
+  const cases: [typeof bob.id, string][] = [
+    [bob.id, one],
+    [bob.id, one],
+    [alice.id, one],
+    [alice.id, two],
+    [bob.id, two],
+    [bobAt, two],
+    [bob.id, one],
+  ];
+  for (const [receiver, signature] of cases) {
+    assert.equal(
+      messageKey(receiver, signature),
+      messageKeyOf(receiver.withoutTerminal().value, signature),
+    );
+  }
+  // the trace pool's key is the dispatcher's: the same string
+  const first = messageKey(alice.id, one);
+  assert.equal(messageKey(alice.id, one), first);
 });
 
 Deno.test("trace pool: a received message first seen here gets this station's node appended to its text, the same JSON as its dictionary", async () => {
