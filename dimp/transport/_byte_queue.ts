@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ByteSlab } from "./_slab.ts";
+import type { ByteSlab } from "./byte_slab.ts";
 
 const EMPTY = new Uint8Array(0);
 /**

@@ -5,7 +5,7 @@
  * @module
  */
 import { ByteQueue } from "./_byte_queue.ts";
-import type { ByteSlab } from "./_slab.ts";
+import type { ByteSlab } from "./byte_slab.ts";
 import { FramingError } from "./errors.ts";
 
 /**

@@ -26,7 +26,7 @@ import {
   MtpType,
 } from "./mtp.ts";
 import { heartbeatOf, OK, PING, PONG } from "./payload.ts";
-import { ByteSlab } from "./_slab.ts";
+import { ByteSlab } from "./byte_slab.ts";
 import { BoundedMap } from "../bounded_map.ts";
 
 /** Fragment sets assembled at once; a new one beyond this evicts the oldest. */

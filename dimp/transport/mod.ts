@@ -7,6 +7,7 @@
  */
 export * from "./errors.ts";
 export * from "./payload.ts";
+export * from "./byte_slab.ts";
 export * from "./mtp.ts";
 export * from "./mars.ts";
 export * from "./http.ts";

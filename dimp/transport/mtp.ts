@@ -6,7 +6,7 @@
  * @module
  */
 import { DecoderInput } from "./_decoder_input.ts";
-import type { ByteSlab } from "./_slab.ts";
+import type { ByteSlab } from "./byte_slab.ts";
 import {
   byteLength,
   partialSuffixLength,
@@ -174,7 +174,7 @@ export function encodeMtpPackage(init: MtpPackageInit): Uint8Array {
 
 /**
  * {@link encodeMtpPackage} with the bytes from `slab` (an endpoint's, see
- * `_slab.ts`); without one, a new array.
+ * `byte_slab.ts`); without one, a new array.
  *
  * @example
  * ```ts

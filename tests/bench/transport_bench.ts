@@ -18,7 +18,7 @@ import {
   WsDecoder,
   WsOpcode,
 } from "../../dimp/transport/mod.ts";
-import { ByteSlab } from "../../dimp/transport/_slab.ts";
+import { ByteSlab } from "../../dimp/transport/byte_slab.ts";
 
 const encoder = new TextEncoder();
 const LINE =

@@ -6,7 +6,7 @@ import {
   MtpSerials,
   MtpType,
 } from "../../../dimp/transport/mod.ts";
-import { ByteSlab } from "../../../dimp/transport/_slab.ts";
+import { ByteSlab } from "../../../dimp/transport/byte_slab.ts";
 import { MtpEndpoint } from "../../../dimp/transport/_mtp_endpoint.ts";
 
 /** A slab that has handed out a chunk's worth: a busy connection's. */

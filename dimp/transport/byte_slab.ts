@@ -26,7 +26,7 @@ const MAX_PIECE_BYTES = CHUNK_BYTES / 4;
  *
  * @example
  * ```ts
- * import { ByteSlab } from "./_slab.ts";
+ * import { ByteSlab } from "./byte_slab.ts";
  * const slab = new ByteSlab();
  * slab.alloc(16 * 1024); // a busy connection: the next ones share a chunk
  * const a = slab.alloc(100);
