@@ -14,7 +14,6 @@ import {
   parseContent,
   TextContent,
 } from "../../dimp/content/mod.ts";
-import { EntityType } from "../../dimp/identity/mod.ts";
 import {
   MemoryCipherKeyCache,
   MessagePacker,
@@ -23,15 +22,9 @@ import {
 import { ReceiptOpener } from "../../cli/bench/_receipt_opener.ts";
 import { SignatureIndex } from "../../cli/bench/_signature_index.ts";
 import { signatureOf } from "../../cli/bench/_signature_of.ts";
-import { MapDirectory, newAccount } from "../dimp/message/_fixtures.ts";
+import { aliceBobStation } from "../dimp/message/_fixtures.ts";
 
-const alice = await newAccount("alice", "RSA");
-const bob = await newAccount("bob", "ECC");
-const station = await newAccount("station", "ECC", EntityType.STATION);
-const directory = new MapDirectory();
-for (const a of [alice, bob, station]) {
-  directory.add(a.user.id.value, a.meta, a.visa);
-}
+const { alice, bob, station, directory } = await aliceBobStation();
 const encoder = new TextEncoder();
 
 // 7 texts alice -> bob (256 characters), the station's receipts to alice

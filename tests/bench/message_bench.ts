@@ -8,25 +8,15 @@
  */
 import { ReceiptCommand } from "../../dimp/command/mod.ts";
 import { TextContent } from "../../dimp/content/mod.ts";
-import { EntityType, EVERYONE } from "../../dimp/identity/mod.ts";
+import { EVERYONE } from "../../dimp/identity/mod.ts";
 import {
   InstantMessage,
   MessagePacker,
   ReliableMessage,
 } from "../../dimp/message/mod.ts";
-import {
-  MapDirectory,
-  type NewAccount,
-  newAccount,
-} from "../dimp/message/_fixtures.ts";
+import { aliceBobStation, type NewAccount } from "../dimp/message/_fixtures.ts";
 
-const alice = await newAccount("alice", "RSA");
-const bob = await newAccount("bob", "ECC");
-const station = await newAccount("station", "ECC", EntityType.STATION);
-const directory = new MapDirectory();
-for (const a of [alice, bob, station]) {
-  directory.add(a.user.id.value, a.meta, a.visa);
-}
+const { alice, bob, station, directory } = await aliceBobStation();
 
 function packerOf(account: NewAccount, reuseEncryptedKeys = true) {
   return new MessagePacker({

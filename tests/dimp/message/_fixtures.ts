@@ -331,3 +331,26 @@ export async function newAccount(
     visaKey,
   };
 }
+
+/** Three new accounts and a directory that knows their metas and visas. */
+export interface AliceBobStation {
+  readonly alice: NewAccount;
+  readonly bob: NewAccount;
+  readonly station: NewAccount;
+  readonly directory: MapDirectory;
+}
+
+/**
+ * Alice (an RSA identity), Bob (ECC) and a station (ECC, station type), all
+ * known to one {@link MapDirectory}: the parties of the message benchmarks.
+ */
+export async function aliceBobStation(): Promise<AliceBobStation> {
+  const alice = await newAccount("alice", "RSA");
+  const bob = await newAccount("bob", "ECC");
+  const station = await newAccount("station", "ECC", EntityType.STATION);
+  const directory = new MapDirectory();
+  for (const a of [alice, bob, station]) {
+    directory.add(a.user.id.value, a.meta, a.visa);
+  }
+  return { alice, bob, station, directory };
+}
