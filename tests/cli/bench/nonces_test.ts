@@ -7,17 +7,11 @@ import {
 } from "../../../dimp/crypto/mod.ts";
 import { EntityType, generateAccount } from "../../../dimp/identity/mod.ts";
 import type { LocalUser } from "../../../dimp/message/mod.ts";
+import { localUser } from "../../client/_accounts.ts";
 import { withNonces } from "../../../cli/bench/nonces.ts";
 
 async function user(): Promise<LocalUser> {
-  const account = await generateAccount({ type: EntityType.USER });
-  return {
-    id: account.id,
-    signKey: account.identityKey!,
-    decryptKeys: account.messageKeys,
-    meta: account.meta,
-    visa: account.document,
-  };
+  return localUser(await generateAccount({ type: EntityType.USER }));
 }
 
 Deno.test("bench nonces: each user's first signatures use its own nonces (low S, each verifies, none repeats r); then RFC 6979 again", async () => {

@@ -1,18 +1,12 @@
 import assert from "node:assert/strict";
 import { EntityType, generateAccount } from "../../../dimp/identity/mod.ts";
 import type { LocalUser } from "../../../dimp/message/mod.ts";
+import { localUser } from "../../client/_accounts.ts";
 import { BenchError } from "../../../cli/bench/run.ts";
 import { warmMessageKeys } from "../../../cli/bench/_warm_keys.ts";
 
 async function user(): Promise<LocalUser> {
-  const account = await generateAccount({ type: EntityType.USER });
-  return {
-    id: account.id,
-    signKey: account.identityKey!,
-    decryptKeys: account.messageKeys,
-    meta: account.meta,
-    visa: account.document,
-  };
+  return localUser(await generateAccount({ type: EntityType.USER }));
 }
 
 Deno.test("bench warm keys: each user's RSA message keys open what they seal; a key that does not is a BenchError", async () => {
