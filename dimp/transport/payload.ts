@@ -75,7 +75,8 @@ export function splitPayload(payload: Uint8Array): Uint8Array[] {
     if (b === CR && payload[i + 1] === LF) i++;
     start = i + 1;
   }
-  if (start < payload.length) lines.push(payload.subarray(start));
+  if (start === 0) lines.push(payload); // one line, no end: no view of it
+  else if (start < payload.length) lines.push(payload.subarray(start));
   return lines;
 }
 
