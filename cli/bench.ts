@@ -82,7 +82,10 @@ run the same arguments against any DIM station to compare them.
   --verify-all         verify the station's signature on every receipt message
                        (default: on the first of each session and one in
                        ${VERIFY_EVERY} after it, to keep the bench's own CPU low;
-                       the JSON result counts them: station_receipts.verified)
+                       the JSON result counts them: station_receipts.verified);
+                       with --sessions on every handshake reply (default: each
+                       session's DIM? and one in ${VERIFY_EVERY} of the DIM!s:
+                       station_replies.verified)
   --pid PID[,PID...]   the station's process(es) on this machine: CPU time and
                        memory (Linux /proc)
   --concurrency C      handshakes under way at once (default 16)
@@ -353,13 +356,7 @@ export function describeResult(r: BenchResult): string[] {
         ? ""
         : `; end-to-end receipts back ${r.peer_receipts}`
     }`,
-    `  receipt messages  ${r.station_receipts.messages}, the station's signature verified on ${r.station_receipts.verified}${
-      r.verify_all ? " (--verify-all)" : ""
-    }${
-      r.station_receipts.bad_signatures > 0
-        ? `; ${r.station_receipts.bad_signatures} did not verify (dropped)`
-        : ""
-    }`,
+    `  receipt messages  ${checked(r.station_receipts, r.verify_all)}`,
   ];
   if (r.offline !== null) {
     lines.push(
@@ -418,6 +415,7 @@ export function describeSessions(r: SessionsResult): string[] {
     `  handshakes        ${r.handshakes}: ${
       rate(r.handshakes_per_s)
     }, ${r.concurrency} at a time (${spread(r.handshake_ms)})`,
+    `  station replies   ${checked(r.station_replies, r.verify_all)}`,
     `  texts             while connecting ${
       spread(r.text_ms_while_connecting)
     }; idle ${spread(r.text_ms_idle)}; lost ${r.texts_lost}`,
@@ -435,11 +433,31 @@ export function describeSessions(r: SessionsResult): string[] {
     );
   }
   lines.push(
-    `  generator CPU     ${r.generator.cpu_s} s`,
+    `  generator CPU     ${r.generator.cpu_s} s (${
+      r.generator.cpu_us_per_handshake ?? "-"
+    } µs per handshake while connecting)`,
     `  ended             ${r.ended}`,
   );
   for (const error of r.errors) lines.push(`  error: ${error}`);
   return lines;
+}
+
+/** Station messages received, how many had their signature checked, and failed. */
+function checked(
+  counts: {
+    readonly messages: number;
+    readonly verified: number;
+    readonly bad_signatures: number;
+  },
+  verifyAll: boolean,
+): string {
+  return `${counts.messages}, the station's signature verified on ${counts.verified}${
+    verifyAll ? " (--verify-all)" : ""
+  }${
+    counts.bad_signatures > 0
+      ? `; ${counts.bad_signatures} did not verify (dropped)`
+      : ""
+  }`;
 }
 
 function progressLine(p: BenchProgress): string {
@@ -644,6 +662,7 @@ function runSessionsCommand(
         ...endpoint,
         users,
         hold: plan.holdS * 1000,
+        verifyAll: flags["verify-all"] === true,
         concurrency: plan.concurrency,
         pids: plan.pids,
         signal,

@@ -41,6 +41,7 @@ import {
   MemoryCipherKeyCache,
   MessageError,
   MessagePacker,
+  MessageSignatureError,
   ReliableMessage,
 } from "../dimp/message/mod.ts";
 import {
@@ -870,9 +871,14 @@ export class ClientSession {
       return;
     }
     let instant: InstantMessage;
+    const sample = this.#options.signatureSample;
+    const check = sample?.check(msg) ?? true;
     try {
-      instant = await this.#packer.unpack(msg);
+      instant = check
+        ? await this.#packer.unpack(msg)
+        : await this.#packer.decrypt(msg);
     } catch (error) {
+      if (error instanceof MessageSignatureError) sample?.rejected?.(msg);
       if (error instanceof KeyNotFoundError) {
         this.#suspend(msg, msg.sender);
       } else if (error instanceof MessageError) {

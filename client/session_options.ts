@@ -154,10 +154,36 @@ export interface ClientSessionOptions extends TransportLimits {
   readonly onReliable?: (
     message: ReliableMessage,
   ) => boolean | Promise<boolean>;
+  /**
+   * Which received messages have their signature checked (default: every
+   * one — what a client does). For a load generator that samples its
+   * checks of the station's replies: a message `check` declines is
+   * decrypted without its signature checked; `rejected` hears of each one
+   * checked whose signature failed (it is dropped, as always).
+   */
+  readonly signatureSample?: SignatureSample;
   /** Called on each state change. */
   readonly onState?: (state: SessionState) => void;
   /** Where the session logs (default: nowhere). */
   readonly onLog?: (level: LogLevel, text: string) => void;
+}
+
+/**
+ * A sample of the received messages whose signature a session checks (see
+ * {@link ClientSessionOptions.signatureSample}).
+ *
+ * @example
+ * ```ts
+ * import type { SignatureSample } from "./session_options.ts";
+ * let received = 0;
+ * const firstOnly: SignatureSample = { check: () => received++ === 0 };
+ * ```
+ */
+export interface SignatureSample {
+  /** Whether to check `message`'s signature. */
+  check(message: ReliableMessage): boolean;
+  /** A checked message whose signature failed (dropped). */
+  rejected?(message: ReliableMessage): void;
 }
 
 /** Options of {@link ClientSession.send}. */

@@ -240,20 +240,46 @@ export interface SessionsResult {
   readonly handshakes_per_s: number | null;
   /** Each handshake's time (connect → `DIM!`). */
   readonly handshake_ms: Percentiles;
+  /** Whether every handshake reply's signature was verified (`--verify-all`). */
+  readonly verify_all: boolean;
+  /** The station's replies to the storm's handshakes, and how many were checked. */
+  readonly station_replies: StationReplies;
   /** Texts between two connected users while the others connected (send → the receiver's socket). */
   readonly text_ms_while_connecting: Percentiles;
   /** Texts between two of the sessions after the hold, all others idle. */
   readonly text_ms_idle: Percentiles;
   /** Probe texts that did not arrive within 10 s. */
   readonly texts_lost: number;
-  /** The bench's own CPU seconds, all phases. */
-  readonly generator: { readonly cpu_s: number };
+  /**
+   * The bench's own CPU (all its threads): seconds in all phases, and µs
+   * per handshake from the first connection to the last handshake (the
+   * probe thread's texts included).
+   */
+  readonly generator: {
+    readonly cpu_s: number;
+    readonly cpu_us_per_handshake: number | null;
+  };
   readonly station_process: SessionsStationProcess | null;
   /** `complete`, or `interrupted` (the hold was cut short). */
   readonly ended: "complete" | "interrupted";
   /** The first few errors (users that could not connect). */
   readonly errors: readonly string[];
   readonly error_count: number;
+}
+
+/**
+ * The station's replies to the handshakes of a sessions run (`DIM?`,
+ * `DIM!`; the probe pair's not counted): each session's first has its
+ * signature verified, then one in 32 of the others (all with
+ * `--verify-all`).
+ */
+export interface StationReplies {
+  /** Replies received. */
+  readonly messages: number;
+  /** Of those, how many had the station's signature verified. */
+  readonly verified: number;
+  /** Checked ones whose signature failed (dropped: that handshake is offered again). */
+  readonly bad_signatures: number;
 }
 
 /**

@@ -162,6 +162,8 @@ export interface BenchSessionInit {
   readonly onReliable?: (msg: ReliableMessage) => boolean | Promise<boolean>;
   /** Opens the session's connections (default: the client runtime's). */
   readonly dial?: ClientSessionOptions["dial"];
+  /** Which received messages have their signature checked (default: all). */
+  readonly signatureSample?: ClientSessionOptions["signatureSample"];
 }
 
 /**

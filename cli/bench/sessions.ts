@@ -21,13 +21,25 @@
  * (imported into the crypto backend) before it too, as a client's are when
  * it starts.
  *
+ * The storm's sessions check the station's signature on a sample of its
+ * replies, as the text path does with its station receipts: each session's
+ * first (`DIM?`), then one in {@link VERIFY_EVERY} of the others (the
+ * `DIM!`s) across the run — all with `verifyAll` — and the result counts
+ * them (`station_replies`). Every reply is still decrypted (the `DIM?`'s
+ * sealed key opened); what the station does is unchanged.
+ *
  * @module
  */
 import {
   type LocalUser,
   MemoryCipherKeyCache,
 } from "../../dimp/message/mod.ts";
-import { AccountsDirectory, type ClientSession } from "../../client/mod.ts";
+import { EntityType } from "../../dimp/identity/mod.ts";
+import {
+  AccountsDirectory,
+  type ClientSession,
+  type SignatureSample,
+} from "../../client/mod.ts";
 import { type ProbeTake, ProbeThread } from "./_prober.ts";
 import { eachLimited } from "./_each_limited.ts";
 import { withNonces } from "./nonces.ts";
@@ -37,8 +49,18 @@ import {
   type ProcessSample,
   sampleProcesses,
 } from "./process_stats.ts";
-import { percentiles, round3, type SessionsResult } from "./result.ts";
-import { type BenchConnectOptions, BenchError, benchSession } from "./run.ts";
+import {
+  percentiles,
+  round3,
+  type SessionsResult,
+  type StationReplies,
+} from "./result.ts";
+import {
+  type BenchConnectOptions,
+  BenchError,
+  benchSession,
+  VERIFY_EVERY,
+} from "./run.ts";
 
 /** How a sessions run goes. Times in milliseconds. */
 export interface SessionsOptions extends BenchConnectOptions {
@@ -52,6 +74,12 @@ export interface SessionsOptions extends BenchConnectOptions {
   readonly probeInterval?: number;
   /** Probe texts after the hold, one after another (default 100). */
   readonly probes?: number;
+  /**
+   * Verify the station's signature on every handshake reply (default: on
+   * each session's first, `DIM?`, and one in {@link VERIFY_EVERY} of the
+   * others).
+   */
+  readonly verifyAll?: boolean;
   /** About once a second: sessions up, of how many. */
   readonly onProgress?: (text: string) => void;
 }
@@ -121,12 +149,14 @@ export async function runSessions(
   const stormUsers = withNonces(o.users.slice(2), SIGNATURES_PER_HANDSHAKE);
   o.onPhase?.(`loading the users' message keys`);
   await warmMessageKeys(stormUsers);
+  const replies = new ReplySample(o.verifyAll ?? false);
   const sessions = stormUsers.map((user, i) =>
     benchSession(o, {
       user,
       directory,
       cipherKeys,
       localAddress: source(i + 2),
+      signatureSample: replies.forSession(),
     })
   );
   const handshakeMs: number[] = [];
@@ -153,6 +183,7 @@ export async function runSessions(
   let ended: SessionsResult["ended"] = "complete";
   const started = { station: sample(), cpuMs: ownCpuMs() };
   let stormWallMs = 0;
+  let stormCpuMs = 0;
   let stationAt: {
     handshaken?: ProcessSample;
     held?: ProcessSample;
@@ -199,6 +230,7 @@ export async function runSessions(
     stopStorm();
     stormWallMs = performance.now() - wallStart;
     stationAt = { handshaken: sample() };
+    stormCpuMs = ownCpuMs() - started.cpuMs;
     storm = await probe.take();
 
     o.onPhase?.(
@@ -268,13 +300,67 @@ export async function runSessions(
       ? round3((handshakes * 1000) / stormWallMs)
       : null,
     handshake_ms: percentiles(Float64Array.from(handshakeMs)),
+    verify_all: o.verifyAll ?? false,
+    station_replies: replies.counts(),
     text_ms_while_connecting: percentiles(Float64Array.from(storm.latencies)),
     text_ms_idle: percentiles(Float64Array.from(idle.latencies)),
     texts_lost: storm.lost + idle.lost,
-    generator: { cpu_s: round3((ownCpuMs() - started.cpuMs) / 1000) },
+    generator: {
+      cpu_s: round3((ownCpuMs() - started.cpuMs) / 1000),
+      cpu_us_per_handshake: handshakes > 0
+        ? Math.round((stormCpuMs * 1000) / handshakes)
+        : null,
+    },
     station_process: stationProcess,
     ended,
     errors,
     error_count: errorCount,
   };
+}
+
+/**
+ * Which of the station's replies to the storm's handshakes (`DIM?`, `DIM!`)
+ * have their signature checked: each session's first, then one in
+ * {@link VERIFY_EVERY} of the others across the run (every one with
+ * `all`), as the text path samples its station receipts. The probe
+ * thread's two sessions check everything.
+ */
+class ReplySample {
+  readonly #all: boolean;
+  #messages = 0;
+  #checked = 0;
+  #rejected = 0;
+  #later = 0;
+
+  constructor(all: boolean) {
+    this.#all = all;
+  }
+
+  /** The sample of one session. */
+  forSession(): SignatureSample {
+    let first = true;
+    return {
+      check: (msg) => {
+        if (msg.sender.type !== EntityType.STATION) return true;
+        this.#messages++;
+        const check = this.#all || first ||
+          this.#later++ % VERIFY_EVERY === 0;
+        first = false;
+        if (check) this.#checked++;
+        return check;
+      },
+      rejected: (msg) => {
+        if (msg.sender.type === EntityType.STATION) this.#rejected++;
+      },
+    };
+  }
+
+  /** What was received, checked, and failed. */
+  counts(): StationReplies {
+    return {
+      messages: this.#messages,
+      verified: this.#checked - this.#rejected,
+      bad_signatures: this.#rejected,
+    };
+  }
 }

@@ -147,3 +147,15 @@ async function write(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
     at += await conn.write(bytes.subarray(at));
   }
 }
+
+/**
+ * The same message body with one character of its signature changed (a
+ * rule's replacement: the signature no longer verifies).
+ */
+export function spoiledSignature(body: Uint8Array): Uint8Array {
+  const msg = JSON.parse(new TextDecoder().decode(body));
+  const sig = msg.signature as string;
+  msg.signature = sig.slice(0, 10) + (sig[10] === "A" ? "B" : "A") +
+    sig.slice(11);
+  return new TextEncoder().encode(JSON.stringify(msg));
+}

@@ -14,7 +14,11 @@ import {
   stopStation,
 } from "../station/_child.ts";
 import { dim, type DimRun, tempDir } from "./_dim.ts";
-import { startTamperProxy, type TamperRule } from "./_tamper_proxy.ts";
+import {
+  spoiledSignature,
+  startTamperProxy,
+  type TamperRule,
+} from "./_tamper_proxy.ts";
 
 async function withStation(
   fn: (station: StationChild, dir: string) => Promise<void>,
@@ -295,15 +299,6 @@ function nthFromStation(
   };
 }
 
-/** The same body with one character of its signature changed. */
-function badSignature(body: Uint8Array): Uint8Array {
-  const msg = JSON.parse(new TextDecoder().decode(body));
-  const sig = msg.signature as string;
-  msg.signature = sig.slice(0, 10) + (sig[10] === "A" ? "B" : "A") +
-    sig.slice(11);
-  return new TextEncoder().encode(JSON.stringify(msg));
-}
-
 /** 3 users × 4 texts, one receipt message per text, at most 3 s. */
 const SMALL = [
   "--users",
@@ -401,7 +396,7 @@ Deno.test("dim bench: a receipt whose station signature is wrong is dropped and 
     const first = await benchThrough(
       station,
       dataDir,
-      nthFromStation(station, 3, badSignature),
+      nthFromStation(station, 3, spoiledSignature),
     );
     assert.equal(first.code, 1);
     assert.equal(first.result.verify_all, false);
@@ -420,7 +415,7 @@ Deno.test("dim bench: a receipt whose station signature is wrong is dropped and 
     const sampled = await benchThrough(
       station,
       dataDir,
-      nthFromStation(station, 4, badSignature),
+      nthFromStation(station, 4, spoiledSignature),
     );
     assert.equal(sampled.code, 0);
     assert.equal(sampled.result.station_receipts.bad_signatures, 0);
@@ -430,7 +425,7 @@ Deno.test("dim bench: a receipt whose station signature is wrong is dropped and 
     const all = await benchThrough(
       station,
       dataDir,
-      nthFromStation(station, 4, badSignature),
+      nthFromStation(station, 4, spoiledSignature),
       ["--verify-all"],
     );
     assert.equal(all.code, 1);
@@ -475,6 +470,14 @@ Deno.test("dim bench --sessions: every user handshaken and held, counted once; t
     assert.equal(result.sessions, 12);
     assert.equal(result.handshakes, 12);
     assert.equal(result.handshake_ms.n, 12);
+    // the 10 storm sessions' DIM? and DIM!: every DIM?, the first DIM!
+    assert.equal(result.verify_all, false);
+    assert.deepEqual(result.station_replies, {
+      messages: 20,
+      verified: 11,
+      bad_signatures: 0,
+    });
+    assert.ok(result.generator.cpu_us_per_handshake! > 0);
     assert.equal(result.concurrency, 4);
     assert.equal(result.hold_s, 1);
     assert.equal(result.sources, 1);

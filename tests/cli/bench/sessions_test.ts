@@ -1,9 +1,19 @@
 /**
  * `sourceAddresses`: how `dim bench --sessions` spreads its connections
- * over loopback source addresses.
+ * over loopback source addresses; `runSessions` against a real station
+ * through a tampering proxy: which of the station's handshake replies it
+ * checks, and how it counts them.
  */
 import assert from "node:assert/strict";
-import { sourceAddresses } from "../../../cli/bench/mod.ts";
+import {
+  ensureBenchUsers,
+  runSessions,
+  type SessionsResult,
+  sourceAddresses,
+} from "../../../cli/bench/mod.ts";
+import { tempAccounts } from "../../client/_accounts.ts";
+import { startLocalStation, stopStation } from "../../station/_child.ts";
+import { spoiledSignature, startTamperProxy } from "../_tamper_proxy.ts";
 
 Deno.test("sourceAddresses: one loopback address per 500 sessions from 127.0.0.2, at most 250", () => {
   assert.deepEqual(sourceAddresses("127.0.0.1", 2), ["127.0.0.2"]);
@@ -23,4 +33,68 @@ Deno.test("sourceAddresses: none for a station off loopback (the system chooses)
   assert.deepEqual(sourceAddresses("10.0.0.5", 1000), []);
   assert.deepEqual(sourceAddresses("::1", 1000), []);
   assert.deepEqual(sourceAddresses("localhost", 1000), []);
+});
+
+/**
+ * A sessions run of 6 users (the probe pair, then 4 one at a time) through
+ * a proxy that spoils the station's signature on the `DIM!` (its second
+ * message) of connection 3: the storm's second session.
+ */
+async function spoiledSecondDimBang(
+  verifyAll: boolean,
+): Promise<SessionsResult> {
+  await using temp = tempAccounts();
+  const dir = Deno.makeTempDirSync({ prefix: "dim-sessions-test-" });
+  const station = await startLocalStation(dir, ["--log", "error"]);
+  const proxy = startTamperProxy(
+    station.port,
+    (body, conn, index) =>
+      conn === 3 && index === 1 ? spoiledSignature(body) : "pass",
+  );
+  try {
+    const { users } = await ensureBenchUsers(temp.accounts, 6);
+    return await runSessions({
+      accounts: temp.accounts,
+      host: "127.0.0.1",
+      port: proxy.port,
+      framing: "mtp",
+      users,
+      hold: 0,
+      probes: 2,
+      concurrency: 1,
+      handshakeTimeout: 1_000,
+      verifyAll,
+    });
+  } finally {
+    await proxy.close();
+    await stopStation(station, "SIGTERM");
+    Deno.removeSync(dir, { recursive: true });
+  }
+}
+
+Deno.test("runSessions: each session's DIM? and one in 32 DIM!s have the station's signature checked, and the result says so; a spoiled DIM! outside the sample passes", async () => {
+  const result = await spoiledSecondDimBang(false);
+  assert.equal(result.sessions, 6);
+  assert.equal(result.error_count, 0);
+  assert.equal(result.verify_all, false);
+  // 4 storm sessions × (DIM?, DIM!): the 4 DIM?s and the first DIM!
+  assert.deepEqual(result.station_replies, {
+    messages: 8,
+    verified: 5,
+    bad_signatures: 0,
+  });
+  assert.equal(typeof result.generator.cpu_us_per_handshake, "number");
+});
+
+Deno.test("runSessions with verifyAll: every reply checked; the spoiled DIM! is dropped and counted, and that session's offer again gets in", async () => {
+  const result = await spoiledSecondDimBang(true);
+  assert.equal(result.sessions, 6);
+  assert.equal(result.error_count, 0);
+  assert.equal(result.verify_all, true);
+  // the spoiled session's second offer brought a DIM? and a DIM! more
+  assert.deepEqual(result.station_replies, {
+    messages: 10,
+    verified: 9,
+    bad_signatures: 1,
+  });
 });
