@@ -108,3 +108,22 @@ Deno.test("kept CBC: a key array whose bytes change is a new key; more keys than
     }
   }
 });
+
+Deno.test("kept CBC: a ciphertext at any offset of its buffer (the XOR after the ECB decipher, word-wise or byte-wise) opens as a one-shot cipher opens it", () => {
+  const cbc = new KeptCbc(nodeCrypto, 2);
+  for (const keyLength of [16, 32]) {
+    const key = random(keyLength);
+    for (const length of [0, 1, 16, 100, 3300]) {
+      const iv = random(16);
+      const plaintext = random(length);
+      const sealed = oneShot("encrypt", key, iv, plaintext);
+      for (const offset of [0, 1, 2, 3, 4, 5]) {
+        const buffer = new Uint8Array(offset + sealed.length);
+        buffer.set(sealed, offset);
+        const at = buffer.subarray(offset);
+        assert.deepEqual(cbc.decrypt(key, iv, at), plaintext, `${offset}`);
+        assert.deepEqual(at, sealed); // the input is left as it was
+      }
+    }
+  }
+});
