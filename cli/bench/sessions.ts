@@ -19,7 +19,10 @@
  * clock starts (the bench shares the cores with the station it measures);
  * the station gets ordinary signatures. Their RSA message keys are loaded
  * (imported into the crypto backend) before it too, as a client's are when
- * it starts.
+ * it starts, and each session's first offer (`Hello world!` to
+ * `station@anywhere` with its meta and visa, signed) is packed and
+ * serialized before it: the storm only writes it. The station receives the
+ * same offers (their `time` is when they were packed).
  *
  * The storm's sessions check the station's signature on a sample of its
  * replies, as the text path does with its station receipts: each session's
@@ -159,6 +162,8 @@ export async function runSessions(
       signatureSample: replies.forSession(),
     })
   );
+  o.onPhase?.(`packing the first offers`);
+  for (const session of sessions) await session.packFirstOffer();
   const handshakeMs: number[] = [];
   let stationId: string | null = null;
   const connect = async (session: ClientSession) => {
