@@ -423,6 +423,22 @@ export class ClientSession {
     return this.#firstOffer;
   }
 
+  /**
+   * Makes the message key for `station` and seals it for its visa key now
+   * — a load generator prepares before its clock the key a client makes for
+   * its station —, so that the offer that carries the session key costs no
+   * RSA encryption. `false` when the station's visa is not known here.
+   *
+   * @example
+   * ```ts ignore
+   * await session.sealKeyFor(stationId); // before the clock
+   * ```
+   */
+  async sealKeyFor(station: ID): Promise<boolean> {
+    return await this.#packer.sealKeyFor(station.withoutTerminal()) !==
+      undefined;
+  }
+
   /** Sends `report online` to the station (station.md §3.6). */
   async reportOnline(): Promise<void> {
     await this.#sendToStation(ReportCommand.online());
