@@ -27,7 +27,10 @@ export interface SealedDirection {
 export interface SealedEnvelope {
   /** The message's JSON text (for the ordinary path, if it comes to that). */
   readonly text: string;
-  /** The ciphertext (`data` decoded). */
+  /**
+   * The ciphertext (`data` decoded), in a buffer the next
+   * {@link scanSealed} decodes into again: decrypt it at once.
+   */
   readonly data: Uint8Array;
   /** `IV`, if the message has one. */
   readonly iv: string | undefined;
@@ -189,8 +192,15 @@ function equalAt(
 }
 
 /**
+ * What {@link decodeStrictly} decodes into, grown as needed: a new
+ * `Uint8Array` per message (`fromBase64`) is a backing store each — in the
+ * bench's profile ~20 µs per receipt message, against ~1 µs into this.
+ */
+let scratch = new Uint8Array(16 * 1024);
+
+/**
  * `text[from..to)` decoded as padded base64 with nothing else in it (what
- * `decodeTed` returns for it then), or `undefined`.
+ * `decodeTed` returns for it then) into {@link scratch}, or `undefined`.
  */
 function decodeStrictly(
   text: string,
@@ -199,17 +209,21 @@ function decodeStrictly(
 ): Uint8Array | undefined {
   const length = to - from;
   if (length < 4 || length % 4 !== 0) return undefined;
-  let decoded: Uint8Array;
+  let padding = 0;
+  if (text.charCodeAt(to - 1) === EQUALS) padding++;
+  if (text.charCodeAt(to - 2) === EQUALS) padding++;
+  const size = (length / 4) * 3 - padding;
+  if (scratch.length < size) scratch = new Uint8Array(2 * size);
+  let decoded: { read: number; written: number };
   try {
-    decoded = Uint8Array.fromBase64(text.slice(from, to), {
+    decoded = scratch.setFromBase64(text.slice(from, to), {
       lastChunkHandling: "strict",
     });
   } catch {
     return undefined;
   }
   // white space is skipped by the decoder: then fewer bytes come out
-  let padding = 0;
-  if (text.charCodeAt(to - 1) === EQUALS) padding++;
-  if (text.charCodeAt(to - 2) === EQUALS) padding++;
-  return decoded.length === (length / 4) * 3 - padding ? decoded : undefined;
+  return decoded.read === length && decoded.written === size
+    ? scratch.subarray(0, size)
+    : undefined;
 }
