@@ -416,6 +416,7 @@ export function describeSessions(r: SessionsResult): string[] {
       rate(r.handshakes_per_s)
     }, ${r.concurrency} at a time (${spread(r.handshake_ms)})`,
     `  station replies   ${checked(r.station_replies, r.verify_all)}`,
+    `  before the clock  ${r.prepared.first_offers} first offers packed, ${r.prepared.sealed_keys} message keys sealed for the station`,
     `  texts             while connecting ${
       spread(r.text_ms_while_connecting)
     }; idle ${spread(r.text_ms_idle)}; lost ${r.texts_lost}`,

@@ -133,6 +133,7 @@ export class ClientSession {
   #accepted: HandshakeCommand | undefined;
   #redialTimer: ReturnType<typeof setTimeout> | undefined;
   #pump: Promise<void> | undefined;
+  #firstOffer: string | undefined;
   readonly #background = new Set<Promise<unknown>>();
   readonly #seen = new BoundedMap<string, true>(RECENT_LIMIT);
   readonly #visaPushed = new BoundedMap<string, number>(RECENT_LIMIT);
@@ -398,6 +399,46 @@ export class ClientSession {
     return this.#inbox;
   }
 
+  /**
+   * Packs the first handshake offer now, before {@link ClientSession.connect}
+   * — a load generator prepares before its clock what a client has ready
+   * before it connects —, so that the first connection only writes it.
+   * Only while no station is known to encrypt for (the offer then goes to
+   * `station@anywhere` with the meta and visa attached, as it would); used
+   * once, and any other offer is packed when it is sent. Returns the
+   * offer's text, or `undefined` when none was packed.
+   *
+   * @example
+   * ```ts ignore
+   * await session.packFirstOffer(); // before the clock
+   * await session.connect();        // writes it
+   * ```
+   */
+  async packFirstOffer(): Promise<string | undefined> {
+    const station = this.station;
+    if (station !== undefined && this.#directory.canEncryptFor(station)) {
+      return undefined;
+    }
+    this.#firstOffer = (await this.#packOffer(undefined, false)).serialize();
+    return this.#firstOffer;
+  }
+
+  /**
+   * Makes the message key for `station` and seals it for its visa key now
+   * — a load generator prepares before its clock the key a client makes for
+   * its station —, so that the offer that carries the session key costs no
+   * RSA encryption. `false` when the station's visa is not known here.
+   *
+   * @example
+   * ```ts ignore
+   * await session.sealKeyFor(stationId); // before the clock
+   * ```
+   */
+  async sealKeyFor(station: ID): Promise<boolean> {
+    return await this.#packer.sealKeyFor(station.withoutTerminal()) !==
+      undefined;
+  }
+
   /** Sends `report online` to the station (station.md §3.6). */
   async reportOnline(): Promise<void> {
     await this.#sendToStation(ReportCommand.online());
@@ -611,18 +652,30 @@ export class ClientSession {
     const station = this.station;
     const direct = station !== undefined &&
       this.#directory.canEncryptFor(station);
+    const ready = this.#firstOffer;
+    this.#firstOffer = undefined;
+    // the answer is the station's handshake, not the framing's acknowledgement
+    if (ready !== undefined && session === undefined && !direct) {
+      this.sendReliable(ready);
+      return;
+    }
+    this.sendReliable(await this.#packOffer(session, direct));
+  }
+
+  async #packOffer(
+    session: string | undefined,
+    direct: boolean,
+  ): Promise<ReliableMessage> {
     // the first offer carries the group stations@everywhere (§3.2 step 1)
     const content = HandshakeCommand.offer(session, {
       group: session === undefined ? EVERY_STATION : undefined,
       receiptArrays: this.#options.receiptArrays ?? true,
     });
-    const msg = await this.#packer.packContent(
-      direct ? station : ANY_STATION,
+    return await this.#packer.packContent(
+      direct ? this.station! : ANY_STATION,
       content,
       { attach: session === undefined || !direct },
     );
-    // the answer is the station's handshake, not the framing's acknowledgement
-    this.sendReliable(msg);
   }
 
   #onHandshake(command: HandshakeCommand, sender: ID): void {

@@ -8,15 +8,24 @@
  * them. In the lane at most `width` are under way at once, and once a
  * turn spent {@link SLICE_MS} on them the next one starts on a later turn
  * (a timer), after the reads completed meanwhile — routed texts — were
- * handled.
+ * handled and the writes they queued (their forwards) were made. In Deno a
+ * turn runs its due timers first, then the reads it collected (and the
+ * microtasks they start), then its immediates (the transport's writes):
+ * the lane's timer only schedules an immediate that schedules the next
+ * slice, so that it runs after both.
  *
  * Measured with `dim bench --sessions 1000` on 2 CPUs (the bench niced, an
  * interval timer in the station for its event-loop lag): lag p99 9 ms
  * against 11–13 ms without the lane, a probe text's p99 13–15 ms against
- * 20–21 ms, for ~0.3 ms more station CPU per handshake.
+ * 20–21 ms, for ~0.3 ms more station CPU per handshake. Going on from the
+ * timer's own callback (until issue 18's sixth round) ran the next slice
+ * before the reads of that turn: a probe text's time from its write to the
+ * station's read, p90, 10–11 ms of the station's main thread running
+ * against 5–7 ms now (README, "Sixth round").
  *
  * @module
  */
+import { setImmediate } from "node:timers";
 
 /**
  * Milliseconds of lane work one turn of the event loop takes before the
@@ -85,13 +94,20 @@ export class HandshakeLane {
     this.#running--;
     if (this.#yielding) return;
     this.#yielding = true;
-    setTimeout(() => {
-      this.#yielding = false;
-      this.#sliceStart = performance.now();
-      while (this.#running < this.#width && this.#waiting.length > 0) {
-        this.#running++;
-        this.#waiting.shift()!();
-      }
-    }, 0);
+    // a timer's callback runs before the reads its turn of the event loop
+    // collected, and the immediates scheduled from it before the writes
+    // those reads queue: the lane goes on from an immediate scheduled by an
+    // immediate, behind both
+    setTimeout(() => setImmediate(() => setImmediate(() => this.#resume())), 0);
+  }
+
+  /** After a yield: a new slice, up to `width` pieces. */
+  #resume(): void {
+    this.#yielding = false;
+    this.#sliceStart = performance.now();
+    while (this.#running < this.#width && this.#waiting.length > 0) {
+      this.#running++;
+      this.#waiting.shift()!();
+    }
   }
 }

@@ -60,11 +60,25 @@ export interface HeldStoreListener {
   failed(error: unknown): void;
 }
 
-/** A store held back, waiting for a delete that cancels it. */
+/**
+ * A store held back, waiting for a delete that cancels it. Its message and
+ * listener are let go of when it leaves the held map ({@link _empty}): in
+ * V8 a value set in a `Map` that has grown old and then deleted survives
+ * the scavenges until the next full collection (an old `Map` keeps what it
+ * held reachable for the young collector), so without this every pushed
+ * text's message was copied and promoted at each scavenge — the station's
+ * latency tail (README, issue 13, round seven).
+ */
 interface Held {
-  readonly message: OfflineMessage;
+  message: OfflineMessage | undefined;
   readonly due: number;
-  readonly listener: HeldStoreListener;
+  listener: HeldStoreListener | undefined;
+}
+
+/** Lets go of what `held` holds (it left the held map). */
+function _empty(held: Held): void {
+  held.message = undefined;
+  held.listener = undefined;
 }
 
 /** The characters of a signature a {@link messageKeyOf} keeps. */
@@ -278,7 +292,9 @@ export class MessageWriteQueue {
     const held = this.#held.get(k);
     if (held === undefined) return false;
     this.#held.delete(k);
-    held.listener.stored(false);
+    const listener = held.listener!;
+    _empty(held);
+    listener.stored(false);
     return true;
   }
 
@@ -302,8 +318,10 @@ export class MessageWriteQueue {
   /** A held store goes into the next batch after all. */
   #unhold(key: string, held: Held): void {
     this.#held.delete(key);
-    const listener = held.listener;
-    this.#enqueue({ store: held.message }, true).then(
+    const message = held.message!;
+    const listener = held.listener!;
+    _empty(held);
+    this.#enqueue({ store: message }, true).then(
       (written) => listener.stored(written),
       (error) => listener.failed(error),
     );

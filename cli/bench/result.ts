@@ -208,9 +208,9 @@ export interface SessionsStationProcess {
   readonly peak_rss_mib: number;
   /** (rss_mib − rss_mib_before) per session up at the end of the hold (KiB). */
   readonly rss_per_session_kib: number | null;
-  /** CPU seconds from the first connection to the last handshake. */
+  /** CPU seconds from the storm's first connection to its last handshake. */
   readonly cpu_s: number;
-  /** That CPU per handshake (µs; the probe texts included). */
+  /** That CPU per handshake of the storm (µs; the probe texts included). */
   readonly cpu_us_per_handshake: number | null;
   /** CPU seconds during the hold (heartbeats, timers). */
   readonly hold_cpu_s: number;
@@ -236,7 +236,10 @@ export interface SessionsResult {
   readonly sources: number;
   /** Handshakes completed. */
   readonly handshakes: number;
-  /** Handshakes per second, from the first connection to the last handshake. */
+  /**
+   * The storm's handshakes per second, from its first connection to its
+   * last handshake (the probe pair's two, made before, not counted).
+   */
   readonly handshakes_per_s: number | null;
   /** Each handshake's time (connect → `DIM!`). */
   readonly handshake_ms: Percentiles;
@@ -244,6 +247,14 @@ export interface SessionsResult {
   readonly verify_all: boolean;
   /** The station's replies to the storm's handshakes, and how many were checked. */
   readonly station_replies: StationReplies;
+  /**
+   * What the storm's sessions had ready before the clock: first offers
+   * packed, message keys for the station made and sealed.
+   */
+  readonly prepared: {
+    readonly first_offers: number;
+    readonly sealed_keys: number;
+  };
   /** Texts between two connected users while the others connected (send → the receiver's socket). */
   readonly text_ms_while_connecting: Percentiles;
   /** Texts between two of the sessions after the hold, all others idle. */
@@ -252,8 +263,8 @@ export interface SessionsResult {
   readonly texts_lost: number;
   /**
    * The bench's own CPU (all its threads): seconds in all phases, and µs
-   * per handshake from the first connection to the last handshake (the
-   * probe thread's texts included).
+   * per handshake of the storm, from its first connection to its last
+   * handshake (the probe thread's texts included).
    */
   readonly generator: {
     readonly cpu_s: number;

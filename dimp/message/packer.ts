@@ -285,6 +285,25 @@ export class MessagePacker {
   }
 
   /**
+   * Makes the key of the direction to `receiver` now (unless one is cached)
+   * and encrypts it for the receiver's visa key (else RSA meta key), as the
+   * first message to it would — which then reuses both and costs no RSA: a
+   * client that knows whom it will talk to first (its station) prepares
+   * that ahead. Returns the sealed key (the `key` of that message), or
+   * `undefined` when no encryption key for `receiver` is known.
+   *
+   * @example
+   * ```ts ignore
+   * await packer.sealKeyFor(station); // before connecting
+   * await packer.packContent(station, offer); // AES and a signature only
+   * ```
+   */
+  async sealKeyFor(receiver: ID): Promise<string | undefined> {
+    const password = await this.#passwordFor(this.#user.id, receiver);
+    return await this.#seal(password, receiver);
+  }
+
+  /**
    * Verifies (spec §4): validates the attached meta (fingerprint, matches the
    * sender — else ignored) and visa (must belong to the sender; signature by
    * the meta key — else ignored) and offers them to `onAttachments`, then

@@ -66,16 +66,26 @@ const OPEN_BRACE = 0x7b;
 export function splitPayload(payload: Uint8Array): Uint8Array[] {
   if (payload.length === 0) return [];
   if (payload[0] !== OPEN_BRACE) return [payload];
+  // indexOf scans natively in every tier: a per-byte loop here ran in V8's
+  // interpreter for a fresh station's first thousands of texts, and its
+  // on-stack-replaced code deoptimised dozens of times before it settled
   const lines: Uint8Array[] = [];
   let start = 0;
-  for (let i = 0; i < payload.length; i++) {
-    const b = payload[i];
-    if (b !== LF && b !== CR) continue;
-    if (i > start) lines.push(payload.subarray(start, i));
-    if (b === CR && payload[i + 1] === LF) i++;
-    start = i + 1;
+  let lf = payload.indexOf(LF);
+  let cr = payload.indexOf(CR);
+  while (start < payload.length) {
+    if (lf !== -1 && lf < start) lf = payload.indexOf(LF, start);
+    if (cr !== -1 && cr < start) cr = payload.indexOf(CR, start);
+    const end = cr === -1 || (lf !== -1 && lf < cr) ? lf : cr;
+    if (end === -1) {
+      // one line, no end: the payload itself, no view of it
+      lines.push(start === 0 ? payload : payload.subarray(start));
+      break;
+    }
+    if (end > start) lines.push(payload.subarray(start, end));
+    start = end + 1;
+    if (end === cr && payload[start] === LF) start++;
   }
-  if (start < payload.length) lines.push(payload.subarray(start));
   return lines;
 }
 

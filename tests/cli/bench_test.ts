@@ -559,6 +559,7 @@ Deno.test("dim bench --sessions: every user handshaken and held, counted once; t
       bad_signatures: 0,
     });
     assert.ok(result.generator.cpu_us_per_handshake! > 0);
+    assert.deepEqual(result.prepared, { first_offers: 10, sealed_keys: 10 });
     assert.equal(result.concurrency, 4);
     assert.equal(result.hold_s, 1);
     assert.equal(result.sources, 1);

@@ -143,6 +143,33 @@ Deno.test("session: offer to station@anywhere with meta and visa, restart to the
   });
 });
 
+Deno.test("session: a first offer packed before connect() is the one written, once; the offer after a timeout is packed anew", async () => {
+  let offers = 0;
+  await using responder = new Responder(async (i, r) => {
+    // the first offer gets no answer: the session offers again
+    if (handshakeOf(i)?.session === undefined && ++offers === 1) return;
+    await r.standard(i, KEY);
+  });
+  await withAlice(
+    responder,
+    { handshakeTimeout: 400, handshakeAttempts: 2 },
+    async (session) => {
+      const packed = await session.packFirstOffer();
+      assert.ok(packed !== undefined);
+      await session.connect();
+      assert.equal(session.state, "running");
+      const [first, again, restart] = responder.received;
+      assert.equal(first.reliable.serialize(), packed);
+      assert.equal(first.reliable.receiver.value, ANY_STATION.value);
+      assert.ok(first.reliable.meta && first.reliable.visa);
+      // the second first offer: packed when sent (another signature)
+      assert.equal(handshakeOf(again)!.session, undefined);
+      assert.notEqual(again.reliable.signature, first.reliable.signature);
+      assert.equal(handshakeOf(restart)!.session, KEY);
+    },
+  );
+});
+
 for (const framing of ["mtp", "ws", "plain", "mars"] as Framing[]) {
   Deno.test(`session [${framing}]: the receiver's visa is fetched, the text goes out, the station's and the receiver's receipts resolve`, async () => {
     const bobPacker = packerOf(bob, [alice, bob]);

@@ -1,9 +1,11 @@
 /**
  * HandshakeLane: handshake payloads wait their turn; once a turn of the
- * event loop spent its slice on them, what else became due (a timer here,
- * a routed text's read in the station) runs before the next one.
+ * event loop spent its slice on them, what else became due (a timer, a
+ * routed text's read on a real socket and the write it queues) runs before
+ * the next one.
  */
 import assert from "node:assert/strict";
+import { setImmediate } from "node:timers";
 import { HandshakeLane, SLICE_MS } from "../../station/_handshake_lane.ts";
 
 /** Keeps the thread busy for `ms` (a handshake's CPU). */
@@ -81,4 +83,44 @@ Deno.test("HandshakeLane: at most `width` pieces under way; a failing piece pass
     "fulfilled",
   ]);
   assert.equal(lane.waiting, 0);
+});
+
+Deno.test("HandshakeLane: a socket read that arrived during a slice, and the write it queues for the turn's end, go before the next piece", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const a = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: (listener.addr as Deno.NetAddr).port,
+  });
+  const b = await listener.accept();
+  listener.close();
+  try {
+    const lane = new HandshakeLane(1);
+    const order: string[] = [];
+    // a routed text: read, then its forward written at the turn's end (as
+    // the transport's writes are, from an immediate)
+    const read = b.read(new Uint8Array(8)).then(() => {
+      order.push("read");
+      return new Promise<void>((resolve) =>
+        setImmediate(() => {
+          order.push("write");
+          resolve();
+        })
+      );
+    });
+    const pieces = ["a", "b", "c"].map((name) =>
+      lane.run(async () => {
+        order.push(name);
+        if (name === "a") await a.write(new Uint8Array([1])); // arrives now
+        busy(SLICE_MS + 2);
+      })
+    );
+    // the rest of the turn in which the lane yields takes long enough for
+    // its timer to be due at the next poll, as in a busy station
+    const rest = pieces[0].then(() => busy(2));
+    await Promise.all([...pieces, read, rest]);
+    assert.deepEqual(order, ["a", "read", "write", "b", "c"]);
+  } finally {
+    a.close();
+    b.close();
+  }
 });

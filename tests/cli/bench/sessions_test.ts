@@ -84,6 +84,9 @@ Deno.test("runSessions: each session's DIM? and one in 32 DIM!s have the station
     bad_signatures: 0,
   });
   assert.equal(typeof result.generator.cpu_us_per_handshake, "number");
+  // each storm user's first offer packed and its key for the station
+  // sealed before the clock
+  assert.deepEqual(result.prepared, { first_offers: 4, sealed_keys: 4 });
 });
 
 Deno.test("runSessions with verifyAll: every reply checked; the spoiled DIM! is dropped and counted, and that session's offer again gets in", async () => {

@@ -254,6 +254,20 @@ Deno.test("round trip key reuse: same direction, same key; a keyless message rea
   assert.equal((instant.content as TextContent).text, "2");
 });
 
+Deno.test("sealKeyFor: the direction's key made and sealed ahead is the one the first message carries; none for an unknown receiver", async () => {
+  const packer = packerOf(alice);
+  const sealed = await packer.sealKeyFor(bob.user.id);
+  assert.ok(sealed !== undefined);
+  // RSA padding is random: the same text means no new encryption
+  assert.equal(await packer.sealKeyFor(bob.user.id), sealed);
+  const first = await packer.packContent(bob.user.id, TextContent.create("1"));
+  assert.equal(first.key, sealed);
+  const instant = await deliver(first, packerOf(bob));
+  assert.equal((instant.content as TextContent).text, "1");
+  const stranger = await newAccount("stranger", "ECC");
+  assert.equal(await packer.sealKeyFor(stranger.user.id), undefined);
+});
+
 Deno.test("round trip receipts: one sealed key per direction until the receiver's visa key changes", async () => {
   const directory = directoryOf(alice, bob, station);
   const packer = new MessagePacker({ user: station.user, directory });

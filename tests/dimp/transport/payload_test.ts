@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import {
   ackFor,
   ackKeyOf,
@@ -39,9 +40,40 @@ Deno.test("splitPayload: a payload starting with { is split at \\n, \\r\\n and \
   ]);
 });
 
+Deno.test("splitPayload: a one-line JSON payload without a line end is the line itself (no view made)", () => {
+  const payload = utf8('{"a":1}');
+  const [line] = splitPayload(payload);
+  assert.equal(line, payload);
+  const ended = utf8('{"a":1}\n');
+  assert.deepEqual(text(splitPayload(ended)), ['{"a":1}']);
+  assert.notEqual(splitPayload(ended)[0], ended);
+});
+
 Deno.test("splitPayload: other payloads are one line; empty is none", () => {
   assert.deepEqual(text(splitPayload(utf8("HELLO\nWORLD"))), ["HELLO\nWORLD"]);
   assert.deepEqual(splitPayload(new Uint8Array(0)), []);
+});
+
+Deno.test("splitPayload: any mix of \\n, \\r\\n, \\r and bytes splits as the line rule says", () => {
+  // the rule spelled out another way: split the bytes' Latin-1 text at each
+  // \r\n, \r or \n, drop the empty pieces
+  const latin1 = (bytes: Uint8Array) => String.fromCharCode(...bytes);
+  const byte = fc.oneof(
+    fc.constantFrom(0x0a, 0x0d, 0x7b),
+    fc.integer({ min: 0, max: 255 }),
+  );
+  fc.assert(
+    fc.property(fc.array(byte, { maxLength: 64 }), (rest) => {
+      const payload = new Uint8Array([0x7b, ...rest]);
+      const expected = latin1(payload).split(/\r\n|\r|\n/).filter((l) =>
+        l !== ""
+      );
+      const lines = splitPayload(payload);
+      assert.deepEqual(lines.map(latin1), expected);
+      for (const line of lines) assert.equal(line.buffer, payload.buffer);
+    }),
+    { seed: 13013, numRuns: 2000 },
+  );
 });
 
 Deno.test("decodeLines: lines that are not UTF-8 are counted and dropped", () => {
