@@ -46,7 +46,12 @@ interface FragmentSet {
  * connection's sends in flight are distinct.
  */
 function _snKey(sn: Uint8Array): AckKey {
-  return (readU32(sn, 0) & 0x1f_ffff) * 0x1_0000_0000 + readU32(sn, 4);
+  return _snKeyOf(readU32(sn, 0), readU32(sn, 4));
+}
+
+/** {@link _snKey} of an sn read as two numbers. */
+function _snKeyOf(hi: number, lo: number): AckKey {
+  return (hi & 0x1f_ffff) * 0x1_0000_0000 + lo;
 }
 
 /**
@@ -109,7 +114,10 @@ export class MtpEndpoint extends EndpointBase {
         break;
       case MtpType.MESSAGE_RESPONSE:
         if (heartbeat === "AGAIN") break;
-        this.emit({ type: "acknowledged", key: _snKey(header.sn) });
+        this.emit({
+          type: "acknowledged",
+          key: _snKeyOf(header.snHi, header.snLo),
+        });
         // a 2021 station answered with its responses as the body (§3.7)
         if (heartbeat === null && body[0] === 0x7b) this.deliver(body);
         break;
@@ -121,7 +129,8 @@ export class MtpEndpoint extends EndpointBase {
   #respond(type: MtpDataType, request: MtpHeader, body: Uint8Array): void {
     this.write(encodeMtpPackageIn(this.#slab, {
       type,
-      sn: request.sn,
+      snHi: request.snHi,
+      snLo: request.snLo,
       pages: request.pages,
       index: request.index,
       body,

@@ -47,6 +47,10 @@ export interface MtpHeader {
   readonly type: MtpDataType;
   /** The 8-byte transaction ID (zeros when the header has none). */
   readonly sn: Uint8Array;
+  /** The sn's first 4 bytes as a big-endian number (what acknowledgement keys and answers need, without the array). */
+  readonly snHi: number;
+  /** The sn's last 4 bytes as a big-endian number. */
+  readonly snLo: number;
   /** Fragment count (1 unless a fragment header). */
   readonly pages: number;
   /** Fragment index, 0 … pages − 1. */
@@ -67,8 +71,12 @@ export interface MtpPackage {
 export interface MtpPackageInit {
   /** The data type. */
   readonly type: MtpDataType;
-  /** The 8-byte transaction ID. */
-  readonly sn: Uint8Array;
+  /** The 8-byte transaction ID; without it, {@link MtpPackageInit.snHi} and {@link MtpPackageInit.snLo} (zeros when neither). */
+  readonly sn?: Uint8Array;
+  /** The sn's first 4 bytes as a big-endian number (when no `sn` is given). */
+  readonly snHi?: number;
+  /** The sn's last 4 bytes as a big-endian number (when no `sn` is given). */
+  readonly snLo?: number;
   /** Fragment count; a header with pages/index is written only when > 1. */
   readonly pages?: number;
   /** Fragment index. */
@@ -108,11 +116,15 @@ export function parseMtpHeader(
   if (available < headerLength) return "incomplete";
   let at = offset + 4;
   let sn: Uint8Array = ZERO_SN;
+  let snHi = 0;
+  let snLo = 0;
   let pages = 1;
   let index = 0;
   let bodyLength = -1;
   if (words >= 3) {
     sn = bytes.subarray(at, at + 8);
+    snHi = readU32(bytes, at);
+    snLo = readU32(bytes, at + 4);
     at += 8;
   }
   if (words >= 5) {
@@ -127,6 +139,8 @@ export function parseMtpHeader(
     headerLength,
     type: type as MtpDataType,
     sn,
+    snHi,
+    snLo,
     pages,
     index,
     bodyLength,
@@ -190,8 +204,12 @@ export function encodeMtpPackageIn(
   const pages = init.pages ?? 1;
   const fragment = pages > 1;
   const sn = init.sn;
-  let withSn = fragment;
-  for (let i = 0; i < 8 && !withSn; i++) withSn = sn[i] !== 0;
+  const snHi = init.snHi ?? 0;
+  const snLo = init.snLo ?? 0;
+  let withSn = fragment || (sn === undefined && (snHi !== 0 || snLo !== 0));
+  for (let i = 0; i < 8 && !withSn && sn !== undefined; i++) {
+    withSn = sn[i] !== 0;
+  }
   const words = fragment ? 6 : withSn ? 4 : 2;
   const headerLength = words * 4;
   const body = init.body;
@@ -209,7 +227,12 @@ export function encodeMtpPackageIn(
   out[3] = (words << 4) | init.type;
   let at = 4;
   if (withSn) {
-    for (let i = 0; i < 8; i++) out[at + i] = sn[i];
+    if (sn !== undefined) {
+      for (let i = 0; i < 8; i++) out[at + i] = sn[i];
+    } else {
+      writeU32(out, at, snHi);
+      writeU32(out, at + 4, snLo);
+    }
     at += 8;
   }
   if (fragment) {
@@ -253,6 +276,45 @@ export interface MtpDecoderOptions {
   readonly maxJunk?: number;
   /** Where the packages' bytes are copied to (default: an array each). */
   readonly slab?: ByteSlab;
+}
+
+/**
+ * A header an {@link MtpDecoder} read: its sn kept as two numbers, the
+ * 8 bytes made only when asked for (an endpoint needs the numbers only).
+ */
+class _ReadHeader implements MtpHeader {
+  readonly headerLength: number;
+  readonly type: MtpDataType;
+  readonly snHi: number;
+  readonly snLo: number;
+  readonly pages: number;
+  readonly index: number;
+  readonly bodyLength: number;
+
+  constructor(
+    headerLength: number,
+    type: MtpDataType,
+    snHi: number,
+    snLo: number,
+    pages: number,
+    index: number,
+    bodyLength: number,
+  ) {
+    this.headerLength = headerLength;
+    this.type = type;
+    this.snHi = snHi;
+    this.snLo = snLo;
+    this.pages = pages;
+    this.index = index;
+    this.bodyLength = bodyLength;
+  }
+
+  get sn(): Uint8Array {
+    const sn = new Uint8Array(8);
+    writeU32(sn, 0, this.snHi);
+    writeU32(sn, 4, this.snLo);
+    return sn;
+  }
 }
 
 /**
@@ -338,17 +400,23 @@ export class MtpDecoder {
       if (bodyLength > this.#maxBodyLength) this.#tooLarge(bodyLength);
       const total = headerLength + bodyLength;
       if (length < total) return this.#needMore();
-      // one copy of the package; sn and body are views of it
-      const packet = input.take(total, this.#slab);
-      const header: MtpHeader = {
-        headerLength,
-        type: type as MtpDataType,
-        sn: words === 2 ? new Uint8Array(8) : packet.subarray(4, 12),
-        pages,
-        index,
-        bodyLength,
+      // the sn as two numbers, one copy of the body: no view of the header
+      const snHi = words === 2 ? 0 : input.u32(4);
+      const snLo = words === 2 ? 0 : input.u32(8);
+      input.consume(headerLength);
+      const body = input.take(bodyLength, this.#slab);
+      return {
+        header: new _ReadHeader(
+          headerLength,
+          type as MtpDataType,
+          snHi,
+          snLo,
+          pages,
+          index,
+          bodyLength,
+        ),
+        body,
       };
-      return { header, body: packet.subarray(headerLength) };
     }
     return this.#needMore();
   }

@@ -78,7 +78,8 @@ export function splitPayload(payload: Uint8Array): Uint8Array[] {
     if (cr !== -1 && cr < start) cr = payload.indexOf(CR, start);
     const end = cr === -1 || (lf !== -1 && lf < cr) ? lf : cr;
     if (end === -1) {
-      lines.push(payload.subarray(start));
+      // one line, no end: the payload itself, no view of it
+      lines.push(start === 0 ? payload : payload.subarray(start));
       break;
     }
     if (end > start) lines.push(payload.subarray(start, end));

@@ -10,7 +10,7 @@ import {
   parseMtpPackage,
 } from "../../../dimp/transport/mod.ts";
 import { loadVectors } from "../../_vectors.ts";
-import { hex, transportVectors, unhex } from "./_helpers.ts";
+import { hex, transportVectors, unhex, utf8 } from "./_helpers.ts";
 
 const vectors = transportVectors().mtp_codec;
 
@@ -177,6 +177,52 @@ for (const p of generated) {
     );
   });
 }
+
+Deno.test("MtpDecoder: a header's sn as two numbers (snHi, snLo), its bytes on demand; a package re-encodes from them byte-exact", () => {
+  for (const p of generated) {
+    const decoder = new MtpDecoder();
+    decoder.push(unhex(p.hex));
+    const pkg = decoder.next();
+    assert.ok(pkg !== null);
+    const sn = unhex(p.sn_hex);
+    const view = new DataView(sn.buffer);
+    assert.equal(pkg.header.snHi, view.getUint32(0));
+    assert.equal(pkg.header.snLo, view.getUint32(4));
+    assert.equal(hex(pkg.header.sn), p.sn_hex);
+    assert.equal(new TextDecoder().decode(pkg.body), p.body_utf8);
+    const { snHi, snLo, type } = pkg.header;
+    assert.equal(
+      hex(encodeMtpPackage({ type, snHi, snLo, body: pkg.body })),
+      p.hex,
+    );
+  }
+});
+
+Deno.test("encodeMtpPackage: snHi and snLo write the same bytes as the sn; none (or zeros) is the HL 2 form", () => {
+  const sn = new Uint8Array([0x80, 1, 2, 3, 0xff, 5, 6, 7]);
+  const body = utf8("{}");
+  assert.equal(
+    hex(encodeMtpPackage({
+      type: MtpType.MESSAGE,
+      snHi: 0x80010203,
+      snLo: 0xff050607,
+      body,
+    })),
+    hex(encodeMtpPackage({ type: MtpType.MESSAGE, sn, body })),
+  );
+  const bare = encodeMtpPackage({ type: MtpType.MESSAGE, body });
+  assert.equal(bare[3] >> 4, 2);
+  assert.equal(
+    hex(bare),
+    hex(encodeMtpPackage({ type: MtpType.MESSAGE, snHi: 0, snLo: 0, body })),
+  );
+  assert.equal(
+    hex(bare),
+    hex(
+      encodeMtpPackage({ type: MtpType.MESSAGE, sn: new Uint8Array(8), body }),
+    ),
+  );
+});
 
 Deno.test("MtpDecoder: many packages in one push and across splits decode the same", () => {
   const serials = new MtpSerials();

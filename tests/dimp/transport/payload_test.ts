@@ -40,6 +40,15 @@ Deno.test("splitPayload: a payload starting with { is split at \\n, \\r\\n and \
   ]);
 });
 
+Deno.test("splitPayload: a one-line JSON payload without a line end is the line itself (no view made)", () => {
+  const payload = utf8('{"a":1}');
+  const [line] = splitPayload(payload);
+  assert.equal(line, payload);
+  const ended = utf8('{"a":1}\n');
+  assert.deepEqual(text(splitPayload(ended)), ['{"a":1}']);
+  assert.notEqual(splitPayload(ended)[0], ended);
+});
+
 Deno.test("splitPayload: other payloads are one line; empty is none", () => {
   assert.deepEqual(text(splitPayload(utf8("HELLO\nWORLD"))), ["HELLO\nWORLD"]);
   assert.deepEqual(splitPayload(new Uint8Array(0)), []);
