@@ -8,12 +8,21 @@
  *
  * @module
  */
-import { type SymmetricKey, utf8Decode } from "../../dimp/crypto/mod.ts";
+import {
+  type SymmetricKey,
+  utf8Decode,
+  utf8Encode,
+} from "../../dimp/crypto/mod.ts";
 import { incomingCompat } from "../../dimp/content/mod.ts";
 import {
   expandContentKeys,
   type ReliableMessage,
 } from "../../dimp/message/mod.ts";
+import {
+  scanSealed,
+  type SealedDirection,
+  type SealedEnvelope,
+} from "./_sealed_envelope.ts";
 
 /** Replaces bad bytes with U+FFFD: ~10× faster than the strict decoder. */
 const LENIENT_UTF8 = new TextDecoder("utf-8", { ignoreBOM: true });
@@ -47,6 +56,7 @@ export class ReceiptOpener {
   #receiver: string | undefined;
   #sealed: string | undefined;
   #password: SymmetricKey | undefined;
+  #direction: SealedDirection | undefined;
 
   /**
    * `msg` was opened by the packer with `password` (the key it cached for
@@ -63,6 +73,40 @@ export class ReceiptOpener {
     this.#receiver = receiver;
     this.#sealed = key;
     this.#password = password;
+    this.#direction = {
+      sender: utf8Encode(sender),
+      receiver: utf8Encode(receiver),
+      key: utf8Encode(key),
+    };
+  }
+
+  /**
+   * The envelope of the message in `bytes[start..end)` read from its bytes
+   * ({@link scanSealed}) when it is the learnt direction's with the learnt
+   * sealed key, in the plain form a station writes; else `undefined` (the
+   * ordinary way: parse it, {@link ReceiptOpener.open}).
+   */
+  scan(
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+  ): SealedEnvelope | undefined {
+    const direction = this.#direction;
+    return direction === undefined
+      ? undefined
+      : scanSealed(bytes, start, end, direction);
+  }
+
+  /**
+   * The plaintext of a message {@link ReceiptOpener.scan} read, with the
+   * learnt key; `undefined` when it does not decrypt.
+   */
+  async decrypt(sealed: SealedEnvelope): Promise<Uint8Array | undefined> {
+    try {
+      return await this.#password!.decrypt(sealed.data, { IV: sealed.iv });
+    } catch {
+      return undefined;
+    }
   }
 
   /**
@@ -86,17 +130,29 @@ export class ReceiptOpener {
         IV: dict.IV,
         iv: dict.iv,
       });
-      if (plaintext === undefined) return undefined;
-      const content: unknown = JSON.parse(decodeUtf8(plaintext));
-      if (
-        typeof content !== "object" || content === null ||
-        Array.isArray(content)
-      ) return undefined;
-      const record = content as Record<string, unknown>;
-      expandContentKeys(record);
-      return incomingCompat(record);
+      return plaintext === undefined ? undefined : this.contentOf(plaintext);
     } catch {
       return undefined; // the packer decides (and says why)
     }
+  }
+
+  /**
+   * The content a decrypted `plaintext` stands for, as the packer's
+   * `decrypt` parses it (short names expanded, the incoming compatibility
+   * applied); `undefined` when it is not a JSON object.
+   */
+  contentOf(plaintext: Uint8Array): Record<string, unknown> | undefined {
+    let content: unknown;
+    try {
+      content = JSON.parse(decodeUtf8(plaintext));
+    } catch {
+      return undefined;
+    }
+    if (
+      typeof content !== "object" || content === null || Array.isArray(content)
+    ) return undefined;
+    const record = content as Record<string, unknown>;
+    expandContentKeys(record);
+    return incomingCompat(record);
   }
 }

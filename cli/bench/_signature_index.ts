@@ -1,14 +1,15 @@
 /**
  * The bench's own signatures looked up by a frame's bytes (private to
- * `cli/bench`): what {@link signatureOf} and a map by string find, without
+ * `cli/bench`): what `signatureOf` and a map by string find, without
  * making the string — a hash of the value's last bytes picks the one
  * candidate, whose bytes are compared.
  *
  * @module
  */
-import { signatureOf, signatureStart } from "./_signature_of.ts";
+import { signatureStart } from "./_signature_of.ts";
 
 const QUOTE = 0x22;
+const ASCII = new TextDecoder();
 const BACKSLASH = 0x5c;
 /** The hash reads at most this many bytes at the end of a value. */
 const HASHED = 16;
@@ -76,16 +77,32 @@ export class SignatureIndex {
     if (from < 0) return -1;
     const to = json.indexOf(QUOTE, from);
     if (to < 0) return -1;
-    const entry = this.#byHash.get(hashOf(json, from, to));
+    return this.value(json, from, to);
+  }
+
+  /**
+   * The value of the signature that is `bytes[from..to)` (no quotes, no
+   * escapes), or -1 (not indexed).
+   *
+   * @example
+   * ```ts
+   * import { SignatureIndex } from "./_signature_index.ts";
+   * const index = new SignatureIndex();
+   * index.add("c2ln", 7);
+   * const bytes = new TextEncoder().encode('["c2ln"]');
+   * console.assert(index.value(bytes, 2, 6) === 7);
+   * ```
+   */
+  value(bytes: Uint8Array, from: number, to: number): number {
+    const entry = this.#byHash.get(hashOf(bytes, from, to));
     if (entry === undefined) return -1;
     if (entry === SHARED) {
-      const signature = signatureOf(json);
-      return signature === undefined ? -1 : this.#byText.get(signature) ?? -1;
+      return this.#byText.get(ASCII.decode(bytes.subarray(from, to))) ?? -1;
     }
     const mine = this.#bytes[entry];
     if (mine.length !== to - from) return -1;
     for (let i = 0; i < mine.length; i++) {
-      if (json[from + i] !== mine[i]) return -1;
+      if (bytes[from + i] !== mine[i]) return -1;
     }
     return this.#values[entry];
   }

@@ -13,8 +13,11 @@
  *    Over MTP the bench reads the frames itself ({@link RawMtpConnection}):
  *    a text is found by the `signature` in its bytes (no UTF-8 decoding, no
  *    JSON parsing) and acknowledged with `OK` from a template. The station's
- *    receipts are decrypted to match them; the station's signature is
- *    verified on the first receipt message of each session and every
+ *    receipts are decrypted to match them — once a session has opened one
+ *    station message, the next ones with the same sealed key are read from
+ *    their bytes (the envelope, then the decrypted receipts; anything
+ *    unusual the ordinary way) —; the station's signature is verified on
+ *    the first receipt message of each session and every
  *    {@link VERIFY_EVERY}th after it (every one with `verifyAll`).
  * 4. Online (the default) every user sends to the next one (a ring), all
  *    connected. Offline, the users send to as many other users who
@@ -46,6 +49,13 @@ import { eachLimited } from "./_each_limited.ts";
 import { LoopLag } from "./_loop_lag.ts";
 import { benchFrame, RawMtpConnection } from "./_raw_mtp_connection.ts";
 import { ReceiptOpener } from "./_receipt_opener.ts";
+import {
+  RECEIPT_CACHED,
+  RECEIPT_DELIVERED,
+  receiptKind,
+  ReceiptScan,
+} from "./_receipt_scan.ts";
+import type { SealedEnvelope } from "./_sealed_envelope.ts";
 import { SignatureIndex } from "./_signature_index.ts";
 import { planMessages, type PlannedMessage } from "./plan.ts";
 import {
@@ -320,9 +330,23 @@ function perSecond(count: number, ms: number): number | null {
   return ms > 0 ? round3((count * 1000) / ms) : null;
 }
 
+const ASCII = new TextDecoder();
+
 /** The last 8 characters: what receipts are matched by (clients' rule). */
 function tail(signature: string): string {
   return signature.slice(-8);
+}
+
+/** The receipt commands a station message's content carries. */
+function receiptsIn(content: Record<string, unknown>): ReceiptCommand[] {
+  const parsed = parseContent(content);
+  return parsed instanceof ReceiptCommand
+    ? [parsed]
+    : parsed instanceof ArrayContent
+    ? parsed.contents.map(parseContent).filter((item) =>
+      item instanceof ReceiptCommand
+    )
+    : [];
 }
 
 /**
@@ -335,6 +359,8 @@ class Bench {
   #plan: PlannedMessage[] = [];
   #bySignature = new Map<string, number>();
   #byTail = new Map<string, number>();
+  /** The receipts of the station message being counted (raw path). */
+  #receiptScan = new ReceiptScan();
   #byReceipt = new Map<string, number>();
   /** Both, found by a frame's bytes (raw path): {@link Bench.#found}'s numbers. */
   readonly #signatures = new SignatureIndex();
@@ -844,6 +870,7 @@ class Bench {
       this.#found(peer, found);
       return true;
     }
+    if (this.#sealedReceipts(peer, bytes, start, end)) return true;
     let msg: ReliableMessage;
     try {
       msg = ReliableMessage.parse(bytes.subarray(start, end));
@@ -858,6 +885,86 @@ class Bench {
       if (!taken) raw?.handOver(msg.serialize());
     });
     return true;
+  }
+
+  /**
+   * A station message read the short way (raw path): its envelope from the
+   * frame's bytes when it comes from the station with the sealed key the
+   * session learnt (no string of the whole frame parsed, no message
+   * object), its plaintext decrypted with that key and its receipts read by
+   * {@link ReceiptScan} (else `JSON.parse` and the content classes). `false`
+   * leaves the frame to the whole way ({@link #fromStation}): anything
+   * unusual, and a message the sample verifies — its place in the sample is
+   * taken now, so the first receipt message of a session and every
+   * {@link VERIFY_EVERY}th after it (all with `verifyAll`) are verified as
+   * before.
+   */
+  #sealedReceipts(
+    peer: Peer,
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+  ): boolean {
+    if (this.#o.verifyAll || peer.stationMessages % VERIFY_EVERY === 0) {
+      return false;
+    }
+    const opener = peer.receipts;
+    const sealed = opener.scan(bytes, start, end);
+    if (sealed === undefined) return false;
+    peer.stationMessages++;
+    const raw = peer.raw;
+    opener.decrypt(sealed).then((plaintext) => {
+      if (plaintext !== undefined && this.#scannedReceipts(plaintext)) return;
+      const content = plaintext && opener.contentOf(plaintext);
+      const receipts = content ? receiptsIn(content) : [];
+      if (receipts.length > 0) return this.#countReceipts(receipts);
+      // not receipts after all: not counted, and the whole way decides
+      if (peer.receipts === opener) peer.stationMessages--;
+      this.#unsealed(peer, sealed, raw);
+    });
+    return true;
+  }
+
+  /** A message {@link #sealedReceipts} took but did not count: the whole way. */
+  #unsealed(
+    peer: Peer,
+    sealed: SealedEnvelope,
+    raw: RawMtpConnection | undefined,
+  ): void {
+    let msg: ReliableMessage;
+    try {
+      msg = ReliableMessage.parse(sealed.text);
+    } catch {
+      raw?.handOver(sealed.text); // the session reports it
+      return;
+    }
+    this.#fromStation(peer, msg).then((taken) => {
+      if (!taken) raw?.handOver(sealed.text);
+    });
+  }
+
+  /** Counts the receipts {@link ReceiptScan} finds in `plaintext`, if any. */
+  #scannedReceipts(plaintext: Uint8Array): boolean {
+    const scan = this.#receiptScan;
+    if (!scan.scan(plaintext)) return false;
+    this.#receipts.messages++;
+    const now = performance.now(); // one moment for the message's receipts
+    for (let i = 0; i < scan.count; i++) {
+      const from = scan.from(i), to = scan.to(i);
+      const found = this.#signatures.value(plaintext, from, to);
+      const matched = found >= 0 && found < RECEIPT_FRAME
+        ? found
+        : this.#originOf(ASCII.decode(plaintext.subarray(from, to)));
+      if (matched !== undefined) {
+        this.#stationReceipt(matched, scan.kind(i), now);
+      }
+    }
+    return true;
+  }
+
+  /** The planned message a receipt's original signature names, if any. */
+  #originOf(origin: string): number | undefined {
+    return this.#bySignature.get(origin) ?? this.#byTail.get(tail(origin));
   }
 
   /** The station acknowledged a bench frame (raw path). */
@@ -928,14 +1035,7 @@ class Bench {
         this.#cipherKeys.get(msg.sender, msg.destination),
       );
     }
-    const content = parseContent(opened);
-    const receipts = content instanceof ReceiptCommand
-      ? [content]
-      : content instanceof ArrayContent
-      ? content.contents.map(parseContent).filter((item) =>
-        item instanceof ReceiptCommand
-      )
-      : [];
+    const receipts = receiptsIn(opened);
     if (receipts.length === 0) return false;
     if (this.#o.verifyAll || peer.stationMessages++ % VERIFY_EVERY === 0) {
       try {
@@ -949,18 +1049,21 @@ class Bench {
         return true;
       }
     }
+    this.#countReceipts(receipts);
+    return true;
+  }
+
+  /** Counts one station message's receipts. */
+  #countReceipts(receipts: readonly ReceiptCommand[]): void {
     this.#receipts.messages++;
     const now = performance.now(); // one moment for the message's receipts
     for (const receipt of receipts) {
       const origin = receipt.originalSignature;
-      const matched = origin === undefined
-        ? undefined
-        : this.#bySignature.get(origin) ?? this.#byTail.get(tail(origin));
+      const matched = origin === undefined ? undefined : this.#originOf(origin);
       if (matched !== undefined) {
-        this.#stationReceipt(matched, receipt.text, now);
+        this.#stationReceipt(matched, receiptKind(receipt.text), now);
       }
     }
-    return true;
   }
 
   #delivery(peer: Peer, index: number, now: number): void {
@@ -987,15 +1090,16 @@ class Bench {
     this.#check();
   }
 
-  #stationReceipt(index: number, text: string, now: number): void {
+  /** Planned message `index` answered; `kind`: what the receipt says. */
+  #stationReceipt(index: number, kind: number, now: number): void {
     if (this.#answered[index] !== 0 || this.#sentAt[index] === 0) return;
     this.#answered[index] = 1;
     this.#lastEvent = now;
     this.#lastReceipt = now;
     const receipts = this.#receipts;
     receipts.total++;
-    if (text === "Message delivered.") receipts.delivered++;
-    else if (text === "Message cached.") receipts.cached++;
+    if (kind === RECEIPT_DELIVERED) receipts.delivered++;
+    else if (kind === RECEIPT_CACHED) receipts.cached++;
     else receipts.other++;
     this.#release(index);
     this.#check();

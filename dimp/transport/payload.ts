@@ -66,9 +66,9 @@ const OPEN_BRACE = 0x7b;
 export function splitPayload(payload: Uint8Array): Uint8Array[] {
   if (payload.length === 0) return [];
   if (payload[0] !== OPEN_BRACE) return [payload];
-  // indexOf scans natively in every tier: a per-byte loop here ran in V8's
-  // interpreter for a fresh station's first thousands of texts, and its
-  // on-stack-replaced code deoptimised dozens of times before it settled
+  // indexOf scans natively in every tier: a per-byte loop here started in
+  // V8's interpreter, needed on-stack replacement, and its on-stack code
+  // deoptimised again and again before it settled
   const lines: Uint8Array[] = [];
   let start = 0;
   let lf = payload.indexOf(LF);

@@ -20,6 +20,7 @@ import {
   ReliableMessage,
 } from "../../dimp/message/mod.ts";
 import { ReceiptOpener } from "../../cli/bench/_receipt_opener.ts";
+import { ReceiptScan } from "../../cli/bench/_receipt_scan.ts";
 import { SignatureIndex } from "../../cli/bench/_signature_index.ts";
 import { signatureOf } from "../../cli/bench/_signature_of.ts";
 import { aliceBobStation } from "../dimp/message/_fixtures.ts";
@@ -84,6 +85,58 @@ Deno.bench(
     if (content === undefined || receiptsOf(content) !== 7) {
       throw new Error("not 7 receipts");
     }
+  },
+);
+
+const scan = new ReceiptScan();
+Deno.bench(
+  "a station receipt message: its envelope and receipts read from the bytes (scanSealed, ReceiptScan)",
+  { group: "receipt message" },
+  async () => {
+    const sealed = opener.scan(wire, 0, wire.length);
+    const plaintext = sealed && await opener.decrypt(sealed);
+    if (plaintext === undefined || !scan.scan(plaintext) || scan.count !== 7) {
+      throw new Error("not 7 receipts");
+    }
+  },
+);
+
+// each step of the short way alone
+const sealed = opener.scan(wire, 0, wire.length)!;
+const plaintext = (await opener.decrypt(sealed))!;
+Deno.bench(
+  "the envelope: ReliableMessage.parse and its data decoded",
+  { group: "receipt message steps", baseline: true },
+  () => {
+    if (ReliableMessage.parse(wire).dataBytes.length === 0) throw new Error();
+  },
+);
+Deno.bench(
+  "the envelope: scanSealed (data decoded)",
+  { group: "receipt message steps" },
+  () => {
+    if (opener.scan(wire, 0, wire.length) === undefined) throw new Error();
+  },
+);
+Deno.bench(
+  "the plaintext: JSON.parse and the content classes",
+  { group: "receipt message steps" },
+  () => {
+    if (receiptsOf(opener.contentOf(plaintext)!) !== 7) throw new Error();
+  },
+);
+Deno.bench(
+  "the plaintext: ReceiptScan",
+  { group: "receipt message steps" },
+  () => {
+    if (!scan.scan(plaintext) || scan.count !== 7) throw new Error();
+  },
+);
+Deno.bench(
+  "the plaintext: decrypted with the learnt key",
+  { group: "receipt message steps" },
+  async () => {
+    if ((await opener.decrypt(sealed)) === undefined) throw new Error();
   },
 );
 

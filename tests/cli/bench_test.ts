@@ -437,6 +437,87 @@ Deno.test("dim bench: a receipt whose station signature is wrong is dropped and 
   });
 });
 
+/** Every message from the station on the first connection after the handshake's two. */
+function everyFromStation(
+  station: StationChild,
+  verdict: (body: Uint8Array) => Uint8Array,
+): TamperRule {
+  let seen = 0;
+  return (body, conn) => {
+    if (conn !== 0 || senderOf(body) !== station.id) return "pass";
+    return ++seen > 2 ? verdict(body) : "pass";
+  };
+}
+
+Deno.test("dim bench: receipt messages read the short way are still verified one in 32 — a station whose every signature is wrong is caught by the first and the 33rd of 40", async () => {
+  await withStation(async (station, dataDir) => {
+    const run = await benchThrough(
+      station,
+      dataDir,
+      everyFromStation(station, spoiledSignature),
+      ["--messages", "40", "--duration", "6"],
+    );
+    assert.equal(run.code, 1);
+    const receipts = run.result.station_receipts;
+    assert.equal(run.result.delivered, 120);
+    // the first session's 1st and 33rd wrong; the others' 1st and 33rd right
+    assert.equal(receipts.bad_signatures, 2);
+    assert.equal(receipts.verified, 4);
+    assert.equal(receipts.messages, 118);
+    assert.equal(receipts.total, 118);
+    assert.equal(run.result.failures, 2);
+    const all = await benchThrough(
+      station,
+      dataDir,
+      everyFromStation(station, spoiledSignature),
+      ["--messages", "40", "--duration", "6", "--verify-all"],
+    );
+    assert.equal(all.result.station_receipts.bad_signatures, 40);
+    assert.equal(all.result.station_receipts.total, 80);
+    assert.equal(all.result.failures, 40);
+  });
+});
+
+Deno.test("dim bench: receipt messages in an unusual form are read the ordinary way, and one that does not decrypt is a failure", async () => {
+  await withStation(async (station, dataDir) => {
+    // white space and a member the short way does not read: same receipts
+    const spaced = await benchThrough(
+      station,
+      dataDir,
+      everyFromStation(station, (body) => {
+        const json = new TextDecoder().decode(body);
+        return new TextEncoder().encode(
+          json.replace('"sender":"', '"sender": "').replace(
+            /}$/,
+            ',"x-extra":[1,{"y":null}]}',
+          ),
+        );
+      }),
+    );
+    assert.equal(spaced.code, 0);
+    assert.equal(spaced.result.station_receipts.total, 12);
+    assert.equal(spaced.result.station_receipts.messages, 12);
+    assert.equal(spaced.result.station_receipts.verified, 3);
+    assert.equal(spaced.result.failures, 0);
+    // the second receipt message (not in the sample): data that does not
+    // decrypt with the station's key
+    const garbled = await benchThrough(
+      station,
+      dataDir,
+      nthFromStation(station, 4, (body) => {
+        const msg = JSON.parse(new TextDecoder().decode(body));
+        msg.data = crypto.getRandomValues(new Uint8Array(48)).toBase64();
+        return new TextEncoder().encode(JSON.stringify(msg));
+      }),
+    );
+    assert.equal(garbled.code, 1);
+    assert.equal(garbled.result.delivered, 12);
+    assert.equal(garbled.result.station_receipts.total, 11);
+    assert.equal(garbled.result.station_receipts.bad_signatures, 0);
+    assert.equal(garbled.result.failures, 1);
+  });
+});
+
 Deno.test("dim bench: a text in two MTP fragments is counted through the session", async () => {
   await withStation(async (station, dataDir) => {
     let cut = false;
