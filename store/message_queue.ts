@@ -63,11 +63,11 @@ export interface HeldStoreListener {
 /**
  * A store held back, waiting for a delete that cancels it. Its message and
  * listener are let go of when it leaves the held map ({@link _empty}): in
- * V8 a value set in a `Map` that has grown old and then deleted survives
- * the scavenges until the next full collection (an old `Map` keeps what it
- * held reachable for the young collector), so without this every pushed
- * text's message was copied and promoted at each scavenge — the station's
- * latency tail (README, issue 13, round seven).
+ * Deno 2.9.6 a value set in a `Map` that has grown old and then deleted was
+ * seen to survive the scavenges until the next full collection (measured
+ * with weak references; why, inside V8, is not established), so without
+ * this every pushed text's message was copied and promoted at each
+ * scavenge — the station's latency tail (README, issue 13, round seven).
  */
 interface Held {
   message: OfflineMessage | undefined;
