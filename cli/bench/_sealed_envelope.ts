@@ -184,11 +184,7 @@ function equalAt(
   to: number,
   expected: Uint8Array,
 ): boolean {
-  if (to - from !== expected.length) return false;
-  for (let i = 0; i < expected.length; i++) {
-    if (bytes[from + i] !== expected[i]) return false;
-  }
-  return true;
+  return to - from === expected.length && isMember(bytes, from, to, expected);
 }
 
 /**

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { isMember } from "./_json_bytes.ts";
+
 /** `"signature"` in UTF-8: the member name before the colon. */
 const NAME = new TextEncoder().encode('"signature"');
 const ASCII = new TextDecoder();
@@ -87,8 +89,5 @@ function isName(json: Uint8Array, at: number): boolean {
     before !== 0x7b && before !== 0x2c && before !== 0x20 &&
     before !== 0x0a && before !== 0x0d && before !== 0x09
   ) return false;
-  for (let i = 0; i < NAME.length; i++) {
-    if (json[at + i] !== NAME[i]) return false;
-  }
-  return true;
+  return isMember(json, at, json.length, NAME);
 }
