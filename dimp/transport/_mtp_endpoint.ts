@@ -75,8 +75,9 @@ export class MtpEndpoint extends EndpointBase {
   /** The last sn generated (reused: small typed arrays are costly in Deno). */
   readonly #sn = new Uint8Array(8);
   /**
-   * The bytes of this connection's packages, both ways: received ones live
-   * until their payload is read, sent ones until acknowledged or written.
+   * The bytes of this connection's sent packages, which live until
+   * acknowledged or written. A received package's body is a view of the
+   * received bytes, read before more are pushed (a fragment is copied).
    */
   readonly #slab = new ByteSlab();
   /** Fragmented messages being put together (made with the first fragment). */
@@ -87,7 +88,7 @@ export class MtpEndpoint extends EndpointBase {
     this.input = new MtpDecoder({
       maxBodyLength: this.maxPayloadLength,
       maxJunk: options.maxJunk,
-      slab: this.#slab,
+      viewBodies: true,
     });
   }
 
@@ -155,7 +156,8 @@ export class MtpEndpoint extends EndpointBase {
     const previous = set.parts[header.index];
     set.bytes += body.length - (previous?.length ?? 0);
     if (previous === undefined) set.received++;
-    set.parts[header.index] = body;
+    // kept past this push: a copy, not a view of the received bytes
+    set.parts[header.index] = body.slice();
     if (set.bytes > this.maxPayloadLength) {
       throw new FramingError(
         "too-large",
