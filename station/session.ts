@@ -37,6 +37,8 @@ export interface SessionOptions {
   readonly window?: number;
 }
 
+const NO_TASKS: readonly (() => void)[] = Object.freeze([]);
+
 /**
  * A new session key: 32 random bytes as 64 lower-case hex characters.
  *
@@ -71,13 +73,14 @@ export class Session {
   #activeTime = 0;
   readonly #queue: PushQueue;
   readonly #window: number;
-  #suspended: ReliableMessage[] = [];
+  // made with their first use: an idle session holds none of them
+  #suspended: ReliableMessage[] | undefined;
   #pumping = false;
   /** A pump waits for the connection to have room. */
   #awaitingRoom = false;
   #held = 0;
-  #waiters: { below: number; resolve: () => void }[] = [];
-  #afterReply: (() => void)[] = [];
+  #waiters: { below: number; resolve: () => void }[] | undefined;
+  #afterReply: (() => void)[] | undefined;
   /** Whether a stored-message loader runs for this session. */
   loading = false;
   /** Whether its client asked for station receipts in array contents (handshake). */
@@ -142,21 +145,22 @@ export class Session {
    */
   suspend(msg: ReliableMessage): boolean {
     msg.set("error", { message: "user not login" });
-    this.#suspended.push(msg);
-    if (this.#suspended.length <= MAX_SUSPENDED) return false;
-    this.#suspended.shift();
+    const suspended = this.#suspended ??= [];
+    suspended.push(msg);
+    if (suspended.length <= MAX_SUSPENDED) return false;
+    suspended.shift();
     return true;
   }
 
   /** Messages waiting for the handshake. */
   get suspendedCount(): number {
-    return this.#suspended.length;
+    return this.#suspended?.length ?? 0;
   }
 
   /** The suspended messages, oldest first, with their `error` removed. */
   takeSuspended(): ReliableMessage[] {
-    const messages = this.#suspended;
-    this.#suspended = [];
+    const messages = this.#suspended ?? [];
+    this.#suspended = undefined;
     for (const msg of messages) msg.set("error", undefined);
     return messages;
   }
@@ -197,31 +201,34 @@ export class Session {
       return Promise.resolve();
     }
     return new Promise((resolve) =>
-      this.#waiters.push({ below: count, resolve })
+      (this.#waiters ??= []).push({ below: count, resolve })
     );
   }
 
   /** Runs `task` once the responses to the current payload were written. */
   afterReply(task: () => void): void {
-    this.#afterReply.push(task);
+    (this.#afterReply ??= []).push(task);
   }
 
   /** The tasks {@link Session.afterReply} collected (emptied). */
-  takeAfterReply(): (() => void)[] {
+  takeAfterReply(): readonly (() => void)[] {
     const tasks = this.#afterReply;
-    if (tasks.length > 0) this.#afterReply = [];
+    if (tasks === undefined) return NO_TASKS;
+    this.#afterReply = undefined;
     return tasks;
   }
 
   #wake(): void {
-    if (this.#waiters.length === 0) return;
+    const waiters = this.#waiters;
+    if (waiters === undefined) return;
     const stored = this.#queue.sizeAt(PRIORITY_STORED);
     const closed = this.conn.closed;
-    this.#waiters = this.#waiters.filter((waiter) => {
+    const left = waiters.filter((waiter) => {
       if (!closed && stored > waiter.below) return true;
       waiter.resolve();
       return false;
     });
+    this.#waiters = left.length > 0 ? left : undefined;
   }
 
   #pump(): void {
@@ -271,7 +278,7 @@ export class Session {
 
   #closed(): void {
     this.#active = false;
-    this.#suspended = [];
+    this.#suspended = undefined;
     for (const item of this.#queue.clear()) {
       item.onResult?.({ sent: false, reason: "closed" });
     }

@@ -47,8 +47,11 @@ export interface StreamConnectionInit {
   readonly endpoint?: FramingEndpoint;
   /** Station side: the answer to plain HTTP requests. */
   readonly http?: HttpResponder;
-  /** Called when every op ended, just before `done` resolves (the owner's cleanup). */
-  readonly onFinished?: () => void;
+  /**
+   * Called with the connection when every op ended, just before `done`
+   * resolves (the owner's cleanup: one function may serve every connection).
+   */
+  readonly onFinished?: (connection: StreamConnection) => void;
 }
 
 interface Outbound {
@@ -123,19 +126,19 @@ export class StreamConnection implements Connection {
   readonly remoteAddress: readonly [string, number];
   readonly connectedAt: number = Date.now();
   readonly done: Promise<CloseInfo>;
-  /** Resolves when the framing is established; rejects if it closes first. */
-  readonly opened: Promise<void>;
 
   readonly #conn: ByteConn;
   readonly #handler: ConnectionHandler;
   readonly #limits: Required<TransportLimits>;
   readonly #http: HttpResponder | undefined;
-  readonly #onFinished: (() => void) | undefined;
+  readonly #onFinished: ((connection: StreamConnection) => void) | undefined;
   #endpoint: FramingEndpoint | null;
   #sniff: SniffBuffer | null;
   #resolveDone!: (info: CloseInfo) => void;
-  #resolveOpened!: () => void;
-  #rejectOpened!: (error: Error) => void;
+  /** Made when asked for (a dialer waits for it; an accepted connection never). */
+  #opened: PromiseWithResolvers<void> | undefined;
+  /** Why the connection ended before its framing was established. */
+  #notOpened: Error | undefined;
 
   #isOpen = false;
   /** No more writes are queued; the queue drains, then the socket closes. */
@@ -185,12 +188,22 @@ export class StreamConnection implements Connection {
     const remote = init.conn.remoteAddr as Deno.NetAddr;
     this.remoteAddress = [remote.hostname, remote.port];
     this.done = new Promise((resolve) => this.#resolveDone = resolve);
-    this.opened = new Promise((resolve, reject) => {
-      this.#resolveOpened = resolve;
-      this.#rejectOpened = reject;
-    });
-    this.opened.catch(() => {}); // observed by dial only
     init.conn.setNoDelay(true);
+  }
+
+  /**
+   * Resolves when the framing is established; rejects if the connection
+   * closes first. Made with the first call: an accepted connection, whose
+   * owner hears of it through `onOpen`, holds no promise for it.
+   */
+  get opened(): Promise<void> {
+    if (this.#opened === undefined) {
+      this.#opened = Promise.withResolvers();
+      this.#opened.promise.catch(() => {}); // a caller that stops waiting
+      if (this.#isOpen) this.#opened.resolve();
+      else if (this.#notOpened) this.#opened.reject(this.#notOpened);
+    }
+    return this.#opened.promise;
   }
 
   get framing(): Framing {
@@ -300,9 +313,10 @@ export class StreamConnection implements Connection {
       await this.#writer;
       this.#failOutstanding();
       const info = this.#closeInfo ?? { reason: "peer" };
-      this.#onFinished?.();
+      this.#onFinished?.(this);
       if (!this.#isOpen) {
-        this.#rejectOpened(new Error(`closed before open: ${info.reason}`));
+        this.#notOpened = new Error(`closed before open: ${info.reason}`);
+        this.#opened?.reject(this.#notOpened);
       }
       if (this.#isOpen) {
         try {
@@ -472,7 +486,7 @@ export class StreamConnection implements Connection {
       switch (event.type) {
         case "open":
           this.#isOpen = true;
-          this.#resolveOpened();
+          this.#opened?.resolve();
           try {
             this.#handler.onOpen?.(this);
           } catch (error) {

@@ -38,7 +38,10 @@ import {
   type StationStatus,
   statusResponse,
 } from "./status_page.ts";
-import { StreamConnection } from "../../client/transport/_stream_connection.ts";
+import {
+  type HttpResponder,
+  StreamConnection,
+} from "../../client/transport/_stream_connection.ts";
 
 /** Where and how to listen. */
 export interface ListenOptions extends TransportLimits {
@@ -93,7 +96,6 @@ class Listener implements StationListener {
   readonly connections = new Set<Connection>();
   readonly #listener: Deno.TcpListener;
   readonly #all = new Set<StreamConnection>();
-  readonly #runs = new Set<Promise<void>>();
   readonly #handler: ConnectionHandler;
   readonly #limits: Required<TransportLimits>;
   readonly #maxConnections: number;
@@ -166,7 +168,7 @@ class Listener implements StationListener {
       } catch {
         return; // the listener was closed
       }
-      const ip = ipOf(conn);
+      const ip = ipOf((conn.remoteAddr as Deno.NetAddr).hostname);
       const refusal = this.#refusal(ip);
       if (refusal !== undefined) {
         conn.close();
@@ -181,22 +183,28 @@ class Listener implements StationListener {
         conn,
         handler: this.#handler,
         limits: this.#limits,
-        http: (head) => statusResponse(head, () => this.status()),
-        onFinished: () => {
-          this.#all.delete(connection);
-          const left = (this.#perIp.get(ip) ?? 1) - 1;
-          if (left > 0) this.#perIp.set(ip, left);
-          else this.#perIp.delete(ip);
-        },
+        http: this.#http,
+        onFinished: this.#finished,
       });
       this.#all.add(connection);
       this.#perIp.set(ip, (this.#perIp.get(ip) ?? 0) + 1);
-      const run: Promise<void> = connection.run().finally(() =>
-        this.#runs.delete(run)
-      );
-      this.#runs.add(run);
+      // `close` waits for `done`, which `run` resolves last
+      void connection.run();
     }
   }
+
+  // one of each for every connection (an idle connection holds no closure
+  // of its own)
+  readonly #http = (head: Parameters<HttpResponder>[0]): Uint8Array =>
+    statusResponse(head, () => this.status());
+
+  readonly #finished = (connection: StreamConnection): void => {
+    this.#all.delete(connection);
+    const ip = ipOf(connection.remoteAddress[0]);
+    const left = (this.#perIp.get(ip) ?? 1) - 1;
+    if (left > 0) this.#perIp.set(ip, left);
+    else this.#perIp.delete(ip);
+  };
 
   #refusal(ip: string): AcceptRefusal | undefined {
     if (this.#closing !== null) return "shutting_down";
@@ -215,7 +223,9 @@ class Listener implements StationListener {
       this.#listener.close();
       await this.#accepting;
       for (const conn of this.#all) conn.shutdown();
-      while (this.#runs.size > 0) await Promise.all(this.#runs);
+      while (this.#all.size > 0) {
+        await Promise.all([...this.#all].map((conn) => conn.done));
+      }
       clearInterval(this.#timer);
     })();
     return this.#closing;
@@ -223,8 +233,7 @@ class Listener implements StationListener {
 }
 
 /** The peer's IP address (an IPv4-mapped IPv6 address as plain IPv4). */
-function ipOf(conn: Deno.TcpConn): string {
-  const hostname = (conn.remoteAddr as Deno.NetAddr).hostname;
+function ipOf(hostname: string): string {
   return hostname.startsWith("::ffff:") && hostname.includes(".")
     ? hostname.slice(7)
     : hostname;
