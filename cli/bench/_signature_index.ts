@@ -47,24 +47,30 @@ export class SignatureIndex {
    * its value); one JSON would escape is left out.
    */
   add(signature: string, value: number): void {
-    const bytes = new TextEncoder().encode(signature);
-    if (bytes.length !== signature.length || bytes.includes(QUOTE)) return;
-    if (bytes.includes(BACKSLASH)) return;
-    if (this.value(bytes, 0, bytes.length) >= 0) return; // the first stays
-    if (2 * (this.#count + 1) > this.#slots.length) this.#rehash();
-    const entry = this.#count++;
-    if (entry === this.#values.length) this.#growEntries();
-    if (this.#poolLength + bytes.length > this.#pool.length) {
-      const grown = new Uint8Array(2 * (this.#poolLength + bytes.length));
+    const length = signature.length;
+    if (this.#poolLength + length > this.#pool.length) {
+      const grown = new Uint8Array(2 * (this.#poolLength + length));
       grown.set(this.#pool.subarray(0, this.#poolLength));
       this.#pool = grown;
     }
-    this.#pool.set(bytes, this.#poolLength);
-    this.#from[entry] = this.#poolLength;
-    this.#poolLength += bytes.length;
-    this.#to[entry] = this.#poolLength;
+    // its bytes go to the end of the pool, kept only if it is a new one
+    const pool = this.#pool;
+    const from = this.#poolLength;
+    for (let i = 0; i < length; i++) {
+      const code = signature.charCodeAt(i);
+      if (code >= 0x80 || code === QUOTE || code === BACKSLASH) return;
+      pool[from + i] = code;
+    }
+    const to = from + length;
+    if (this.value(pool, from, to) >= 0) return; // the first value stays
+    if (2 * (this.#count + 1) > this.#slots.length) this.#rehash();
+    const entry = this.#count++;
+    if (entry === this.#values.length) this.#growEntries();
+    this.#from[entry] = from;
+    this.#to[entry] = to;
     this.#values[entry] = value;
-    this.#place(entry, hashOf(bytes, 0, bytes.length));
+    this.#poolLength = to;
+    this.#place(entry, hashOf(pool, from, to));
   }
 
   /**
