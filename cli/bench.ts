@@ -28,6 +28,7 @@ import {
   runBench,
   runSessions,
   sampleProcesses,
+  SELF_WARMUP_TEXTS,
   type SessionsResult,
   VERIFY_EVERY,
   withNonces,
@@ -71,6 +72,12 @@ run the same arguments against any DIM station to compare them.
                        nor counted, on sessions of their own (default 0): the
                        figures are then of a station and a bench whose code
                        V8 has already optimised, not of their first texts
+  --no-self-warmup     leave out the bench's own warm-up: by default (MTP)
+                       it first runs its own code on as many texts of the
+                       run's size as it will send (at most ${SELF_WARMUP_TEXTS}) through a
+                       stand-in for the station inside its own process (none
+                       to the station; the JSON result's generator.warmed),
+                       so that its CPU per text is not that of its first texts
   --offline            the users send to as many other users who are away;
                        those connect afterwards and drain (reports both rates)
   --receipts           receivers answer every text with "Message received."
@@ -115,6 +122,7 @@ const OPTIONS = {
   rate: { type: "string" },
   duration: { type: "string" },
   warmup: { type: "string" },
+  "no-self-warmup": { type: "boolean" },
   offline: { type: "boolean" },
   receipts: { type: "boolean" },
   "single-receipts": { type: "boolean" },
@@ -379,6 +387,16 @@ export function describeResult(r: BenchResult): string[] {
       spread(r.generator.loop_lag_ms)
     }`,
   );
+  const warmed = r.generator.warmed;
+  if (warmed !== null && warmed !== undefined) {
+    lines.push(
+      `  self warm-up      ${warmed.texts} texts through a stand-in for the station in this process, before it (none to the station): ${warmed.delivered} delivered, ${warmed.station_receipts} answered, ${warmed.verified} receipt messages verified${
+        warmed.bad_signatures > 0
+          ? ` (${warmed.bad_signatures} did not verify)`
+          : ""
+      }, ${warmed.ms} ms`,
+    );
+  }
   const p = r.station_process;
   if (p !== null) {
     lines.push(
@@ -509,10 +527,12 @@ export async function runBenchCommand(
       // every signature a user makes (its messages, its receipts, two per
       // handshake) takes a nonce made now, before the clock
       const receipts = flags.receipts === true ? plan.messages : 0;
+      const selfWarmup = flags["no-self-warmup"] !== true;
       const warmup = plan.warmup > 0
         ? await warmUp(endpoint, plan, users.slice(0, plan.users), {
           accounts,
           receiptArrays: flags["single-receipts"] !== true,
+          selfWarmup,
           signal,
         })
         : null;
@@ -542,6 +562,8 @@ export async function runBenchCommand(
         receipts: flags.receipts === true,
         receiptArrays: flags["single-receipts"] !== true,
         verifyAll: flags["verify-all"] === true,
+        // with --warmup the bench warmed its own code before it
+        selfWarmup: selfWarmup && warmup === null,
         concurrency: plan.concurrency,
         pids: plan.pids,
         signal,
@@ -555,6 +577,10 @@ export async function runBenchCommand(
       });
       const result: BenchResult = {
         ...timed,
+        generator: {
+          ...timed.generator,
+          warmed: timed.generator.warmed ?? warmup?.generator.warmed ?? null,
+        },
         warmup: warmup === null ? null : {
           messages_per_user: plan.warmup,
           delivered: warmup.delivered,
@@ -582,6 +608,7 @@ async function warmUp(
   options: {
     accounts: Accounts;
     receiptArrays: boolean;
+    selfWarmup: boolean;
     signal: AbortSignal;
   },
 ): Promise<BenchResult> {
@@ -598,6 +625,7 @@ async function warmUp(
     duration: plan.durationS * 1000,
     receipts: false,
     receiptArrays: options.receiptArrays,
+    selfWarmup: options.selfWarmup,
     concurrency: plan.concurrency,
     signal: options.signal,
     onPhase: (text) => printErr(`dim bench: warm-up: ${text}`),

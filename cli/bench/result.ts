@@ -65,6 +65,33 @@ export interface GeneratorCpu {
    * them: a lagging bench adds to the latency.
    */
   readonly loop_lag_ms: Percentiles;
+  /**
+   * The self warm-up before the clock (null when off: `--no-self-warmup`,
+   * or not MTP): the bench's own code run on texts through a stand-in for
+   * the station inside the bench process, none to the station.
+   */
+  readonly warmed: SelfWarmup | null;
+}
+
+/**
+ * What the bench's self warm-up did: its texts went through a stand-in for
+ * the station inside the bench process, not to the station.
+ */
+export interface SelfWarmup {
+  /** Texts sent to the stand-in. */
+  readonly texts: number;
+  /** Of them, delivered back to the bench. */
+  readonly delivered: number;
+  /** Of them, answered by the stand-in's receipts. */
+  readonly station_receipts: number;
+  /** The stand-in's receipt messages whose signature the bench verified. */
+  readonly verified: number;
+  /** Of those, how many did not verify (0 unless the bench is broken). */
+  readonly bad_signatures: number;
+  /** How it ended (`complete`: everything back, end-to-end receipts too). */
+  readonly ended: BenchEnd;
+  /** Its wall time (ms), the stand-in's included. */
+  readonly ms: number;
 }
 
 /** The station process(es) named by `--pid`, over the timed phase. */

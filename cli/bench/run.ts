@@ -28,9 +28,16 @@
  */
 import { ReceiptCommand } from "../../dimp/command/mod.ts";
 import { ArrayContent, parseContent } from "../../dimp/content/mod.ts";
-import { EntityType } from "../../dimp/identity/mod.ts";
+import { generatePrivateKey } from "../../dimp/crypto/mod.ts";
+import {
+  defaultSeed,
+  EntityType,
+  Meta,
+  MetaType,
+} from "../../dimp/identity/mod.ts";
 import {
   type CipherKeyCache,
+  type EntityDirectory,
   type LocalUser,
   MemoryCipherKeyCache,
   MessagePacker,
@@ -47,7 +54,12 @@ import {
 import { collectGarbage } from "./_collect_garbage.ts";
 import { eachLimited } from "./_each_limited.ts";
 import { LoopLag } from "./_loop_lag.ts";
-import { benchFrame, RawMtpConnection } from "./_raw_mtp_connection.ts";
+import { type MirrorRoute, MirrorStation } from "./_mirror_station.ts";
+import {
+  benchFrame,
+  type FrameTap,
+  RawMtpConnection,
+} from "./_raw_mtp_connection.ts";
 import { ReceiptOpener } from "./_receipt_opener.ts";
 import {
   RECEIPT_CACHED,
@@ -57,6 +69,7 @@ import {
 } from "./_receipt_scan.ts";
 import type { SealedEnvelope } from "./_sealed_envelope.ts";
 import { SignatureIndex } from "./_signature_index.ts";
+import { selfWarmupPlan } from "./_self_warmup_plan.ts";
 import { planMessages, type PlannedMessage } from "./plan.ts";
 import {
   ownCpuMs,
@@ -68,6 +81,7 @@ import {
   type BenchResult,
   percentiles,
   round3,
+  type SelfWarmup,
 } from "./result.ts";
 
 /**
@@ -157,6 +171,13 @@ export interface BenchOptions extends BenchConnectOptions {
   readonly verifyAll?: boolean;
   /** About once a second during the timed phase. */
   readonly onProgress?: (progress: BenchProgress) => void;
+  /**
+   * Before connecting, the bench runs its timed phase's own code on as many
+   * texts of the run's size as it plans (at most {@link SELF_WARMUP_TEXTS})
+   * through a stand-in for the station inside its own process (MTP only;
+   * default true): the station sees nothing of it.
+   */
+  readonly selfWarmup?: boolean;
 }
 
 /** What one bench user's session shares with the others, and its own hooks. */
@@ -216,6 +237,14 @@ export const VERIFY_EVERY = 32;
 
 /** Frame numbers of the end-to-end receipts: the plan index plus this. */
 const RECEIPT_FRAME = 0x80000000;
+
+/**
+ * Texts the self warm-up sends at most ({@link BenchOptions.selfWarmup}):
+ * as many as the run plans, up to this.
+ */
+export const SELF_WARMUP_TEXTS = 10_000;
+/** Users the self warm-up sends as (the run's first ones, on connections of their own). */
+const SELF_WARMUP_USERS = 10;
 
 /**
  * After the duration, what was sent has this long to arrive (ms; at most
@@ -355,6 +384,8 @@ function receiptsIn(content: Record<string, unknown>): ReceiptCommand[] {
 class Bench {
   readonly #o: BenchOptions;
   readonly #directory: AccountsDirectory;
+  /** Where the receipts' signer is found (the self warm-up's own). */
+  readonly #openers: EntityDirectory;
   readonly #cipherKeys = new MemoryCipherKeyCache();
   #plan: PlannedMessage[] = [];
   #bySignature = new Map<string, number>();
@@ -419,9 +450,10 @@ class Bench {
   #handshakeMs: number[] = [];
   readonly #loopLag = new LoopLag();
 
-  constructor(options: BenchOptions) {
+  constructor(options: BenchOptions, openers?: EntityDirectory) {
     this.#o = options;
     this.#directory = new AccountsDirectory(options.accounts);
+    this.#openers = openers ?? this.#directory;
   }
 
   async run(): Promise<BenchResult> {
@@ -445,6 +477,14 @@ class Bench {
     });
     const packMs = performance.now() - packStart;
     this.#index();
+    let warmed: SelfWarmup | null = null;
+    if (o.selfWarmup !== false && this.#raw()) {
+      const texts = Math.min(planned, SELF_WARMUP_TEXTS);
+      o.onPhase?.(
+        `warming its own code: ${texts} texts through a stand-in for the station in this process (none to the station)`,
+      );
+      warmed = await this.#selfWarmup(texts);
+    }
 
     this.#senders = o.users.map((user, i) =>
       this.#peer(user, i, offline ? -1 : i, this.#queueOf(i))
@@ -495,7 +535,120 @@ class Bench {
         ),
       );
     }
-    return this.#result(planned, packMs, handshakeWall, timed, station);
+    return this.#result(
+      planned,
+      packMs,
+      handshakeWall,
+      timed,
+      station,
+      warmed,
+    );
+  }
+
+  /**
+   * The self warm-up ({@link BenchOptions.selfWarmup}): a bench of its own,
+   * the run's first users (at most {@link SELF_WARMUP_USERS}) sending
+   * about `texts` texts of the run's size in a ring through a
+   * {@link MirrorStation} on a loopback port of its own, with the run's
+   * window, receipts and checks — the same code as the timed phase, on
+   * messages of the same shapes, signed by a key made for it. Its counters
+   * are its own; nothing reaches the station.
+   */
+  async #selfWarmup(texts: number): Promise<SelfWarmup> {
+    const o = this.#o;
+    const started = performance.now();
+    const users = o.users.slice(0, SELF_WARMUP_USERS);
+    const key = await generatePrivateKey("ECC");
+    const meta = await Meta.generate(
+      MetaType.MKM,
+      key,
+      defaultSeed(EntityType.STATION),
+    );
+    const station: LocalUser = {
+      id: meta.generateId(EntityType.STATION),
+      signKey: key,
+      decryptKeys: [],
+      meta,
+    };
+    const { plan, receipts, directory } = await selfWarmupPlan({
+      users,
+      station,
+      signKey: key,
+      perSender: Math.ceil(texts / users.length),
+      size: o.size,
+      receipts: o.receipts,
+    });
+    const bench = new Bench({
+      ...o,
+      users,
+      offline: undefined,
+      messages: plan.length / users.length,
+      rate: undefined,
+      duration: 60_000,
+      stallTimeout: 10_000,
+      pids: undefined,
+      onPhase: undefined,
+      onProgress: undefined,
+      selfWarmup: false,
+    }, directory);
+    const mirror = MirrorStation.listen({
+      station,
+      directory,
+      users,
+      verifyEvery: o.verifyAll ? 1 : VERIFY_EVERY,
+      arrays: o.receiptArrays ?? true,
+      routeOf: (frame): MirrorRoute | undefined => {
+        const index = frame & ~RECEIPT_FRAME;
+        if (index >= plan.length) return undefined;
+        return frame >= RECEIPT_FRAME
+          ? { to: plan[index].sender }
+          : { to: plan[index].receiver, receipt: receipts[index] };
+      },
+    });
+    try {
+      await bench.#mirrored(plan, mirror);
+    } finally {
+      await mirror.close();
+    }
+    return {
+      texts: plan.length,
+      delivered: bench.#delivered,
+      station_receipts: bench.#receipts.total,
+      verified: bench.#receipts.verified,
+      bad_signatures: bench.#receipts.bad_signatures,
+      ended: bench.#ended,
+      ms: Math.round(performance.now() - started),
+    };
+  }
+
+  /** The self warm-up's run: `plan` through `mirror`, as the timed phase. */
+  async #mirrored(
+    plan: PlannedMessage[],
+    mirror: MirrorStation,
+  ): Promise<void> {
+    this.#plan = plan;
+    this.#index();
+    this.#senders = this.#o.users.map((user, i) =>
+      this.#peer(user, i, i, this.#queueOf(i))
+    );
+    this.#receivers = this.#senders;
+    try {
+      for (const peer of this.#senders) {
+        const accepted = mirror.accept();
+        peer.raw = await RawMtpConnection.dial(
+          "127.0.0.1",
+          mirror.port,
+          {},
+          this.#prefix,
+          this.#tap(peer),
+        );
+        await accepted;
+      }
+      await this.#timed(false);
+    } finally {
+      for (const peer of this.#senders) peer.raw?.close();
+      await Promise.all(this.#senders.map((peer) => peer.raw?.done));
+    }
   }
 
   /** The plan's lookup tables and per-message state. */
@@ -552,7 +705,7 @@ class Bench {
       // (RSA) for its handshake answer, is tried first on its receipts
       opener: new MessagePacker({
         user,
-        directory: this.#directory,
+        directory: this.#openers,
         cipherKeys: this.#cipherKeys,
       }),
       raw: undefined,
@@ -580,11 +733,7 @@ class Bench {
         onReliable: (msg) => this.#arrived(peer, msg),
       });
     }
-    const tap = {
-      message: (bytes: Uint8Array, start: number, end: number) =>
-        this.#tapped(peer, bytes, start, end),
-      acknowledged: (frame: number) => this.#acknowledged(frame),
-    };
+    const tap = this.#tap(peer);
     return benchSession(o, {
       user: peer.user,
       directory: this.#directory,
@@ -602,6 +751,15 @@ class Bench {
         return conn;
       },
     });
+  }
+
+  /** What `peer`'s raw connection hands the bench. */
+  #tap(peer: Peer): FrameTap {
+    return {
+      message: (bytes: Uint8Array, start: number, end: number) =>
+        this.#tapped(peer, bytes, start, end),
+      acknowledged: (frame: number) => this.#acknowledged(frame),
+    };
   }
 
   /** Connects and handshakes `peers`; the wall time (ms). */
@@ -787,7 +945,7 @@ class Bench {
     while (
       this.#sending && peer.inFlight < window && peer.next < peer.queue.length
     ) {
-      const conn: Connection | undefined = peer.session.connection;
+      const conn: Connection | undefined = peer.raw ?? peer.session.connection;
       if (conn === undefined || conn.closed) return;
       if (conn.pending >= QUEUE_ROOM) {
         peer.waiting = true;
@@ -1113,6 +1271,7 @@ class Bench {
     handshakeWall: number,
     timed: TimedPhase,
     station: { before: ProcessSample; after: ProcessSample } | undefined,
+    warmed: SelfWarmup | null,
   ): BenchResult {
     const o = this.#o;
     const latencies = new Float64Array(this.#delivered);
@@ -1221,6 +1380,7 @@ class Bench {
           : null,
         receive: this.#raw() ? "frames" : "session",
         loop_lag_ms: percentiles(timed.loopLags),
+        warmed,
       },
       station_process: stationProcess,
       ended: this.#ended,

@@ -80,8 +80,9 @@ export class MtpEndpoint extends EndpointBase {
   protected readonly input: MtpDecoder;
   readonly #serials = new MtpSerials();
   /**
-   * The bytes of this connection's packages, both ways: received ones live
-   * until their payload is read, sent ones until acknowledged or written.
+   * The bytes of this connection's sent packages, which live until
+   * acknowledged or written. A received package's body is a view of the
+   * received bytes, read before more are pushed (a fragment is copied).
    */
   readonly #slab = new ByteSlab();
   /** Fragmented messages being put together (made with the first fragment). */
@@ -92,7 +93,7 @@ export class MtpEndpoint extends EndpointBase {
     this.input = new MtpDecoder({
       maxBodyLength: this.maxPayloadLength,
       maxJunk: options.maxJunk,
-      slab: this.#slab,
+      viewBodies: true,
     });
   }
 
@@ -160,7 +161,8 @@ export class MtpEndpoint extends EndpointBase {
     const previous = set.parts[header.index];
     set.bytes += body.length - (previous?.length ?? 0);
     if (previous === undefined) set.received++;
-    set.parts[header.index] = body;
+    // kept past this push: a copy, not a view of the received bytes
+    set.parts[header.index] = body.slice();
     if (set.bytes > this.maxPayloadLength) {
       throw new FramingError(
         "too-large",

@@ -9,10 +9,12 @@
 import assert from "node:assert/strict";
 import type { BenchResult, SessionsResult } from "../../cli/bench/mod.ts";
 import {
+  startLocalStation,
   startStation,
   type StationChild,
   stopStation,
 } from "../station/_child.ts";
+import { parseExposition, sampleValue } from "../station/_prometheus.ts";
 import { dim, type DimRun, tempDir } from "./_dim.ts";
 import {
   spoiledSignature,
@@ -173,6 +175,92 @@ Deno.test("dim bench --warmup: the untimed texts go first, each delivered, and a
   });
 });
 
+/** The station's counters of what its clients did, from its `/metrics`. */
+async function clientCounts(url: string): Promise<Record<string, number>> {
+  const response = await fetch(url);
+  assert.equal(response.status, 200);
+  const families = parseExposition(await response.text());
+  const v = (name: string, labels: Record<string, string> = {}) =>
+    sampleValue(families, name, labels) ?? 0;
+  return {
+    open: v("dim_connections_open", { framing: "mtp" }),
+    opened: v("dim_connections_opened_total", { framing: "mtp" }),
+    received: v("dim_messages_received_total", { framing: "mtp" }),
+    delivered: v("dim_messages_delivered_total", { source: "live" }),
+  };
+}
+
+/** The counters once every connection of the last run is closed. */
+async function settledCounts(url: string): Promise<Record<string, number>> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const counts = await clientCounts(url);
+    if (counts.open === 0 || Date.now() > deadline) return counts;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+Deno.test("dim bench: its self warm-up runs before the connections and reaches no station — the station sees the same connections and messages with it and with --no-self-warmup", async () => {
+  using dir = tempDir();
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const admin = listener.addr.port;
+  listener.close();
+  const url = `http://127.0.0.1:${admin}/metrics`;
+  const station = await startLocalStation(`${dir.path}/station`, [
+    "--admin",
+    `127.0.0.1:${admin}`,
+    "--log",
+    "error",
+  ]);
+  try {
+    const dataDir = `${dir.path}/bench`;
+    const args = ["--users", "3", "--messages", "4"];
+    const before = await settledCounts(url);
+    const warmedRun = await bench(station, dataDir, args);
+    const between = await settledCounts(url);
+    const plainRun = await bench(station, dataDir, [
+      ...args,
+      "--no-self-warmup",
+    ]);
+    const after = await settledCounts(url);
+    const warmed = resultOf(warmedRun);
+    const plain = resultOf(plainRun);
+    assertExactlyOnce(warmed, 12);
+    assertExactlyOnce(plain, 12);
+    // the warm-up: as many texts as the run, each back through the
+    // stand-in and answered, the first receipt message of each of its 3
+    // connections verified
+    const self = warmed.generator.warmed!;
+    assert.equal(self.texts, 12);
+    assert.equal(self.delivered, 12);
+    assert.equal(self.station_receipts, 12);
+    assert.equal(self.verified, 3);
+    assert.equal(self.bad_signatures, 0);
+    assert.equal(self.ended, "complete");
+    assert.ok(self.ms >= 0);
+    assert.equal(plain.generator.warmed, null);
+    assert.match(warmedRun.stderr, /warming its own code: 12 texts/);
+    assert.ok(
+      warmedRun.stderr.indexOf("warming its own code") <
+        warmedRun.stderr.indexOf("connecting 3 users"),
+      warmedRun.stderr,
+    );
+    assert.doesNotMatch(plainRun.stderr, /warming its own code/);
+    // what the station saw of each run: 3 connections, the same messages
+    const seen = (from: Record<string, number>, to: Record<string, number>) =>
+      Object.fromEntries(
+        Object.keys(to).map((name) => [name, to[name] - from[name]]),
+      );
+    const withWarmup = seen(before, between);
+    assert.equal(withWarmup.opened, 3);
+    assert.ok(withWarmup.received >= 12, JSON.stringify(withWarmup));
+    assert.ok(withWarmup.delivered >= 12, JSON.stringify(withWarmup));
+    assert.deepEqual(withWarmup, seen(between, after));
+  } finally {
+    await stopStation(station, "SIGTERM");
+  }
+});
+
 Deno.test("dim bench --offline: receivers away get every message once when they drain", async () => {
   await withStation(async (station, dataDir) => {
     const run = await bench(station, dataDir, [
@@ -218,6 +306,11 @@ for (
       assert.equal(result.generator.receive, receive);
       assert.equal(result.end_to_end_receipts, true);
       assert.equal(result.peer_receipts, 30);
+      // the self warm-up (MTP): its texts' end-to-end receipts came back too
+      if (receive === "frames") {
+        assert.equal(result.generator.warmed?.delivered, 30);
+        assert.equal(result.generator.warmed?.ended, "complete");
+      } else assert.equal(result.generator.warmed, null);
     });
   });
 }
@@ -434,6 +527,13 @@ Deno.test("dim bench: a receipt whose station signature is wrong is dropped and 
     assert.equal(all.result.station_receipts.verified, 11);
     assert.equal(all.result.station_receipts.total, 11);
     assert.equal(all.result.failures, 1);
+    // the self warm-up checks as the run does: with --single-receipts one
+    // message per receipt, the first of each connection verified, or every
+    // one with --verify-all
+    assert.equal(sampled.result.generator.warmed?.station_receipts, 12);
+    assert.equal(sampled.result.generator.warmed?.verified, 3);
+    assert.equal(all.result.generator.warmed?.verified, 12);
+    assert.equal(all.result.generator.warmed?.bad_signatures, 0);
   });
 });
 

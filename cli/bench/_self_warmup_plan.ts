@@ -1,0 +1,150 @@
+/**
+ * The texts of the bench's self warm-up (private to `cli/bench`): one text
+ * per user packed as the run packs its own (the run's size, encrypted for
+ * the next user's visa key), signed by a key made for the warm-up — no
+ * bench user's one-time nonce is spent —, then copies of it that differ in
+ * their signature alone (random bytes of the same length, base64): the
+ * same JSON shape for every text, each found by a signature of its own.
+ * Nothing verifies them: they never leave the bench process.
+ *
+ * @module
+ */
+import { ReceiptCommand } from "../../dimp/command/mod.ts";
+import type { Content } from "../../dimp/content/mod.ts";
+import { base64Encode, type PrivateKey } from "../../dimp/crypto/mod.ts";
+import type { Document, ID, Meta } from "../../dimp/identity/mod.ts";
+import {
+  type EntityDirectory,
+  type LocalUser,
+  ReliableMessage,
+} from "../../dimp/message/mod.ts";
+import { planMessages, type PlannedMessage } from "./plan.ts";
+
+/** What the self warm-up sends. */
+export interface SelfWarmupPlanOptions {
+  /** Its users: user `i` sends to user `i + 1` (a ring). */
+  readonly users: readonly LocalUser[];
+  /** The stand-in station (its meta is in the directory made here). */
+  readonly station: LocalUser;
+  /** Signs the texts and end-to-end receipts instead of their senders. */
+  readonly signKey: PrivateKey;
+  /** Texts per user. */
+  readonly perSender: number;
+  /** Characters per text. */
+  readonly size: number;
+  /** End-to-end receipts too. */
+  readonly receipts: boolean;
+}
+
+/** The self warm-up's texts, their station receipts, and who is who. */
+export interface SelfWarmupPlan {
+  /** Message `m` of user `s` at `s * perSender + m`, as {@link planMessages} has it. */
+  readonly plan: PlannedMessage[];
+  /** The station's receipt for each text ("Message delivered."). */
+  readonly receipts: Content[];
+  /** The users' and the stand-in's metas and visas. */
+  readonly directory: EntityDirectory;
+}
+
+const encoder = new TextEncoder();
+
+/** An {@link EntityDirectory} of a few local users. */
+class _LocalDirectory implements EntityDirectory {
+  readonly #metas = new Map<string, Meta>();
+  readonly #visas = new Map<string, Document>();
+
+  constructor(users: readonly LocalUser[]) {
+    for (const user of users) {
+      if (user.meta !== undefined) this.#metas.set(user.id.value, user.meta);
+      if (user.visa !== undefined) this.#visas.set(user.id.value, user.visa);
+    }
+  }
+
+  meta(id: ID): Promise<Meta | undefined> {
+    return Promise.resolve(this.#metas.get(id.value));
+  }
+
+  visa(id: ID): Promise<Document | undefined> {
+    return Promise.resolve(this.#visas.get(id.value));
+  }
+
+  members(): Promise<readonly ID[]> {
+    return Promise.resolve([]);
+  }
+}
+
+/**
+ * The serialised reliable message `json` whose signature is `signature`
+ * with random bytes of the same length in its place: a distinct message of
+ * the same shape.
+ */
+function resigned(
+  json: string,
+  signature: string,
+): { bytes: Uint8Array; signature: string } {
+  const length = Math.floor((signature.replace(/=+$/, "").length * 3) / 4);
+  const fresh = base64Encode(crypto.getRandomValues(new Uint8Array(length)));
+  return {
+    bytes: encoder.encode(
+      json.replace(`"signature":"${signature}"`, `"signature":"${fresh}"`),
+    ),
+    signature: fresh,
+  };
+}
+
+/**
+ * The self warm-up's plan: `perSender` texts per user, each with its
+ * station receipt as the station words it.
+ *
+ * @example
+ * ```ts ignore
+ * const { plan, receipts, directory } = await selfWarmupPlan({
+ *   users, station, signKey, perSender: 300, size: 256, receipts: false,
+ * });
+ * ```
+ */
+export async function selfWarmupPlan(
+  options: SelfWarmupPlanOptions,
+): Promise<SelfWarmupPlan> {
+  const { users, perSender } = options;
+  const directory = new _LocalDirectory([options.station, ...users]);
+  const signing = users.map((user) => ({
+    ...user,
+    signKey: options.signKey,
+  }));
+  const bases = await planMessages({
+    senders: signing,
+    receivers: signing,
+    receiverOf: (s) => (s + 1) % users.length,
+    perSender: 1,
+    size: options.size,
+    receipts: options.receipts,
+    directory,
+  });
+  const decoder = new TextDecoder();
+  const plan: PlannedMessage[] = [];
+  const receipts: Content[] = [];
+  for (const base of bases) {
+    const text = decoder.decode(base.bytes);
+    const envelope = ReliableMessage.parse(text).dictionary;
+    const answer = base.receipt && decoder.decode(base.receipt.bytes);
+    const extra = { recipient: users[base.receiver].id.value };
+    for (let m = 0; m < perSender; m++) {
+      const { bytes, signature } = resigned(text, base.signature);
+      plan.push({
+        sender: base.sender,
+        receiver: base.receiver,
+        bytes,
+        signature,
+        receipt: answer === undefined
+          ? undefined
+          : resigned(answer, base.receipt!.signature),
+      });
+      const original = { dictionary: { ...envelope, signature } };
+      receipts.push(
+        ReceiptCommand.create("Message delivered.", original, { extra }),
+      );
+    }
+  }
+  return { plan, receipts, directory };
+}
