@@ -170,6 +170,8 @@ export interface DimConfig {
     readonly signers: number;
     /** `decrypters`: threads that decrypt the message keys clients wrap for the station with RSA (default `auto`: one per CPU for an RSA key above 1024 bits, else none; 0: the main thread). */
     readonly decrypters: number | "auto";
+    /** `handshake_threads`: threads that check a handshake's signatures and open its sealed key ahead of the main thread while handshakes queue (default 0: none). */
+    readonly handshakeThreads: number;
     /** `max_sessions_per_ip`: most TCP connections at once from one address (default 64; 0: no limit). */
     readonly maxSessionsPerIp: number;
     /** `exempt_loopback`: loopback peers are exempt from the per-IP and rate limits (default on). */
@@ -235,6 +237,7 @@ export const STATION_DEFAULTS: Pick<
   | "maxConnections"
   | "signers"
   | "decrypters"
+  | "handshakeThreads"
   | "maxSessionsPerIp"
   | "exemptLoopback"
   | "messageRate"
@@ -256,6 +259,7 @@ export const STATION_DEFAULTS: Pick<
   maxConnections: 10000,
   signers: 1,
   decrypters: "auto",
+  handshakeThreads: 0,
   maxSessionsPerIp: 64,
   exemptLoopback: true,
   messageRate: 100,
@@ -477,6 +481,13 @@ function stationSettings(r: SectionReader) {
           ? Number(value)
           : undefined,
       "auto or a count 0..64",
+    ),
+    handshakeThreads: r.value(
+      "handshake_threads",
+      d.handshakeThreads,
+      (value) =>
+        /^\d+$/.test(value) && Number(value) <= 64 ? Number(value) : undefined,
+      "a count 0..64",
     ),
     withBots: r.value("with_bots", d.withBots, parseBoolean, BOOLEAN),
     ...limitSettings(r),

@@ -61,6 +61,7 @@ export const CONFIG_KEYS: Readonly<
     shutdown_timeout: { default: "10s" },
     signers: { default: "1" },
     decrypters: { default: "auto" },
+    handshake_threads: { default: "0" },
     with_bots: { default: "false" },
   },
   neighbors: { stations: RELOADS, source: RELOADS, output: RELOADS },

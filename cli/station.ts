@@ -325,6 +325,7 @@ async function serve(
     loginTimeout: settings.loginTimeout * 1000,
     signers: settings.signers,
     decrypters: settings.decrypters,
+    handshakeThreads: settings.handshakeThreads,
     limits: {
       maxFrameBytes: settings.maxFrameBytes,
       idleTimeout: settings.idleTimeout * 1000,

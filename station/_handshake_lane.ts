@@ -59,6 +59,11 @@ export class HandshakeLane {
     this.#width = Math.max(1, width);
   }
 
+  /** Whether work is under way or waiting (handshakes queue). */
+  get busy(): boolean {
+    return this.#running > 0 || this.#waiting.length > 0;
+  }
+
   /** Pieces of work waiting for their turn. */
   get waiting(): number {
     return this.#waiting.length;

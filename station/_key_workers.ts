@@ -1,6 +1,7 @@
 /**
  * Starts the worker threads of {@link SignerPool} and {@link DecryptPool}
- * (the script is `_sign_worker.ts`).
+ * (the script is `_sign_worker.ts`) and of {@link HandshakePool}
+ * (`_handshake_worker.ts`).
  *
  * @module
  */
@@ -20,15 +21,69 @@ export function startKeyWorker(
   onReply: (reply: unknown) => void,
   onFailed: () => void,
 ): Worker {
-  const worker = new Worker(
+  return _start(
     new URL("./_sign_worker.ts", import.meta.url).href,
-    { type: "module" },
+    key === undefined ? undefined : { key },
+    onReply,
+    onFailed,
   );
+}
+
+/**
+ * A worker of `_handshake_worker.ts`, given the station's ID and its
+ * decryption keys first; `onReply` and `onFailed` as in
+ * {@link startKeyWorker}.
+ *
+ * @example
+ * ```ts ignore
+ * const worker = startHandshakeWorker({ keys, station: id.value }, settle, fallBack);
+ * ```
+ */
+export function startHandshakeWorker(
+  init: { keys: Record<string, unknown>[]; station: string },
+  onReply: (reply: unknown) => void,
+  onFailed: () => void,
+): Worker {
+  return _start(
+    new URL("./_handshake_worker.ts", import.meta.url).href,
+    init,
+    onReply,
+    onFailed,
+  );
+}
+
+/**
+ * Terminates `workers` and empties `pending` (both); what was pending, for
+ * the caller to settle.
+ *
+ * @example
+ * ```ts ignore
+ * for (const item of stopWorkers(this.#workers, this.#pending)) settleHere(item);
+ * ```
+ */
+export function stopWorkers<T>(
+  workers: Worker[],
+  pending: Map<number, T>,
+): T[] {
+  for (const worker of workers) worker.terminate();
+  workers.length = 0;
+  const left = [...pending.values()];
+  pending.clear();
+  return left;
+}
+
+function _start(
+  url: string,
+  first: unknown,
+  onReply: (reply: unknown) => void,
+  onFailed: () => void,
+): Worker {
+  const worker = new Worker(url, { type: "module" });
   worker.onmessage = (event) => onReply(event.data);
   worker.onerror = (event) => {
     event.preventDefault();
     onFailed();
   };
-  if (key !== undefined) worker.postMessage({ key });
+  if (first !== undefined) worker.postMessage(first);
   return worker;
 }

@@ -18,6 +18,7 @@ import { Pipeline, type PipelineOptions } from "./pipeline.ts";
 import { SessionCenter } from "./session_center.ts";
 import { SignerPool } from "./signer.ts";
 import { DecryptPool } from "./decrypt_pool.ts";
+import type { HandshakePool } from "./handshake_pool.ts";
 import { StationStats } from "./stats.ts";
 import { TracePool } from "./traces.ts";
 
@@ -43,6 +44,11 @@ export interface AssembleOptions extends PipelineOptions {
   readonly signers?: number;
   /** Threads that decrypt clients' RSA-wrapped message keys (default 0: the main thread; `"auto"`: see {@link DecryptPool}). */
   readonly decrypters?: number | "auto";
+  /**
+   * Where the station's decryption keys find the message keys a
+   * {@link HandshakePool} opened ahead (default: none).
+   */
+  readonly handshakes?: HandshakePool;
   /**
    * How long a message pushed live waits for its receiver's acknowledgement
    * before it is committed to the store (ms, default 250); its "Message
@@ -92,6 +98,7 @@ export function assemblePipeline(
       key,
       options.decrypters ?? 0,
       () => stats.keyDecryptions++,
+      options.handshakes,
     )
   );
   const messenger = new StationMessenger(

@@ -21,7 +21,7 @@
  * @module
  */
 import type { PrivateKey, PublicKey } from "../dimp/crypto/mod.ts";
-import { startKeyWorker } from "./_key_workers.ts";
+import { startKeyWorker, stopWorkers } from "./_key_workers.ts";
 
 /**
  * The largest RSA modulus (bits) that `"auto"` decrypts on the calling
@@ -33,6 +33,12 @@ import { startKeyWorker } from "./_key_workers.ts";
  * ```
  */
 export const FAST_RSA_BITS = 1024;
+
+/** Where plaintexts opened ahead are taken from (a `HandshakePool`). */
+export interface OpenedAhead {
+  /** The plaintext of `sealed` opened with `key` elsewhere (taken), if any. */
+  opened(key: PrivateKey, sealed: Uint8Array): Uint8Array | undefined;
+}
 
 interface Pending {
   readonly ciphertext: Uint8Array;
@@ -78,6 +84,7 @@ export class DecryptPool implements PrivateKey {
   readonly #workers: Worker[] = [];
   readonly #pending = new Map<number, Pending>();
   readonly #onDecrypt: () => void;
+  readonly #ahead: OpenedAhead | undefined;
   #threads: number;
   #next = 0;
   #turn = 0;
@@ -86,15 +93,19 @@ export class DecryptPool implements PrivateKey {
    * Wraps `key` (RSA) with `threads` workers, started on first use (0, or a
    * key that cannot decrypt: here); `"auto"`: one per CPU for a key larger
    * than {@link FAST_RSA_BITS}, else none. `onDecrypt` is told of each
-   * decryption asked for (a counter).
+   * decryption asked for (a counter). A ciphertext `ahead` opened already
+   * (a worker of the `HandshakePool`, with this same key) is not
+   * decrypted again.
    */
   constructor(
     key: PrivateKey,
     threads: number | "auto",
     onDecrypt: () => void = () => {},
+    ahead?: OpenedAhead,
   ) {
     this.#key = key;
     this.#onDecrypt = onDecrypt;
+    this.#ahead = ahead;
     const count = threads === "auto" ? _autoThreads(key) : threads;
     this.#threads = key.decrypt === undefined ? 0 : Math.max(0, count);
   }
@@ -121,10 +132,12 @@ export class DecryptPool implements PrivateKey {
 
   /**
    * Decrypts on a worker (round robin); `undefined` when the ciphertext
-   * does not decrypt with this key.
+   * does not decrypt with this key. One opened ahead is taken as it is.
    */
   decrypt(ciphertext: Uint8Array): Promise<Uint8Array | undefined> {
     this.#onDecrypt();
+    const ready = this.#ahead?.opened(this.#key, ciphertext);
+    if (ready !== undefined) return Promise.resolve(ready);
     if (this.#threads === 0) return this.#here(ciphertext);
     if (this.#workers.length === 0) this.#start();
     const id = this.#next++;
@@ -148,11 +161,7 @@ export class DecryptPool implements PrivateKey {
   /** Stops the workers; from now on (and what is pending) decrypted here. */
   close(): void {
     this.#threads = 0;
-    for (const worker of this.#workers) worker.terminate();
-    this.#workers.length = 0;
-    const pending = [...this.#pending.values()];
-    this.#pending.clear();
-    for (const item of pending) {
+    for (const item of stopWorkers(this.#workers, this.#pending)) {
       this.#here(item.ciphertext).then(item.resolve, item.reject);
     }
   }

@@ -29,6 +29,7 @@ export * from "./offline.ts";
 export * from "./online_users.ts";
 export * from "./signer.ts";
 export * from "./decrypt_pool.ts";
+export * from "./handshake_pool.ts";
 export * from "./messenger.ts";
 export * from "./dispatcher.ts";
 export * from "./presence.ts";

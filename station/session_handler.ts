@@ -15,6 +15,7 @@ import {
   type ConnectionGuard,
 } from "./_connection_guard.ts";
 import { HandshakeLane } from "./_handshake_lane.ts";
+import type { HandshakePool } from "./handshake_pool.ts";
 import type { Pipeline } from "./pipeline.ts";
 import { Session } from "./session.ts";
 import type { SessionCenter } from "./session_center.ts";
@@ -64,15 +65,20 @@ export class SessionHandler implements ConnectionHandler {
   readonly #ready = Promise.withResolvers<Pipeline>();
   readonly #lane = new HandshakeLane(HANDSHAKE_WIDTH);
   #pipeline: Pipeline | undefined;
+  #handshakes: HandshakePool | undefined;
 
   /** Wires the registry, the guard, the log and the metrics. */
   constructor(parts: SessionHandlerParts) {
     this.#parts = parts;
   }
 
-  /** Hands payloads to `pipeline` from now on (and those that waited for it). */
-  attach(pipeline: Pipeline): void {
+  /**
+   * Hands payloads to `pipeline` from now on (and those that waited for
+   * it); while handshakes queue, `handshakes` checks their crypto ahead.
+   */
+  attach(pipeline: Pipeline, handshakes?: HandshakePool): void {
     this.#pipeline = pipeline;
+    this.#handshakes = handshakes;
     this.#ready.resolve(pipeline);
   }
 
@@ -106,7 +112,12 @@ export class SessionHandler implements ConnectionHandler {
     }
     // not bound yet: a handshake, which waits its turn behind routed texts
     if (session.identifier === undefined) {
-      return this.#lane.run(() => pipeline.receive(session, lines)).then(
+      const run = () => this.#lane.run(() => pipeline.receive(session, lines));
+      // handshakes queue (a storm): their crypto on a worker first
+      const ahead = this.#lane.busy
+        ? this.#handshakes?.prepare(conn.id, lines)
+        : undefined;
+      return (ahead === undefined ? run() : ahead.then(run)).then(
         (responses) => {
           // bound now: its login timer has done its job
           if (session.identifier !== undefined) guard.bound(session);

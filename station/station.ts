@@ -25,6 +25,7 @@ import { assemblePipeline } from "./assemble.ts";
 import type { Pipeline } from "./pipeline.ts";
 import type { RateLimits } from "./rate_limit.ts";
 import { SessionHandler } from "./session_handler.ts";
+import { HandshakePool } from "./handshake_pool.ts";
 import { SessionCenter } from "./session_center.ts";
 import type { StationMetrics } from "./ops/station_metrics.ts";
 import { StationStats } from "./stats.ts";
@@ -111,6 +112,12 @@ export interface StationOptions {
   readonly signers?: number;
   /** Threads that decrypt clients' RSA-wrapped message keys (default 0: the main thread; `"auto"`: one per CPU for a key above 1024 bits). */
   readonly decrypters?: number | "auto";
+  /**
+   * Threads that check a handshake's signatures and open its sealed key
+   * ahead of the main thread while handshakes queue (default 0: none, all
+   * on the main thread; see {@link HandshakePool}).
+   */
+  readonly handshakeThreads?: number;
   /** Seconds an offline message is kept (default 7 days). */
   readonly offlineRetention?: number;
   /** Offline messages kept per receiver (default 20480). */
@@ -192,6 +199,7 @@ export class Station {
   readonly accounts: Accounts;
   readonly #listener: StationListener;
   readonly #pipeline: Pipeline;
+  readonly #handshakes: HandshakePool;
   readonly #timer: ReturnType<typeof setInterval>;
   readonly #log: StationLog;
   readonly #guard: ConnectionGuard;
@@ -202,6 +210,7 @@ export class Station {
     identity: StationIdentity;
     listener: StationListener;
     pipeline: Pipeline;
+    handshakes: HandshakePool;
     store: Store;
     accounts: Accounts;
     log: StationLog;
@@ -217,6 +226,7 @@ export class Station {
     this.accounts = parts.accounts;
     this.#listener = parts.listener;
     this.#pipeline = parts.pipeline;
+    this.#handshakes = parts.handshakes;
     this.#log = parts.log;
     this.#guard = parts.guard;
     this.#timer = setInterval(() => this.#purge(), PURGE_INTERVAL_MS);
@@ -324,8 +334,14 @@ export class Station {
       await listener.close();
       throw error;
     }
+    const handshakes = new HandshakePool(
+      identity.id,
+      identity.decryptKeys,
+      options.handshakeThreads ?? 0,
+    );
     const pipeline = assemblePipeline(identity, accounts, {
       ...options,
+      handshakes,
       center,
       stats,
       log,
@@ -337,16 +353,25 @@ export class Station {
         sessions: () => center.all(),
       });
     }
-    handler.attach(pipeline);
+    handler.attach(pipeline, handshakes);
     return new Station({
       identity,
       listener,
       pipeline,
+      handshakes,
       store,
       accounts,
       log,
       guard,
     });
+  }
+
+  /**
+   * Handshake payloads whose crypto a worker checked ahead while handshakes
+   * queued (see {@link HandshakePool}).
+   */
+  get handshakesAhead(): number {
+    return this.#handshakes.prepared;
   }
 
   /** The transport's status (uptime, connections by framing). */
@@ -401,6 +426,7 @@ export class Station {
         });
       }
       this.#pipeline.close();
+      this.#handshakes.close();
       this.#online.stop();
       this.store.close();
       this.#log.info("station stopped", { station: this.id.value });

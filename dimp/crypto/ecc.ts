@@ -25,6 +25,7 @@ import {
   SignatureMismatchError,
 } from "./errors.ts";
 import { keyData } from "./_key_json.ts";
+import { keptBytes } from "./_kept_bytes.ts";
 import { BoundedMap } from "../bounded_map.ts";
 import type { PrivateKey, PublicKey } from "./key.ts";
 
@@ -55,6 +56,50 @@ function _verifiedId(
   return `${point.toBase64()} ${
     backend.sha256(data).toBase64()
   } ${der.toBase64()}`;
+}
+
+/** Where {@link collectVerified} sends the ids of signatures that verify. */
+let _collector: string[] | undefined;
+
+/**
+ * From now on (until called with `undefined`) pushes into `into` the id of
+ * every ECDSA signature that verifies here (checked or found checked): what
+ * {@link addVerified} takes on another thread, so that its verification of
+ * the same key, data and signature costs no second ECDSA check. For a worker
+ * that verifies for a main thread (`station/handshake_pool.ts`).
+ *
+ * @example
+ * ```ts
+ * import { collectVerified, generatePrivateKey, utf8Encode } from "./mod.ts";
+ *
+ * const key = await generatePrivateKey("ECC");
+ * const signature = await key.sign(utf8Encode("moky"));
+ * const ids: string[] = [];
+ * collectVerified(ids);
+ * await key.publicKey.verify(utf8Encode("moky"), signature);
+ * collectVerified(undefined);
+ * ids.length; // 1
+ * ```
+ */
+export function collectVerified(into: string[] | undefined): void {
+  _collector = into;
+}
+
+/**
+ * Takes the ids {@link collectVerified} gathered where those signatures
+ * verified (a worker with this same backend): a verification of the same
+ * key, data and signature here then answers `true` without the ECDSA check
+ * (as one checked here before does). Only for ids of signatures that did
+ * verify; anything else is never looked up (an id names the key, the
+ * SHA-256 of the data and the signature).
+ *
+ * @example
+ * ```ts ignore
+ * addVerified(reply.verified); // from a worker's collectVerified
+ * ```
+ */
+export function addVerified(ids: readonly string[]): void {
+  for (const id of ids) _verified.set(id, true);
 }
 
 /** The members Python writes next to `data` (informational). */
@@ -208,7 +253,7 @@ export class EccPublicKey implements PublicKey {
   #handle?: Promise<KeyHandle>;
 
   private constructor(point: Uint8Array, dict: Record<string, unknown>) {
-    this.point = point;
+    this.point = keptBytes(point);
     this.#dict = dict;
   }
 
@@ -273,10 +318,16 @@ export class EccPublicKey implements PublicKey {
   async #check(data: Uint8Array, der: Uint8Array): Promise<boolean> {
     const { r, s } = decodeEcdsaSignature(der);
     const id = _verifiedId(this.point, data, der);
-    if (_verified.touch(id)) return true;
+    if (_verified.touch(id)) {
+      _collector?.push(id);
+      return true;
+    }
     const lowS = isLowS(s) ? der : encodeEcdsaSignature({ r, s: N - s });
     const ok = await backend.ecVerify(await this.#key(), data, lowS);
-    if (ok) _verified.set(id, true);
+    if (ok) {
+      _verified.set(id, true);
+      _collector?.push(id);
+    }
     return ok;
   }
 

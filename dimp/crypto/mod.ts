@@ -23,6 +23,8 @@ export * from "./digest.ts";
 export * from "./key.ts";
 export { RSA_MODULUS_BITS, RsaPrivateKey, RsaPublicKey } from "./rsa.ts";
 export {
+  addVerified,
+  collectVerified,
   decodeEcdsaSignature,
   EccPrivateKey,
   EccPublicKey,

@@ -143,6 +143,7 @@ Deno.test("config: etc/dim.ini parses to the defaults, and with every key uncomm
     "max_connections",
     "signers",
     "decrypters",
+    "handshake_threads",
     "max_sessions_per_ip",
     "exempt_loopback",
     "message_rate",

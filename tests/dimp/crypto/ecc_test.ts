@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import {
+  addVerified,
   base64Encode,
+  collectVerified,
   decodeEcdsaSignature,
   EccPrivateKey,
   type EccPublicKey,
@@ -287,4 +289,29 @@ Deno.test("ECDSA: a signature that verified verifies again (remembered); over ot
     altered[altered.length - 1] ^= 1;
     assert.equal(await key.publicKey.verify(data, altered), false);
   }
+});
+
+Deno.test("ECDSA: collectVerified gathers an id per signature that verifies (checked or remembered), none for one that fails; addVerified takes them", async () => {
+  const key = await EccPrivateKey.generate();
+  const data = utf8Encode("a handshake checked on a worker");
+  const signature = await key.sign(data);
+  const altered = signature.slice();
+  altered[altered.length - 1] ^= 1;
+  const ids: string[] = [];
+  collectVerified(ids);
+  try {
+    assert.equal(await key.publicKey.verify(data, altered), false);
+    assert.deepEqual(ids, []);
+    assert.equal(await key.publicKey.verify(data, signature), true);
+    assert.equal(await key.publicKey.verify(data, signature), true);
+  } finally {
+    collectVerified(undefined);
+  }
+  assert.equal(ids.length, 2);
+  assert.equal(ids[0], ids[1]);
+  assert.equal(await key.publicKey.verify(data, signature), true);
+  assert.equal(ids.length, 2);
+  addVerified(ids);
+  assert.equal(await key.publicKey.verify(data, signature), true);
+  assert.equal(await key.publicKey.verify(data, altered), false);
 });
