@@ -102,6 +102,17 @@ export class ByteQueue {
     return out;
   }
 
+  /**
+   * A view of the oldest `count` bytes, which are consumed: no copy, valid
+   * until the next push (lent bytes: until the caller reuses them).
+   */
+  takeView(count: number): Uint8Array {
+    const start = this.#start;
+    const out = this.#data.subarray(start, start + count);
+    this.consume(count);
+    return out;
+  }
+
   /** Drops everything; storage over 512 bytes is released, smaller is kept for reuse. */
   clear(): void {
     if (this.#lent || this.#data.length > KEEP_CAPACITY) this.#data = EMPTY;

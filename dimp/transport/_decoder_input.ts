@@ -79,6 +79,15 @@ export class DecoderInput {
     return this.#queue.take(count, slab);
   }
 
+  /**
+   * A view of a package of `count` bytes, consumed: the junk run ends. Valid
+   * until the next push (see {@link ByteQueue.takeView}).
+   */
+  takeView(count: number): Uint8Array {
+    this.#junk = 0;
+    return this.#queue.takeView(count);
+  }
+
   /** Consumes a package of `count` bytes: the junk run ends. */
   consume(count: number): void {
     this.#queue.consume(count);

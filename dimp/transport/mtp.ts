@@ -276,6 +276,13 @@ export interface MtpDecoderOptions {
   readonly maxJunk?: number;
   /** Where the packages' bytes are copied to (default: an array each). */
   readonly slab?: ByteSlab;
+  /**
+   * A package's body is a view of the received bytes instead of a copy, valid
+   * until the next {@link MtpDecoder.push}: for a caller that reads each body
+   * before it pushes more (an endpoint decodes it to text at once). No backing
+   * store per received package, and none kept alive by a body.
+   */
+  readonly viewBodies?: boolean;
 }
 
 /**
@@ -337,10 +344,12 @@ export class MtpDecoder {
   readonly #input: DecoderInput;
   readonly #maxBodyLength: number;
   readonly #slab: ByteSlab | undefined;
+  readonly #viewBodies: boolean;
 
   /** A decoder with the given limits. */
   constructor(options: MtpDecoderOptions = {}) {
     this.#slab = options.slab;
+    this.#viewBodies = options.viewBodies ?? false;
     this.#maxBodyLength = Math.min(
       options.maxBodyLength ?? MTP_MAX_BODY_LENGTH,
       MTP_MAX_BODY_LENGTH,
@@ -400,11 +409,14 @@ export class MtpDecoder {
       if (bodyLength > this.#maxBodyLength) this.#tooLarge(bodyLength);
       const total = headerLength + bodyLength;
       if (length < total) return this.#needMore();
-      // the sn as two numbers, one copy of the body: no view of the header
+      // the sn as two numbers, one copy of the body (or none): no view of
+      // the header
       const snHi = words === 2 ? 0 : input.u32(4);
       const snLo = words === 2 ? 0 : input.u32(8);
       input.consume(headerLength);
-      const body = input.take(bodyLength, this.#slab);
+      const body = this.#viewBodies
+        ? input.takeView(bodyLength)
+        : input.take(bodyLength, this.#slab);
       return {
         header: new _ReadHeader(
           headerLength,

@@ -339,3 +339,30 @@ Deno.test("endpoint [mtp]: a send's ackKey is a number, distinct per send, match
   assert.ok(!keys.includes(events[0].key));
   assert.equal(events[1].key, keys[1]);
 });
+
+Deno.test("endpoint [mtp]: a reader reusing its buffer between reads gets whole messages, fragments included (kept as copies)", () => {
+  const station = createEndpoint("mtp", "station");
+  const client = createEndpoint("mtp", "client");
+  const sn = new Uint8Array(8).fill(5);
+  const whole = utf8('{"fragmented":"in three reads"}');
+  const frames = [
+    fragment(sn, 0, whole.subarray(0, 9)),
+    fragment(sn, 1, whole.subarray(9, 20)),
+    fragment(sn, 2, whole.subarray(20)),
+    client.encodeMessage(utf8('{"whole":1}\n{"whole":2}')).bytes,
+  ];
+  const buffer = new Uint8Array(256); // one read buffer, reused
+  const lines: (readonly string[])[] = [];
+  for (const frame of frames) {
+    buffer.set(frame);
+    station.push(buffer.subarray(0, frame.length));
+    for (const event of drain(station)) {
+      if (event.type === "payload") lines.push(event.lines);
+    }
+    buffer.fill(0x7b); // the next read overwrites it
+  }
+  assert.deepEqual(lines, [
+    ['{"fragmented":"in three reads"}'],
+    ['{"whole":1}', '{"whole":2}'],
+  ]);
+});

@@ -341,3 +341,37 @@ Deno.test("MtpDecoder reads a chunk in place until next() returns null, then kee
   );
   assert.equal(decoder.bufferedBytes, 0);
 });
+
+Deno.test("MtpDecoder with viewBodies: a body is a view of the pushed bytes (no copy), also for a package split across reads", () => {
+  const sn = new Uint8Array([0, 0, 0, 0, 0, 0, 0, 2]);
+  const first = encodeMtpPackage({ type: MtpType.MESSAGE, sn, body: "first" });
+  const second = encodeMtpPackage({
+    type: MtpType.MESSAGE,
+    sn,
+    body: '{"second":"split across two reads"}',
+  });
+  const buffer = new Uint8Array(1024); // one read buffer, reused
+  const cut = 30;
+  buffer.set(first, 0);
+  buffer.set(second.subarray(0, cut), first.length);
+  const decoder = new MtpDecoder({ viewBodies: true });
+  decoder.push(buffer.subarray(0, first.length + cut));
+  const one = decoder.next();
+  assert.ok(one !== null);
+  assert.equal(one.body.buffer, buffer.buffer, "a view of the read buffer");
+  assert.equal(new TextDecoder().decode(one.body), "first");
+  assert.equal(decoder.next(), null);
+  // the next read overwrites the buffer: the partial package was kept
+  buffer.fill(0xee);
+  buffer.set(second.subarray(cut), 0);
+  decoder.push(buffer.subarray(0, second.length - cut));
+  const two = decoder.next();
+  assert.ok(two !== null);
+  assert.notEqual(two.body.buffer, buffer.buffer);
+  assert.equal(
+    new TextDecoder().decode(two.body),
+    '{"second":"split across two reads"}',
+  );
+  assert.equal(decoder.next(), null);
+  assert.equal(decoder.bufferedBytes, 0);
+});
