@@ -89,15 +89,12 @@ export class OnlinePublisher {
    */
   publish(): boolean {
     const now = this.#now();
+    if (!this.#changed() && now - this.#beatAt < this.#heartbeat) {
+      return false;
+    }
     const online = this.#online();
     const added = [...online].filter((id) => !this.#published.has(id));
     const removed = [...this.#published].filter((id) => !online.has(id));
-    if (
-      added.length === 0 && removed.length === 0 &&
-      now - this.#beatAt < this.#heartbeat
-    ) {
-      return false;
-    }
     try {
       this.#store.onlineUsers.update(this.#station, added, removed);
     } catch (error) {
@@ -122,17 +119,28 @@ export class OnlinePublisher {
     this.#published = new Set();
   }
 
+  /**
+   * Whether the users online differ from those published: counted, not
+   * collected (a station of idle sessions makes nothing every 2 s).
+   */
+  #changed(): boolean {
+    const published = this.#published;
+    let online = 0;
+    let known = 0;
+    this.#center.eachActiveId((id) => {
+      if (id.type === EntityType.STATION) return;
+      online++;
+      if (published.has(id.value)) known++;
+    });
+    return online !== known || known !== published.size;
+  }
+
   /** The IDs with an active session here, stations left out. */
   #online(): Set<string> {
     const online = new Set<string>();
-    for (const session of this.#center.all()) {
-      const id = session.identifier;
-      if (
-        id !== undefined && session.active && id.type !== EntityType.STATION
-      ) {
-        online.add(id.value);
-      }
-    }
+    this.#center.eachActiveId((id) => {
+      if (id.type !== EntityType.STATION) online.add(id.value);
+    });
     return online;
   }
 }

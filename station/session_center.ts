@@ -24,7 +24,11 @@ export class SessionCenter {
   /** This station's ID: what the local bridge logs in as. */
   readonly station: ID;
   readonly #byAddress = new Map<string, Session>();
-  readonly #byId = new Map<string, Set<Session>>();
+  /**
+   * The sessions of an ID: the session itself while it is the only one
+   * (most users: no set per user), a set from the second on.
+   */
+  readonly #byId = new Map<string, Session | Set<Session>>();
 
   /** A registry for the station `station`. */
   constructor(station: ID) {
@@ -61,36 +65,45 @@ export class SessionCenter {
     }
     const id = session.identifier;
     if (id === undefined) return;
-    const set = this.#byId.get(id.value);
-    if (set === undefined) return;
-    set.delete(session);
-    if (set.size === 0) this.#byId.delete(id.value);
+    const found = this.#byId.get(id.value);
+    if (found === session) {
+      this.#byId.delete(id.value);
+    } else if (found instanceof Set) {
+      found.delete(session);
+      if (found.size === 1) {
+        const [last] = found;
+        this.#byId.set(id.value, last);
+      } else if (found.size === 0) this.#byId.delete(id.value);
+    }
   }
 
   /** Binds a session to the (naked) ID of its handshake. */
   bind(session: Session, id: ID): void {
     session.bind(id);
-    let set = this.#byId.get(id.value);
-    if (set === undefined) {
-      set = new Set();
-      this.#byId.set(id.value, set);
+    const found = this.#byId.get(id.value);
+    if (found === undefined) this.#byId.set(id.value, session);
+    else if (found instanceof Set) found.add(session);
+    else if (found !== session) {
+      this.#byId.set(id.value, new Set([found, session]));
     }
-    set.add(session);
   }
 
   /** The open sessions bound to an ID. */
   sessions(id: ID): Session[] {
-    const set = this.#byId.get(id.withoutTerminal().value);
-    return set === undefined ? [] : [...set].filter((s) => !s.conn.closed);
+    const found = this.#byId.get(id.withoutTerminal().value);
+    if (found === undefined) return [];
+    if (found instanceof Set) return [...found].filter((s) => !s.conn.closed);
+    return found.conn.closed ? [] : [found];
   }
 
   /** The active sessions bound to an ID (those that receive pushes). */
   active(id: ID): Session[] {
-    const set = this.#byId.get(id.withoutTerminal().value);
-    if (set === undefined) return [];
-    const found: Session[] = [];
-    for (const session of set) if (session.active) found.push(session);
-    return found;
+    const found = this.#byId.get(id.withoutTerminal().value);
+    if (found === undefined) return [];
+    if (!(found instanceof Set)) return found.active ? [found] : [];
+    const active: Session[] = [];
+    for (const session of found) if (session.active) active.push(session);
+    return active;
   }
 
   /**
@@ -106,6 +119,23 @@ export class SessionCenter {
     return session.identifier?.equals(this.station) === true;
   }
 
+  /**
+   * Calls `fn` once for every bound ID with an active session, without
+   * making an array or an iterator result per ID (the online list looks
+   * every two seconds).
+   */
+  eachActiveId(fn: (id: ID) => void): void {
+    this.#byId.forEach((entry) => {
+      if (!(entry instanceof Set)) {
+        if (entry.active) fn(entry.identifier!);
+        return;
+      }
+      for (const session of entry) {
+        if (session.active) return fn(session.identifier!);
+      }
+    });
+  }
+
   /** Every bound ID with at least one session. */
   ids(): IterableIterator<string> {
     return this.#byId.keys();
@@ -114,8 +144,9 @@ export class SessionCenter {
   /** The IDs of stations logged in here (neighbours and the bridge) with an active session. */
   stations(): ID[] {
     const found: ID[] = [];
-    for (const set of this.#byId.values()) {
-      for (const session of set) {
+    for (const entry of this.#byId.values()) {
+      const sessions = entry instanceof Set ? entry : [entry];
+      for (const session of sessions) {
         const id = session.identifier!;
         if (id.type === EntityType.STATION && session.active) {
           found.push(id);

@@ -375,6 +375,7 @@ export class StreamConnection implements Connection {
    */
   #resendExpired(now: number): void {
     const awaiting = this.#awaiting;
+    if (awaiting.length === 0) return; // an idle connection allocates nothing
     const resent: AwaitingAck[] = [];
     let passed = 0;
     for (; passed < awaiting.length; passed++) {

@@ -7,6 +7,7 @@
 import { backend } from "./_backend.ts";
 import { EncodingError, KeyFormatError } from "./errors.ts";
 import { keyData } from "./_key_json.ts";
+import { keptBytes } from "./_kept_bytes.ts";
 import type { SymmetricKey } from "./key.ts";
 import { decodeTed, encodeTed } from "./ted.ts";
 
@@ -72,8 +73,8 @@ export class AesKey implements SymmetricKey {
     iv: Uint8Array | undefined,
     dict: Record<string, unknown>,
   ) {
-    this.secret = secret;
-    this.#iv = iv;
+    this.secret = keptBytes(secret);
+    this.#iv = iv === undefined ? undefined : keptBytes(iv);
     this.#dict = dict;
   }
 

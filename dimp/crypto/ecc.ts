@@ -25,6 +25,7 @@ import {
   SignatureMismatchError,
 } from "./errors.ts";
 import { keyData } from "./_key_json.ts";
+import { keptBytes } from "./_kept_bytes.ts";
 import { BoundedMap } from "../bounded_map.ts";
 import type { PrivateKey, PublicKey } from "./key.ts";
 
@@ -252,7 +253,7 @@ export class EccPublicKey implements PublicKey {
   #handle?: Promise<KeyHandle>;
 
   private constructor(point: Uint8Array, dict: Record<string, unknown>) {
-    this.point = point;
+    this.point = keptBytes(point);
     this.#dict = dict;
   }
 

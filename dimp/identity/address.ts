@@ -49,20 +49,32 @@ export class Address {
    * for `anywhere` / `everywhere`.
    */
   readonly network: number;
-  /** The decoded bytes: 25 for BTC, 20 for ETH; empty otherwise. */
-  readonly bytes: Uint8Array;
 
-  /** Builds an address from its parts; use the parse and generate functions. */
-  constructor(
-    kind: AddressKind,
-    value: string,
-    network: number,
-    bytes: Uint8Array = new Uint8Array(0),
-  ) {
+  /**
+   * Builds an address from its parts; use the parse and generate functions
+   * (which check the bytes against the text; only the text is kept).
+   */
+  constructor(kind: AddressKind, value: string, network: number) {
     this.kind = kind;
     this.value = value;
     this.network = network;
-    this.bytes = bytes;
+  }
+
+  /**
+   * The decoded bytes: 25 for BTC, 20 for ETH; empty otherwise. Decoded
+   * from the text at each call: every ID and meta holds an address, and a
+   * small byte array of its own costs ~0.5 KiB in Deno (the search number
+   * is their only reader).
+   */
+  get bytes(): Uint8Array {
+    switch (this.kind) {
+      case "btc":
+        return base58Decode(this.value);
+      case "eth":
+        return hexDecode(this.value.slice(2));
+      default:
+        return new Uint8Array(0);
+    }
   }
 
   /** Whether this is `anywhere` or `everywhere`. */
@@ -130,7 +142,7 @@ export function btcAddress(data: Uint8Array, network: number): Address {
   bytes[0] = network;
   bytes.set(ripemd160(sha256(data)), 1);
   bytes.set(checkCode(bytes.subarray(0, 21)), 21);
-  return new Address("btc", base58Encode(bytes), network, bytes);
+  return new Address("btc", base58Encode(bytes), network);
 }
 
 /**
@@ -172,7 +184,7 @@ export function ethAddress(point: Uint8Array): Address {
     );
   }
   const bytes = keccak256(xy).slice(12);
-  return new Address("eth", eip55(hexEncode(bytes)), EntityType.USER, bytes);
+  return new Address("eth", eip55(hexEncode(bytes)), EntityType.USER);
 }
 
 function parseBtc(text: string): Address {
@@ -193,14 +205,14 @@ function parseBtc(text: string): Address {
   for (let i = 0; i < 4; i++) {
     if (bytes[21 + i] !== code[i]) throw new AddressChecksumError(text);
   }
-  return new Address("btc", text, bytes[0], bytes);
+  return new Address("btc", text, bytes[0]);
 }
 
 function parseEth(text: string): Address {
   if (!/^0x[0-9A-Fa-f]{40}$/.test(text)) {
     throw new AddressFormatError(`not 0x + 40 hex digits: ${text}`);
   }
-  return new Address("eth", text, EntityType.USER, hexDecode(text.slice(2)));
+  return new Address("eth", text, EntityType.USER);
 }
 
 function parseStrict(text: string): Address {

@@ -92,7 +92,12 @@ export class Document {
   readonly type: string;
   readonly #extra: Record<string, unknown>;
   #data: string | undefined;
-  #signature: Uint8Array | undefined;
+  /**
+   * The signature as its wire text (`encodeTed` of the bytes): a string
+   * costs less to keep than a small byte array of its own (every cached
+   * visa has one), and `toDictionary` writes it as it is.
+   */
+  #signature: string | undefined;
   #properties: Record<string, unknown>;
   /** The parsed `key` property (`null`: none), until a property changes. */
   #visaKey: PublicKey | null | undefined;
@@ -102,7 +107,7 @@ export class Document {
     type: string,
     extra: Record<string, unknown>,
     data: string | undefined,
-    signature: Uint8Array | undefined,
+    signature: string | undefined,
     properties: Record<string, unknown>,
   ) {
     this.id = id;
@@ -163,7 +168,14 @@ export class Document {
     const resolved = typeof type === "string" && type !== ""
       ? type
       : typeForId(id);
-    return new Document(id, resolved, extra, data, bytes, properties);
+    return new Document(
+      id,
+      resolved,
+      extra,
+      data,
+      encodeTed(bytes),
+      properties,
+    );
   }
 
   /**
@@ -183,9 +195,10 @@ export class Document {
     return this.#data;
   }
 
-  /** The signature bytes (`undefined` after an edit). */
+  /** The signature bytes (`undefined` after an edit; decoded at each call). */
   get signature(): Uint8Array | undefined {
-    return this.#signature;
+    const text = this.#signature;
+    return text === undefined ? undefined : decodeTed(text);
   }
 
   /** Whether `data` and `signature` are present (no edit since signing). */
@@ -300,7 +313,10 @@ export class Document {
       );
     }
     try {
-      await key.verifyOrThrow(utf8Encode(this.#data), this.#signature);
+      await key.verifyOrThrow(
+        utf8Encode(this.#data),
+        decodeTed(this.#signature),
+      );
     } catch (e) {
       if (
         e instanceof SignatureFormatError || e instanceof SignatureMismatchError
@@ -337,7 +353,7 @@ export class Document {
     const data = JSON.stringify(this.#properties);
     const signature = await privateKey.sign(utf8Encode(data));
     this.#data = data;
-    this.#signature = signature;
+    this.#signature = encodeTed(signature);
   }
 
   /**
@@ -358,7 +374,7 @@ export class Document {
       ID: this.id.value,
       type: this.type,
       data: this.#data,
-      signature: encodeTed(this.#signature),
+      signature: this.#signature,
     };
   }
 

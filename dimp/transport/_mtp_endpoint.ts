@@ -55,6 +55,13 @@ function _snKeyOf(hi: number, lo: number): AckKey {
 }
 
 /**
+ * The sn of the message being encoded, shared by every endpoint: it is
+ * written and read within one synchronous call (small typed arrays cost
+ * ~0.5 KiB each in Deno; one per connection was one per idle session).
+ */
+const SN = new Uint8Array(8);
+
+/**
  * MTP over TCP.
  *
  * @example
@@ -72,8 +79,6 @@ export class MtpEndpoint extends EndpointBase {
   readonly framing = "mtp" as const;
   protected readonly input: MtpDecoder;
   readonly #serials = new MtpSerials();
-  /** The last sn generated (reused: small typed arrays are costly in Deno). */
-  readonly #sn = new Uint8Array(8);
   /**
    * The bytes of this connection's sent packages, which live until
    * acknowledged or written. A received package's body is a view of the
@@ -171,16 +176,16 @@ export class MtpEndpoint extends EndpointBase {
 
   encodeMessage(payload: Payload): Outgoing {
     const bytes = this.#message(payload);
-    return { bytes, ackKey: _snKey(this.#sn) };
+    return { bytes, ackKey: _snKey(SN) };
   }
 
   encodeReplies(_replyTo: number, payloads: readonly Payload[]): Uint8Array[] {
     return payloads.map((body) => this.#message(body));
   }
 
-  /** A MESSAGE with a fresh sn (left in `#sn`). */
+  /** A MESSAGE with a fresh sn (left in {@link SN} until the next one). */
   #message(body: Payload): Uint8Array {
-    const sn = this.#serials.next(this.#sn);
+    const sn = this.#serials.next(SN);
     return encodeMtpPackageIn(this.#slab, { type: MtpType.MESSAGE, sn, body });
   }
 

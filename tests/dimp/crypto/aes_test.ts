@@ -240,3 +240,25 @@ Deno.test("AES generated keys: 32 random bytes, distinct, round trip", async () 
   assert.ok(await isKeyPair(a, parseSymmetricKey(a.toDictionary())));
   assert.equal(await isKeyPair(a, b), false);
 });
+
+Deno.test("AES keys kept in shared chunks: their own copy of the bytes, each still its own key", async () => {
+  const raw = crypto.getRandomValues(new Uint8Array(32));
+  const dict = { algorithm: "AES", data: raw.toBase64() };
+  const a = parseSymmetricKey(dict) as AesKey;
+  const b = generateSymmetricKey() as AesKey;
+  const c = generateSymmetricKey() as AesKey;
+  // one buffer for several small keys (in Deno each buffer costs ~0.5 KiB)
+  assert.equal(b.secret.buffer, c.secret.buffer);
+  assert.deepEqual(a.secret, raw);
+  raw.fill(0);
+  assert.notDeepEqual(a.secret, raw, "a copy, not the caller's array");
+  const text = new TextEncoder().encode("kept");
+  for (const key of [a, b, c]) {
+    const params: Record<string, unknown> = {};
+    const sealed = await key.encrypt(text, params);
+    assert.deepEqual(await key.decrypt(sealed, params), text);
+    for (const other of [a, b, c].filter((k) => k !== key)) {
+      assert.notDeepEqual(await other.decrypt(sealed, params), text);
+    }
+  }
+});

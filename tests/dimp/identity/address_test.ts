@@ -42,6 +42,23 @@ Deno.test("BTC address of the hulk fingerprint: worked example bytes", () => {
   );
 });
 
+Deno.test("an address keeps its text only: its bytes are decoded from it when asked", () => {
+  const btc = btcAddress(HULK_FINGERPRINT, 0x08);
+  const eth = parseAddress("0xC40156Dd85bA6D604Ff97496FD9df74f0de22793");
+  for (const address of [btc, eth, parseAddress(btc.value)]) {
+    assert.ok(!Object.getOwnPropertyNames(address).includes("bytes"));
+  }
+  assert.deepEqual(
+    parseAddress(btc.value).bytes,
+    hexDecode("08cfc8bde708626a3e0e2663d11115f59874175071a2b45674"),
+  );
+  assert.deepEqual(
+    eth.bytes,
+    hexDecode("c40156dd85ba6d604ff97496fd9df74f0de22793"),
+  );
+  assert.equal(parseAddress("anywhere").bytes.length, 0);
+});
+
 // networks 0x00, 0x01, 0x02, 0x04, 0x08, 0x10, 0x88, 0xC8: each from a vector
 const NETWORKS: [string, number, string][] = [];
 for (

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  base64Decode,
   base64Encode,
   EncodingError,
   generatePrivateKey,
@@ -140,6 +141,27 @@ Deno.test("documents: signed data is never re-serialised; edits unsign", async (
   assert.equal(doc.isSigned, false);
   await assert.rejects(doc.checkSignature(meta.key), DocumentSignatureError);
   assert.throws(() => doc.toDictionary(), DocumentSignatureError);
+});
+
+Deno.test("documents: the signature is kept as its wire text: the same bytes, the same dictionary, after a signing too", async () => {
+  const v = vector("doc/station-visa");
+  const doc = Document.parse(v.document);
+  const text = v.document.signature as string;
+  assert.equal(doc.toDictionary().signature, base64Encode(base64Decode(text)));
+  assert.deepEqual(doc.signature, base64Decode(text));
+  assert.notEqual(doc.signature, doc.signature, "decoded at each call");
+  const meta = Meta.parse(v.meta);
+  assert.ok(await doc.verify(meta.key));
+  // signed here: the dictionary carries the new signature, which verifies
+  const key = await generatePrivateKey("ECC");
+  const mine = Document.create(
+    parseId("moky@4DnqXWdTV8wuZgfqSCX9GjE2kNq7HJrUgQ"),
+  );
+  mine.setProperty("name", "moky");
+  await mine.sign(key);
+  const signature = mine.toDictionary().signature as string;
+  assert.deepEqual(base64Decode(signature), mine.signature);
+  assert.ok(await Document.parse(mine.toDictionary()).verify(key.publicKey));
 });
 
 Deno.test("documents: truncated signature is a format error, tampered data a mismatch", async () => {

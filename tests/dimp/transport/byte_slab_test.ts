@@ -107,3 +107,23 @@ Deno.test("MtpEndpoint: after rest() its next frame is in new storage, the earli
   assert.notEqual(c.buffer, b.buffer);
   assert.deepEqual(a, copy);
 });
+
+Deno.test("MTP endpoints encoding in turn: each message's acknowledgement key is its own frame's sn", () => {
+  const a = new MtpEndpoint("station");
+  const b = new MtpEndpoint("station");
+  const sent = [a, b, a, b, b, a].map((endpoint, i) =>
+    endpoint.encodeMessage(`{"n":${i}}`)
+  );
+  const keys = new Set<number | string>();
+  for (const { bytes, ackKey } of sent) {
+    const decoder = new MtpDecoder();
+    decoder.push(bytes);
+    const pkg = decoder.next();
+    assert.ok(pkg !== null);
+    assert.equal(pkg.header.type, MtpType.MESSAGE);
+    const { snHi, snLo } = pkg.header;
+    assert.equal(ackKey, (snHi & 0x1f_ffff) * 0x1_0000_0000 + snLo);
+    keys.add(ackKey);
+  }
+  assert.equal(keys.size, sent.length, "every message has an sn of its own");
+});
