@@ -14,8 +14,10 @@
  */
 import {
   type AckKey,
+  type ByteSlab,
   createEndpoint,
   encodeMtpPackage,
+  encodeMtpPackageIn,
   type FramingEndpoint,
   MtpType,
   OK,
@@ -90,7 +92,9 @@ function nextTurn(): Promise<void> {
 /**
  * An MTP MESSAGE frame with transaction ID `prefix ‖ frame`: the bench
  * encodes every text before the clock starts and tells the station's
- * acknowledgement of it by `frame` ({@link FrameTap.acknowledged}).
+ * acknowledgement of it by `frame` ({@link FrameTap.acknowledged}). With a
+ * `slab` the frame is a piece of its chunks (ten thousand frames: not ten
+ * thousand buffers of their own to allocate and account for).
  *
  * @example
  * ```ts ignore
@@ -101,12 +105,14 @@ export function benchFrame(
   prefix: number,
   frame: number,
   body: Uint8Array,
+  slab?: ByteSlab,
 ): Uint8Array {
-  const sn = new Uint8Array(8);
-  const view = new DataView(sn.buffer);
-  view.setUint32(0, prefix);
-  view.setUint32(4, frame);
-  return encodeMtpPackage({ type: MtpType.MESSAGE, sn, body });
+  return encodeMtpPackageIn(slab, {
+    type: MtpType.MESSAGE,
+    snHi: prefix,
+    snLo: frame,
+    body,
+  });
 }
 
 interface Awaiting {

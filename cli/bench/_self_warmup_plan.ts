@@ -18,6 +18,7 @@ import {
   type LocalUser,
   ReliableMessage,
 } from "../../dimp/message/mod.ts";
+import { ByteSlab } from "../../dimp/transport/mod.ts";
 import { planMessages, type PlannedMessage } from "./plan.ts";
 
 /** What the self warm-up sends. */
@@ -74,22 +75,41 @@ class _LocalDirectory implements EntityDirectory {
 }
 
 /**
- * The serialised reliable message `json` whose signature is `signature`
- * with random bytes of the same length in its place: a distinct message of
- * the same shape.
+ * Copies of one packed message (`bytes`, signed `signature`) with random
+ * bytes of the same length in place of the signature: distinct messages of
+ * the same shape, pieces of one slab.
  */
-function resigned(
-  json: string,
-  signature: string,
-): { bytes: Uint8Array; signature: string } {
-  const length = Math.floor((signature.replace(/=+$/, "").length * 3) / 4);
-  const fresh = base64Encode(crypto.getRandomValues(new Uint8Array(length)));
-  return {
-    bytes: encoder.encode(
-      json.replace(`"signature":"${signature}"`, `"signature":"${fresh}"`),
-    ),
-    signature: fresh,
-  };
+class _Resigner {
+  readonly #bytes: Uint8Array;
+  /** Where the signature's characters are in the bytes. */
+  readonly #at: number;
+  /** How many bytes a signature of the same length decodes to. */
+  readonly #decoded: number;
+  readonly #slab: ByteSlab;
+
+  constructor(bytes: Uint8Array, signature: string, slab: ByteSlab) {
+    const text = new TextDecoder().decode(bytes);
+    const member = `"signature":"${signature}"`;
+    this.#bytes = bytes;
+    this.#at = encoder.encode(text.slice(0, text.indexOf(member))).length +
+      member.length - signature.length - 1;
+    this.#decoded = Math.floor((signature.replace(/=+$/, "").length * 3) / 4);
+    this.#slab = slab;
+  }
+
+  /** A copy with a signature of its own. */
+  next(): { bytes: Uint8Array; signature: string } {
+    const signature = base64Encode(
+      crypto.getRandomValues(new Uint8Array(this.#decoded)),
+    );
+    const bytes = this.#slab.alloc(this.#bytes.length);
+    bytes.set(this.#bytes);
+    const at = this.#at;
+    for (let i = 0; i < signature.length; i++) {
+      bytes[at + i] = signature.charCodeAt(i);
+    }
+    return { bytes, signature };
+  }
 }
 
 /**
@@ -121,24 +141,23 @@ export async function selfWarmupPlan(
     receipts: options.receipts,
     directory,
   });
-  const decoder = new TextDecoder();
+  const slab = new ByteSlab();
   const plan: PlannedMessage[] = [];
   const receipts: Content[] = [];
   for (const base of bases) {
-    const text = decoder.decode(base.bytes);
-    const envelope = ReliableMessage.parse(text).dictionary;
-    const answer = base.receipt && decoder.decode(base.receipt.bytes);
+    const envelope = ReliableMessage.parse(base.bytes).dictionary;
+    const texts = new _Resigner(base.bytes, base.signature, slab);
+    const answers = base.receipt &&
+      new _Resigner(base.receipt.bytes, base.receipt.signature, slab);
     const extra = { recipient: users[base.receiver].id.value };
     for (let m = 0; m < perSender; m++) {
-      const { bytes, signature } = resigned(text, base.signature);
+      const { bytes, signature } = texts.next();
       plan.push({
         sender: base.sender,
         receiver: base.receiver,
         bytes,
         signature,
-        receipt: answer === undefined
-          ? undefined
-          : resigned(answer, base.receipt!.signature),
+        receipt: answers?.next(),
       });
       const original = { dictionary: { ...envelope, signature } };
       receipts.push(

@@ -12,6 +12,7 @@ const NAME = new TextEncoder().encode('"signature"');
 const ASCII = new TextDecoder();
 const QUOTE = 0x22;
 const COLON = 0x3a;
+const RBRACE = 0x7d;
 const BACKSLASH = 0x5c;
 
 /**
@@ -79,6 +80,33 @@ export function signatureStart(json: Uint8Array): number {
     found = at + 2;
   }
   return found;
+}
+
+/**
+ * Where the string value of the last member of the object `json` begins
+ * when that member is `"signature"` (`…,"signature":"c2ln"}`, the form a
+ * reliable message is written in: found without reading the rest), else
+ * -1 ({@link signatureStart} then reads the whole). A string just before
+ * the final brace is a member of the outer object (a nested object or
+ * array closes before it), so this is the message's own signature — what
+ * parsing it reads —, whatever documents attached to it carry.
+ *
+ * @example
+ * ```ts
+ * import { lastSignatureStart } from "./_signature_of.ts";
+ * const json = new TextEncoder().encode('{"data":"x","signature":"c2ln"}');
+ * console.assert(lastSignatureStart(json) === 25);
+ * ```
+ */
+export function lastSignatureStart(json: Uint8Array): number {
+  const end = json.length;
+  if (end < 16 || json[end - 1] !== RBRACE || json[end - 2] !== QUOTE) {
+    return -1;
+  }
+  // an escaped quote has a backslash before it, not the colon
+  const open = json.lastIndexOf(QUOTE, end - 3);
+  if (open < 1 || json[open - 1] !== COLON) return -1;
+  return isName(json, open - 1 - NAME.length) ? open + 1 : -1;
 }
 
 /** The member name `"signature"` at `at` (after `{`, `,` or a space). */

@@ -44,6 +44,7 @@ import {
   ReliableMessage,
 } from "../../dimp/message/mod.ts";
 import type { Connection, Framing } from "../../client/transport/mod.ts";
+import { ByteSlab } from "../../dimp/transport/mod.ts";
 import type { Accounts } from "../../store/mod.ts";
 import {
   AccountsDirectory,
@@ -662,6 +663,7 @@ class Bench {
     this.#released = new Uint8Array(n);
     this.#acked = new Uint8Array(n);
     const raw = this.#raw();
+    const slab = new ByteSlab();
     for (const [i, msg] of this.#plan.entries()) {
       this.#bySignature.set(msg.signature, i);
       this.#byTail.set(tail(msg.signature), i);
@@ -671,10 +673,10 @@ class Bench {
       if (msg.receipt) {
         this.#signatures.add(msg.receipt.signature, RECEIPT_FRAME + i);
       }
-      this.#frames.push(benchFrame(this.#prefix, i, msg.bytes));
+      this.#frames.push(benchFrame(this.#prefix, i, msg.bytes, slab));
       this.#receiptFrames.push(
         msg.receipt &&
-          benchFrame(this.#prefix, RECEIPT_FRAME + i, msg.receipt.bytes),
+          benchFrame(this.#prefix, RECEIPT_FRAME + i, msg.receipt.bytes, slab),
       );
     }
   }

@@ -170,3 +170,41 @@ Deno.bench(
     }
   },
 );
+
+// 10,000 planned signatures, looked up in turn (each text a frame of its
+// own in its own place of a 64 KiB read buffer): the table's cache misses,
+// which one signature looked up again and again hides; and the receipt
+// message's signature, not the bench's, as each receipt message is tried
+const many = new SignatureIndex();
+const manyFrames: { at: number; length: number }[] = [];
+const manyBuffer = new Uint8Array(64 * 1024);
+const textJson = texts[0].serialize();
+for (let i = 0; i < 10_000; i++) {
+  const signature = crypto.getRandomValues(new Uint8Array(71)).toBase64();
+  many.add(signature, i);
+  if (i % 200 !== 0) continue;
+  const json = encoder.encode(
+    textJson.replace(texts[0].signature, signature),
+  );
+  const at = manyFrames.length * json.length;
+  manyBuffer.set(json, at);
+  manyFrames.push({ at, length: json.length });
+}
+let turn = 0;
+Deno.bench(
+  "a delivered text's signature among 10,000, a different one each time: SignatureIndex",
+  { group: "text signatures in turn" },
+  () => {
+    const { at, length } = manyFrames[turn++ % manyFrames.length];
+    if (many.find(manyBuffer, at, at + length) < 0) throw new Error();
+  },
+);
+const receiptWire = new Uint8Array(64 * 1024);
+receiptWire.set(wire, 100);
+Deno.bench(
+  "a receipt message: not a signature of the bench's (SignatureIndex)",
+  { group: "text signatures in turn" },
+  () => {
+    if (many.find(receiptWire, 100, 100 + wire.length) >= 0) throw new Error();
+  },
+);
