@@ -24,6 +24,28 @@ import { BoundedMap } from "../bounded_map.ts";
 import { bytesEqual } from "./_der.ts";
 
 const BLOCK = 16;
+/**
+ * Padded plaintexts up to this size are put together in one reused buffer
+ * (a cipher copies its input at once) instead of a new array each.
+ */
+const SCRATCH_BYTES = 64 * 1024;
+let scratch: Uint8Array | undefined;
+
+/**
+ * Lets a kept cipher skip Deno's block cache: `node:crypto`'s `update` in
+ * Deno 2.9.6 copies every input of a block mode into a new array joined
+ * with the bytes left from the previous call (and keeps a view of that copy
+ * until the next call), which only matters for input that is not whole
+ * blocks. Kept ciphers have padding off and are fed whole blocks only, so
+ * the cipher's own state is the whole chain and the bytes are the same
+ * (kept_cbc_test.ts checks them against one-shot ciphers). A runtime
+ * without that field is left as it is.
+ */
+function _wholeBlocksOnly<T extends object>(cipher: T): T {
+  const fields = cipher as { _needsBlockCache?: unknown };
+  if (fields._needsBlockCache === true) fields._needsBlockCache = false;
+  return cipher;
+}
 
 /** A kept encipher and the ciphertext block it chains to. */
 interface _Chain {
@@ -67,7 +89,10 @@ export class KeptCbc {
     const entry = this.#entry(key);
     const chain = entry.encipher ??= this.#chain(key);
     const pad = BLOCK - plaintext.length % BLOCK;
-    const input = new Uint8Array(plaintext.length + pad);
+    const length = plaintext.length + pad;
+    const input = length <= SCRATCH_BYTES
+      ? (scratch ??= new Uint8Array(SCRATCH_BYTES)).subarray(0, length)
+      : new Uint8Array(length);
     input.set(plaintext);
     input.fill(pad, plaintext.length);
     const last = chain.last;
@@ -119,7 +144,7 @@ export class KeptCbc {
       zero,
     );
     cipher.setAutoPadding(false);
-    return { cipher, last: zero.slice() };
+    return { cipher: _wholeBlocksOnly(cipher), last: zero.slice() };
   }
 
   #ecb(key: Uint8Array): NodeCrypto.Decipheriv {
@@ -129,7 +154,7 @@ export class KeptCbc {
       null,
     );
     decipher.setAutoPadding(false);
-    return decipher;
+    return _wholeBlocksOnly(decipher);
   }
 
   /**

@@ -100,6 +100,15 @@ Deno.bench("AES-256-CBC encrypt 1 KiB, a new node:crypto cipher", {
 Deno.bench("AES-256-CBC encrypt 1 KiB", { group: "aes-encrypt" }, async () => {
   await aes.encrypt(KIB, { IV: aesParams.IV });
 });
+// a receipt array message's content is ~10 KB at --rate 2000 (~10 receipts)
+const TEN_KIB = new Uint8Array(10 * 1024).fill(0x61);
+Deno.bench(
+  "AES-256-CBC encrypt 10 KiB",
+  { group: "aes-encrypt-10k" },
+  async () => {
+    await aes.encrypt(TEN_KIB, { IV: aesParams.IV });
+  },
+);
 Deno.bench("AES-256-CBC decrypt 1 KiB, a new node:crypto cipher", {
   group: "aes-decrypt",
   baseline: true,
