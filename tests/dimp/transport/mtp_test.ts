@@ -312,17 +312,11 @@ Deno.test("encodeMtpPackage: a text body is its UTF-8, ASCII or not, whatever th
 });
 
 Deno.test("MtpDecoder reads a chunk in place until next() returns null, then keeps a copy of a partial package: the reader may reuse its buffer", () => {
-  const sn = new Uint8Array([0, 0, 0, 0, 0, 0, 0, 1]);
-  const first = encodeMtpPackage({ type: MtpType.MESSAGE, sn, body: "first" });
-  const second = encodeMtpPackage({
-    type: MtpType.MESSAGE,
-    sn,
-    body: '{"second":"package, split across two reads"}',
-  });
-  const buffer = new Uint8Array(1024); // one read buffer, reused
-  const cut = 10;
-  buffer.set(first, 0);
-  buffer.set(second.subarray(0, cut), first.length);
+  const { first, second, buffer, cut } = _twoReads(
+    1,
+    '{"second":"package, split across two reads"}',
+    10,
+  );
   const decoder = new MtpDecoder();
   decoder.push(buffer.subarray(0, first.length + cut));
   const got: MtpPackage[] = [];
@@ -343,17 +337,11 @@ Deno.test("MtpDecoder reads a chunk in place until next() returns null, then kee
 });
 
 Deno.test("MtpDecoder with viewBodies: a body is a view of the pushed bytes (no copy), also for a package split across reads", () => {
-  const sn = new Uint8Array([0, 0, 0, 0, 0, 0, 0, 2]);
-  const first = encodeMtpPackage({ type: MtpType.MESSAGE, sn, body: "first" });
-  const second = encodeMtpPackage({
-    type: MtpType.MESSAGE,
-    sn,
-    body: '{"second":"split across two reads"}',
-  });
-  const buffer = new Uint8Array(1024); // one read buffer, reused
-  const cut = 30;
-  buffer.set(first, 0);
-  buffer.set(second.subarray(0, cut), first.length);
+  const { first, second, buffer, cut } = _twoReads(
+    2,
+    '{"second":"split across two reads"}',
+    30,
+  );
   const decoder = new MtpDecoder({ viewBodies: true });
   decoder.push(buffer.subarray(0, first.length + cut));
   const one = decoder.next();
@@ -375,3 +363,26 @@ Deno.test("MtpDecoder with viewBodies: a body is a view of the pushed bytes (no 
   assert.equal(decoder.next(), null);
   assert.equal(decoder.bufferedBytes, 0);
 });
+
+/**
+ * One read buffer holding a whole package ("first") and the first `cut`
+ * bytes of a second one (MESSAGE packages, sn ending in `snLast`).
+ */
+function _twoReads(snLast: number, secondBody: string, cut: number): {
+  first: Uint8Array;
+  second: Uint8Array;
+  buffer: Uint8Array;
+  cut: number;
+} {
+  const sn = new Uint8Array([0, 0, 0, 0, 0, 0, 0, snLast]);
+  const first = encodeMtpPackage({ type: MtpType.MESSAGE, sn, body: "first" });
+  const second = encodeMtpPackage({
+    type: MtpType.MESSAGE,
+    sn,
+    body: secondBody,
+  });
+  const buffer = new Uint8Array(1024); // one read buffer, reused
+  buffer.set(first, 0);
+  buffer.set(second.subarray(0, cut), first.length);
+  return { first, second, buffer, cut };
+}
