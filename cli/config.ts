@@ -172,6 +172,10 @@ export interface DimConfig {
     readonly decrypters: number | "auto";
     /** `handshake_threads`: threads that check a handshake's signatures and open its sealed key ahead of the main thread while handshakes queue (default 0: none). */
     readonly handshakeThreads: number;
+    /** `gc_after_storm`: one full garbage collection once handshakes stopped this long after a storm that grew the heap (seconds; default 5; 0: never). */
+    readonly gcAfterStorm: number;
+    /** `gc_after_storm_growth`: how much the V8 heap must have grown for it (bytes; default 32 MiB). */
+    readonly gcAfterStormGrowth: number;
     /** `max_sessions_per_ip`: most TCP connections at once from one address (default 64; 0: no limit). */
     readonly maxSessionsPerIp: number;
     /** `exempt_loopback`: loopback peers are exempt from the per-IP and rate limits (default on). */
@@ -238,6 +242,8 @@ export const STATION_DEFAULTS: Pick<
   | "signers"
   | "decrypters"
   | "handshakeThreads"
+  | "gcAfterStorm"
+  | "gcAfterStormGrowth"
   | "maxSessionsPerIp"
   | "exemptLoopback"
   | "messageRate"
@@ -260,6 +266,8 @@ export const STATION_DEFAULTS: Pick<
   signers: 1,
   decrypters: "auto",
   handshakeThreads: 0,
+  gcAfterStorm: 5,
+  gcAfterStormGrowth: 32 * 1024 * 1024,
   maxSessionsPerIp: 64,
   exemptLoopback: true,
   messageRate: 100,
@@ -488,6 +496,18 @@ function stationSettings(r: SectionReader) {
       (value) =>
         /^\d+$/.test(value) && Number(value) <= 64 ? Number(value) : undefined,
       "a count 0..64",
+    ),
+    gcAfterStorm: r.value(
+      "gc_after_storm",
+      d.gcAfterStorm,
+      orOff(parseDuration),
+      "a duration (5, 5s, 500ms; 0: never)",
+    ),
+    gcAfterStormGrowth: r.value(
+      "gc_after_storm_growth",
+      d.gcAfterStormGrowth,
+      parseSize,
+      "a size (33554432, 32M)",
     ),
     withBots: r.value("with_bots", d.withBots, parseBoolean, BOOLEAN),
     ...limitSettings(r),

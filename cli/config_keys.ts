@@ -62,6 +62,8 @@ export const CONFIG_KEYS: Readonly<
     signers: { default: "1" },
     decrypters: { default: "auto" },
     handshake_threads: { default: "0" },
+    gc_after_storm: { default: "5s" },
+    gc_after_storm_growth: { default: "32M" },
     with_bots: { default: "false" },
   },
   neighbors: { stations: RELOADS, source: RELOADS, output: RELOADS },

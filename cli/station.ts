@@ -326,6 +326,8 @@ async function serve(
     signers: settings.signers,
     decrypters: settings.decrypters,
     handshakeThreads: settings.handshakeThreads,
+    gcAfterStorm: settings.gcAfterStorm * 1000,
+    gcAfterStormGrowth: settings.gcAfterStormGrowth,
     limits: {
       maxFrameBytes: settings.maxFrameBytes,
       idleTimeout: settings.idleTimeout * 1000,

@@ -30,6 +30,7 @@ export * from "./online_users.ts";
 export * from "./signer.ts";
 export * from "./decrypt_pool.ts";
 export * from "./handshake_pool.ts";
+export * from "./storm_collector.ts";
 export * from "./messenger.ts";
 export * from "./dispatcher.ts";
 export * from "./presence.ts";

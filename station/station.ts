@@ -27,6 +27,11 @@ import type { RateLimits } from "./rate_limit.ts";
 import { SessionHandler } from "./session_handler.ts";
 import { HandshakePool } from "./handshake_pool.ts";
 import { SessionCenter } from "./session_center.ts";
+import {
+  DEFAULT_STORM_GROWTH_BYTES,
+  DEFAULT_STORM_QUIET_MS,
+  StormCollector,
+} from "./storm_collector.ts";
 import type { StationMetrics } from "./ops/station_metrics.ts";
 import { StationStats } from "./stats.ts";
 import { ConnectionBytes, exportStats } from "./ops/stats_metrics.ts";
@@ -118,6 +123,15 @@ export interface StationOptions {
    * on the main thread; see {@link HandshakePool}).
    */
   readonly handshakeThreads?: number;
+  /**
+   * One full garbage collection once a burst of handshakes is over: they
+   * stopped this long (ms; default 5 s; 0: never) and the committed V8 heap
+   * grew by {@link StationOptions.gcAfterStormGrowth} (see
+   * {@link StormCollector}).
+   */
+  readonly gcAfterStorm?: number;
+  /** How much the heap must have grown for {@link StationOptions.gcAfterStorm} (bytes; default 32 MiB). */
+  readonly gcAfterStormGrowth?: number;
   /** Seconds an offline message is kept (default 7 days). */
   readonly offlineRetention?: number;
   /** Offline messages kept per receiver (default 20480). */
@@ -204,6 +218,7 @@ export class Station {
   readonly #log: StationLog;
   readonly #guard: ConnectionGuard;
   readonly #online: OnlinePublisher;
+  readonly #collector: StormCollector;
   #stopping: Promise<boolean> | null = null;
 
   private constructor(parts: {
@@ -215,6 +230,7 @@ export class Station {
     accounts: Accounts;
     log: StationLog;
     guard: ConnectionGuard;
+    collector: StormCollector;
   }) {
     this.identity = parts.identity;
     this.hostname = parts.listener.hostname;
@@ -229,6 +245,7 @@ export class Station {
     this.#handshakes = parts.handshakes;
     this.#log = parts.log;
     this.#guard = parts.guard;
+    this.#collector = parts.collector;
     this.#timer = setInterval(() => this.#purge(), PURGE_INTERVAL_MS);
     this.#purge();
     // who is online, for the archivist on the same store (§5.2, §6.2)
@@ -354,6 +371,23 @@ export class Station {
       });
     }
     handler.attach(pipeline, handshakes);
+    const collector = new StormCollector({
+      quietMs: options.gcAfterStorm ?? DEFAULT_STORM_QUIET_MS,
+      minGrowthBytes: options.gcAfterStormGrowth ?? DEFAULT_STORM_GROWTH_BYTES,
+      handshakes: () => {
+        const { success, again, failed } = stats.handshakes;
+        return success + again + failed;
+      },
+      messages: () => stats.received,
+      collected: (pauseMs, before, after) => {
+        stats.stormCollections++;
+        stats.stormCollectionMs += pauseMs;
+        log.info("collected the garbage of a handshake storm", {
+          pause_ms: Math.round(pauseMs),
+          heap_mib: `${_mib(before)} -> ${_mib(after)}`,
+        });
+      },
+    });
     return new Station({
       identity,
       listener,
@@ -363,6 +397,7 @@ export class Station {
       accounts,
       log,
       guard,
+      collector,
     });
   }
 
@@ -406,6 +441,7 @@ export class Station {
   stop(options: StopOptions = {}): Promise<boolean> {
     this.#stopping ??= (async () => {
       clearInterval(this.#timer);
+      this.#collector.stop();
       this.#guard.stop();
       const closed = this.#listener.close().then(() => true);
       let graceful: boolean;
@@ -446,4 +482,8 @@ export class Station {
       done();
     }
   }
+}
+
+function _mib(bytes: number): number {
+  return Math.round(bytes / 1048576);
 }

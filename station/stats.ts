@@ -159,6 +159,10 @@ export class StationStats {
     again: 0,
     failed: 0,
   };
+  /** Full garbage collections after a handshake storm (`StormCollector`). */
+  stormCollections = 0;
+  /** …their pauses in all (ms). */
+  stormCollectionMs = 0;
   /** Told the duration of store calls (set by `/metrics`; none by default). */
   storeLatency: ((op: StoreOp, seconds: number) => void) | undefined;
 

@@ -16,6 +16,8 @@
  * | `dim_messages_delivered_total`           | counter   | `source`            | handed to the receiver's session and sent (live/offline) |
  * | `dim_messages_dropped_total`             | counter   | `reason`            | dropped ({@linkcode DROP_REASONS})                       |
  * | `dim_key_decryptions_total`              | counter   |                     | RSA decryptions of message keys sealed for the station   |
+ * | `dim_gc_after_storm_total`               | counter   |                     | full GCs run once a handshake storm was over             |
+ * | `dim_gc_after_storm_seconds_total`       | counter   |                     | their pauses of the main thread                          |
  * | `dim_store_latency_seconds`              | histogram | `op`                | store calls ({@linkcode STORE_OPS})                      |
  * | `dim_queue_depth`                        | gauge     | `queue`             | items waiting ({@linkcode QUEUES}), read at scrape time  |
  * | `dim_bytes_received_total`               | counter   | `framing`           | bytes read from sockets                                  |
@@ -147,6 +149,8 @@ export class StationMetrics {
   readonly #routed: ByLabel<Route, CounterSeries>;
   readonly #cached: Counter;
   readonly #keyDecryptions: Counter;
+  readonly #stormCollections: Counter;
+  readonly #stormCollectionSeconds: Counter;
   readonly #delivered: ByLabel<DeliverySource, CounterSeries>;
   readonly #dropped: ByLabel<DropReason, CounterSeries>;
   readonly #store: ByLabel<StoreOp, HistogramSeries>;
@@ -220,6 +224,14 @@ export class StationMetrics {
     this.#keyDecryptions = r.counter(
       "dim_key_decryptions_total",
       "RSA decryptions of message keys sealed for the station.",
+    );
+    this.#stormCollections = r.counter(
+      "dim_gc_after_storm_total",
+      "Full garbage collections run once a handshake storm was over.",
+    );
+    this.#stormCollectionSeconds = r.counter(
+      "dim_gc_after_storm_seconds_total",
+      "The main thread's pauses for those collections in seconds.",
     );
     const delivered = r.counter(
       "dim_messages_delivered_total",
@@ -324,6 +336,15 @@ export class StationMetrics {
    */
   keyDecryptions(count = 1): void {
     this.#keyDecryptions.inc(count);
+  }
+
+  /**
+   * The station ran full garbage collections after a handshake storm,
+   * pausing for `seconds` in all.
+   */
+  stormCollections(count: number, seconds: number): void {
+    this.#stormCollections.inc(count);
+    this.#stormCollectionSeconds.inc(seconds);
   }
 
   /**

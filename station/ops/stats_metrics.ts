@@ -77,6 +77,15 @@ export function exportStats(
       last.keyDecryptions,
       (n) => metrics.keyDecryptions(n),
     );
+    grow(
+      now.stormCollections,
+      last.stormCollections,
+      (n) =>
+        metrics.stormCollections(
+          n,
+          (now.stormCollectionMs - last.stormCollectionMs) / 1000,
+        ),
+    );
     for (const source of DELIVERY_SOURCES) {
       grow(
         now.deliveredBy[source],

@@ -144,6 +144,8 @@ Deno.test("config: etc/dim.ini parses to the defaults, and with every key uncomm
     "signers",
     "decrypters",
     "handshake_threads",
+    "gc_after_storm",
+    "gc_after_storm_growth",
     "max_sessions_per_ip",
     "exempt_loopback",
     "message_rate",

@@ -186,6 +186,8 @@ Deno.test("station metrics: every documented family and series is there from the
     dim_messages_delivered_total: "counter",
     dim_messages_dropped_total: "counter",
     dim_key_decryptions_total: "counter",
+    dim_gc_after_storm_total: "counter",
+    dim_gc_after_storm_seconds_total: "counter",
     dim_store_latency_seconds: "histogram",
     dim_queue_depth: "gauge",
     dim_bytes_received_total: "counter",
