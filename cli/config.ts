@@ -172,7 +172,7 @@ export interface DimConfig {
     readonly decrypters: number | "auto";
     /** `handshake_threads`: threads that check a handshake's signatures and open its sealed key ahead of the main thread while handshakes queue (default 0: none). */
     readonly handshakeThreads: number;
-    /** `gc_after_storm`: one full garbage collection once handshakes stopped this long after a storm that grew the heap (seconds; default 5; 0: never). */
+    /** `gc_after_storm`: one full garbage collection once a handshake storm that grew the heap has been over this long (seconds; default 5; 0: never). */
     readonly gcAfterStorm: number;
     /** `gc_after_storm_growth`: how much the V8 heap must have grown for it (bytes; default 32 MiB). */
     readonly gcAfterStormGrowth: number;

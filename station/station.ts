@@ -124,10 +124,10 @@ export interface StationOptions {
    */
   readonly handshakeThreads?: number;
   /**
-   * One full garbage collection once a burst of handshakes is over: they
-   * stopped this long (ms; default 5 s; 0: never) and the committed V8 heap
-   * grew by {@link StationOptions.gcAfterStormGrowth} (see
-   * {@link StormCollector}).
+   * One full garbage collection once a handshake storm (a second with 10 or
+   * more) has been over this long (ms; default 5 s; 0: never) and the
+   * committed V8 heap grew by {@link StationOptions.gcAfterStormGrowth}
+   * (see {@link StormCollector}).
    */
   readonly gcAfterStorm?: number;
   /** How much the heap must have grown for {@link StationOptions.gcAfterStorm} (bytes; default 32 MiB). */

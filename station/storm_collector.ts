@@ -7,16 +7,29 @@
  * whose sessions sit idle. So the station's resident memory with the same
  * idle sessions differed by ~10 KiB per session between runs.
  *
- * The collector looks once a second: once handshakes have come, stopped for
- * `quietMs`, fewer than {@link QUIET_MESSAGES_PER_S} messages a second came
- * meanwhile, and V8's committed heap is at least `minGrowthBytes` above
- * its lowest since the last collection, it collects (the main thread
- * pauses for the mark-compact: ~0.1–0.3 s with 10,000 sessions).
+ * The collector looks once a second. A second with at least
+ * {@link STORM_HANDSHAKES_PER_S} handshakes is a storm (a trickle of logins
+ * is not); it is over once `quietMs` passed without such a second and
+ * without more than {@link QUIET_MESSAGES_PER_S} messages a second. Then,
+ * if V8's committed heap is at least `minGrowthBytes` above its lowest since
+ * the last collection, it collects once (the main thread pauses for two
+ * mark-compacts of the whole heap — Deno's `gc()` is V8's low-memory
+ * notification: ~0.5–1.1 s with 10,000 sessions on a 2-core machine).
  *
  * @module
  */
 import { getHeapStatistics } from "node:v8";
 import { collectGarbage } from "./collect_garbage.ts";
+
+/**
+ * Handshakes in one second that make a storm.
+ *
+ * @example
+ * ```ts
+ * STORM_HANDSHAKES_PER_S; // 10
+ * ```
+ */
+export const STORM_HANDSHAKES_PER_S = 10;
 
 /**
  * Most messages a second the station may have received over the quiet
@@ -52,7 +65,7 @@ export const DEFAULT_STORM_GROWTH_BYTES = 32 * 1024 * 1024;
 
 /** When a {@link StormCollector} collects, and what it reads. */
 export interface StormCollectorOptions {
-  /** Handshakes must have stopped this long (ms; 0: never collect). */
+  /** A storm must have been over this long (ms; 0: never collect). */
   readonly quietMs: number;
   /** V8's committed heap must be this far above its lowest (bytes). */
   readonly minGrowthBytes: number;
@@ -115,10 +128,12 @@ export class StormCollector {
     const now = performance.now();
     const handshakes = o.handshakes();
     const messages = o.messages();
+    const storm = handshakes - this.#handshakes >=
+      (STORM_HANDSHAKES_PER_S * interval) / 1000;
     const busy = messages - this.#messages >
       (QUIET_MESSAGES_PER_S * interval) / 1000;
-    if (handshakes !== this.#handshakes) this.#stormed = true;
-    if (handshakes !== this.#handshakes || busy) this.#lastBusy = now;
+    if (storm) this.#stormed = true;
+    if (storm || busy) this.#lastBusy = now;
     this.#handshakes = handshakes;
     this.#messages = messages;
     const heap = _committedHeap();

@@ -20,7 +20,15 @@ import {
 } from "./_peer.ts";
 import { parseExposition, sampleValue } from "./_prometheus.ts";
 
-const users = await accounts(8);
+// a storm: more than STORM_HANDSHAKES_PER_S (10) in a second
+const users = await accounts(24);
+
+/** Every user connects at once and hands shakes (a storm). */
+function storm(port: number): Promise<TestPeer[]> {
+  const world = new World();
+  return Promise.all(users.map((user) => online(port, [user], { world })))
+    .then((lists) => lists.flat());
+}
 
 /** The collections `/metrics` shows: how many, and their pauses in seconds. */
 function scraped(metrics: StationMetrics): { count: number; seconds: number } {
@@ -45,12 +53,12 @@ async function collected(
   return true;
 }
 
-Deno.test("after a burst of real handshakes the station collects once, when they stopped for gc_after_storm, and /metrics counts it", async () => {
+Deno.test("after a storm of real handshakes the station collects once, when it was over for gc_after_storm, and /metrics counts it", async () => {
   const metrics = new StationMetrics();
   await withStation(
     { gcAfterStorm: 1000, gcAfterStormGrowth: 0, metrics },
     async ({ station, port }) => {
-      const peers = await online(port, users, { world: new World() });
+      const peers = await storm(port);
       const lastHandshake = performance.now();
       try {
         assert.equal(station.stats.handshakes.success, users.length);
@@ -64,11 +72,8 @@ Deno.test("after a burst of real handshakes the station collects once, when they
         // once per storm: none again while the sessions sit idle
         await sleep(2500);
         assert.equal(station.stats.stormCollections, 1);
-        // a new storm (one login is enough with no growth asked) …
-        const [late] = await online(port, users.slice(0, 1), {
-          world: new World(),
-        });
-        peers.push(late);
+        // a new storm, a new collection
+        peers.push(...await storm(port));
         assert.ok(await collected(station, 2, 10_000), "no second collection");
         assert.equal(scraped(metrics).count, 2);
       } finally {
@@ -87,7 +92,7 @@ Deno.test("no collection after a storm when gc_after_storm is 0, nor when the he
   ) {
     const metrics = new StationMetrics();
     await withStation({ ...options, metrics }, async ({ station, port }) => {
-      const peers = await online(port, users, { world: new World() });
+      const peers = await storm(port);
       try {
         assert.equal(station.stats.handshakes.success, users.length);
         assert.equal(await collected(station, 1, 3000), false);
@@ -97,6 +102,26 @@ Deno.test("no collection after a storm when gc_after_storm is 0, nor when the he
       }
     });
   }
+});
+
+Deno.test("a trickle of logins (a few a second) is no storm: no collection", async () => {
+  await withStation(
+    { gcAfterStorm: 500, gcAfterStormGrowth: 0 },
+    async ({ station, port }) => {
+      const world = new World();
+      const peers: TestPeer[] = [];
+      try {
+        for (const user of users.slice(0, 12)) {
+          peers.push(...await online(port, [user], { world }));
+          await sleep(250);
+        }
+        assert.equal(station.stats.handshakes.success, 12);
+        assert.equal(await collected(station, 1, 2500), false);
+      } finally {
+        await closeAll(peers);
+      }
+    },
+  );
 });
 
 Deno.test("no collection while messages keep coming after a storm (over 100 a second); once they stop, it runs", async () => {
@@ -116,7 +141,7 @@ Deno.test("no collection while messages keep coming after a storm (over 100 a se
         for (let i = 0; i < 900; i++) {
           texts.push(await alice.pack(bob.id, TextContent.create(`t${i}`)));
         }
-        for (const peer of peers) await peer.handshake();
+        await Promise.all(peers.map((peer) => peer.handshake()));
         const before = station.stats.received;
         const start = performance.now();
         for (let i = 0; i < texts.length; i += 30) {
