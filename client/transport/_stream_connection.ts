@@ -93,8 +93,37 @@ const WRITE_BUFFER_BYTES = 64 * 1024;
 const MAX_SPARE_WRITE_BUFFERS = 8;
 const spareWriteBuffers: Uint8Array[] = [];
 const MAX_LINGER_DISCARD = 64 * 1024;
+/**
+ * Spare read buffers by size (index k: {@link MIN_READ_BUFFER} · 2^k),
+ * shared by all connections, at most {@link SPARE_READ_BYTES} of each size:
+ * a read loop that grows or shrinks its buffer swaps it for a spare one
+ * instead of allocating (at 2,000 texts/s a 1.3 KB text after a short `OK`
+ * made the loop go 1 ↔ 2 KB hundreds of times a second). A pending read
+ * still holds a buffer of the size it holds now: an idle connection's
+ * stays small.
+ */
+const spareReadBuffers: Uint8Array[][] = [];
+const SPARE_READ_BYTES = 64 * 1024;
 
 let nextId = 1;
+
+/** The spares of read buffers of `size` bytes (a power of two times the least). */
+function _spareReadBuffersOf(size: number): Uint8Array[] {
+  const k = Math.log2(size / MIN_READ_BUFFER);
+  return spareReadBuffers[k] ??= [];
+}
+
+/** A read buffer of `size` bytes: a spare one, else a new one. */
+function _readBuffer(size: number): Uint8Array {
+  return _spareReadBuffersOf(size).pop() ?? new Uint8Array(size);
+}
+
+/** A read buffer of `size` bytes for `old`, which becomes a spare (if room). */
+function _swapReadBuffer(old: Uint8Array, size: number): Uint8Array {
+  const spares = _spareReadBuffersOf(old.length);
+  if ((spares.length + 1) * old.length <= SPARE_READ_BYTES) spares.push(old);
+  return _readBuffer(size);
+}
 
 /** Bytes received before the framing is known (amortised growth). */
 class SniffBuffer {
@@ -403,7 +432,7 @@ export class StreamConnection implements Connection {
     // an idle connection's pending read holds this buffer: it is small
     // unless data flows (reads that fill it double it; a short read, when
     // the flow stops, shrinks it back)
-    let buffer = new Uint8Array(MIN_READ_BUFFER);
+    let buffer = _readBuffer(MIN_READ_BUFFER);
     for (;;) {
       let n: number | null;
       try {
@@ -433,10 +462,11 @@ export class StreamConnection implements Connection {
       }
       const handling = this.#receive(buffer.subarray(0, n));
       if (handling !== undefined) await handling;
+      // the bytes were handled: nothing refers to the old buffer any more
       if (n === buffer.length && buffer.length < MAX_READ_BUFFER) {
-        buffer = new Uint8Array(buffer.length * 2);
+        buffer = _swapReadBuffer(buffer, buffer.length * 2);
       } else if (n <= MIN_READ_BUFFER / 2 && buffer.length > MIN_READ_BUFFER) {
-        buffer = new Uint8Array(MIN_READ_BUFFER);
+        buffer = _swapReadBuffer(buffer, MIN_READ_BUFFER);
       }
     }
   }

@@ -408,7 +408,7 @@ export class MtpDecoder {
       }
       if (bodyLength > this.#maxBodyLength) this.#tooLarge(bodyLength);
       const total = headerLength + bodyLength;
-      if (length < total) return this.#needMore();
+      if (length < total) return this.#needMore(total);
       // the sn as two numbers, one copy of the body (or none): no view of
       // the header
       const snHi = words === 2 ? 0 : input.u32(4);
@@ -433,9 +433,12 @@ export class MtpDecoder {
     return this.#needMore();
   }
 
-  /** `null`: more bytes are needed; the rest of lent bytes is kept as a copy. */
-  #needMore(): null {
-    this.#input.own();
+  /**
+   * `null`: more bytes are needed; the rest of lent bytes is kept as a copy
+   * (with room for the package's `total` bytes when its header was read).
+   */
+  #needMore(total = 0): null {
+    this.#input.own(total);
     return null;
   }
 

@@ -94,3 +94,48 @@ Deno.test("loopback [mtp]: several clients at once each get exactly their own re
     assert.deepEqual(station.errors, []);
   });
 });
+
+Deno.test("loopback [mtp]: clients taking turns with 1.3 KB texts and short ones get every text intact (read buffers grown and shrunk, swapped between connections)", async () => {
+  const station = recorder(echo);
+  const rounds = 12;
+  await withListener({ handler: station.handler }, async (listener) => {
+    const clients = await Promise.all([0, 1, 2, 3].map(async (c) => ({
+      c,
+      raw: await RawClient.connect(listener.port),
+      endpoint: createEndpoint("mtp", "client", {}),
+      sent: [] as string[],
+    })));
+    try {
+      // one write and its echo at a time, so that the station reads each
+      // text alone: a 1.3 KB one fills a 1 KiB buffer (grown), a short one
+      // shrinks it back; the four connections interleave
+      for (let round = 0; round < rounds; round++) {
+        await Promise.all(clients.map(async (client) => {
+          for (const size of [1300, 40, 1300, 2900, 20]) {
+            const message = `{"c":${client.c},"r":${round},"s":${size},"p":"${
+              String.fromCharCode(97 + (round + client.c) % 26).repeat(size)
+            }"}`;
+            client.sent.push(message);
+            await client.raw.write(
+              client.endpoint.encodeMessage(utf8(message)).bytes,
+            );
+            const events = await collect(
+              client.raw,
+              client.endpoint,
+              (es) => linesOf(es).length >= 1,
+            );
+            assert.deepEqual(linesOf(events), [echo(message)]);
+          }
+        }));
+      }
+    } finally {
+      for (const client of clients) client.raw.close();
+    }
+    const delivered = [...station.payloads.values()].flat().flat();
+    assert.deepEqual(
+      delivered.toSorted(),
+      clients.flatMap((client) => client.sent).toSorted(),
+    );
+    assert.deepEqual(station.errors, []);
+  });
+});
