@@ -15,6 +15,7 @@ import {
   type FramingEndpoint,
   FramingError,
   type HttpRequestHead,
+  type LateFrame,
   parseHttpRequestHead,
   sniffFraming,
 } from "../../dimp/transport/mod.ts";
@@ -54,8 +55,10 @@ export interface StreamConnectionInit {
   readonly onFinished?: (connection: StreamConnection) => void;
 }
 
+/** A frame to write: its bytes, or a reply made when it is written. */
 interface Outbound {
   readonly bytes: Uint8Array;
+  readonly late?: LateFrame;
   readonly onWritten?: (written: boolean) => void;
 }
 
@@ -83,11 +86,11 @@ const MAX_SNIFF = 64 * 1024;
 /** The read buffer of a quiet connection (grows while reads fill it). */
 const MIN_READ_BUFFER = 1024;
 const MAX_READ_BUFFER = 64 * 1024;
-const MAX_WRITE_BATCH = 256 * 1024;
 /**
- * Write batches up to this size are put together in a pooled buffer (a new
- * backing store per write costs more than the copy), at most
- * {@link MAX_SPARE_WRITE_BUFFERS} kept for all connections.
+ * Queued frames are written together from a pooled buffer of this size (a
+ * new backing store per write costs more than the copy), at most
+ * {@link MAX_SPARE_WRITE_BUFFERS} kept for all connections; replies are
+ * made straight into it. A frame larger than the buffer is written alone.
  */
 const WRITE_BUFFER_BYTES = 64 * 1024;
 const MAX_SPARE_WRITE_BUFFERS = 8;
@@ -106,6 +109,32 @@ const spareReadBuffers: Uint8Array[][] = [];
 const SPARE_READ_BYTES = 64 * 1024;
 
 let nextId = 1;
+
+/**
+ * Writes the frames at the front of `queue` into `buffer` while they fit,
+ * the late ones made there; how many and their bytes in all.
+ */
+function _fill(
+  buffer: Uint8Array,
+  queue: readonly Outbound[],
+): { count: number; length: number } {
+  let at = 0;
+  let count = 0;
+  for (; count < queue.length; count++) {
+    const { bytes, late } = queue[count];
+    if (late === undefined) {
+      if (at + bytes.length > buffer.length) break;
+      buffer.set(bytes, at);
+      at += bytes.length;
+    } else {
+      if (at + late.length > buffer.length) break;
+      const length = late.writeInto(buffer.subarray(at));
+      if (length < 0) break;
+      at += length;
+    }
+  }
+  return { count, length: at };
+}
 
 /** The spares of read buffers of `size` bytes (a power of two times the least). */
 function _spareReadBuffersOf(size: number): Uint8Array[] {
@@ -590,6 +619,19 @@ export class StreamConnection implements Connection {
     responses: readonly Payload[] | void,
   ): void {
     if (this.closed) return;
+    if (replyTo < 0 && endpoint.deferReply !== undefined && responses) {
+      // made at the flush, straight into the write buffer
+      for (const response of responses) {
+        if (typeof response === "string") {
+          this.#enqueueLate(endpoint.deferReply(response));
+        } else {
+          for (const reply of endpoint.encodeReplies(replyTo, [response])) {
+            this.#enqueue(reply);
+          }
+        }
+      }
+      return;
+    }
     for (
       const reply of endpoint.encodeReplies(
         replyTo,
@@ -642,7 +684,18 @@ export class StreamConnection implements Connection {
       return;
     }
     this.#queue.push({ bytes, onWritten });
-    this.#queuedBytes += bytes.length;
+    this.#queued(bytes.length);
+  }
+
+  #enqueueLate(late: LateFrame): void {
+    if (this.#closed || this.#halfClosed) return;
+    this.#queue.push({ bytes: NO_BYTES, late });
+    this.#queued(late.length);
+  }
+
+  /** Counts `length` more bytes queued and makes sure a flush comes. */
+  #queued(length: number): void {
+    this.#queuedBytes += length;
     if (this.#queuedBytes > this.#limits.maxQueuedBytes) {
       return this.#terminate({ reason: "slow-consumer" });
     }
@@ -656,31 +709,30 @@ export class StreamConnection implements Connection {
     await new Promise((resolve) => setImmediate(resolve));
     try {
       while (this.#queue.length > 0 && !this.#closed) {
-        let size = 0;
-        let count = 0;
-        while (
-          count < this.#queue.length &&
-          (count === 0 ||
-            size + this.#queue[count].bytes.length <= MAX_WRITE_BATCH)
-        ) {
-          size += this.#queue[count++].bytes.length;
-        }
-        const batch = this.#queue.splice(0, count);
-        let data = batch[0].bytes;
+        const queue = this.#queue;
+        let data: Uint8Array;
         let pooled: Uint8Array | undefined;
-        if (count > 1) {
-          if (size <= WRITE_BUFFER_BYTES) {
-            pooled = spareWriteBuffers.pop() ??
-              new Uint8Array(WRITE_BUFFER_BYTES);
-            data = pooled.subarray(0, size);
-          } else {
-            data = new Uint8Array(size);
+        let count = 0;
+        if (queue.length === 1 && queue[0].late === undefined) {
+          data = queue[0].bytes; // alone: no copy
+          count = 1;
+        } else {
+          pooled = spareWriteBuffers.pop() ??
+            new Uint8Array(WRITE_BUFFER_BYTES);
+          const at = _fill(pooled, queue);
+          count = at.count;
+          data = pooled.subarray(0, at.length);
+          if (count === 0) {
+            // the first frame is larger than the buffer: alone
+            const first = queue[0];
+            data = first.late?.encode() ?? first.bytes;
+            count = 1;
           }
-          let at = 0;
-          for (const item of batch) {
-            data.set(item.bytes, at);
-            at += item.bytes.length;
-          }
+        }
+        const batch = queue.splice(0, count);
+        let size = 0;
+        for (const item of batch) {
+          size += item.late?.length ?? item.bytes.length;
         }
         for (let at = 0; at < data.length;) {
           const written = await this.#conn.write(data.subarray(at));

@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
 import {
   encodeMtpPackage,
+  encodeMtpPackageInto,
   FramingError,
   MtpDecoder,
   type MtpPackage,
+  type MtpPackageInit,
+  mtpPackageMaxLength,
   MtpSerials,
   MtpType,
   parseMtpHeader,
@@ -384,6 +387,38 @@ Deno.test("MtpDecoder: a package cut after a 1 KiB read is kept with room for it
   // (grown, it would be the next power of two: 2,048 bytes)
   assert.equal(got.body.buffer.byteLength, pkg.length);
   assert.equal(decoder.bufferedBytes, 0);
+});
+
+Deno.test("encodeMtpPackageInto writes encodeMtpPackage's bytes into a buffer, within mtpPackageMaxLength; -1 when the buffer is too short", () => {
+  const sn = new Uint8Array([0, 0, 0, 0, 0, 0, 0, 9]);
+  const inits: MtpPackageInit[] = [
+    {
+      type: MtpType.MESSAGE,
+      snHi: 0x01020304,
+      snLo: 0x05060708,
+      body: '{"a":"ascii"}',
+    },
+    { type: MtpType.MESSAGE, snLo: 7, body: '{"t":"héllo € 😀"}' },
+    { type: MtpType.MESSAGE, body: "zero sn: the short header" },
+    { type: MtpType.MESSAGE_FRAGMENT, sn, pages: 3, index: 1, body: "part" },
+    { type: MtpType.MESSAGE_RESPONSE, sn, body: utf8("OK") },
+  ];
+  for (const init of inits) {
+    const expected = encodeMtpPackage(init);
+    assert.ok(expected.length <= mtpPackageMaxLength(init));
+    const into = new Uint8Array(mtpPackageMaxLength(init) + 5).fill(0xee);
+    assert.equal(encodeMtpPackageInto(into, init), expected.length);
+    assert.deepEqual(into.subarray(0, expected.length), expected);
+    // exactly its length is enough; one byte less is not
+    assert.equal(
+      encodeMtpPackageInto(new Uint8Array(expected.length), init),
+      expected.length,
+    );
+    assert.equal(
+      encodeMtpPackageInto(new Uint8Array(expected.length - 1), init),
+      -1,
+    );
+  }
 });
 
 Deno.test("ByteQueue: the room kept for an announced package is at most twice the bytes received", () => {

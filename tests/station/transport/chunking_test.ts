@@ -139,3 +139,36 @@ Deno.test("loopback [mtp]: clients taking turns with 1.3 KB texts and short ones
     assert.deepEqual(station.errors, []);
   });
 });
+
+Deno.test("loopback [mtp]: replies made at the flush — small, 30 KB, non-ASCII, one larger than the write buffer — arrive whole and in order", async () => {
+  const station = recorder(echo);
+  const messages = [
+    '{"n":0}',
+    `{"n":1,"p":"${"a".repeat(30_000)}"}`,
+    `{"n":2,"p":"${"é".repeat(20_000)}"}`,
+    '{"n":3}',
+    `{"n":4,"p":"${"€".repeat(25_000)}"}`, // 75 KB of UTF-8: written alone
+    `{"n":5,"p":"${"b".repeat(30_000)}"}`,
+    '{"n":6,"p":"ü"}',
+  ];
+  await withListener({ handler: station.handler }, async (listener) => {
+    const client = createEndpoint("mtp", "client", {});
+    const parts = messages.map((m) => client.encodeMessage(utf8(m)).bytes);
+    const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    parts.reduce((at, p) => (bytes.set(p, at), at + p.length), 0);
+    const raw = await RawClient.connect(listener.port);
+    try {
+      await raw.write(bytes);
+      const events = await collect(
+        raw,
+        client,
+        (es) => linesOf(es).length >= messages.length,
+        10_000,
+      );
+      assert.deepEqual(linesOf(events), messages.map(echo));
+    } finally {
+      raw.close();
+    }
+    assert.deepEqual(station.errors, []);
+  });
+});
