@@ -713,8 +713,13 @@ export class StreamConnection implements Connection {
         let data: Uint8Array;
         let pooled: Uint8Array | undefined;
         let count = 0;
-        if (queue.length === 1 && queue[0].late === undefined) {
-          data = queue[0].bytes; // alone: no copy
+        const first = queue[0];
+        if (
+          queue.length === 1 &&
+          (first.late === undefined || spareWriteBuffers.length === 0)
+        ) {
+          // alone: no copy, and no new 64 KiB buffer for one reply
+          data = first.late?.encode() ?? first.bytes;
           count = 1;
         } else {
           pooled = spareWriteBuffers.pop() ??
@@ -724,7 +729,6 @@ export class StreamConnection implements Connection {
           data = pooled.subarray(0, at.length);
           if (count === 0) {
             // the first frame is larger than the buffer: alone
-            const first = queue[0];
             data = first.late?.encode() ?? first.bytes;
             count = 1;
           }
