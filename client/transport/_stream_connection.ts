@@ -64,8 +64,8 @@ interface Outbound {
 
 interface AwaitingAck {
   readonly key: AckKey;
-  /** The frame to resend (or its text, made again); emptied once settled. */
-  frame: Uint8Array | LateFrame;
+  /** The frame to resend; emptied once settled. */
+  bytes: Uint8Array;
   /** Emptied once settled. */
   onResult: (result: SendResult) => void;
   tries: number;
@@ -306,27 +306,19 @@ export class StreamConnection implements Connection {
       this.#terminate({ reason: "slow-consumer" });
       return onResult(QUEUE_FULL);
     }
-    const endpoint = this.#endpoint;
-    // a text's frame is made at the flush (and again if resent): until its
-    // acknowledgement it is kept as its text, no array of its own
-    const late = typeof payload === "string"
-      ? endpoint.deferMessage?.(payload)
-      : undefined;
-    const out = late === undefined ? endpoint.encodeMessage(payload) : late;
-    const frame = "bytes" in out ? out.bytes : out;
-    const ackKey = out.ackKey;
+    const out = this.#endpoint.encodeMessage(payload);
     this.#inFlight++;
     this.#sends++;
-    if (ackKey === null) {
-      this.#enqueueFrame(
-        frame,
+    if (out.ackKey === null) {
+      this.#enqueue(
+        out.bytes,
         (written) => this.#finish(onResult, written ? WRITTEN : CLOSED),
       );
       return;
     }
     const awaiting: AwaitingAck = {
-      key: ackKey,
-      frame,
+      key: out.ackKey,
+      bytes: out.bytes,
       onResult,
       tries: 1,
       deadline: Date.now() + this.#limits.ackTimeout,
@@ -334,11 +326,11 @@ export class StreamConnection implements Connection {
     };
     this.#awaiting.push(awaiting);
     const byKey = this.#byKey ??= new Map();
-    const found = byKey.get(ackKey);
-    if (found === undefined) byKey.set(ackKey, awaiting);
+    const found = byKey.get(out.ackKey);
+    if (found === undefined) byKey.set(out.ackKey, awaiting);
     else if (Array.isArray(found)) found.push(awaiting);
-    else byKey.set(ackKey, [found, awaiting]);
-    this.#enqueueFrame(frame);
+    else byKey.set(out.ackKey, [found, awaiting]);
+    this.#enqueue(out.bytes);
   }
 
   /** A send ended: its result goes to its caller, its room to the next. */
@@ -452,7 +444,7 @@ export class StreamConnection implements Connection {
         entry.tries++;
         entry.deadline = now + this.#limits.ackTimeout;
         resent.push(entry);
-        this.#enqueueFrame(entry.frame);
+        this.#enqueue(entry.bytes);
       } else {
         this.#settleAwaiting(entry, ACK_TIMEOUT);
       }
@@ -672,7 +664,7 @@ export class StreamConnection implements Connection {
     // keep its frame and its caller's state alive that long (up to a
     // second: long enough for the GC to promote them at every text)
     const onResult = awaiting.onResult;
-    awaiting.frame = NO_BYTES;
+    awaiting.bytes = NO_BYTES;
     awaiting.onResult = NOBODY;
     this.#finish(onResult, result);
   }
@@ -695,24 +687,9 @@ export class StreamConnection implements Connection {
     this.#queued(bytes.length);
   }
 
-  /** {@link StreamConnection.#enqueue} for bytes or a frame made later. */
-  #enqueueFrame(
-    frame: Uint8Array | LateFrame,
-    onWritten?: (written: boolean) => void,
-  ): void {
-    if (frame instanceof Uint8Array) this.#enqueue(frame, onWritten);
-    else this.#enqueueLate(frame, onWritten);
-  }
-
-  #enqueueLate(
-    late: LateFrame,
-    onWritten?: (written: boolean) => void,
-  ): void {
-    if (this.#closed || this.#halfClosed) {
-      onWritten?.(false);
-      return;
-    }
-    this.#queue.push({ bytes: NO_BYTES, late, onWritten });
+  #enqueueLate(late: LateFrame): void {
+    if (this.#closed || this.#halfClosed) return;
+    this.#queue.push({ bytes: NO_BYTES, late });
     this.#queued(late.length);
   }
 

@@ -12,7 +12,6 @@ import type {
   AckKey,
   EndpointOptions,
   LateFrame,
-  LateOutgoing,
   Outgoing,
   Payload,
   Role,
@@ -67,15 +66,13 @@ function _snKeyOf(hi: number, lo: number): AckKey {
 const SN = new Uint8Array(8);
 
 /** A MESSAGE whose frame is made when it is written ({@link LateFrame}). */
-class _LateMessage implements LateOutgoing {
+class _LateMessage implements LateFrame {
   readonly #init: MtpPackageInit;
-  readonly ackKey: AckKey;
   readonly length: number;
   readonly maxLength: number;
 
   constructor(snHi: number, snLo: number, body: string) {
     this.#init = { type: MtpType.MESSAGE, snHi, snLo, body };
-    this.ackKey = _snKeyOf(snHi, snLo);
     this.maxLength = mtpPackageMaxLength(this.#init);
     this.length = this.maxLength - 2 * body.length;
   }
@@ -211,13 +208,9 @@ export class MtpEndpoint extends EndpointBase {
     return payloads.map((body) => this.#message(body));
   }
 
-  deferMessage(body: string): LateOutgoing {
+  deferReply(body: string): LateFrame {
     const sn = this.#serials.next(SN);
     return new _LateMessage(readU32(sn, 0), readU32(sn, 4), body);
-  }
-
-  deferReply(body: string): LateFrame {
-    return this.deferMessage(body);
   }
 
   /** A MESSAGE with a fresh sn (left in {@link SN} until the next one). */

@@ -95,23 +95,6 @@ export interface LateFrame {
   encode(): Uint8Array;
 }
 
-/**
- * A message ({@linkcode FramingEndpoint.deferMessage}) whose frame is made
- * when it is written, and made again if it is resent.
- *
- * @example
- * ```ts
- * import { createEndpoint } from "./create_endpoint.ts";
- * const station = createEndpoint("mtp", "station");
- * const push = station.deferMessage?.('{"text":"hi"}');
- * console.assert(typeof push?.ackKey === "number");
- * ```
- */
-export interface LateOutgoing extends LateFrame {
-  /** As {@linkcode Outgoing.ackKey}. */
-  readonly ackKey: AckKey | null;
-}
-
 /** Limits every endpoint applies. */
 export interface EndpointOptions {
   /** Largest frame body / message / line, from the header (default 1 MiB). */
@@ -150,12 +133,6 @@ export interface FramingEndpoint {
   readonly bufferedBytes: number;
   /** Wraps one message payload (a push or a client send). */
   encodeMessage(payload: Payload): Outgoing;
-  /**
-   * Optional: {@link FramingEndpoint.encodeMessage} with the frame made when
-   * it is written (its sn and ack key given now), and again if resent: a
-   * message waiting for its acknowledgement keeps its text, not its bytes.
-   */
-  deferMessage?(payload: string): LateOutgoing;
   /**
    * Wraps the session's responses to a received payload: Mars answers a
    * SEND_MSG (`replyTo` ≥ 0) with one packet (responses joined by `\n`, empty

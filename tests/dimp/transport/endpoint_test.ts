@@ -394,23 +394,3 @@ Deno.test("endpoint [mtp]: a deferred reply takes its sn when deferred, and its 
   );
   assert.deepEqual(lines, texts);
 });
-
-Deno.test("endpoint [mtp]: a deferred message's ack key is the one its OK acknowledges; its frame is encodeMessage's form", () => {
-  const station = createEndpoint("mtp", "station");
-  drain(station);
-  const push = station.deferMessage!('{"n":1}');
-  const bytes = push.encode();
-  assert.equal(push.length, bytes.length);
-  const sn = bytes.subarray(4, 12);
-  station.push(
-    encodeMtpPackage({ type: MtpType.MESSAGE_RESPONSE, sn, body: "OK" }),
-  );
-  const events = drain(station);
-  assert.equal(events.length, 1);
-  assert.ok(events[0].type === "acknowledged");
-  assert.equal(events[0].key, push.ackKey);
-  // the same form as an encoded message (only the sn differs)
-  const encoded = station.encodeMessage('{"n":1}').bytes;
-  assert.deepEqual(encoded.subarray(0, 4), bytes.subarray(0, 4));
-  assert.deepEqual(encoded.subarray(12), bytes.subarray(12));
-});

@@ -44,25 +44,6 @@ async function rawMtp(
   return { raw, conn };
 }
 
-/**
- * A station whose pushes wait `ackTimeout` 150 ms for their acknowledgement
- * and are resent `ackRetries` times, with a raw MTP client made known.
- */
-async function withResendingStation(
-  ackRetries: number,
-  run: (raw: RawClient, conn: Connection) => Promise<void>,
-): Promise<void> {
-  const station = recorder();
-  await withListener({
-    handler: station.handler,
-    ackTimeout: 150,
-    ackRetries,
-  }, async (listener) => {
-    const { raw, conn } = await rawMtp(listener.port, listener.connections);
-    await run(raw, conn);
-  });
-}
-
 Deno.test("slow consumer: a client that never reads is cut off at the byte limit, memory stays bounded", async () => {
   const station = recorder();
   await withListener(
@@ -107,7 +88,13 @@ Deno.test("slow consumer: more messages awaiting acknowledgement than maxQueue �
 });
 
 Deno.test("MTP push without MESSAGE_RESPONSE: resent with the same sn after ackTimeout, twice, then ack-timeout", async () => {
-  await withResendingStation(2, async (raw, conn) => {
+  const station = recorder();
+  await withListener({
+    handler: station.handler,
+    ackTimeout: 150,
+    ackRetries: 2,
+  }, async (listener) => {
+    const { raw, conn } = await rawMtp(listener.port, listener.connections);
     const result = conn.send('{"important":true}');
     const copies = (await readMtp(raw, 3)).map((p) =>
       hex(p.header.sn) + hex(p.body)
@@ -121,7 +108,13 @@ Deno.test("MTP push without MESSAGE_RESPONSE: resent with the same sn after ackT
 });
 
 Deno.test("MTP acknowledged pushes are never resent; the unacknowledged one beside them is, with its own bytes", async () => {
-  await withResendingStation(1, async (raw, conn) => {
+  const station = recorder();
+  await withListener({
+    handler: station.handler,
+    ackTimeout: 150,
+    ackRetries: 1,
+  }, async (listener) => {
+    const { raw, conn } = await rawMtp(listener.port, listener.connections);
     const bodies = ['{"n":0}', '{"n":1}', '{"n":2}'];
     const results = bodies.map((body) => conn.send(body));
     const first = await readMtp(raw, 3);
@@ -356,28 +349,6 @@ Deno.test("sendWith: one callback per send (acknowledged; closed at once after c
     const after: unknown[] = [];
     conn.sendWith('{"n":4}', (result) => after.push(result));
     assert.deepEqual(after, [{ sent: false, reason: "closed" }]);
-    raw.close();
-  });
-});
-
-Deno.test("MTP pushes kept as their text until acknowledged — non-ASCII, one over the 64 KiB write buffer — are resent byte for byte", async () => {
-  await withResendingStation(1, async (raw, conn) => {
-    const bodies = [
-      `{"t":"${"é€".repeat(8_000)}"}`,
-      `{"t":"${"€".repeat(30_000)}"}`, // 90 KB of UTF-8: written alone
-      '{"n":3}',
-    ];
-    const results = bodies.map((body) => conn.send(body));
-    const first = await readMtp(raw, 3, 3000);
-    const again = await readMtp(raw, 3, 3000);
-    for (const [i, body] of bodies.entries()) {
-      assert.equal(new TextDecoder().decode(first[i].body), body);
-      assert.equal(hex(again[i].header.sn), hex(first[i].header.sn));
-      assert.deepEqual(again[i].body, first[i].body);
-    }
-    for (const result of results) {
-      assert.deepEqual(await result, { sent: false, reason: "ack-timeout" });
-    }
     raw.close();
   });
 });
