@@ -99,11 +99,14 @@ export interface CryptoBackend {
   /** A new random 32-byte secret. */
   ecGenerate(): Uint8Array;
 
-  /** AES-CBC with PKCS#7 padding (key of 16, 24 or 32 bytes). */
+  /**
+   * AES-CBC with PKCS#7 padding (key of 16, 24 or 32 bytes); a text is
+   * encrypted as its UTF-8.
+   */
   aesCbcEncrypt(
     key: Uint8Array,
     iv: Uint8Array,
-    plaintext: Uint8Array,
+    plaintext: Uint8Array | string,
   ): Promise<Uint8Array>;
   /** AES-CBC with PKCS#7 padding; `undefined` for bad padding. */
   aesCbcDecrypt(

@@ -20,6 +20,7 @@ import type { Buffer as NodeBuffer } from "node:buffer";
 import type { CryptoBackend, RsaKeyPairDer } from "./_backend_api.ts";
 import { KeyCache, noblePart } from "./_backend_noble.ts";
 import { KeptCbc } from "./_kept_cbc.ts";
+import { utf8Encode } from "./encoding.ts";
 
 /**
  * AES keys whose ciphers are kept (~4.7 KiB each per direction): the
@@ -191,7 +192,12 @@ export function createNodeBackend(
     },
 
     aesCbcEncrypt: (key, iv, plaintext) => {
-      if (key.length === 24) return _aes192("encrypt", key, iv, plaintext);
+      if (key.length === 24) {
+        const bytes = typeof plaintext === "string"
+          ? utf8Encode(plaintext)
+          : plaintext;
+        return _aes192("encrypt", key, iv, bytes);
+      }
       return Promise.resolve(cbc.encrypt(key, iv, plaintext));
     },
     aesCbcDecrypt: async (key, iv, ciphertext) => {

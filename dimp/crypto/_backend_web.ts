@@ -21,6 +21,7 @@ import { PKCS1_KEM } from "micro-rsa-dsa-dh/rsa.js";
 import type { CryptoBackend, RsaKeyPairDer } from "./_backend_api.ts";
 import { KeyCache, noblePart } from "./_backend_noble.ts";
 import { concatBytes, readItems, readOnly, TAG, writeTlv } from "./_der.ts";
+import { utf8Encode } from "./encoding.ts";
 
 /** Most bytes `crypto.getRandomValues` fills in one call. */
 const RANDOM_CHUNK = 65536;
@@ -240,7 +241,13 @@ export const webBackend: CryptoBackend = {
     }
   },
 
-  aesCbcEncrypt: (key, iv, plaintext) => _aes("encrypt", key, iv, plaintext),
+  aesCbcEncrypt: (key, iv, plaintext) =>
+    _aes(
+      "encrypt",
+      key,
+      iv,
+      typeof plaintext === "string" ? utf8Encode(plaintext) : plaintext,
+    ),
   aesCbcDecrypt: async (key, iv, ciphertext) => {
     try {
       return await _aes("decrypt", key, iv, ciphertext);

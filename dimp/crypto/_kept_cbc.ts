@@ -22,6 +22,7 @@
 import type * as NodeCrypto from "node:crypto";
 import { BoundedMap } from "../bounded_map.ts";
 import { bytesEqual } from "./_der.ts";
+import { utf8Encode } from "./encoding.ts";
 
 const BLOCK = 16;
 /**
@@ -84,17 +85,18 @@ export class KeptCbc {
     this.#entries = new BoundedMap(max);
   }
 
-  /** `plaintext` padded and encrypted under a 16- or 32-byte `key`. */
-  encrypt(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array): Uint8Array {
+  /**
+   * `plaintext` (a text: its UTF-8) padded and encrypted under a 16- or
+   * 32-byte `key`.
+   */
+  encrypt(
+    key: Uint8Array,
+    iv: Uint8Array,
+    plaintext: Uint8Array | string,
+  ): Uint8Array {
     const entry = this.#entry(key);
     const chain = entry.encipher ??= this.#chain(key);
-    const pad = BLOCK - plaintext.length % BLOCK;
-    const length = plaintext.length + pad;
-    const input = length <= SCRATCH_BYTES
-      ? (scratch ??= new Uint8Array(SCRATCH_BYTES)).subarray(0, length)
-      : new Uint8Array(length);
-    input.set(plaintext);
-    input.fill(pad, plaintext.length);
+    const input = _padded(plaintext);
     const last = chain.last;
     for (let i = 0; i < BLOCK; i++) input[i] ^= iv[i] ^ last[i];
     const out = this.#feed(key, chain.cipher, input);
@@ -176,6 +178,36 @@ export class KeptCbc {
     return new Uint8Array(out.buffer, out.byteOffset, out.length);
   }
 }
+
+/**
+ * `plaintext` with its PKCS#7 padding, in the reused scratch when it fits
+ * (a text's UTF-8 written there at once: no array of its own), else in an
+ * array of its own.
+ */
+function _padded(plaintext: Uint8Array | string): Uint8Array {
+  const room = scratch ??= new Uint8Array(SCRATCH_BYTES);
+  let length: number;
+  if (typeof plaintext === "string") {
+    const { read, written } = textEncoder.encodeInto(
+      plaintext,
+      room.subarray(0, SCRATCH_BYTES - BLOCK),
+    );
+    if (read < plaintext.length) return _padded(utf8Encode(plaintext));
+    length = written;
+  } else {
+    length = plaintext.length;
+    if (length + BLOCK > SCRATCH_BYTES) {
+      const input = new Uint8Array(length + BLOCK - length % BLOCK);
+      input.set(plaintext);
+      return input.fill(BLOCK - length % BLOCK, length);
+    }
+    room.set(plaintext);
+  }
+  const pad = BLOCK - length % BLOCK;
+  return room.fill(pad, length, length + pad).subarray(0, length + pad);
+}
+
+const textEncoder = new TextEncoder();
 
 /**
  * CBC's XOR after deciphering, in place: each block of `out` with the

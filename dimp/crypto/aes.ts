@@ -128,7 +128,7 @@ export class AesKey implements SymmetricKey {
    * @throws {EncodingError} an IV in `params` that is not 16 bytes of base64
    */
   async encrypt(
-    plaintext: Uint8Array,
+    plaintext: Uint8Array | string,
     params: Record<string, unknown>,
   ): Promise<Uint8Array> {
     let iv = paramsIv(params) ?? this.#iv;

@@ -138,11 +138,13 @@ export interface SymmetricKey extends Key {
   /** `AES` or `PLAIN`. */
   readonly algorithm: "AES" | "PLAIN";
   /**
-   * Encrypts `plaintext`. `params` is the message dictionary: the IV is read
-   * from it (`IV`, `iv`) and a fresh random IV is written to `params.IV`.
+   * Encrypts `plaintext` (a text: its UTF-8, which the AES key writes
+   * straight into its cipher's input, no array of its own). `params` is the
+   * message dictionary: the IV is read from it (`IV`, `iv`) and a fresh
+   * random IV is written to `params.IV`.
    */
   encrypt(
-    plaintext: Uint8Array,
+    plaintext: Uint8Array | string,
     params: Record<string, unknown>,
   ): Promise<Uint8Array>;
   /**

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { utf8Encode } from "./encoding.ts";
 import type { SymmetricKey } from "./key.ts";
 
 /**
@@ -19,12 +20,14 @@ export class PlainKey implements SymmetricKey {
   /** Always `PLAIN`. */
   readonly algorithm = "PLAIN" as const;
 
-  /** Returns `plaintext` unchanged (`params` are not touched). */
+  /** Returns `plaintext` unchanged, a text as its UTF-8 (`params` are not touched). */
   encrypt(
-    plaintext: Uint8Array,
+    plaintext: Uint8Array | string,
     _params?: Record<string, unknown>,
   ): Promise<Uint8Array> {
-    return Promise.resolve(plaintext);
+    return Promise.resolve(
+      typeof plaintext === "string" ? utf8Encode(plaintext) : plaintext,
+    );
   }
 
   /** Returns `ciphertext` unchanged. */

@@ -109,7 +109,8 @@ export interface MessagePackerOptions {
   readonly reuseEncryptedKeys?: boolean;
   /**
    * How a content dictionary becomes the bytes that are encrypted (default:
-   * UTF-8 of compact `JSON.stringify`).
+   * UTF-8 of compact `JSON.stringify`, which an AES key writes straight into
+   * its cipher's input).
    */
   readonly encodeContent?: (content: Record<string, unknown>) => Uint8Array;
 }
@@ -120,10 +121,6 @@ export interface MessagePackerOptions {
 export interface SignOptions {
   /** Attach the local user's meta and visa (first contact, handshake). */
   readonly attach?: boolean;
-}
-
-function defaultEncode(content: Record<string, unknown>): Uint8Array {
-  return utf8Encode(JSON.stringify(content));
 }
 
 /**
@@ -153,7 +150,9 @@ export class MessagePacker {
   readonly #cache: CipherKeyCache;
   readonly #onAttachments: MessagePackerOptions["onAttachments"];
   readonly #reuseSealed: boolean;
-  readonly #encode: (content: Record<string, unknown>) => Uint8Array;
+  readonly #encode:
+    | ((content: Record<string, unknown>) => Uint8Array)
+    | undefined;
   readonly #visaKeys = new WeakMap<Document, PublicKey | null>();
   readonly #sealed = new WeakMap<
     SymmetricKey,
@@ -171,7 +170,7 @@ export class MessagePacker {
     this.#cache = options.cipherKeys ?? new MemoryCipherKeyCache();
     this.#onAttachments = options.onAttachments;
     this.#reuseSealed = options.reuseEncryptedKeys ?? true;
-    this.#encode = options.encodeContent ?? defaultEncode;
+    this.#encode = options.encodeContent;
   }
 
   /** The local user. */
@@ -199,14 +198,15 @@ export class MessagePacker {
   async encrypt(msg: InstantMessage): Promise<SecureMessage> {
     const content = msg.content.dictionary;
     outgoingCompat(content);
-    const body = this.#encode(content);
+    // the JSON text, encrypted as its UTF-8 (unless encoded otherwise)
+    const body = this.#encode?.(content) ?? JSON.stringify(content);
     const dict: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(msg.dictionary)) {
       if (name !== "content" && !BODY.includes(name)) dict[name] = value;
     }
     let ciphertext: Uint8Array | undefined;
     if (msg.isBroadcast) {
-      dict.data = utf8Decode(body);
+      dict.data = typeof body === "string" ? body : utf8Decode(body);
     } else {
       const password = await this.#passwordFor(msg.sender, msg.destination);
       ciphertext = await password.encrypt(body, dict);

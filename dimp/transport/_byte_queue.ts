@@ -58,14 +58,23 @@ export class ByteQueue {
     this.#lent = true;
   }
 
-  /** Copies what is left of a lent chunk into storage of its own. */
-  own(): void {
+  /**
+   * Copies what is left of a lent chunk into storage of its own, with room
+   * for `expected` bytes in all when the caller knows how long the package
+   * it holds the start of is (at most twice what is left: a peer that
+   * announces a large package and stops makes us hold little): the rest of
+   * the package then needs no second allocation.
+   */
+  own(expected = 0): void {
     if (!this.#lent) return;
     this.#lent = false;
     const rest = this.#data.subarray(this.#start, this.#end);
     this.#data = EMPTY;
     this.#start = 0;
     this.#end = 0;
+    if (rest.length === 0) return;
+    const room = Math.min(expected, 2 * rest.length);
+    if (room > rest.length) this.#data = new Uint8Array(Math.max(256, room));
     this.push(rest);
   }
 

@@ -47,9 +47,12 @@ export class DecoderInput {
     this.#queue.lend(chunk);
   }
 
-  /** Keeps a copy of what is left of lent bytes. */
-  own(): void {
-    this.#queue.own();
+  /**
+   * Keeps a copy of what is left of lent bytes, with room for `expected`
+   * bytes in all (see {@link ByteQueue.own}).
+   */
+  own(expected = 0): void {
+    this.#queue.own(expected);
   }
 
   /** The buffered bytes (valid until the next push or consume). */

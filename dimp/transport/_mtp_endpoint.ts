@@ -11,6 +11,7 @@ import { EndpointBase } from "./_endpoint_base.ts";
 import type {
   AckKey,
   EndpointOptions,
+  LateFrame,
   Outgoing,
   Payload,
   Role,
@@ -19,9 +20,12 @@ import { FramingError } from "./errors.ts";
 import {
   encodeMtpPackage,
   encodeMtpPackageIn,
+  encodeMtpPackageInto,
   type MtpDataType,
   MtpDecoder,
   type MtpHeader,
+  type MtpPackageInit,
+  mtpPackageMaxLength,
   MtpSerials,
   MtpType,
 } from "./mtp.ts";
@@ -60,6 +64,27 @@ function _snKeyOf(hi: number, lo: number): AckKey {
  * ~0.5 KiB each in Deno; one per connection was one per idle session).
  */
 const SN = new Uint8Array(8);
+
+/** A MESSAGE whose frame is made when it is written ({@link LateFrame}). */
+class _LateMessage implements LateFrame {
+  readonly #init: MtpPackageInit;
+  readonly length: number;
+  readonly maxLength: number;
+
+  constructor(snHi: number, snLo: number, body: string) {
+    this.#init = { type: MtpType.MESSAGE, snHi, snLo, body };
+    this.maxLength = mtpPackageMaxLength(this.#init);
+    this.length = this.maxLength - 2 * body.length;
+  }
+
+  writeInto(into: Uint8Array): number {
+    return encodeMtpPackageInto(into, this.#init);
+  }
+
+  encode(): Uint8Array {
+    return encodeMtpPackage(this.#init);
+  }
+}
 
 /**
  * MTP over TCP.
@@ -181,6 +206,11 @@ export class MtpEndpoint extends EndpointBase {
 
   encodeReplies(_replyTo: number, payloads: readonly Payload[]): Uint8Array[] {
     return payloads.map((body) => this.#message(body));
+  }
+
+  deferReply(body: string): LateFrame {
+    const sn = this.#serials.next(SN);
+    return new _LateMessage(readU32(sn, 0), readU32(sn, 4), body);
   }
 
   /** A MESSAGE with a fresh sn (left in {@link SN} until the next one). */

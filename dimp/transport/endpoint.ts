@@ -67,6 +67,34 @@ export interface Outgoing {
   readonly ackKey: AckKey | null;
 }
 
+/**
+ * A reply's frame made when its writer writes it, straight into the
+ * writer's buffer: a reply is never resent, so no array of its own need
+ * hold it until then (see {@linkcode FramingEndpoint.deferReply}).
+ *
+ * @example
+ * ```ts
+ * import { createEndpoint } from "./create_endpoint.ts";
+ * const station = createEndpoint("mtp", "station");
+ * const reply = station.deferReply?.('{"text":"hi"}');
+ * const into = new Uint8Array(reply?.maxLength ?? 0);
+ * console.assert(reply !== undefined && reply.writeInto(into) === reply.length);
+ * ```
+ */
+export interface LateFrame {
+  /** The frame's length when its text is ASCII, as nearly always (else more). */
+  readonly length: number;
+  /** The most bytes the frame can take. */
+  readonly maxLength: number;
+  /**
+   * Writes the frame at the start of `into`; its length, or -1 when `into`
+   * is too short (give it {@link LateFrame.maxLength} bytes and it is not).
+   */
+  writeInto(into: Uint8Array): number;
+  /** The frame as an array of its own. */
+  encode(): Uint8Array;
+}
+
 /** Limits every endpoint applies. */
 export interface EndpointOptions {
   /** Largest frame body / message / line, from the header (default 1 MiB). */
@@ -111,6 +139,13 @@ export interface FramingEndpoint {
    * if none); every other case is one message per response, no ack awaited.
    */
   encodeReplies(replyTo: number, payloads: readonly Payload[]): Uint8Array[];
+  /**
+   * Optional: one response as a message whose frame is made when it is
+   * written (its place in the order of frames, e.g. its sn, is given now).
+   * For a response that is not the answer to a Mars SEND_MSG; a framing
+   * without it gets its responses through `encodeReplies`.
+   */
+  deferReply?(payload: string): LateFrame;
   /** The heartbeat a client sends after silence; `null` for the station. */
   heartbeat(): Uint8Array | null;
   /** Bytes that end the connection in order (a WebSocket CLOSE), or `null`. */

@@ -201,16 +201,7 @@ export function encodeMtpPackageIn(
   slab: ByteSlab | undefined,
   init: MtpPackageInit,
 ): Uint8Array {
-  const pages = init.pages ?? 1;
-  const fragment = pages > 1;
-  const sn = init.sn;
-  const snHi = init.snHi ?? 0;
-  const snLo = init.snLo ?? 0;
-  let withSn = fragment || (sn === undefined && (snHi !== 0 || snLo !== 0));
-  for (let i = 0; i < 8 && !withSn && sn !== undefined; i++) {
-    withSn = sn[i] !== 0;
-  }
-  const words = fragment ? 6 : withSn ? 4 : 2;
+  const words = _headerWords(init);
   const headerLength = words * 4;
   const body = init.body;
   let out: Uint8Array;
@@ -221,27 +212,105 @@ export function encodeMtpPackageIn(
   } else {
     out = _withText(headerLength, body, slab);
   }
+  _writeHeader(out, words, init, out.length - headerLength);
+  return out;
+}
+
+/**
+ * {@link encodeMtpPackage} written at the start of `into` (a writer's
+ * buffer: no array of its own); the package's length, or -1 when `into` is
+ * too short for it (its bytes are then unspecified). A text body needs at
+ * most {@link mtpPackageMaxLength} bytes.
+ *
+ * @example
+ * ```ts
+ * import { encodeMtpPackage, encodeMtpPackageInto, MtpType } from "./mtp.ts";
+ * const init = { type: MtpType.MESSAGE, snHi: 1, snLo: 2, body: "{}" } as const;
+ * const into = new Uint8Array(64);
+ * const length = encodeMtpPackageInto(into, init);
+ * console.assert(into.subarray(0, length).join() === encodeMtpPackage(init).join());
+ * console.assert(encodeMtpPackageInto(new Uint8Array(8), init) === -1);
+ * ```
+ */
+export function encodeMtpPackageInto(
+  into: Uint8Array,
+  init: MtpPackageInit,
+): number {
+  const words = _headerWords(init);
+  const headerLength = words * 4;
+  const body = init.body;
+  if (headerLength + body.length > into.length) return -1;
+  let bodyLength = body.length;
+  if (typeof body === "string") {
+    // nearly always ASCII: then as many bytes as UTF-16 units
+    const { read, written } = textEncoder.encodeInto(
+      body,
+      into.subarray(headerLength),
+    );
+    if (read < body.length) return -1;
+    bodyLength = written;
+  } else {
+    into.set(body, headerLength);
+  }
+  _writeHeader(into, words, init, bodyLength);
+  return headerLength + bodyLength;
+}
+
+/**
+ * The most bytes the package of `init` takes (a text body is counted at
+ * three bytes per UTF-16 unit, UTF-8's most).
+ *
+ * @example
+ * ```ts
+ * import { mtpPackageMaxLength, MtpType } from "./mtp.ts";
+ * console.assert(mtpPackageMaxLength({ type: MtpType.MESSAGE, snLo: 1, body: "{}" }) === 20 + 6);
+ * ```
+ */
+export function mtpPackageMaxLength(init: MtpPackageInit): number {
+  const body = init.body;
+  return _headerWords(init) * 4 +
+    (typeof body === "string" ? 3 * body.length : body.length);
+}
+
+/** The header's length in 4-byte words: 6 for a fragment, 4 with an sn, else 2. */
+function _headerWords(init: MtpPackageInit): number {
+  if ((init.pages ?? 1) > 1) return 6;
+  const sn = init.sn;
+  if (sn === undefined) {
+    return (init.snHi ?? 0) !== 0 || (init.snLo ?? 0) !== 0 ? 4 : 2;
+  }
+  for (let i = 0; i < 8; i++) if (sn[i] !== 0) return 4;
+  return 2;
+}
+
+/** Writes the header of `words` words for `init` and a body of `bodyLength` bytes. */
+function _writeHeader(
+  out: Uint8Array,
+  words: number,
+  init: MtpPackageInit,
+  bodyLength: number,
+): void {
   out[0] = MAGIC[0];
   out[1] = MAGIC[1];
   out[2] = MAGIC[2];
   out[3] = (words << 4) | init.type;
   let at = 4;
-  if (withSn) {
+  if (words >= 4) {
+    const sn = init.sn;
     if (sn !== undefined) {
       for (let i = 0; i < 8; i++) out[at + i] = sn[i];
     } else {
-      writeU32(out, at, snHi);
-      writeU32(out, at + 4, snLo);
+      writeU32(out, at, init.snHi ?? 0);
+      writeU32(out, at + 4, init.snLo ?? 0);
     }
     at += 8;
   }
-  if (fragment) {
-    writeU32(out, at, pages);
+  if (words === 6) {
+    writeU32(out, at, init.pages ?? 1);
     writeU32(out, at + 4, init.index ?? 0);
     at += 8;
   }
-  writeU32(out, at, out.length - headerLength);
-  return out;
+  writeU32(out, at, bodyLength);
 }
 
 const textEncoder = new TextEncoder();
@@ -408,7 +477,7 @@ export class MtpDecoder {
       }
       if (bodyLength > this.#maxBodyLength) this.#tooLarge(bodyLength);
       const total = headerLength + bodyLength;
-      if (length < total) return this.#needMore();
+      if (length < total) return this.#needMore(total);
       // the sn as two numbers, one copy of the body (or none): no view of
       // the header
       const snHi = words === 2 ? 0 : input.u32(4);
@@ -433,9 +502,12 @@ export class MtpDecoder {
     return this.#needMore();
   }
 
-  /** `null`: more bytes are needed; the rest of lent bytes is kept as a copy. */
-  #needMore(): null {
-    this.#input.own();
+  /**
+   * `null`: more bytes are needed; the rest of lent bytes is kept as a copy
+   * (with room for the package's `total` bytes when its header was read).
+   */
+  #needMore(total = 0): null {
+    this.#input.own(total);
     return null;
   }
 

@@ -231,6 +231,21 @@ Deno.test("AES keys: 16/24/32-byte keys; other lengths, missing data, RSA reject
   assert.throws(() => parseSymmetricKey("AES"), KeyFormatError);
 });
 
+Deno.test("AES and PLAIN keys encrypt a text as its UTF-8 (16/24/32-byte AES keys, the same IV: the same bytes)", async () => {
+  const text = '{"type":1,"text":"hé, 《道德经》"}';
+  for (const n of [16, 24, 32]) {
+    const key = parseSymmetricKey({
+      algorithm: "AES",
+      data: base64Encode(new Uint8Array(n).fill(9)),
+    });
+    const iv = base64Encode(new Uint8Array(16).fill(3));
+    const fromText = await key.encrypt(text, { IV: iv });
+    assert.deepEqual(fromText, await key.encrypt(utf8Encode(text), { IV: iv }));
+    assert.equal(utf8Decode((await key.decrypt(fromText, { IV: iv }))!), text);
+  }
+  assert.deepEqual(await PLAIN_KEY.encrypt(text, {}), utf8Encode(text));
+});
+
 Deno.test("AES generated keys: 32 random bytes, distinct, round trip", async () => {
   const a = generateSymmetricKey() as AesKey;
   const b = generateSymmetricKey() as AesKey;

@@ -117,3 +117,15 @@ if (Deno.env.get("DIM_CRYPTO_BACKEND") === "web") {
     assert.equal(run.code, 0);
   });
 }
+
+Deno.test("crypto backends: both encrypt a text as its UTF-8 (AES-128, -192, -256)", async () => {
+  const text = '{"text":"Message delivered. é € 😀"}';
+  const iv = new Uint8Array(16).fill(5);
+  for (const n of [16, 24, 32]) {
+    const key = new Uint8Array(n).fill(n);
+    const expected = await webBackend.aesCbcEncrypt(key, iv, utf8Encode(text));
+    for (const backend of [webBackend, nodeBackend]) {
+      assert.deepEqual(await backend.aesCbcEncrypt(key, iv, text), expected);
+    }
+  }
+});

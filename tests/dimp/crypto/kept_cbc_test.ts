@@ -144,6 +144,34 @@ Deno.test("kept CBC: messages around the reused input buffer's 64 KB, interleave
   }
 });
 
+Deno.test("kept CBC: a text is encrypted as its UTF-8 — ASCII or not, around the reused buffer's 64 KB and beyond — the bytes a one-shot cipher makes of its UTF-8", () => {
+  const cbc = new KeptCbc(nodeCrypto, 4);
+  const key = random(32);
+  const texts = [
+    "",
+    '{"text":"Message delivered."}',
+    "dé € 😀 \ud800 lone surrogate",
+    "a".repeat(65_519),
+    "a".repeat(65_520),
+    "a".repeat(65_521),
+    "é".repeat(32_760), // 65,520 bytes of UTF-8
+    "€".repeat(21_841), // 65,523 bytes: over the buffer by its UTF-8 only
+    "b".repeat(70_000),
+    "x",
+  ];
+  for (const text of texts) {
+    const iv = random(16);
+    const utf8 = new TextEncoder().encode(text);
+    const sealed = cbc.encrypt(key, iv, text);
+    assert.deepEqual(
+      sealed,
+      oneShot("encrypt", key, iv, utf8),
+      `${text.length}`,
+    );
+    assert.deepEqual(cbc.decrypt(key, iv, sealed), utf8);
+  }
+});
+
 Deno.test("kept CBC: the runtime field kept ciphers turn off (Deno's block cache) is there and on for a new block-mode cipher, and kept ciphers still make one-shot bytes", () => {
   const cbc = new KeptCbc(nodeCrypto, 2);
   const key = random(32);

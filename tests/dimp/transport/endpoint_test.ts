@@ -366,3 +366,31 @@ Deno.test("endpoint [mtp]: a reader reusing its buffer between reads gets whole 
     ['{"whole":1}', '{"whole":2}'],
   ]);
 });
+
+Deno.test("endpoint [mtp]: a deferred reply takes its sn when deferred, and its frame, made later, is the message a client reads", () => {
+  const station = createEndpoint("mtp", "station");
+  drain(station);
+  const texts = ['{"n":1}', '{"reply":"défé €"}', '{"n":3}'];
+  const first = station.encodeMessage(texts[0]).bytes;
+  const late = station.deferReply!(texts[1]);
+  const third = station.encodeMessage(texts[2]).bytes;
+  // written after the third was made: the sn stays the one it got
+  const into = new Uint8Array(late.maxLength);
+  const length = late.writeInto(into);
+  assert.ok(length > late.length); // not ASCII: longer than counted
+  assert.equal(late.writeInto(new Uint8Array(length - 1)), -1);
+  const second = into.slice(0, length);
+  assert.deepEqual(late.encode(), second);
+  const sns = [first, second, third].map((frame) =>
+    new DataView(frame.buffer, frame.byteOffset).getUint32(8)
+  );
+  assert.equal(sns[1], (sns[0] + 1) >>> 0);
+  assert.equal(sns[2], (sns[1] + 1) >>> 0);
+  const client = createEndpoint("mtp", "client");
+  drain(client);
+  for (const frame of [first, second, third]) client.push(frame);
+  const lines = drain(client).flatMap((e) =>
+    e.type === "payload" ? [...e.lines] : []
+  );
+  assert.deepEqual(lines, texts);
+});

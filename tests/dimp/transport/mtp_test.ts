@@ -1,14 +1,18 @@
 import assert from "node:assert/strict";
 import {
   encodeMtpPackage,
+  encodeMtpPackageInto,
   FramingError,
   MtpDecoder,
   type MtpPackage,
+  type MtpPackageInit,
+  mtpPackageMaxLength,
   MtpSerials,
   MtpType,
   parseMtpHeader,
   parseMtpPackage,
 } from "../../../dimp/transport/mod.ts";
+import { ByteQueue } from "../../../dimp/transport/_byte_queue.ts";
 import { loadVectors } from "../../_vectors.ts";
 import { hex, transportVectors, unhex, utf8 } from "./_helpers.ts";
 
@@ -362,6 +366,79 @@ Deno.test("MtpDecoder with viewBodies: a body is a view of the pushed bytes (no 
   );
   assert.equal(decoder.next(), null);
   assert.equal(decoder.bufferedBytes, 0);
+});
+
+Deno.test("MtpDecoder: a package cut after a 1 KiB read is kept with room for its rest, which joins it without a new array", () => {
+  const sn = new Uint8Array([0, 0, 0, 0, 0, 0, 0, 3]);
+  const body = `{"text":"${"x".repeat(1300)}"}`;
+  const pkg = encodeMtpPackage({ type: MtpType.MESSAGE, sn, body });
+  const buffer = new Uint8Array(1024); // the read buffer, reused
+  buffer.set(pkg.subarray(0, 1024));
+  const decoder = new MtpDecoder({ viewBodies: true });
+  decoder.push(buffer);
+  assert.equal(decoder.next(), null);
+  buffer.fill(0xee);
+  buffer.set(pkg.subarray(1024));
+  decoder.push(buffer.subarray(0, pkg.length - 1024));
+  const got = decoder.next();
+  assert.ok(got !== null);
+  assert.equal(new TextDecoder().decode(got.body), body);
+  // the body is a view of the kept copy, made once at the package's size
+  // (grown, it would be the next power of two: 2,048 bytes)
+  assert.equal(got.body.buffer.byteLength, pkg.length);
+  assert.equal(decoder.bufferedBytes, 0);
+});
+
+Deno.test("encodeMtpPackageInto writes encodeMtpPackage's bytes into a buffer, within mtpPackageMaxLength; -1 when the buffer is too short", () => {
+  const sn = new Uint8Array([0, 0, 0, 0, 0, 0, 0, 9]);
+  const inits: MtpPackageInit[] = [
+    {
+      type: MtpType.MESSAGE,
+      snHi: 0x01020304,
+      snLo: 0x05060708,
+      body: '{"a":"ascii"}',
+    },
+    { type: MtpType.MESSAGE, snLo: 7, body: '{"t":"héllo € 😀"}' },
+    { type: MtpType.MESSAGE, body: "zero sn: the short header" },
+    { type: MtpType.MESSAGE_FRAGMENT, sn, pages: 3, index: 1, body: "part" },
+    { type: MtpType.MESSAGE_RESPONSE, sn, body: utf8("OK") },
+  ];
+  for (const init of inits) {
+    const expected = encodeMtpPackage(init);
+    assert.ok(expected.length <= mtpPackageMaxLength(init));
+    const into = new Uint8Array(mtpPackageMaxLength(init) + 5).fill(0xee);
+    assert.equal(encodeMtpPackageInto(into, init), expected.length);
+    assert.deepEqual(into.subarray(0, expected.length), expected);
+    // exactly its length is enough; one byte less is not
+    assert.equal(
+      encodeMtpPackageInto(new Uint8Array(expected.length), init),
+      expected.length,
+    );
+    assert.equal(
+      encodeMtpPackageInto(new Uint8Array(expected.length - 1), init),
+      -1,
+    );
+  }
+});
+
+Deno.test("ByteQueue: the room kept for an announced package is at most twice the bytes received", () => {
+  const queue = new ByteQueue();
+  const lent = new Uint8Array(24).fill(7);
+  queue.lend(lent);
+  queue.own(1 << 20); // a header announcing 1 MiB, and nothing more
+  lent.fill(0);
+  assert.deepEqual(queue.view(), new Uint8Array(24).fill(7));
+  assert.ok(queue.view().buffer.byteLength <= 256);
+  // a large rest: room for the package, not for more than twice the rest
+  const big = new Uint8Array(1000).fill(1);
+  queue.clear();
+  queue.lend(big);
+  queue.own(5000);
+  assert.equal(queue.view().buffer.byteLength, 2000);
+  queue.clear();
+  queue.lend(big);
+  queue.own(1500);
+  assert.equal(queue.view().buffer.byteLength, 1500);
 });
 
 /**

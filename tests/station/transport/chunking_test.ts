@@ -94,3 +94,81 @@ Deno.test("loopback [mtp]: several clients at once each get exactly their own re
     assert.deepEqual(station.errors, []);
   });
 });
+
+Deno.test("loopback [mtp]: clients taking turns with 1.3 KB texts and short ones get every text intact (read buffers grown and shrunk, swapped between connections)", async () => {
+  const station = recorder(echo);
+  const rounds = 12;
+  await withListener({ handler: station.handler }, async (listener) => {
+    const clients = await Promise.all([0, 1, 2, 3].map(async (c) => ({
+      c,
+      raw: await RawClient.connect(listener.port),
+      endpoint: createEndpoint("mtp", "client", {}),
+      sent: [] as string[],
+    })));
+    try {
+      // one write and its echo at a time, so that the station reads each
+      // text alone: a 1.3 KB one fills a 1 KiB buffer (grown), a short one
+      // shrinks it back; the four connections interleave
+      for (let round = 0; round < rounds; round++) {
+        await Promise.all(clients.map(async (client) => {
+          for (const size of [1300, 40, 1300, 2900, 20]) {
+            const message = `{"c":${client.c},"r":${round},"s":${size},"p":"${
+              String.fromCharCode(97 + (round + client.c) % 26).repeat(size)
+            }"}`;
+            client.sent.push(message);
+            await client.raw.write(
+              client.endpoint.encodeMessage(utf8(message)).bytes,
+            );
+            const events = await collect(
+              client.raw,
+              client.endpoint,
+              (es) => linesOf(es).length >= 1,
+            );
+            assert.deepEqual(linesOf(events), [echo(message)]);
+          }
+        }));
+      }
+    } finally {
+      for (const client of clients) client.raw.close();
+    }
+    const delivered = [...station.payloads.values()].flat().flat();
+    assert.deepEqual(
+      delivered.toSorted(),
+      clients.flatMap((client) => client.sent).toSorted(),
+    );
+    assert.deepEqual(station.errors, []);
+  });
+});
+
+Deno.test("loopback [mtp]: replies made at the flush — small, 30 KB, non-ASCII, one larger than the write buffer — arrive whole and in order", async () => {
+  const station = recorder(echo);
+  const messages = [
+    '{"n":0}',
+    `{"n":1,"p":"${"a".repeat(30_000)}"}`,
+    `{"n":2,"p":"${"é".repeat(20_000)}"}`,
+    '{"n":3}',
+    `{"n":4,"p":"${"€".repeat(25_000)}"}`, // 75 KB of UTF-8: written alone
+    `{"n":5,"p":"${"b".repeat(30_000)}"}`,
+    '{"n":6,"p":"ü"}',
+  ];
+  await withListener({ handler: station.handler }, async (listener) => {
+    const client = createEndpoint("mtp", "client", {});
+    const parts = messages.map((m) => client.encodeMessage(utf8(m)).bytes);
+    const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    parts.reduce((at, p) => (bytes.set(p, at), at + p.length), 0);
+    const raw = await RawClient.connect(listener.port);
+    try {
+      await raw.write(bytes);
+      const events = await collect(
+        raw,
+        client,
+        (es) => linesOf(es).length >= messages.length,
+        10_000,
+      );
+      assert.deepEqual(linesOf(events), messages.map(echo));
+    } finally {
+      raw.close();
+    }
+    assert.deepEqual(station.errors, []);
+  });
+});
