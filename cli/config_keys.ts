@@ -63,6 +63,7 @@ export const CONFIG_KEYS: Readonly<
     decrypters: { default: "auto" },
     handshake_threads: { default: "0" },
     with_bots: { default: "false" },
+    self_warmup: { default: "10000" },
   },
   neighbors: { stations: RELOADS, source: RELOADS, output: RELOADS },
   ans: "any",

@@ -5,7 +5,7 @@
  * ```sh
  * dim [--data-dir DIR] [--db FILE] [--config FILE] station [--host H] [--port P]
  *     [--log LEVEL] [--log-format json|text] [--admin HOST:PORT] [--check]
- *     [--with-bots]
+ *     [--with-bots] [--no-self-warmup]
  *     [--neighbor HOST:PORT]...
  * ```
  *
@@ -21,8 +21,11 @@
  * store is committed and closed and the process exits all the same). With
  * `[admin] listen` (or `--admin`) a second, local listener serves /health
  * and /metrics. Neighbours (`--neighbor`, `[neighbors]`) are served by the
- * bridge (station/bridge), started once the station listens. `--check`
- * runs the checks of `cli/station_check.ts` instead.
+ * bridge (station/bridge), started once the station listens. Before it
+ * listens, the station warms its own code on a stand-in of itself
+ * (`[station] self_warmup` texts, `cli/station_warmup.ts`;
+ * `--no-self-warmup` skips it). `--check` runs the checks of
+ * `cli/station_check.ts` instead.
  *
  * @module
  */
@@ -65,11 +68,12 @@ import {
 } from "./ops_config.ts";
 import { printErr, printOut } from "./output.ts";
 import { checkStation, printCheck } from "./station_check.ts";
+import { selfWarmup } from "./station_warmup.ts";
 import type { CommandContext, Subcommand } from "./subcommand.ts";
 
 const HELP =
   `usage: dim station [--host H] [--port P] [--log LEVEL] [--log-format F] [--admin HOST:PORT]
-                   [--with-bots] [--neighbor HOST:PORT]... [--check]
+                   [--with-bots] [--no-self-warmup] [--neighbor HOST:PORT]... [--check]
 
   --host H           the address to listen on (default [station] bind, else 0.0.0.0;
                      127.0.0.1 when this run makes the station's identity)
@@ -82,6 +86,9 @@ const HELP =
                      one line each, and exit (0: all passed)
   --with-bots        run the archivist and the group assistant in this process
                      (default [station] with_bots, else off)
+  --no-self-warmup   listen at once: skip routing [station] self_warmup texts (default
+                     10000) through a stand-in of the station, in this process and on
+                     a throwaway store, before listening
   --neighbor H:P     a neighbour station (repeatable); with [neighbors] stations,
                      source and output of the config: the bridge connects to each
 
@@ -99,6 +106,7 @@ interface StationFlags {
   readonly admin?: string;
   readonly check: boolean;
   readonly withBots: boolean;
+  readonly noSelfWarmup: boolean;
   readonly help: boolean;
 }
 
@@ -137,6 +145,7 @@ function parseFlags(args: string[]): StationFlags {
         ...STATION_SETTING_FLAGS,
         check: { type: "boolean" },
         "with-bots": { type: "boolean" },
+        "no-self-warmup": { type: "boolean" },
         neighbor: { type: "string", multiple: true },
         help: { type: "boolean", short: "h" },
       },
@@ -162,6 +171,7 @@ function parseFlags(args: string[]): StationFlags {
     admin: values.admin,
     check: values.check === true,
     withBots: values["with-bots"] === true,
+    noSelfWarmup: values["no-self-warmup"] === true,
     help: values.help === true,
   };
 }
@@ -283,6 +293,43 @@ async function reload(
   await notifier.ready();
 }
 
+/**
+ * The self warm-up before the station listens; `false` when a stop signal
+ * came during it (the station then does not start). A failure is a warning.
+ */
+async function warmUp(
+  settings: DimConfig["station"],
+  logger: Logger,
+  stopped: Promise<string>,
+): Promise<boolean> {
+  const abort = new AbortController();
+  void stopped.then(() => abort.abort());
+  logger.info(
+    `self warm-up: routing ${settings.selfWarmup} texts through a stand-in ` +
+      "of the station before listening",
+  );
+  try {
+    const report = await selfWarmup({
+      texts: settings.selfWarmup,
+      signers: settings.signers,
+      decrypters: settings.decrypters,
+      signal: abort.signal,
+    });
+    if (!abort.signal.aborted) {
+      logger.info(
+        `self warm-up: ${report.handshakes} handshakes, ${report.texts} ` +
+          `texts in ${(report.ms / 1000).toFixed(1)} s`,
+        { ...report },
+      );
+    }
+  } catch (error) {
+    if (!abort.signal.aborted) {
+      logger.warn(`${(error as Error).message}; starting without it`);
+    }
+  }
+  return !abort.signal.aborted;
+}
+
 /** Runs the station (and the admin listener) until `stopped` resolves. */
 async function serve(
   ctx: CommandContext,
@@ -299,6 +346,9 @@ async function serve(
   const explicit = (key: string) => (section?.get(key)?.value ?? "") !== "";
   const metrics = new StationMetrics({ version: denoJson.version });
   for (const warning of config.warnings) logger.warn(warning.message);
+  if (!flags.noSelfWarmup && settings.selfWarmup > 0) {
+    if (!await warmUp(settings, logger, stopped)) return 0;
+  }
   const station = await startStation({
     storePath: ctx.storePath,
     id: settings.id,
