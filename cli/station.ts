@@ -53,6 +53,7 @@ import {
   parseNeighbourAddress,
 } from "../station/neighbours.ts";
 import { StationListenError } from "../station/errors.ts";
+import type { SignerThreads } from "../station/signer.ts";
 import { Station, type StationOptions } from "../station/station.ts";
 import { StationMetrics } from "../station/ops/station_metrics.ts";
 import { type DimConfig, loadConfig } from "./config.ts";
@@ -294,14 +295,15 @@ async function reload(
 }
 
 /**
- * The self warm-up before the station listens; `false` when a stop signal
- * came during it (the station then does not start). A failure is a warning.
+ * The self warm-up before the station listens: its warmed signing threads
+ * (none when it failed: a warning), or `"stopped"` when a stop signal came
+ * during it (the station then does not start).
  */
 async function warmUp(
   settings: DimConfig["station"],
   logger: Logger,
   stopped: Promise<string>,
-): Promise<boolean> {
+): Promise<SignerThreads | undefined | "stopped"> {
   const abort = new AbortController();
   void stopped.then(() => abort.abort());
   logger.info(
@@ -315,19 +317,22 @@ async function warmUp(
       decrypters: settings.decrypters,
       signal: abort.signal,
     });
-    if (!abort.signal.aborted) {
-      logger.info(
-        `self warm-up: ${report.handshakes} handshakes, ${report.texts} ` +
-          `texts in ${(report.ms / 1000).toFixed(1)} s`,
-        { ...report },
-      );
+    if (abort.signal.aborted) {
+      report.signerThreads.close();
+      return "stopped";
     }
+    const { handshakes, texts, delivered, ms } = report;
+    logger.info(
+      `self warm-up: ${handshakes} handshakes, ${texts} texts in ` +
+        `${(ms / 1000).toFixed(1)} s`,
+      { handshakes, texts, delivered, ms },
+    );
+    return report.signerThreads;
   } catch (error) {
-    if (!abort.signal.aborted) {
-      logger.warn(`${(error as Error).message}; starting without it`);
-    }
+    if (abort.signal.aborted) return "stopped";
+    logger.warn(`${(error as Error).message}; starting without it`);
+    return undefined;
   }
-  return !abort.signal.aborted;
 }
 
 /** Runs the station (and the admin listener) until `stopped` resolves. */
@@ -346,9 +351,14 @@ async function serve(
   const explicit = (key: string) => (section?.get(key)?.value ?? "") !== "";
   const metrics = new StationMetrics({ version: denoJson.version });
   for (const warning of config.warnings) logger.warn(warning.message);
+  let signerThreads: SignerThreads | undefined;
   if (!flags.noSelfWarmup && settings.selfWarmup > 0) {
-    if (!await warmUp(settings, logger, stopped)) return 0;
+    const warmed = await warmUp(settings, logger, stopped);
+    if (warmed === "stopped") return 0;
+    signerThreads = warmed;
   }
+  // the warmed signing threads go to the station (closing them after is a
+  // no-op then), else they are stopped here
   const station = await startStation({
     storePath: ctx.storePath,
     id: settings.id,
@@ -374,6 +384,7 @@ async function serve(
     },
     loginTimeout: settings.loginTimeout * 1000,
     signers: settings.signers,
+    signerThreads,
     decrypters: settings.decrypters,
     handshakeThreads: settings.handshakeThreads,
     limits: {
@@ -385,7 +396,7 @@ async function serve(
     metrics,
     neighbours: () => running.bridge?.neighbourIds() ?? [],
     bridged: (neighbour) => running.bridge?.reaches(neighbour) ?? false,
-  });
+  }).finally(() => signerThreads?.close());
   running.station = station;
   running.config = config;
   const exposure = exposureWarning(

@@ -5,14 +5,16 @@
  * texts between a few users driven by the bench's generator in this
  * process — handshakes, texts with station receipts in array contents and
  * one message each —, so that V8 has compiled the relay path before the
- * first real client arrives. The real store, its metrics, queues and
- * presence see nothing of it; the temporary directory is removed.
+ * first real client arrives; its signing threads, warmed, are handed to the
+ * real station. The real store, its metrics, queues and presence see
+ * nothing of it; the temporary directory is removed.
  *
  * @module
  */
 import { join } from "node:path";
 import { Accounts, Store } from "../store/mod.ts";
 import { Station } from "../station/station.ts";
+import type { SignerThreads } from "../station/signer.ts";
 import { ensureBenchUsers, runBench } from "./bench/mod.ts";
 
 /** Users of the self warm-up (each one handshake per round). */
@@ -44,6 +46,11 @@ export interface SelfWarmupReport {
   readonly delivered: number;
   /** Wall time (ms). */
   readonly ms: number;
+  /**
+   * The stand-in's signing threads, warmed, with the nonces they made: for
+   * the real station (`StationOptions.signerThreads`; close them if unused).
+   */
+  readonly signerThreads: SignerThreads;
 }
 
 /** A self warm-up failed (the station starts all the same). */
@@ -121,6 +128,7 @@ export async function selfWarmup(
       texts,
       delivered,
       ms: Math.round(performance.now() - started),
+      signerThreads: station.releaseSignerThreads(),
     };
   } catch (error) {
     throw new SelfWarmupError(`self warm-up failed: ${error}`, {
