@@ -303,6 +303,7 @@ async function warmUp(
   settings: DimConfig["station"],
   logger: Logger,
   stopped: Promise<string>,
+  metrics: StationMetrics,
 ): Promise<SignerThreads | undefined | "stopped"> {
   const abort = new AbortController();
   void stopped.then(() => abort.abort());
@@ -322,6 +323,14 @@ async function warmUp(
       return "stopped";
     }
     const { handshakes, texts, delivered, ms } = report;
+    metrics.registry.gauge(
+      "dim_self_warmup_texts",
+      "Texts this station routed through a stand-in of itself before it listened.",
+    ).set(texts);
+    metrics.registry.gauge(
+      "dim_self_warmup_seconds",
+      "How long this station's self warm-up took.",
+    ).set(ms / 1000);
     logger.info(
       `self warm-up: ${handshakes} handshakes, ${texts} texts in ` +
         `${(ms / 1000).toFixed(1)} s`,
@@ -353,7 +362,7 @@ async function serve(
   for (const warning of config.warnings) logger.warn(warning.message);
   let signerThreads: SignerThreads | undefined;
   if (!flags.noSelfWarmup && settings.selfWarmup > 0) {
-    const warmed = await warmUp(settings, logger, stopped);
+    const warmed = await warmUp(settings, logger, stopped, metrics);
     if (warmed === "stopped") return 0;
     signerThreads = warmed;
   }

@@ -126,6 +126,8 @@ Deno.test("dim station after its self warm-up: a real client's text is delivered
       await value("dim_connections_opened_total", { framing: "mtp" }),
       2,
     );
+    assert.equal(await value("dim_self_warmup_texts", {}), 200);
+    assert.ok(await value("dim_self_warmup_seconds", {}) > 0);
   } finally {
     await closeAll(peers);
     assert.equal((await stopStation(child, "SIGTERM")).code, 0);
