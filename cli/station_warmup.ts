@@ -16,6 +16,7 @@ import { Accounts, Store } from "../store/mod.ts";
 import { Station } from "../station/station.ts";
 import type { SignerThreads } from "../station/signer.ts";
 import { ensureBenchUsers, runBench } from "./bench/mod.ts";
+import { collectGarbage } from "./_collect_garbage.ts";
 
 /** Users of the self warm-up (each one handshake per round). */
 const USERS = 10;
@@ -140,5 +141,7 @@ export async function selfWarmup(
     if (dir !== undefined) {
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
+    // its plan, index and sessions: not the first clients' collection
+    collectGarbage();
   }
 }

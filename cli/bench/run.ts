@@ -52,7 +52,7 @@ import {
   type ClientSessionOptions,
   type LogLevel,
 } from "../../client/mod.ts";
-import { collectGarbage } from "./_collect_garbage.ts";
+import { collectGarbage } from "../_collect_garbage.ts";
 import { eachLimited } from "./_each_limited.ts";
 import { LoopLag } from "./_loop_lag.ts";
 import { type MirrorRoute, MirrorStation } from "./_mirror_station.ts";

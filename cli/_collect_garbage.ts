@@ -1,8 +1,9 @@
 /**
- * A full garbage collection on demand (private to `cli/bench`): the bench
+ * A full garbage collection on demand (private to `cli/`): the bench
  * collects what packing and the handshakes left before its clock starts,
  * so that V8 does not mark and sweep it in the timed phase, on the
- * generator's account.
+ * generator's account; `dim station` collects what its self warm-up left
+ * before it listens.
  *
  * @module
  */
