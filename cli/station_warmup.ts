@@ -2,9 +2,11 @@
  * `dim station`'s self warm-up: before the station listens, a stand-in
  * station built from the same classes ({@link Station}), on a throwaway
  * store in a temporary directory and a loopback port of its own, routes
- * texts between a few users driven by the bench's generator in this
- * process — handshakes, texts with station receipts in array contents and
- * one message each —, so that V8 has compiled the relay path before the
+ * texts between a few users driven by the bench's generator on a worker
+ * thread of this process (`_self_warmup_worker.ts`: the station's thread
+ * runs only station code) — handshakes, texts with station receipts in
+ * array contents and one message each —, so that V8 has compiled the
+ * relay path before the
  * first real client arrives; its signing threads, warmed, are handed to the
  * real station. The real store, its metrics, queues and presence see
  * nothing of it; the temporary directory is removed.
@@ -12,22 +14,13 @@
  * @module
  */
 import { join } from "node:path";
-import { Accounts, Store } from "../store/mod.ts";
 import { Station } from "../station/station.ts";
 import type { SignerThreads } from "../station/signer.ts";
-import { ensureBenchUsers, runBench } from "./bench/mod.ts";
 import { collectGarbage } from "./_collect_garbage.ts";
-
-/** Users of the self warm-up (each one handshake per round). */
-const USERS = 10;
-/** Characters per text (a short chat line). */
-const SIZE = 256;
-/** The share of the texts answered one receipt message each (the rest: arrays). */
-const SINGLE_SHARE = 0.2;
 
 /** What {@link selfWarmup} is told. */
 export interface SelfWarmupOptions {
-  /** Texts to route (split among {@link USERS} users). */
+  /** Texts to route (split among 10 users). */
   readonly texts: number;
   /** `[station] signers` of the real station. */
   readonly signers?: number;
@@ -80,7 +73,6 @@ export async function selfWarmup(
   const started = performance.now();
   let dir: string | undefined;
   let station: Station | undefined;
-  let bench: Accounts | undefined;
   try {
     dir = await Deno.makeTempDir({ prefix: "dim-self-warmup-" });
     station = await Station.start({
@@ -90,58 +82,61 @@ export async function selfWarmup(
       signers: options.signers,
       decrypters: options.decrypters,
     });
-    bench = new Accounts(Store.open({ path: join(dir, "bench.db") }));
-    const { users } = await ensureBenchUsers(bench, USERS);
-    const single = Math.round(options.texts * SINGLE_SHARE);
-    let handshakes = 0;
-    let texts = 0;
-    let delivered = 0;
-    for (
-      const [count, arrays] of [[options.texts - single, true], [
-        single,
-        false,
-      ]] as const
-    ) {
-      const messages = Math.ceil(count / users.length);
-      if (messages === 0 || options.signal?.aborted) continue;
-      const result = await runBench({
-        accounts: bench,
-        host: "127.0.0.1",
-        port: station.port,
-        framing: "mtp",
-        users,
-        messages,
-        size: SIZE,
-        window: 8,
-        duration: 60_000,
-        receipts: false,
-        receiptArrays: arrays,
-        selfWarmup: false,
-        copiedTexts: true,
-        signal: options.signal,
-      });
-      handshakes += result.handshakes;
-      texts += result.sent;
-      delivered += result.delivered;
-    }
+    const done = await _drive(station.port, options.texts, dir, options.signal);
     return {
-      handshakes,
-      texts,
-      delivered,
+      ...done,
       ms: Math.round(performance.now() - started),
       signerThreads: station.releaseSignerThreads(),
     };
   } catch (error) {
-    throw new SelfWarmupError(`self warm-up failed: ${error}`, {
-      cause: error,
-    });
+    throw error instanceof SelfWarmupError
+      ? error
+      : new SelfWarmupError(`self warm-up failed: ${error}`, { cause: error });
   } finally {
-    bench?.store.close();
     await station?.stop();
     if (dir !== undefined) {
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
-    // its plan, index and sessions: not the first clients' collection
+    // the stand-in's sessions and queues: not the first clients' collection
     collectGarbage();
   }
+}
+
+/** The generator's worker: `texts` texts through the stand-in on `port`. */
+function _drive(
+  port: number,
+  texts: number,
+  dir: string,
+  signal: AbortSignal | undefined,
+): Promise<{ handshakes: number; texts: number; delivered: number }> {
+  const worker = new Worker(
+    new URL("./_self_warmup_worker.ts", import.meta.url).href,
+    { type: "module" },
+  );
+  return new Promise((resolve, reject) => {
+    const end = (error?: string) => {
+      signal?.removeEventListener("abort", stop);
+      worker.terminate();
+      if (error !== undefined) {
+        reject(new SelfWarmupError(`self warm-up failed: ${error}`));
+      }
+    };
+    const stop = () => end("stopped");
+    signal?.addEventListener("abort", stop, { once: true });
+    worker.onmessage = (event) => {
+      const reply = event.data as {
+        handshakes: number;
+        texts: number;
+        delivered: number;
+        error?: string;
+      };
+      end(reply.error);
+      if (reply.error === undefined) resolve(reply);
+    };
+    worker.onerror = (event) => {
+      event.preventDefault();
+      end(event.message);
+    };
+    worker.postMessage({ port, texts, dir });
+  });
 }
