@@ -194,6 +194,8 @@ export interface DimConfig {
     readonly shutdownTimeout: number;
     /** `with_bots`: run the archivist and the assistant in the station's process (default off). */
     readonly withBots: boolean;
+    /** `self_warmup`: texts the station routes through a stand-in of itself before it listens (default 10000; 0: off). */
+    readonly selfWarmup: number;
   };
   /** `[neighbors]`: the neighbour stations and where their list comes from. */
   readonly neighbors: {
@@ -253,6 +255,7 @@ export const STATION_DEFAULTS: Pick<
   | "loginTimeout"
   | "shutdownTimeout"
   | "withBots"
+  | "selfWarmup"
 > = {
   checkSender: true,
   broadcastToUsers: true,
@@ -277,6 +280,7 @@ export const STATION_DEFAULTS: Pick<
   loginTimeout: 60,
   shutdownTimeout: 10,
   withBots: false,
+  selfWarmup: 10_000,
 };
 
 const DURATION_UNITS: Readonly<Record<string, number>> = {
@@ -510,6 +514,15 @@ function stationSettings(r: SectionReader) {
       "a size (33554432, 32M)",
     ),
     withBots: r.value("with_bots", d.withBots, parseBoolean, BOOLEAN),
+    selfWarmup: r.value(
+      "self_warmup",
+      d.selfWarmup,
+      (value) =>
+        /^\d+$/.test(value) && Number(value) <= 100_000
+          ? Number(value)
+          : undefined,
+      "a count of texts 0..100000 (0: off)",
+    ),
     ...limitSettings(r),
   };
 }

@@ -5,7 +5,7 @@
  * ```sh
  * dim [--data-dir DIR] [--db FILE] [--config FILE] station [--host H] [--port P]
  *     [--log LEVEL] [--log-format json|text] [--admin HOST:PORT] [--check]
- *     [--with-bots]
+ *     [--with-bots] [--no-self-warmup]
  *     [--neighbor HOST:PORT]...
  * ```
  *
@@ -21,8 +21,11 @@
  * store is committed and closed and the process exits all the same). With
  * `[admin] listen` (or `--admin`) a second, local listener serves /health
  * and /metrics. Neighbours (`--neighbor`, `[neighbors]`) are served by the
- * bridge (station/bridge), started once the station listens. `--check`
- * runs the checks of `cli/station_check.ts` instead.
+ * bridge (station/bridge), started once the station listens. Before it
+ * listens, the station warms its own code on a stand-in of itself
+ * (`[station] self_warmup` texts, `cli/station_warmup.ts`;
+ * `--no-self-warmup` skips it). `--check` runs the checks of
+ * `cli/station_check.ts` instead.
  *
  * @module
  */
@@ -50,6 +53,7 @@ import {
   parseNeighbourAddress,
 } from "../station/neighbours.ts";
 import { StationListenError } from "../station/errors.ts";
+import type { SignerThreads } from "../station/signer.ts";
 import { Station, type StationOptions } from "../station/station.ts";
 import { StationMetrics } from "../station/ops/station_metrics.ts";
 import { type DimConfig, loadConfig } from "./config.ts";
@@ -65,11 +69,12 @@ import {
 } from "./ops_config.ts";
 import { printErr, printOut } from "./output.ts";
 import { checkStation, printCheck } from "./station_check.ts";
+import { selfWarmup } from "./station_warmup.ts";
 import type { CommandContext, Subcommand } from "./subcommand.ts";
 
 const HELP =
   `usage: dim station [--host H] [--port P] [--log LEVEL] [--log-format F] [--admin HOST:PORT]
-                   [--with-bots] [--neighbor HOST:PORT]... [--check]
+                   [--with-bots] [--no-self-warmup] [--neighbor HOST:PORT]... [--check]
 
   --host H           the address to listen on (default [station] bind, else 0.0.0.0;
                      127.0.0.1 when this run makes the station's identity)
@@ -82,6 +87,9 @@ const HELP =
                      one line each, and exit (0: all passed)
   --with-bots        run the archivist and the group assistant in this process
                      (default [station] with_bots, else off)
+  --no-self-warmup   listen at once: skip routing [station] self_warmup texts (default
+                     10000) through a stand-in of the station, in this process and on
+                     a throwaway store, before listening
   --neighbor H:P     a neighbour station (repeatable); with [neighbors] stations,
                      source and output of the config: the bridge connects to each
 
@@ -99,6 +107,7 @@ interface StationFlags {
   readonly admin?: string;
   readonly check: boolean;
   readonly withBots: boolean;
+  readonly noSelfWarmup: boolean;
   readonly help: boolean;
 }
 
@@ -137,6 +146,7 @@ function parseFlags(args: string[]): StationFlags {
         ...STATION_SETTING_FLAGS,
         check: { type: "boolean" },
         "with-bots": { type: "boolean" },
+        "no-self-warmup": { type: "boolean" },
         neighbor: { type: "string", multiple: true },
         help: { type: "boolean", short: "h" },
       },
@@ -162,6 +172,7 @@ function parseFlags(args: string[]): StationFlags {
     admin: values.admin,
     check: values.check === true,
     withBots: values["with-bots"] === true,
+    noSelfWarmup: values["no-self-warmup"] === true,
     help: values.help === true,
   };
 }
@@ -283,6 +294,56 @@ async function reload(
   await notifier.ready();
 }
 
+/**
+ * The self warm-up before the station listens: its warmed signing threads
+ * (none when it failed: a warning), or `"stopped"` when a stop signal came
+ * during it (the station then does not start).
+ */
+async function warmUp(
+  settings: DimConfig["station"],
+  logger: Logger,
+  stopped: Promise<string>,
+  metrics: StationMetrics,
+): Promise<SignerThreads | undefined | "stopped"> {
+  const abort = new AbortController();
+  void stopped.then(() => abort.abort());
+  logger.info(
+    `self warm-up: routing ${settings.selfWarmup} texts through a stand-in ` +
+      "of the station before listening",
+  );
+  try {
+    const report = await selfWarmup({
+      texts: settings.selfWarmup,
+      signers: settings.signers,
+      decrypters: settings.decrypters,
+      signal: abort.signal,
+    });
+    if (abort.signal.aborted) {
+      report.signerThreads.close();
+      return "stopped";
+    }
+    const { handshakes, texts, delivered, ms } = report;
+    metrics.registry.gauge(
+      "dim_self_warmup_texts",
+      "Texts this station routed through a stand-in of itself before it listened.",
+    ).set(texts);
+    metrics.registry.gauge(
+      "dim_self_warmup_seconds",
+      "How long this station's self warm-up took.",
+    ).set(ms / 1000);
+    logger.info(
+      `self warm-up: ${handshakes} handshakes, ${texts} texts in ` +
+        `${(ms / 1000).toFixed(1)} s`,
+      { handshakes, texts, delivered, ms },
+    );
+    return report.signerThreads;
+  } catch (error) {
+    if (abort.signal.aborted) return "stopped";
+    logger.warn(`${(error as Error).message}; starting without it`);
+    return undefined;
+  }
+}
+
 /** Runs the station (and the admin listener) until `stopped` resolves. */
 async function serve(
   ctx: CommandContext,
@@ -299,6 +360,14 @@ async function serve(
   const explicit = (key: string) => (section?.get(key)?.value ?? "") !== "";
   const metrics = new StationMetrics({ version: denoJson.version });
   for (const warning of config.warnings) logger.warn(warning.message);
+  let signerThreads: SignerThreads | undefined;
+  if (!flags.noSelfWarmup && settings.selfWarmup > 0) {
+    const warmed = await warmUp(settings, logger, stopped, metrics);
+    if (warmed === "stopped") return 0;
+    signerThreads = warmed;
+  }
+  // the warmed signing threads go to the station (closing them after is a
+  // no-op then), else they are stopped here
   const station = await startStation({
     storePath: ctx.storePath,
     id: settings.id,
@@ -324,6 +393,7 @@ async function serve(
     },
     loginTimeout: settings.loginTimeout * 1000,
     signers: settings.signers,
+    signerThreads,
     decrypters: settings.decrypters,
     handshakeThreads: settings.handshakeThreads,
     gcAfterStorm: settings.gcAfterStorm * 1000,
@@ -337,7 +407,7 @@ async function serve(
     metrics,
     neighbours: () => running.bridge?.neighbourIds() ?? [],
     bridged: (neighbour) => running.bridge?.reaches(neighbour) ?? false,
-  });
+  }).finally(() => signerThreads?.close());
   running.station = station;
   running.config = config;
   const exposure = exposureWarning(

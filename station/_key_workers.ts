@@ -72,6 +72,22 @@ export function stopWorkers<T>(
   return left;
 }
 
+/**
+ * Points a running worker's replies and failure at new handlers (a worker
+ * handed from one pool to another).
+ */
+export function bindKeyWorker(
+  worker: Worker,
+  onReply: (reply: unknown) => void,
+  onFailed: () => void,
+): void {
+  worker.onmessage = (event) => onReply(event.data);
+  worker.onerror = (event) => {
+    event.preventDefault();
+    onFailed();
+  };
+}
+
 function _start(
   url: string,
   first: unknown,
@@ -79,11 +95,7 @@ function _start(
   onFailed: () => void,
 ): Worker {
   const worker = new Worker(url, { type: "module" });
-  worker.onmessage = (event) => onReply(event.data);
-  worker.onerror = (event) => {
-    event.preventDefault();
-    onFailed();
-  };
+  bindKeyWorker(worker, onReply, onFailed);
   if (first !== undefined) worker.postMessage(first);
   return worker;
 }

@@ -16,7 +16,7 @@ import { StationMessenger } from "./messenger.ts";
 import { OfflineDelivery } from "./offline.ts";
 import { Pipeline, type PipelineOptions } from "./pipeline.ts";
 import { SessionCenter } from "./session_center.ts";
-import { SignerPool } from "./signer.ts";
+import { SignerPool, type SignerThreads } from "./signer.ts";
 import { DecryptPool } from "./decrypt_pool.ts";
 import type { HandshakePool } from "./handshake_pool.ts";
 import { StationStats } from "./stats.ts";
@@ -42,6 +42,11 @@ export interface AssembleOptions extends PipelineOptions {
   readonly log?: StationLog;
   /** Signing threads for the station's replies (default 0: the main thread). */
   readonly signers?: number;
+  /**
+   * Signing threads another pool released (the self warm-up's, warmed):
+   * used instead of `signers` new ones.
+   */
+  readonly signerThreads?: SignerThreads;
   /** Threads that decrypt clients' RSA-wrapped message keys (default 0: the main thread; `"auto"`: see {@link DecryptPool}). */
   readonly decrypters?: number | "auto";
   /**
@@ -92,7 +97,10 @@ export function assemblePipeline(
     bridged: options.bridged,
     accounts,
   });
-  const signer = new SignerPool(identity.signKey, options.signers ?? 0);
+  const signer = new SignerPool(
+    identity.signKey,
+    options.signerThreads ?? options.signers ?? 0,
+  );
   const decryptKeys = identity.decryptKeys.map((key) =>
     new DecryptPool(
       key,

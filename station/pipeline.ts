@@ -53,7 +53,7 @@ import { processContent } from "./processors/mod.ts";
 import { PRIORITY_NORMAL } from "./push_queue.ts";
 import { ReceiptOutbox } from "./receipt_outbox.ts";
 import { Replies } from "./replies.ts";
-import type { SignerPool } from "./signer.ts";
+import type { SignerPool, SignerThreads } from "./signer.ts";
 import type { DecryptPool } from "./decrypt_pool.ts";
 import { routeOf } from "./routes.ts";
 import type { Session } from "./session.ts";
@@ -370,6 +370,14 @@ export class Pipeline implements StationCore {
         (error as Error).stack ?? error
       }`,
     );
+  }
+
+  /**
+   * Takes the signing threads away ({@link SignerPool.release}); from now
+   * on the station's replies are signed on this thread.
+   */
+  releaseSignerThreads(): SignerThreads | undefined {
+    return this.#signer?.release();
   }
 
   /**

@@ -22,7 +22,7 @@ import {
   type PrivateKey,
   type PublicKey,
 } from "../dimp/crypto/mod.ts";
-import { startKeyWorker } from "./_key_workers.ts";
+import { bindKeyWorker, startKeyWorker } from "./_key_workers.ts";
 
 interface Pending {
   readonly data: Uint8Array;
@@ -55,6 +55,66 @@ export class SignerError extends Error {
 }
 
 /**
+ * The worker threads of a {@link SignerPool} taken from it
+ * ({@link SignerPool.release}) for a pool of another key in the same
+ * process — `dim station`'s self warm-up hands the threads its stand-in
+ * warmed to the real station —, with the ECDSA nonces they made and were
+ * asked for (a nonce does not depend on the key; each is still used once).
+ * Replies that come while no pool holds the threads are kept here.
+ *
+ * @example
+ * ```ts ignore
+ * const threads = warmedPool.release();
+ * const pool = new SignerPool(identity.signKey, threads);
+ * ```
+ */
+export class SignerThreads {
+  #workers: Worker[];
+  #nonces: EcdsaNonce[];
+  #asked: number;
+
+  /** Holds `workers` with the `nonces` they made and `asked` on the way. */
+  constructor(workers: Worker[], nonces: EcdsaNonce[], asked: number) {
+    this.#workers = workers;
+    this.#nonces = nonces;
+    this.#asked = asked;
+    for (const worker of workers) {
+      bindKeyWorker(worker, (reply) => {
+        const { nonces } = reply as WorkerReply;
+        if (nonces === undefined) return; // an RSA signature no one waits for
+        this.#asked -= NONCE_BATCH;
+        this.#nonces.push(...nonces);
+      }, () => this.close());
+    }
+  }
+
+  /** Worker threads held. */
+  get count(): number {
+    return this.#workers.length;
+  }
+
+  /** Takes the threads, their nonces and the nonces asked for (empty after). */
+  take(): { workers: Worker[]; nonces: EcdsaNonce[]; asked: number } {
+    const taken = {
+      workers: this.#workers,
+      nonces: this.#nonces,
+      asked: this.#asked,
+    };
+    this.#workers = [];
+    this.#nonces = [];
+    this.#asked = 0;
+    return taken;
+  }
+
+  /** Stops the threads (when no pool takes them). */
+  close(): void {
+    for (const worker of this.#workers) worker.terminate();
+    this.#workers = [];
+    this.#nonces = [];
+  }
+}
+
+/**
  * A private key whose signing work is done by worker threads.
  *
  * @example
@@ -76,22 +136,34 @@ export class SignerPool implements PrivateKey {
   #turn = 0;
   #broken = false;
 
-  /** Wraps `key` with `threads` workers (0: everything here). */
-  constructor(key: PrivateKey, threads: number) {
+  /**
+   * Wraps `key` with `threads` new workers (0: everything here), or with
+   * the workers (and nonces) another pool released.
+   */
+  constructor(key: PrivateKey, threads: number | SignerThreads) {
     this.#key = key;
     this.#ecc = key instanceof EccPrivateKey ? key : undefined;
     // an ECC key never leaves this thread: its workers only make nonces
     const copy = this.#ecc === undefined ? key.toDictionary() : undefined;
-    for (let i = 0; i < threads; i++) {
-      this.#workers.push(startKeyWorker(
-        copy,
-        (reply) => this.#settle(reply as WorkerReply),
-        () => {
-          for (const other of this.#workers) other.terminate();
-          this.#workers.length = 0;
-          this.#fallBack();
-        },
-      ));
+    const onReply = (reply: unknown) => this.#settle(reply as WorkerReply);
+    const onFailed = () => {
+      for (const other of this.#workers) other.terminate();
+      this.#workers.length = 0;
+      this.#fallBack();
+    };
+    if (typeof threads === "number") {
+      for (let i = 0; i < threads; i++) {
+        this.#workers.push(startKeyWorker(copy, onReply, onFailed));
+      }
+    } else {
+      const taken = threads.take();
+      for (const worker of taken.workers) {
+        bindKeyWorker(worker, onReply, onFailed);
+        if (copy !== undefined) worker.postMessage({ key: copy });
+        this.#workers.push(worker);
+      }
+      if (this.#ecc !== undefined) this.#nonces = taken.nonces;
+      this.#noncesAsked = taken.asked;
     }
     this.#askNonces();
   }
@@ -144,6 +216,22 @@ export class SignerPool implements PrivateKey {
   /** Same as {@link SignerPool.toDictionary}. */
   toJSON(): Record<string, unknown> {
     return this.toDictionary();
+  }
+
+  /**
+   * Hands the workers over, with the nonces ready and asked for (for
+   * another key's pool: {@link SignerThreads}); from now on (and what is
+   * pending) signed here.
+   */
+  release(): SignerThreads {
+    const threads = new SignerThreads(
+      this.#workers.splice(0),
+      this.#nonces.slice(this.#nonceHead),
+      this.#noncesAsked,
+    );
+    this.#noncesAsked = 0;
+    this.#fallBack();
+    return threads;
   }
 
   /** Stops the workers; from now on (and what is pending) signed here. */

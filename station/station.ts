@@ -23,6 +23,7 @@ import { StationListenError } from "./errors.ts";
 import { OnlinePublisher } from "./online_users.ts";
 import { assemblePipeline } from "./assemble.ts";
 import type { Pipeline } from "./pipeline.ts";
+import { SignerThreads } from "./signer.ts";
 import type { RateLimits } from "./rate_limit.ts";
 import { SessionHandler } from "./session_handler.ts";
 import { HandshakePool } from "./handshake_pool.ts";
@@ -115,6 +116,12 @@ export interface StationOptions {
   readonly verifyRouted?: boolean;
   /** Threads that sign the station's replies (default 0: the main thread). */
   readonly signers?: number;
+  /**
+   * Signing threads another station in this process released
+   * ({@link Station.releaseSignerThreads}): used instead of `signers` new
+   * ones.
+   */
+  readonly signerThreads?: SignerThreads;
   /** Threads that decrypt clients' RSA-wrapped message keys (default 0: the main thread; `"auto"`: one per CPU for a key above 1024 bits). */
   readonly decrypters?: number | "auto";
   /**
@@ -407,6 +414,25 @@ export class Station {
    */
   get handshakesAhead(): number {
     return this.#handshakes.prepared;
+  }
+
+  /**
+   * Takes the threads that sign this station's replies away, warmed, with
+   * the ECDSA nonces they made (for another station in this process:
+   * `dim station`'s self warm-up hands its stand-in's to the real one);
+   * from now on this station signs on its main thread. Empty when it has
+   * none.
+   *
+   * @example
+   * ```ts ignore
+   * const threads = standIn.releaseSignerThreads();
+   * await standIn.stop();
+   * const station = await Station.start({ storePath, signerThreads: threads });
+   * ```
+   */
+  releaseSignerThreads(): SignerThreads {
+    return this.#pipeline.releaseSignerThreads() ??
+      new SignerThreads([], [], 0);
   }
 
   /** The transport's status (uptime, connections by framing). */

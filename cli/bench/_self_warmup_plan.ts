@@ -25,10 +25,13 @@ import { planMessages, type PlannedMessage } from "./plan.ts";
 export interface SelfWarmupPlanOptions {
   /** Its users: user `i` sends to user `i + 1` (a ring). */
   readonly users: readonly LocalUser[];
-  /** The stand-in station (its meta is in the directory made here). */
-  readonly station: LocalUser;
-  /** Signs the texts and end-to-end receipts instead of their senders. */
-  readonly signKey: PrivateKey;
+  /** The stand-in station, if any (its meta is in the directory made here). */
+  readonly station?: LocalUser;
+  /**
+   * Signs the texts and end-to-end receipts instead of their senders
+   * (default: each sender its own).
+   */
+  readonly signKey?: PrivateKey;
   /** Texts per user. */
   readonly perSender: number;
   /** Characters per text. */
@@ -127,11 +130,13 @@ export async function selfWarmupPlan(
   options: SelfWarmupPlanOptions,
 ): Promise<SelfWarmupPlan> {
   const { users, perSender } = options;
-  const directory = new _LocalDirectory([options.station, ...users]);
-  const signing = users.map((user) => ({
-    ...user,
-    signKey: options.signKey,
-  }));
+  const directory = new _LocalDirectory(
+    options.station === undefined ? users : [options.station, ...users],
+  );
+  const signKey = options.signKey;
+  const signing = signKey === undefined
+    ? users
+    : users.map((user) => ({ ...user, signKey }));
   const bases = await planMessages({
     senders: signing,
     receivers: signing,

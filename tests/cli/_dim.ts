@@ -35,7 +35,12 @@ export async function dim(
   args: readonly string[],
   options: DimOptions = {},
 ): Promise<DimRun> {
-  const env: Record<string, string> = { NO_COLOR: "1", ...options.env };
+  // a station does not pay its self warm-up in the suite (tests that want it set it)
+  const env: Record<string, string> = {
+    NO_COLOR: "1",
+    DIM_STATION_SELF_WARMUP: "0",
+    ...options.env,
+  };
   for (const name of ["HOME", "PATH", "DENO_DIR"]) {
     const value = Deno.env.get(name);
     if (value !== undefined && env[name] === undefined) env[name] = value;

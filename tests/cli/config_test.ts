@@ -155,6 +155,7 @@ Deno.test("config: etc/dim.ini parses to the defaults, and with every key uncomm
     "login_timeout",
     "shutdown_timeout",
     "with_bots",
+    "self_warmup",
   ];
   assert.deepEqual([...all.ini.get("station")!.keys()].sort(), keys.sort());
   for (const [field, value] of Object.entries(STATION_DEFAULTS)) {
@@ -331,12 +332,14 @@ Deno.test("config: the station settings take units, and bad values name the key"
   assert.equal(defaults.handshakeTimeout, 16);
   assert.equal(defaults.maxConnections, 10000);
   assert.equal(defaults.signers, 1);
+  assert.equal(defaults.selfWarmup, 10000);
   assert.equal(defaults.bind, undefined);
 
   const set = parseConfig(
     "[station]\nbind = 127.0.0.1\ncheck_sender = off\nbroadcast_to_users = no\n" +
       "verify_routed = yes\noffline_retention = 2h\noffline_cap = 100\nmax_frame = 64K\n" +
-      "idle_timeout = 500ms\nhandshake_timeout = 1m\nmax_connections = 5\nsigners = 2\n",
+      "idle_timeout = 500ms\nhandshake_timeout = 1m\nmax_connections = 5\nsigners = 2\n" +
+      "self_warmup = 0\n",
   ).station;
   assert.equal(set.bind, "127.0.0.1");
   assert.equal(set.checkSender, false);
@@ -349,6 +352,7 @@ Deno.test("config: the station settings take units, and bad values name the key"
   assert.equal(set.handshakeTimeout, 60);
   assert.equal(set.maxConnections, 5);
   assert.equal(set.signers, 2);
+  assert.equal(set.selfWarmup, 0);
 
   assertRefused([
     "check_sender = maybe",
@@ -358,11 +362,18 @@ Deno.test("config: the station settings take units, and bad values name the key"
     "max_frame = 1T",
     "idle_timeout = soon",
     "signers = 65",
+    "self_warmup = many",
+    "self_warmup = 100001",
   ]);
   assert.equal(
     parseConfig(undefined, { env: { DIM_STATION_CHECK_SENDER: "false" } })
       .station.checkSender,
     false,
+  );
+  assert.equal(
+    parseConfig(undefined, { env: { DIM_STATION_SELF_WARMUP: "500" } })
+      .station.selfWarmup,
+    500,
   );
 });
 

@@ -16,9 +16,15 @@ import {
 const MAIN = new URL("../../cli/main.ts", import.meta.url).pathname;
 const decoder = new TextDecoder();
 
-/** The environment of a child: nothing of the caller's `DIM_*`. */
+/**
+ * The environment of a child: nothing of the caller's `DIM_*`; a station
+ * skips its self warm-up.
+ */
 function childEnv(): Record<string, string> {
-  const env: Record<string, string> = { NO_COLOR: "1" };
+  const env: Record<string, string> = {
+    NO_COLOR: "1",
+    DIM_STATION_SELF_WARMUP: "0",
+  };
   for (const name of ["HOME", "PATH", "DENO_DIR"]) {
     const value = Deno.env.get(name);
     if (value !== undefined) env[name] = value;

@@ -34,7 +34,8 @@ export async function startStation(
 ): Promise<StationChild> {
   const process = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", ...denoFlags, MAIN, ...args],
-    env: { NO_COLOR: "1", ...env },
+    // no self warm-up unless `env` asks for one
+    env: { NO_COLOR: "1", DIM_STATION_SELF_WARMUP: "0", ...env },
     stdin: "null",
     stdout: "null",
     stderr: "piped",
@@ -78,15 +79,15 @@ export async function startStation(
 }
 
 /**
- * Runs `dim <globals> --data-dir <dataDir> station --host 127.0.0.1 --port 0
- * <flags>`: a station on a free loopback port.
+ * The arguments `<globals> --data-dir <dataDir> station --host 127.0.0.1
+ * --port 0 <flags>`: a station on a free loopback port.
  */
-export function startLocalStation(
+export function localStationArgs(
   dataDir: string,
   flags: readonly string[] = [],
   globals: readonly string[] = [],
-): Promise<StationChild> {
-  return startStation([
+): string[] {
+  return [
     ...globals,
     "--data-dir",
     dataDir,
@@ -96,7 +97,20 @@ export function startLocalStation(
     "--port",
     "0",
     ...flags,
-  ]);
+  ];
+}
+
+/**
+ * Runs `dim` with {@link localStationArgs} (and `env`): a station on a free
+ * loopback port.
+ */
+export function startLocalStation(
+  dataDir: string,
+  flags: readonly string[] = [],
+  globals: readonly string[] = [],
+  env: Record<string, string> = {},
+): Promise<StationChild> {
+  return startStation(localStationArgs(dataDir, flags, globals), env);
 }
 
 /** Sends `signal` and waits for the exit. */

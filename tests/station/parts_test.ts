@@ -231,6 +231,54 @@ Deno.test("signer pool, RSA key: a worker signs with its copy of the key", async
   }
 });
 
+Deno.test("signer pool released: another key's pool takes the warmed workers and their nonces; its signatures verify with its own key, each r once; the released pool signs here", async () => {
+  const first = new SignerPool(bob.signKey, 1);
+  for (let i = 0; i < 3000 && first.noncesReady === 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.ok(first.noncesReady > 0);
+  const data = new TextEncoder().encode("moky");
+  const before = await Promise.all(
+    Array.from({ length: 4 }, () => first.sign(data)),
+  );
+  const threads = first.release();
+  assert.equal(first.threads, 0);
+  assert.equal(threads.count, 1);
+  // released: the first pool signs here, as its key does
+  assert.deepEqual(await first.sign(data), await bob.signKey.sign(data));
+  const pool = new SignerPool(station.signKey, threads);
+  try {
+    assert.equal(threads.count, 0, "taken");
+    assert.equal(pool.threads, 1);
+    assert.ok(pool.noncesReady > 0, "the nonces came along");
+    const signatures = await Promise.all(
+      Array.from({ length: 8 }, () => pool.sign(data)),
+    );
+    const rs = new Set<bigint>();
+    for (const signature of [...before, ...signatures]) {
+      rs.add(decodeEcdsaSignature(signature).r);
+    }
+    assert.equal(rs.size, 12, "a nonce is never used twice, across pools");
+    for (const signature of signatures) {
+      assert.ok(await station.signKey.publicKey.verify(data, signature));
+    }
+  } finally {
+    pool.close();
+    threads.close();
+  }
+
+  // an RSA key's pool sends the taken worker its key, which then signs
+  const rsa = await RsaPrivateKey.generate();
+  const rsaPool = new SignerPool(rsa, new SignerPool(bob.signKey, 1).release());
+  try {
+    assert.equal(rsaPool.threads, 1);
+    const signature = await rsaPool.sign(data);
+    assert.ok(await rsa.publicKey.verify(data, signature));
+  } finally {
+    rsaPool.close();
+  }
+});
+
 Deno.test("trace pool: this station's node kept as whole milliseconds is the node it wrote: a copy carrying it back merges into one node, hours into a real clock", async () => {
   let now = 1733380000.123;
   const pool = new TracePool({ now: () => now });
