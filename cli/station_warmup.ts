@@ -16,7 +16,6 @@
 import { join } from "node:path";
 import { Station } from "../station/station.ts";
 import type { SignerThreads } from "../station/signer.ts";
-import { collectGarbage } from "../station/collect_garbage.ts";
 
 /** What {@link selfWarmup} is told. */
 export interface SelfWarmupOptions {
@@ -97,8 +96,6 @@ export async function selfWarmup(
     if (dir !== undefined) {
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
-    // the stand-in's sessions and queues: not the first clients' collection
-    collectGarbage();
   }
 }
 
