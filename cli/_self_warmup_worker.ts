@@ -16,6 +16,7 @@
 import { join } from "node:path";
 import { Accounts, Store } from "../store/mod.ts";
 import { ensureBenchUsers, runBench } from "./bench/mod.ts";
+import type { SelfWarmupCounts } from "./station_warmup.ts";
 
 interface Scope {
   onmessage: ((event: MessageEvent) => void) | null;
@@ -42,7 +43,9 @@ scope.onmessage = async (event: MessageEvent) => {
     bench = new Accounts(Store.open({ path: join(dir, "bench.db") }));
     const { users } = await ensureBenchUsers(bench, USERS);
     const single = Math.round(texts * SINGLE_SHARE);
-    const done = { handshakes: 0, texts: 0, delivered: 0 };
+    let handshakes = 0;
+    let sent = 0;
+    let delivered = 0;
     const phases: [number, boolean][] = [[texts - single, true], [
       single,
       false,
@@ -65,10 +68,11 @@ scope.onmessage = async (event: MessageEvent) => {
         selfWarmup: false,
         copiedTexts: true,
       });
-      done.handshakes += result.handshakes;
-      done.texts += result.sent;
-      done.delivered += result.delivered;
+      handshakes += result.handshakes;
+      sent += result.sent;
+      delivered += result.delivered;
     }
+    const done: SelfWarmupCounts = { handshakes, texts: sent, delivered };
     scope.postMessage(done);
   } catch (error) {
     scope.postMessage({ error: String(error) });

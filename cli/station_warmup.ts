@@ -29,14 +29,18 @@ export interface SelfWarmupOptions {
   readonly signal?: AbortSignal;
 }
 
-/** What a self warm-up did. */
-export interface SelfWarmupReport {
+/** What the self warm-up's generator did (the worker's answer). */
+export interface SelfWarmupCounts {
   /** Handshakes completed with the stand-in. */
   readonly handshakes: number;
   /** Texts sent. */
   readonly texts: number;
   /** Texts delivered. */
   readonly delivered: number;
+}
+
+/** What a self warm-up did. */
+export interface SelfWarmupReport extends SelfWarmupCounts {
   /** Wall time (ms). */
   readonly ms: number;
   /**
@@ -105,7 +109,7 @@ function _drive(
   texts: number,
   dir: string,
   signal: AbortSignal | undefined,
-): Promise<{ handshakes: number; texts: number; delivered: number }> {
+): Promise<SelfWarmupCounts> {
   const worker = new Worker(
     new URL("./_self_warmup_worker.ts", import.meta.url).href,
     { type: "module" },
@@ -121,12 +125,7 @@ function _drive(
     const stop = () => end("stopped");
     signal?.addEventListener("abort", stop, { once: true });
     worker.onmessage = (event) => {
-      const reply = event.data as {
-        handshakes: number;
-        texts: number;
-        delivered: number;
-        error?: string;
-      };
+      const reply = event.data as SelfWarmupCounts & { error?: string };
       end(reply.error);
       if (reply.error === undefined) resolve(reply);
     };
