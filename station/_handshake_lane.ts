@@ -21,7 +21,7 @@
  * timer's own callback (until issue 18's sixth round) ran the next slice
  * before the reads of that turn: a probe text's time from its write to the
  * station's read, p90, 10–11 ms of the station's main thread running
- * against 5–7 ms now (README, "Sixth round").
+ * against 5–7 ms now (docs/performance/sessions.md, "Sixth round").
  *
  * @module
  */

@@ -67,7 +67,7 @@ export interface HeldStoreListener {
  * seen to survive the scavenges until the next full collection (measured
  * with weak references; why, inside V8, is not established), so without
  * this every pushed text's message was copied and promoted at each
- * scavenge — the station's latency tail (README, issue 13, round seven).
+ * scavenge — the station's latency tail (docs/performance/hot-path.md, round seven).
  */
 interface Held {
   message: OfflineMessage | undefined;
