@@ -105,6 +105,11 @@ run the same arguments against any DIM station to compare them.
                        the connections come from 127.0.0.2, 127.0.0.3, …
                        (500 each); the bench needs N + 100 open files (ulimit -n)
   --hold S             with --sessions: the idle time (default 30; ≤ ${MAX_HOLD_S})
+  --storm-nice N       with --sessions: the thread that drives the storm's
+                       handshakes runs at nice N (0 … 19, default 0; Linux, that
+                       thread only: the probe pair's thread keeps its own), as
+                       users on other machines take none of the station's
+                       CPUs; the JSON result says it (storm_nice)
   --json               the result as one JSON object, the last line of stdout
   --verbose            the sessions' logs on stderr
 
@@ -131,6 +136,7 @@ const OPTIONS = {
   concurrency: { type: "string" },
   sessions: { type: "string" },
   hold: { type: "string" },
+  "storm-nice": { type: "string" },
   json: { type: "boolean" },
   verbose: { type: "boolean", short: "v" },
   help: { type: "boolean", short: "h" },
@@ -192,6 +198,8 @@ interface SessionsPlan {
   sessions: number;
   holdS: number;
   concurrency: number;
+  /** The storm thread's nice value. */
+  stormNice: number;
   pids: number[] | undefined;
 }
 
@@ -253,6 +261,7 @@ function parseSessionsPlan(
       ? 30
       : positive(str("hold")!, MAX_HOLD_S, "--hold"),
     concurrency: integer(str("concurrency"), 16, 1, 256, "--concurrency"),
+    stormNice: integer(str("storm-nice"), 0, 0, 19, "--storm-nice"),
     pids: str("pid") === undefined ? undefined : parsePids(str("pid")!),
   };
 }
@@ -432,7 +441,9 @@ export function describeSessions(r: SessionsResult): string[] {
     })`,
     `  handshakes        ${r.handshakes}: ${
       rate(r.handshakes_per_s)
-    }, ${r.concurrency} at a time (${spread(r.handshake_ms)})`,
+    }, ${r.concurrency} at a time${
+      r.storm_nice === 0 ? "" : ` from a thread at nice ${r.storm_nice}`
+    } (${spread(r.handshake_ms)})`,
     `  station replies   ${checked(r.station_replies, r.verify_all)}`,
     `  before the clock  ${r.prepared.first_offers} first offers packed, ${r.prepared.sealed_keys} message keys sealed for the station`,
     `  texts             while connecting ${
@@ -514,8 +525,10 @@ export async function runBenchCommand(
   if (flags.sessions !== undefined) {
     return await runSessionsCommand(ctx, flags, endpoint);
   }
-  if (flags.hold !== undefined) {
-    throw new UsageError("--hold goes with --sessions");
+  for (const name of ["hold", "storm-nice"] as const) {
+    if (flags[name] !== undefined) {
+      throw new UsageError(`--${name} goes with --sessions`);
+    }
   }
   const plan = parsePlan(flags);
   const offline = flags.offline === true;
@@ -693,6 +706,7 @@ function runSessionsCommand(
         hold: plan.holdS * 1000,
         verifyAll: flags["verify-all"] === true,
         concurrency: plan.concurrency,
+        stormNice: plan.stormNice,
         pids: plan.pids,
         signal,
         onPhase: (text) => printErr(`dim bench: ${text}`),

@@ -272,6 +272,11 @@ export interface SessionsResult {
   readonly handshake_ms: Percentiles;
   /** Whether every handshake reply's signature was verified (`--verify-all`). */
   readonly verify_all: boolean;
+  /**
+   * The nice value the thread that drove the storm's handshakes ran at
+   * (`--storm-nice`; 0: as the probe thread), read back from the system.
+   */
+  readonly storm_nice: number;
   /** The station's replies to the storm's handshakes, and how many were checked. */
   readonly station_replies: StationReplies;
   /**

@@ -30,6 +30,12 @@
  * handshake of both processes) runs from the storm's first connection to its
  * last handshake; the probe pair's two handshakes come before it.
  *
+ * With `stormNice` the thread that drives the storm (this one) runs at that
+ * nice value from the storm's start on (Linux: per thread; the probe thread,
+ * started before, keeps its own), as a station's users on other machines
+ * take none of its CPUs: the probe texts then wait for the station, less for
+ * the generator. The result says which (`storm_nice`).
+ *
  * The storm's sessions check the station's signature on a sample of its
  * replies, as the text path does with its station receipts: each session's
  * first (`DIM?`), then one in {@link VERIFY_EVERY} of the others (the
@@ -39,6 +45,7 @@
  *
  * @module
  */
+import { getPriority, setPriority } from "node:os";
 import {
   type LocalUser,
   MemoryCipherKeyCache,
@@ -89,6 +96,11 @@ export interface SessionsOptions extends BenchConnectOptions {
    * others).
    */
   readonly verifyAll?: boolean;
+  /**
+   * The nice value of the thread that drives the storm, from its start on
+   * (0 … 19; default 0: unchanged).
+   */
+  readonly stormNice?: number;
   /** About once a second: sessions up, of how many. */
   readonly onProgress?: (text: string) => void;
 }
@@ -210,6 +222,7 @@ export async function runSessions(
   let idle = none;
   let held = 0;
   let probe: ProbeThread | undefined;
+  let stormNice = 0;
   try {
     o.onPhase?.(`connecting the two probe users`);
     const { thread, started: probing } = await ProbeThread.start({
@@ -250,6 +263,7 @@ export async function runSessions(
       }`,
     );
     await probe.every(o.probeInterval ?? 100);
+    stormNice = _renice(o.stormNice ?? 0);
     stormStart = { station: sample(), cpuMs: ownCpuMs() };
     const wallStart = performance.now();
     const stopStorm = progress("connecting");
@@ -330,6 +344,7 @@ export async function runSessions(
       : null,
     handshake_ms: percentiles(Float64Array.from(handshakeMs)),
     verify_all: o.verifyAll ?? false,
+    storm_nice: stormNice,
     station_replies: replies.counts(),
     prepared: { first_offers: firstOffers, sealed_keys: sealedKeys },
     text_ms_while_connecting: percentiles(Float64Array.from(storm.latencies)),
@@ -346,6 +361,17 @@ export async function runSessions(
     errors,
     error_count: errorCount,
   };
+}
+
+/** Sets this thread's nice value (Linux: this thread only); returns it as read back. */
+function _renice(nice: number): number {
+  if (nice === 0) return getPriority(0);
+  try {
+    setPriority(0, nice);
+  } catch {
+    // not allowed here: read back what it is
+  }
+  return getPriority(0);
 }
 
 /**

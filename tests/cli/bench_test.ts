@@ -661,6 +661,7 @@ Deno.test("dim bench --sessions: every user handshaken and held, counted once; t
     assert.ok(result.generator.cpu_us_per_handshake! > 0);
     assert.deepEqual(result.prepared, { first_offers: 10, sealed_keys: 10 });
     assert.equal(result.concurrency, 4);
+    assert.equal(result.storm_nice, 0);
     assert.equal(result.hold_s, 1);
     assert.equal(result.sources, 1);
     assert.ok(result.handshakes_per_s! > 0);
@@ -686,6 +687,24 @@ Deno.test("dim bench --sessions: every user handshaken and held, counted once; t
     assert.equal(opened.length, 12, log);
     for (const line of opened) assert.match(line, /127\.0\.0\.2/);
   }, "info");
+});
+
+Deno.test("dim bench --sessions --storm-nice 7: the storm's thread at nice 7, read back; every session up, no probe text lost", async () => {
+  await withStation(async (station, dataDir) => {
+    const run = await bench(station, dataDir, [
+      "--sessions",
+      "6",
+      "--hold",
+      "0.2",
+      "--storm-nice",
+      "7",
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    const result = JSON.parse(run.lastLine) as SessionsResult;
+    assert.equal(result.storm_nice, 7);
+    assert.equal(result.sessions, 6);
+    assert.equal(result.texts_lost, 0);
+  });
 });
 
 Deno.test("dim bench --sessions more than the open-file limit allows: exit 2 before any user is made", async () => {
@@ -750,6 +769,11 @@ for (
     [["--sessions", "5", "--messages", "3"], /--sessions takes no --messages/],
     [["--sessions", "5", "--hold", "0"], /--hold must be a number > 0/],
     [["--hold", "3"], /--hold goes with --sessions/],
+    [["--storm-nice", "5"], /--storm-nice goes with --sessions/],
+    [
+      ["--sessions", "5", "--storm-nice", "20"],
+      /--storm-nice must be a whole number 0 … 19/,
+    ],
     [["--warmup", "x"], /--warmup must be a whole number/],
     [["--users", "500", "--warmup", "500"], /users × warmup must be ≤/],
     [["--sessions", "5", "--warmup", "3"], /--sessions takes no --warmup/],
