@@ -105,6 +105,9 @@ run the same arguments against any DIM station to compare them.
                        the connections come from 127.0.0.2, 127.0.0.3, …
                        (500 each); the bench needs N + 100 open files (ulimit -n)
   --hold S             with --sessions: the idle time (default 30; ≤ ${MAX_HOLD_S})
+  --probe-interval MS  with --sessions: the probe pair's text every MS ms while
+                       the others connect (default 100; 5 … 1000): more texts
+                       for the p99 of a short storm
   --storm-nice N       with --sessions: the thread that drives the storm's
                        handshakes runs at nice N (0 … 19, default 0; Linux, that
                        thread only: the probe pair's thread keeps its own), as
@@ -137,6 +140,7 @@ const OPTIONS = {
   sessions: { type: "string" },
   hold: { type: "string" },
   "storm-nice": { type: "string" },
+  "probe-interval": { type: "string" },
   json: { type: "boolean" },
   verbose: { type: "boolean", short: "v" },
   help: { type: "boolean", short: "h" },
@@ -200,6 +204,8 @@ interface SessionsPlan {
   concurrency: number;
   /** The storm thread's nice value. */
   stormNice: number;
+  /** Between two probe texts during the storm (ms). */
+  probeIntervalMs: number;
   pids: number[] | undefined;
 }
 
@@ -262,6 +268,13 @@ function parseSessionsPlan(
       : positive(str("hold")!, MAX_HOLD_S, "--hold"),
     concurrency: integer(str("concurrency"), 16, 1, 256, "--concurrency"),
     stormNice: integer(str("storm-nice"), 0, 0, 19, "--storm-nice"),
+    probeIntervalMs: integer(
+      str("probe-interval"),
+      100,
+      5,
+      1000,
+      "--probe-interval",
+    ),
     pids: str("pid") === undefined ? undefined : parsePids(str("pid")!),
   };
 }
@@ -525,7 +538,7 @@ export async function runBenchCommand(
   if (flags.sessions !== undefined) {
     return await runSessionsCommand(ctx, flags, endpoint);
   }
-  for (const name of ["hold", "storm-nice"] as const) {
+  for (const name of ["hold", "storm-nice", "probe-interval"] as const) {
     if (flags[name] !== undefined) {
       throw new UsageError(`--${name} goes with --sessions`);
     }
@@ -707,6 +720,7 @@ function runSessionsCommand(
         verifyAll: flags["verify-all"] === true,
         concurrency: plan.concurrency,
         stormNice: plan.stormNice,
+        probeInterval: plan.probeIntervalMs,
         pids: plan.pids,
         signal,
         onPhase: (text) => printErr(`dim bench: ${text}`),

@@ -277,6 +277,8 @@ export interface SessionsResult {
    * (`--storm-nice`; 0: as the probe thread), read back from the system.
    */
   readonly storm_nice: number;
+  /** Between two probe texts while the others connect (ms; `--probe-interval`). */
+  readonly probe_interval_ms: number;
   /** The station's replies to the storm's handshakes, and how many were checked. */
   readonly station_replies: StationReplies;
   /**

@@ -345,6 +345,7 @@ export async function runSessions(
     handshake_ms: percentiles(Float64Array.from(handshakeMs)),
     verify_all: o.verifyAll ?? false,
     storm_nice: stormNice,
+    probe_interval_ms: o.probeInterval ?? 100,
     station_replies: replies.counts(),
     prepared: { first_offers: firstOffers, sealed_keys: sealedKeys },
     text_ms_while_connecting: percentiles(Float64Array.from(storm.latencies)),

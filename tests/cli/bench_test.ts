@@ -662,6 +662,7 @@ Deno.test("dim bench --sessions: every user handshaken and held, counted once; t
     assert.deepEqual(result.prepared, { first_offers: 10, sealed_keys: 10 });
     assert.equal(result.concurrency, 4);
     assert.equal(result.storm_nice, 0);
+    assert.equal(result.probe_interval_ms, 100);
     assert.equal(result.hold_s, 1);
     assert.equal(result.sources, 1);
     assert.ok(result.handshakes_per_s! > 0);
@@ -689,7 +690,7 @@ Deno.test("dim bench --sessions: every user handshaken and held, counted once; t
   }, "info");
 });
 
-Deno.test("dim bench --sessions --storm-nice 7: the storm's thread at nice 7, read back; every session up, no probe text lost", async () => {
+Deno.test("dim bench --sessions --storm-nice 7 --probe-interval 5: the storm's thread at nice 7, read back; every session up, no probe text lost", async () => {
   await withStation(async (station, dataDir) => {
     const run = await bench(station, dataDir, [
       "--sessions",
@@ -698,10 +699,13 @@ Deno.test("dim bench --sessions --storm-nice 7: the storm's thread at nice 7, re
       "0.2",
       "--storm-nice",
       "7",
+      "--probe-interval",
+      "5",
     ]);
     assert.equal(run.code, 0, run.stderr);
     const result = JSON.parse(run.lastLine) as SessionsResult;
     assert.equal(result.storm_nice, 7);
+    assert.equal(result.probe_interval_ms, 5);
     assert.equal(result.sessions, 6);
     assert.equal(result.texts_lost, 0);
   });
@@ -773,6 +777,11 @@ for (
     [
       ["--sessions", "5", "--storm-nice", "20"],
       /--storm-nice must be a whole number 0 … 19/,
+    ],
+    [["--probe-interval", "20"], /--probe-interval goes with --sessions/],
+    [
+      ["--sessions", "5", "--probe-interval", "4"],
+      /--probe-interval must be a whole number 5 … 1000/,
     ],
     [["--warmup", "x"], /--warmup must be a whole number/],
     [["--users", "500", "--warmup", "500"], /users × warmup must be ≤/],
