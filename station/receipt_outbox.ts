@@ -9,13 +9,8 @@
  * A session whose client asked for it in its handshake (`"receipts":
  * "array"`) gets the receipts due to it within `delayMs` of each other in
  * one array content: one encryption and one signature for all of them,
- * where each would otherwise cost both. While more of its receipts are on
- * their way (messages it sent that were routed and whose delivery has not
- * settled yet), its batch waits for them, up to `maxDelayMs` after its
- * first receipt: a sender with texts in flight gets fewer, larger arrays,
- * and a lone receipt leaves after `delayMs` as before. Every other session
- * gets one message per receipt, at once, as the reference station sends
- * them.
+ * where each would otherwise cost both. Every other session gets one
+ * message per receipt, at once, as the reference station sends them.
  *
  * @module
  */
@@ -33,12 +28,6 @@ export interface ReceiptOutboxOptions {
    * (ms, default 5; 0: only those due in the same task).
    */
   readonly delayMs?: number;
-  /**
-   * How long the first receipt of a batch waits at most while more of the
-   * session's receipts are on their way (ms, default 20; never less than
-   * `delayMs`).
-   */
-  readonly maxDelayMs?: number;
   /** Receipts per array content at most (default 64). */
   readonly maxBatch?: number;
 }
@@ -56,8 +45,6 @@ interface Due {
 interface Batch {
   readonly due: Due[];
   count: number;
-  /** When it leaves at the latest (`performance.now()`). */
-  readonly deadline: number;
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
@@ -77,11 +64,8 @@ export class ReceiptOutbox {
   readonly #replies: Replies;
   readonly #log: StationLog;
   readonly #delayMs: number;
-  readonly #maxDelayMs: number;
   readonly #maxBatch: number;
   readonly #batches = new Map<Session, Batch>();
-  /** Batching sessions' routed messages whose receipts are not due yet. */
-  readonly #onTheirWay = new Map<Session, number>();
 
   /** Wires the reply packer and the log. */
   constructor(
@@ -92,18 +76,7 @@ export class ReceiptOutbox {
     this.#replies = replies;
     this.#log = log;
     this.#delayMs = Math.max(0, options.delayMs ?? 5);
-    this.#maxDelayMs = Math.max(this.#delayMs, options.maxDelayMs ?? 20);
     this.#maxBatch = Math.max(1, options.maxBatch ?? 64);
-  }
-
-  /**
-   * A message `session` sent was routed: its receipts follow
-   * ({@link ReceiptOutbox.send}, once its delivery settled), and a batch of
-   * that session may wait for them.
-   */
-  expect(session: Session): void {
-    if (!session.receiptArrays) return;
-    this.#onTheirWay.set(session, (this.#onTheirWay.get(session) ?? 0) + 1);
   }
 
   /**
@@ -115,11 +88,6 @@ export class ReceiptOutbox {
     msg: ReliableMessage,
     receipts: readonly Content[],
   ): void {
-    const onTheirWay = this.#onTheirWay.get(session);
-    if (onTheirWay !== undefined) {
-      if (onTheirWay > 1) this.#onTheirWay.set(session, onTheirWay - 1);
-      else this.#onTheirWay.delete(session);
-    }
     if (receipts.length === 0 || session.conn.closed) return;
     if (!session.receiptArrays) {
       this.#write(session, msg.sender, receipts);
@@ -127,12 +95,7 @@ export class ReceiptOutbox {
     }
     let batch = this.#batches.get(session);
     if (batch === undefined) {
-      batch = {
-        due: [],
-        count: 0,
-        deadline: performance.now() + this.#maxDelayMs,
-        timer: undefined,
-      };
+      batch = { due: [], count: 0, timer: undefined };
       this.#batches.set(session, batch);
     }
     batch.due.push({ sender: msg.sender, receipts });
@@ -140,39 +103,13 @@ export class ReceiptOutbox {
     if (batch.count >= this.#maxBatch) {
       this.#flush(session);
     } else {
-      batch.timer ??= this.#wait(session, batch, this.#delayMs);
+      batch.timer ??= setTimeout(() => this.#flush(session), this.#delayMs);
     }
   }
 
   /** Sends every batch now (the station is stopping). */
   flush(): void {
     for (const session of [...this.#batches.keys()]) this.#flush(session);
-  }
-
-  #wait(
-    session: Session,
-    batch: Batch,
-    ms: number,
-  ): ReturnType<typeof setTimeout> {
-    return setTimeout(() => this.#due(session, batch), ms);
-  }
-
-  /**
-   * The batch's timer: it waits on (a delay at a time, until its deadline)
-   * while more of the session's receipts are on their way, else leaves.
-   */
-  #due(session: Session, batch: Batch): void {
-    if (this.#batches.get(session) !== batch) return;
-    const left = batch.deadline - performance.now();
-    if (this.#onTheirWay.has(session) && left >= 1) {
-      batch.timer = this.#wait(
-        session,
-        batch,
-        Math.max(1, Math.min(this.#delayMs, left)),
-      );
-    } else {
-      this.#flush(session);
-    }
   }
 
   #flush(session: Session): void {
