@@ -43,6 +43,7 @@ export class LoopYield {
   readonly #buffer = new Uint8Array(16);
   #pair: Pair | undefined;
   #opening: Promise<void> | undefined;
+  #current: Promise<void> | undefined;
   #closed = false;
 
   /** Whether yields go through the loopback pair (else a timer). */
@@ -50,8 +51,17 @@ export class LoopYield {
     return this.#pair !== undefined;
   }
 
-  /** Resolves once the event loop has handled the socket reads that were ready. */
-  async wait(): Promise<void> {
+  /**
+   * Resolves once the event loop has handled the socket reads that were
+   * ready. Calls while one is under way share it (one byte goes round at a
+   * time).
+   */
+  wait(): Promise<void> {
+    this.#current ??= this.#round().finally(() => this.#current = undefined);
+    return this.#current;
+  }
+
+  async #round(): Promise<void> {
     const pair = this.#pair;
     if (pair === undefined) {
       if (!this.#closed) this.#opening ??= this.#open();

@@ -56,3 +56,29 @@ Deno.test("LoopYield: closed while its pair opens, it leaves nothing open", asyn
   await waited;
   assert.equal(loop.paired, false);
 });
+
+Deno.test("LoopYield: yields asked for at once share one round", async () => {
+  const { a, b } = await tcpPair();
+  const loop = new LoopYield();
+  try {
+    await loop.wait();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.ok(loop.paired);
+    const order: string[] = [];
+    const read = b.read(new Uint8Array(8)).then(() => order.push("read"));
+    await a.write(new Uint8Array([1]));
+    busy(1);
+    await Promise.all([1, 2, 3].map(async (i) => {
+      await loop.wait();
+      order.push(`back ${i}`);
+    }));
+    await read;
+    assert.deepEqual(order, ["read", "back 1", "back 2", "back 3"]);
+    await loop.wait(); // the pair still answers: no byte was left behind
+    assert.ok(loop.paired);
+  } finally {
+    await loop.close();
+    a.close();
+    b.close();
+  }
+});
