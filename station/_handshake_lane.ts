@@ -7,12 +7,15 @@
  * back to back and a routed text read in that turn waited behind all of
  * them. In the lane at most `width` are under way at once, and once a
  * turn spent {@link SLICE_MS} on them the next one starts on a later turn
- * (a timer), after the reads completed meanwhile — routed texts — were
- * handled and the writes they queued (their forwards) were made. In Deno a
- * turn runs its due timers first, then the reads it collected (and the
- * microtasks they start), then its immediates (the transport's writes):
- * the lane's timer only schedules an immediate that schedules the next
- * slice, so that it runs after both.
+ * ({@link LoopYield}: behind the socket reads that were ready), after the
+ * reads completed meanwhile — routed texts — were handled and the writes
+ * they queued (their forwards) were made. In Deno a turn runs its due
+ * timers first, then the reads it collected (and the microtasks they
+ * start), then its immediates (the transport's writes): the yield only
+ * schedules an immediate that schedules the next slice, so that it runs
+ * after both. Until issue 18's ninth round the yield was a timer, which in
+ * Deno comes back after ~2.2 ms even when nothing else is due: in a storm
+ * the lane then waited about a third of the time.
  *
  * Measured with `dim bench --sessions 1000` on 2 CPUs (the bench niced, an
  * interval timer in the station for its event-loop lag): lag p99 9 ms
@@ -26,6 +29,7 @@
  * @module
  */
 import { setImmediate } from "node:timers";
+import { LoopYield } from "./_loop_yield.ts";
 
 /**
  * Milliseconds of lane work one turn of the event loop takes before the
@@ -50,6 +54,7 @@ export const SLICE_MS = 3;
 export class HandshakeLane {
   readonly #width: number;
   readonly #waiting: (() => void)[] = [];
+  readonly #loop = new LoopYield();
   #running = 0;
   #sliceStart = 0;
   #yielding = false;
@@ -62,6 +67,11 @@ export class HandshakeLane {
   /** Whether work is under way or waiting (handshakes queue). */
   get busy(): boolean {
     return this.#running > 0 || this.#waiting.length > 0;
+  }
+
+  /** Whether the lane yields through its loopback pair (else a timer). */
+  get paired(): boolean {
+    return this.#loop.paired;
   }
 
   /** Pieces of work waiting for their turn. */
@@ -99,11 +109,18 @@ export class HandshakeLane {
     this.#running--;
     if (this.#yielding) return;
     this.#yielding = true;
-    // a timer's callback runs before the reads its turn of the event loop
+    // the yield comes back behind the reads its poll of the sockets
     // collected, and the immediates scheduled from it before the writes
     // those reads queue: the lane goes on from an immediate scheduled by an
     // immediate, behind both
-    setTimeout(() => setImmediate(() => setImmediate(() => this.#resume())), 0);
+    this.#loop.wait().then(() =>
+      setImmediate(() => setImmediate(() => this.#resume()))
+    );
+  }
+
+  /** Closes what the lane's yields use (they wait for a timer after). */
+  close(): Promise<void> {
+    return this.#loop.close();
   }
 
   /** After a yield: a new slice, up to `width` pieces. */

@@ -82,6 +82,11 @@ export class SessionHandler implements ConnectionHandler {
     this.#ready.resolve(pipeline);
   }
 
+  /** Closes what the handshake lane holds (at the station's stop). */
+  close(): Promise<void> {
+    return this.#lane.close();
+  }
+
   /** A connection opened: its session joins the registry. */
   onOpen(conn: Connection): void {
     const { center, guard, log, maxQueue, metrics } = this.#parts;

@@ -226,6 +226,7 @@ export class Station {
   readonly #guard: ConnectionGuard;
   readonly #online: OnlinePublisher;
   readonly #collector: StormCollector;
+  readonly #handler: SessionHandler;
   #stopping: Promise<boolean> | null = null;
 
   private constructor(parts: {
@@ -238,6 +239,7 @@ export class Station {
     log: StationLog;
     guard: ConnectionGuard;
     collector: StormCollector;
+    handler: SessionHandler;
   }) {
     this.identity = parts.identity;
     this.hostname = parts.listener.hostname;
@@ -253,6 +255,7 @@ export class Station {
     this.#log = parts.log;
     this.#guard = parts.guard;
     this.#collector = parts.collector;
+    this.#handler = parts.handler;
     this.#timer = setInterval(() => this.#purge(), PURGE_INTERVAL_MS);
     this.#purge();
     // who is online, for the archivist on the same store (§5.2, §6.2)
@@ -405,6 +408,7 @@ export class Station {
       log,
       guard,
       collector,
+      handler,
     });
   }
 
@@ -487,6 +491,7 @@ export class Station {
           bound: options.timeoutMs! / 1000,
         });
       }
+      await this.#handler.close();
       this.#pipeline.close();
       this.#handshakes.close();
       this.#online.stop();

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { setImmediate } from "node:timers";
+import { tcpPair } from "./_tcp_pair.ts";
 import { HandshakeLane, SLICE_MS } from "../../station/_handshake_lane.ts";
 
 /** Keeps the thread busy for `ms` (a handshake's CPU). */
@@ -32,6 +33,7 @@ Deno.test("HandshakeLane: cheap pieces run in the same turn, in order", async ()
   assert.deepEqual(await Promise.all(pieces), ["a", "b", "c"]);
   await timer;
   assert.deepEqual(order, ["a", "b", "c", "timer"]);
+  await lane.close();
 });
 
 Deno.test("HandshakeLane: after a slice of work, what became due meanwhile runs before the next piece", async () => {
@@ -54,6 +56,7 @@ Deno.test("HandshakeLane: after a slice of work, what became due meanwhile runs 
   await Promise.all([...pieces, timer]);
   assert.deepEqual(order, ["a", "timer", "b", "c"]);
   assert.equal(lane.waiting, 0);
+  await lane.close();
 });
 
 Deno.test("HandshakeLane: at most `width` pieces under way; a failing piece passes its slot on", async () => {
@@ -83,43 +86,49 @@ Deno.test("HandshakeLane: at most `width` pieces under way; a failing piece pass
     "fulfilled",
   ]);
   assert.equal(lane.waiting, 0);
+  await lane.close();
 });
 
 Deno.test("HandshakeLane: a socket read that arrived during a slice, and the write it queues for the turn's end, go before the next piece", async () => {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const a = await Deno.connect({
-    hostname: "127.0.0.1",
-    port: (listener.addr as Deno.NetAddr).port,
-  });
-  const b = await listener.accept();
-  listener.close();
+  const { a, b } = await tcpPair();
+  const lane = new HandshakeLane(1);
   try {
-    const lane = new HandshakeLane(1);
-    const order: string[] = [];
-    // a routed text: read, then its forward written at the turn's end (as
-    // the transport's writes are, from an immediate)
-    const read = b.read(new Uint8Array(8)).then(() => {
-      order.push("read");
-      return new Promise<void>((resolve) =>
-        setImmediate(() => {
-          order.push("write");
-          resolve();
+    // the first yield waits for a timer (the lane's loopback pair opens
+    // meanwhile), the later ones go through the pair
+    for (let round = 0; round < 4; round++) {
+      const order: string[] = [];
+      // a routed text: read, then its forward written at the turn's end (as
+      // the transport's writes are, from an immediate)
+      const read = b.read(new Uint8Array(8)).then(() => {
+        order.push("read");
+        return new Promise<void>((resolve) =>
+          setImmediate(() => {
+            order.push("write");
+            resolve();
+          })
+        );
+      });
+      const pieces = ["a", "b", "c"].map((name) =>
+        lane.run(async () => {
+          order.push(name);
+          if (name === "a") await a.write(new Uint8Array([1])); // arrives now
+          busy(SLICE_MS + 2);
         })
       );
-    });
-    const pieces = ["a", "b", "c"].map((name) =>
-      lane.run(async () => {
-        order.push(name);
-        if (name === "a") await a.write(new Uint8Array([1])); // arrives now
-        busy(SLICE_MS + 2);
-      })
-    );
-    // the rest of the turn in which the lane yields takes long enough for
-    // its timer to be due at the next poll, as in a busy station
-    const rest = pieces[0].then(() => busy(2));
-    await Promise.all([...pieces, read, rest]);
-    assert.deepEqual(order, ["a", "read", "write", "b", "c"]);
+      // the rest of the turn in which the lane yields takes long enough for
+      // a timer to be due at the next poll, as in a busy station
+      const rest = pieces[0].then(() => busy(2));
+      await Promise.all([...pieces, read, rest]);
+      assert.deepEqual(
+        order,
+        ["a", "read", "write", "b", "c"],
+        `round ${round}`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.ok(lane.paired, "the later yields went through the loopback pair");
   } finally {
+    await lane.close();
     a.close();
     b.close();
   }
