@@ -33,14 +33,19 @@ import { LoopYield } from "./_loop_yield.ts";
 
 /**
  * Milliseconds of lane work one turn of the event loop takes before the
- * lane yields.
+ * lane yields. 1 since issue 18's ninth round (c): with the socket-pair
+ * yield, 1 ms slices (one or two handshake pieces each) lowered a text's
+ * p50 during a 1,000-session storm from ~4.6 to ~3.1 ms and its p90 from
+ * ~9.8 to ~7.5 ms for no fewer handshakes a second and ~6 % more station
+ * CPU per handshake; with the timer yield they had cost 2–18 % of the
+ * handshakes (docs/performance/sessions.md).
  *
  * @example
  * ```ts
- * SLICE_MS; // 3
+ * SLICE_MS; // 1
  * ```
  */
-export const SLICE_MS = 3;
+export const SLICE_MS = 1;
 
 /**
  * A bounded lane for handshake work.
