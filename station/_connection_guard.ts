@@ -94,7 +94,9 @@ export class ConnectionGuard {
   readonly #loginTimeout: number;
   readonly #stats: StationStats;
   readonly #log: StationLog;
-  readonly #limiters = new WeakMap<Session, ConnectionRateLimiter>();
+  // a Map, not a WeakMap (each of whose entries V8 marks again in the final
+  // pause of every full GC): `closed` deletes the entry
+  readonly #limiters = new Map<Session, ConnectionRateLimiter>();
   readonly #timers = new Map<Session, ReturnType<typeof setTimeout>>();
   #refusalLoggedAt = -Infinity;
   #refusalsUnlogged = 0;
@@ -171,10 +173,11 @@ export class ConnectionGuard {
     this.#timers.delete(session);
   }
 
-  /** A session closed: its login timer goes. */
+  /** A session closed: its login timer and its rate limiter go. */
   closed(session: Session): void {
     clearTimeout(this.#timers.get(session));
     this.#timers.delete(session);
+    this.#limiters.delete(session);
   }
 
   /** A connection was refused on accept: logged, or counted into the next line. */

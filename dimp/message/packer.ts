@@ -130,6 +130,21 @@ export interface SignOptions {
  */
 const UNSEALED_CACHE_SIZE = 4096;
 
+/**
+ * How many receivers' sealed message keys are remembered (a station seals
+ * one for each user it answers), and how many keys of one receiver (a
+ * direct chat's and a few groups').
+ */
+const SEALED_CACHE_SIZE = 65_536;
+const SEALED_PER_RECEIVER = 4;
+
+/** A message key sealed for one receiver's public key. */
+interface SealedKey {
+  readonly password: SymmetricKey;
+  readonly publicKey: PublicKey;
+  readonly sealed: string;
+}
+
 /** Members of the secure message an instant message does not carry over. */
 const BODY = ["data", "key", "keys", "signature"];
 
@@ -153,11 +168,13 @@ export class MessagePacker {
   readonly #encode:
     | ((content: Record<string, unknown>) => Uint8Array)
     | undefined;
-  readonly #visaKeys = new WeakMap<Document, PublicKey | null>();
-  readonly #sealed = new WeakMap<
-    SymmetricKey,
-    Map<string, { publicKey: PublicKey; sealed: string }>
-  >();
+  /**
+   * Sealed keys by receiver, newest first. Ordinary maps, not WeakMaps by
+   * key object: each WeakMap entry is an ephemeron, which V8 marks again in
+   * the final pause of every full GC — a station's packer seals a key for
+   * each of its users.
+   */
+  readonly #sealed = new BoundedMap<string, SealedKey[]>(SEALED_CACHE_SIZE);
   /** Encrypted keys already opened (a peer that reuses its sealed key). */
   readonly #unsealed = new BoundedMap<string, SymmetricKey>(
     UNSEALED_CACHE_SIZE,
@@ -415,18 +432,13 @@ export class MessagePacker {
     return password;
   }
 
-  /** The visa `key` (parsed once per document object), if usable. */
+  /** The visa `key` (the document keeps it parsed), if usable. */
   #visaKey(visa: Document): PublicKey | undefined {
-    let key = this.#visaKeys.get(visa);
-    if (key === undefined) {
-      try {
-        key = visa.visaKey() ?? null;
-      } catch {
-        key = null;
-      }
-      this.#visaKeys.set(visa, key);
+    try {
+      return visa.visaKey();
+    } catch {
+      return undefined;
     }
-    return key ?? undefined;
   }
 
   /** The key to encrypt message keys for `id`: visa key, else RSA meta key. */
@@ -446,8 +458,8 @@ export class MessagePacker {
   ): Promise<string | undefined> {
     const publicKey = await this.#encryptionKey(receiver);
     if (publicKey?.encrypt === undefined) return undefined;
-    let memo = this.#sealed.get(password);
-    const hit = memo?.get(receiver.value);
+    const memo = this.#sealed.get(receiver.value);
+    const hit = memo?.find((entry) => entry.password === password);
     if (
       hit !== undefined &&
       (hit.publicKey === publicKey || hit.publicKey.equals(publicKey))
@@ -457,11 +469,12 @@ export class MessagePacker {
     const json = utf8Encode(JSON.stringify(password.toDictionary()));
     const sealed = base64Encode(await publicKey.encrypt(json));
     if (this.#reuseSealed) {
-      if (memo === undefined) {
-        memo = new Map();
-        this.#sealed.set(password, memo);
-      }
-      memo.set(receiver.value, { publicKey, sealed });
+      const others = memo?.filter((entry) => entry.password !== password) ??
+        [];
+      this.#sealed.set(receiver.value, [
+        { password, publicKey, sealed },
+        ...others.slice(0, SEALED_PER_RECEIVER - 1),
+      ]);
     }
     return sealed;
   }

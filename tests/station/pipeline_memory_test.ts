@@ -11,6 +11,7 @@ import { MessagePacker, ReliableMessage } from "../../dimp/message/mod.ts";
 import {
   assemblePipeline,
   findStationIdentity,
+  type Pipeline,
   Session,
   SessionHandler,
 } from "../../station/mod.ts";
@@ -55,6 +56,25 @@ async function pipelineWorld(options: { pushHoldMs?: number } = {}) {
       return Promise.resolve();
     },
   };
+}
+
+/** A session handler on `pipeline` (a login timer of 60 s), one connection open on it. */
+function openHandler(pipeline: Pipeline) {
+  const guard = new ConnectionGuard({
+    loginTimeout: 60_000,
+    stats: pipeline.stats,
+    log: pipeline.log,
+  });
+  const handler = new SessionHandler({
+    center: pipeline.center,
+    guard,
+    log: pipeline.log,
+    maxQueue: 256,
+  });
+  handler.attach(pipeline);
+  const conn = new MemoryConnection();
+  handler.onOpen(conn);
+  return { guard, handler, conn };
 }
 
 /** The station's receipts in what was written back: text and original signature, array items each. */
@@ -172,20 +192,7 @@ Deno.test("pipeline without sockets: receipts due together go in one array conte
 
 Deno.test("session handler: a handshake goes through the lane, binds the session and stops its login timer", async () => {
   await using w = await pipelineWorld();
-  const guard = new ConnectionGuard({
-    loginTimeout: 60_000,
-    stats: w.pipeline.stats,
-    log: w.pipeline.log,
-  });
-  const handler = new SessionHandler({
-    center: w.pipeline.center,
-    guard,
-    log: w.pipeline.log,
-    maxQueue: 256,
-  });
-  handler.attach(w.pipeline);
-  const conn = new MemoryConnection();
-  handler.onOpen(conn);
+  const { guard, handler, conn } = openHandler(w.pipeline);
   assert.equal(guard.loginTimers, 1);
   try {
     const hello = async (key?: string) => {
@@ -210,6 +217,36 @@ Deno.test("session handler: a handshake goes through the lane, binds the session
     assert.equal(guard.loginTimers, 0);
   } finally {
     handler.onClose(conn, { reason: "local" });
+    guard.stop();
+  }
+});
+
+Deno.test("session handler: a closed connection is forgotten: its session leaves the registry and a late payload on it is not handled", async () => {
+  await using w = await pipelineWorld();
+  const { guard, handler, conn } = openHandler(w.pipeline);
+  try {
+    const offer = async (key?: string) =>
+      (await w.packer.packContent(
+        ANY_STATION,
+        HandshakeCommand.offer(key),
+        { attach: true },
+      )).serialize();
+    const [again] = await handler.onPayload(conn, [await offer()]);
+    const { content } = await w.packer.unpack(
+      ReliableMessage.parse(again as string),
+    );
+    assert.ok(content instanceof HandshakeCommand);
+    await handler.onPayload(conn, [await offer(content.session)]);
+    assert.equal(w.pipeline.center.sessions(w.alice.id).length, 1);
+    handler.onClose(conn, { reason: "peer" });
+    assert.equal(w.pipeline.center.sessions(w.alice.id).length, 0);
+    assert.deepEqual(
+      await handler.onPayload(conn, [await offer(content.session)]),
+      [],
+      "no session for the closed connection: nothing handled",
+    );
+    assert.equal(w.pipeline.center.sessions(w.alice.id).length, 0);
+  } finally {
     guard.stop();
   }
 });

@@ -154,6 +154,29 @@ Deno.test("round trip split group message: key direction sender -> group, reused
   assert.deepEqual(k1?.toDictionary(), k2?.toDictionary());
 });
 
+Deno.test("round trip key reuse: a receiver's direct key and a group's key stay sealed side by side", async () => {
+  const packer = packerOf(alice);
+  const direct = () => packer.packContent(bob.user.id, TextContent.create("d"));
+  const grouped = () =>
+    packer.packContent(
+      bob.user.id,
+      TextContent.create("g", { group: team }),
+      { group: team },
+    );
+  const [d1, g1, d2, g2] = [
+    await direct(),
+    await grouped(),
+    await direct(),
+    await grouped(),
+  ];
+  assert.ok(d1.key !== undefined && g1.key !== undefined);
+  assert.notEqual(g1.key, d1.key, "two keys, sealed apart");
+  assert.equal(d2.key, d1.key, "the direct key's seal is kept");
+  assert.equal(g2.key, g1.key, "the group key's seal is kept");
+  const reader = packerOf(bob);
+  for (const msg of [d1, g1, d2, g2]) await deliver(msg, reader);
+});
+
 Deno.test("round trip broadcast: plain JSON data, no key, anyone reads", async () => {
   const content = TextContent.create("hello everyone");
   const reliable = await packerOf(alice).packContent(EVERYONE, content);
