@@ -125,7 +125,10 @@ function grow(now: number, before: number, add: (n: number) => void): void {
  */
 export class ConnectionBytes {
   readonly #metrics: StationMetrics;
-  readonly #counted = new WeakMap<Connection, [number, number]>();
+  // a Map, not a WeakMap (each of whose entries V8 marks again in the final
+  // pause of every full GC: one per open connection after a scrape);
+  // `closed` deletes the entry
+  readonly #counted = new Map<Connection, [number, number]>();
 
   /** Reads the connections `open()` lists at every scrape. */
   constructor(metrics: StationMetrics, open: () => Iterable<Connection>) {
@@ -138,6 +141,7 @@ export class ConnectionBytes {
   /** Counts what a connection did since the last scrape (call it when it closes). */
   closed(conn: Connection): void {
     this.#count(conn);
+    this.#counted.delete(conn);
   }
 
   #count(conn: Connection): void {
