@@ -2,10 +2,10 @@
  * Publishes who is online here into the store (station.md §5.2 "active
  * users"; the reference keeps it in Redis): the archivist, a separate
  * process on the same store, answers `users` from it (§6.2). The session
- * registry is looked at every couple of seconds and only the difference is
- * written, so the station's paths never wait for it; a heartbeat says the
- * rows are current. Stations (neighbours, the bridge) are not users and are
- * left out.
+ * registry is looked at every couple of seconds, once it changed, and only
+ * the difference is written, so the station's paths never wait for it; a
+ * heartbeat says the rows are current. Stations (neighbours, the bridge) are
+ * not users and are left out.
  *
  * @module
  */
@@ -52,6 +52,8 @@ export class OnlinePublisher {
   readonly #log: StationLog;
   readonly #now: () => number;
   #published = new Set<string>();
+  /** The registry's {@link SessionCenter.changes} when last published. */
+  #seen = -1;
   #beatAt = -Infinity;
   #timer: ReturnType<typeof setInterval> | undefined;
 
@@ -89,12 +91,22 @@ export class OnlinePublisher {
    */
   publish(): boolean {
     const now = this.#now();
-    if (!this.#changed() && now - this.#beatAt < this.#heartbeat) {
-      return false;
+    const changes = this.#center.changes;
+    const due = now - this.#beatAt >= this.#heartbeat;
+    if (changes === this.#seen && !due) return false;
+    let online = this.#published;
+    let added: string[] = [];
+    let removed: string[] = [];
+    // an idle station's sessions are not walked, not even for the heartbeat
+    if (changes !== this.#seen) {
+      online = this.#online();
+      added = [...online].filter((id) => !this.#published.has(id));
+      removed = [...this.#published].filter((id) => !online.has(id));
+      if (added.length === 0 && removed.length === 0 && !due) {
+        this.#seen = changes;
+        return false;
+      }
     }
-    const online = this.#online();
-    const added = [...online].filter((id) => !this.#published.has(id));
-    const removed = [...this.#published].filter((id) => !online.has(id));
     try {
       this.#store.onlineUsers.update(this.#station, added, removed);
     } catch (error) {
@@ -104,6 +116,7 @@ export class OnlinePublisher {
     }
     this.#published = online;
     this.#beatAt = now;
+    this.#seen = changes;
     return true;
   }
 
@@ -117,22 +130,7 @@ export class OnlinePublisher {
       this.#log.warn(`clearing the online users failed: ${error}`);
     }
     this.#published = new Set();
-  }
-
-  /**
-   * Whether the users online differ from those published: counted, not
-   * collected (a station of idle sessions makes nothing every 2 s).
-   */
-  #changed(): boolean {
-    const published = this.#published;
-    let online = 0;
-    let known = 0;
-    this.#center.eachActiveId((id) => {
-      if (id.type === EntityType.STATION) return;
-      online++;
-      if (published.has(id.value)) known++;
-    });
-    return online !== known || known !== published.size;
+    this.#seen = -1;
   }
 
   /** The IDs with an active session here, stations left out. */

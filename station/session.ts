@@ -39,6 +39,9 @@ export interface SessionOptions {
 
 const NO_TASKS: readonly (() => void)[] = Object.freeze([]);
 
+/** Changes of any session's active flag in this process. */
+let activityChanges = 0;
+
 /**
  * A new session key: 32 random bytes as 64 lower-case hex characters.
  *
@@ -100,6 +103,14 @@ export class Session {
     return this.#identifier;
   }
 
+  /**
+   * How many times a session's active flag changed in this process so far
+   * (its registry's {@link SessionCenter.changes} counts them in).
+   */
+  static get activityChanges(): number {
+    return activityChanges;
+  }
+
   /** Whether the session receives pushes (bound, active, open). */
   get active(): boolean {
     return this.#active && !this.conn.closed;
@@ -134,6 +145,7 @@ export class Session {
     }
     if (this.#active === active) return false;
     this.#active = active;
+    activityChanges++;
     if (active) this.#pump();
     return true;
   }
@@ -277,6 +289,7 @@ export class Session {
   }
 
   #closed(): void {
+    if (this.#active) activityChanges++;
     this.#active = false;
     this.#suspended = undefined;
     for (const item of this.#queue.clear()) {

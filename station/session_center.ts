@@ -7,7 +7,7 @@
  * @module
  */
 import { EntityType, type ID } from "../dimp/identity/mod.ts";
-import type { Session } from "./session.ts";
+import { Session } from "./session.ts";
 
 /**
  * Sessions by address and by ID.
@@ -29,6 +29,7 @@ export class SessionCenter {
    * (most users: no set per user), a set from the second on.
    */
   readonly #byId = new Map<string, Session | Set<Session>>();
+  #changes = 0;
 
   /** A registry for the station `station`. */
   constructor(station: ID) {
@@ -38,6 +39,15 @@ export class SessionCenter {
   /** Open sessions. */
   get size(): number {
     return this.#byAddress.size;
+  }
+
+  /**
+   * A count that moves whenever a session was added, removed or bound, or
+   * any session's active flag changed: the online list looks at the
+   * sessions only then.
+   */
+  get changes(): number {
+    return this.#changes + Session.activityChanges;
   }
 
   /** Every open session. */
@@ -56,10 +66,12 @@ export class SessionCenter {
       this.remove(old);
     }
     this.#byAddress.set(session.address, session);
+    this.#changes++;
   }
 
   /** Forgets a session (its connection closed). */
   remove(session: Session): void {
+    this.#changes++;
     if (this.#byAddress.get(session.address) === session) {
       this.#byAddress.delete(session.address);
     }
@@ -80,6 +92,7 @@ export class SessionCenter {
   /** Binds a session to the (naked) ID of its handshake. */
   bind(session: Session, id: ID): void {
     session.bind(id);
+    this.#changes++;
     const found = this.#byId.get(id.value);
     if (found === undefined) this.#byId.set(id.value, session);
     else if (found instanceof Set) found.add(session);
@@ -122,7 +135,7 @@ export class SessionCenter {
   /**
    * Calls `fn` once for every bound ID with an active session, without
    * making an array or an iterator result per ID (the online list looks
-   * every two seconds).
+   * after changes, every two seconds at most).
    */
   eachActiveId(fn: (id: ID) => void): void {
     this.#byId.forEach((entry) => {

@@ -93,3 +93,20 @@ Deno.test("SessionCenter: a new session from the same address replaces the old o
   assert.deepEqual(center.active(ALICE), [again]);
   assert.equal(center.size, 1);
 });
+
+Deno.test("SessionCenter: its changes count moves when a session comes, binds, changes its active flag or leaves, and only then", () => {
+  const center = new SessionCenter(STATION);
+  const moved = (step: () => void): boolean => {
+    const before = center.changes;
+    step();
+    return center.changes !== before;
+  };
+  let a: Session | undefined;
+  assert.ok(moved(() => a = opened(center)), "added");
+  assert.ok(moved(() => center.bind(a!, ALICE)), "bound");
+  assert.ok(!moved(() => center.active(ALICE)), "looked at");
+  assert.ok(!moved(() => a!.setActive(true)), "already active");
+  assert.ok(moved(() => a!.setActive(false)), "went inactive");
+  assert.ok(moved(() => a!.setActive(true)), "active again");
+  assert.ok(moved(() => center.remove(a!)), "removed");
+});
