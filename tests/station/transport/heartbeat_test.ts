@@ -107,6 +107,39 @@ Deno.test("the station never pings: a silent connection gets nothing and is clos
   );
 });
 
+Deno.test("the idle timeout reaches every connection: 25 silent ones, swept a slice at a time, are each closed once by it", async () => {
+  const station = recorder();
+  await withListener(
+    { handler: station.handler, idleTimeout: 300 },
+    async (listener) => {
+      const raws = await Promise.all(
+        Array.from({ length: 25 }, () => RawClient.connect(listener.port)),
+      );
+      for (const raw of raws) {
+        await raw.write(
+          encodeMtpPackage({
+            type: MtpType.COMMAND,
+            sn: SN,
+            body: utf8("NOOP"),
+          }),
+        );
+        await raw.read(18); // the OK: open
+      }
+      for (const raw of raws) {
+        const { bytes, eof } = await raw.readToEnd(3000);
+        assert.ok(eof, "closed by the station");
+        assert.equal(bytes.length, 0);
+        raw.close();
+      }
+      await sleep(20);
+      assert.equal(station.closed.length, 25);
+      assert.ok(
+        station.closed.every((c) => c.info.reason === "idle-timeout"),
+      );
+    },
+  );
+});
+
 for (const framing of ["mtp", "mars", "ws", "plain"] as Framing[]) {
   Deno.test(`client heartbeat [${framing}]: a silent client pings and outlives the station's idle timeout`, async () => {
     const station = recorder();
