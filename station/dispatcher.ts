@@ -19,6 +19,7 @@ import { ReceiptCommand } from "../dimp/command/mod.ts";
 import type { Content } from "../dimp/content/mod.ts";
 import { EntityType, type ID, tryParseId } from "../dimp/identity/mod.ts";
 import { ReliableMessage } from "../dimp/message/mod.ts";
+import type { TextParts } from "../dimp/transport/mod.ts";
 import type { Accounts, HeldStoreListener, Store } from "../store/mod.ts";
 import { attachSender } from "./attachments.ts";
 import type { StationLog } from "../client/log.ts";
@@ -491,7 +492,7 @@ export class Dispatcher {
     if (targets.length === 0) return undefined;
     const count = this.#send(
       targets,
-      msg.serialize(),
+      msg.serializeInParts(),
       msg,
       storedKey === undefined ? undefined : receiver,
       storedKey,
@@ -507,7 +508,7 @@ export class Dispatcher {
    */
   #send(
     sessions: readonly Session[],
-    payload: string,
+    payload: string | TextParts,
     msg: ReliableMessage,
     storedFor: ID | undefined,
     storedKey?: string,

@@ -144,7 +144,8 @@ export class ReceiptOutbox {
     this.#replies.answerTo(session, sender, contents).then(
       (replies) => {
         if (replies.length === 0) return;
-        session.conn.reply(replies.map((reply) => reply.serialize()));
+        // each reply's JSON written into its frame around its `data`
+        session.conn.reply(replies.map((reply) => reply.serializeInParts()));
       },
       (error) =>
         this.#log.error(

@@ -84,6 +84,47 @@ Deno.test("ReliableMessage: a new member is appended to the received text as it 
   assert.equal(msg.serialize(), JSON.stringify(msg.dictionary));
 });
 
+Deno.test("ReliableMessage.serializeInParts: the received text and an appended member unjoined; a message made here split at its data; the same text as serialize()", () => {
+  const wire = personal.wire.slice(0, -1) + ', "x": [1, 2] }\n';
+  const received = ReliableMessage.parse(wire);
+  assert.equal(received.serializeInParts(), wire);
+  const node = { ID: "gsp-s001@x5Zh9ixt8ECr59XLye1y5WWfaX4fcoaaSC", time: 1 };
+  received.set("traces", [node]);
+  const parts = received.serializeInParts();
+  assert.ok(typeof parts !== "string" && parts.length === 2);
+  assert.equal(parts[0], wire.slice(0, wire.lastIndexOf("}")));
+  const appended = parts.join("");
+  assert.equal(received.serialize(), appended);
+  assert.equal(received.serializeInParts(), appended); // joined once, kept
+  received.forgetText();
+  assert.equal(
+    [received.serializeInParts()].flat().join(""),
+    JSON.stringify(received.dictionary),
+  );
+  // made here: split at its data, whatever the members' order
+  const base = personal.reliable as Record<string, unknown>;
+  const { data, ...rest } = base;
+  for (
+    const dict of [
+      { ...base },
+      { data, ...rest },
+      { ...rest, data },
+      { ...rest, data, skipped: undefined, "1": "first in JSON" },
+    ]
+  ) {
+    const made = ReliableMessage.parse(dict);
+    const split = made.serializeInParts();
+    assert.ok(typeof split !== "string" && split.length === 3);
+    assert.equal(split[1], data);
+    assert.ok(split[0].endsWith('"data":"') && split[2].startsWith('"'));
+    assert.equal(split.join(""), JSON.stringify(dict));
+    assert.equal(made.serialize(), JSON.stringify(dict));
+  }
+  // data that JSON escapes (a broadcast's text) is not split
+  const plain = ReliableMessage.parse({ ...rest, data: '{"text":"hi"}' });
+  assert.equal(plain.serializeInParts(), plain.serialize());
+});
+
 Deno.test("ReliableMessage: SDT, GF, muted and a local error are read; the error is removed before forwarding", () => {
   const dict = {
     ...personal.reliable,
