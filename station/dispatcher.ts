@@ -97,15 +97,40 @@ export function receiptsFor(
   delivery: Delivery,
   msg: ReliableMessage,
 ): ReceiptCommand[] {
+  const says = receiptSays(delivery);
+  return says === undefined ? [] : [receipt(says.text, msg, says.extra)];
+}
+
+/** What a delivery's receipt says besides its origin. */
+export interface ReceiptSays {
+  /** The receipt's text ("Message delivered.", …). */
+  readonly text: string;
+  /** The receipt's members besides text and origin (`recipient`, …). */
+  readonly extra?: Record<string, unknown>;
+}
+
+const SAYS_CACHED: ReceiptSays = { text: DeliveryText.CACHED };
+const SAYS_RECEIVED: ReceiptSays = { text: DeliveryText.RECEIVED };
+
+/**
+ * The text and members of the receipt a delivery answers its sender with
+ * ({@link receiptsFor}); `undefined` when the store failed.
+ *
+ * @example
+ * ```ts ignore
+ * receiptSays({ kind: "kept" })?.text; // "Message cached."
+ * ```
+ */
+export function receiptSays(delivery: Delivery): ReceiptSays | undefined {
   switch (delivery.kind) {
     case "sent":
-      return [receipt(delivery.text, msg, delivery.extra)];
+      return delivery;
     case "kept":
-      return [receipt(DeliveryText.CACHED, msg)];
+      return SAYS_CACHED;
     case "unreachable":
-      return [receipt(DeliveryText.RECEIVED, msg)];
+      return SAYS_RECEIVED;
     case "failed":
-      return [];
+      return undefined;
   }
 }
 
