@@ -14,7 +14,7 @@ import { isRecord } from "../content/_values.ts";
 import type { ID } from "../identity/mod.ts";
 import { requireData, requireId, requireRecord } from "./_require.ts";
 import { MessageFormatError, MessageTooLargeError } from "./errors.ts";
-import { SecureMessage } from "./secure.ts";
+import { dataMadeHere, SecureMessage } from "./secure.ts";
 import { expandMessageKeys } from "./short_keys.ts";
 
 /**
@@ -62,19 +62,15 @@ function _appendMember(
   ];
 }
 
-/** Base64 (standard or URL alphabet, padded or not): JSON needs no escape. */
-const PLAIN_DATA = /^[A-Za-z0-9+/_=-]*$/;
-
 /**
  * The compact JSON of `dict` in three parts — up to the opening quote of
- * its `data` string, `data` itself, the rest — when `data` is a string
- * that needs no escape; `undefined` otherwise.
+ * its `data` string, `data` itself, the rest —; `data` must need no escape
+ * (base64 made here).
  */
 function _splitAtData(
   dict: Record<string, unknown>,
-): [string, string, string] | undefined {
-  const data = dict.data;
-  if (typeof data !== "string" || !PLAIN_DATA.test(data)) return undefined;
+): [string, string, string] {
+  const data = dict.data as string;
   // joined, not concatenated: each part one flat string, written as it is
   const head: string[] = ["{"];
   const tail: string[] = ['"'];
@@ -297,28 +293,24 @@ export class ReliableMessage extends SecureMessage {
   /**
    * {@link ReliableMessage.serialize}'s text, in parts where joining them
    * would copy the whole message once more: the received text and a member
-   * appended to it, or — a message made here — the JSON up to its `data`,
-   * `data`, and the rest. A frame writer writes the parts one after the
-   * other.
+   * appended to it, or — a message signed here, its `data` the base64 of
+   * its ciphertext — the JSON up to its `data`, `data`, and the rest. A
+   * frame writer writes the parts one after the other.
    *
    * @example
    * ```ts
    * import { ReliableMessage } from "./reliable.ts";
-   * const msg = ReliableMessage.parse({
-   *   sender: "moki@4WDfe3zZ4T7opFSi3iDAKiuTnUHjxmXekk",
-   *   receiver: "hulk@4YeVEN3aUnvC1DNUufCq1bs9zoBSJTzVEj",
-   *   time: 1,
-   *   data: "ZA==",
-   *   signature: "c2ln",
-   * });
+   * const text = '{"sender":"moki@4WDfe3zZ4T7opFSi3iDAKiuTnUHjxmXekk","receiver":"hulk@4YeVEN3aUnvC1DNUufCq1bs9zoBSJTzVEj","time":1,"data":"ZA==","signature":"c2ln"}';
+   * const msg = ReliableMessage.parse(text);
+   * msg.set("traces", ["gsp-s001@x5Zh9ixt8ECr59XLye1y5WWfaX4fcoaaSC"]);
    * const parts = msg.serializeInParts();
-   * console.assert(typeof parts !== "string" && parts[1] === "ZA==");
+   * console.assert(typeof parts !== "string" && parts[0] === text.slice(0, -1));
    * console.assert([parts].flat().join("") === msg.serialize());
    * ```
    */
   serializeInParts(): string | readonly string[] {
-    return this.#text ?? this.#parts ?? _splitAtData(this.dictionary) ??
-      this.serialize();
+    return this.#text ?? this.#parts ??
+      (dataMadeHere(this) ? _splitAtData(this.dictionary) : this.serialize());
   }
 
   /**
