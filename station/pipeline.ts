@@ -90,12 +90,6 @@ export interface PipelineOptions {
    * for others due to it (ms, default 5; see `receipt_outbox.ts`).
    */
   readonly receiptDelayMs?: number;
-  /**
-   * How long the first receipt of such a batch waits at most while more of
-   * the session's receipts are on their way (ms, default 20; see
-   * `receipt_outbox.ts`).
-   */
-  readonly receiptMaxDelayMs?: number;
 }
 
 /** What happens to a message the station processes itself. */
@@ -166,7 +160,6 @@ export class Pipeline implements StationCore {
     this.#replies = new Replies(parts);
     this.#receipts = new ReceiptOutbox(this.#replies, this.log, {
       delayMs: options.receiptDelayMs,
-      maxDelayMs: options.receiptMaxDelayMs,
     });
     this.#signer = parts.signer;
     this.#decryptKeys = parts.decryptKeys ?? [];
@@ -361,7 +354,6 @@ export class Pipeline implements StationCore {
     msg: ReliableMessage,
     receiver: ID,
   ): void {
-    this.#receipts.expect(session);
     this.dispatcher.deliverThen(msg, receiver, (delivery) => {
       try {
         this.#receipts.send(session, msg, delivery);

@@ -9,13 +9,8 @@
  * A session whose client asked for it in its handshake (`"receipts":
  * "array"`) gets the receipts due to it within `delayMs` of each other in
  * one array content: one encryption and one signature for all of them,
- * where each would otherwise cost both. While more of its receipts are on
- * their way (messages it sent that were routed and whose delivery has not
- * settled yet), its batch waits for them, up to `maxDelayMs` after its
- * first receipt: a sender with texts in flight gets fewer, larger arrays,
- * and a lone receipt leaves after `delayMs` as before. Every other session
- * gets one message per receipt, at once, as the reference station sends
- * them.
+ * where each would otherwise cost both. Every other session gets one
+ * message per receipt, at once, as the reference station sends them.
  *
  * @module
  */
@@ -40,12 +35,6 @@ export interface ReceiptOutboxOptions {
    * (ms, default 5; 0: only those due in the same task).
    */
   readonly delayMs?: number;
-  /**
-   * How long the first receipt of a batch waits at most while more of the
-   * session's receipts are on their way (ms, default 20; never less than
-   * `delayMs`).
-   */
-  readonly maxDelayMs?: number;
   /** Receipts per array content at most (default 64). */
   readonly maxBatch?: number;
 }
@@ -65,8 +54,6 @@ interface Due {
 /** A batching session's receipts, and the timer that sends them. */
 interface Batch {
   readonly due: Due[];
-  /** When it leaves at the latest (`performance.now()`). */
-  readonly deadline: number;
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
@@ -86,11 +73,8 @@ export class ReceiptOutbox {
   readonly #replies: Replies;
   readonly #log: StationLog;
   readonly #delayMs: number;
-  readonly #maxDelayMs: number;
   readonly #maxBatch: number;
   readonly #batches = new Map<Session, Batch>();
-  /** Batching sessions' routed messages whose receipts are not due yet. */
-  readonly #onTheirWay = new Map<Session, number>();
 
   /** Wires the reply packer and the log. */
   constructor(
@@ -101,18 +85,7 @@ export class ReceiptOutbox {
     this.#replies = replies;
     this.#log = log;
     this.#delayMs = Math.max(0, options.delayMs ?? 5);
-    this.#maxDelayMs = Math.max(this.#delayMs, options.maxDelayMs ?? 20);
     this.#maxBatch = Math.max(1, options.maxBatch ?? 64);
-  }
-
-  /**
-   * A message `session` sent was routed: its receipt follows
-   * ({@link ReceiptOutbox.send}, once its delivery settled), and a batch of
-   * that session may wait for it.
-   */
-  expect(session: Session): void {
-    if (!session.receiptArrays) return;
-    this.#onTheirWay.set(session, (this.#onTheirWay.get(session) ?? 0) + 1);
   }
 
   /**
@@ -121,11 +94,6 @@ export class ReceiptOutbox {
    * others due within the delay.
    */
   send(session: Session, msg: ReliableMessage, delivery: Delivery): void {
-    const onTheirWay = this.#onTheirWay.get(session);
-    if (onTheirWay !== undefined) {
-      if (onTheirWay > 1) this.#onTheirWay.set(session, onTheirWay - 1);
-      else this.#onTheirWay.delete(session);
-    }
     const says = receiptSays(delivery);
     if (says === undefined || session.conn.closed) return;
     if (!session.receiptArrays) {
@@ -134,50 +102,20 @@ export class ReceiptOutbox {
     }
     let batch = this.#batches.get(session);
     if (batch === undefined) {
-      batch = {
-        due: [],
-        deadline: performance.now() + this.#maxDelayMs,
-        timer: undefined,
-      };
+      batch = { due: [], timer: undefined };
       this.#batches.set(session, batch);
     }
     batch.due.push({ sender: msg.sender, says, origin: purifyEnvelope(msg) });
     if (batch.due.length >= this.#maxBatch) {
       this.#flush(session);
     } else {
-      batch.timer ??= this.#wait(session, batch, this.#delayMs);
+      batch.timer ??= setTimeout(() => this.#flush(session), this.#delayMs);
     }
   }
 
   /** Sends every batch now (the station is stopping). */
   flush(): void {
     for (const session of [...this.#batches.keys()]) this.#flush(session);
-  }
-
-  #wait(
-    session: Session,
-    batch: Batch,
-    ms: number,
-  ): ReturnType<typeof setTimeout> {
-    return setTimeout(() => this.#due(session, batch), ms);
-  }
-
-  /**
-   * The batch's timer: it waits on (a delay at a time, until its deadline)
-   * while more of the session's receipts are on their way, else leaves.
-   */
-  #due(session: Session, batch: Batch): void {
-    if (this.#batches.get(session) !== batch) return;
-    const left = batch.deadline - performance.now();
-    if (this.#onTheirWay.has(session) && left >= 1) {
-      batch.timer = this.#wait(
-        session,
-        batch,
-        Math.max(1, Math.min(this.#delayMs, left)),
-      );
-    } else {
-      this.#flush(session);
-    }
   }
 
   #flush(session: Session): void {

@@ -20,13 +20,7 @@ import { MemoryConnection } from "../_memory_connection.ts";
 import { accounts, World } from "./_peer.ts";
 
 /** A station's pipeline on a temporary store, its sessions on memory connections. */
-async function pipelineWorld(
-  options: {
-    pushHoldMs?: number;
-    receiptDelayMs?: number;
-    receiptMaxDelayMs?: number;
-  } = {},
-) {
+async function pipelineWorld(options: { pushHoldMs?: number } = {}) {
   const dir = Deno.makeTempDirSync({ prefix: "dim-pipeline-" });
   const store = Store.open({ dataDir: dir });
   const facade = new Accounts(store);
@@ -173,81 +167,6 @@ Deno.test("pipeline without sockets: receipts due together go in one array conte
       text: "Message delivered.",
       signature,
     })),
-  ]);
-});
-
-/**
- * A pipeline world whose alice (`a`) asked for receipt arrays, with these
- * receipt delays and `pushHoldMs`.
- */
-async function batchingWorld(
-  receiptDelayMs: number,
-  receiptMaxDelayMs: number,
-  pushHoldMs?: number,
-) {
-  const w = await pipelineWorld({
-    receiptDelayMs,
-    receiptMaxDelayMs,
-    pushHoldMs,
-  });
-  const a = w.bind(w.alice);
-  a.session.receiptArrays = true;
-  return { ...w, a };
-}
-
-/** Packs alice's texts to bob and routes each; their signatures. */
-async function routeTexts(
-  w: Awaited<ReturnType<typeof batchingWorld>>,
-  texts: readonly string[],
-): Promise<string[]> {
-  const signatures = [];
-  for (const text of texts) {
-    const msg = await w.packer.packContent(w.bob.id, TextContent.create(text));
-    signatures.push(msg.signature);
-    await w.pipeline.receive(w.a.session, [msg.serialize()]);
-  }
-  return signatures;
-}
-
-Deno.test("pipeline without sockets: a receipt batch waits while more of its session's receipts are on their way", async () => {
-  // "cached" is due at once, "held" only once bob's hold (300 ms) ends
-  await using w = await batchingWorld(50, 5_000, 300);
-  const [cached] = await routeTexts(w, ["stored: bob is offline"]);
-  w.bind(w.bob, false); // takes pushes, never acknowledges
-  const [held] = await routeTexts(w, ["pushed, then held"]);
-  const written = await w.a.conn.waitForSent(1);
-  await new Promise((resolve) => setTimeout(resolve, 200));
-  assert.equal(w.a.conn.sent.length, 1, "one array for both");
-  assert.deepEqual(await receiptsIn(w.packer, written), [[
-    { text: "Message cached.", signature: cached },
-    { text: "Message delivered.", signature: held },
-  ]]);
-});
-
-Deno.test("pipeline without sockets: a receipt batch waiting for more leaves by its longest delay", async () => {
-  // bob's hold (2 s) outlasts the longest delay (300 ms)
-  await using w = await batchingWorld(50, 300, 2_000);
-  const [cached] = await routeTexts(w, ["stored: bob is offline"]);
-  w.bind(w.bob, false);
-  const [held] = await routeTexts(w, ["pushed, then held"]);
-  const [first] = await w.a.conn.waitForSent(1);
-  assert.deepEqual(await receiptsIn(w.packer, [first]), [[
-    { text: "Message cached.", signature: cached },
-  ]]);
-  const written = await w.a.conn.waitForSent(2);
-  assert.deepEqual(await receiptsIn(w.packer, written.slice(1)), [[
-    { text: "Message delivered.", signature: held },
-  ]]);
-});
-
-Deno.test("pipeline without sockets: receipts with none more on their way leave after one delay, not the longest", async () => {
-  await using w = await batchingWorld(100, 60_000);
-  w.bind(w.bob); // acknowledges at once
-  const sent = await routeTexts(w, ["x", "y", "z"]);
-  // far less than the longest delay (a minute): the batch did not wait for it
-  const written = await w.a.conn.waitForSent(1);
-  assert.deepEqual(await receiptsIn(w.packer, written), [
-    sent.map((signature) => ({ text: "Message delivered.", signature })),
   ]);
 });
 
