@@ -13,10 +13,11 @@
  *   replies.
  *
  * Parsed metas and the newest visas are cached (the station reads them on
- * every handshake and reply); saving through the facade drops the entries
- * it changes, and a change committed by another connection (another
- * process on the same file) clears the document cache within a second
- * (`recheckMs`).
+ * every handshake and reply), and so is an ID's missing meta (a new user's
+ * first handshake looks for it three times before storing it); saving
+ * through the facade drops the entries it changes, and a change committed
+ * by another connection (another process on the same file) clears the
+ * document cache and the missing metas within a second (`recheckMs`).
  *
  * Private keys never leave except as key objects ({@link Accounts.identityKey},
  * {@link Accounts.decryptionKeys}) or in an export that asks for them.
@@ -58,9 +59,9 @@ export interface AccountsOptions {
   /** How many parsed metas and visas are cached each (default 10,000). */
   readonly cacheSize?: number;
   /**
-   * How often, in ms, the visa cache looks for commits of other
-   * connections (other processes on the same file); default 1000. Writes
-   * through this facade show at once.
+   * How often, in ms, the visa cache and the missing metas look for commits
+   * of other connections (other processes on the same file); default 1000.
+   * Writes through this facade show at once.
    */
   readonly recheckMs?: number;
 }
@@ -224,6 +225,8 @@ export class Accounts {
   readonly store: Store;
   readonly #now: () => number;
   readonly #metas: BoundedMap<string, Meta>;
+  /** IDs found without a meta (as of the last check of other connections). */
+  readonly #noMeta: BoundedMap<string, true>;
   readonly #visas: BoundedMap<string, VisaEntry>;
   readonly #recheckMs: number;
   #dataVersion: number | undefined;
@@ -238,6 +241,7 @@ export class Accounts {
     this.#now = options.now ?? (() => Date.now() / 1000);
     const size = options.cacheSize ?? DEFAULT_CACHE_SIZE;
     this.#metas = new BoundedMap(size);
+    this.#noMeta = new BoundedMap(size);
     this.#visas = new BoundedMap(size);
     this.#recheckMs = options.recheckMs ?? DEFAULT_RECHECK_MS;
   }
@@ -251,8 +255,13 @@ export class Accounts {
     const key = nakedId(id).value;
     const cached = this.#metas.touch(key);
     if (cached !== undefined) return cached;
+    this.#recheck();
+    if (this.#noMeta.touch(key) !== undefined) return undefined;
     const dict = this.store.metas.get(key);
-    if (dict === undefined) return undefined;
+    if (dict === undefined) {
+      this.#noMeta.set(key, true);
+      return undefined;
+    }
     const meta = Meta.parse(dict);
     this.#metas.set(key, meta);
     return meta;
@@ -564,17 +573,24 @@ export class Accounts {
 
   // ---------------------------------------------------------------- private
 
-  #visaEntry(id: string): VisaEntry {
+  /**
+   * At most once per `recheckMs`: when another connection committed since,
+   * any document may have changed and any missing meta may be there now.
+   */
+  #recheck(): void {
     const now = performance.now();
-    if (now - this.#checkedAt >= this.#recheckMs) {
-      this.#checkedAt = now;
-      const version = this.store.db.dataVersion;
-      if (version !== this.#dataVersion) {
-        // another connection committed: any document may have changed
-        this.#visas.clear();
-        this.#dataVersion = version;
-      }
+    if (now - this.#checkedAt < this.#recheckMs) return;
+    this.#checkedAt = now;
+    const version = this.store.db.dataVersion;
+    if (version !== this.#dataVersion) {
+      this.#visas.clear();
+      this.#noMeta.clear();
+      this.#dataVersion = version;
     }
+  }
+
+  #visaEntry(id: string): VisaEntry {
+    this.#recheck();
     const cached = this.#visas.touch(id);
     if (cached !== undefined) return cached;
     const row = this.store.documents.newest(
@@ -652,6 +668,7 @@ export class Accounts {
   }
 
   #writeMeta(id: ID, meta: Meta): SavedMeta {
+    this.#noMeta.delete(id.value);
     const stored = this.store.metas.save(id.value, meta.toDictionary());
     if (stored) {
       this.#metas.set(id.value, meta);

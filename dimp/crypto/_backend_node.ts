@@ -68,6 +68,22 @@ interface RsaPrivateDer {
 }
 
 /**
+ * An RSA public key for `node:crypto`: its `KeyObject`, which verifies, and
+ * its SubjectPublicKeyInfo DER, which encrypts — handed the `KeyObject`,
+ * Deno's `publicEncrypt` exports it to PEM and parses that on every call
+ * (an RSA-1024 encryption here: ~44 µs from the DER against ~51 µs; a
+ * verification from the DER ~52 µs against ~48 µs; Deno 2.9.6).
+ */
+interface RsaPublic {
+  readonly object: NodeCrypto.KeyObject;
+  readonly der: {
+    readonly key: NodeBuffer;
+    readonly format: "der";
+    readonly type: "spki";
+  };
+}
+
+/**
  * An RSA private key (checked once by `createPrivateKey`) kept as its DER:
  * Deno's `node:crypto` turns a `KeyObject` back into PEM and parses that on
  * every `privateDecrypt` / `sign`; handed DER it parses only the DER (an
@@ -98,6 +114,7 @@ export function createNodeBackend(
   buffer: typeof NodeBuffer,
 ): CryptoBackend {
   const keys = new KeyCache<NodeCrypto.KeyObject>();
+  const publicKeys = new KeyCache<RsaPublic>();
   const privateKeys = new KeyCache<RsaPrivateDer>();
   const cbc = new KeptCbc(nc, KEPT_CIPHER_KEYS);
   const digest = (algorithm: string, data: Uint8Array): Uint8Array =>
@@ -110,14 +127,16 @@ export function createNodeBackend(
     md5: (data) => digest("md5", data),
 
     rsaImportPublic: (spki) =>
-      Promise.resolve(keys.handle(
+      Promise.resolve(publicKeys.handle(
         "rsa-spki:" + spki.toBase64(),
-        () =>
-          nc.createPublicKey({
+        () => {
+          const der = {
             key: buffer.from(spki),
             format: "der",
             type: "spki",
-          }),
+          } as const;
+          return { object: nc.createPublicKey(der), der };
+        },
       )),
     rsaImportPrivate: (pkcs1) =>
       Promise.resolve(privateKeys.handle(
@@ -131,7 +150,7 @@ export function createNodeBackend(
     rsaVerify: (key, data, signature) => {
       try {
         return Promise.resolve(
-          nc.verify("sha256", data, keys.key(key), signature),
+          nc.verify("sha256", data, publicKeys.key(key).object, signature),
         );
       } catch {
         return Promise.resolve(false);
@@ -139,7 +158,10 @@ export function createNodeBackend(
     },
     rsaEncrypt: (key, plaintext) =>
       Promise.resolve(_bytes(nc.publicEncrypt(
-        { key: keys.key(key), padding: nc.constants.RSA_PKCS1_PADDING },
+        {
+          ...publicKeys.key(key).der,
+          padding: nc.constants.RSA_PKCS1_PADDING,
+        },
         plaintext,
       ))),
     rsaDecrypt: (key, ciphertext) => {

@@ -369,6 +369,44 @@ Deno.test("accounts: the visa cache follows saves here and commits of another co
   }
 });
 
+Deno.test("accounts: a missing meta is remembered until this facade stores it or another connection commits", async () => {
+  using dir = tempDir();
+  const a = Store.open({ dataDir: dir.path });
+  const b = Store.open({ dataDir: dir.path });
+  try {
+    const { meta, document } = STATION_VISA;
+    const there = new Accounts(b);
+    // other connections' commits looked for at most once a minute, and at
+    // every read
+    const slow = new Accounts(a, { recheckMs: 60_000 });
+    const quick = new Accounts(a, { recheckMs: 0 });
+    assert.equal(slow.meta(GSP), undefined);
+    assert.equal(quick.meta(GSP), undefined);
+    const at = a.db.dataVersion;
+    await there.saveMeta(GSP, meta);
+    assert.notEqual(a.db.dataVersion, at, "another connection committed");
+    assert.equal(slow.meta(GSP), undefined, "the miss is remembered");
+    assert.equal(quick.meta(GSP)?.toDictionary().seed, meta.seed);
+    await there.saveDocument(document);
+    assert.equal(quick.visa(GSP)?.name, there.visa(GSP)?.name);
+
+    // stored through the facade that missed it: there at once
+    const own = new Accounts(b, { recheckMs: 60_000 });
+    const bot = await botRecord({ now: Date.now() / 1000 - 100 });
+    assert.equal(own.meta(bot.id), undefined);
+    const saved = await own.receiveDocuments(bot.id, {
+      meta: bot.meta,
+      documents: bot.documents,
+    });
+    assert.equal(saved.meta?.ok && saved.meta.value.stored, true);
+    assert.equal(own.meta(bot.id), saved.meta?.ok && saved.meta.value.meta);
+    assert.equal(own.visa(bot.id)?.name, "Service Bot");
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
 Deno.test("accounts: the stored meta and newest visa sent again are neither checked again nor written; a changed one is", async () => {
   using dir = tempDir();
   const a = Store.open({ dataDir: dir.path });
