@@ -11,7 +11,6 @@
  *
  * @module
  */
-import type { TextParts } from "../dimp/transport/mod.ts";
 import type { SendResult } from "./transport/mod.ts";
 
 /**
@@ -46,8 +45,8 @@ export const PRIORITY_STORED: number = 1;
 export interface PushItem {
   /** {@link PRIORITY_URGENT}, {@link PRIORITY_NORMAL} or {@link PRIORITY_STORED}. */
   readonly priority: number;
-  /** The serialized reliable message (in parts: written one after the other). */
-  readonly payload: string | TextParts;
+  /** The serialized reliable message. */
+  readonly payload: string;
   /** `signature` + receiver: the same message is never queued twice (absent: no check). */
   readonly key?: string;
   /** Told how the send ended (a stored message is deleted when `sent`). */

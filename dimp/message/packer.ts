@@ -37,7 +37,7 @@ import { requireRecord } from "./_require.ts";
 import { InstantMessage } from "./instant.ts";
 import { type CipherKeyCache, MemoryCipherKeyCache } from "./key_cache.ts";
 import { ReliableMessage } from "./reliable.ts";
-import { dataMadeHere, knowDataBytes, SecureMessage } from "./secure.ts";
+import { knowDataBytes, SecureMessage } from "./secure.ts";
 import { expandContentKeys } from "./short_keys.ts";
 import { BoundedMap } from "../bounded_map.ts";
 
@@ -272,10 +272,7 @@ export class MessagePacker {
       }
       fixAttachments(dict);
     }
-    const signed = ReliableMessage.parse(dict);
-    // its data the base64 of these bytes still (its JSON split at it)
-    if (dataMadeHere(msg)) knowDataBytes(signed, msg.dataBytes);
-    return signed;
+    return ReliableMessage.parse(dict);
   }
 
   /** {@link MessagePacker.encrypt}, then {@link MessagePacker.sign}. */

@@ -9,11 +9,9 @@ import { DecoderInput } from "./_decoder_input.ts";
 import type { ByteSlab } from "./byte_slab.ts";
 import {
   byteLength,
-  encodeTextInto,
   partialSuffixLength,
   readU32,
   startsWith,
-  textLength,
   utf8,
   writeBytes,
   writeU32,
@@ -207,7 +205,7 @@ export function encodeMtpPackageIn(
   const headerLength = words * 4;
   const body = init.body;
   let out: Uint8Array;
-  if (body instanceof Uint8Array) {
+  if (typeof body !== "string") {
     out = slab?.alloc(headerLength + body.length) ??
       new Uint8Array(headerLength + body.length);
     out.set(body, headerLength);
@@ -241,16 +239,18 @@ export function encodeMtpPackageInto(
   const words = _headerWords(init);
   const headerLength = words * 4;
   const body = init.body;
-  let bodyLength: number;
-  if (body instanceof Uint8Array) {
-    bodyLength = body.length;
-    if (headerLength + bodyLength > into.length) return -1;
-    into.set(body, headerLength);
-  } else {
+  if (headerLength + body.length > into.length) return -1;
+  let bodyLength = body.length;
+  if (typeof body === "string") {
     // nearly always ASCII: then as many bytes as UTF-16 units
-    if (headerLength + textLength(body) > into.length) return -1;
-    bodyLength = encodeTextInto(into.subarray(headerLength), body);
-    if (bodyLength < 0) return -1;
+    const { read, written } = textEncoder.encodeInto(
+      body,
+      into.subarray(headerLength),
+    );
+    if (read < body.length) return -1;
+    bodyLength = written;
+  } else {
+    into.set(body, headerLength);
   }
   _writeHeader(into, words, init, bodyLength);
   return headerLength + bodyLength;
@@ -269,7 +269,7 @@ export function encodeMtpPackageInto(
 export function mtpPackageMaxLength(init: MtpPackageInit): number {
   const body = init.body;
   return _headerWords(init) * 4 +
-    (body instanceof Uint8Array ? body.length : 3 * textLength(body));
+    (typeof body === "string" ? 3 * body.length : body.length);
 }
 
 /** The header's length in 4-byte words: 6 for a fragment, 4 with an sn, else 2. */
@@ -313,6 +313,8 @@ function _writeHeader(
   writeU32(out, at, bodyLength);
 }
 
+const textEncoder = new TextEncoder();
+
 /**
  * `headerLength` free bytes followed by `text` as UTF-8. A message is JSON
  * with base64 members, nearly always ASCII: it is encoded in place into an
@@ -320,14 +322,16 @@ function _writeHeader(
  */
 function _withText(
   headerLength: number,
-  text: string | readonly string[],
+  text: string,
   slab: ByteSlab | undefined,
 ): Uint8Array {
-  const length = textLength(text);
-  const out = slab?.alloc(headerLength + length) ??
-    new Uint8Array(headerLength + length);
-  const written = encodeTextInto(out.subarray(headerLength), text);
-  if (written === length) return out;
+  const out = slab?.alloc(headerLength + text.length) ??
+    new Uint8Array(headerLength + text.length);
+  const { read, written } = textEncoder.encodeInto(
+    text,
+    out.subarray(headerLength),
+  );
+  if (read === text.length && written === text.length) return out;
   const wide = new Uint8Array(headerLength + byteLength(text));
   writeBytes(wide, headerLength, text);
   return wide;
