@@ -30,12 +30,12 @@ import {
   type ConnectionHandler,
   DialError,
   type DialOptions,
+  endOfTurn,
   ReadyWaiters,
   resolveLimits,
   type SendResult,
   type TransportLimits,
 } from "../../client/transport/mod.ts";
-import { setImmediate } from "node:timers";
 
 /** What the bench does with the frames it reads itself. */
 export interface FrameTap {
@@ -71,23 +71,6 @@ const MIN_READ_ROOM = 16 * 1024;
 const IGNORE: ConnectionHandler = { onPayload: () => {} };
 
 let nextId = 1_000_000_000;
-
-/** Resolves after the current turn of the event loop ({@link nextTurn}). */
-let turn: Promise<void> | undefined;
-
-/**
- * A promise every connection with something to write waits for: one
- * `setImmediate` per turn of the event loop for all of them (one each cost
- * ~5 % of the bench's main thread at 100 × 100: ~3,000 per run).
- */
-function nextTurn(): Promise<void> {
-  return turn ??= new Promise((resolve) =>
-    setImmediate(() => {
-      turn = undefined;
-      resolve();
-    })
-  );
-}
 
 /**
  * An MTP MESSAGE frame with transaction ID `prefix ‖ frame`: the bench
@@ -501,7 +484,7 @@ export class RawMtpConnection implements Connection {
   async #flush(): Promise<void> {
     // what the rest of this turn of the event loop queues (the answers to
     // every connection's reads, the sends they release) goes into one write
-    await nextTurn();
+    await endOfTurn();
     try {
       while (this.#outLength > 0 && !this.#closed) {
         const data = this.#out;

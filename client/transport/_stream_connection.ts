@@ -28,8 +28,8 @@ import type {
   Payload,
   SendResult,
 } from "./connection.ts";
-import { setImmediate } from "node:timers";
 import type { ByteConn } from "./_node_socket.ts";
+import { endOfTurn } from "./end_of_turn.ts";
 import { closeInfoOf, DiscardedLinesError } from "./errors.ts";
 import { ReadyWaiters } from "./ready_waiters.ts";
 import type { TransportLimits } from "./limits.ts";
@@ -706,7 +706,7 @@ export class StreamConnection implements Connection {
     // what the rest of this turn of the event loop queues (more responses,
     // acknowledgements, pushes from other connections' payloads) goes into
     // the same write
-    await new Promise((resolve) => setImmediate(resolve));
+    await endOfTurn();
     try {
       while (this.#queue.length > 0 && !this.#closed) {
         const queue = this.#queue;
@@ -739,7 +739,9 @@ export class StreamConnection implements Connection {
           size += item.late?.length ?? item.bytes.length;
         }
         for (let at = 0; at < data.length;) {
-          const written = await this.#conn.write(data.subarray(at));
+          const written = await this.#conn.write(
+            at === 0 ? data : data.subarray(at),
+          );
           at += written;
           this.#bytesSent += written;
         }

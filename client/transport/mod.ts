@@ -8,5 +8,6 @@
 export * from "./connection.ts";
 export * from "./errors.ts";
 export * from "./ready_waiters.ts";
+export * from "./end_of_turn.ts";
 export * from "./limits.ts";
 export * from "./dial.ts";
