@@ -104,7 +104,7 @@ if (realSkip !== "") {
   Deno.stderr.writeSync(new TextEncoder().encode(`compile test${realSkip}\n`));
 }
 
-Deno.test("compile: deno task compile bakes in the permission set, the net feature and every module (stand-in base binary)", async () => {
+Deno.test("compile: deno task compile bakes in the permission set, the net feature, the V8 flags and every module (stand-in base binary)", async () => {
   const standIn = join(work, "denort-stand-in");
   Deno.copyFileSync("/bin/true", standIn);
   const output = join(work, "metadata", "dim");
@@ -133,6 +133,11 @@ Deno.test("compile: deno task compile bakes in the permission set, the net featu
     "sd_notify needs Deno.listenDatagram",
   );
   assert.match(String(metadata.entrypoint_key), /cli\/main\.ts$/);
+  // the young generation capped, as `deno task dim` runs the station
+  assert.ok(
+    (metadata.v8_flags as string[]).includes("--max-semi-space-size=2"),
+    String(metadata.v8_flags),
+  );
   // Deno lists what it embedded on stderr
   for (
     const file of [
