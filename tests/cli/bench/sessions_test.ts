@@ -15,18 +15,19 @@ import { tempAccounts } from "../../client/_accounts.ts";
 import { startLocalStation, stopStation } from "../../station/_child.ts";
 import { spoiledSignature, startTamperProxy } from "../_tamper_proxy.ts";
 
-Deno.test("sourceAddresses: one loopback address per 500 sessions from 127.0.0.2, at most 250", () => {
-  assert.deepEqual(sourceAddresses("127.0.0.1", 2), ["127.0.0.2"]);
-  assert.deepEqual(sourceAddresses("127.0.0.1", 500), ["127.0.0.2"]);
-  assert.deepEqual(sourceAddresses("127.0.0.1", 501), [
+Deno.test("sourceAddresses: none up to 20,000 sessions (the system chooses), then one loopback address per 20,000 from 127.0.0.2, at most 250", () => {
+  assert.deepEqual(sourceAddresses("127.0.0.1", 2), []);
+  assert.deepEqual(sourceAddresses("127.0.0.1", 10_000), []);
+  assert.deepEqual(sourceAddresses("127.0.0.1", 20_000), []);
+  assert.deepEqual(sourceAddresses("127.0.0.1", 20_001), [
     "127.0.0.2",
     "127.0.0.3",
   ]);
-  const many = sourceAddresses("127.0.0.9", 10_000);
-  assert.equal(many.length, 20);
-  assert.equal(many.at(-1), "127.0.0.21");
-  assert.equal(sourceAddresses("127.0.0.1", 1_000_000).length, 250);
-  assert.equal(sourceAddresses("127.0.0.1", 1_000_000).at(-1), "127.0.0.251");
+  const many = sourceAddresses("127.0.0.9", 100_000);
+  assert.equal(many.length, 5);
+  assert.equal(many.at(-1), "127.0.0.6");
+  assert.equal(sourceAddresses("127.0.0.1", 10_000_000).length, 250);
+  assert.equal(sourceAddresses("127.0.0.1", 10_000_000).at(-1), "127.0.0.251");
 });
 
 Deno.test("sourceAddresses: none for a station off loopback (the system chooses)", () => {
@@ -36,12 +37,14 @@ Deno.test("sourceAddresses: none for a station off loopback (the system chooses)
 });
 
 /**
- * A sessions run of 6 users (the probe pair, then 4 one at a time) through
+ * A sessions run of 6 users (the probe pair, then 4 one at a time; from
+ * `sources` when given) through
  * a proxy that spoils the station's signature on the `DIM!` (its second
  * message) of connection 3: the storm's second session.
  */
 async function spoiledSecondDimBang(
   verifyAll: boolean,
+  sources?: readonly string[],
 ): Promise<SessionsResult> {
   await using temp = tempAccounts();
   const dir = Deno.makeTempDirSync({ prefix: "dim-sessions-test-" });
@@ -64,6 +67,7 @@ async function spoiledSecondDimBang(
       concurrency: 1,
       handshakeTimeout: 1_000,
       verifyAll,
+      sources,
     });
   } finally {
     await proxy.close();
@@ -89,8 +93,9 @@ Deno.test("runSessions: each session's DIM? and one in 32 DIM!s have the station
   assert.deepEqual(result.prepared, { first_offers: 4, sealed_keys: 4 });
 });
 
-Deno.test("runSessions with verifyAll: every reply checked; the spoiled DIM! is dropped and counted, and that session's offer again gets in", async () => {
-  const result = await spoiledSecondDimBang(true);
+Deno.test("runSessions with verifyAll (from a chosen source address, through node:net): every reply checked; the spoiled DIM! is dropped and counted, and that session's offer again gets in", async () => {
+  const result = await spoiledSecondDimBang(true, ["127.0.0.2"]);
+  assert.equal(result.sources, 1);
   assert.equal(result.sessions, 6);
   assert.equal(result.error_count, 0);
   assert.equal(result.verify_all, true);
