@@ -19,6 +19,7 @@ import { ReceiptCommand } from "../dimp/command/mod.ts";
 import type { Content } from "../dimp/content/mod.ts";
 import { EntityType, type ID, tryParseId } from "../dimp/identity/mod.ts";
 import { ReliableMessage } from "../dimp/message/mod.ts";
+import type { TextParts } from "../dimp/transport/mod.ts";
 import type { Accounts, HeldStoreListener, Store } from "../store/mod.ts";
 import { attachSender } from "./attachments.ts";
 import type { StationLog } from "../client/log.ts";
@@ -96,15 +97,40 @@ export function receiptsFor(
   delivery: Delivery,
   msg: ReliableMessage,
 ): ReceiptCommand[] {
+  const says = receiptSays(delivery);
+  return says === undefined ? [] : [receipt(says.text, msg, says.extra)];
+}
+
+/** What a delivery's receipt says besides its origin. */
+export interface ReceiptSays {
+  /** The receipt's text ("Message delivered.", …). */
+  readonly text: string;
+  /** The receipt's members besides text and origin (`recipient`, …). */
+  readonly extra?: Record<string, unknown>;
+}
+
+const SAYS_CACHED: ReceiptSays = { text: DeliveryText.CACHED };
+const SAYS_RECEIVED: ReceiptSays = { text: DeliveryText.RECEIVED };
+
+/**
+ * The text and members of the receipt a delivery answers its sender with
+ * ({@link receiptsFor}); `undefined` when the store failed.
+ *
+ * @example
+ * ```ts ignore
+ * receiptSays({ kind: "kept" })?.text; // "Message cached."
+ * ```
+ */
+export function receiptSays(delivery: Delivery): ReceiptSays | undefined {
   switch (delivery.kind) {
     case "sent":
-      return [receipt(delivery.text, msg, delivery.extra)];
+      return delivery;
     case "kept":
-      return [receipt(DeliveryText.CACHED, msg)];
+      return SAYS_CACHED;
     case "unreachable":
-      return [receipt(DeliveryText.RECEIVED, msg)];
+      return SAYS_RECEIVED;
     case "failed":
-      return [];
+      return undefined;
   }
 }
 
@@ -491,7 +517,7 @@ export class Dispatcher {
     if (targets.length === 0) return undefined;
     const count = this.#send(
       targets,
-      msg.serialize(),
+      msg.serializeInParts(),
       msg,
       storedKey === undefined ? undefined : receiver,
       storedKey,
@@ -507,7 +533,7 @@ export class Dispatcher {
    */
   #send(
     sessions: readonly Session[],
-    payload: string,
+    payload: string | TextParts,
     msg: ReliableMessage,
     storedFor: ID | undefined,
     storedKey?: string,

@@ -44,7 +44,7 @@ import type { Accounts, Store } from "../store/mod.ts";
 import type { AnsBook } from "./ans.ts";
 import type { BlockLists } from "./block_lists.ts";
 import type { Request, StationCore, StationParts } from "./core.ts";
-import { type Dispatcher, receiptsFor } from "./dispatcher.ts";
+import type { Dispatcher } from "./dispatcher.ts";
 import type { StationIdentity } from "./identity.ts";
 import type { StationLog } from "../client/log.ts";
 import type { StationMessenger } from "./messenger.ts";
@@ -356,7 +356,7 @@ export class Pipeline implements StationCore {
   ): void {
     this.dispatcher.deliverThen(msg, receiver, (delivery) => {
       try {
-        this.#receipts.send(session, msg, receiptsFor(delivery, msg));
+        this.#receipts.send(session, msg, delivery);
       } catch (error) {
         this.#logFailure(session, msg, error);
       }

@@ -11,6 +11,7 @@
  *
  * @module
  */
+import type { TextParts } from "../dimp/transport/mod.ts";
 import type { SendResult } from "./transport/mod.ts";
 
 /**
@@ -45,8 +46,8 @@ export const PRIORITY_STORED: number = 1;
 export interface PushItem {
   /** {@link PRIORITY_URGENT}, {@link PRIORITY_NORMAL} or {@link PRIORITY_STORED}. */
   readonly priority: number;
-  /** The serialized reliable message. */
-  readonly payload: string;
+  /** The serialized reliable message (in parts: written one after the other). */
+  readonly payload: string | TextParts;
   /** `signature` + receiver: the same message is never queued twice (absent: no check). */
   readonly key?: string;
   /** Told how the send ended (a stored message is deleted when `sent`). */

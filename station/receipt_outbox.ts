@@ -14,10 +14,17 @@
  *
  * @module
  */
+import { purifyEnvelope, ReceiptCommand } from "../dimp/command/mod.ts";
 import { ArrayContent, type Content } from "../dimp/content/mod.ts";
 import type { ID } from "../dimp/identity/mod.ts";
 import type { ReliableMessage } from "../dimp/message/mod.ts";
 import type { StationLog } from "../client/log.ts";
+import {
+  type Delivery,
+  type ReceiptSays,
+  receiptSays,
+  receiptsFor,
+} from "./dispatcher.ts";
 import type { Replies } from "./replies.ts";
 import type { Session } from "./session.ts";
 
@@ -33,18 +40,20 @@ export interface ReceiptOutboxOptions {
 }
 
 /**
- * A delivery's receipts, waiting for their batch: its sender, not its
- * message (whose text and body would live until the receipt is signed).
+ * A delivery's receipt, waiting for its batch: its sender, what it says
+ * and the message's envelope (not the message, whose text and body would
+ * live until the receipt is signed), the content made at the flush (its
+ * dictionary, `sn` and `time` need not outlive scavenges meanwhile).
  */
 interface Due {
   readonly sender: ID;
-  readonly receipts: readonly Content[];
+  readonly says: ReceiptSays;
+  readonly origin: Record<string, unknown>;
 }
 
 /** A batching session's receipts, and the timer that sends them. */
 interface Batch {
   readonly due: Due[];
-  count: number;
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
@@ -56,7 +65,7 @@ interface Batch {
  * ```ts ignore
  * const outbox = new ReceiptOutbox(replies, log);
  * dispatcher.deliver(msg, msg.receiver).then((delivery) =>
- *   outbox.send(session, msg, receiptsFor(delivery, msg))
+ *   outbox.send(session, msg, delivery)
  * );
  * ```
  */
@@ -80,27 +89,24 @@ export class ReceiptOutbox {
   }
 
   /**
-   * Sends `receipts` (for `msg`) back on `session`: at once, or — when its
-   * client asked for arrays — with the others due within the delay.
+   * Sends the receipt of `delivery` (of `msg`, none when it failed) back on
+   * `session`: at once, or — when its client asked for arrays — with the
+   * others due within the delay.
    */
-  send(
-    session: Session,
-    msg: ReliableMessage,
-    receipts: readonly Content[],
-  ): void {
-    if (receipts.length === 0 || session.conn.closed) return;
+  send(session: Session, msg: ReliableMessage, delivery: Delivery): void {
+    const says = receiptSays(delivery);
+    if (says === undefined || session.conn.closed) return;
     if (!session.receiptArrays) {
-      this.#write(session, msg.sender, receipts);
+      this.#write(session, msg.sender, receiptsFor(delivery, msg));
       return;
     }
     let batch = this.#batches.get(session);
     if (batch === undefined) {
-      batch = { due: [], count: 0, timer: undefined };
+      batch = { due: [], timer: undefined };
       this.#batches.set(session, batch);
     }
-    batch.due.push({ sender: msg.sender, receipts });
-    batch.count += receipts.length;
-    if (batch.count >= this.#maxBatch) {
+    batch.due.push({ sender: msg.sender, says, origin: purifyEnvelope(msg) });
+    if (batch.due.length >= this.#maxBatch) {
       this.#flush(session);
     } else {
       batch.timer ??= setTimeout(() => this.#flush(session), this.#delayMs);
@@ -127,7 +133,7 @@ export class ReceiptOutbox {
       else list.push(due);
     }
     for (const list of bySender.values()) {
-      const receipts = list.flatMap((due) => due.receipts);
+      const receipts = list.map(_receipt);
       this.#write(
         session,
         list[0].sender,
@@ -144,7 +150,8 @@ export class ReceiptOutbox {
     this.#replies.answerTo(session, sender, contents).then(
       (replies) => {
         if (replies.length === 0) return;
-        session.conn.reply(replies.map((reply) => reply.serialize()));
+        // each reply's JSON written into its frame around its `data`
+        session.conn.reply(replies.map((reply) => reply.serializeInParts()));
       },
       (error) =>
         this.#log.error(
@@ -154,4 +161,12 @@ export class ReceiptOutbox {
         ),
     );
   }
+}
+
+/** The receipt content of a due receipt. */
+function _receipt(due: Due): ReceiptCommand {
+  return ReceiptCommand.create(due.says.text, undefined, {
+    origin: due.origin,
+    extra: due.says.extra,
+  });
 }

@@ -139,9 +139,9 @@ export class MemoryConnection implements Connection {
 
   #keepSent(payload: Payload): void {
     if (!this.#keep) return;
-    const text = typeof payload === "string"
-      ? payload
-      : new TextDecoder().decode(payload);
+    const text = payload instanceof Uint8Array
+      ? new TextDecoder().decode(payload)
+      : [payload].flat().join("");
     this.bytesSent += text.length;
     this.sent.push(text);
     for (const wake of this.#waiters.splice(0)) wake();

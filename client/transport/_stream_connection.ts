@@ -622,7 +622,7 @@ export class StreamConnection implements Connection {
     if (replyTo < 0 && endpoint.deferReply !== undefined && responses) {
       // made at the flush, straight into the write buffer
       for (const response of responses) {
-        if (typeof response === "string") {
+        if (!(response instanceof Uint8Array)) {
           this.#enqueueLate(endpoint.deferReply(response));
         } else {
           for (const reply of endpoint.encodeReplies(replyTo, [response])) {

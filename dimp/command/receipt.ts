@@ -50,6 +50,12 @@ export interface ReceiptOptions extends ContentOptions {
   readonly originSn?: number;
   /** Extra members (`recipient`, `template`, `replacements`, ...). */
   readonly extra?: Record<string, unknown>;
+  /**
+   * The original's envelope as {@link purifyEnvelope} made it earlier (a
+   * receipt made later than its message was seen): taken as `origin`
+   * instead of the original's, not copied.
+   */
+  readonly origin?: Record<string, unknown>;
 }
 
 /** The last 8 characters, what clients compare signatures by. */
@@ -66,17 +72,19 @@ function signatureTail(signature: string): string {
 export class ReceiptCommand extends Command {
   /**
    * A receipt for `original` (a reliable message or its dictionary, or
-   * `undefined` for a receipt without origin).
+   * `undefined` for a receipt without origin — or with `options.origin`).
    */
   static create(
     text: string,
     original: MessageLike | undefined,
     options: ReceiptOptions = {},
   ): ReceiptCommand {
-    let origin: Record<string, unknown> | undefined;
-    if (original !== undefined) {
+    let origin = options.origin;
+    if (origin === undefined && original !== undefined) {
       origin = purifyEnvelope(original);
-      if (options.originSn !== undefined) origin.sn = options.originSn;
+    }
+    if (origin !== undefined && options.originSn !== undefined) {
+      origin.sn = options.originSn;
     }
     const members: Record<string, unknown> = { text, origin };
     const extra = options.extra;

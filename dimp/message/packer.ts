@@ -37,7 +37,12 @@ import { requireRecord } from "./_require.ts";
 import { InstantMessage } from "./instant.ts";
 import { type CipherKeyCache, MemoryCipherKeyCache } from "./key_cache.ts";
 import { ReliableMessage } from "./reliable.ts";
-import { knowDataBytes, SecureMessage } from "./secure.ts";
+import {
+  dataMadeHere,
+  knowDataBytes,
+  markDataMadeHere,
+  SecureMessage,
+} from "./secure.ts";
 import { expandContentKeys } from "./short_keys.ts";
 import { BoundedMap } from "../bounded_map.ts";
 
@@ -272,7 +277,11 @@ export class MessagePacker {
       }
       fixAttachments(dict);
     }
-    return ReliableMessage.parse(dict);
+    const signed = ReliableMessage.parse(dict);
+    // its data the base64 made here still (its JSON split at it); not its
+    // bytes, which a sent message need not keep alive
+    if (dataMadeHere(msg)) markDataMadeHere(signed);
+    return signed;
   }
 
   /** {@link MessagePacker.encrypt}, then {@link MessagePacker.sign}. */

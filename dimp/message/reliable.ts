@@ -14,7 +14,7 @@ import { isRecord } from "../content/_values.ts";
 import type { ID } from "../identity/mod.ts";
 import { requireData, requireId, requireRecord } from "./_require.ts";
 import { MessageFormatError, MessageTooLargeError } from "./errors.ts";
-import { SecureMessage } from "./secure.ts";
+import { dataMadeHere, SecureMessage } from "./secure.ts";
 import { expandMessageKeys } from "./short_keys.ts";
 
 /**
@@ -48,16 +48,49 @@ function _appendMember(
   text: string,
   name: string,
   json: string,
-): string | undefined {
+): [string, string] | undefined {
   let end = text.length - 1;
   while (end > 0 && _isJsonSpace(text.charCodeAt(end))) end--;
   if (text.charCodeAt(end) !== 0x7d) return undefined; // }
   let last = end - 1;
   while (last > 0 && _isJsonSpace(text.charCodeAt(last))) last--;
   if (last <= 0 || text.charCodeAt(last) === 0x7b) return undefined; // {}
-  return `${text.slice(0, end)},${JSON.stringify(name)}:${json}${
-    text.slice(end)
-  }`;
+  // a view of the received text, and the small rest
+  return [
+    text.slice(0, end),
+    `,${JSON.stringify(name)}:${json}${text.slice(end)}`,
+  ];
+}
+
+/**
+ * The compact JSON of `dict` in three parts — up to the opening quote of
+ * its `data` string, `data` itself, the rest —; `data` must need no escape
+ * (base64 made here).
+ */
+function _splitAtData(
+  dict: Record<string, unknown>,
+): [string, string, string] {
+  const data = dict.data as string;
+  // joined, not concatenated: each part one flat string, written as it is
+  const head: string[] = ["{"];
+  const tail: string[] = ['"'];
+  let into = head;
+  for (const name in dict) {
+    if (!Object.hasOwn(dict, name)) continue;
+    if (name === "data") {
+      if (head.length > 1) head.push(",");
+      head.push('"data":"');
+      into = tail;
+      continue;
+    }
+    const json = JSON.stringify(dict[name]);
+    if (json === undefined) continue;
+    // after `data` every member follows another
+    if (into === tail || head.length > 1) into.push(",");
+    into.push(JSON.stringify(name), ":", json);
+  }
+  tail.push("}");
+  return [head.join(""), data, tail.join("")];
 }
 
 function _isJsonSpace(code: number): boolean {
@@ -113,6 +146,8 @@ export class ReliableMessage extends SecureMessage {
   /** The signature bytes, decoded when first asked for. */
   #signature: Uint8Array | undefined;
   #text: string | undefined;
+  /** The text as the received text and an appended member, not joined. */
+  #parts: readonly string[] | undefined;
 
   /**
    * Reads a reliable message from its wire form (UTF-8 bytes or a string) or
@@ -248,8 +283,34 @@ export class ReliableMessage extends SecureMessage {
    * parsing, else compact `JSON.stringify`.
    */
   serialize(): string {
-    if (this.#text === undefined) this.#text = JSON.stringify(this.dictionary);
+    if (this.#text === undefined) {
+      this.#text = this.#parts?.join("") ?? JSON.stringify(this.dictionary);
+      this.#parts = undefined;
+    }
     return this.#text;
+  }
+
+  /**
+   * {@link ReliableMessage.serialize}'s text, in parts where joining them
+   * would copy the whole message once more: the received text and a member
+   * appended to it, or — a message signed here, its `data` the base64 of
+   * its ciphertext — the JSON up to its `data`, `data`, and the rest. A
+   * frame writer writes the parts one after the other.
+   *
+   * @example
+   * ```ts
+   * import { ReliableMessage } from "./reliable.ts";
+   * const text = '{"sender":"moki@4WDfe3zZ4T7opFSi3iDAKiuTnUHjxmXekk","receiver":"hulk@4YeVEN3aUnvC1DNUufCq1bs9zoBSJTzVEj","time":1,"data":"ZA==","signature":"c2ln"}';
+   * const msg = ReliableMessage.parse(text);
+   * msg.set("traces", ["gsp-s001@x5Zh9ixt8ECr59XLye1y5WWfaX4fcoaaSC"]);
+   * const parts = msg.serializeInParts();
+   * console.assert(typeof parts !== "string" && parts[0] === text.slice(0, -1));
+   * console.assert([parts].flat().join("") === msg.serialize());
+   * ```
+   */
+  serializeInParts(): string | readonly string[] {
+    return this.#text ?? this.#parts ??
+      (dataMadeHere(this) ? _splitAtData(this.dictionary) : this.serialize());
   }
 
   /**
@@ -270,6 +331,7 @@ export class ReliableMessage extends SecureMessage {
    */
   forgetText(): void {
     this.#text = undefined;
+    this.#parts = undefined;
   }
 
   /**
@@ -279,18 +341,19 @@ export class ReliableMessage extends SecureMessage {
    * `json`: `JSON.stringify(value)` when the caller has it already.
    */
   override set(name: string, value: unknown, json?: string): void {
-    const text = this.#text;
+    const text = this.#parts === undefined ? this.#text : this.serialize();
     const appended = text !== undefined && value !== undefined &&
         !Object.hasOwn(this.dictionary, name)
       ? _appendMember(text, name, json ?? JSON.stringify(value))
       : undefined;
     super.set(name, value);
-    if (appended !== undefined) this.#text = appended;
+    if (appended !== undefined) this.#parts = appended;
   }
 
   /** Drops the cached text. */
   protected override changed(): void {
     super.changed();
     this.#text = undefined;
+    this.#parts = undefined;
   }
 }

@@ -14,7 +14,8 @@ import { requireData, requireId, requireRecord } from "./_require.ts";
 
 /**
  * Gives a message the bytes its `data` stands for, so they are not decoded
- * again (the packer that just encrypted them). Not re-exported by `mod.ts`.
+ * again (the packer that just encrypted them, `data` being their base64).
+ * Not re-exported by `mod.ts`.
  *
  * @example
  * ```ts ignore
@@ -24,15 +25,46 @@ import { requireData, requireId, requireRecord } from "./_require.ts";
 export let knowDataBytes: (msg: SecureMessage, bytes: Uint8Array) => void;
 
 /**
+ * Whether {@link knowDataBytes} gave a message its bytes: its `data` is
+ * their base64, made here (no character JSON escapes). Not re-exported by
+ * `mod.ts`.
+ *
+ * @example
+ * ```ts ignore
+ * knowDataBytes(secure, ciphertext);
+ * console.assert(dataMadeHere(secure));
+ * ```
+ */
+export let dataMadeHere: (msg: SecureMessage) => boolean;
+
+/**
+ * Marks a message's `data` as made here ({@link dataMadeHere}) without
+ * giving it the bytes: a message signed from one whose `data` was made
+ * here. Not re-exported by `mod.ts`.
+ *
+ * @example
+ * ```ts ignore
+ * if (dataMadeHere(secure)) markDataMadeHere(signed);
+ * ```
+ */
+export let markDataMadeHere: (msg: SecureMessage) => void;
+
+/**
  * `{"sender", "receiver", "time", ["group"], ["type"], ["IV"], "data",
  * "key" | "keys"}`. Relays may read the envelope without touching the body.
  */
 export class SecureMessage extends Envelope {
   #dataBytes: Uint8Array | undefined;
+  #madeHere = false;
 
   static {
     knowDataBytes = (msg, bytes) => {
       msg.#dataBytes = bytes;
+      msg.#madeHere = true;
+    };
+    dataMadeHere = (msg) => msg.#madeHere;
+    markDataMadeHere = (msg) => {
+      msg.#madeHere = true;
     };
   }
 
@@ -138,5 +170,6 @@ export class SecureMessage extends Envelope {
   /** `group` decides between text and base64: decode again after a change. */
   protected override changed(): void {
     this.#dataBytes = undefined;
+    this.#madeHere = false;
   }
 }

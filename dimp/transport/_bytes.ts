@@ -114,12 +114,19 @@ export function utf8Length(text: string): number {
 
 /** `data` as bytes (text encoded as UTF-8). */
 export function toBytes(data: Payload): Uint8Array {
-  return typeof data === "string" ? encoder.encode(data) : data;
+  if (data instanceof Uint8Array) return data;
+  if (typeof data === "string") return encoder.encode(data);
+  const out = new Uint8Array(byteLength(data));
+  writeBytes(out, 0, data);
+  return out;
 }
 
 /** Payloads joined by `\n` (text stays text). */
 export function joinLines(payloads: readonly Payload[]): Payload {
-  if (payloads.every((p) => typeof p === "string")) return payloads.join("\n");
+  if (payloads.every((p) => !(p instanceof Uint8Array))) {
+    return payloads.map((p) => typeof p === "string" ? p : p.join(""))
+      .join("\n");
+  }
   const parts: Uint8Array[] = [];
   payloads.forEach((p, i) =>
     parts.push(...(i > 0 ? [NEWLINE, toBytes(p)] : [toBytes(p)]))
@@ -131,21 +138,91 @@ const NEWLINE = new Uint8Array([0x0a]);
 
 /** The byte length of `data` (UTF-8 for text). */
 export function byteLength(data: Payload): number {
-  return typeof data === "string" ? utf8Length(data) : data.length;
+  if (data instanceof Uint8Array) return data.length;
+  if (typeof data === "string") return utf8Length(data);
+  let length = 0;
+  for (const part of data) length += utf8Length(part);
+  return length;
 }
 
 /**
  * Writes `data` into `out` at `at` (text as UTF-8, without an intermediate
- * array: small typed-array allocations are costly in Deno); returns the end.
+ * array: small typed-array allocations are costly in Deno; text in parts
+ * part after part); returns the end.
  */
 export function writeBytes(
   out: Uint8Array,
   at: number,
   data: Payload,
 ): number {
-  if (typeof data !== "string") {
+  if (data instanceof Uint8Array) {
     out.set(data, at);
     return at + data.length;
   }
-  return at + encoder.encodeInto(data, out.subarray(at)).written;
+  if (typeof data === "string") {
+    return at + encoder.encodeInto(data, out.subarray(at)).written;
+  }
+  for (const part of data) {
+    at += encoder.encodeInto(part, out.subarray(at)).written;
+  }
+  return at;
+}
+
+/**
+ * Writes text (in parts) as UTF-8 at the start of `into`, part after
+ * part, with no flattened copy of the whole; its byte length, or -1 when
+ * `into` is too short.
+ */
+export function encodeTextInto(
+  into: Uint8Array,
+  text: string | readonly string[],
+): number {
+  if (typeof text === "string") {
+    const { read, written } = encoder.encodeInto(text, into);
+    return read < text.length ? -1 : written;
+  }
+  let at = 0;
+  for (let i = 0; i < text.length; i++) {
+    const part = text[i];
+    // a short part after the first byte by byte: no view of `into` for it
+    let end = i > 0 && part.length <= SHORT_PART
+      ? _writeAscii(into, at, part)
+      : -1;
+    if (end < 0) {
+      const { read, written } = encoder.encodeInto(
+        part,
+        at === 0 ? into : into.subarray(at),
+      );
+      if (read < part.length) return -1;
+      end = at + written;
+    }
+    at = end;
+  }
+  return at;
+}
+
+/** Parts up to this length are written by {@link _writeAscii}. */
+const SHORT_PART = 1024;
+
+/**
+ * `text` written at `at` when it is ASCII and fits: the end; else -1 (the
+ * caller encodes it; what was written here is overwritten).
+ */
+function _writeAscii(into: Uint8Array, at: number, text: string): number {
+  const end = at + text.length;
+  if (end > into.length) return -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0x7f) return -1;
+    into[at + i] = c;
+  }
+  return end;
+}
+
+/** The length of text (in parts) in UTF-16 units. */
+export function textLength(text: string | readonly string[]): number {
+  if (typeof text === "string") return text.length;
+  let length = 0;
+  for (const part of text) length += part.length;
+  return length;
 }

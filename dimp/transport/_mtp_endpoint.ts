@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { concatBytes, readU32 } from "./_bytes.ts";
+import { concatBytes, readU32, textLength } from "./_bytes.ts";
 import { EndpointBase } from "./_endpoint_base.ts";
 import type {
   AckKey,
@@ -15,6 +15,7 @@ import type {
   Outgoing,
   Payload,
   Role,
+  TextParts,
 } from "./endpoint.ts";
 import { FramingError } from "./errors.ts";
 import {
@@ -71,10 +72,10 @@ class _LateMessage implements LateFrame {
   readonly length: number;
   readonly maxLength: number;
 
-  constructor(snHi: number, snLo: number, body: string) {
+  constructor(snHi: number, snLo: number, body: string | TextParts) {
     this.#init = { type: MtpType.MESSAGE, snHi, snLo, body };
     this.maxLength = mtpPackageMaxLength(this.#init);
-    this.length = this.maxLength - 2 * body.length;
+    this.length = this.maxLength - 2 * textLength(body);
   }
 
   writeInto(into: Uint8Array): number {
@@ -208,7 +209,7 @@ export class MtpEndpoint extends EndpointBase {
     return payloads.map((body) => this.#message(body));
   }
 
-  deferReply(body: string): LateFrame {
+  deferReply(body: string | TextParts): LateFrame {
     const sn = this.#serials.next(SN);
     return new _LateMessage(readU32(sn, 0), readU32(sn, 4), body);
   }

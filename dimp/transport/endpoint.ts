@@ -9,8 +9,24 @@
  */
 import type { FramingError } from "./errors.ts";
 
-/** A message payload: UTF-8 JSON as bytes, or as text. */
-export type Payload = Uint8Array | string;
+/**
+ * A message payload: UTF-8 JSON as bytes, as text, or as text in parts
+ * ({@linkcode TextParts}).
+ */
+export type Payload = Uint8Array | string | TextParts;
+
+/**
+ * A text payload in parts, written one after the other: a text made of
+ * pieces (a received message with a member appended, a reply around its
+ * `data`) goes into its frame without first being copied into one string.
+ *
+ * @example
+ * ```ts
+ * const parts: TextParts = ['{"sender":"moki@4WDfe3zZ4T7opFSi3iDAKiuTnUHjxmXekk"', ',"time":1}'];
+ * console.assert(parts.join("").startsWith('{"sender"'));
+ * ```
+ */
+export type TextParts = readonly string[];
 
 /** The framings of the station port. */
 export type Framing = "mtp" | "mars" | "ws" | "plain";
@@ -145,7 +161,7 @@ export interface FramingEndpoint {
    * For a response that is not the answer to a Mars SEND_MSG; a framing
    * without it gets its responses through `encodeReplies`.
    */
-  deferReply?(payload: string): LateFrame;
+  deferReply?(payload: string | TextParts): LateFrame;
   /** The heartbeat a client sends after silence; `null` for the station. */
   heartbeat(): Uint8Array | null;
   /** Bytes that end the connection in order (a WebSocket CLOSE), or `null`. */

@@ -9,9 +9,11 @@ import { DecoderInput } from "./_decoder_input.ts";
 import type { ByteSlab } from "./byte_slab.ts";
 import {
   byteLength,
+  encodeTextInto,
   partialSuffixLength,
   readU32,
   startsWith,
+  textLength,
   utf8,
   writeBytes,
   writeU32,
@@ -205,7 +207,7 @@ export function encodeMtpPackageIn(
   const headerLength = words * 4;
   const body = init.body;
   let out: Uint8Array;
-  if (typeof body !== "string") {
+  if (body instanceof Uint8Array) {
     out = slab?.alloc(headerLength + body.length) ??
       new Uint8Array(headerLength + body.length);
     out.set(body, headerLength);
@@ -239,18 +241,16 @@ export function encodeMtpPackageInto(
   const words = _headerWords(init);
   const headerLength = words * 4;
   const body = init.body;
-  if (headerLength + body.length > into.length) return -1;
-  let bodyLength = body.length;
-  if (typeof body === "string") {
-    // nearly always ASCII: then as many bytes as UTF-16 units
-    const { read, written } = textEncoder.encodeInto(
-      body,
-      into.subarray(headerLength),
-    );
-    if (read < body.length) return -1;
-    bodyLength = written;
-  } else {
+  let bodyLength: number;
+  if (body instanceof Uint8Array) {
+    bodyLength = body.length;
+    if (headerLength + bodyLength > into.length) return -1;
     into.set(body, headerLength);
+  } else {
+    // nearly always ASCII: then as many bytes as UTF-16 units
+    if (headerLength + textLength(body) > into.length) return -1;
+    bodyLength = encodeTextInto(into.subarray(headerLength), body);
+    if (bodyLength < 0) return -1;
   }
   _writeHeader(into, words, init, bodyLength);
   return headerLength + bodyLength;
@@ -269,7 +269,7 @@ export function encodeMtpPackageInto(
 export function mtpPackageMaxLength(init: MtpPackageInit): number {
   const body = init.body;
   return _headerWords(init) * 4 +
-    (typeof body === "string" ? 3 * body.length : body.length);
+    (body instanceof Uint8Array ? body.length : 3 * textLength(body));
 }
 
 /** The header's length in 4-byte words: 6 for a fragment, 4 with an sn, else 2. */
@@ -313,8 +313,6 @@ function _writeHeader(
   writeU32(out, at, bodyLength);
 }
 
-const textEncoder = new TextEncoder();
-
 /**
  * `headerLength` free bytes followed by `text` as UTF-8. A message is JSON
  * with base64 members, nearly always ASCII: it is encoded in place into an
@@ -322,16 +320,14 @@ const textEncoder = new TextEncoder();
  */
 function _withText(
   headerLength: number,
-  text: string,
+  text: string | readonly string[],
   slab: ByteSlab | undefined,
 ): Uint8Array {
-  const out = slab?.alloc(headerLength + text.length) ??
-    new Uint8Array(headerLength + text.length);
-  const { read, written } = textEncoder.encodeInto(
-    text,
-    out.subarray(headerLength),
-  );
-  if (read === text.length && written === text.length) return out;
+  const length = textLength(text);
+  const out = slab?.alloc(headerLength + length) ??
+    new Uint8Array(headerLength + length);
+  const written = encodeTextInto(out.subarray(headerLength), text);
+  if (written === length) return out;
   const wide = new Uint8Array(headerLength + byteLength(text));
   writeBytes(wide, headerLength, text);
   return wide;

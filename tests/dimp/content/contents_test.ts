@@ -18,6 +18,7 @@ import {
   LoginCommand,
   MetaCommand,
   MuteCommand,
+  purifyEnvelope,
   QuitCommand,
   ReceiptCommand,
   ReportCommand,
@@ -481,3 +482,21 @@ for (const v of legacy.contents) {
     }
   });
 }
+
+Deno.test("ReceiptCommand.create: an envelope purified earlier is taken as origin, the same receipt as from the message", () => {
+  const origin = purifyEnvelope(legacyMessage);
+  assert.equal(origin.data, undefined);
+  const options = { sn: 7, time: 1.5, extra: { recipient: legacyBob.value } };
+  const later = ReceiptCommand.create("Message delivered.", undefined, {
+    ...options,
+    origin,
+  });
+  assert.equal(later.dictionary.origin, origin); // not copied again
+  assert.equal(
+    JSON.stringify(later),
+    JSON.stringify(
+      ReceiptCommand.create("Message delivered.", legacyMessage, options),
+    ),
+  );
+  assert.ok(later.matches(legacyMessage));
+});

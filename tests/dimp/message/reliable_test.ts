@@ -18,6 +18,8 @@ import {
   MessageFormatError,
   ReliableMessage,
 } from "../../../dimp/message/mod.ts";
+import { knowDataBytes } from "../../../dimp/message/secure.ts";
+import { base64Decode } from "../../../dimp/crypto/mod.ts";
 import { type Json, messagesFile } from "./_fixtures.ts";
 
 const file = messagesFile();
@@ -82,6 +84,47 @@ Deno.test("ReliableMessage: a new member is appended to the received text as it 
   assert.deepEqual(JSON.parse(msg.serialize()), msg.dictionary);
   msg.set("traces", [node, node]); // not new: the whole message again
   assert.equal(msg.serialize(), JSON.stringify(msg.dictionary));
+});
+
+Deno.test("ReliableMessage.serializeInParts: the received text and an appended member unjoined; a message made here split at its data; the same text as serialize()", () => {
+  const wire = personal.wire.slice(0, -1) + ', "x": [1, 2] }\n';
+  const received = ReliableMessage.parse(wire);
+  assert.equal(received.serializeInParts(), wire);
+  const node = { ID: "gsp-s001@x5Zh9ixt8ECr59XLye1y5WWfaX4fcoaaSC", time: 1 };
+  received.set("traces", [node]);
+  const parts = received.serializeInParts();
+  assert.ok(typeof parts !== "string" && parts.length === 2);
+  assert.equal(parts[0], wire.slice(0, wire.lastIndexOf("}")));
+  const appended = parts.join("");
+  assert.equal(received.serialize(), appended);
+  assert.equal(received.serializeInParts(), appended); // joined once, kept
+  received.forgetText();
+  assert.equal(
+    [received.serializeInParts()].flat().join(""),
+    JSON.stringify(received.dictionary),
+  );
+  // signed here: split at its data, whatever the members' order
+  const base = personal.reliable as Record<string, unknown>;
+  const { data, ...rest } = base;
+  for (
+    const dict of [
+      { ...base },
+      { data, ...rest },
+      { ...rest, data },
+      { ...rest, data, skipped: undefined, "1": "first in JSON" },
+    ]
+  ) {
+    const made = ReliableMessage.parse(dict);
+    assert.equal(made.serializeInParts(), JSON.stringify(dict));
+    made.forgetText();
+    knowDataBytes(made, base64Decode(data as string));
+    const split = made.serializeInParts();
+    assert.ok(typeof split !== "string" && split.length === 3);
+    assert.equal(split[1], data);
+    assert.ok(split[0].endsWith('"data":"') && split[2].startsWith('"'));
+    assert.equal(split.join(""), JSON.stringify(dict));
+    assert.equal(made.serialize(), JSON.stringify(dict));
+  }
 });
 
 Deno.test("ReliableMessage: SDT, GF, muted and a local error are read; the error is removed before forwarding", () => {

@@ -631,3 +631,20 @@ Deno.test("round trip: the meta and visa a handshake attaches again are not chec
   assert.equal(verified, 5);
   assert.equal(offered[2].visa, undefined);
 });
+
+Deno.test("packer: a message it signs is written split at its data, the same text as serialize(); a broadcast or a received one is not split", async () => {
+  const packer = packerOf(alice);
+  const msg = await packer.packContent(bob.user.id, TextContent.create("hi"));
+  const parts = msg.serializeInParts();
+  assert.ok(typeof parts !== "string" && parts.length === 3);
+  assert.equal(parts[1], msg.data);
+  assert.equal(parts.join(""), JSON.stringify(msg.dictionary));
+  assert.equal(parts.join(""), msg.serialize());
+  const received = ReliableMessage.parse(msg.serialize());
+  assert.equal(received.serializeInParts(), msg.serialize());
+  const broadcast = await packer.packContent(
+    EVERYONE,
+    TextContent.create("all"),
+  );
+  assert.equal(broadcast.serializeInParts(), broadcast.serialize());
+});

@@ -120,6 +120,33 @@ for (const framing of ["mtp", "mars", "ws", "plain"] as const) {
     assert.equal(acks(station).at(-1), push.ackKey ?? undefined);
   });
 
+  Deno.test(`endpoint pair [${framing}]: a text in parts is sent, replied and pushed as the joined text`, () => {
+    const { client, station } = pair(framing);
+    // the second part is not ASCII: its bytes are longer than its units
+    const parts = ['{"sender":"moki","data":"', "ZA==", '","t":"défé €"}'];
+    const text = parts.join("");
+    station.inbox.push(client.endpoint.encodeMessage(parts).bytes);
+    settle(client, station);
+    assert.deepEqual(payloads(station).flat(), [text]);
+    const push = station.endpoint.encodeMessage(parts);
+    client.inbox.push(push.bytes);
+    client.inbox.push(...station.endpoint.encodeReplies(-1, [parts, text]));
+    const late = station.endpoint.deferReply?.(parts);
+    if (late !== undefined) {
+      const into = new Uint8Array(late.maxLength);
+      const length = late.writeInto(into);
+      assert.ok(length > late.length);
+      assert.equal(late.writeInto(new Uint8Array(length - 1)), -1);
+      assert.deepEqual(late.encode(), into.subarray(0, length));
+      client.inbox.push(into.slice(0, length));
+    }
+    settle(client, station);
+    assert.deepEqual(
+      payloads(client).flat(),
+      late === undefined ? [text, text, text] : [text, text, text, text],
+    );
+  });
+
   Deno.test(`endpoint pair [${framing}]: the client heartbeat is answered, the station never pings`, () => {
     const { client, station } = pair(framing);
     assert.equal(station.endpoint.heartbeat(), null);

@@ -403,21 +403,48 @@ Deno.test("encodeMtpPackageInto writes encodeMtpPackage's bytes into a buffer, w
     { type: MtpType.MESSAGE_FRAGMENT, sn, pages: 3, index: 1, body: "part" },
     { type: MtpType.MESSAGE_RESPONSE, sn, body: utf8("OK") },
   ];
-  for (const init of inits) {
-    const expected = encodeMtpPackage(init);
-    assert.ok(expected.length <= mtpPackageMaxLength(init));
-    const into = new Uint8Array(mtpPackageMaxLength(init) + 5).fill(0xee);
-    assert.equal(encodeMtpPackageInto(into, init), expected.length);
-    assert.deepEqual(into.subarray(0, expected.length), expected);
-    // exactly its length is enough; one byte less is not
-    assert.equal(
-      encodeMtpPackageInto(new Uint8Array(expected.length), init),
-      expected.length,
-    );
-    assert.equal(
-      encodeMtpPackageInto(new Uint8Array(expected.length - 1), init),
-      -1,
-    );
+  for (const init of inits) assertWrittenInto(init, encodeMtpPackage(init));
+});
+
+/**
+ * `init` written by encodeMtpPackageInto is `expected`, within
+ * mtpPackageMaxLength; exactly its length is enough, one byte less is not.
+ */
+function assertWrittenInto(init: MtpPackageInit, expected: Uint8Array): void {
+  assert.ok(expected.length <= mtpPackageMaxLength(init));
+  const into = new Uint8Array(mtpPackageMaxLength(init) + 5).fill(0xee);
+  assert.equal(encodeMtpPackageInto(into, init), expected.length);
+  assert.deepEqual(into.subarray(0, expected.length), expected);
+  assert.equal(
+    encodeMtpPackageInto(new Uint8Array(expected.length), init),
+    expected.length,
+  );
+  assert.equal(
+    encodeMtpPackageInto(new Uint8Array(expected.length - 1), init),
+    -1,
+  );
+}
+
+Deno.test("encodeMtpPackage and encodeMtpPackageInto write a text in parts as the joined text's bytes", () => {
+  const sn = new Uint8Array([0, 0, 0, 0, 0, 0, 0, 9]);
+  for (
+    const parts of [
+      ['{"a":"', "ascii", '"}'],
+      ['{"t":"', "héllo € 😀", '"}'],
+      ["", '{"one":"part"}', ""],
+      ['{"long":"', "x".repeat(2000), '","after":"é"}'],
+      [],
+    ]
+  ) {
+    const joined = parts.join("");
+    const expected = encodeMtpPackage({
+      type: MtpType.MESSAGE,
+      sn,
+      body: joined,
+    });
+    const init: MtpPackageInit = { type: MtpType.MESSAGE, sn, body: parts };
+    assert.deepEqual(encodeMtpPackage(init), expected);
+    assertWrittenInto(init, expected);
   }
 });
 
