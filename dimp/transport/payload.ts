@@ -90,6 +90,8 @@ export function splitPayload(payload: Uint8Array): Uint8Array[] {
 }
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+/** The same BOM handling as {@link strictUtf8}, replacing instead of throwing. */
+const replacingUtf8 = new TextDecoder("utf-8");
 
 /**
  * Decodes lines as strict UTF-8: the valid ones in order, and how many were
@@ -109,6 +111,14 @@ export function decodeLines(
   const out: string[] = [];
   let invalid = 0;
   for (const line of lines) {
+    // the replacing decoder is Deno's single-pass UTF-8 path (the fatal one
+    // goes through encoding_rs: ~4x the time per line); bad bytes always
+    // leave a U+FFFD, and only then the strict decoder decides
+    const text = replacingUtf8.decode(line);
+    if (!text.includes("\uFFFD")) {
+      out.push(text);
+      continue;
+    }
     try {
       out.push(strictUtf8.decode(line));
     } catch {

@@ -86,6 +86,23 @@ Deno.test("decodeLines: lines that are not UTF-8 are counted and dropped", () =>
   assert.equal(invalid, 1);
 });
 
+Deno.test("decodeLines: a line's own U+FFFD and BOM decode as the strict decoder does", () => {
+  const strict = new TextDecoder("utf-8", { fatal: true });
+  const lines = [
+    utf8('{"text":"\uFFFD"}'),
+    new Uint8Array([0xef, 0xbb, 0xbf, ...utf8('{"bom":1}')]),
+    new Uint8Array([0x7b, 0xef, 0xbf, 0xbd, 0xff, 0x7d]),
+  ];
+  const decoded = decodeLines(lines);
+  assert.deepEqual(
+    decoded.lines,
+    lines.slice(0, 2).map((l) => strict.decode(l)),
+  );
+  assert.equal(decoded.lines[0], '{"text":"\uFFFD"}');
+  assert.equal(decoded.lines[1], '{"bom":1}');
+  assert.equal(decoded.invalid, 1);
+});
+
 Deno.test("ackKeyOf: the signature value, else the time value, else null", () => {
   assert.equal(
     ackKeyOf(utf8('{"sender":"a","time":1700000000.5,"signature":"c2ln"}')),
