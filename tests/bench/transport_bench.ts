@@ -19,6 +19,7 @@ import {
   WsOpcode,
 } from "../../dimp/transport/mod.ts";
 import { ByteSlab } from "../../dimp/transport/byte_slab.ts";
+import { decodeLines } from "../../dimp/transport/payload.ts";
 
 const encoder = new TextEncoder();
 const LINE =
@@ -88,6 +89,19 @@ Deno.bench("1.3 KB text: decode, a copy each", { group: "slab" }, () => {
 Deno.bench("1.3 KB text: decode, copied to a slab", { group: "slab" }, () => {
   slabDecoder.push(TEXT_PACKET);
   slabDecoder.next();
+});
+
+// a received text's line to the string the pipeline parses
+const TEXT_BODY = encoder.encode(TEXT_LINE);
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+Deno.bench("1.3 KB line: the strict decoder alone", {
+  group: "lines",
+  baseline: true,
+}, () => {
+  strictUtf8.decode(TEXT_BODY);
+});
+Deno.bench("1.3 KB line: decodeLines", { group: "lines" }, () => {
+  decodeLines([TEXT_BODY]);
 });
 
 Deno.bench(
