@@ -5,8 +5,7 @@
  * key, a new user's meta and visa stored, the reply packed); without the
  * lane every one that arrived in a turn of the event loop was processed
  * back to back and a routed text read in that turn waited behind all of
- * them. In the lane at most `width` are under way at once, a turn starts
- * one piece (a second free slot is filled on a later turn), and once a
+ * them. In the lane at most `width` are under way at once, and once a
  * turn spent {@link SLICE_MS} on them the next one starts on a later turn
  * ({@link LoopYield}: behind the socket reads that were ready), after the
  * reads completed meanwhile — routed texts — were handled and the writes
@@ -87,14 +86,13 @@ export class HandshakeLane {
 
   /** Runs `work` when its turn comes; its result. */
   async run<T>(work: () => T | Promise<T>): Promise<T> {
-    if (this.#running === 0 && this.#waiting.length === 0 && !this.#yielding) {
-      this.#sliceStart = performance.now();
-      this.#running++;
+    if (this.#running >= this.#width || this.#waiting.length > 0) {
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
     } else {
-      const turn = new Promise<void>((resolve) => this.#waiting.push(resolve));
-      // a free slot is filled on a later turn, not next to the piece under way
-      if (this.#running < this.#width) this.#yield();
-      await turn;
+      if (this.#running === 0 && !this.#yielding) {
+        this.#sliceStart = performance.now();
+      }
+      this.#running++;
     }
     try {
       return await work();
@@ -114,11 +112,6 @@ export class HandshakeLane {
       return;
     }
     this.#running--;
-    this.#yield();
-  }
-
-  /** The next piece on a later turn, behind the reads ready by then. */
-  #yield(): void {
     if (this.#yielding) return;
     this.#yielding = true;
     // the yield comes back behind the reads its poll of the sockets
@@ -135,16 +128,13 @@ export class HandshakeLane {
     return this.#loop.close();
   }
 
-  /**
-   * After a yield: a new slice with one piece; another free slot is filled
-   * after the next yield, so that no turn starts two pieces at once.
-   */
+  /** After a yield: a new slice, up to `width` pieces. */
   #resume(): void {
     this.#yielding = false;
     this.#sliceStart = performance.now();
-    if (this.#running >= this.#width || this.#waiting.length === 0) return;
-    this.#running++;
-    this.#waiting.shift()!();
-    if (this.#running < this.#width && this.#waiting.length > 0) this.#yield();
+    while (this.#running < this.#width && this.#waiting.length > 0) {
+      this.#running++;
+      this.#waiting.shift()!();
+    }
   }
 }
