@@ -205,6 +205,11 @@ export interface BenchResult {
   readonly handshakes_per_s: number | null;
   /** Each handshake's time (connect → `DIM!`). */
   readonly handshake_ms: Percentiles;
+  /**
+   * First offers packed before the handshakes' clock, as a client has its
+   * offer ready when it connects (the users' message keys loaded too).
+   */
+  readonly first_offers: number;
   readonly station_receipts: StationReceipts;
   /** End-to-end receipts that reached their sender (null when not sent). */
   readonly peer_receipts: number | null;

@@ -71,6 +71,7 @@ import {
 import type { SealedEnvelope } from "./_sealed_envelope.ts";
 import { SignatureIndex } from "./_signature_index.ts";
 import { selfWarmupPlan } from "./_self_warmup_plan.ts";
+import { warmMessageKeys } from "./_warm_keys.ts";
 import { planMessages, type PlannedMessage } from "./plan.ts";
 import {
   ownCpuMs,
@@ -457,6 +458,7 @@ class Bench {
   #ended: BenchEnd = "complete";
   #stationId: string | null = null;
   #handshakeMs: number[] = [];
+  #firstOffers = 0;
   readonly #loopLag = new LoopLag();
 
   constructor(options: BenchOptions, openers?: EntityDirectory) {
@@ -508,6 +510,7 @@ class Bench {
     this.#receivers = offline
       ? receivers.map((user, i) => this.#peer(user, -1, i, []))
       : this.#senders;
+    await this.#prepareHandshakes(offline);
     let handshakeWall = 0;
     const timed: TimedPhase = {
       wallMs: 0,
@@ -777,6 +780,26 @@ class Bench {
         this.#tapped(peer, bytes, start, end),
       acknowledged: (frame: number) => this.#acknowledged(frame),
     };
+  }
+
+  /**
+   * Before the handshakes' clock, what a client has ready before it
+   * connects (as the sessions mode does): the users' RSA message keys
+   * loaded into the crypto backend, and each session's first offer packed.
+   */
+  async #prepareHandshakes(offline: boolean): Promise<void> {
+    const peers = offline
+      ? [...this.#receivers, ...this.#senders]
+      : this.#senders;
+    this.#o.onPhase?.(
+      `loading the users' message keys and packing their first offers`,
+    );
+    await warmMessageKeys(peers.map((peer) => peer.user));
+    for (const peer of peers) {
+      if (await peer.session.packFirstOffer() !== undefined) {
+        this.#firstOffers++;
+      }
+    }
   }
 
   /** Connects and handshakes `peers`; the wall time (ms). */
@@ -1382,6 +1405,7 @@ class Bench {
       handshakes,
       handshakes_per_s: perSecond(handshakes, handshakeWall),
       handshake_ms: percentiles(Float64Array.from(this.#handshakeMs)),
+      first_offers: this.#firstOffers,
       station_receipts: { ...this.#receipts },
       peer_receipts: o.receipts ? this.#peerReceipts : null,
       offline,
