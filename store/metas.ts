@@ -56,11 +56,12 @@ export class Metas {
   }
 
   /**
-   * Every ID with a stored meta, in the order they were stored.
+   * Every ID with a stored meta, in the order they were stored (by the
+   * time stored; those of the same millisecond by ID).
    */
   ids(): string[] {
-    return this.#db.statement("SELECT id FROM metas ORDER BY rowid").all()
-      .map((row) => row.id as string);
+    return this.#db.statement("SELECT id FROM metas ORDER BY added_at, id")
+      .all().map((row) => row.id as string);
   }
 
   /**
