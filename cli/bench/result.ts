@@ -210,6 +210,11 @@ export interface BenchResult {
    * offer ready when it connects (the users' message keys loaded too).
    */
   readonly first_offers: number;
+  /**
+   * The station's replies to the handshakes (`DIM?`, `DIM!`), and how many
+   * had their signature checked (each session's first, then one in 32).
+   */
+  readonly station_replies: StationReplies;
   readonly station_receipts: StationReceipts;
   /** End-to-end receipts that reached their sender (null when not sent). */
   readonly peer_receipts: number | null;
@@ -318,8 +323,8 @@ export interface SessionsResult {
 }
 
 /**
- * The station's replies to the handshakes of a sessions run (`DIM?`,
- * `DIM!`; the probe pair's not counted): each session's first has its
+ * The station's replies to the handshakes of a run (`DIM?`, `DIM!`; a
+ * sessions run's probe pair's not counted): each session's first has its
  * signature verified, then one in 32 of the others (all with
  * `--verify-all`).
  */

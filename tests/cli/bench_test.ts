@@ -99,6 +99,13 @@ Deno.test("dim bench: 5 users × 20 messages online, each delivered exactly once
     assert.equal(result.handshakes, 5);
     // each user's first offer packed before the handshakes' clock
     assert.equal(result.first_offers, 5);
+    // the handshakes' replies: each session's first (DIM?) checked, then one
+    // in 32 of the others (the DIM!s: the first of the run)
+    assert.deepEqual(result.station_replies, {
+      messages: 10,
+      verified: 6,
+      bad_signatures: 0,
+    });
     assert.ok(result.delivered_per_s! > 0);
     assert.ok(result.handshakes_per_s! > 0);
     for (const p of ["p50", "p90", "p99", "max"] as const) {
