@@ -56,12 +56,11 @@ export class Metas {
   }
 
   /**
-   * Every ID with a stored meta, in the order they were stored (by the
-   * time stored; those of the same millisecond by ID).
+   * Every ID with a stored meta, in the order they were stored.
    */
   ids(): string[] {
-    return this.#db.statement("SELECT id FROM metas ORDER BY added_at, id")
-      .all().map((row) => row.id as string);
+    return this.#db.statement("SELECT id FROM metas ORDER BY rowid").all()
+      .map((row) => row.id as string);
   }
 
   /**

@@ -253,23 +253,4 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX message_keys_by_age ON message_keys (saved_at);
     `,
   },
-  {
-    version: 5,
-    name: "metas in one B-tree keyed by ID",
-    sql: `
-      -- a meta is found by its ID only: a table keyed by ID holds the rows in
-      -- the ID's B-tree, where the rowid table kept them in a second one beside
-      -- the ID's index (a new user's meta wrote a page of each); the stored
-      -- order is kept by added_at
-      CREATE TABLE metas_by_id (
-        id TEXT PRIMARY KEY,
-        meta_json TEXT NOT NULL,
-        added_at REAL NOT NULL
-      ) WITHOUT ROWID;
-      INSERT INTO metas_by_id (id, meta_json, added_at)
-        SELECT id, meta_json, added_at FROM metas ORDER BY rowid;
-      DROP TABLE metas;
-      ALTER TABLE metas_by_id RENAME TO metas;
-    `,
-  },
 ];

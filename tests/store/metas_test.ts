@@ -1,12 +1,6 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import {
-  Database,
-  InvalidRecordError,
-  MIGRATIONS,
-  Store,
-} from "../../store/mod.ts";
-import { tempDir, withStore } from "./_temp.ts";
+import { InvalidRecordError } from "../../store/mod.ts";
+import { withStore } from "./_temp.ts";
 
 const ID = "hulk@4YeVEN3aUnvC1DNUufCq1bs9zoBSJTzVEj";
 const META = {
@@ -65,40 +59,4 @@ Deno.test("metas: bad input is refused and nothing is written", async () => {
     );
     assert.equal(store.metas.has(ID), false);
   });
-});
-
-Deno.test("metas: an older store's metas move into the table keyed by ID, in their order", () => {
-  using dir = tempDir();
-  const path = join(dir.path, "dim.db");
-  // a store of schema 4: metas in a rowid table beside its ID index
-  const old = Database.open({ path, migrations: MIGRATIONS.slice(0, 4) });
-  const insert = old.statement(
-    "INSERT INTO metas (id, meta_json, added_at) VALUES (?, ?, ?)",
-  );
-  const ids = ["zed@x", "abe@x", "moe@x"];
-  old.write(() => {
-    for (const id of ids) insert.run(id, JSON.stringify(META), 1_700_000_000);
-  });
-  assert.equal(old.schemaVersion, 4);
-  old.close();
-
-  const store = Store.open({ path });
-  try {
-    assert.equal(store.db.schemaVersion, MIGRATIONS.length);
-    assert.deepEqual(store.db.integrityCheck(), ["ok"]);
-    for (const id of ids) {
-      assert.equal(JSON.stringify(store.metas.get(id)), JSON.stringify(META));
-    }
-    // one B-tree: the table has no rowid
-    assert.throws(
-      () => store.db.statement("SELECT rowid FROM metas").all(),
-      /rowid/,
-    );
-    // stored in the same second: by ID; a later one after them
-    assert.equal(store.metas.save(ID, META), true);
-    assert.deepEqual(store.metas.ids(), ["abe@x", "moe@x", "zed@x", ID]);
-    assert.equal(store.metas.save(ID, { ...META, seed: "other" }), false);
-  } finally {
-    store.close();
-  }
 });
