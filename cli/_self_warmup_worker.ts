@@ -3,8 +3,7 @@
  * (private to `cli/`, started by `station_warmup.ts`): bench users in a
  * store of the warm-up's temporary directory send texts through the
  * stand-in station — with station receipts in array contents, then one
- * message each; then new users handshake once each (one per 40 texts:
- * `_self_warmup_handshakes.ts`) — so that the station's own thread runs only station code,
+ * message each — so that the station's own thread runs only station code,
  * as it will with real clients (the bench shares the protocol's code with
  * the station: run on one thread, it would leave that code's feedback
  * mixed).
@@ -17,7 +16,6 @@
 import { join } from "node:path";
 import { Accounts, Store } from "../store/mod.ts";
 import { ensureBenchUsers, runBench } from "./bench/mod.ts";
-import { freshHandshakes } from "./_self_warmup_handshakes.ts";
 import type { SelfWarmupCounts } from "./station_warmup.ts";
 
 interface Scope {
@@ -31,8 +29,6 @@ const USERS = 10;
 const SIZE = 256;
 /** The share of the texts answered one receipt message each (the rest: arrays). */
 const SINGLE_SHARE = 0.2;
-/** Texts per handshake of a new user after them (250 with the default 10,000). */
-const TEXTS_PER_NEW_USER = 40;
 
 const scope = self as unknown as Scope;
 
@@ -76,11 +72,6 @@ scope.onmessage = async (event: MessageEvent) => {
       sent += result.sent;
       delivered += result.delivered;
     }
-    handshakes += await freshHandshakes(
-      bench,
-      port,
-      Math.round(texts / TEXTS_PER_NEW_USER),
-    );
     const done: SelfWarmupCounts = { handshakes, texts: sent, delivered };
     scope.postMessage(done);
   } catch (error) {
