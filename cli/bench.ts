@@ -89,9 +89,9 @@ run the same arguments against any DIM station to compare them.
   --verify-all         verify the station's signature on every receipt message
                        (default: on the first of each session and one in
                        ${VERIFY_EVERY} after it, to keep the bench's own CPU low;
-                       the JSON result counts them: station_receipts.verified);
-                       with --sessions on every handshake reply (default: each
-                       session's DIM? and one in ${VERIFY_EVERY} of the DIM!s:
+                       the JSON result counts them: station_receipts.verified),
+                       and on every handshake reply (default: each session's
+                       DIM? and one in ${VERIFY_EVERY} of the DIM!s:
                        station_replies.verified)
   --pid PID[,PID...]   the station's process(es) on this machine: CPU time and
                        memory (Linux /proc)

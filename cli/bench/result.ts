@@ -205,6 +205,16 @@ export interface BenchResult {
   readonly handshakes_per_s: number | null;
   /** Each handshake's time (connect → `DIM!`). */
   readonly handshake_ms: Percentiles;
+  /**
+   * First offers packed before the handshakes' clock, as a client has its
+   * offer ready when it connects (the users' message keys loaded too).
+   */
+  readonly first_offers: number;
+  /**
+   * The station's replies to the handshakes (`DIM?`, `DIM!`), and how many
+   * had their signature checked (each session's first, then one in 32).
+   */
+  readonly station_replies: StationReplies;
   readonly station_receipts: StationReceipts;
   /** End-to-end receipts that reached their sender (null when not sent). */
   readonly peer_receipts: number | null;
@@ -313,8 +323,8 @@ export interface SessionsResult {
 }
 
 /**
- * The station's replies to the handshakes of a sessions run (`DIM?`,
- * `DIM!`; the probe pair's not counted): each session's first has its
+ * The station's replies to the handshakes of a run (`DIM?`, `DIM!`; a
+ * sessions run's probe pair's not counted): each session's first has its
  * signature verified, then one in 32 of the others (all with
  * `--verify-all`).
  */

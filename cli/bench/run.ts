@@ -59,6 +59,8 @@ import { type MirrorRoute, MirrorStation } from "./_mirror_station.ts";
 import {
   benchFrame,
   type FrameTap,
+  type RawBuffers,
+  rawBuffers,
   RawMtpConnection,
 } from "./_raw_mtp_connection.ts";
 import { ReceiptOpener } from "./_receipt_opener.ts";
@@ -71,6 +73,8 @@ import {
 import type { SealedEnvelope } from "./_sealed_envelope.ts";
 import { SignatureIndex } from "./_signature_index.ts";
 import { selfWarmupPlan } from "./_self_warmup_plan.ts";
+import { warmMessageKeys } from "./_warm_keys.ts";
+import { ReplySample } from "./_reply_sample.ts";
 import { planMessages, type PlannedMessage } from "./plan.ts";
 import {
   ownCpuMs,
@@ -278,6 +282,8 @@ interface Peer {
   session: ClientSession;
   /** The session's connection when the bench reads its frames itself (MTP). */
   raw: RawMtpConnection | undefined;
+  /** Buffers made before the clock for its next raw connection (taken once). */
+  buffers: RawBuffers | undefined;
   /** Decrypts the station's receipts and verifies a sample of them. */
   readonly opener: MessagePacker;
   /** Opens the station's receipts with the key the opener learnt. */
@@ -457,10 +463,14 @@ class Bench {
   #ended: BenchEnd = "complete";
   #stationId: string | null = null;
   #handshakeMs: number[] = [];
+  #firstOffers = 0;
+  /** The handshakes' replies whose signature is checked (the self warm-up's not counted). */
+  #replies: ReplySample;
   readonly #loopLag = new LoopLag();
 
   constructor(options: BenchOptions, openers?: EntityDirectory) {
     this.#o = options;
+    this.#replies = new ReplySample(options.verifyAll ?? false);
     this.#directory = new AccountsDirectory(options.accounts);
     this.#openers = openers ?? this.#directory;
   }
@@ -502,12 +512,14 @@ class Bench {
       warmed = await this.#selfWarmup(texts);
     }
 
+    this.#replies = new ReplySample(o.verifyAll ?? false);
     this.#senders = o.users.map((user, i) =>
       this.#peer(user, i, offline ? -1 : i, this.#queueOf(i))
     );
     this.#receivers = offline
       ? receivers.map((user, i) => this.#peer(user, -1, i, []))
       : this.#senders;
+    await this.#prepareHandshakes(offline);
     let handshakeWall = 0;
     const timed: TimedPhase = {
       wallMs: 0,
@@ -726,6 +738,7 @@ class Bench {
         cipherKeys: this.#cipherKeys,
       }),
       raw: undefined,
+      buffers: undefined,
       receipts: new ReceiptOpener(),
       stationMessages: 0,
       next: 0,
@@ -741,11 +754,15 @@ class Bench {
     peer.raw = undefined;
     peer.receipts = new ReceiptOpener();
     peer.stationMessages = 0;
+    const signatureSample = this.#replies.forSession(() =>
+      _handshaking(peer.session)
+    );
     if (!this.#raw()) {
       return benchSession(o, {
         user: peer.user,
         directory: this.#directory,
         cipherKeys: this.#cipherKeys,
+        signatureSample,
         onLine: (line) => this.#counted(peer, line),
         onReliable: (msg) => this.#arrived(peer, msg),
       });
@@ -755,14 +772,18 @@ class Bench {
       user: peer.user,
       directory: this.#directory,
       cipherKeys: this.#cipherKeys,
+      signatureSample,
       onReliable: (msg) => this.#arrived(peer, msg),
       dial: async (host, port, options) => {
+        const buffers = peer.buffers;
+        peer.buffers = undefined;
         const conn = await RawMtpConnection.dial(
           host,
           port,
           options,
           this.#prefix,
           tap,
+          buffers,
         );
         peer.raw = conn;
         return conn;
@@ -777,6 +798,28 @@ class Bench {
         this.#tapped(peer, bytes, start, end),
       acknowledged: (frame: number) => this.#acknowledged(frame),
     };
+  }
+
+  /**
+   * Before the handshakes' clock, what a client has ready before it
+   * connects (as the sessions mode does): the users' RSA message keys
+   * loaded into the crypto backend, each session's first offer packed, and
+   * (MTP) its connection's buffers made.
+   */
+  async #prepareHandshakes(offline: boolean): Promise<void> {
+    const peers = offline
+      ? [...this.#receivers, ...this.#senders]
+      : this.#senders;
+    this.#o.onPhase?.(
+      `loading the users' message keys and packing their first offers`,
+    );
+    await warmMessageKeys(peers.map((peer) => peer.user));
+    for (const peer of peers) {
+      if (this.#raw()) peer.buffers = rawBuffers();
+      if (await peer.session.packFirstOffer() !== undefined) {
+        this.#firstOffers++;
+      }
+    }
   }
 
   /** Connects and handshakes `peers`; the wall time (ms). */
@@ -1040,6 +1083,9 @@ class Bench {
    * `false` leaves it to the session (parsed whole).
    */
   #tapped(peer: Peer, bytes: Uint8Array, start: number, end: number): boolean {
+    // the handshake's replies are the session's: read here first, each was
+    // parsed, decrypted and serialized again for nothing (it has no receipts)
+    if (_handshaking(peer.session)) return false;
     const found = this.#signatures.find(bytes, start, end);
     if (found >= 0) {
       this.#found(peer, found);
@@ -1382,6 +1428,8 @@ class Bench {
       handshakes,
       handshakes_per_s: perSecond(handshakes, handshakeWall),
       handshake_ms: percentiles(Float64Array.from(this.#handshakeMs)),
+      first_offers: this.#firstOffers,
+      station_replies: this.#replies.counts(),
       station_receipts: { ...this.#receipts },
       peer_receipts: o.receipts ? this.#peerReceipts : null,
       offline,
@@ -1422,4 +1470,9 @@ class Bench {
  */
 export function runBench(options: BenchOptions): Promise<BenchResult> {
   return new Bench(options).run();
+}
+
+/** Whether `session` is connecting or handshaking. */
+function _handshaking(session: ClientSession): boolean {
+  return session.state === "connecting" || session.state === "handshaking";
 }

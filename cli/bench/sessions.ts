@@ -41,7 +41,7 @@
  *
  * The storm's sessions check the station's signature on a sample of its
  * replies, as the text path does with its station receipts: each session's
- * first (`DIM?`), then one in {@link VERIFY_EVERY} of the others (the
+ * first (`DIM?`), then one in `VERIFY_EVERY` (32) of the others (the
  * `DIM!`s) across the run — all with `verifyAll` — and the result counts
  * them (`station_replies`). Every reply is still decrypted (the `DIM?`'s
  * sealed key opened); what the station does is unchanged.
@@ -53,33 +53,20 @@ import {
   type LocalUser,
   MemoryCipherKeyCache,
 } from "../../dimp/message/mod.ts";
-import { EntityType, parseId } from "../../dimp/identity/mod.ts";
-import {
-  AccountsDirectory,
-  type ClientSession,
-  type SignatureSample,
-} from "../../client/mod.ts";
+import { parseId } from "../../dimp/identity/mod.ts";
+import { AccountsDirectory, type ClientSession } from "../../client/mod.ts";
 import { type ProbeTake, ProbeThread } from "./_prober.ts";
 import { eachLimited } from "./_each_limited.ts";
 import { withNonces } from "./nonces.ts";
 import { warmMessageKeys } from "./_warm_keys.ts";
+import { ReplySample } from "./_reply_sample.ts";
 import {
   ownCpuMs,
   type ProcessSample,
   sampleProcesses,
 } from "./process_stats.ts";
-import {
-  percentiles,
-  round3,
-  type SessionsResult,
-  type StationReplies,
-} from "./result.ts";
-import {
-  type BenchConnectOptions,
-  BenchError,
-  benchSession,
-  VERIFY_EVERY,
-} from "./run.ts";
+import { percentiles, round3, type SessionsResult } from "./result.ts";
+import { type BenchConnectOptions, BenchError, benchSession } from "./run.ts";
 
 /** How a sessions run goes. Times in milliseconds. */
 export interface SessionsOptions extends BenchConnectOptions {
@@ -95,7 +82,7 @@ export interface SessionsOptions extends BenchConnectOptions {
   readonly probes?: number;
   /**
    * Verify the station's signature on every handshake reply (default: on
-   * each session's first, `DIM?`, and one in {@link VERIFY_EVERY} of the
+   * each session's first, `DIM?`, and one in `VERIFY_EVERY` (32) of the
    * others).
    */
   readonly verifyAll?: boolean;
@@ -384,51 +371,4 @@ function _renice(nice: number): number {
     // not allowed here: read back what it is
   }
   return getPriority(0);
-}
-
-/**
- * Which of the station's replies to the storm's handshakes (`DIM?`, `DIM!`)
- * have their signature checked: each session's first, then one in
- * {@link VERIFY_EVERY} of the others across the run (every one with
- * `all`), as the text path samples its station receipts. The probe
- * thread's two sessions check everything.
- */
-class ReplySample {
-  readonly #all: boolean;
-  #messages = 0;
-  #checked = 0;
-  #rejected = 0;
-  #later = 0;
-
-  constructor(all: boolean) {
-    this.#all = all;
-  }
-
-  /** The sample of one session. */
-  forSession(): SignatureSample {
-    let first = true;
-    return {
-      check: (msg) => {
-        if (msg.sender.type !== EntityType.STATION) return true;
-        this.#messages++;
-        const check = this.#all || first ||
-          this.#later++ % VERIFY_EVERY === 0;
-        first = false;
-        if (check) this.#checked++;
-        return check;
-      },
-      rejected: (msg) => {
-        if (msg.sender.type === EntityType.STATION) this.#rejected++;
-      },
-    };
-  }
-
-  /** What was received, checked, and failed. */
-  counts(): StationReplies {
-    return {
-      messages: this.#messages,
-      verified: this.#checked - this.#rejected,
-      bad_signatures: this.#rejected,
-    };
-  }
 }

@@ -97,6 +97,15 @@ Deno.test("dim bench: 5 users × 20 messages online, each delivered exactly once
     assert.equal(result.warmup, null);
     assert.equal(result.station_receipts.delivered, 100);
     assert.equal(result.handshakes, 5);
+    // each user's first offer packed before the handshakes' clock
+    assert.equal(result.first_offers, 5);
+    // the handshakes' replies: each session's first (DIM?) checked, then one
+    // in 32 of the others (the DIM!s: the first of the run)
+    assert.deepEqual(result.station_replies, {
+      messages: 10,
+      verified: 6,
+      bad_signatures: 0,
+    });
     assert.ok(result.delivered_per_s! > 0);
     assert.ok(result.handshakes_per_s! > 0);
     for (const p of ["p50", "p90", "p99", "max"] as const) {
@@ -277,6 +286,7 @@ Deno.test("dim bench --offline: receivers away get every message once when they 
     assert.ok(result.offline!.cached_per_s! > 0);
     assert.ok(result.offline!.drained_per_s! > 0);
     assert.equal(result.handshakes, 6); // the receivers once, then the senders
+    assert.equal(result.first_offers, 6);
     assert.match(run.stderr, /6 users in .*\(6 new\)/);
   });
 });
