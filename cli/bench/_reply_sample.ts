@@ -1,8 +1,8 @@
 /**
  * Which of the station's replies to a bench's handshakes (`DIM?`, `DIM!`)
  * have their signature checked: each session's first, then one in
- * {@link VERIFY_EVERY} of the others across the run (every one with
- * `all`), as the text path samples its station receipts. A real client
+ * `every` of the others across the run (every one with `all`), as the
+ * text path samples its station receipts. A real client
  * checks every one on a CPU of its own; the bench shares the station's.
  *
  * @module
@@ -10,28 +10,29 @@
 import { EntityType } from "../../dimp/identity/mod.ts";
 import type { SignatureSample } from "../../client/mod.ts";
 import type { StationReplies } from "./result.ts";
-import { VERIFY_EVERY } from "./run.ts";
 
 /**
  * The replies of every session of a run, sampled and counted.
  *
  * @example
  * ```ts ignore
- * const replies = new ReplySample(false);
+ * const replies = new ReplySample(false, 32);
  * const session = benchSession(o, { ...init, signatureSample: replies.forSession() });
  * replies.counts().verified;
  * ```
  */
 export class ReplySample {
   readonly #all: boolean;
+  readonly #every: number;
   #messages = 0;
   #checked = 0;
   #rejected = 0;
   #later = 0;
 
-  /** `all`: check every reply. */
-  constructor(all: boolean) {
+  /** `all`: check every reply; else the first and one in `every` after. */
+  constructor(all: boolean, every: number) {
     this.#all = all;
+    this.#every = every;
   }
 
   /**
@@ -46,7 +47,7 @@ export class ReplySample {
         if (handshaking !== undefined && !handshaking()) return true;
         this.#messages++;
         const check = this.#all || first ||
-          this.#later++ % VERIFY_EVERY === 0;
+          this.#later++ % this.#every === 0;
         first = false;
         if (check) this.#checked++;
         return check;

@@ -470,7 +470,7 @@ class Bench {
 
   constructor(options: BenchOptions, openers?: EntityDirectory) {
     this.#o = options;
-    this.#replies = new ReplySample(options.verifyAll ?? false);
+    this.#replies = new ReplySample(options.verifyAll ?? false, VERIFY_EVERY);
     this.#directory = new AccountsDirectory(options.accounts);
     this.#openers = openers ?? this.#directory;
   }
@@ -512,7 +512,7 @@ class Bench {
       warmed = await this.#selfWarmup(texts);
     }
 
-    this.#replies = new ReplySample(o.verifyAll ?? false);
+    this.#replies = new ReplySample(o.verifyAll ?? false, VERIFY_EVERY);
     this.#senders = o.users.map((user, i) =>
       this.#peer(user, i, offline ? -1 : i, this.#queueOf(i))
     );

@@ -41,7 +41,7 @@
  *
  * The storm's sessions check the station's signature on a sample of its
  * replies, as the text path does with its station receipts: each session's
- * first (`DIM?`), then one in `VERIFY_EVERY` (32) of the others (the
+ * first (`DIM?`), then one in {@link VERIFY_EVERY} of the others (the
  * `DIM!`s) across the run — all with `verifyAll` — and the result counts
  * them (`station_replies`). Every reply is still decrypted (the `DIM?`'s
  * sealed key opened); what the station does is unchanged.
@@ -66,7 +66,12 @@ import {
   sampleProcesses,
 } from "./process_stats.ts";
 import { percentiles, round3, type SessionsResult } from "./result.ts";
-import { type BenchConnectOptions, BenchError, benchSession } from "./run.ts";
+import {
+  type BenchConnectOptions,
+  BenchError,
+  benchSession,
+  VERIFY_EVERY,
+} from "./run.ts";
 
 /** How a sessions run goes. Times in milliseconds. */
 export interface SessionsOptions extends BenchConnectOptions {
@@ -82,7 +87,7 @@ export interface SessionsOptions extends BenchConnectOptions {
   readonly probes?: number;
   /**
    * Verify the station's signature on every handshake reply (default: on
-   * each session's first, `DIM?`, and one in `VERIFY_EVERY` (32) of the
+   * each session's first, `DIM?`, and one in {@link VERIFY_EVERY} of the
    * others).
    */
   readonly verifyAll?: boolean;
@@ -168,7 +173,7 @@ export async function runSessions(
   const stormUsers = withNonces(o.users.slice(2), SIGNATURES_PER_HANDSHAKE);
   o.onPhase?.(`loading the users' message keys`);
   await warmMessageKeys(stormUsers);
-  const replies = new ReplySample(o.verifyAll ?? false);
+  const replies = new ReplySample(o.verifyAll ?? false, VERIFY_EVERY);
   const sessions = stormUsers.map((user, i) =>
     benchSession(o, {
       user,
