@@ -10,7 +10,7 @@
  */
 import { utf8Encode } from "../../dimp/crypto/mod.ts";
 import type { LocalUser } from "../../dimp/message/mod.ts";
-import { BenchError } from "./run.ts";
+import { BenchError } from "./bench_error.ts";
 
 const PROBE = utf8Encode("warm");
 

@@ -88,17 +88,9 @@ import {
   round3,
   type SelfWarmup,
 } from "./result.ts";
+import { BenchError } from "./bench_error.ts";
 
-/**
- * The bench could not run: a user could not connect or handshake.
- */
-export class BenchError extends Error {
-  /** Creates the error; `cause` keeps the underlying failure. */
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "BenchError";
-  }
-}
+export { BenchError };
 
 /** Where the timed phase stands, reported about once a second. */
 export interface BenchProgress {
