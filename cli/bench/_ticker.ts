@@ -10,16 +10,26 @@
  * @module
  */
 
-/** What the bench asks of the ticker thread. */
-export type TickerRequest =
-  /** The shared word the thread sleeps on; not 0 once the ticker stopped. */
-  | { readonly init: SharedArrayBuffer }
-  /** A wake at this time (`performance.timeOrigin + performance.now()`). */
-  | { readonly at: number };
+/**
+ * The words the bench and the ticker thread share (a `SharedArrayBuffer`
+ * of {@link TICKER_BYTES}): as `Int32Array` the asks so far (index
+ * {@link ASKS}, what the thread sleeps on) and not 0 once stopped (index
+ * {@link STOPPED}); as `Float64Array` the last ask's time (index
+ * {@link DUE}, `performance.timeOrigin + performance.now()`).
+ */
+export const TICKER_BYTES = 16;
+/** Int32 index: the asks so far. */
+export const ASKS = 0;
+/** Int32 index: not 0 once the ticker stopped. */
+export const STOPPED = 1;
+/** Float64 index: the last ask's time. */
+export const DUE = 1;
 
 /**
  * Wakes its owner at the times it asks for, one wake outstanding at a time,
- * without a busy wait (the thread sleeps in `Atomics.wait`).
+ * without a busy wait: the thread sleeps in `Atomics.wait` between and until
+ * the asks, which cost the bench's thread a store and a notify (no message);
+ * each wake is one message back.
  *
  * @example
  * ```ts ignore
@@ -31,7 +41,9 @@ export type TickerRequest =
  */
 export class Ticker {
   readonly #worker: Worker;
-  readonly #stopped = new Int32Array(new SharedArrayBuffer(4));
+  readonly #shared = new SharedArrayBuffer(TICKER_BYTES);
+  readonly #words = new Int32Array(this.#shared);
+  readonly #due = new Float64Array(this.#shared);
   #wake: (() => void) | undefined;
 
   private constructor() {
@@ -46,9 +58,7 @@ export class Ticker {
     const ticker = new Ticker();
     const { promise, resolve } = Promise.withResolvers<void>();
     ticker.#worker.onmessage = () => resolve();
-    ticker.#worker.postMessage(
-      { init: ticker.#stopped.buffer } satisfies TickerRequest,
-    );
+    ticker.#worker.postMessage(ticker.#shared);
     await promise;
     ticker.#worker.onmessage = () => {
       const wake = ticker.#wake;
@@ -69,20 +79,21 @@ export class Ticker {
    * asked for stands.
    */
   wakeAt(due: number, wake: () => void): void {
-    if (Atomics.load(this.#stopped, 0) !== 0) return;
+    if (Atomics.load(this.#words, STOPPED) !== 0) return;
     const armed = this.#wake !== undefined;
     this.#wake = wake;
     if (armed) return;
-    this.#worker.postMessage(
-      { at: performance.timeOrigin + due } satisfies TickerRequest,
-    );
+    this.#due[DUE] = performance.timeOrigin + due;
+    Atomics.add(this.#words, ASKS, 1);
+    Atomics.notify(this.#words, ASKS);
   }
 
   /** Drops the outstanding wake and ends the thread (again: nothing). */
   stop(): void {
     this.#wake = undefined;
-    if (Atomics.exchange(this.#stopped, 0, 1) !== 0) return;
-    Atomics.notify(this.#stopped, 0);
+    if (Atomics.exchange(this.#words, STOPPED, 1) !== 0) return;
+    Atomics.add(this.#words, ASKS, 1);
+    Atomics.notify(this.#words, ASKS);
     this.#worker.terminate();
   }
 }

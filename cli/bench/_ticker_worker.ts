@@ -1,11 +1,12 @@
 /**
- * The ticker thread of `dim bench --rate` (see `_ticker.ts`): for each
- * `{at}` it sleeps in `Atomics.wait` until that time, then answers with
- * it; it answers nothing once the ticker stopped.
+ * The ticker thread of `dim bench --rate` (see `_ticker.ts`): given the
+ * shared words, it answers once, then sleeps in `Atomics.wait` until an
+ * ask, then until its time, and answers each ask once its time has come;
+ * it ends once the ticker stopped.
  *
  * @module
  */
-import type { TickerRequest } from "./_ticker.ts";
+import { ASKS, DUE, STOPPED } from "./_ticker.ts";
 
 interface Scope {
   onmessage: ((event: MessageEvent) => void) | null;
@@ -13,20 +14,26 @@ interface Scope {
 }
 
 const scope = self as unknown as Scope;
-let stopped: Int32Array<ArrayBufferLike> = new Int32Array(1);
 
 scope.onmessage = (event: MessageEvent) => {
-  const request = event.data as TickerRequest;
-  if ("init" in request) {
-    stopped = new Int32Array(request.init);
-    scope.postMessage(0);
-    return;
+  const shared = event.data as SharedArrayBuffer;
+  const words = new Int32Array(shared);
+  const due = new Float64Array(shared);
+  scope.postMessage(0);
+  let served = 0; // no ask comes before the answer above
+  while (Atomics.load(words, STOPPED) === 0) {
+    const asks = Atomics.load(words, ASKS);
+    if (asks === served) {
+      Atomics.wait(words, ASKS, asks);
+      continue;
+    }
+    // a new ask (or the stop) wakes the wait early: looked at again
+    const left = due[DUE] - (performance.timeOrigin + performance.now());
+    if (left > 0) {
+      Atomics.wait(words, ASKS, asks, left);
+      continue;
+    }
+    served = asks;
+    scope.postMessage(asks);
   }
-  let left = request.at - (performance.timeOrigin + performance.now());
-  while (left > 0) {
-    // woken early only by the ticker's stop
-    if (Atomics.wait(stopped, 0, 0, left) !== "timed-out") return;
-    left = request.at - (performance.timeOrigin + performance.now());
-  }
-  scope.postMessage(request.at);
 };
