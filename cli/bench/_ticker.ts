@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { BenchError } from "./bench_error.ts";
 
 /**
  * The words the bench and the ticker thread share (a `SharedArrayBuffer`
@@ -53,13 +54,22 @@ export class Ticker {
     );
   }
 
-  /** Starts the thread; resolves once it listens. */
+  /** Starts the thread; resolves once it listens ({@link BenchError} if it cannot start). */
   static async start(): Promise<Ticker> {
     const ticker = new Ticker();
-    const { promise, resolve } = Promise.withResolvers<void>();
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
     ticker.#worker.onmessage = () => resolve();
+    ticker.#worker.onerror = (event) => {
+      event.preventDefault();
+      reject(new BenchError(`ticker thread: ${event.message}`));
+    };
     ticker.#worker.postMessage(ticker.#shared);
-    await promise;
+    try {
+      await promise;
+    } catch (error) {
+      ticker.#worker.terminate();
+      throw error;
+    }
     ticker.#worker.onmessage = () => {
       const wake = ticker.#wake;
       ticker.#wake = undefined;
