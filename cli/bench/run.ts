@@ -56,6 +56,7 @@ import { collectGarbage } from "../../station/collect_garbage.ts";
 import { eachLimited } from "./_each_limited.ts";
 import { LoopLag } from "./_loop_lag.ts";
 import { type MirrorRoute, MirrorStation } from "./_mirror_station.ts";
+import { Pacer } from "./_pacer.ts";
 import {
   benchFrame,
   type FrameTap,
@@ -72,6 +73,7 @@ import {
 } from "./_receipt_scan.ts";
 import type { SealedEnvelope } from "./_sealed_envelope.ts";
 import { SignatureIndex } from "./_signature_index.ts";
+import { Ticker } from "./_ticker.ts";
 import { selfWarmupPlan } from "./_self_warmup_plan.ts";
 import { warmMessageKeys } from "./_warm_keys.ts";
 import { ReplySample } from "./_reply_sample.ts";
@@ -288,58 +290,6 @@ interface Peer {
   waiting: boolean;
 }
 
-/** Spreads `rate` sends per second over everyone who wants to send. */
-class Pacer {
-  readonly #rate: number;
-  readonly #wake: (peer: Peer) => void;
-  #start = 0;
-  #taken = 0;
-  #waiting: Peer[] = [];
-  #timer: ReturnType<typeof setTimeout> | undefined;
-
-  constructor(rate: number, wake: (peer: Peer) => void) {
-    this.#rate = rate;
-    this.#wake = wake;
-  }
-
-  /**
-   * Takes a send slot, if one is due by `now`: the time it was planned for
-   * (the first slot's time plus its share of the rate), or -1.
-   */
-  take(now: number): number {
-    if (this.#start === 0) this.#start = now;
-    if (
-      this.#taken < Math.floor(((now - this.#start) * this.#rate) / 1000) + 1
-    ) {
-      return this.#start + (this.#taken++ * 1000) / this.#rate;
-    }
-    return -1;
-  }
-
-  /** `peer` is woken when the next slot is due. */
-  wait(peer: Peer): void {
-    peer.waiting = true;
-    this.#waiting.push(peer);
-    if (this.#timer !== undefined) return;
-    const due = this.#start + (this.#taken * 1000) / this.#rate;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      const waiting = this.#waiting;
-      this.#waiting = [];
-      for (const p of waiting) {
-        p.waiting = false;
-        this.#wake(p);
-      }
-    }, Math.max(1, due - performance.now()));
-  }
-
-  stop(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#waiting = [];
-  }
-}
-
 /** The timed phase's wall and CPU time (ms), and the bench's loop lags. */
 interface TimedPhase {
   wallMs: number;
@@ -446,7 +396,7 @@ class Bench {
   #lastEvent = 0;
   #drainStart = 0;
   // the timed phase
-  #pacer: Pacer | undefined;
+  #pacer: Pacer<Peer> | undefined;
   #sending = false;
   /** The duration stopped the sending before everything was sent. */
   #stopped = false;
@@ -535,6 +485,13 @@ class Bench {
           offline ? " to offline receivers" : ""
         }, window ${o.window}${o.rate ? `, ${o.rate}/s offered` : ""}`,
       );
+      if (o.rate !== undefined) {
+        this.#pacer = new Pacer(
+          o.rate,
+          await Ticker.start(),
+          (peer) => this.#pump(peer),
+        );
+      }
       collectGarbage(); // packing's and the handshakes' garbage: not timed
       const before = o.pids ? sampleProcesses(o.pids) : undefined;
       const cpuStart = ownCpuMs();
@@ -882,9 +839,6 @@ class Bench {
       if (o.signal?.aborted) {
         this.#ended = "interrupted";
         return;
-      }
-      if (o.rate !== undefined) {
-        this.#pacer = new Pacer(o.rate, (peer) => this.#pump(peer));
       }
       const sendingDone = offline
         ? () => this.#sendingOver() && this.#receipts.total === this.#sent

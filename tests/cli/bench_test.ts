@@ -354,24 +354,25 @@ Deno.test("dim bench: --duration stops the sending; what was sent still arrives,
 
 Deno.test("dim bench --rate with --duration: rate × duration / users messages each", async () => {
   await withStation(async (station, dataDir) => {
+    // a slot every 2.5 ms: shorter than the bench's loop-lag tick
     const run = await bench(station, dataDir, [
       "--users",
-      "2",
+      "4",
       "--rate",
-      "40",
+      "400",
       "--duration",
       "1",
       "--size",
       "10",
     ]);
     const result = resultOf(run);
-    assert.equal(result.messages_per_user, 20);
-    assert.equal(result.rate, 40);
-    assertExactlyOnce(result, 40);
+    assert.equal(result.messages_per_user, 100);
+    assert.equal(result.rate, 400);
+    assertExactlyOnce(result, 400);
     // at a rate it counts from when the rate planned it: every text has
     // its send's lag after that, never negative
     assert.equal(result.latency_from, "planned");
-    assert.equal(result.send_lag_ms?.n, 40);
+    assert.equal(result.send_lag_ms?.n, 400);
     assert.ok(result.send_lag_ms!.p50! >= 0);
     assert.ok(result.send_lag_ms!.max! <= result.latency_ms.max!);
     // about a second at 10 ms: tens of samples of the bench's own loop
