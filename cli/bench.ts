@@ -28,7 +28,6 @@ import {
   runBench,
   runSessions,
   sampleProcesses,
-  SELF_WARMUP_HANDSHAKES,
   SELF_WARMUP_TEXTS,
   type SessionsResult,
   VERIFY_EVERY,
@@ -76,12 +75,9 @@ run the same arguments against any DIM station to compare them.
   --no-self-warmup     leave out the bench's own warm-up: by default (MTP)
                        it first runs its own code on as many texts of the
                        run's size as it will send (at most ${SELF_WARMUP_TEXTS}) through a
-                       stand-in for the station inside its own process, then
-                       its handshake code on as many new users as it connects
-                       (at most ${SELF_WARMUP_HANDSHAKES}) with a stand-in station on a thread
-                       of its own (none to the station; the JSON result's
-                       generator.warmed), so that its CPU per text and per
-                       handshake is not that of its first ones
+                       stand-in for the station inside its own process (none
+                       to the station; the JSON result's generator.warmed),
+                       so that its CPU per text is not that of its first texts
   --offline            the users send to as many other users who are away;
                        those connect afterwards and drain (reports both rates)
   --receipts           receivers answer every text with "Message received."
@@ -420,7 +416,7 @@ export function describeResult(r: BenchResult): string[] {
         warmed.bad_signatures > 0
           ? ` (${warmed.bad_signatures} did not verify)`
           : ""
-      }, ${warmed.ms} ms; ${warmed.handshakes} new users' handshakes with a stand-in station on a thread of its own, ${warmed.handshakes_ms} ms`,
+      }, ${warmed.ms} ms`,
     );
   }
   const p = r.station_process;

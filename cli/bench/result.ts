@@ -68,8 +68,7 @@ export interface GeneratorCpu {
   /**
    * The self warm-up before the clock (null when off: `--no-self-warmup`,
    * or not MTP): the bench's own code run on texts through a stand-in for
-   * the station inside the bench process, then on new users' handshakes
-   * with a stand-in station on a thread of it; none to the station.
+   * the station inside the bench process, none to the station.
    */
   readonly warmed: SelfWarmup | null;
 }
@@ -93,15 +92,6 @@ export interface SelfWarmup {
   readonly ended: BenchEnd;
   /** Its wall time (ms), the stand-in's included. */
   readonly ms: number;
-  /**
-   * Handshakes of new users (made for it, in no store) completed with a
-   * stand-in station on a thread of the bench process — as many as the run
-   * makes, at most 300 —, after the texts: the bench's handshake code run
-   * before its clock, none to the station and none counted.
-   */
-  readonly handshakes: number;
-  /** Their wall time (ms): the users made, the stand-in started and stopped. */
-  readonly handshakes_ms: number;
 }
 
 /** The station process(es) named by `--pid`, over the timed phase. */

@@ -45,7 +45,7 @@ import {
 } from "../../dimp/message/mod.ts";
 import type { Connection, Framing } from "../../client/transport/mod.ts";
 import { ByteSlab } from "../../dimp/transport/mod.ts";
-import { Accounts, Store } from "../../store/mod.ts";
+import type { Accounts } from "../../store/mod.ts";
 import {
   AccountsDirectory,
   ClientSession,
@@ -53,7 +53,6 @@ import {
   type LogLevel,
 } from "../../client/mod.ts";
 import { collectGarbage } from "../../station/collect_garbage.ts";
-import { join } from "node:path";
 import { eachLimited } from "./_each_limited.ts";
 import { LoopLag } from "./_loop_lag.ts";
 import { type MirrorRoute, MirrorStation } from "./_mirror_station.ts";
@@ -74,11 +73,8 @@ import {
 import type { SealedEnvelope } from "./_sealed_envelope.ts";
 import { SignatureIndex } from "./_signature_index.ts";
 import { selfWarmupPlan } from "./_self_warmup_plan.ts";
-import { StandInStation } from "./_standin_station.ts";
-import { throwawayUsers } from "./_throwaway_users.ts";
 import { warmMessageKeys } from "./_warm_keys.ts";
 import { ReplySample } from "./_reply_sample.ts";
-import { withNonces } from "./nonces.ts";
 import { planMessages, type PlannedMessage } from "./plan.ts";
 import {
   ownCpuMs,
@@ -175,10 +171,8 @@ export interface BenchOptions extends BenchConnectOptions {
   /**
    * Before connecting, the bench runs its timed phase's own code on as many
    * texts of the run's size as it plans (at most {@link SELF_WARMUP_TEXTS})
-   * through a stand-in for the station inside its own process, then its
-   * handshake code on as many new users as it connects (at most
-   * {@link SELF_WARMUP_HANDSHAKES}) with a stand-in station on a thread of
-   * its own (MTP only; default true): the station sees nothing of it.
+   * through a stand-in for the station inside its own process (MTP only;
+   * default true): the station sees nothing of it.
    */
   readonly selfWarmup?: boolean;
   /**
@@ -256,11 +250,6 @@ const RECEIPT_FRAME = 0x80000000;
 export const SELF_WARMUP_TEXTS = 10_000;
 /** Users the self warm-up sends as (the run's first ones, on connections of their own). */
 const SELF_WARMUP_USERS = 10;
-/**
- * Handshakes of new users the self warm-up makes at most
- * ({@link BenchOptions.selfWarmup}): as many as the run makes, up to this.
- */
-export const SELF_WARMUP_HANDSHAKES = 300;
 
 /**
  * After the duration, what was sent has this long to arrive (ms; at most
@@ -512,15 +501,7 @@ class Bench {
       o.onPhase?.(
         `warming its own code: ${texts} texts through a stand-in for the station in this process (none to the station)`,
       );
-      const textsWarmed = await this.#selfWarmup(texts);
-      const users = Math.min(
-        count + (o.offline?.length ?? 0),
-        SELF_WARMUP_HANDSHAKES,
-      );
-      o.onPhase?.(
-        `warming its own code: ${users} new users' handshakes with a stand-in station on a thread of its own (none to the station)`,
-      );
-      warmed = { ...textsWarmed, ...await this.#handshakeWarmup(users) };
+      warmed = await this.#selfWarmup(texts);
     }
 
     this.#replies = new ReplySample(o.verifyAll ?? false, VERIFY_EVERY);
@@ -531,7 +512,6 @@ class Bench {
       ? receivers.map((user, i) => this.#peer(user, -1, i, []))
       : this.#senders;
     await this.#prepareHandshakes(offline);
-    collectGarbage(); // the packing's and the warm-ups' garbage: not timed
     let handshakeWall = 0;
     const timed: TimedPhase = {
       wallMs: 0,
@@ -594,9 +574,7 @@ class Bench {
    * messages of the same shapes, signed by a key made for it. Its counters
    * are its own; nothing reaches the station.
    */
-  async #selfWarmup(
-    texts: number,
-  ): Promise<Omit<SelfWarmup, "handshakes" | "handshakes_ms">> {
+  async #selfWarmup(texts: number): Promise<SelfWarmup> {
     const o = this.#o;
     const started = performance.now();
     const users = o.users.slice(0, SELF_WARMUP_USERS);
@@ -690,58 +668,6 @@ class Bench {
     } finally {
       for (const peer of this.#senders) peer.raw?.close();
       await Promise.all(this.#senders.map((peer) => peer.raw?.done));
-    }
-  }
-
-  /**
-   * The self warm-up's handshakes ({@link BenchOptions.selfWarmup}): `count`
-   * new users ({@link throwawayUsers}, with one-time nonces as the run's
-   * users have) prepare and make their handshakes as the run's users do —
-   * a bench of their own with the run's concurrency and checks, its store
-   * a temporary one — with a {@link StandInStation} on a thread of its own;
-   * then their sessions are closed, the stand-in stopped and its files
-   * removed. Nothing reaches the station.
-   */
-  async #handshakeWarmup(
-    count: number,
-  ): Promise<Pick<SelfWarmup, "handshakes" | "handshakes_ms">> {
-    const started = performance.now();
-    const dir = await Deno.makeTempDir({ prefix: "dim-bench-warmup-" });
-    let accounts: Accounts | undefined;
-    let standIn: StandInStation | undefined;
-    try {
-      standIn = await StandInStation.start(join(dir, "station.db"));
-      accounts = new Accounts(Store.open({ path: join(dir, "bench.db") }));
-      const users = withNonces(await throwawayUsers(count), 2);
-      const bench = new Bench({
-        ...this.#o,
-        accounts,
-        host: "127.0.0.1",
-        port: standIn.port,
-        users,
-        offline: undefined,
-        messages: 0,
-        pids: undefined,
-        onPhase: undefined,
-        onProgress: undefined,
-        selfWarmup: false,
-      });
-      bench.#senders = users.map((user, i) => bench.#peer(user, i, i, []));
-      bench.#receivers = bench.#senders;
-      await bench.#prepareHandshakes(false);
-      try {
-        await bench.#connectAll(bench.#senders);
-      } finally {
-        await Promise.all(bench.#senders.map((p) => p.session.close()));
-      }
-      return {
-        handshakes: bench.#handshakeMs.length,
-        handshakes_ms: Math.round(performance.now() - started),
-      };
-    } finally {
-      accounts?.store.close();
-      await standIn?.stop();
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   }
 
