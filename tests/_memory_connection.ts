@@ -141,7 +141,9 @@ export class MemoryConnection implements Connection {
     if (!this.#keep) return;
     const text = payload instanceof Uint8Array
       ? new TextDecoder().decode(payload)
-      : [payload].flat().join("");
+      : [payload].flat().map((part) =>
+        typeof part === "string" ? part : part.base64.toBase64()
+      ).join("");
     this.bytesSent += text.length;
     this.sent.push(text);
     for (const wake of this.#waiters.splice(0)) wake();

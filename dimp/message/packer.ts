@@ -37,12 +37,7 @@ import { requireRecord } from "./_require.ts";
 import { InstantMessage } from "./instant.ts";
 import { type CipherKeyCache, MemoryCipherKeyCache } from "./key_cache.ts";
 import { ReliableMessage } from "./reliable.ts";
-import {
-  dataMadeHere,
-  knowDataBytes,
-  markDataMadeHere,
-  SecureMessage,
-} from "./secure.ts";
+import { dataMadeHere, knowDataBytes, SecureMessage } from "./secure.ts";
 import { expandContentKeys } from "./short_keys.ts";
 import { BoundedMap } from "../bounded_map.ts";
 
@@ -278,9 +273,10 @@ export class MessagePacker {
       fixAttachments(dict);
     }
     const signed = ReliableMessage.parse(dict);
-    // its data the base64 made here still (its JSON split at it); not its
-    // bytes, which a sent message need not keep alive
-    if (dataMadeHere(msg)) markDataMadeHere(signed);
+    // its data the base64 made here still, and its bytes: its frame is
+    // written from them (its JSON split at its data), so the base64 text
+    // need not live until the write
+    if (dataMadeHere(msg)) knowDataBytes(signed, msg.dataBytes);
     return signed;
   }
 

@@ -16,6 +16,7 @@ import { requireData, requireId, requireRecord } from "./_require.ts";
 import { MessageFormatError, MessageTooLargeError } from "./errors.ts";
 import { dataMadeHere, SecureMessage } from "./secure.ts";
 import { expandMessageKeys } from "./short_keys.ts";
+import type { TextParts } from "../transport/endpoint.ts";
 
 /**
  * Default size limit of {@link ReliableMessage.parse}: 1 MiB, the
@@ -64,13 +65,13 @@ function _appendMember(
 
 /**
  * The compact JSON of `dict` in three parts — up to the opening quote of
- * its `data` string, `data` itself, the rest —; `data` must need no escape
- * (base64 made here).
+ * its `data` string, `data` as the bytes it is the base64 of (`bytes`:
+ * made here, no escape needed; the text is made when written), the rest.
  */
 function _splitAtData(
   dict: Record<string, unknown>,
-): [string, string, string] {
-  const data = dict.data as string;
+  bytes: Uint8Array,
+): TextParts {
   // joined, not concatenated: each part one flat string, written as it is
   const head: string[] = ["{"];
   const tail: string[] = ['"'];
@@ -90,7 +91,7 @@ function _splitAtData(
     into.push(JSON.stringify(name), ":", json);
   }
   tail.push("}");
-  return [head.join(""), data, tail.join("")];
+  return [head.join(""), { base64: bytes }, tail.join("")];
 }
 
 function _isJsonSpace(code: number): boolean {
@@ -294,8 +295,9 @@ export class ReliableMessage extends SecureMessage {
    * {@link ReliableMessage.serialize}'s text, in parts where joining them
    * would copy the whole message once more: the received text and a member
    * appended to it, or — a message signed here, its `data` the base64 of
-   * its ciphertext — the JSON up to its `data`, `data`, and the rest. A
-   * frame writer writes the parts one after the other.
+   * its ciphertext — the JSON up to its `data`, the ciphertext (its base64
+   * made by the writer, so no text of it lives until then), and the rest.
+   * A frame writer writes the parts one after the other.
    *
    * @example
    * ```ts
@@ -308,9 +310,11 @@ export class ReliableMessage extends SecureMessage {
    * console.assert([parts].flat().join("") === msg.serialize());
    * ```
    */
-  serializeInParts(): string | readonly string[] {
+  serializeInParts(): string | TextParts {
     return this.#text ?? this.#parts ??
-      (dataMadeHere(this) ? _splitAtData(this.dictionary) : this.serialize());
+      (dataMadeHere(this)
+        ? _splitAtData(this.dictionary, this.dataBytes)
+        : this.serialize());
   }
 
   /**

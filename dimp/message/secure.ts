@@ -38,18 +38,6 @@ export let knowDataBytes: (msg: SecureMessage, bytes: Uint8Array) => void;
 export let dataMadeHere: (msg: SecureMessage) => boolean;
 
 /**
- * Marks a message's `data` as made here ({@link dataMadeHere}) without
- * giving it the bytes: a message signed from one whose `data` was made
- * here. Not re-exported by `mod.ts`.
- *
- * @example
- * ```ts ignore
- * if (dataMadeHere(secure)) markDataMadeHere(signed);
- * ```
- */
-export let markDataMadeHere: (msg: SecureMessage) => void;
-
-/**
  * `{"sender", "receiver", "time", ["group"], ["type"], ["IV"], "data",
  * "key" | "keys"}`. Relays may read the envelope without touching the body.
  */
@@ -63,9 +51,6 @@ export class SecureMessage extends Envelope {
       msg.#madeHere = true;
     };
     dataMadeHere = (msg) => msg.#madeHere;
-    markDataMadeHere = (msg) => {
-      msg.#madeHere = true;
-    };
   }
 
   /**

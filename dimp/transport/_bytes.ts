@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Payload } from "./endpoint.ts";
+import type { Base64Part, Payload, TextParts } from "./endpoint.ts";
 
 const encoder = new TextEncoder();
 
@@ -123,10 +123,12 @@ export function toBytes(data: Payload): Uint8Array {
 
 /** Payloads joined by `\n` (text stays text). */
 export function joinLines(payloads: readonly Payload[]): Payload {
-  if (payloads.every((p) => !(p instanceof Uint8Array))) {
-    return payloads.map((p) => typeof p === "string" ? p : p.join(""))
-      .join("\n");
+  const texts: string[] = [];
+  for (const p of payloads) {
+    if (p instanceof Uint8Array) break;
+    texts.push(typeof p === "string" ? p : _joined(p));
   }
+  if (texts.length === payloads.length) return texts.join("\n");
   const parts: Uint8Array[] = [];
   payloads.forEach((p, i) =>
     parts.push(...(i > 0 ? [NEWLINE, toBytes(p)] : [toBytes(p)]))
@@ -141,7 +143,9 @@ export function byteLength(data: Payload): number {
   if (data instanceof Uint8Array) return data.length;
   if (typeof data === "string") return utf8Length(data);
   let length = 0;
-  for (const part of data) length += utf8Length(part);
+  for (const part of data) {
+    length += typeof part === "string" ? utf8Length(part) : _base64Length(part);
+  }
   return length;
 }
 
@@ -163,7 +167,9 @@ export function writeBytes(
     return at + encoder.encodeInto(data, out.subarray(at)).written;
   }
   for (const part of data) {
-    at += encoder.encodeInto(part, out.subarray(at)).written;
+    at = typeof part === "string"
+      ? at + encoder.encodeInto(part, out.subarray(at)).written
+      : _writeBase64(out, at, part.base64);
   }
   return at;
 }
@@ -175,7 +181,7 @@ export function writeBytes(
  */
 export function encodeTextInto(
   into: Uint8Array,
-  text: string | readonly string[],
+  text: string | TextParts,
 ): number {
   if (typeof text === "string") {
     const { read, written } = encoder.encodeInto(text, into);
@@ -184,6 +190,12 @@ export function encodeTextInto(
   let at = 0;
   for (let i = 0; i < text.length; i++) {
     const part = text[i];
+    if (typeof part !== "string") {
+      // written from the bytes: no text of them is made
+      if (at + _base64Length(part) > into.length) return -1;
+      at = _writeBase64(into, at, part.base64);
+      continue;
+    }
     // a short part after the first byte by byte: no view of `into` for it
     let end = i > 0 && part.length <= SHORT_PART
       ? _writeAscii(into, at, part)
@@ -220,9 +232,56 @@ function _writeAscii(into: Uint8Array, at: number, text: string): number {
 }
 
 /** The length of text (in parts) in UTF-16 units. */
-export function textLength(text: string | readonly string[]): number {
+export function textLength(text: string | TextParts): number {
   if (typeof text === "string") return text.length;
   let length = 0;
-  for (const part of text) length += part.length;
+  for (const part of text) {
+    length += typeof part === "string" ? part.length : _base64Length(part);
+  }
   return length;
+}
+
+/** The parts as one text (a {@link Base64Part}'s base64 made now). */
+function _joined(parts: TextParts): string {
+  return parts.map((part) =>
+    typeof part === "string" ? part : part.base64.toBase64()
+  ).join("");
+}
+
+/** The standard base64 alphabet, as bytes. */
+const BASE64 = encoder.encode(
+  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+);
+const PAD = 0x3d; // =
+
+/**
+ * Writes the padded base64 of `bytes` at `at` (room for it checked by the
+ * caller); returns the end.
+ */
+function _writeBase64(into: Uint8Array, at: number, bytes: Uint8Array): number {
+  const rest = bytes.length % 3;
+  const whole = bytes.length - rest;
+  let i = 0;
+  for (; i < whole; i += 3) {
+    const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
+    into[at] = BASE64[n >>> 18];
+    into[at + 1] = BASE64[(n >>> 12) & 63];
+    into[at + 2] = BASE64[(n >>> 6) & 63];
+    into[at + 3] = BASE64[n & 63];
+    at += 4;
+  }
+  if (rest > 0) {
+    const n = (bytes[i] << 16) | (rest === 2 ? bytes[i + 1] << 8 : 0);
+    into[at] = BASE64[n >>> 18];
+    into[at + 1] = BASE64[(n >>> 12) & 63];
+    into[at + 2] = rest === 2 ? BASE64[(n >>> 6) & 63] : PAD;
+    into[at + 3] = PAD;
+    at += 4;
+  }
+  return at;
+}
+
+/** The length of a {@link Base64Part}'s base64 (ASCII: bytes and units). */
+function _base64Length(part: Base64Part): number {
+  return 4 * Math.ceil(part.base64.length / 3);
 }

@@ -19,14 +19,32 @@ export type Payload = Uint8Array | string | TextParts;
  * A text payload in parts, written one after the other: a text made of
  * pieces (a received message with a member appended, a reply around its
  * `data`) goes into its frame without first being copied into one string.
+ * A {@linkcode Base64Part} is written as the base64 of its bytes.
  *
  * @example
  * ```ts
  * const parts: TextParts = ['{"sender":"moki@4WDfe3zZ4T7opFSi3iDAKiuTnUHjxmXekk"', ',"time":1}'];
- * console.assert(parts.join("").startsWith('{"sender"'));
+ * console.assert(typeof parts[0] === "string" && parts[0].startsWith('{"sender"'));
  * ```
  */
-export type TextParts = readonly string[];
+export type TextParts = readonly (string | Base64Part)[];
+
+/**
+ * Bytes in a text payload written as their base64 (standard alphabet,
+ * padded): a reply's `data` kept as its ciphertext until its frame is
+ * made, not as text (a string lives on the heap; the bytes' buffer does
+ * not).
+ *
+ * @example
+ * ```ts
+ * const parts: TextParts = ['{"data":"', { base64: new Uint8Array([100]) }, '"}'];
+ * console.assert(parts.length === 3); // written as {"data":"ZA=="}
+ * ```
+ */
+export interface Base64Part {
+  /** The bytes whose base64 is written. */
+  readonly base64: Uint8Array;
+}
 
 /** The framings of the station port. */
 export type Framing = "mtp" | "mars" | "ws" | "plain";

@@ -18,7 +18,7 @@ import {
   writeBytes,
   writeU32,
 } from "./_bytes.ts";
-import type { Payload } from "./endpoint.ts";
+import type { Payload, TextParts } from "./endpoint.ts";
 import { FramingError } from "./errors.ts";
 
 /** MTP data types (the low nibble of header byte 3). */
@@ -320,7 +320,7 @@ function _writeHeader(
  */
 function _withText(
   headerLength: number,
-  text: string | readonly string[],
+  text: string | TextParts,
   slab: ByteSlab | undefined,
 ): Uint8Array {
   const length = textLength(text);

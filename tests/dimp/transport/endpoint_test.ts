@@ -10,6 +10,7 @@ import {
   type Framing,
   type FramingEndpoint,
   MtpType,
+  type TextParts,
 } from "../../../dimp/transport/mod.ts";
 import { hex, utf8 } from "./_helpers.ts";
 
@@ -145,6 +146,38 @@ for (const framing of ["mtp", "mars", "ws", "plain"] as const) {
       payloads(client).flat(),
       late === undefined ? [text, text, text] : [text, text, text, text],
     );
+  });
+
+  Deno.test(`endpoint pair [${framing}]: a part in base64 is written as the base64 of its bytes`, () => {
+    const { client, station } = pair(framing);
+    // 3n, 3n + 1 and 3n + 2 bytes: no padding, "==" and "="
+    for (const size of [3, 4, 2000]) {
+      const bytes = new Uint8Array(size).map((_, i) => (i * 7 + size) & 0xff);
+      const parts: TextParts = [
+        '{"data":"',
+        { base64: bytes },
+        '","t":"défé €"}',
+      ];
+      const text = `{"data":"${bytes.toBase64()}","t":"défé €"}`;
+      station.inbox.push(client.endpoint.encodeMessage(parts).bytes);
+      settle(client, station);
+      assert.deepEqual(payloads(station).flat().at(-1), text);
+      client.inbox.push(station.endpoint.encodeMessage(parts).bytes);
+      client.inbox.push(...station.endpoint.encodeReplies(-1, [parts]));
+      const late = station.endpoint.deferReply?.(parts);
+      if (late !== undefined) {
+        const into = new Uint8Array(late.maxLength);
+        const length = late.writeInto(into);
+        assert.ok(length > late.length);
+        assert.deepEqual(late.encode(), into.subarray(0, length));
+        client.inbox.push(into.slice(0, length));
+      }
+      settle(client, station);
+      assert.deepEqual(
+        payloads(client).flat().slice(late === undefined ? -2 : -3),
+        late === undefined ? [text, text] : [text, text, text],
+      );
+    }
   });
 
   Deno.test(`endpoint pair [${framing}]: the client heartbeat is answered, the station never pings`, () => {
