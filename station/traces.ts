@@ -127,7 +127,7 @@ export class TracePool {
   constructor(options: TracePoolOptions = {}) {
     this.#ttl = options.ttlSeconds ?? TRACE_TTL_SECONDS;
     this.#entries = new BoundedMap(options.maxEntries ?? 65536);
-    this.#now = options.now ?? (() => Date.now() / 1000);
+    this.#now = options.now ?? _secondsNow;
     this.#startMs = Math.round(this.#now() * 1000);
   }
 
@@ -229,4 +229,13 @@ function insert(nodes: Node[], node: Node): void {
     at--;
   }
   nodes.splice(at, 0, node);
+}
+
+/**
+ * The default clock (seconds): one function for every pool, so that the
+ * optimised relay path made while a self warm-up's pool ran still calls
+ * the right target in the real station's.
+ */
+function _secondsNow(): number {
+  return Date.now() / 1000;
 }

@@ -111,6 +111,16 @@ const SPARE_READ_BYTES = 64 * 1024;
 let nextId = 1;
 
 /**
+ * "No time yet" for the fields that later hold `Date.now()` values: a
+ * double from the start (0 is a small integer), so that the first timestamp
+ * written does not change the field's representation — V8 would give every
+ * connection a new shape then and drop the optimised code of the relay path
+ * that was made for the old one (a busy station's first partial frame at a
+ * tick did that).
+ */
+const NEVER = -Infinity;
+
+/**
  * Writes the frames at the front of `queue` into `buffer` while they fit,
  * the late ones made there; how many and their bytes in all.
  */
@@ -206,20 +216,21 @@ export class StreamConnection implements Connection {
   /** The write side is shut (after the last write); waiting for the peer's close. */
   #halfClosed = false;
   #closeInfo: CloseInfo | null = null;
-  /** When a closing connection is closed at the latest. */
-  #closeDeadline = 0;
+  /** When a closing connection is closed at the latest (set when closing). */
+  #closeDeadline: number = Infinity;
   #discarded = 0;
 
   #bytesReceived = 0;
   #bytesSent = 0;
   #lastReceived: number = this.connectedAt;
-  #lastHeartbeat = 0;
+  #lastHeartbeat: number = NEVER;
   #events = 0;
   #eventsAtMark = 0;
   /** Events and sends by the previous tick (none since: the endpoint rests). */
   #activityAtTick = -1;
   #sends = 0;
-  #partialSince = 0;
+  /** Since when a partial frame waits ({@link NEVER}: none). */
+  #partialSince: number = NEVER;
 
   #queue: Outbound[] = [];
   #queuedBytes = 0;
@@ -402,9 +413,9 @@ export class StreamConnection implements Connection {
       return this.#terminate({ reason: "idle-timeout" });
     }
     if ((this.#endpoint?.bufferedBytes ?? 0) === 0) {
-      this.#partialSince = 0;
+      this.#partialSince = NEVER;
     } else if (
-      this.#partialSince === 0 || this.#events !== this.#eventsAtMark
+      this.#partialSince === NEVER || this.#events !== this.#eventsAtMark
     ) {
       this.#partialSince = now;
       this.#eventsAtMark = this.#events;

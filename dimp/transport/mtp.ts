@@ -279,8 +279,13 @@ function _headerWords(init: MtpPackageInit): number {
   if (sn === undefined) {
     return (init.snHi ?? 0) !== 0 || (init.snLo ?? 0) !== 0 ? 4 : 2;
   }
-  for (let i = 0; i < 8; i++) if (sn[i] !== 0) return 4;
-  return 2;
+  // all 8 bytes every time: a loop that returned at the first byte (a
+  // random sn's is almost never 0) left its increment without type
+  // feedback, and the optimised encoder was dropped at the first sn that
+  // starts with a 0 byte
+  let bits = 0;
+  for (let i = 0; i < 8; i++) bits |= sn[i];
+  return bits !== 0 ? 4 : 2;
 }
 
 /** Writes the header of `words` words for `init` and a body of `bodyLength` bytes. */

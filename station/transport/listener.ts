@@ -24,6 +24,7 @@
  * @module
  */
 import type {
+  CloseInfo,
   Connection,
   ConnectionHandler,
   Framing,
@@ -97,6 +98,43 @@ export const DEFAULT_PORT = 9394;
  */
 const SWEEP_SLICES = 10;
 
+/**
+ * The owner's handler, with the listener's set of open connections kept up
+ * to date. A class, not closures made per listener: every listener's
+ * connections call the same functions, so the relay path's code optimised
+ * while a self warm-up's listener ran stays valid for the real one.
+ */
+class _CountingHandler implements ConnectionHandler {
+  readonly #user: ConnectionHandler;
+  readonly #connections: Set<Connection>;
+
+  constructor(user: ConnectionHandler, connections: Set<Connection>) {
+    this.#user = user;
+    this.#connections = connections;
+  }
+
+  onOpen(conn: Connection): void {
+    this.#connections.add(conn);
+    this.#user.onOpen?.(conn);
+  }
+
+  onPayload(
+    conn: Connection,
+    lines: readonly string[],
+  ): ReturnType<ConnectionHandler["onPayload"]> {
+    return this.#user.onPayload(conn, lines);
+  }
+
+  onClose(conn: Connection, info: CloseInfo): void {
+    this.#connections.delete(conn);
+    this.#user.onClose?.(conn, info);
+  }
+
+  onError(conn: Connection, error: Error): void {
+    this.#user.onError?.(conn, error);
+  }
+}
+
 class Listener implements StationListener {
   readonly hostname: string;
   readonly port: number;
@@ -125,21 +163,7 @@ class Listener implements StationListener {
     this.#perIpExempt = options.perIpExempt ?? (() => false);
     this.#onRefused = options.onRefused ?? (() => {});
     this.#info = options.info ?? (() => ({}));
-    const user = options.handler;
-    this.#handler = {
-      onOpen: (conn) => {
-        this.connections.add(conn);
-        user.onOpen?.(conn);
-      },
-      onPayload: (conn, lines) => user.onPayload(conn, lines),
-      onClose: (conn, info) => {
-        this.connections.delete(conn);
-        user.onClose?.(conn, info);
-      },
-      onError: user.onError
-        ? (conn, error) => user.onError!(conn, error)
-        : undefined,
-    };
+    this.#handler = new _CountingHandler(options.handler, this.connections);
     this.#listener = Deno.listen({
       hostname: options.hostname ?? "127.0.0.1",
       port: options.port ?? DEFAULT_PORT,

@@ -226,6 +226,17 @@ Deno.test("encodeMtpPackage: snHi and snLo write the same bytes as the sn; none 
       encodeMtpPackage({ type: MtpType.MESSAGE, sn: new Uint8Array(8), body }),
     ),
   );
+  // an sn whose only non-zero byte is its last is still written (HL 4)
+  const last = encodeMtpPackage({
+    type: MtpType.MESSAGE,
+    sn: new Uint8Array([0, 0, 0, 0, 0, 0, 0, 1]),
+    body,
+  });
+  assert.equal(last[3] >> 4, 4);
+  assert.equal(
+    hex(last),
+    hex(encodeMtpPackage({ type: MtpType.MESSAGE, snHi: 0, snLo: 1, body })),
+  );
 });
 
 Deno.test("MtpDecoder: many packages in one push and across splits decode the same", () => {
