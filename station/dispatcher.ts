@@ -15,12 +15,18 @@
  *
  * @module
  */
-import { ReceiptCommand } from "../dimp/command/mod.ts";
+import { purifyEnvelope, ReceiptCommand } from "../dimp/command/mod.ts";
 import type { Content } from "../dimp/content/mod.ts";
 import { EntityType, type ID, tryParseId } from "../dimp/identity/mod.ts";
-import { ReliableMessage } from "../dimp/message/mod.ts";
-import type { TextParts } from "../dimp/transport/mod.ts";
-import type { Accounts, HeldStoreListener, Store } from "../store/mod.ts";
+import { utf8Decode, utf8Encode } from "../dimp/crypto/mod.ts";
+import { Envelope, ReliableMessage } from "../dimp/message/mod.ts";
+import { ByteSlab, type TextParts } from "../dimp/transport/mod.ts";
+import type {
+  Accounts,
+  HeldStore,
+  OfflineMessage,
+  Store,
+} from "../store/mod.ts";
 import { attachSender } from "./attachments.ts";
 import type { StationLog } from "../client/log.ts";
 import { messageKey, type OfflineDelivery } from "./offline.ts";
@@ -95,7 +101,7 @@ const FAILED: Delivery = { kind: "failed" };
  */
 export function receiptsFor(
   delivery: Delivery,
-  msg: ReliableMessage,
+  msg: Envelope,
 ): ReceiptCommand[] {
   const says = receiptSays(delivery);
   return says === undefined ? [] : [receipt(says.text, msg, says.extra)];
@@ -133,6 +139,20 @@ export function receiptSays(delivery: Delivery): ReceiptSays | undefined {
       return undefined;
   }
 }
+
+/**
+ * Told how a delivery ended ({@link Dispatcher.deliverThen}), with the
+ * envelope its receipt answers: the message itself, or — for a text pushed
+ * live whose store was held — its envelope alone (what a receipt's
+ * `origin` carries), the message having been let go of.
+ *
+ * @example
+ * ```ts ignore
+ * const settled: DeliverySettled = (delivery, origin) =>
+ *   outbox.send(session, origin, delivery);
+ * ```
+ */
+export type DeliverySettled = (delivery: Delivery, origin: Envelope) => void;
 
 /** What the dispatcher needs besides the sessions and the store. */
 export interface DispatcherOptions {
@@ -176,6 +196,8 @@ export class Dispatcher {
   readonly #onRoaming: (user: ID, station: ID) => void;
   readonly #bridged: (station: ID) => boolean;
   readonly #accounts: Accounts | undefined;
+  /** Where the texts of held pushes are kept (off the V8 heap). */
+  readonly #heldTexts = new ByteSlab();
 
   /** Wires the registry, the offline store and the hooks. */
   constructor(
@@ -231,17 +253,18 @@ export class Dispatcher {
    * {@link Dispatcher.deliver} telling `settled` (once, maybe before this
    * returns) instead of resolving a promise: the routed path keeps one
    * record per message while it waits for its receiver or the store, no
-   * promise chain.
+   * promise chain — and not the message: a text pushed live keeps its
+   * text as bytes (for the store) and its envelope (for the receipt).
    */
   deliverThen(
     msg: ReliableMessage,
     receiver: ID,
-    settled: (delivery: Delivery) => void,
+    settled: DeliverySettled,
     via: "local" | "bot" = "local",
   ): void {
     this.#stats.routed++;
     if (receiver.type === EntityType.STATION) {
-      return settled(this.redirect(msg, receiver));
+      return settled(this.redirect(msg, receiver), msg);
     }
     const cache = msg.sender.type !== EntityType.STATION &&
       !msg.receiver.isBroadcast;
@@ -257,6 +280,7 @@ export class Dispatcher {
       );
       return settled(
         sent(DeliveryText.DELIVERED, { recipient: receiver.value }),
+        msg,
       );
     }
     const pushed = this.#pushTo(
@@ -269,27 +293,32 @@ export class Dispatcher {
     if (key === undefined) {
       return settled(
         this.#counted(pushed ?? this.#roam(msg, receiver, undefined)),
+        msg,
       );
     }
     // taken by the receiver or committed before the receipt (§4.11): held
     // before the push can settle, so its delete when sent comes after it
     if (pushed !== undefined) {
-      // its frames are made: the held store and the receipt need only the
-      // dictionary, and the text would outlive many scavenges in flight
-      msg.forgetText();
-      this.#offline.holdUnlessTaken(
-        receiver,
-        msg,
+      // its frames are made: what the store and the receipt need is kept,
+      // not the parsed message (~1 KB on the heap through many scavenges)
+      this.#offline.hold(
         key,
-        new _HeldPush(pushed, settled, this.#log, receiver),
+        new _HeldPush(
+          _textBytes(this.#heldTexts, msg),
+          Envelope.parse(purifyEnvelope(msg)),
+          receiver,
+          settled,
+          this.#stats,
+          this.#log,
+        ),
       );
       return;
     }
     const stored = this.#offline.store(receiver, msg, { durable: true });
     const result = this.#roam(msg, receiver, receiver);
     stored.then(
-      () => settled(this.#counted(result)),
-      (error) => settled(_storeFailed(this.#log, receiver, error)),
+      () => settled(this.#counted(result), msg),
+      (error) => settled(_storeFailed(this.#log, receiver, error), msg),
     );
   }
 
@@ -577,33 +606,91 @@ function _storeFailed(log: StationLog, receiver: ID, error: unknown): Delivery {
 }
 
 /**
- * A message pushed live while its stored copy is held: the one record it
- * keeps until its receiver took it or the copy is committed.
+ * The JSON text of a message as UTF-8 bytes, in `slab` (outside the V8
+ * heap): the parts its frame was written from, encoded once more.
  */
-class _HeldPush implements HeldStoreListener {
-  readonly #delivery: Delivery;
-  readonly #settled: (delivery: Delivery) => void;
-  readonly #log: StationLog;
+function _textBytes(slab: ByteSlab, msg: ReliableMessage): Uint8Array {
+  const payload = msg.serializeInParts();
+  const parts = typeof payload === "string" ? [payload] : payload;
+  let length = 0;
+  for (const part of parts) {
+    if (typeof part !== "string") return utf8Encode(msg.serialize());
+    length += part.length;
+  }
+  const bytes = slab.alloc(length);
+  let at = 0;
+  for (const part of parts) {
+    const { read, written } = _ENCODER.encodeInto(
+      part as string,
+      bytes.subarray(at),
+    );
+    // not ASCII: longer in UTF-8 than in UTF-16 units
+    if (read !== (part as string).length) return utf8Encode(msg.serialize());
+    at += written;
+  }
+  return bytes;
+}
+
+const _ENCODER = new TextEncoder();
+
+/**
+ * A text pushed live while its stored copy is held: the one record it
+ * keeps until its receiver took it or the copy is committed — its text as
+ * bytes (parsed again only if it is written after all) and its envelope for
+ * the receipt, not the parsed message.
+ */
+class _HeldPush implements HeldStore {
+  readonly #text: Uint8Array;
+  readonly #origin: Envelope;
   readonly #receiver: ID;
+  readonly #settled: DeliverySettled;
+  readonly #stats: StationStats;
+  readonly #log: StationLog;
+  readonly #heldAt = performance.now();
 
   constructor(
-    delivery: Delivery,
-    settled: (delivery: Delivery) => void,
-    log: StationLog,
+    text: Uint8Array,
+    origin: Envelope,
     receiver: ID,
+    settled: DeliverySettled,
+    stats: StationStats,
+    log: StationLog,
   ) {
-    this.#delivery = delivery;
-    this.#settled = settled;
-    this.#log = log;
+    this.#text = text;
+    this.#origin = origin;
     this.#receiver = receiver;
+    this.#settled = settled;
+    this.#stats = stats;
+    this.#log = log;
   }
 
-  stored(): void {
-    this.#settled(this.#delivery);
+  message(): OfflineMessage {
+    const origin = this.#origin;
+    return {
+      receiver: this.#receiver.withoutTerminal().value,
+      signature: origin.get("signature") as string,
+      time: origin.time ?? Date.now() / 1000,
+      msg: JSON.parse(utf8Decode(this.#text)),
+    };
+  }
+
+  stored(written: boolean): void {
+    if (written) {
+      const seconds = (performance.now() - this.#heldAt) / 1000;
+      this.#stats.storeLatency?.("store_message", seconds);
+    }
+    const recipient = this.#receiver.value;
+    this.#settled(
+      sent(DeliveryText.DELIVERED, { recipient }),
+      this.#origin,
+    );
   }
 
   failed(error: unknown): void {
-    this.#settled(_storeFailed(this.#log, this.#receiver, error));
+    this.#settled(
+      _storeFailed(this.#log, this.#receiver, error),
+      this.#origin,
+    );
   }
 }
 
@@ -614,7 +701,7 @@ function sent(text: string, extra: Record<string, unknown>): Delivery {
 
 function receipt(
   text: string,
-  msg: ReliableMessage,
+  msg: Envelope,
   extra?: Record<string, unknown>,
 ): ReceiptCommand {
   return ReceiptCommand.create(text, msg, { extra });

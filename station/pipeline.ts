@@ -36,6 +36,7 @@ import {
 } from "../dimp/identity/mod.ts";
 import {
   DecryptionError,
+  type Envelope,
   type InstantMessage,
   MessageTooLargeError,
   ReliableMessage,
@@ -354,17 +355,19 @@ export class Pipeline implements StationCore {
     msg: ReliableMessage,
     receiver: ID,
   ): void {
-    this.dispatcher.deliverThen(msg, receiver, (delivery) => {
+    // the callback keeps the session, not the message: the dispatcher gives
+    // it back (or its envelope alone, when it let go of the rest)
+    this.dispatcher.deliverThen(msg, receiver, (delivery, origin) => {
       try {
-        this.#receipts.send(session, msg, delivery);
+        this.#receipts.send(session, origin, delivery);
       } catch (error) {
-        this.#logFailure(session, msg, error);
+        this.#logFailure(session, origin, error);
       }
     });
   }
 
   /** A message whose processing threw: where it came from, where it went, why. */
-  #logFailure(session: Session, msg: ReliableMessage, error: unknown): void {
+  #logFailure(session: Session, msg: Envelope, error: unknown): void {
     this.log.error(
       `${session.address}: ${msg.sender.value} -> ${msg.receiver.value}: ${
         (error as Error).stack ?? error
