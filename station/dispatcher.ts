@@ -18,9 +18,8 @@
 import { purifyEnvelope, ReceiptCommand } from "../dimp/command/mod.ts";
 import type { Content } from "../dimp/content/mod.ts";
 import { EntityType, type ID, tryParseId } from "../dimp/identity/mod.ts";
-import { utf8Decode, utf8Encode } from "../dimp/crypto/mod.ts";
 import { Envelope, ReliableMessage } from "../dimp/message/mod.ts";
-import { ByteSlab, type TextParts } from "../dimp/transport/mod.ts";
+import type { TextParts } from "../dimp/transport/mod.ts";
 import type {
   Accounts,
   HeldStore,
@@ -28,6 +27,7 @@ import type {
   Store,
 } from "../store/mod.ts";
 import { attachSender } from "./attachments.ts";
+import { HeldTexts, textAt } from "./_held_texts.ts";
 import type { StationLog } from "../client/log.ts";
 import { messageKey, type OfflineDelivery } from "./offline.ts";
 import { PresenceBook } from "./presence.ts";
@@ -142,17 +142,22 @@ export function receiptSays(delivery: Delivery): ReceiptSays | undefined {
 
 /**
  * Told how a delivery ended ({@link Dispatcher.deliverThen}), with the
- * envelope its receipt answers: the message itself, or — for a text pushed
- * live whose store was held — its envelope alone (what a receipt's
- * `origin` carries), the message having been let go of.
+ * envelope its receipt answers — the message itself, or, for a text pushed
+ * live whose store was held, its envelope alone (what a receipt's `origin`
+ * carries), the message having been let go of — and the context the
+ * delivery was given (one function for every message, no closure each).
  *
  * @example
  * ```ts ignore
- * const settled: DeliverySettled = (delivery, origin) =>
+ * const settled: DeliverySettled<Session> = (delivery, origin, session) =>
  *   outbox.send(session, origin, delivery);
  * ```
  */
-export type DeliverySettled = (delivery: Delivery, origin: Envelope) => void;
+export type DeliverySettled<T> = (
+  delivery: Delivery,
+  origin: Envelope,
+  context: T,
+) => void;
 
 /** What the dispatcher needs besides the sessions and the store. */
 export interface DispatcherOptions {
@@ -197,7 +202,7 @@ export class Dispatcher {
   readonly #bridged: (station: ID) => boolean;
   readonly #accounts: Accounts | undefined;
   /** Where the texts of held pushes are kept (off the V8 heap). */
-  readonly #heldTexts = new ByteSlab();
+  readonly #heldTexts = new HeldTexts();
 
   /** Wires the registry, the offline store and the hooks. */
   constructor(
@@ -245,7 +250,7 @@ export class Dispatcher {
     via: "local" | "bot" = "local",
   ): Promise<Delivery> {
     return new Promise((resolve) =>
-      this.deliverThen(msg, receiver, resolve, via)
+      this.deliverThen(msg, receiver, resolve, undefined, via)
     );
   }
 
@@ -255,16 +260,18 @@ export class Dispatcher {
    * record per message while it waits for its receiver or the store, no
    * promise chain — and not the message: a text pushed live keeps its
    * text as bytes (for the store) and its envelope (for the receipt).
+   * `context` is given back to `settled`.
    */
-  deliverThen(
+  deliverThen<T>(
     msg: ReliableMessage,
     receiver: ID,
-    settled: DeliverySettled,
+    settled: DeliverySettled<T>,
+    context: T,
     via: "local" | "bot" = "local",
   ): void {
     this.#stats.routed++;
     if (receiver.type === EntityType.STATION) {
-      return settled(this.redirect(msg, receiver), msg);
+      return settled(this.redirect(msg, receiver), msg, context);
     }
     const cache = msg.sender.type !== EntityType.STATION &&
       !msg.receiver.isBroadcast;
@@ -281,6 +288,7 @@ export class Dispatcher {
       return settled(
         sent(DeliveryText.DELIVERED, { recipient: receiver.value }),
         msg,
+        context,
       );
     }
     const pushed = this.#pushTo(
@@ -294,6 +302,7 @@ export class Dispatcher {
       return settled(
         this.#counted(pushed ?? this.#roam(msg, receiver, undefined)),
         msg,
+        context,
       );
     }
     // taken by the receiver or committed before the receipt (§4.11): held
@@ -301,13 +310,20 @@ export class Dispatcher {
     if (pushed !== undefined) {
       // its frames are made: what the store and the receipt need is kept,
       // not the parsed message (~1 KB on the heap through many scavenges)
+      const text = this.#heldTexts.put(
+        msg.serializeInParts(),
+        () => msg.serialize(),
+      );
       this.#offline.hold(
         key,
         new _HeldPush(
-          _textBytes(this.#heldTexts, msg),
+          text.bytes,
+          text.at,
+          text.length,
           Envelope.parse(purifyEnvelope(msg)),
           receiver,
           settled,
+          context,
           this.#stats,
           this.#log,
         ),
@@ -317,8 +333,9 @@ export class Dispatcher {
     const stored = this.#offline.store(receiver, msg, { durable: true });
     const result = this.#roam(msg, receiver, receiver);
     stored.then(
-      () => settled(this.#counted(result), msg),
-      (error) => settled(_storeFailed(this.#log, receiver, error), msg),
+      () => settled(this.#counted(result), msg, context),
+      (error) =>
+        settled(_storeFailed(this.#log, receiver, error), msg, context),
     );
   }
 
@@ -606,60 +623,41 @@ function _storeFailed(log: StationLog, receiver: ID, error: unknown): Delivery {
 }
 
 /**
- * The JSON text of a message as UTF-8 bytes, in `slab` (outside the V8
- * heap): the parts its frame was written from, encoded once more.
- */
-function _textBytes(slab: ByteSlab, msg: ReliableMessage): Uint8Array {
-  const payload = msg.serializeInParts();
-  const parts = typeof payload === "string" ? [payload] : payload;
-  let length = 0;
-  for (const part of parts) {
-    if (typeof part !== "string") return utf8Encode(msg.serialize());
-    length += part.length;
-  }
-  const bytes = slab.alloc(length);
-  let at = 0;
-  for (const part of parts) {
-    const { read, written } = _ENCODER.encodeInto(
-      part as string,
-      bytes.subarray(at),
-    );
-    // not ASCII: longer in UTF-8 than in UTF-16 units
-    if (read !== (part as string).length) return utf8Encode(msg.serialize());
-    at += written;
-  }
-  return bytes;
-}
-
-const _ENCODER = new TextEncoder();
-
-/**
  * A text pushed live while its stored copy is held: the one record it
  * keeps until its receiver took it or the copy is committed — its text as
- * bytes (parsed again only if it is written after all) and its envelope for
- * the receipt, not the parsed message.
+ * bytes (parsed again only if it is written after all), its envelope for
+ * the receipt and what to tell, not the parsed message.
  */
-class _HeldPush implements HeldStore {
-  readonly #text: Uint8Array;
+class _HeldPush<T> implements HeldStore {
+  readonly #bytes: Uint8Array;
+  readonly #at: number;
+  readonly #length: number;
   readonly #origin: Envelope;
   readonly #receiver: ID;
-  readonly #settled: DeliverySettled;
+  readonly #settled: DeliverySettled<T>;
+  readonly #context: T;
   readonly #stats: StationStats;
   readonly #log: StationLog;
   readonly #heldAt = performance.now();
 
   constructor(
-    text: Uint8Array,
+    bytes: Uint8Array,
+    at: number,
+    length: number,
     origin: Envelope,
     receiver: ID,
-    settled: DeliverySettled,
+    settled: DeliverySettled<T>,
+    context: T,
     stats: StationStats,
     log: StationLog,
   ) {
-    this.#text = text;
+    this.#bytes = bytes;
+    this.#at = at;
+    this.#length = length;
     this.#origin = origin;
     this.#receiver = receiver;
     this.#settled = settled;
+    this.#context = context;
     this.#stats = stats;
     this.#log = log;
   }
@@ -670,7 +668,7 @@ class _HeldPush implements HeldStore {
       receiver: this.#receiver.withoutTerminal().value,
       signature: origin.get("signature") as string,
       time: origin.time ?? Date.now() / 1000,
-      msg: JSON.parse(utf8Decode(this.#text)),
+      msg: JSON.parse(textAt(this.#bytes, this.#at, this.#length)),
     };
   }
 
@@ -683,6 +681,7 @@ class _HeldPush implements HeldStore {
     this.#settled(
       sent(DeliveryText.DELIVERED, { recipient }),
       this.#origin,
+      this.#context,
     );
   }
 
@@ -690,6 +689,7 @@ class _HeldPush implements HeldStore {
     this.#settled(
       _storeFailed(this.#log, this.#receiver, error),
       this.#origin,
+      this.#context,
     );
   }
 }

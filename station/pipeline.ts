@@ -45,7 +45,7 @@ import type { Accounts, Store } from "../store/mod.ts";
 import type { AnsBook } from "./ans.ts";
 import type { BlockLists } from "./block_lists.ts";
 import type { Request, StationCore, StationParts } from "./core.ts";
-import type { Dispatcher } from "./dispatcher.ts";
+import type { Delivery, Dispatcher } from "./dispatcher.ts";
 import type { StationIdentity } from "./identity.ts";
 import type { StationLog } from "../client/log.ts";
 import type { StationMessenger } from "./messenger.ts";
@@ -355,16 +355,23 @@ export class Pipeline implements StationCore {
     msg: ReliableMessage,
     receiver: ID,
   ): void {
-    // the callback keeps the session, not the message: the dispatcher gives
-    // it back (or its envelope alone, when it let go of the rest)
-    this.dispatcher.deliverThen(msg, receiver, (delivery, origin) => {
-      try {
-        this.#receipts.send(session, origin, delivery);
-      } catch (error) {
-        this.#logFailure(session, origin, error);
-      }
-    });
+    // one callback for every message, given the session back: nothing per
+    // message but what the dispatcher keeps (not the message, when it can)
+    this.dispatcher.deliverThen(msg, receiver, this.#answer, session);
   }
+
+  /** Sends a delivery's receipt: {@link Pipeline.#answerWhenDelivered}'s callback. */
+  readonly #answer = (
+    delivery: Delivery,
+    origin: Envelope,
+    session: Session,
+  ): void => {
+    try {
+      this.#receipts.send(session, origin, delivery);
+    } catch (error) {
+      this.#logFailure(session, origin, error);
+    }
+  };
 
   /** A message whose processing threw: where it came from, where it went, why. */
   #logFailure(session: Session, msg: Envelope, error: unknown): void {
