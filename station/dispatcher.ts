@@ -145,19 +145,25 @@ export function receiptSays(delivery: Delivery): ReceiptSays | undefined {
  * envelope its receipt answers — the message itself, or, for a text pushed
  * live whose store was held, its envelope alone (what a receipt's `origin`
  * carries), the message having been let go of — and the context the
- * delivery was given (one function for every message, no closure each).
+ * delivery was given: one listener for every message, no closure each.
  *
  * @example
  * ```ts ignore
- * const settled: DeliverySettled<Session> = (delivery, origin, session) =>
- *   outbox.send(session, origin, delivery);
+ * const answers: DeliveryListener<Session> = {
+ *   settled: (delivery, origin, session) => outbox.send(session, origin, delivery),
+ * };
+ * dispatcher.deliverThen(msg, msg.receiver, answers, session);
  * ```
  */
-export type DeliverySettled<T> = (
-  delivery: Delivery,
-  origin: Envelope,
-  context: T,
-) => void;
+export interface DeliveryListener<T> {
+  /** The delivery of the message whose envelope is `origin` ended. */
+  settled(delivery: Delivery, origin: Envelope, context: T): void;
+}
+
+/** {@link Dispatcher.deliver}'s listener: its context is the promise's `resolve`. */
+const _RESOLVE: DeliveryListener<(delivery: Delivery) => void> = {
+  settled: (delivery, _origin, resolve) => resolve(delivery),
+};
 
 /** What the dispatcher needs besides the sessions and the store. */
 export interface DispatcherOptions {
@@ -250,28 +256,28 @@ export class Dispatcher {
     via: "local" | "bot" = "local",
   ): Promise<Delivery> {
     return new Promise((resolve) =>
-      this.deliverThen(msg, receiver, resolve, undefined, via)
+      this.deliverThen(msg, receiver, _RESOLVE, resolve, via)
     );
   }
 
   /**
-   * {@link Dispatcher.deliver} telling `settled` (once, maybe before this
+   * {@link Dispatcher.deliver} telling `listener` (once, maybe before this
    * returns) instead of resolving a promise: the routed path keeps one
    * record per message while it waits for its receiver or the store, no
    * promise chain — and not the message: a text pushed live keeps its
    * text as bytes (for the store) and its envelope (for the receipt).
-   * `context` is given back to `settled`.
+   * `context` is given back to `listener`.
    */
   deliverThen<T>(
     msg: ReliableMessage,
     receiver: ID,
-    settled: DeliverySettled<T>,
+    listener: DeliveryListener<T>,
     context: T,
     via: "local" | "bot" = "local",
   ): void {
     this.#stats.routed++;
     if (receiver.type === EntityType.STATION) {
-      return settled(this.redirect(msg, receiver), msg, context);
+      return listener.settled(this.redirect(msg, receiver), msg, context);
     }
     const cache = msg.sender.type !== EntityType.STATION &&
       !msg.receiver.isBroadcast;
@@ -285,7 +291,7 @@ export class Dispatcher {
       this.#log.debug(
         `message for ${receiver.value} delivered here before: not again`,
       );
-      return settled(
+      return listener.settled(
         sent(DeliveryText.DELIVERED, { recipient: receiver.value }),
         msg,
         context,
@@ -299,7 +305,7 @@ export class Dispatcher {
       via,
     );
     if (key === undefined) {
-      return settled(
+      return listener.settled(
         this.#counted(pushed ?? this.#roam(msg, receiver, undefined)),
         msg,
         context,
@@ -322,7 +328,7 @@ export class Dispatcher {
           text.length,
           Envelope.parse(purifyEnvelope(msg)),
           receiver,
-          settled,
+          listener,
           context,
           this.#stats,
           this.#log,
@@ -333,9 +339,13 @@ export class Dispatcher {
     const stored = this.#offline.store(receiver, msg, { durable: true });
     const result = this.#roam(msg, receiver, receiver);
     stored.then(
-      () => settled(this.#counted(result), msg, context),
+      () => listener.settled(this.#counted(result), msg, context),
       (error) =>
-        settled(_storeFailed(this.#log, receiver, error), msg, context),
+        listener.settled(
+          _storeFailed(this.#log, receiver, error),
+          msg,
+          context,
+        ),
     );
   }
 
@@ -634,7 +644,7 @@ class _HeldPush<T> implements HeldStore {
   readonly #length: number;
   readonly #origin: Envelope;
   readonly #receiver: ID;
-  readonly #settled: DeliverySettled<T>;
+  readonly #listener: DeliveryListener<T>;
   readonly #context: T;
   readonly #stats: StationStats;
   readonly #log: StationLog;
@@ -646,7 +656,7 @@ class _HeldPush<T> implements HeldStore {
     length: number,
     origin: Envelope,
     receiver: ID,
-    settled: DeliverySettled<T>,
+    listener: DeliveryListener<T>,
     context: T,
     stats: StationStats,
     log: StationLog,
@@ -656,7 +666,7 @@ class _HeldPush<T> implements HeldStore {
     this.#length = length;
     this.#origin = origin;
     this.#receiver = receiver;
-    this.#settled = settled;
+    this.#listener = listener;
     this.#context = context;
     this.#stats = stats;
     this.#log = log;
@@ -678,7 +688,7 @@ class _HeldPush<T> implements HeldStore {
       this.#stats.storeLatency?.("store_message", seconds);
     }
     const recipient = this.#receiver.value;
-    this.#settled(
+    this.#listener.settled(
       sent(DeliveryText.DELIVERED, { recipient }),
       this.#origin,
       this.#context,
@@ -686,7 +696,7 @@ class _HeldPush<T> implements HeldStore {
   }
 
   failed(error: unknown): void {
-    this.#settled(
+    this.#listener.settled(
       _storeFailed(this.#log, this.#receiver, error),
       this.#origin,
       this.#context,
