@@ -125,7 +125,7 @@ export function assemblePipeline(
     ans: new AnsBook(options.ans, (name) => store.ans.get(name)),
     blocks: new BlockLists(store),
     messenger,
-    traces: new TracePool(),
+    traces: new TracePool({ station: identity.id }),
     stats,
     log,
     signer,

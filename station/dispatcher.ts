@@ -15,13 +15,19 @@
  *
  * @module
  */
-import { ReceiptCommand } from "../dimp/command/mod.ts";
+import { purifyEnvelope, ReceiptCommand } from "../dimp/command/mod.ts";
 import type { Content } from "../dimp/content/mod.ts";
 import { EntityType, type ID, tryParseId } from "../dimp/identity/mod.ts";
-import { ReliableMessage } from "../dimp/message/mod.ts";
+import { Envelope, ReliableMessage } from "../dimp/message/mod.ts";
 import type { TextParts } from "../dimp/transport/mod.ts";
-import type { Accounts, HeldStoreListener, Store } from "../store/mod.ts";
+import type {
+  Accounts,
+  HeldStore,
+  OfflineMessage,
+  Store,
+} from "../store/mod.ts";
 import { attachSender } from "./attachments.ts";
+import { HeldTexts, textAt } from "./_held_texts.ts";
 import type { StationLog } from "../client/log.ts";
 import { messageKey, type OfflineDelivery } from "./offline.ts";
 import { PresenceBook } from "./presence.ts";
@@ -95,7 +101,7 @@ const FAILED: Delivery = { kind: "failed" };
  */
 export function receiptsFor(
   delivery: Delivery,
-  msg: ReliableMessage,
+  msg: Envelope,
 ): ReceiptCommand[] {
   const says = receiptSays(delivery);
   return says === undefined ? [] : [receipt(says.text, msg, says.extra)];
@@ -133,6 +139,31 @@ export function receiptSays(delivery: Delivery): ReceiptSays | undefined {
       return undefined;
   }
 }
+
+/**
+ * Told how a delivery ended ({@link Dispatcher.deliverThen}), with the
+ * envelope its receipt answers — the message itself, or, for a text pushed
+ * live whose store was held, its envelope alone (what a receipt's `origin`
+ * carries), the message having been let go of — and the context the
+ * delivery was given: one listener for every message, no closure each.
+ *
+ * @example
+ * ```ts ignore
+ * const answers: DeliveryListener<Session> = {
+ *   settled: (delivery, origin, session) => outbox.send(session, origin, delivery),
+ * };
+ * dispatcher.deliverThen(msg, msg.receiver, answers, session);
+ * ```
+ */
+export interface DeliveryListener<T> {
+  /** The delivery of the message whose envelope is `origin` ended. */
+  settled(delivery: Delivery, origin: Envelope, context: T): void;
+}
+
+/** {@link Dispatcher.deliver}'s listener: its context is the promise's `resolve`. */
+const _RESOLVE: DeliveryListener<(delivery: Delivery) => void> = {
+  settled: (delivery, _origin, resolve) => resolve(delivery),
+};
 
 /** What the dispatcher needs besides the sessions and the store. */
 export interface DispatcherOptions {
@@ -176,6 +207,8 @@ export class Dispatcher {
   readonly #onRoaming: (user: ID, station: ID) => void;
   readonly #bridged: (station: ID) => boolean;
   readonly #accounts: Accounts | undefined;
+  /** Where the texts of held pushes are kept (off the V8 heap). */
+  readonly #heldTexts = new HeldTexts();
 
   /** Wires the registry, the offline store and the hooks. */
   constructor(
@@ -223,25 +256,28 @@ export class Dispatcher {
     via: "local" | "bot" = "local",
   ): Promise<Delivery> {
     return new Promise((resolve) =>
-      this.deliverThen(msg, receiver, resolve, via)
+      this.deliverThen(msg, receiver, _RESOLVE, resolve, via)
     );
   }
 
   /**
-   * {@link Dispatcher.deliver} telling `settled` (once, maybe before this
+   * {@link Dispatcher.deliver} telling `listener` (once, maybe before this
    * returns) instead of resolving a promise: the routed path keeps one
    * record per message while it waits for its receiver or the store, no
-   * promise chain.
+   * promise chain — and not the message: a text pushed live keeps its
+   * text as bytes (for the store) and its envelope (for the receipt).
+   * `context` is given back to `listener`.
    */
-  deliverThen(
+  deliverThen<T>(
     msg: ReliableMessage,
     receiver: ID,
-    settled: (delivery: Delivery) => void,
+    listener: DeliveryListener<T>,
+    context: T,
     via: "local" | "bot" = "local",
   ): void {
     this.#stats.routed++;
     if (receiver.type === EntityType.STATION) {
-      return settled(this.redirect(msg, receiver));
+      return listener.settled(this.redirect(msg, receiver), msg, context);
     }
     const cache = msg.sender.type !== EntityType.STATION &&
       !msg.receiver.isBroadcast;
@@ -255,8 +291,10 @@ export class Dispatcher {
       this.#log.debug(
         `message for ${receiver.value} delivered here before: not again`,
       );
-      return settled(
+      return listener.settled(
         sent(DeliveryText.DELIVERED, { recipient: receiver.value }),
+        msg,
+        context,
       );
     }
     const pushed = this.#pushTo(
@@ -267,29 +305,47 @@ export class Dispatcher {
       via,
     );
     if (key === undefined) {
-      return settled(
+      return listener.settled(
         this.#counted(pushed ?? this.#roam(msg, receiver, undefined)),
+        msg,
+        context,
       );
     }
     // taken by the receiver or committed before the receipt (§4.11): held
     // before the push can settle, so its delete when sent comes after it
     if (pushed !== undefined) {
-      // its frames are made: the held store and the receipt need only the
-      // dictionary, and the text would outlive many scavenges in flight
-      msg.forgetText();
-      this.#offline.holdUnlessTaken(
-        receiver,
-        msg,
+      // its frames are made: what the store and the receipt need is kept,
+      // not the parsed message (~1 KB on the heap through many scavenges)
+      const text = this.#heldTexts.put(
+        msg.serializeInParts(),
+        () => msg.serialize(),
+      );
+      this.#offline.hold(
         key,
-        new _HeldPush(pushed, settled, this.#log, receiver),
+        new _HeldPush(
+          text.bytes,
+          text.at,
+          text.length,
+          Envelope.parse(purifyEnvelope(msg)),
+          receiver,
+          listener,
+          context,
+          this.#stats,
+          this.#log,
+        ),
       );
       return;
     }
     const stored = this.#offline.store(receiver, msg, { durable: true });
     const result = this.#roam(msg, receiver, receiver);
     stored.then(
-      () => settled(this.#counted(result)),
-      (error) => settled(_storeFailed(this.#log, receiver, error)),
+      () => listener.settled(this.#counted(result), msg, context),
+      (error) =>
+        listener.settled(
+          _storeFailed(this.#log, receiver, error),
+          msg,
+          context,
+        ),
     );
   }
 
@@ -577,33 +633,74 @@ function _storeFailed(log: StationLog, receiver: ID, error: unknown): Delivery {
 }
 
 /**
- * A message pushed live while its stored copy is held: the one record it
- * keeps until its receiver took it or the copy is committed.
+ * A text pushed live while its stored copy is held: the one record it
+ * keeps until its receiver took it or the copy is committed — its text as
+ * bytes (parsed again only if it is written after all), its envelope for
+ * the receipt and what to tell, not the parsed message.
  */
-class _HeldPush implements HeldStoreListener {
-  readonly #delivery: Delivery;
-  readonly #settled: (delivery: Delivery) => void;
-  readonly #log: StationLog;
+class _HeldPush<T> implements HeldStore {
+  readonly #bytes: Uint8Array;
+  readonly #at: number;
+  readonly #length: number;
+  readonly #origin: Envelope;
   readonly #receiver: ID;
+  readonly #listener: DeliveryListener<T>;
+  readonly #context: T;
+  readonly #stats: StationStats;
+  readonly #log: StationLog;
+  readonly #heldAt = performance.now();
 
   constructor(
-    delivery: Delivery,
-    settled: (delivery: Delivery) => void,
-    log: StationLog,
+    bytes: Uint8Array,
+    at: number,
+    length: number,
+    origin: Envelope,
     receiver: ID,
+    listener: DeliveryListener<T>,
+    context: T,
+    stats: StationStats,
+    log: StationLog,
   ) {
-    this.#delivery = delivery;
-    this.#settled = settled;
-    this.#log = log;
+    this.#bytes = bytes;
+    this.#at = at;
+    this.#length = length;
+    this.#origin = origin;
     this.#receiver = receiver;
+    this.#listener = listener;
+    this.#context = context;
+    this.#stats = stats;
+    this.#log = log;
   }
 
-  stored(): void {
-    this.#settled(this.#delivery);
+  message(): OfflineMessage {
+    const origin = this.#origin;
+    return {
+      receiver: this.#receiver.withoutTerminal().value,
+      signature: origin.get("signature") as string,
+      time: origin.time ?? Date.now() / 1000,
+      msg: JSON.parse(textAt(this.#bytes, this.#at, this.#length)),
+    };
+  }
+
+  stored(written: boolean): void {
+    if (written) {
+      const seconds = (performance.now() - this.#heldAt) / 1000;
+      this.#stats.storeLatency?.("store_message", seconds);
+    }
+    const recipient = this.#receiver.value;
+    this.#listener.settled(
+      sent(DeliveryText.DELIVERED, { recipient }),
+      this.#origin,
+      this.#context,
+    );
   }
 
   failed(error: unknown): void {
-    this.#settled(_storeFailed(this.#log, this.#receiver, error));
+    this.#listener.settled(
+      _storeFailed(this.#log, this.#receiver, error),
+      this.#origin,
+      this.#context,
+    );
   }
 }
 
@@ -614,7 +711,7 @@ function sent(text: string, extra: Record<string, unknown>): Delivery {
 
 function receipt(
   text: string,
-  msg: ReliableMessage,
+  msg: Envelope,
   extra?: Record<string, unknown>,
 ): ReceiptCommand {
   return ReceiptCommand.create(text, msg, { extra });

@@ -14,7 +14,7 @@
  * when its receiver takes it by then it is never written; otherwise it is
  * committed then, fsynced (neither a `kill -9` nor a power loss loses it),
  * and deleted once the receiver took it. Its "Message delivered." receipt waits for
- * one or the other.
+ * one or the other (the dispatcher's held push keeps what both need).
  *
  * @module
  */
@@ -22,7 +22,7 @@ import { BoundedMap } from "../dimp/bounded_map.ts";
 import type { ID } from "../dimp/identity/mod.ts";
 import type { ReliableMessage } from "../dimp/message/mod.ts";
 import {
-  type HeldStoreListener,
+  type HeldStore,
   MAX_MESSAGES_PER_RECEIVER,
   messageKeyOf,
   type MessageWriteQueue,
@@ -83,35 +83,6 @@ function offlineMessage(receiver: ID, msg: ReliableMessage): OfflineMessage {
 }
 
 /**
- * A held store timed from the push, observed only when it is written after
- * all: one object per message, no closures.
- */
-class _TimedHold implements HeldStoreListener {
-  readonly #listener: HeldStoreListener;
-  readonly #observe: (op: "store_message", seconds: number) => void;
-  readonly #start = performance.now();
-
-  constructor(
-    listener: HeldStoreListener,
-    observe: (op: "store_message", seconds: number) => void,
-  ) {
-    this.#listener = listener;
-    this.#observe = observe;
-  }
-
-  stored(written: boolean): void {
-    if (written) {
-      this.#observe("store_message", (performance.now() - this.#start) / 1000);
-    }
-    this.#listener.stored(written);
-  }
-
-  failed(error: unknown): void {
-    this.#listener.failed(error);
-  }
-}
-
-/**
  * Stores, deletes and loads offline messages.
  *
  * @example
@@ -165,41 +136,14 @@ export class OfflineDelivery {
   }
 
   /**
-   * Stores a message just pushed live to `receiver` unless the receiver
-   * takes it first (within the store's hold time): resolves once it was
+   * Holds the store of a message just pushed live unless its receiver takes
+   * it first (within the store's hold time): `store` is told once it was
    * taken (`false`, nothing written) or committed and fsynced (`true`) —
-   * then the receipt may leave. Rejects when the store failed.
+   * then the receipt may leave — or that the store failed. `key`: the
+   * message's {@link messageKey}.
    */
-  storeUnlessTaken(
-    receiver: ID,
-    msg: ReliableMessage,
-    key: string = messageKey(receiver, msg.signature),
-  ): Promise<boolean> {
-    const { promise, resolve, reject } = Promise.withResolvers<boolean>();
-    this.holdUnlessTaken(receiver, msg, key, {
-      stored: resolve,
-      failed: reject,
-    });
-    return promise;
-  }
-
-  /**
-   * {@link OfflineDelivery.storeUnlessTaken} telling `listener` (no
-   * promise per message on the routed path).
-   */
-  holdUnlessTaken(
-    receiver: ID,
-    msg: ReliableMessage,
-    key: string,
-    listener: HeldStoreListener,
-  ): void {
-    const message = offlineMessage(receiver, msg);
-    const observe = this.#stats.storeLatency;
-    this.#queue.hold(
-      message,
-      key,
-      observe === undefined ? listener : new _TimedHold(listener, observe),
-    );
+  hold(key: string, store: HeldStore): void {
+    this.#queue.hold(key, store);
   }
 
   /**

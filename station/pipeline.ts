@@ -36,6 +36,7 @@ import {
 } from "../dimp/identity/mod.ts";
 import {
   DecryptionError,
+  type Envelope,
   type InstantMessage,
   MessageTooLargeError,
   ReliableMessage,
@@ -44,7 +45,7 @@ import type { Accounts, Store } from "../store/mod.ts";
 import type { AnsBook } from "./ans.ts";
 import type { BlockLists } from "./block_lists.ts";
 import type { Request, StationCore, StationParts } from "./core.ts";
-import type { Dispatcher } from "./dispatcher.ts";
+import type { Delivery, DeliveryListener, Dispatcher } from "./dispatcher.ts";
 import type { StationIdentity } from "./identity.ts";
 import type { StationLog } from "../client/log.ts";
 import type { StationMessenger } from "./messenger.ts";
@@ -136,6 +137,7 @@ export class Pipeline implements StationCore {
   readonly #traces: TracePool;
   readonly #replies: Replies;
   readonly #receipts: ReceiptOutbox;
+  readonly #answers: _Answers;
   readonly #signer: SignerPool | undefined;
   readonly #decryptKeys: readonly DecryptPool[];
   readonly #checkSender: boolean;
@@ -161,6 +163,7 @@ export class Pipeline implements StationCore {
     this.#receipts = new ReceiptOutbox(this.#replies, this.log, {
       delayMs: options.receiptDelayMs,
     });
+    this.#answers = new _Answers(this.#receipts, this.log);
     this.#signer = parts.signer;
     this.#decryptKeys = parts.decryptKeys ?? [];
     this.#checkSender = options.checkSender ?? true;
@@ -354,22 +357,14 @@ export class Pipeline implements StationCore {
     msg: ReliableMessage,
     receiver: ID,
   ): void {
-    this.dispatcher.deliverThen(msg, receiver, (delivery) => {
-      try {
-        this.#receipts.send(session, msg, delivery);
-      } catch (error) {
-        this.#logFailure(session, msg, error);
-      }
-    });
+    // one listener for every message, given the session back: nothing per
+    // message but what the dispatcher keeps (not the message, when it can)
+    this.dispatcher.deliverThen(msg, receiver, this.#answers, session);
   }
 
   /** A message whose processing threw: where it came from, where it went, why. */
-  #logFailure(session: Session, msg: ReliableMessage, error: unknown): void {
-    this.log.error(
-      `${session.address}: ${msg.sender.value} -> ${msg.receiver.value}: ${
-        (error as Error).stack ?? error
-      }`,
-    );
+  #logFailure(session: Session, msg: Envelope, error: unknown): void {
+    _logFailure(this.log, session, msg, error);
   }
 
   /**
@@ -593,4 +588,41 @@ export class Pipeline implements StationCore {
       [this.identity.visa],
     );
   }
+}
+
+/**
+ * Sends the receipts of routed messages once their deliveries settled: one
+ * object of one class for every pipeline (the self warm-up's and the
+ * station's call the same method).
+ */
+class _Answers implements DeliveryListener<Session> {
+  readonly #receipts: ReceiptOutbox;
+  readonly #log: StationLog;
+
+  constructor(receipts: ReceiptOutbox, log: StationLog) {
+    this.#receipts = receipts;
+    this.#log = log;
+  }
+
+  settled(delivery: Delivery, origin: Envelope, session: Session): void {
+    try {
+      this.#receipts.send(session, origin, delivery);
+    } catch (error) {
+      _logFailure(this.#log, session, origin, error);
+    }
+  }
+}
+
+/** A message whose processing threw: where it came from, where it went, why. */
+function _logFailure(
+  log: StationLog,
+  session: Session,
+  msg: Envelope,
+  error: unknown,
+): void {
+  log.error(
+    `${session.address}: ${msg.sender.value} -> ${msg.receiver.value}: ${
+      (error as Error).stack ?? error
+    }`,
+  );
 }

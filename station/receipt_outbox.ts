@@ -17,7 +17,7 @@
 import { purifyEnvelope, ReceiptCommand } from "../dimp/command/mod.ts";
 import { ArrayContent, type Content } from "../dimp/content/mod.ts";
 import type { ID } from "../dimp/identity/mod.ts";
-import type { ReliableMessage } from "../dimp/message/mod.ts";
+import type { Envelope } from "../dimp/message/mod.ts";
 import type { StationLog } from "../client/log.ts";
 import {
   type Delivery,
@@ -93,7 +93,7 @@ export class ReceiptOutbox {
    * `session`: at once, or — when its client asked for arrays — with the
    * others due within the delay.
    */
-  send(session: Session, msg: ReliableMessage, delivery: Delivery): void {
+  send(session: Session, msg: Envelope, delivery: Delivery): void {
     const says = receiptSays(delivery);
     if (says === undefined || session.conn.closed) return;
     if (!session.receiptArrays) {

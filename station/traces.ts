@@ -48,6 +48,11 @@ export interface TracePoolOptions {
   readonly maxEntries?: number;
   /** The clock in seconds (default `Date.now() / 1000`). */
   readonly now?: () => number;
+  /**
+   * The station the pool checks for, when known (its ID's JSON is made
+   * now, not in the first {@link TracePool.check}).
+   */
+  readonly station?: ID;
 }
 
 function readNode(value: unknown): Node | undefined {
@@ -129,6 +134,7 @@ export class TracePool {
     this.#entries = new BoundedMap(options.maxEntries ?? 65536);
     this.#now = options.now ?? _secondsNow;
     this.#startMs = Math.round(this.#now() * 1000);
+    if (options.station !== undefined) this.#setStation(options.station);
   }
 
   /** Entries held. */
@@ -155,10 +161,7 @@ export class TracePool {
       // first seen here, no other trace (most routed messages): its JSON
       // from this station's, without a stringify per message
       this.#remember(key, this.#sinceStart(now));
-      if (this.#station !== station.value) {
-        this.#station = station.value;
-        this.#stationJson = JSON.stringify(station.value);
-      }
+      if (this.#station !== station.value) this.#setStation(station);
       const id = this.#stationJson;
       msg.set(
         "traces",
@@ -186,6 +189,12 @@ export class TracePool {
     );
     msg.set("traces", nodes.map((node) => node.json));
     return traced;
+  }
+
+  /** The station whose node {@link TracePool.check} writes, and its JSON. */
+  #setStation(station: ID): void {
+    this.#station = station.value;
+    this.#stationJson = JSON.stringify(station.value);
   }
 
   #remember(key: string, entry: Entry): void {

@@ -47,10 +47,10 @@ export interface MessageWriteQueueOptions {
  *
  * @example
  * ```ts ignore
- * queue.hold(message, key, {
- *   stored: (written) => written ? "committed" : "cancelled",
+ * const listener: HeldStoreListener = {
+ *   stored: (written) => console.log(written ? "committed" : "cancelled"),
  *   failed: (error) => console.error(error),
- * });
+ * };
  * ```
  */
 export interface HeldStoreListener {
@@ -61,24 +61,71 @@ export interface HeldStoreListener {
 }
 
 /**
- * A store held back, waiting for a delete that cancels it. Its message and
- * listener are let go of when it leaves the held map ({@link _empty}): in
- * Deno 2.9.6 a value set in a `Map` that has grown old and then deleted was
- * seen to survive the scavenges until the next full collection (measured
- * with weak references; why, inside V8, is not established), so without
- * this every pushed text's message was copied and promoted at each
- * scavenge — the station's latency tail (docs/performance/hot-path.md, round seven).
+ * A store held back ({@link MessageWriteQueue.hold}): the listener, and the
+ * message it stores — asked for only when it is written after all, so a
+ * held store may keep less than the message (its text as bytes, say) while
+ * it waits for the delete that usually cancels it.
+ *
+ * @example
+ * ```ts ignore
+ * queue.hold(key, {
+ *   message: () => ({ receiver, signature, time, msg }),
+ *   stored: (written) => console.log(written ? "committed" : "cancelled"),
+ *   failed: (error) => console.error(error),
+ * });
+ * ```
+ */
+export interface HeldStore extends HeldStoreListener {
+  /** The message to store (asked for at most once, only to write it). */
+  message(): OfflineMessage;
+}
+
+/**
+ * A store held back, waiting for a delete that cancels it. It lets go of
+ * its store when it leaves the held map ({@link _empty}): in Deno 2.9.6 a
+ * value set in a `Map` that has grown old and then deleted was seen to
+ * survive the scavenges until the next full collection (measured with weak
+ * references; why, inside V8, is not established), so without this every
+ * pushed text's held store was copied and promoted at each scavenge — the
+ * station's latency tail (docs/performance/hot-path.md, round seven).
  */
 interface Held {
-  message: OfflineMessage | undefined;
+  store: HeldStore | undefined;
   readonly due: number;
-  listener: HeldStoreListener | undefined;
 }
 
 /** Lets go of what `held` holds (it left the held map). */
 function _empty(held: Held): void {
-  held.message = undefined;
-  held.listener = undefined;
+  held.store = undefined;
+}
+
+/** A held store of a message given whole, settling a promise. */
+class _PromisedStore implements HeldStore {
+  readonly #message: OfflineMessage;
+  readonly #resolve: (written: boolean) => void;
+  readonly #reject: (error: unknown) => void;
+
+  constructor(
+    message: OfflineMessage,
+    resolve: (written: boolean) => void,
+    reject: (error: unknown) => void,
+  ) {
+    this.#message = message;
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
+  message(): OfflineMessage {
+    return this.#message;
+  }
+
+  stored(written: boolean): void {
+    this.#resolve(written);
+  }
+
+  failed(error: unknown): void {
+    this.#reject(error);
+  }
 }
 
 /** The characters of a signature a {@link messageKeyOf} keeps. */
@@ -184,33 +231,25 @@ export class MessageWriteQueue {
     key: string = heldKey(message),
   ): Promise<boolean> {
     const { promise, resolve, reject } = Promise.withResolvers<boolean>();
-    this.hold(message, key, { stored: resolve, failed: reject });
+    this.hold(key, new _PromisedStore(message, resolve, reject));
     return promise;
   }
 
   /**
-   * {@link MessageWriteQueue.storeLater} telling `listener` instead of
-   * settling a promise (the station's routed path: no promise per message).
+   * {@link MessageWriteQueue.storeLater} telling the held store itself
+   * instead of settling a promise (the station's routed path: no promise
+   * per message, and the message made only if it is written). `key`: the
+   * message's {@link messageKeyOf}.
    */
-  hold(
-    message: OfflineMessage,
-    key: string,
-    listener: HeldStoreListener,
-  ): void {
+  hold(key: string, store: HeldStore): void {
     if (
       this.#closed || this.#held.size >= this.#maxHeld || this.#held.has(key)
     ) {
-      this.store(message, { durable: true }).then(
-        (written) => listener.stored(written),
-        (error) => listener.failed(error),
-      );
+      this.cancel(key); // stored now instead
+      this.#storeHeld(store);
       return;
     }
-    this.#held.set(key, {
-      message,
-      due: performance.now() + this.#holdMs,
-      listener,
-    });
+    this.#held.set(key, { store, due: performance.now() + this.#holdMs });
     this.#heldTimer ??= setTimeout(() => this.#releaseDue(), this.#holdMs);
   }
 
@@ -292,9 +331,9 @@ export class MessageWriteQueue {
     const held = this.#held.get(k);
     if (held === undefined) return false;
     this.#held.delete(k);
-    const listener = held.listener!;
+    const store = held.store!;
     _empty(held);
-    listener.stored(false);
+    store.stored(false);
     return true;
   }
 
@@ -318,12 +357,23 @@ export class MessageWriteQueue {
   /** A held store goes into the next batch after all. */
   #unhold(key: string, held: Held): void {
     this.#held.delete(key);
-    const message = held.message!;
-    const listener = held.listener!;
+    const store = held.store!;
     _empty(held);
+    this.#storeHeld(store);
+  }
+
+  /** A held store's message into the next batch, fsynced; it is told how that ended. */
+  #storeHeld(store: HeldStore): void {
+    let message: OfflineMessage;
+    try {
+      message = store.message();
+    } catch (error) {
+      store.failed(error);
+      return;
+    }
     this.#enqueue({ store: message }, true).then(
-      (written) => listener.stored(written),
-      (error) => listener.failed(error),
+      (written) => store.stored(written),
+      (error) => store.failed(error),
     );
   }
 

@@ -99,6 +99,7 @@ export {
   type StoredMessage,
 } from "./messages.ts";
 export {
+  type HeldStore,
   type HeldStoreListener,
   messageKeyOf,
   MessageWriteQueue,

@@ -350,3 +350,28 @@ Deno.test("trace pool: a received message first seen here gets this station's no
   assert.deepEqual(JSON.parse(text).traces, [node]);
   assert.deepEqual(msg.get("traces"), [node]);
 });
+
+Deno.test("trace pool: a pool made for its station writes the same node, and another station's when checked for it", async () => {
+  const now = 1733380000.5;
+  const made = new TracePool({ now: () => now, station: station.id });
+  const world = new World();
+  world.know(bob);
+  const packer = new MessagePacker({ user: alice, directory: world });
+  const texts = [];
+  for (const text of ["x", "y"]) {
+    const packed = await packer.packContent(bob.id, TextContent.create(text));
+    texts.push(packed.serialize());
+  }
+  const msg = ReliableMessage.parse(texts[0]);
+  assert.equal(made.check(msg, station.id), false);
+  const node = { ID: station.id.value, did: station.id.value, time: now };
+  assert.equal(
+    msg.serialize(),
+    `${texts[0].slice(0, -1)},"traces":[${JSON.stringify(node)}]}`,
+  );
+  const other = ReliableMessage.parse(texts[1]);
+  assert.equal(made.check(other, bob.id), false);
+  assert.deepEqual(JSON.parse(other.serialize()).traces, [
+    { ID: bob.id.value, did: bob.id.value, time: now },
+  ]);
+});

@@ -153,6 +153,48 @@ Deno.test("pipeline without sockets: while a receiver does not acknowledge, the 
   );
 });
 
+Deno.test("pipeline without sockets: a held push written after the hold is stored as the text pushed (ASCII or not), its receipt's origin the envelope pushed", async () => {
+  await using w = await pipelineWorld({ pushHoldMs: 50 });
+  const a = w.bind(w.alice);
+  const b = w.bind(w.bob, false); // reads, never acknowledges
+  const plain = await w.packer.packContent(w.bob.id, TextContent.create("a"));
+  const packed = await w.packer.packContent(w.bob.id, TextContent.create("b"));
+  // an unknown member is kept and forwarded: here one not in ASCII
+  const wide = ReliableMessage.parse({ ...packed.dictionary, note: "Grüße" });
+  const texts = [plain.serialize(), wide.serialize()];
+  for (const text of texts) {
+    assert.deepEqual(await w.pipeline.receive(a.session, [text]), []);
+  }
+  const pushed = (await b.conn.waitForSent(2)).map((p) => JSON.parse(p));
+  assert.equal(pushed[1].note, "Grüße");
+  const written = [];
+  for (const payload of await a.conn.waitForSent(2)) {
+    const { content } = await w.packer.unpack(ReliableMessage.parse(payload));
+    written.push(new ReceiptCommand(content.dictionary));
+  }
+  const stored = w.store.messages.load(w.bob.id.value);
+  assert.deepEqual(stored.map((m) => m.msg), pushed);
+  assert.deepEqual(stored.map((m) => m.time), [plain.time, wide.time]);
+  assert.deepEqual(stored.map((m) => m.signature), [
+    plain.signature,
+    wide.signature,
+  ]);
+  const envelope = ({ data: _, key: __, ...rest }: Record<string, unknown>) =>
+    rest;
+  assert.deepEqual(written.map((r) => r.text), [
+    "Message delivered.",
+    "Message delivered.",
+  ]);
+  assert.deepEqual(written.map((r) => r.origin), pushed.map(envelope));
+  // the receiver's later session gets it as stored: the same JSON text
+  const again = w.bind(w.bob);
+  w.pipeline.offline.load(again.session);
+  assert.deepEqual(
+    (await again.conn.waitForSent(2)).map((p) => JSON.parse(p)),
+    pushed,
+  );
+});
+
 Deno.test("pipeline without sockets: receipts due together go in one array content to a client that asked for it, one message each to others", async () => {
   await using w = await pipelineWorld();
   const a = w.bind(w.alice);

@@ -22,11 +22,12 @@ const ignore: HeldStoreListener = { stored() {}, failed() {} };
 
 function hold(signature: string, listener: HeldStoreListener): object {
   const msg = { receiver, time: 1, signature, data: "x".repeat(100) };
-  queue.hold(
-    { receiver, signature, time: 1, msg },
-    messageKeyOf(receiver, signature),
-    listener,
-  );
+  const message = { receiver, signature, time: 1, msg };
+  queue.hold(messageKeyOf(receiver, signature), {
+    message: () => message,
+    stored: (written) => listener.stored(written),
+    failed: (error) => listener.failed(error),
+  });
   return msg;
 }
 

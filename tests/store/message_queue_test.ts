@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import {
-  type HeldStoreListener,
+  type HeldStore,
   InvalidRecordError,
   messageKeyOf,
   MessageWriteQueue,
@@ -296,12 +296,18 @@ Deno.test("queue: a store of a held message writes it now; beyond maxHeld stores
   }, { now: () => NOW });
 });
 
-/** A listener that records what it was told. */
-function listening(): { told: string[]; listener: HeldStoreListener } {
+/** A held store of `msg` that records what it was told. */
+function listening(
+  msg: OfflineMessage,
+): { told: string[]; store: HeldStore } {
   const told: string[] = [];
   return {
     told,
-    listener: {
+    store: {
+      message: () => {
+        told.push("asked");
+        return msg;
+      },
       stored: (written) => void told.push(written ? "written" : "cancelled"),
       failed: (error) => void told.push(`failed: ${(error as Error).name}`),
     },
@@ -311,15 +317,15 @@ function listening(): { told: string[]; listener: HeldStoreListener } {
 Deno.test("queue: hold() tells its listener once — at once when cancelled, after the commit when not", async () => {
   await withStore(async (store) => {
     const queue = new MessageWriteQueue(store.messages, { holdMs: 20 });
-    const taken = listening();
-    const kept = listening();
-    queue.hold(message("taken"), `taken\n${BOB}`, taken.listener);
-    queue.hold(message("kept", NOW + 1), `kept\n${BOB}`, kept.listener);
+    const taken = listening(message("taken"));
+    const kept = listening(message("kept", NOW + 1));
+    queue.hold(`taken\n${BOB}`, taken.store);
+    queue.hold(`kept\n${BOB}`, kept.store);
     assert.deepEqual([taken.told, kept.told], [[], []]);
     assert.equal(queue.cancel(`taken\n${BOB}`), true);
-    assert.deepEqual(taken.told, ["cancelled"]); // synchronously
+    assert.deepEqual(taken.told, ["cancelled"]); // synchronously, never asked
     await new Promise((resolve) => setTimeout(resolve, 60));
-    assert.deepEqual(kept.told, ["written"]);
+    assert.deepEqual(kept.told, ["asked", "written"]);
     assert.deepEqual(taken.told, ["cancelled"]);
     assert.deepEqual(store.messages.load(BOB).map((m) => m.signature), [
       "kept",
@@ -331,21 +337,21 @@ Deno.test("queue: hold() tells its listener once — at once when cancelled, aft
 Deno.test("queue: hold() of a key held already stores at once; a failed commit tells failed()", async () => {
   await withStore(async (store) => {
     const queue = new MessageWriteQueue(store.messages, { holdMs: 60_000 });
-    const first = listening();
-    const again = listening();
-    queue.hold(message("m1"), `m1\n${BOB}`, first.listener);
-    queue.hold(message("m1"), `m1\n${BOB}`, again.listener);
+    const first = listening(message("m1"));
+    const again = listening(message("m1"));
+    queue.hold(`m1\n${BOB}`, first.store);
+    queue.hold(`m1\n${BOB}`, again.store);
     await new Promise((resolve) => setTimeout(resolve, 10));
     assert.deepEqual(first.told, ["cancelled"]); // the store wrote it instead
-    assert.deepEqual(again.told, ["written"]);
-    const broken = listening();
-    queue.hold(message("m2", NOW + 2), `m2\n${BOB}`, broken.listener);
+    assert.deepEqual(again.told, ["asked", "written"]);
+    const broken = listening(message("m2", NOW + 2));
+    queue.hold(`m2\n${BOB}`, broken.store);
     store.messages.apply = () => {
       throw new StoreBusyError("test.db", 10);
     };
     queue.release(`m2\n${BOB}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
-    assert.deepEqual(broken.told, ["failed: StoreBusyError"]);
+    assert.deepEqual(broken.told, ["asked", "failed: StoreBusyError"]);
     queue.close();
   }, { now: () => NOW });
 });
