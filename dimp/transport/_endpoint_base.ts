@@ -99,8 +99,9 @@ export abstract class EndpointBase implements FramingEndpoint {
     this.#events.push(event);
   }
 
-  protected write(bytes: Uint8Array): void {
-    this.#events.push({ type: "write", bytes });
+  /** Bytes to write; `ack`: a received message's acknowledgement (may wait). */
+  protected write(bytes: Uint8Array, ack = false): void {
+    this.#events.push({ type: "write", bytes, ack });
   }
 
   protected end(error?: FramingError): void {
