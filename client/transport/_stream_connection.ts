@@ -29,11 +29,6 @@ import type {
   SendResult,
 } from "./connection.ts";
 import type { ByteConn } from "./_node_socket.ts";
-import {
-  type AckFlushable,
-  flushAcksWithin,
-  stopAckFlush,
-} from "./_ack_flushes.ts";
 import { endOfTurn } from "./end_of_turn.ts";
 import { closeInfoOf, DiscardedLinesError } from "./errors.ts";
 import { ReadyWaiters } from "./ready_waiters.ts";
@@ -193,7 +188,7 @@ class SniffBuffer {
 }
 
 /** A connection over a `Deno.Conn`. */
-export class StreamConnection implements Connection, AckFlushable {
+export class StreamConnection implements Connection {
   readonly id: number = nextId++;
   readonly role: "station" | "client";
   readonly remoteAddress: readonly [string, number];
@@ -240,8 +235,6 @@ export class StreamConnection implements Connection, AckFlushable {
   #queue: Outbound[] = [];
   #queuedBytes = 0;
   #writer: Promise<void> | null = null;
-  /** Queued acknowledgements wait for the shared timer (no write started). */
-  #acksWaiting = false;
   #inFlight = 0;
   #awaiting: AwaitingAck[] = [];
   /**
@@ -572,9 +565,7 @@ export class StreamConnection implements Connection, AckFlushable {
           }
           break;
         case "write":
-          if (event.ack && this.role === "station") {
-            this.#enqueueAck(event.bytes);
-          } else this.#enqueue(event.bytes);
+          this.#enqueue(event.bytes);
           break;
         case "acknowledged":
           this.#acknowledge(event.key);
@@ -707,27 +698,6 @@ export class StreamConnection implements Connection, AckFlushable {
     this.#queued(bytes.length);
   }
 
-  /**
-   * Queues a received message's acknowledgement: written with whatever is
-   * queued next, or within the `ackDelay` when nothing is.
-   */
-  #enqueueAck(bytes: Uint8Array): void {
-    const delay = this.#limits.ackDelay;
-    if (delay <= 0 || this.#writer !== null) return this.#enqueue(bytes);
-    if (this.#closed || this.#halfClosed) return;
-    this.#queue.push({ bytes });
-    this.#queuedBytes += bytes.length;
-    if (this.#acksWaiting) return;
-    this.#acksWaiting = true;
-    flushAcksWithin(this, delay);
-  }
-
-  /** The held-back acknowledgements are due: writes the queue. */
-  flushAcks(): void {
-    this.#acksWaiting = false;
-    if (!this.#closed && this.#queue.length > 0) this.#writer ??= this.#flush();
-  }
-
   #enqueueLate(late: LateFrame): void {
     if (this.#closed || this.#halfClosed) return;
     this.#queue.push({ bytes: NO_BYTES, late });
@@ -744,11 +714,6 @@ export class StreamConnection implements Connection, AckFlushable {
   }
 
   async #flush(): Promise<void> {
-    if (this.#acksWaiting) {
-      // the acknowledgements go now, with the rest
-      this.#acksWaiting = false;
-      stopAckFlush(this);
-    }
     // what the rest of this turn of the event loop queues (more responses,
     // acknowledgements, pushes from other connections' payloads) goes into
     // the same write
@@ -867,10 +832,6 @@ export class StreamConnection implements Connection, AckFlushable {
   }
 
   #failOutstanding(): void {
-    if (this.#acksWaiting) {
-      this.#acksWaiting = false;
-      stopAckFlush(this);
-    }
     const queue = this.#queue;
     this.#queue = [];
     this.#queuedBytes = 0;

@@ -42,14 +42,6 @@ export interface TransportLimits {
   readonly ackRetries?: number;
   /** After our last bytes (a CLOSE frame, an HTTP reply), wait this long for the peer to close (ms; 2 s). */
   readonly lingerTimeout?: number;
-  /**
-   * Station side: how long a received message's acknowledgement (MTP `OK`)
-   * may wait to go out with the connection's next bytes — a push, a
-   * receipt, other `OK`s — instead of in a write of its own (ms; default 5;
-   * 0: at the end of the turn). Anything else written to the connection
-   * takes the waiting `OK`s along, in order.
-   */
-  readonly ackDelay?: number;
   /** Client side: send the framing's heartbeat after this long without receiving (ms; 16 s, §7). */
   readonly heartbeatInterval?: number;
 }
@@ -66,7 +58,6 @@ export const DEFAULT_LIMITS: Readonly<Required<TransportLimits>> = {
   ackTimeout: 120_000,
   ackRetries: 2,
   lingerTimeout: 2_000,
-  ackDelay: 5,
   heartbeatInterval: 16_000,
 };
 

@@ -99,9 +99,8 @@ export abstract class EndpointBase implements FramingEndpoint {
     this.#events.push(event);
   }
 
-  /** Bytes to write; `ack`: a received message's acknowledgement (may wait). */
-  protected write(bytes: Uint8Array, ack = false): void {
-    this.#events.push({ type: "write", bytes, ack });
+  protected write(bytes: Uint8Array): void {
+    this.#events.push({ type: "write", bytes });
   }
 
   protected end(error?: FramingError): void {

@@ -137,11 +137,11 @@ export class MtpEndpoint extends EndpointBase {
         );
         break;
       case MtpType.MESSAGE:
-        this.#respond(MtpType.MESSAGE_RESPONSE, header, OK, true);
+        this.#respond(MtpType.MESSAGE_RESPONSE, header, OK);
         if (heartbeat === null) this.deliver(body);
         break;
       case MtpType.MESSAGE_FRAGMENT:
-        this.#respond(MtpType.MESSAGE_RESPONSE, header, OK, true);
+        this.#respond(MtpType.MESSAGE_RESPONSE, header, OK);
         this.#assemble(header, body);
         break;
       case MtpType.MESSAGE_RESPONSE:
@@ -158,23 +158,15 @@ export class MtpEndpoint extends EndpointBase {
     return true;
   }
 
-  #respond(
-    type: MtpDataType,
-    request: MtpHeader,
-    body: Uint8Array,
-    ack = false,
-  ): void {
-    this.write(
-      encodeMtpPackageIn(this.#slab, {
-        type,
-        snHi: request.snHi,
-        snLo: request.snLo,
-        pages: request.pages,
-        index: request.index,
-        body,
-      }),
-      ack,
-    );
+  #respond(type: MtpDataType, request: MtpHeader, body: Uint8Array): void {
+    this.write(encodeMtpPackageIn(this.#slab, {
+      type,
+      snHi: request.snHi,
+      snLo: request.snLo,
+      pages: request.pages,
+      index: request.index,
+      body,
+    }));
   }
 
   #assemble(header: MtpHeader, body: Uint8Array): void {

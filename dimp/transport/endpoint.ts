@@ -56,8 +56,6 @@ export type Role = "station" | "client";
  * What an endpoint asks its driver to do, in order:
  * - `open`: the framing is ready (WebSocket: after the upgrade);
  * - `write`: write these bytes now (heartbeat answers, MTP `OK`, the 101…);
- *   `ack`: an acknowledgement of a received message (MTP `OK`), which its
- *   driver may hold back a little to write it with its next bytes to the peer;
  * - `payload`: the peer sent message lines; `replyTo` ≥ 0 means the framing
  *   needs exactly one reply for it ({@linkcode FramingEndpoint.encodeReplies},
  *   Mars SEND_MSG), even when `lines` is empty;
@@ -68,11 +66,7 @@ export type Role = "station" | "client";
  */
 export type EndpointEvent =
   | { readonly type: "open" }
-  | {
-    readonly type: "write";
-    readonly bytes: Uint8Array;
-    readonly ack: boolean;
-  }
+  | { readonly type: "write"; readonly bytes: Uint8Array }
   | {
     readonly type: "payload";
     readonly lines: readonly string[];
