@@ -210,11 +210,20 @@ export class MessageWriteQueue {
    * Stores a message in the next batch; resolves `true` if it was new, once
    * committed (fsynced when `durable`). Rejects with the batch's
    * {@link StoreError} if the commit failed, or an `InvalidRecordError` for
-   * a malformed message.
+   * a malformed message. A store of it held back ends with this commit
+   * (fsynced, then told `false`: not its own write), or is stored on its own
+   * if the commit fails.
    */
   store(message: OfflineMessage, options: WriteOptions = {}): Promise<boolean> {
-    this.cancel(message); // stored now instead
-    return this.#enqueue({ store: message }, options.durable === true);
+    // a held store of the same message ends when this one is committed
+    // (its receipt may leave then, not before): fsynced as it would have been
+    const superseded = this.#take(heldKey(message));
+    const written = this.#enqueue(
+      { store: message },
+      options.durable === true || superseded !== undefined,
+    );
+    if (superseded !== undefined) this.#supersede(written, superseded);
+    return written;
   }
 
   /**
@@ -222,8 +231,9 @@ export class MessageWriteQueue {
    * the message before then cancels it (resolves `false`, nothing is
    * written); else it goes into the next batch, fsynced (resolves `true`
    * if it was new, once durable). For a message pushed live, whose
-   * acknowledgement usually comes first. When `maxHeld` stores are held it
-   * is queued at once. `key`: the message's {@link messageKeyOf} when
+   * acknowledgement usually comes first. When `maxHeld` stores are held, or
+   * one is held for the same message (it ends with this write), it is
+   * queued at once. `key`: the message's {@link messageKeyOf} when
    * the caller has it already.
    */
   storeLater(
@@ -245,8 +255,8 @@ export class MessageWriteQueue {
     if (
       this.#closed || this.#held.size >= this.#maxHeld || this.#held.has(key)
     ) {
-      this.cancel(key); // stored now instead
-      this.#storeHeld(store);
+      // stored now; one held already for the key ends with this write
+      this.#storeHeld(store, this.#take(key));
       return;
     }
     this.#held.set(key, { store, due: performance.now() + this.#holdMs });
@@ -326,15 +336,22 @@ export class MessageWriteQueue {
    * `key` as for {@link MessageWriteQueue.release}.
    */
   cancel(key: MessageKey | string): boolean {
-    if (this.#held.size === 0) return false;
+    const store = this.#take(key);
+    if (store === undefined) return false;
+    store.stored(false);
+    return true;
+  }
+
+  /** Takes the held store of `key` out of the held map, if any. */
+  #take(key: MessageKey | string): HeldStore | undefined {
+    if (this.#held.size === 0) return undefined;
     const k = heldKey(key);
     const held = this.#held.get(k);
-    if (held === undefined) return false;
+    if (held === undefined) return undefined;
     this.#held.delete(k);
     const store = held.store!;
     _empty(held);
-    store.stored(false);
-    return true;
+    return store;
   }
 
   /** Queues the held stores due by `until`. */
@@ -362,18 +379,37 @@ export class MessageWriteQueue {
     this.#storeHeld(store);
   }
 
-  /** A held store's message into the next batch, fsynced; it is told how that ended. */
-  #storeHeld(store: HeldStore): void {
+  /**
+   * A held store's message into the next batch, fsynced; it is told how
+   * that ended, and so is `superseded` (held before for the same key: this
+   * write stores its message too).
+   */
+  #storeHeld(store: HeldStore, superseded?: HeldStore): void {
     let message: OfflineMessage;
     try {
       message = store.message();
     } catch (error) {
       store.failed(error);
+      if (superseded !== undefined) this.#storeHeld(superseded);
       return;
     }
-    this.#enqueue({ store: message }, true).then(
-      (written) => store.stored(written),
+    const written = this.#enqueue({ store: message }, true);
+    written.then(
+      (result) => store.stored(result),
       (error) => store.failed(error),
+    );
+    if (superseded !== undefined) this.#supersede(written, superseded);
+  }
+
+  /**
+   * `superseded`, held for the message `written` stores, ends with that
+   * write: told once it is committed (`false`: not its own write), or
+   * stored on its own if the write fails.
+   */
+  #supersede(written: Promise<boolean>, superseded: HeldStore): void {
+    written.then(
+      () => superseded.stored(false),
+      () => this.#storeHeld(superseded),
     );
   }
 

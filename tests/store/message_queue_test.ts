@@ -275,11 +275,15 @@ Deno.test("queue: a store of a held message writes it now; beyond maxHeld stores
       maxHeld: 2,
     });
     const held = queue.storeLater(message("m1", NOW + 1));
+    // the hold ends with the store's commit, not before it (its receipt
+    // may leave only then)
+    const rowsWhenHeldEnded = held.then(() => store.messages.count(BOB));
     assert.equal(
       await queue.store(message("m1", NOW + 1), { durable: true }),
       true,
     );
     assert.equal(await held, false); // this hold ended: the store wrote it
+    assert.equal(await rowsWhenHeldEnded, 1);
     assert.equal(store.messages.count(BOB), 1);
     const kept = [
       queue.storeLater(message("m2", NOW + 2)),
@@ -341,6 +345,7 @@ Deno.test("queue: hold() of a key held already stores at once; a failed commit t
     const again = listening(message("m1"));
     queue.hold(`m1\n${BOB}`, first.store);
     queue.hold(`m1\n${BOB}`, again.store);
+    assert.deepEqual(first.told, []); // not before the write's commit
     await new Promise((resolve) => setTimeout(resolve, 10));
     assert.deepEqual(first.told, ["cancelled"]); // the store wrote it instead
     assert.deepEqual(again.told, ["asked", "written"]);
@@ -352,6 +357,29 @@ Deno.test("queue: hold() of a key held already stores at once; a failed commit t
     queue.release(`m2\n${BOB}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
     assert.deepEqual(broken.told, ["asked", "failed: StoreBusyError"]);
+    queue.close();
+  }, { now: () => NOW });
+});
+
+Deno.test("queue: a held store whose message a failed store was to write is stored on its own", async () => {
+  await withStore(async (store) => {
+    const queue = new MessageWriteQueue(store.messages, { holdMs: 60_000 });
+    const held = queue.storeLater(message("m1", NOW + 1));
+    const apply = store.messages.apply.bind(store.messages);
+    let failures = 1;
+    store.messages.apply = (ops, options) => {
+      if (failures-- > 0) throw new StoreBusyError("test.db", 10);
+      return apply(ops, options);
+    };
+    await assert.rejects(
+      queue.store(message("m1", NOW + 1), { durable: true }),
+      StoreBusyError,
+    );
+    assert.equal(await held, true); // written by its own store after all
+    assert.deepEqual(store.messages.load(BOB).map((m) => m.signature), [
+      "m1",
+    ]);
+    assert.equal(queue.held, 0);
     queue.close();
   }, { now: () => NOW });
 });
