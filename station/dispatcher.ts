@@ -677,7 +677,9 @@ class _HeldPush<T> implements HeldStore {
     return {
       receiver: this.#receiver.withoutTerminal().value,
       signature: origin.get("signature") as string,
-      time: origin.time ?? Date.now() / 1000,
+      // no time of its own: the time it was held, as a store then would
+      time: origin.time ??
+        (Date.now() - (performance.now() - this.#heldAt)) / 1000,
       msg: JSON.parse(textAt(this.#bytes, this.#at, this.#length)),
     };
   }

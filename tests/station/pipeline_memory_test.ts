@@ -195,6 +195,26 @@ Deno.test("pipeline without sockets: a held push written after the hold is store
   );
 });
 
+Deno.test("pipeline without sockets: a held push of a message without a time is stored with the time it was held, not the time of the write", async () => {
+  await using w = await pipelineWorld({ pushHoldMs: 400 });
+  const a = w.bind(w.alice);
+  w.bind(w.bob, false); // reads, never acknowledges
+  const packed = await w.packer.packContent(w.bob.id, TextContent.create("t"));
+  const { time: _, ...untimed } = packed.dictionary;
+  const before = Date.now() / 1000;
+  assert.deepEqual(
+    await w.pipeline.receive(a.session, [JSON.stringify(untimed)]),
+    [],
+  );
+  await a.conn.waitForSent(1); // its receipt: after the hold, once stored
+  const stored = w.store.messages.load(w.bob.id.value);
+  assert.deepEqual(stored.map((m) => m.signature), [packed.signature]);
+  assert.ok(
+    stored[0].time >= before - 0.01 && stored[0].time < before + 0.2,
+    `stored at ${stored[0].time - before} s after the push, not at the hold`,
+  );
+});
+
 Deno.test("pipeline without sockets: receipts due together go in one array content to a client that asked for it, one message each to others", async () => {
   await using w = await pipelineWorld();
   const a = w.bind(w.alice);
