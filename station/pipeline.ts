@@ -214,7 +214,7 @@ export class Pipeline implements StationCore {
         }
       } catch (error) {
         this.stats.drop("malformed");
-        this.#logFailure(session, msg, error);
+        _logFailure(this.log, session, msg, error);
       }
     }
     this.#scheduleAfterReply(session);
@@ -264,7 +264,7 @@ export class Pipeline implements StationCore {
       this.#answerWhenDelivered(session, msg, receiver);
     } catch (error) {
       this.stats.drop("malformed");
-      this.#logFailure(session, msg, error);
+      _logFailure(this.log, session, msg, error);
     }
     return true;
   }
@@ -360,11 +360,6 @@ export class Pipeline implements StationCore {
     // one listener for every message, given the session back: nothing per
     // message but what the dispatcher keeps (not the message, when it can)
     this.dispatcher.deliverThen(msg, receiver, this.#answers, session);
-  }
-
-  /** A message whose processing threw: where it came from, where it went, why. */
-  #logFailure(session: Session, msg: Envelope, error: unknown): void {
-    _logFailure(this.log, session, msg, error);
   }
 
   /**
