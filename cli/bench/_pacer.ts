@@ -53,15 +53,19 @@ export class Pacer<T extends PacedSender> {
     return -1;
   }
 
+  /** When the next slot is due (`performance.now()` time; 0 before the first). */
+  get next(): number {
+    return this.#start === 0
+      ? 0
+      : this.#start + (this.#taken * 1000) / this.#rate;
+  }
+
   /** `sender` is woken when the next slot is due. */
   wait(sender: T): void {
     sender.waiting = true;
     this.#waiting.push(sender);
     if (this.#ticker.armed) return;
-    this.#ticker.wakeAt(
-      this.#start + (this.#taken * 1000) / this.#rate,
-      () => this.#wakeAll(),
-    );
+    this.#ticker.wakeAt(this.next, () => this.#wakeAll());
   }
 
   /** No more slots: the waiting are dropped, the ticker ends. */

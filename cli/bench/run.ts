@@ -400,6 +400,8 @@ class Bench {
   #sending = false;
   /** The duration stopped the sending before everything was sent. */
   #stopped = false;
+  /** At a rate: the sending stops at the first slot planned from then on. */
+  #stopAt = Infinity;
   #phaseDone: (() => void) | undefined;
   #phaseCheck: () => boolean = () => false;
   #ended: BenchEnd = "complete";
@@ -827,7 +829,14 @@ class Bench {
       const now = performance.now();
       if (graceEnd === 0 && now >= deadline) {
         graceEnd = now + Math.min(DEADLINE_GRACE_MS, o.duration / 2);
-        this.#stopSending();
+        // at a rate, texts due within the duration (from the first slot)
+        // still go, late: the sending stops at the first slot after it
+        this.#stopAt = this.#firstSend === 0
+          ? deadline
+          : this.#firstSend + o.duration;
+        if ((this.#pacer?.next ?? Infinity) >= this.#stopAt) {
+          this.#stopSending();
+        }
       }
       if (graceEnd !== 0 && now >= graceEnd) this.#end("deadline");
       else if (now - this.#lastEvent >= stall) this.#end("stalled");
@@ -965,6 +974,10 @@ class Bench {
       const planned = this.#pacer?.take(now) ?? now;
       if (planned < 0) {
         this.#pacer!.wait(peer);
+        return;
+      }
+      if (planned >= this.#stopAt) {
+        this.#stopSending();
         return;
       }
       const index = peer.queue[peer.next++];

@@ -10,7 +10,9 @@ import { Ticker } from "../../../cli/bench/_ticker.ts";
 Deno.test("Pacer: a slot every 1000 / rate ms from the first take, each taken once", async () => {
   const pacer = new Pacer(1000, await Ticker.start(), () => {});
   try {
+    assert.equal(pacer.next, 0); // not started
     assert.equal(pacer.take(5000), 5000);
+    assert.equal(pacer.next, 5001);
     assert.equal(pacer.take(5000), -1);
     assert.equal(pacer.take(5000.9), -1);
     assert.equal(pacer.take(5001), 5001);
@@ -18,6 +20,7 @@ Deno.test("Pacer: a slot every 1000 / rate ms from the first take, each taken on
     assert.equal(pacer.take(5003.5), 5002);
     assert.equal(pacer.take(5003.5), 5003);
     assert.equal(pacer.take(5003.5), -1);
+    assert.equal(pacer.next, 5004); // what a deadline at 5004 would stop at
   } finally {
     pacer.stop();
   }
