@@ -50,6 +50,7 @@ import {
   dialStation,
   type Framing,
   type SendResult,
+  sweepEvery,
 } from "./transport/mod.ts";
 import { BoundedMap } from "../dimp/bounded_map.ts";
 import { BoundedQueue } from "./_bounded_queue.ts";
@@ -127,7 +128,8 @@ export class ClientSession {
   #everRan = false;
   #closing: Promise<void> | undefined;
   #closeError: Error | undefined;
-  #timer: ReturnType<typeof setInterval> | undefined;
+  /** Leaves the sweep that ticks the session (while it has a connection). */
+  #stopTicks: (() => void) | undefined;
   #onlineAt = 0;
   #remoteAddress: [string, number] | undefined;
   #accepted: HandshakeCommand | undefined;
@@ -530,7 +532,7 @@ export class ClientSession {
   }
 
   #startTimer(): void {
-    if (this.#timer !== undefined) return;
+    if (this.#stopTicks !== undefined) return;
     const period = Math.max(
       10,
       Math.min(
@@ -539,7 +541,7 @@ export class ClientSession {
         this.#keepOnline > 0 ? this.#keepOnline / 4 : Infinity,
       ),
     );
-    this.#timer = setInterval(() => this.#tick(Date.now()), period);
+    this.#stopTicks = sweepEvery(period, { tick: (now) => this.#tick(now) });
   }
 
   #tick(now: number): void {
@@ -628,9 +630,9 @@ export class ClientSession {
     if (this.#state === "closed") return;
     this.#closeError = error;
     this.#setState("closed");
-    clearInterval(this.#timer);
+    this.#stopTicks?.();
     clearTimeout(this.#redialTimer);
-    this.#timer = undefined;
+    this.#stopTicks = undefined;
     this.#redialTimer = undefined;
     this.#running.reject(error);
     this.#tracker.close(error);

@@ -34,6 +34,7 @@ import {
   ReadyWaiters,
   resolveLimits,
   type SendResult,
+  sweepEvery,
   type TransportLimits,
 } from "../../client/transport/mod.ts";
 
@@ -169,7 +170,8 @@ export class RawMtpConnection implements Connection {
   #awaiting = new Map<AckKey, Awaiting>();
   readonly #readyWaiters = new ReadyWaiters();
   #handing: Promise<void> = Promise.resolve();
-  #timer: ReturnType<typeof setInterval>;
+  /** Leaves the process's sweep of client connections. */
+  #stopTicks: () => void;
 
   private constructor(
     conn: Deno.TcpConn,
@@ -195,7 +197,7 @@ export class RawMtpConnection implements Connection {
     this.remoteAddress = [remote.hostname, remote.port];
     this.done = new Promise((resolve) => this.#resolveDone = resolve);
     conn.setNoDelay(true);
-    this.#timer = setInterval(() => this.#tick(Date.now()), 1000);
+    this.#stopTicks = sweepEvery(1000, { tick: (now) => this.#tick(now) });
   }
 
   /**
@@ -340,7 +342,7 @@ export class RawMtpConnection implements Connection {
     } finally {
       this.#terminate(this.#closeInfo ?? { reason: "peer" });
       await this.#writer;
-      clearInterval(this.#timer);
+      this.#stopTicks();
       try {
         this.#handler.onClose?.(this, this.#closeInfo!);
       } catch {
@@ -595,7 +597,7 @@ export class RawMtpConnection implements Connection {
     if (this.#closed) return;
     this.#closeInfo ??= info;
     this.#closed = true;
-    clearInterval(this.#timer);
+    this.#stopTicks();
     try {
       this.#conn.close();
     } catch {

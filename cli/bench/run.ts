@@ -1195,6 +1195,17 @@ class Bench {
   #arrived(peer: Peer, msg: ReliableMessage): boolean | Promise<boolean> {
     if (this.#signed(peer, msg.signature)) return true;
     if (msg.sender.type !== EntityType.STATION) return false;
+    if (_handshaking(peer.session)) {
+      // the handshake's replies carry no receipts and are the session's:
+      // opened here as well, each was decrypted twice. The key the session
+      // cached from the first (`DIM?`) is the one the second and the
+      // station's receipts come with: learnt from the second, unopened
+      peer.receipts.learn(
+        msg,
+        this.#cipherKeys.get(msg.sender, msg.destination),
+      );
+      return false;
+    }
     return this.#fromStation(peer, msg);
   }
 

@@ -15,6 +15,7 @@ import {
   type TransportLimits,
 } from "./limits.ts";
 import { StreamConnection } from "./_stream_connection.ts";
+import { sweepEvery } from "./sweep.ts";
 import { type ByteConn, connectFrom } from "./_node_socket.ts";
 
 /** How to connect. */
@@ -79,17 +80,14 @@ export async function dialStation(
     maxPayloadLength: limits.maxFrameBytes,
     maxLinesPerPayload: limits.maxLinesPerPayload,
   });
-  const timer = setInterval(
-    () => connection.tick(Date.now()),
-    sweepInterval(limits, true),
-  );
   const connection = new StreamConnection({
     conn,
     endpoint,
     limits,
     handler: options.handler ?? IGNORE,
-    onFinished: () => clearInterval(timer),
+    onFinished: () => stop(),
   });
+  const stop = sweepEvery(sweepInterval(limits, true), connection);
   const running = connection.run();
   try {
     await connection.opened;

@@ -61,6 +61,8 @@ export const DEFAULT_LIMITS: Readonly<Required<TransportLimits>> = {
   heartbeatInterval: 16_000,
 };
 
+const LIMIT_KEYS = Object.keys(DEFAULT_LIMITS) as (keyof TransportLimits)[];
+
 /**
  * The limits with defaults filled in.
  *
@@ -74,10 +76,11 @@ export function resolveLimits(
   limits: TransportLimits = {},
 ): Required<TransportLimits> {
   const resolved = { ...DEFAULT_LIMITS };
-  for (const [key, value] of Object.entries(limits)) {
-    if (key in DEFAULT_LIMITS && value !== undefined) {
-      (resolved as Record<string, number>)[key] = value;
-    }
+  // the limits' own keys only: a client passes its whole options object
+  // (dozens of members) for every connection it dials
+  for (const key of LIMIT_KEYS) {
+    const value = limits[key];
+    if (value !== undefined) resolved[key] = value;
   }
   return resolved;
 }

@@ -11,3 +11,4 @@ export * from "./ready_waiters.ts";
 export * from "./end_of_turn.ts";
 export * from "./limits.ts";
 export * from "./dial.ts";
+export * from "./sweep.ts";

@@ -201,6 +201,25 @@ export class Document {
     return text === undefined ? undefined : decodeTed(text);
   }
 
+  /**
+   * Whether `value` (a document as received) is this document as signed:
+   * the same ID, `data` and signature text. A document attached again and
+   * again (a station's visa, on every handshake) is then known without
+   * parsing it; any other difference (another spelling of the ID or of the
+   * signature's base64) answers `false`.
+   *
+   * @example
+   * ```ts ignore
+   * const stored = await directory.visa(sender);
+   * stored?.isSignedAs(msg.visa); // true: the stored visa, attached again
+   * ```
+   */
+  isSignedAs(value: unknown): boolean {
+    return isRecord(value) && this.#data !== undefined &&
+      value.data === this.#data && value.signature === this.#signature &&
+      (value.did ?? value.ID) === this.id.value;
+  }
+
   /** Whether `data` and `signature` are present (no edit since signing). */
   get isSigned(): boolean {
     return this.#data !== undefined && this.#signature !== undefined;

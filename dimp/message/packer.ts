@@ -340,10 +340,19 @@ export class MessagePacker {
    */
   async verify(msg: ReliableMessage): Promise<ReliableMessage> {
     const sender = msg.sender.withoutTerminal();
-    const attachedMeta = await this.#attachedMeta(msg, sender);
-    const meta = attachedMeta ?? await this.#directory.meta(sender);
-    const attachedVisa = await this.#attachedVisa(msg, sender, meta);
-    if (attachedMeta !== undefined || attachedVisa !== undefined) {
+    const knownMeta = await this.#directory.meta(sender);
+    const attachedMeta = await this.#attachedMeta(msg, sender, knownMeta);
+    const meta = attachedMeta ?? knownMeta;
+    const knownVisa = msg.visa === undefined
+      ? undefined
+      : await this.#directory.visa(sender);
+    const attachedVisa = await this.#attachedVisa(msg, sender, meta, knownVisa);
+    // the stored meta and visa attached again (a station's, on every
+    // handshake): nothing to offer
+    if (
+      (attachedMeta !== undefined && attachedMeta !== knownMeta) ||
+      (attachedVisa !== undefined && attachedVisa !== knownVisa)
+    ) {
       await this.#onAttachments?.(sender, {
         meta: attachedMeta,
         visa: attachedVisa,
@@ -602,12 +611,12 @@ export class MessagePacker {
   async #attachedMeta(
     msg: ReliableMessage,
     sender: ID,
+    known: Meta | undefined,
   ): Promise<Meta | undefined> {
     const dict = msg.meta;
     if (dict === undefined) return undefined;
     // the directory's meta was checked when it was stored: the same one
     // attached again (every handshake) is not checked again
-    const known = await this.#directory.meta(sender);
     if (
       known !== undefined &&
       JSON.stringify(known.dictionary.key) === JSON.stringify(dict.key)
@@ -625,15 +634,18 @@ export class MessagePacker {
 
   /**
    * The attached visa, if it parses and its signature verifies with the
-   * meta key; one that belongs to another ID rejects the message.
+   * meta key; one that belongs to another ID rejects the message. The
+   * stored visa `known` attached again is `known`, not parsed again.
    */
   async #attachedVisa(
     msg: ReliableMessage,
     sender: ID,
     meta: Meta | undefined,
+    known: Document | undefined,
   ): Promise<Document | undefined> {
     const dict = msg.visa;
     if (dict === undefined) return undefined;
+    if (meta !== undefined && known?.isSignedAs(dict)) return known;
     let visa: Document;
     try {
       visa = Document.parse(dict, { allowUnknown: true });
@@ -648,8 +660,7 @@ export class MessagePacker {
     }
     if (meta === undefined) return undefined;
     // the directory's visa was verified when it was stored: the same one
-    // attached again (every handshake) is not verified again
-    const known = await this.#directory.visa(sender);
+    // attached again (another spelling) is not verified again
     if (
       known?.signature !== undefined && visa.signature !== undefined &&
       known.data === visa.data && bytesEqual(known.signature, visa.signature)

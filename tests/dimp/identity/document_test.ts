@@ -164,6 +164,30 @@ Deno.test("documents: the signature is kept as its wire text: the same bytes, th
   assert.ok(await Document.parse(mine.toDictionary()).verify(key.publicKey));
 });
 
+Deno.test("documents: isSignedAs is true for the same ID, data and signature text only", () => {
+  const v = vector("doc/station-visa");
+  const doc = Document.parse(v.document);
+  const dict = doc.toDictionary();
+  assert.equal(doc.isSignedAs(dict), true);
+  assert.equal(doc.isSignedAs({ ...dict }), true);
+  const other = (change: Record<string, unknown>) =>
+    doc.isSignedAs({ ...dict, ...change });
+  assert.equal(other({ data: `${dict.data} ` }), false, "other data");
+  const signature = dict.signature as string;
+  const flipped = (signature[0] === "A" ? "B" : "A") + signature.slice(1);
+  assert.equal(other({ signature: flipped }), false, "other signature");
+  assert.equal(
+    other({ did: undefined, ID: "moky@4DnqXWdTV8wuZgfqSCX9GjE2kNq7HJrUgQ" }),
+    false,
+    "another ID",
+  );
+  assert.equal(other({ did: undefined }), true, "the 2021 ID member");
+  assert.equal(doc.isSignedAs(undefined), false);
+  assert.equal(doc.isSignedAs("text"), false);
+  doc.setProperty("port", 1);
+  assert.equal(doc.isSignedAs(dict), false, "edited: not signed");
+});
+
 Deno.test("documents: truncated signature is a format error, tampered data a mismatch", async () => {
   const v = vector("doc/station-visa");
   const meta = Meta.parse(v.meta);
