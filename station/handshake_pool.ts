@@ -78,7 +78,7 @@ export class HandshakePool {
 
   /**
    * A pool of `threads` workers (started with the first payload; 0: none,
-   * {@link HandshakePool.prepare} then resolves at once) holding copies of
+   * {@link HandshakePool.prepare} then does nothing) holding copies of
    * the station's decryption `keys`; a line longer than `maxMessageBytes`
    * (the pipeline's limit, default 1 MiB) is left to the pipeline.
    */
