@@ -1,18 +1,23 @@
 /**
  * A worker thread of {@link HandshakePool} (./handshake_pool.ts): does a
- * handshake payload's pure crypto ahead of the main thread — the attached
- * meta's and visa's signatures, the message's signature and the RSA
- * decryption of the message key sealed for the station — and sends back
- * what verified and what opened, for the main thread's own checks to find.
- * It decides nothing: a line it cannot read, a meta or a signature that
- * does not verify, a key that does not open is simply not in its answer
- * (the main thread then checks it itself and refuses it as it always does).
+ * handshake's native crypto ahead of the main thread — the attached meta's
+ * fingerprint, the attached visa's signature, the message's signature and
+ * the RSA decryption of the message keys sealed for the station — and sends
+ * back what verified and what opened, for the main thread's own checks to
+ * find. The main thread parsed the message already: it hands over only the
+ * raw inputs (the signed bytes, the signature, the attached meta and visa
+ * as received, the sealed keys' text), and nothing is parsed here but the
+ * public keys. It decides nothing: a key it cannot read, a signature that
+ * does not verify, a sealed key that does not open is simply not in its
+ * answer (the main thread then checks it itself and refuses it as it always
+ * does).
  *
- * Messages in: `{keys: [<private key JSON>], station: "<ID>"}` once, then
- * `{id, lines}`, answered `{id, verified, opened}`: `verified` the ids of the
- * ECDSA signatures that verified (`collectVerified`), `opened` one
- * `{key, sealed, plaintext}` per sealed key that the station's key number
- * `key` opened.
+ * Messages in: `{keys: [<private key JSON>]}` once, then `{id, items}` (one
+ * {@link Item} per message), answered `{id, verified, opened}`: `verified`
+ * the ids of the ECDSA signatures that verified (`collectVerified`),
+ * `opened` one `{key, sealed, plaintext}` per sealed key that the station's
+ * key number `key` opened (`sealed` its bytes as base64; copied, not
+ * transferred: a few dozen bytes, and a transfer costs more).
  *
  * @module
  */
@@ -22,24 +27,42 @@ import {
   collectVerified,
   decodeTed,
   parsePrivateKey,
+  parsePublicKey,
   type PrivateKey,
+  type PublicKey,
+  utf8Encode,
 } from "../dimp/crypto/mod.ts";
-import { Document, type ID, Meta, parseId } from "../dimp/identity/mod.ts";
-import { ReliableMessage } from "../dimp/message/mod.ts";
 
 interface Scope {
   onmessage: ((event: MessageEvent) => void) | null;
-  postMessage(message: unknown, transfer?: Transferable[]): void;
+  postMessage(message: unknown): void;
+}
+
+/** One message's raw inputs, as the main thread hands them over. */
+export interface Item {
+  /** The sender without terminal (its meta key is kept for its next offer). */
+  readonly sender: string;
+  /** The attached meta as received. */
+  readonly meta?: Record<string, unknown>;
+  /** The attached visa as received. */
+  readonly visa?: Record<string, unknown>;
+  /** The bytes the message's signature is over. */
+  readonly data: Uint8Array;
+  /** The message's signature. */
+  readonly signature: Uint8Array;
+  /** The message keys sealed for the station (their wire text). */
+  readonly sealed: readonly string[];
 }
 
 /** One sealed key a station key opened. */
 interface Opened {
   readonly key: number;
-  readonly sealed: Uint8Array<ArrayBuffer>;
-  readonly plaintext: Uint8Array<ArrayBuffer>;
+  /** The sealed key's bytes as base64 (what the pool keeps it by). */
+  readonly sealed: string;
+  readonly plaintext: Uint8Array;
 }
 
-/** Metas that verified here, by sender: a second offer carries none. */
+/** Meta keys by sender: a second offer carries no meta. */
 const MAX_METAS = 4096;
 
 /**
@@ -55,75 +78,93 @@ try {
 }
 
 const scope = self as unknown as Scope;
-const metas = new BoundedMap<string, Meta>(MAX_METAS);
+const metaKeys = new BoundedMap<string, PublicKey>(MAX_METAS);
 let keys: PrivateKey[] = [];
-let station: ID | undefined;
 let queue: Promise<void> = Promise.resolve();
 
 scope.onmessage = (event: MessageEvent) => {
   const message = event.data as {
     keys?: Record<string, unknown>[];
-    station?: string;
     id?: number;
-    lines?: string[];
+    items?: Item[];
   };
   if (message.keys !== undefined) {
     keys = message.keys.map((key) => parsePrivateKey(key));
-    station = parseId(message.station!);
     return;
   }
-  // one payload at a time: the collector gathers the verifications of one
-  queue = queue.then(() => _answer(message.id!, message.lines ?? []));
+  // one job at a time: the collector gathers the verifications of one
+  queue = queue.then(() => _answer(message.id!, message.items ?? []));
 };
 
-async function _answer(id: number, lines: readonly string[]): Promise<void> {
+async function _answer(id: number, items: readonly Item[]): Promise<void> {
   const verified: string[] = [];
   const opened: Opened[] = [];
   collectVerified(verified);
   try {
-    for (const line of lines) await _check(line, opened);
+    for (const item of items) {
+      await _verify(item);
+      await _open(item.sealed, opened);
+    }
   } finally {
     collectVerified(undefined);
   }
-  const transfer: Transferable[] = [];
-  for (const item of opened) {
-    transfer.push(item.sealed.buffer, item.plaintext.buffer);
-  }
-  scope.postMessage({ id, verified, opened }, transfer);
+  scope.postMessage({ id, verified, opened });
 }
 
-/** The crypto of one line, as the station's packer would do it. */
-async function _check(line: string, opened: Opened[]): Promise<void> {
-  let msg: ReliableMessage;
+/** The signatures of one message, as the station's packer checks them. */
+async function _verify(item: Item): Promise<void> {
+  const metaKey = _metaKey(item) ?? metaKeys.get(item.sender);
+  if (metaKey === undefined) return;
+  const { meta, visa } = item;
   try {
-    msg = ReliableMessage.parse(line);
+    if (
+      typeof meta?.seed === "string" && typeof meta.fingerprint === "string"
+    ) {
+      await metaKey.verify(utf8Encode(meta.seed), decodeTed(meta.fingerprint));
+    }
   } catch {
-    return;
+    // not readable: the main thread refuses it
   }
-  const sender = msg.sender.withoutTerminal();
-  const meta = await _meta(msg, sender) ?? metas.get(sender.value);
-  let visa: Document | undefined;
-  if (meta !== undefined && msg.visa !== undefined) {
-    try {
-      visa = Document.parse(msg.visa, { allowUnknown: true });
-      if (!await visa.verify(meta.key)) visa = undefined;
-    } catch {
-      visa = undefined;
+  let visaOk = false;
+  try {
+    if (typeof visa?.data === "string" && typeof visa.signature === "string") {
+      visaOk = await metaKey.verify(
+        utf8Encode(visa.data),
+        decodeTed(visa.signature),
+      );
     }
+  } catch {
+    // not readable: the main thread refuses it
   }
-  if (meta !== undefined) {
-    try {
-      const data = msg.dataBytes;
-      const signature = msg.signatureBytes;
-      if (!await meta.key.verify(data, signature)) {
-        await visa?.visaKey()?.verify(data, signature);
-      }
-    } catch {
-      // not readable: the main thread refuses it
+  try {
+    if (await metaKey.verify(item.data, item.signature)) return;
+    if (visaOk) {
+      const data = JSON.parse(visa!.data as string) as { key?: unknown };
+      await parsePublicKey(data.key).verify(item.data, item.signature);
     }
+  } catch {
+    // not readable: the main thread refuses it
   }
-  if (station === undefined || msg.isBroadcast) return;
-  for (const text of msg.encryptedKeys(station)) {
+}
+
+/** The attached meta's key (kept for the sender's next offer), if readable. */
+function _metaKey(item: Item): PublicKey | undefined {
+  if (item.meta === undefined) return undefined;
+  try {
+    const key = parsePublicKey(item.meta.key);
+    metaKeys.set(item.sender, key);
+    return key;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Opens the sealed keys with the station's keys. */
+async function _open(
+  sealedKeys: readonly string[],
+  opened: Opened[],
+): Promise<void> {
+  for (const text of sealedKeys) {
     let sealed: Uint8Array;
     try {
       sealed = decodeTed(text);
@@ -133,29 +174,8 @@ async function _check(line: string, opened: Opened[]): Promise<void> {
     for (const [index, key] of keys.entries()) {
       const plaintext = await key.decrypt?.(sealed);
       if (plaintext !== undefined) {
-        // copies with buffers of their own: they are transferred
-        opened.push({
-          key: index,
-          sealed: sealed.slice(),
-          plaintext: plaintext.slice(),
-        });
+        opened.push({ key: index, sealed: sealed.toBase64(), plaintext });
       }
     }
-  }
-}
-
-/** The attached meta when it is the sender's (kept for its next offer). */
-async function _meta(
-  msg: ReliableMessage,
-  sender: ID,
-): Promise<Meta | undefined> {
-  if (msg.meta === undefined) return undefined;
-  try {
-    const meta = Meta.parse(msg.meta);
-    await meta.checkId(sender);
-    metas.set(sender.value, meta);
-    return meta;
-  } catch {
-    return undefined;
   }
 }

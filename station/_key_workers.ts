@@ -30,17 +30,17 @@ export function startKeyWorker(
 }
 
 /**
- * A worker of `_handshake_worker.ts`, given the station's ID and its
- * decryption keys first; `onReply` and `onFailed` as in
+ * A worker of `_handshake_worker.ts`, given the station's decryption keys
+ * first; `onReply` and `onFailed` as in
  * {@link startKeyWorker}.
  *
  * @example
  * ```ts ignore
- * const worker = startHandshakeWorker({ keys, station: id.value }, settle, fallBack);
+ * const worker = startHandshakeWorker({ keys }, settle, fallBack);
  * ```
  */
 export function startHandshakeWorker(
-  init: { keys: Record<string, unknown>[]; station: string },
+  init: { keys: Record<string, unknown>[] },
   onReply: (reply: unknown) => void,
   onFailed: () => void,
 ): Worker {

@@ -56,6 +56,7 @@ import { ReceiptOutbox } from "./receipt_outbox.ts";
 import { Replies } from "./replies.ts";
 import type { SignerPool, SignerThreads } from "./signer.ts";
 import type { DecryptPool } from "./decrypt_pool.ts";
+import type { ParsedLines } from "./handshake_pool.ts";
 import { routeOf } from "./routes.ts";
 import type { Session } from "./session.ts";
 import type { SessionCenter } from "./session_center.ts";
@@ -183,15 +184,18 @@ export class Pipeline implements StationCore {
    * after the responses (deliveries after a handshake) are scheduled.
    * Messages routed to others are handled at once; the result is a promise
    * only from the first line that needs more (processing here, a refusal).
+   * `parsed`: the lines parsed ahead (`HandshakePool.prepare`), not
+   * parsed again.
    */
   receive(
     session: Session,
     lines: readonly string[],
+    parsed?: ParsedLines,
   ): string[] | Promise<string[]> {
     for (let i = 0; i < lines.length; i++) {
-      const msg = this.#parse(session, lines[i]);
+      const msg = this.#parse(session, lines[i], parsed?.[i]);
       if (msg === undefined || this.#routeNow(session, msg)) continue;
-      return this.#receiveRest(session, lines, i, msg);
+      return this.#receiveRest(session, lines, i, msg, parsed);
     }
     this.#scheduleAfterReply(session);
     return [];
@@ -203,10 +207,13 @@ export class Pipeline implements StationCore {
     lines: readonly string[],
     from: number,
     first: ReliableMessage,
+    parsed: ParsedLines | undefined,
   ): Promise<string[]> {
     const responses: string[] = [];
     for (let i = from; i < lines.length; i++) {
-      const msg = i === from ? first : this.#parse(session, lines[i]);
+      const msg = i === from
+        ? first
+        : this.#parse(session, lines[i], parsed?.[i]);
       if (msg === undefined) continue;
       try {
         for (const reply of await this.process(session, msg, 0)) {
@@ -221,11 +228,18 @@ export class Pipeline implements StationCore {
     return responses;
   }
 
-  /** One line as a message, counted; `undefined` (dropped, counted) when it is none. */
-  #parse(session: Session, line: string): ReliableMessage | undefined {
+  /**
+   * One line as a message (`ahead`: parsed already), counted; `undefined`
+   * (dropped, counted) when it is none.
+   */
+  #parse(
+    session: Session,
+    line: string,
+    ahead: ReliableMessage | undefined,
+  ): ReliableMessage | undefined {
     let msg: ReliableMessage;
     try {
-      msg = ReliableMessage.parse(line, { maxBytes: this.#maxBytes });
+      msg = ahead ?? ReliableMessage.parse(line, { maxBytes: this.#maxBytes });
     } catch (error) {
       this.stats.drop(
         error instanceof MessageTooLargeError ? "too_large" : "malformed",

@@ -15,7 +15,7 @@ import {
   type ConnectionGuard,
 } from "./_connection_guard.ts";
 import { HandshakeLane } from "./_handshake_lane.ts";
-import type { HandshakePool } from "./handshake_pool.ts";
+import type { HandshakePool, ParsedLines } from "./handshake_pool.ts";
 import type { Pipeline } from "./pipeline.ts";
 import { Session } from "./session.ts";
 import type { SessionCenter } from "./session_center.ts";
@@ -121,8 +121,9 @@ export class SessionHandler implements ConnectionHandler {
     }
     // not bound yet: a handshake, which waits its turn behind routed texts
     if (session.identifier === undefined) {
-      const run = () => this.#lane.run(() => pipeline.receive(session, lines));
-      // handshakes queue (a storm): their crypto on a worker first
+      const run = (parsed?: ParsedLines) =>
+        this.#lane.run(() => pipeline.receive(session, lines, parsed));
+      // handshakes queue (a storm): parsed here, their crypto on a worker
       const ahead = this.#lane.busy
         ? this.#handshakes?.prepare(conn.id, lines)
         : undefined;

@@ -365,6 +365,7 @@ export class Station {
       identity.id,
       identity.decryptKeys,
       options.handshakeThreads ?? 0,
+      limits.maxFrameBytes,
     );
     const pipeline = assemblePipeline(identity, accounts, {
       ...options,

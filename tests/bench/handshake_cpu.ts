@@ -11,8 +11,14 @@
  * keys (returning: meta and visa known). CPU time of all threads (`process.cpuUsage`; the
  * signer thread makes the replies' nonces, as in `dim station`), so a shared
  * machine skews it less; run it next to a baseline in the same minutes.
+ * Also the main thread's own CPU time per handshake (Linux: its
+ * `/proc/self/task/<pid>/stat`). With `threads` > 0 a `HandshakePool` of
+ * that many workers checks every user's offers ahead (all of them, before
+ * the main thread takes the first, as in a storm where the lane is busy):
+ * the main thread's figure is then what is left on it, and all threads'
+ * counts the workers' part too (the checking ahead is inside the clock).
  *
- * Run: `deno run -A tests/bench/handshake_cpu.ts [users=300]`
+ * Run: `deno run -A tests/bench/handshake_cpu.ts [users=300] [threads=0]`
  *
  * @module
  */
@@ -23,6 +29,8 @@ import { MessagePacker } from "../../dimp/message/mod.ts";
 import {
   assemblePipeline,
   findStationIdentity,
+  HandshakePool,
+  type ParsedLines,
   Session,
 } from "../../station/mod.ts";
 import { Accounts, Store } from "../../store/mod.ts";
@@ -31,13 +39,18 @@ import { MemoryConnection } from "../_memory_connection.ts";
 import { print } from "./_process.ts";
 
 const count = Number(Deno.args[0] ?? 300);
+const threads = Number(Deno.args[1] ?? 0);
 
 const dir = Deno.makeTempDirSync({ prefix: "dim-handshake-cpu-" });
 const store = Store.open({ dataDir: dir });
 const facade = new Accounts(store);
 const identity = await findStationIdentity(facade);
 // one signer thread making the replies' nonces, as `dim station` by default
-const pipeline = assemblePipeline(identity, facade, { signers: 1 });
+const pool = new HandshakePool(identity.id, identity.decryptKeys, threads);
+const pipeline = assemblePipeline(identity, facade, {
+  signers: 1,
+  handshakes: pool,
+});
 const world = new World();
 world.know(identity);
 const users = await accounts(count);
@@ -73,12 +86,36 @@ async function plan(list: readonly Account[]): Promise<Planned[]> {
   return planned;
 }
 
-/** Both offers of every user, one user after another; CPU µs per handshake. */
-async function run(planned: readonly Planned[]): Promise<number> {
+/** CPU µs per handshake of all threads and of the main thread alone. */
+interface Cpu {
+  readonly all: number;
+  readonly main: number;
+}
+
+/** This process's main thread's CPU time (µs; clock ticks). */
+function mainThreadUs(): number {
+  const stat = Deno.readTextFileSync(`/proc/self/task/${Deno.pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // utime and stime, in clock ticks of 10 ms
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+/** Both offers of every user, one user after another; CPU per handshake. */
+async function run(planned: readonly Planned[]): Promise<Cpu> {
   const start = process.cpuUsage();
-  for (const { session, offers } of planned) {
-    for (const offer of offers) {
-      const replies = await pipeline.receive(session, [offer]);
+  const mainStart = mainThreadUs();
+  // checked ahead (with threads): every offer, before the first is taken
+  const ahead = await Promise.all(
+    planned.map(({ session, offers }) =>
+      Promise.all(
+        offers.map((offer) => pool.prepare(session.conn.id, [offer])),
+      )
+    ),
+  );
+  for (const [i, { session, offers }] of planned.entries()) {
+    for (const [j, offer] of offers.entries()) {
+      const parsed: ParsedLines | undefined = ahead[i][j];
+      const replies = await pipeline.receive(session, [offer], parsed);
       if (replies.length !== 1) throw new Error("no handshake reply");
     }
     if (session.identifier === undefined) throw new Error("not bound");
@@ -87,7 +124,10 @@ async function run(planned: readonly Planned[]): Promise<number> {
   // timer this loop never yields to): counted here
   store.searchIndex.flush();
   const cpu = process.cpuUsage(start);
-  return Math.round((cpu.user + cpu.system) / planned.length);
+  return {
+    all: Math.round((cpu.user + cpu.system) / planned.length),
+    main: Math.round((mainThreadUs() - mainStart) / planned.length),
+  };
 }
 
 // warm-up: a few users not counted
@@ -96,9 +136,14 @@ const fresh = await run(await plan(users));
 const returning = await run(await plan(users));
 print(JSON.stringify({
   users: count,
-  cpu_us_per_handshake_fresh: fresh,
-  cpu_us_per_handshake_returning: returning,
+  threads,
+  cpu_us_per_handshake_fresh: fresh.all,
+  cpu_us_per_handshake_returning: returning.all,
+  main_thread_us_per_handshake_fresh: fresh.main,
+  main_thread_us_per_handshake_returning: returning.main,
+  checked_ahead: pool.prepared,
 }));
+pool.close();
 pipeline.close();
 store.close();
 Deno.removeSync(dir, { recursive: true });

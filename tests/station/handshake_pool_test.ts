@@ -36,6 +36,15 @@ import {
   World,
 } from "./_peer.ts";
 import { TextContent } from "../../dimp/content/mod.ts";
+import { backend } from "../../dimp/crypto/_backend.ts";
+
+/** ECDSA verifications made on this thread (the workers count their own). */
+const ecdsa = { n: 0 };
+const ecVerify = backend.ecVerify;
+backend.ecVerify = (key, data, signature) => {
+  ecdsa.n++;
+  return ecVerify(key, data, signature);
+};
 
 /** How an offer is spoiled after it was packed. */
 type Spoil = "none" | "meta" | "visa" | "signature" | "sealed";
@@ -50,6 +59,8 @@ interface Outcome {
   readonly dropped: Record<string, number>;
   /** Sealed keys the main thread decrypted itself. */
   readonly decryptedHere: number;
+  /** ECDSA verifications the main thread made itself. */
+  readonly verifiedHere: number;
   /** Payloads the worker checked ahead. */
   readonly prepared: number;
 }
@@ -131,10 +142,11 @@ async function handshake(
         break;
     }
     const replies: number[] = [];
+    const ecdsaBefore = ecdsa.n;
     for (const offer of [first, second]) {
       const lines = [JSON.stringify(offer)];
-      await pool.prepare(session.conn.id, lines);
-      replies.push((await pipeline.receive(session, lines)).length);
+      const parsed = await pool.prepare(session.conn.id, lines);
+      replies.push((await pipeline.receive(session, lines, parsed)).length);
     }
     return {
       replies,
@@ -144,6 +156,7 @@ async function handshake(
       success: pipeline.stats.handshakes.success,
       dropped: { ...pipeline.stats.droppedBy },
       decryptedHere: count.n,
+      verifiedHere: ecdsa.n - ecdsaBefore,
       prepared: pool.prepared,
     };
   } finally {
@@ -157,8 +170,13 @@ async function handshake(
 /** The outcome without the counts of where the work was done. */
 function decided(
   outcome: Outcome,
-): Omit<Outcome, "decryptedHere" | "prepared"> {
-  const { decryptedHere: _here, prepared: _prepared, ...rest } = outcome;
+): Omit<Outcome, "decryptedHere" | "verifiedHere" | "prepared"> {
+  const {
+    decryptedHere: _here,
+    verifiedHere: _verified,
+    prepared: _prepared,
+    ...rest
+  } = outcome;
   return rest;
 }
 
@@ -168,7 +186,7 @@ const users = {
   mkm: await newAccount(EntityType.BOT, "moky"),
 };
 
-Deno.test("HandshakePool: a good handshake binds the same with the crypto checked ahead, and the sealed key the worker opened is not decrypted again here", async () => {
+Deno.test("HandshakePool: a good handshake binds the same with the crypto checked ahead, and the signatures the worker verified and the sealed key it opened are not checked again here", async () => {
   for (const user of [users.eth, users.mkm]) {
     const inline = await handshake(user, "none", 0);
     const ahead = await handshake(user, "none", 1);
@@ -179,6 +197,9 @@ Deno.test("HandshakePool: a good handshake binds the same with the crypto checke
     assert.equal(inline.decryptedHere, 1);
     assert.equal(inline.prepared, 0);
     assert.equal(ahead.decryptedHere, 0);
+    // the two offers' signatures at least (the visa's may be known already)
+    assert.ok(inline.verifiedHere >= 2, `${inline.verifiedHere}`);
+    assert.equal(ahead.verifiedHere, 0);
     assert.equal(ahead.prepared, 2);
   }
 });
