@@ -53,12 +53,19 @@ export const SLICE_MS = 1;
  * @example
  * ```ts
  * const lane = new HandshakeLane(2);
- * await lane.run(() => Promise.resolve("processed")); // "processed"
+ * await lane.run(async () => {
+ *   // a step of the handshake, then the next one in this turn while the
+ *   // slice lasts, else in the lane's next turn
+ *   const wait = lane.pace();
+ *   if (wait !== undefined) await wait;
+ *   return "processed";
+ * }); // "processed"
  * ```
  */
 export class HandshakeLane {
   readonly #width: number;
   readonly #waiting: (() => void)[] = [];
+  readonly #parked: (() => void)[] = [];
   readonly #loop = new LoopYield();
   #running = 0;
   #sliceStart = 0;
@@ -101,6 +108,20 @@ export class HandshakeLane {
     }
   }
 
+  /**
+   * Between two steps of a piece of work (inside {@link HandshakeLane.run}):
+   * `undefined` while the turn's slice lasts (go on at once), else a
+   * promise that resolves in the lane's next turn — after the socket reads
+   * completed meanwhile, and before pieces not started yet — the piece
+   * keeping its place.
+   */
+  pace(): Promise<void> | undefined {
+    if (performance.now() - this.#sliceStart < SLICE_MS) return undefined;
+    const parked = new Promise<void>((resolve) => this.#parked.push(resolve));
+    this.#yield();
+    return parked;
+  }
+
   /** A piece ended: the next one now, or after a yield once the slice is spent. */
   #done(): void {
     if (this.#waiting.length === 0) {
@@ -112,6 +133,11 @@ export class HandshakeLane {
       return;
     }
     this.#running--;
+    this.#yield();
+  }
+
+  /** The next slice in a later turn (one yield at a time). */
+  #yield(): void {
     if (this.#yielding) return;
     this.#yielding = true;
     // the yield comes back behind the reads its poll of the sockets
@@ -128,10 +154,14 @@ export class HandshakeLane {
     return this.#loop.close();
   }
 
-  /** After a yield: a new slice, up to `width` pieces. */
+  /**
+   * After a yield: a new slice; the pieces parked at a step go on first,
+   * then new ones up to `width`.
+   */
   #resume(): void {
     this.#yielding = false;
     this.#sliceStart = performance.now();
+    for (const resolve of this.#parked.splice(0)) resolve();
     while (this.#running < this.#width && this.#waiting.length > 0) {
       this.#running++;
       this.#waiting.shift()!();
