@@ -38,14 +38,16 @@ import { LoopYield } from "./_loop_yield.ts";
  * p50 during a 1,000-session storm from ~4.6 to ~3.1 ms and its p90 from
  * ~9.8 to ~7.5 ms for no fewer handshakes a second and ~6 % more station
  * CPU per handshake; with the timer yield they had cost 2–18 % of the
- * handshakes (docs/performance/sessions.md).
+ * handshakes (docs/performance/sessions.md). 0.5 since issue 18's
+ * fifteenth round, where a handshake's steps (not whole pieces) are the
+ * unit: a turn then runs about one step.
  *
  * @example
  * ```ts
- * SLICE_MS; // 1
+ * SLICE_MS; // 0.5
  * ```
  */
-export const SLICE_MS = 1;
+export const SLICE_MS = 0.5;
 
 /**
  * A bounded lane for handshake work.
