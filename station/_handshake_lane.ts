@@ -95,7 +95,10 @@ export class HandshakeLane {
 
   /** Runs `work` when its turn comes; its result. */
   async run<T>(work: () => T | Promise<T>): Promise<T> {
-    if (this.#running >= this.#width || this.#waiting.length > 0) {
+    if (
+      this.#running >= this.#width || this.#waiting.length > 0 ||
+      this.#parked.length > 0
+    ) {
       await new Promise<void>((resolve) => this.#waiting.push(resolve));
     } else {
       if (this.#running === 0 && !this.#yielding) {
@@ -124,18 +127,31 @@ export class HandshakeLane {
     return parked;
   }
 
-  /** A piece ended: the next one now, or after a yield once the slice is spent. */
+  /**
+   * A piece ended: in this turn while the slice lasts the next step, else
+   * after a yield.
+   */
   #done(): void {
-    if (this.#waiting.length === 0) {
-      this.#running--;
-      return;
-    }
-    if (performance.now() - this.#sliceStart < SLICE_MS) {
-      this.#waiting.shift()!(); // the slot passes on in this turn
-      return;
-    }
     this.#running--;
-    this.#yield();
+    if (this.#parked.length === 0 && this.#waiting.length === 0) return;
+    if (performance.now() - this.#sliceStart < SLICE_MS) {
+      this.#next();
+    } else {
+      this.#yield();
+    }
+  }
+
+  /**
+   * One step goes on: a piece not started while a slot is free, else the
+   * oldest parked one.
+   */
+  #next(): void {
+    if (this.#running < this.#width && this.#waiting.length > 0) {
+      this.#running++;
+      this.#waiting.shift()!();
+    } else {
+      this.#parked.shift()?.();
+    }
   }
 
   /** The next slice in a later turn (one yield at a time). */
@@ -157,13 +173,18 @@ export class HandshakeLane {
   }
 
   /**
-   * After a yield: a new slice; the pieces parked at a step go on first,
-   * then new ones up to `width`.
+   * After a yield: a new slice, which starts with one step (a piece not
+   * started while a slot is free, else the oldest parked one: the others
+   * wait for the steps before them); with nothing parked, new pieces up to
+   * `width`.
    */
   #resume(): void {
     this.#yielding = false;
     this.#sliceStart = performance.now();
-    for (const resolve of this.#parked.splice(0)) resolve();
+    if (this.#parked.length > 0) {
+      this.#next();
+      return;
+    }
     while (this.#running < this.#width && this.#waiting.length > 0) {
       this.#running++;
       this.#waiting.shift()!();

@@ -169,3 +169,38 @@ Deno.test("HandshakeLane: a step inside the slice goes on at once; one after it 
     ["a1", "read", "write", "a2", "b"],
   );
 });
+
+Deno.test("HandshakeLane: pieces parked at their steps take turns, one step a turn once steps outlast the slice", async () => {
+  const lane = new HandshakeLane(2);
+  const order: string[] = [];
+  let ticking = true;
+  const tick = (): void => {
+    if (order.at(-1) !== "turn") order.push("turn");
+    if (ticking) setTimeout(tick, 0);
+  };
+  setTimeout(tick, 0);
+  const piece = (name: string) =>
+    lane.run(async () => {
+      for (let step = 1; step <= 3; step++) {
+        if (step > 1) await lane.pace();
+        order.push(`${name}${step}`);
+        busy(SLICE_MS + 1);
+      }
+    });
+  await Promise.all([piece("a"), piece("b")]);
+  ticking = false;
+  assert.deepEqual(order.filter((o, i) => i > 0 || o !== "turn"), [
+    "a1",
+    "turn",
+    "b1",
+    "turn",
+    "a2",
+    "turn",
+    "b2",
+    "turn",
+    "a3",
+    "turn",
+    "b3",
+  ]);
+  await lane.close();
+});
