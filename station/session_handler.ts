@@ -80,10 +80,12 @@ export class SessionHandler implements ConnectionHandler {
   /**
    * Hands payloads to `pipeline` from now on (and those that waited for
    * it); while handshakes queue, `handshakes` checks their crypto ahead.
+   * The store's commits written behind take the handshake lane's turns.
    */
   attach(pipeline: Pipeline, handshakes?: HandshakePool): void {
     this.#pipeline = pipeline;
     this.#handshakes = handshakes;
+    pipeline.store.commitBehindIn((commit) => void this.#lane.run(commit));
     this.#ready.resolve(pipeline);
   }
 
