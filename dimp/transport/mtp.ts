@@ -263,7 +263,8 @@ export function encodeMtpPackageInto(
  * @example
  * ```ts
  * import { mtpPackageMaxLength, MtpType } from "./mtp.ts";
- * console.assert(mtpPackageMaxLength({ type: MtpType.MESSAGE, snLo: 1, body: "{}" }) === 20 + 6);
+ * // a 16-byte header (it has an sn) and at most 3 bytes per character of "{}"
+ * console.assert(mtpPackageMaxLength({ type: MtpType.MESSAGE, snLo: 1, body: "{}" }) === 16 + 6);
  * ```
  */
 export function mtpPackageMaxLength(init: MtpPackageInit): number {
