@@ -29,15 +29,12 @@
 import { BoundedMap } from "../dimp/bounded_map.ts";
 import { addVerified, type PrivateKey } from "../dimp/crypto/mod.ts";
 import type { ID } from "../dimp/identity/mod.ts";
-import { ReliableMessage } from "../dimp/message/mod.ts";
+import { MAX_MESSAGE_BYTES, ReliableMessage } from "../dimp/message/mod.ts";
 import type { Item } from "./_handshake_worker.ts";
 import { startHandshakeWorker, stopWorkers } from "./_key_workers.ts";
 
 /** Opened keys kept per station key until the main thread takes them. */
 const MAX_OPENED = 1024;
-
-/** The largest line parsed ahead, by default (the pipeline's default). */
-const DEFAULT_MAX_BYTES = 1024 * 1024;
 
 /** A payload's lines parsed ahead (`undefined`: not a message). */
 export type ParsedLines = readonly (ReliableMessage | undefined)[];
@@ -86,7 +83,7 @@ export class HandshakePool {
     station: ID,
     keys: readonly PrivateKey[],
     threads: number,
-    maxMessageBytes: number = DEFAULT_MAX_BYTES,
+    maxMessageBytes: number = MAX_MESSAGE_BYTES,
   ) {
     this.#station = station;
     this.#keys = keys;

@@ -38,6 +38,7 @@ import {
   DecryptionError,
   type Envelope,
   type InstantMessage,
+  MAX_MESSAGE_BYTES,
   MessageTooLargeError,
   ReliableMessage,
 } from "../dimp/message/mod.ts";
@@ -169,7 +170,7 @@ export class Pipeline implements StationCore {
     this.#decryptKeys = parts.decryptKeys ?? [];
     this.#checkSender = options.checkSender ?? true;
     this.#fanOut = options.broadcastToUsers ?? true;
-    this.#maxBytes = options.maxMessageBytes ?? 1024 * 1024;
+    this.#maxBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES;
     this.#verifyRouted = options.verifyRouted ?? false;
     this.queries = new NeighbourQueries({
       send: (content) => this.#askStations(content),
