@@ -1,0 +1,245 @@
+/**
+ * The OpenSSL RSA engine (libcrypto through FFI) against the runtime's:
+ * the same signatures, each decrypts what the other encrypts, bad
+ * ciphertexts fail alike, evicted keys are parsed again; and the engine
+ * choice falls back when libcrypto does not load. Real libcrypto, real keys;
+ * where libcrypto does not load, the tests that need it are ignored and say
+ * why.
+ */
+import assert from "node:assert/strict";
+import {
+  installRsaEngine,
+  rsaEngine,
+  RsaPrivateKey,
+  utf8Encode,
+} from "../../dimp/crypto/mod.ts";
+import {
+  installCryptoEngine,
+  parseCryptoEngine,
+} from "../../station/crypto_engine.ts";
+import {
+  openOpensslRsa,
+  OpensslError,
+  type OpensslRsaEngine,
+} from "../../station/openssl_rsa.ts";
+
+let missing = "";
+try {
+  openOpensslRsa().close();
+} catch (error) {
+  missing = `libcrypto does not load: ${(error as Error).message}`;
+}
+
+/** A test that needs libcrypto: ignored, with the reason, where it is absent. */
+function withOpenssl(
+  name: string,
+  fn: (engine: OpensslRsaEngine) => Promise<void>,
+): void {
+  Deno.test({
+    name: missing === "" ? name : `${name} (ignored: ${missing})`,
+    ignore: missing !== "",
+    fn: async () => {
+      const engine = openOpensslRsa({ cacheSize: 8 });
+      try {
+        await fn(engine);
+      } finally {
+        installRsaEngine(undefined);
+        engine.close();
+      }
+    },
+  });
+}
+
+/** Runs `body` with `engine` installed (`undefined`: the runtime's). */
+async function under<T>(
+  engine: OpensslRsaEngine | undefined,
+  body: () => Promise<T>,
+): Promise<T> {
+  installRsaEngine(engine);
+  try {
+    return await body();
+  } finally {
+    installRsaEngine(undefined);
+  }
+}
+
+withOpenssl(
+  "openssl engine: random keys sign, verify, encrypt and decrypt as the runtime does",
+  async (engine) => {
+    for (let i = 0; i < 6; i++) {
+      const key = await RsaPrivateKey.generate(i === 5 ? 2048 : 1024);
+      // fresh key objects per engine: each engine imports its own handle
+      const data = crypto.getRandomValues(new Uint8Array(1 + i * 97));
+      const runtimeSignature = await key.sign(data);
+      const opensslSignature = await under(engine, () => key.sign(data));
+      assert.deepEqual(opensslSignature, runtimeSignature);
+      assert.ok(
+        await under(engine, () => key.publicKey.verify(data, runtimeSignature)),
+      );
+      const flipped = runtimeSignature.slice();
+      flipped[7] ^= 1;
+      assert.equal(
+        await under(engine, () => key.publicKey.verify(data, flipped)),
+        false,
+      );
+      assert.equal(await key.publicKey.verify(data, flipped), false);
+
+      const plaintext = crypto.getRandomValues(
+        new Uint8Array(key.publicKey.modulusBytes - 11 - i),
+      );
+      const byOpenssl = await under(
+        engine,
+        () => key.publicKey.encrypt(plaintext),
+      );
+      const byRuntime = await key.publicKey.encrypt(plaintext);
+      assert.equal(byOpenssl.length, key.publicKey.modulusBytes);
+      assert.notDeepEqual(byOpenssl, byRuntime); // random padding
+      assert.deepEqual(await key.decrypt(byOpenssl), plaintext);
+      assert.deepEqual(
+        await under(engine, () => key.decrypt(byRuntime)),
+        plaintext,
+      );
+      assert.deepEqual(
+        await under(engine, () => key.decrypt(byOpenssl)),
+        plaintext,
+      );
+    }
+    assert.equal(rsaEngine().name, "runtime");
+  },
+);
+
+withOpenssl(
+  "openssl engine: a ciphertext that does not decrypt is undefined, as with the runtime",
+  async (engine) => {
+    const key = await RsaPrivateKey.generate();
+    const size = key.publicKey.modulusBytes;
+    const sealed = await key.publicKey.encrypt(utf8Encode("a message key"));
+    const tampered = sealed.slice();
+    tampered[size - 1] ^= 0x55;
+    const bad: [string, Uint8Array][] = [
+      ["tampered", tampered],
+      ["one byte too long", new Uint8Array([1, ...sealed])],
+      ["nine bytes short", sealed.subarray(9)],
+      ["empty", new Uint8Array()],
+      ["above the modulus", new Uint8Array(size).fill(0xff)],
+      ["zero", new Uint8Array(size)],
+    ];
+    for (const [what, ciphertext] of bad) {
+      assert.equal(
+        await key.decrypt(ciphertext),
+        undefined,
+        `runtime: ${what}`,
+      );
+      assert.equal(
+        await under(engine, () => key.decrypt(ciphertext)),
+        undefined,
+        `openssl: ${what}`,
+      );
+    }
+    // random bytes below the modulus: a bad padding, never a crash or garbage
+    let opened = 0;
+    for (let i = 0; i < 300; i++) {
+      const noise = crypto.getRandomValues(new Uint8Array(size));
+      noise[0] = 0;
+      const runtime = await key.decrypt(noise);
+      const openssl = await under(engine, () => key.decrypt(noise));
+      assert.deepEqual(openssl, runtime);
+      if (openssl !== undefined) opened++;
+    }
+    assert.ok(opened < 5, `${opened} random ciphertexts decrypted`);
+    // the good one still decrypts after all those failures
+    assert.deepEqual(
+      await under(engine, () => key.decrypt(sealed)),
+      utf8Encode("a message key"),
+    );
+  },
+);
+
+withOpenssl(
+  "openssl engine: evicted keys are freed and parsed again when used",
+  async (engine) => {
+    const keys = await Promise.all(
+      Array.from({ length: 12 }, () => RsaPrivateKey.generate()),
+    );
+    const sealed = await Promise.all(
+      keys.map((key, i) => key.publicKey.encrypt(utf8Encode(`key ${i}`))),
+    );
+    await under(engine, async () => {
+      for (let round = 0; round < 3; round++) {
+        for (const [i, key] of keys.entries()) {
+          assert.deepEqual(
+            await key.decrypt(sealed[i]),
+            utf8Encode(`key ${i}`),
+          );
+          assert.ok(engine.cachedKeys <= 8);
+        }
+      }
+    });
+    assert.equal(engine.cachedKeys, 8);
+  },
+);
+
+Deno.test("crypto engine: auto falls back to the runtime when libcrypto is not there", async () => {
+  const auto = installCryptoEngine("auto", "/nonexistent/libcrypto.so.3");
+  try {
+    assert.equal(auto.engine, "runtime");
+    assert.match(
+      auto.summary,
+      /^RSA engine: runtime \(node:crypto; cannot load \/nonexistent\/libcrypto\.so\.3/,
+    );
+    assert.equal(rsaEngine().name, "runtime");
+    const key = await RsaPrivateKey.generate();
+    const sealed = await key.publicKey.encrypt(utf8Encode("still works"));
+    assert.deepEqual(await key.decrypt(sealed), utf8Encode("still works"));
+  } finally {
+    installRsaEngine(undefined);
+  }
+  assert.throws(
+    () => installCryptoEngine("openssl", "/nonexistent/libcrypto.so.3"),
+    OpensslError,
+  );
+  assert.equal(installCryptoEngine("runtime").engine, "runtime");
+  assert.equal(parseCryptoEngine("openssl"), "openssl");
+  assert.equal(parseCryptoEngine("fast"), undefined);
+});
+
+Deno.test({
+  name: missing === ""
+    ? "crypto engine: auto takes openssl when it loads"
+    : `crypto engine: auto takes openssl when it loads (ignored: ${missing})`,
+  ignore: missing !== "",
+  fn: () => {
+    try {
+      const auto = installCryptoEngine("auto");
+      assert.equal(auto.engine, "openssl");
+      assert.match(
+        auto.summary,
+        /^RSA engine: openssl \(libcrypto 3\.\d+\.\d+\)$/,
+      );
+      assert.equal(rsaEngine().name, "openssl");
+    } finally {
+      installRsaEngine(undefined);
+    }
+  },
+});
+
+Deno.test("crypto engine: without --allow-ffi, auto runs the runtime's and says why", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-env",
+      new URL("./_crypto_engine_child.ts", import.meta.url).pathname,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const { code, stdout, stderr } = await child.output();
+  const text = new TextDecoder().decode(stdout);
+  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  assert.match(
+    text,
+    /^RSA engine: runtime \(node:crypto; cannot load libcrypto\.so\.3: .*ffi/m,
+  );
+  assert.match(text, /^decrypted: yes$/m);
+});
