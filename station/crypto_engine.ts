@@ -7,7 +7,11 @@
  * @module
  */
 import { installRsaEngine } from "../dimp/crypto/mod.ts";
-import { DEFAULT_LIBCRYPTO, openOpensslRsa } from "./openssl_rsa.ts";
+import {
+  DEFAULT_LIBCRYPTO,
+  openOpensslRsa,
+  type OpensslRsaOptions,
+} from "./openssl_rsa.ts";
 
 /** The values of `crypto_engine`. */
 export type CryptoEngineChoice = "auto" | "openssl" | "runtime";
@@ -26,6 +30,9 @@ export const CRYPTO_ENGINE_CHOICES: readonly CryptoEngineChoice[] = [
   "runtime",
 ];
 
+/** Where this thread's libcrypto came from, while OpenSSL is installed. */
+let _opensslPath: string | undefined;
+
 /** What {@link installCryptoEngine} installed, and why. */
 export interface InstalledCryptoEngine {
   /** The engine that runs RSA now. */
@@ -36,7 +43,7 @@ export interface InstalledCryptoEngine {
 
 /**
  * Installs the RSA engine `choice` asks for (see the module doc) in this
- * thread; `libraryPath` is where libcrypto is looked for.
+ * thread; `options` say where libcrypto is and how many keys it keeps.
  *
  * @throws {OpensslError} `choice` is `openssl` and libcrypto does not load
  *
@@ -49,8 +56,9 @@ export interface InstalledCryptoEngine {
  */
 export function installCryptoEngine(
   choice: CryptoEngineChoice,
-  libraryPath: string = DEFAULT_LIBCRYPTO,
+  options: OpensslRsaOptions = {},
 ): InstalledCryptoEngine {
+  _opensslPath = undefined;
   if (choice === "runtime") {
     installRsaEngine(undefined);
     return {
@@ -59,8 +67,9 @@ export function installCryptoEngine(
     };
   }
   try {
-    const engine = openOpensslRsa({ path: libraryPath });
+    const engine = openOpensslRsa(options);
     installRsaEngine(engine);
+    _opensslPath = options.path ?? DEFAULT_LIBCRYPTO;
     return {
       engine: "openssl",
       summary: `RSA engine: openssl (libcrypto ${engine.version})`,
@@ -88,4 +97,20 @@ export function parseCryptoEngine(
   text: string,
 ): CryptoEngineChoice | undefined {
   return CRYPTO_ENGINE_CHOICES.find((choice) => choice === text);
+}
+
+/**
+ * The libcrypto path when this thread's last {@link installCryptoEngine}
+ * installed OpenSSL, else `undefined`: what a worker thread is handed to
+ * install the same engine.
+ *
+ * @example
+ * ```ts
+ * import { installCryptoEngine, installedOpensslPath } from "./crypto_engine.ts";
+ * installCryptoEngine("runtime");
+ * installedOpensslPath(); // undefined
+ * ```
+ */
+export function installedOpensslPath(): string | undefined {
+  return _opensslPath;
 }

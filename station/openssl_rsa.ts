@@ -5,13 +5,19 @@
  * `node:crypto` (sixteenth round (a) of issue 18). The bytes are the wire's:
  * RSASSA-PKCS1-v1_5 / SHA-256 and RSAES-PKCS1-v1_5.
  *
- * Keys are parsed into an `EVP_PKEY` once (with their decryption and
- * encryption contexts, set up on first use) and kept in a bounded cache by
- * their DER; an evicted key is freed (`EVP_PKEY_free`) and parsed again if a
- * handle to it is used later. PKCS#1 v1.5 decryption reports a bad padding as
- * a failure (`undefined`): OpenSSL 3.2's implicit rejection, which would
- * return random bytes instead, is turned off, and a library of 3.2 or later
- * that refuses to turn it off is not used.
+ * Keys are read with the RSA-specific DER readers (`d2i_RSA_PUBKEY`,
+ * `d2i_RSAPrivateKey`: ~3 µs, where OpenSSL 3's generic decoders
+ * `d2i_PUBKEY` / `d2i_PrivateKey` take ~130–170 µs a key — more than the
+ * runtime's whole encryption with a new key), wrapped in an `EVP_PKEY` and
+ * kept, with their decryption and encryption contexts (made on first use),
+ * in two bounded caches by their DER — public keys (a station meets a new
+ * one per handshake, used once: few kept) and private keys (a process's
+ * own; the first private operation of a key costs ~2.5× a later one, its
+ * Montgomery and blinding set-up). An evicted key is freed (`EVP_PKEY_free`)
+ * and read again if a handle to it is used later. PKCS#1 v1.5 decryption
+ * reports a bad padding as a failure (`undefined`): OpenSSL 3.2's implicit
+ * rejection, which would return random bytes instead, is turned off, and a
+ * library of 3.2 or later that refuses to turn it off is not used.
  *
  * @module
  */
@@ -20,19 +26,21 @@ import type { RsaEngine } from "../dimp/crypto/mod.ts";
 /** The library `Deno.dlopen` looks for by default. */
 export const DEFAULT_LIBCRYPTO = "libcrypto.so.3";
 
-/** How many parsed keys stay cached by default (least recently used freed first). */
-const KEY_CACHE_SIZE = 4096;
+/** Public keys kept by default (each new one costs ~50 µs to read and set up). */
+const PUBLIC_KEYS = 512;
+/** Private keys kept by default. */
+const PRIVATE_KEYS = 4096;
 
 /** Options of {@link openOpensslRsa}. */
 export interface OpensslRsaOptions {
   /** Where libcrypto is (default {@link DEFAULT_LIBCRYPTO}). */
   readonly path?: string;
-  /** How many parsed keys stay cached (default 4096). */
-  readonly cacheSize?: number;
+  /** How many public keys stay parsed (default 512). */
+  readonly publicKeys?: number;
+  /** How many private keys stay parsed (default 4096). */
+  readonly privateKeys?: number;
 }
 
-/** `EVP_PKEY_RSA` (`NID_rsaEncryption`). */
-const EVP_PKEY_RSA = 6;
 /** `RSA_PKCS1_PADDING`. */
 const RSA_PKCS1_PADDING = 1;
 /** The first version with implicit rejection for PKCS#1 v1.5 (3.2.0). */
@@ -43,11 +51,17 @@ const OPENSSL_3 = 0x30000000n;
 const _SYMBOLS = {
   OpenSSL_version_num: { parameters: [], result: "u64" },
   ERR_clear_error: { parameters: [], result: "void" },
-  d2i_PUBKEY: { parameters: ["pointer", "buffer", "i64"], result: "pointer" },
-  d2i_PrivateKey: {
-    parameters: ["i32", "pointer", "buffer", "i64"],
+  d2i_RSA_PUBKEY: {
+    parameters: ["pointer", "buffer", "i64"],
     result: "pointer",
   },
+  d2i_RSAPrivateKey: {
+    parameters: ["pointer", "buffer", "i64"],
+    result: "pointer",
+  },
+  RSA_free: { parameters: ["pointer"], result: "void" },
+  EVP_PKEY_new: { parameters: [], result: "pointer" },
+  EVP_PKEY_set1_RSA: { parameters: ["pointer", "pointer"], result: "i32" },
   EVP_PKEY_free: { parameters: ["pointer"], result: "void" },
   EVP_PKEY_get_size: { parameters: ["pointer"], result: "i32" },
   EVP_PKEY_CTX_new: { parameters: ["pointer", "pointer"], result: "pointer" },
@@ -190,7 +204,8 @@ export function openOpensslRsa(
   return _engine(library, lib, sha256, {
     hasImplicitRejection: number >= IMPLICIT_REJECTION_SINCE,
     version: _versionText(number),
-    cacheSize: options.cacheSize ?? KEY_CACHE_SIZE,
+    publicKeys: options.publicKeys ?? PUBLIC_KEYS,
+    privateKeys: options.privateKeys ?? PRIVATE_KEYS,
   });
 }
 
@@ -201,11 +216,16 @@ function _engine(
   about: {
     readonly hasImplicitRejection: boolean;
     readonly version: string;
-    readonly cacheSize: number;
+    readonly publicKeys: number;
+    readonly privateKeys: number;
   },
 ): OpensslRsaEngine {
-  const { hasImplicitRejection, version, cacheSize } = about;
-  const cache = new Map<string, _Key>();
+  const { hasImplicitRejection, version } = about;
+  const caches = {
+    public: { keys: new Map<string, _Key>(), size: about.publicKeys },
+    private: { keys: new Map<string, _Key>(), size: about.privateKeys },
+  };
+  const cacheOf = (key: _Key) => key.isPrivate ? caches.private : caches.public;
   const length = new BigUint64Array(1);
   const cursor = new BigUint64Array(1);
 
@@ -217,21 +237,41 @@ function _engine(
   };
 
   const keep = (key: _Key): void => {
-    cache.delete(key.id);
-    cache.set(key.id, key);
-    if (cache.size <= cacheSize) return;
-    const [oldest] = cache.values();
-    cache.delete(oldest.id);
+    const cache = cacheOf(key);
+    cache.keys.delete(key.id);
+    cache.keys.set(key.id, key);
+    if (cache.keys.size <= cache.size) return;
+    const [oldest] = cache.keys.values();
+    cache.keys.delete(oldest.id);
     free(oldest);
   };
 
+  // the DER is copied into one long-lived buffer whose address is taken
+  // once: `UnsafePointer.of` a new array per key grew the RSS ~0.5 KiB a
+  // call here (100,000s of keys read), the buffers' memory kept
+  let scratch = new Uint8Array(4096);
+  let scratchAddress = BigInt(
+    Deno.UnsafePointer.value(Deno.UnsafePointer.of(scratch)),
+  );
+
   const parse = (key: _Key): _Pointer => {
-    const der = new Uint8Array(key.der);
-    cursor[0] = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(der)));
-    const pkey = key.isPrivate
-      ? lib.d2i_PrivateKey(EVP_PKEY_RSA, null, cursor, BigInt(der.length))
-      : lib.d2i_PUBKEY(null, cursor, BigInt(der.length));
-    if (pkey === null) {
+    const der = key.der;
+    if (der.length > scratch.length) {
+      scratch = new Uint8Array(der.length * 2);
+      scratchAddress = BigInt(
+        Deno.UnsafePointer.value(Deno.UnsafePointer.of(scratch)),
+      );
+    }
+    scratch.set(der);
+    cursor[0] = scratchAddress;
+    const rsa = key.isPrivate
+      ? lib.d2i_RSAPrivateKey(null, cursor, BigInt(der.length))
+      : lib.d2i_RSA_PUBKEY(null, cursor, BigInt(der.length));
+    const pkey = rsa === null ? null : lib.EVP_PKEY_new();
+    const wrapped = pkey !== null && lib.EVP_PKEY_set1_RSA(pkey, rsa) === 1;
+    if (rsa !== null) lib.RSA_free(rsa); // the EVP_PKEY holds its own reference
+    if (!wrapped) {
+      if (pkey !== null) lib.EVP_PKEY_free(pkey);
       lib.ERR_clear_error();
       throw new OpensslError(
         `libcrypto does not read this RSA ${
@@ -247,6 +287,7 @@ function _engine(
   /** The key's `EVP_PKEY`, parsed again if it was evicted. */
   const pkeyOf = (key: _Key): _Pointer => {
     if (key.pkey !== null) {
+      const cache = cacheOf(key).keys;
       if (cache.get(key.id) === key) {
         cache.delete(key.id);
         cache.set(key.id, key);
@@ -259,8 +300,8 @@ function _engine(
   };
 
   const handle = (der: Uint8Array, isPrivate: boolean): _Key => {
-    const id = (isPrivate ? "d:" : "e:") + der.toBase64();
-    const cached = cache.get(id);
+    const id = der.toBase64();
+    const cached = (isPrivate ? caches.private : caches.public).keys.get(id);
     if (cached !== undefined) {
       pkeyOf(cached);
       return cached;
@@ -337,7 +378,7 @@ function _engine(
     name: "openssl",
     version,
     get cachedKeys(): number {
-      return cache.size;
+      return caches.public.keys.size + caches.private.keys.size;
     },
     importPublic: (spki) => Promise.resolve(handle(spki, false)),
     importPrivate: (pkcs1) => Promise.resolve(handle(pkcs1, true)),
@@ -418,8 +459,10 @@ function _engine(
       return Promise.resolve(out.slice(0, Number(length[0])));
     },
     close: () => {
-      for (const key of cache.values()) free(key);
-      cache.clear();
+      for (const cache of [caches.public, caches.private]) {
+        for (const key of cache.keys.values()) free(key);
+        cache.keys.clear();
+      }
       library.close();
     },
   };

@@ -22,6 +22,7 @@ import {
   OpensslError,
   type OpensslRsaEngine,
 } from "../../station/openssl_rsa.ts";
+import { DecryptPool } from "../../station/mod.ts";
 
 let missing = "";
 try {
@@ -39,7 +40,7 @@ function withOpenssl(
     name: missing === "" ? name : `${name} (ignored: ${missing})`,
     ignore: missing !== "",
     fn: async () => {
-      const engine = openOpensslRsa({ cacheSize: 8 });
+      const engine = openOpensslRsa({ publicKeys: 8, privateKeys: 8 });
       try {
         await fn(engine);
       } finally {
@@ -176,11 +177,31 @@ withOpenssl(
       }
     });
     assert.equal(engine.cachedKeys, 8);
+    // public keys have a cache of their own
+    const again = await under(engine, async () => {
+      const out: Uint8Array[] = [];
+      for (let round = 0; round < 2; round++) {
+        for (const key of keys) {
+          out.push(await key.publicKey.encrypt(utf8Encode("again")));
+          assert.ok(engine.cachedKeys <= 16);
+        }
+      }
+      return out;
+    });
+    assert.equal(engine.cachedKeys, 16);
+    for (const [i, ciphertext] of again.entries()) {
+      assert.deepEqual(
+        await keys[i % keys.length].decrypt(ciphertext),
+        utf8Encode("again"),
+      );
+    }
   },
 );
 
 Deno.test("crypto engine: auto falls back to the runtime when libcrypto is not there", async () => {
-  const auto = installCryptoEngine("auto", "/nonexistent/libcrypto.so.3");
+  const auto = installCryptoEngine("auto", {
+    path: "/nonexistent/libcrypto.so.3",
+  });
   try {
     assert.equal(auto.engine, "runtime");
     assert.match(
@@ -195,7 +216,8 @@ Deno.test("crypto engine: auto falls back to the runtime when libcrypto is not t
     installRsaEngine(undefined);
   }
   assert.throws(
-    () => installCryptoEngine("openssl", "/nonexistent/libcrypto.so.3"),
+    () =>
+      installCryptoEngine("openssl", { path: "/nonexistent/libcrypto.so.3" }),
     OpensslError,
   );
   assert.equal(installCryptoEngine("runtime").engine, "runtime");
@@ -243,3 +265,26 @@ Deno.test("crypto engine: without --allow-ffi, auto runs the runtime's and says 
   );
   assert.match(text, /^decrypted: yes$/m);
 });
+
+withOpenssl(
+  "openssl engine: a DecryptPool's workers are handed the engine and decrypt with it installed",
+  async () => {
+    installCryptoEngine("openssl");
+    const key = await RsaPrivateKey.generate(2048);
+    const pool = new DecryptPool(key, 2);
+    try {
+      const texts = Array.from({ length: 6 }, (_, i) => `key ${i}`);
+      const sealed = await Promise.all(
+        texts.map((text) => key.publicKey.encrypt(utf8Encode(text))),
+      );
+      const opened = await Promise.all(sealed.map((c) => pool.decrypt(c)));
+      assert.equal(pool.threads, 2);
+      assert.deepEqual(opened, texts.map(utf8Encode));
+      const tampered = sealed[0].slice();
+      tampered[9] ^= 1;
+      assert.equal(await pool.decrypt(tampered), undefined);
+    } finally {
+      pool.close();
+    }
+  },
+);
