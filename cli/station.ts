@@ -361,8 +361,9 @@ async function serve(
   const explicit = (key: string) => (section?.get(key)?.value ?? "") !== "";
   const metrics = new StationMetrics({ version: denoJson.version });
   for (const warning of config.warnings) logger.warn(warning.message);
+  // installed before the warm-up and the start; said after the listening
+  // line, which stays the first
   const rsa = installCryptoEngine(settings.cryptoEngine);
-  logger.info(rsa.summary);
   metrics.registry.gauge(
     "dim_crypto_engine",
     "The engine that runs RSA (the value is always 1).",
@@ -490,6 +491,7 @@ async function serve(
           station.createdIdentity ? "; identity made on this run" : ""
         })`,
     );
+    logger.info(rsa.summary);
     await notifier.ready(`listening on ${host}:${station.port}`);
     running.bridge = await Bridge.start({
       station,

@@ -16,8 +16,9 @@
  * Montgomery and blinding set-up). An evicted key is freed (`EVP_PKEY_free`)
  * and read again if a handle to it is used later. PKCS#1 v1.5 decryption
  * reports a bad padding as a failure (`undefined`): OpenSSL 3.2's implicit
- * rejection, which would return random bytes instead, is turned off, and a
- * library of 3.2 or later that refuses to turn it off is not used.
+ * rejection, which would return random bytes instead, is turned off; where
+ * a library of 3.2 or later refuses that, decryption throws
+ * {@link OpensslError} rather than return unchecked bytes.
  *
  * @module
  */
