@@ -38,6 +38,10 @@ import { Accounts, Store } from "../store/mod.ts";
 import { UsageError } from "./context.ts";
 import { type Endpoint, parseEndpoint } from "./_client_common.ts";
 import { printErr, printOut } from "./output.ts";
+import {
+  installCryptoEngine,
+  parseCryptoEngine,
+} from "../station/crypto_engine.ts";
 import type { CommandContext, Subcommand } from "./subcommand.ts";
 
 const MAX_USERS = 1000;
@@ -113,6 +117,10 @@ run the same arguments against any DIM station to compare them.
                        thread only: the probe pair's thread keeps its own), as
                        users on other machines take none of the station's
                        CPUs; the JSON result says it (storm_nice)
+  --crypto-engine E    what runs the users' RSA: auto (default: OpenSSL's
+                       libcrypto by FFI when it loads, else the runtime's
+                       node:crypto), openssl (required) or runtime; as the
+                       station's [station] crypto_engine. Said on stderr
   --json               the result as one JSON object, the last line of stdout
   --verbose            the sessions' logs on stderr
 
@@ -138,6 +146,7 @@ const OPTIONS = {
   pid: { type: "string" },
   concurrency: { type: "string" },
   sessions: { type: "string" },
+  "crypto-engine": { type: "string" },
   hold: { type: "string" },
   "storm-nice": { type: "string" },
   "probe-interval": { type: "string" },
@@ -534,7 +543,17 @@ export async function runBenchCommand(
     printOut(HELP);
     return 0;
   }
+  const engine = flags["crypto-engine"] ?? "auto";
+  const choice = parseCryptoEngine(engine);
+  if (choice === undefined) {
+    throw new UsageError(
+      `--crypto-engine takes auto, openssl or runtime, not ${engine}`,
+    );
+  }
   const endpoint = parseEndpoint(ctx, flags);
+  // every user's warmed key stays parsed, as a client's own key stays loaded
+  const rsa = installCryptoEngine(choice, { privateKeys: MAX_BENCH_USERS });
+  printErr(`dim bench: ${rsa.summary}`);
   if (flags.sessions !== undefined) {
     return await runSessionsCommand(ctx, flags, endpoint);
   }

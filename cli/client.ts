@@ -49,6 +49,7 @@ import {
 } from "./chat_input.ts";
 import { printErr, printOut, writeErr, writeOut } from "./output.ts";
 import type { CommandContext, Subcommand } from "./subcommand.ts";
+import { installCryptoEngine } from "../station/crypto_engine.ts";
 
 const HELP =
   `usage: dim client [--station HOST:PORT] [--framing mtp|ws|plain] <action> [options]
@@ -635,6 +636,8 @@ export async function runClient(
   if (positionals.length < min || positionals.length > max) {
     throw new UsageError(`usage: dim client ${spec.usage}`);
   }
+  // [station] crypto_engine: the same RSA engine as a station on this host
+  installCryptoEngine(ctx.config.station.cryptoEngine);
   switch (action) {
     case "register":
       return await register(ctx, positionals[0]);

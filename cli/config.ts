@@ -16,6 +16,10 @@ import { parseLogFormat, parseLogLevel } from "../client/logger.ts";
 import { type ID, parseId } from "../dimp/identity/mod.ts";
 import { parseAdminAddress } from "../station/ops/admin.ts";
 import {
+  type CryptoEngineChoice,
+  parseCryptoEngine,
+} from "../station/crypto_engine.ts";
+import {
   type NeighbourAddress,
   parseNeighbourList,
 } from "../station/neighbours.ts";
@@ -172,6 +176,8 @@ export interface DimConfig {
     readonly decrypters: number | "auto";
     /** `handshake_threads`: threads that check a handshake's signatures and open its sealed key ahead of the main thread while handshakes queue (default 0: none). */
     readonly handshakeThreads: number;
+    /** `crypto_engine`: what runs RSA — `auto` (default: OpenSSL's libcrypto by FFI when it loads, else the runtime's `node:crypto`), `openssl` (required) or `runtime`. */
+    readonly cryptoEngine: CryptoEngineChoice;
     /** `gc_after_storm`: one full garbage collection once a handshake storm that grew the heap has been over this long (seconds; default 5; 0: never). */
     readonly gcAfterStorm: number;
     /** `gc_after_storm_growth`: how much the V8 heap must have grown for it (bytes; default 32 MiB). */
@@ -244,6 +250,7 @@ export const STATION_DEFAULTS: Pick<
   | "signers"
   | "decrypters"
   | "handshakeThreads"
+  | "cryptoEngine"
   | "gcAfterStorm"
   | "gcAfterStormGrowth"
   | "maxSessionsPerIp"
@@ -269,6 +276,7 @@ export const STATION_DEFAULTS: Pick<
   signers: 1,
   decrypters: "auto",
   handshakeThreads: 0,
+  cryptoEngine: "auto",
   gcAfterStorm: 5,
   gcAfterStormGrowth: 32 * 1024 * 1024,
   maxSessionsPerIp: 64,
@@ -500,6 +508,12 @@ function stationSettings(r: SectionReader) {
       (value) =>
         /^\d+$/.test(value) && Number(value) <= 64 ? Number(value) : undefined,
       "a count 0..64",
+    ),
+    cryptoEngine: r.value(
+      "crypto_engine",
+      d.cryptoEngine,
+      parseCryptoEngine,
+      "auto, openssl or runtime",
     ),
     gcAfterStorm: r.value(
       "gc_after_storm",

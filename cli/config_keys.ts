@@ -62,6 +62,7 @@ export const CONFIG_KEYS: Readonly<
     signers: { default: "1" },
     decrypters: { default: "auto" },
     handshake_threads: { default: "0" },
+    crypto_engine: { default: "auto" },
     gc_after_storm: { default: "5s" },
     gc_after_storm_growth: { default: "32M" },
     with_bots: { default: "false" },

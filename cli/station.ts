@@ -70,6 +70,7 @@ import {
 import { printErr, printOut } from "./output.ts";
 import { checkStation, printCheck } from "./station_check.ts";
 import { selfWarmup } from "./station_warmup.ts";
+import { installCryptoEngine } from "../station/crypto_engine.ts";
 import type { CommandContext, Subcommand } from "./subcommand.ts";
 
 const HELP =
@@ -360,6 +361,14 @@ async function serve(
   const explicit = (key: string) => (section?.get(key)?.value ?? "") !== "";
   const metrics = new StationMetrics({ version: denoJson.version });
   for (const warning of config.warnings) logger.warn(warning.message);
+  // installed before the warm-up and the start; said after the listening
+  // line, which stays the first
+  const rsa = installCryptoEngine(settings.cryptoEngine);
+  metrics.registry.gauge(
+    "dim_crypto_engine",
+    "The engine that runs RSA (the value is always 1).",
+    ["engine"],
+  ).labels({ engine: rsa.engine }).set(1);
   let signerThreads: SignerThreads | undefined;
   if (!flags.noSelfWarmup && settings.selfWarmup > 0) {
     const warmed = await warmUp(settings, logger, stopped, metrics);
@@ -482,6 +491,7 @@ async function serve(
           station.createdIdentity ? "; identity made on this run" : ""
         })`,
     );
+    logger.info(rsa.summary);
     await notifier.ready(`listening on ${host}:${station.port}`);
     running.bridge = await Bridge.start({
       station,

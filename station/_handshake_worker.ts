@@ -17,7 +17,9 @@
  * the ids of the ECDSA signatures that verified (`collectVerified`),
  * `opened` one `{key, sealed, plaintext}` per sealed key that the station's
  * key number `key` opened (`sealed` its bytes as base64; copied, not
- * transferred: a few dozen bytes, and a transfer costs more).
+ * transferred: a few dozen bytes, and a transfer costs more). First, when
+ * the main thread runs RSA through OpenSSL, `{opensslPath}`: install the
+ * same engine here (`crypto_engine.ts`).
  *
  * @module
  */
@@ -32,6 +34,7 @@ import {
   type PublicKey,
   utf8Encode,
 } from "../dimp/crypto/mod.ts";
+import { installCryptoEngine } from "./crypto_engine.ts";
 
 interface Scope {
   onmessage: ((event: MessageEvent) => void) | null;
@@ -84,10 +87,15 @@ let queue: Promise<void> = Promise.resolve();
 
 scope.onmessage = (event: MessageEvent) => {
   const message = event.data as {
+    opensslPath?: string;
     keys?: Record<string, unknown>[];
     id?: number;
     items?: Item[];
   };
+  if (message.opensslPath !== undefined) {
+    installCryptoEngine("auto", { path: message.opensslPath });
+    return;
+  }
   if (message.keys !== undefined) {
     keys = message.keys.map((key) => parsePrivateKey(key));
     return;

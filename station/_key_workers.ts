@@ -3,8 +3,13 @@
  * (the script is `_sign_worker.ts`) and of {@link HandshakePool}
  * (`_handshake_worker.ts`).
  *
+ * Each worker is first handed the libcrypto path when this thread runs RSA
+ * through OpenSSL (`crypto_engine.ts`), and installs the same engine (or the
+ * runtime's, if it does not load there).
+ *
  * @module
  */
+import { installedOpensslPath } from "./crypto_engine.ts";
 
 /**
  * A worker of `_sign_worker.ts`, given `key` (a private key's dictionary)
@@ -96,6 +101,9 @@ function _start(
 ): Worker {
   const worker = new Worker(url, { type: "module" });
   bindKeyWorker(worker, onReply, onFailed);
+  // the thread's RSA engine: the one this thread runs
+  const opensslPath = installedOpensslPath();
+  if (opensslPath !== undefined) worker.postMessage({ opensslPath });
   if (first !== undefined) worker.postMessage(first);
   return worker;
 }

@@ -8,7 +8,8 @@
  * `{key: <private key JSON>}` once, then `{id, data}` (answered
  * `{id, signature}` or `{id, error}`) or `{id, decrypt}` (answered
  * `{id, plaintext}`, `plaintext` null when it does not decrypt, or
- * `{id, error}`).
+ * `{id, error}`). First, when the main thread runs RSA through OpenSSL,
+ * `{opensslPath}`: install the same engine here (`crypto_engine.ts`).
  *
  * @module
  */
@@ -17,6 +18,7 @@ import {
   parsePrivateKey,
   type PrivateKey,
 } from "../dimp/crypto/mod.ts";
+import { installCryptoEngine } from "./crypto_engine.ts";
 
 interface Scope {
   onmessage: ((event: MessageEvent) => void) | null;
@@ -28,6 +30,7 @@ let key: PrivateKey | undefined;
 
 scope.onmessage = async (event: MessageEvent) => {
   const message = event.data as {
+    opensslPath?: string;
     nonces?: number;
     key?: Record<string, unknown>;
     id?: number;
@@ -38,6 +41,10 @@ scope.onmessage = async (event: MessageEvent) => {
     scope.postMessage({
       nonces: makeEcdsaNonces(message.nonces),
     });
+    return;
+  }
+  if (message.opensslPath !== undefined) {
+    installCryptoEngine("auto", { path: message.opensslPath });
     return;
   }
   if (message.key !== undefined) {

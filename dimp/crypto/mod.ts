@@ -22,6 +22,7 @@ export * from "./pnf.ts";
 export * from "./digest.ts";
 export * from "./key.ts";
 export { RSA_MODULUS_BITS, RsaPrivateKey, RsaPublicKey } from "./rsa.ts";
+export { installRsaEngine, type RsaEngine, rsaEngine } from "./rsa_engine.ts";
 export {
   addVerified,
   collectVerified,

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { backend, type KeyHandle } from "./_backend.ts";
+import { backend } from "./_backend.ts";
+import { type RsaEngine, rsaEngine } from "./rsa_engine.ts";
 import {
   bytesEqual,
   DerError,
@@ -70,6 +71,22 @@ function padded(value: Uint8Array, length: number): Uint8Array | undefined {
   const out = new Uint8Array(length);
   out.set(value, length - value.length);
   return out;
+}
+
+/** A key's handle and the engine that made it. */
+interface _EngineKey {
+  readonly engine: RsaEngine;
+  readonly key: Promise<unknown>;
+}
+
+/** `kept` when the engine in use made it, else a new import by that engine. */
+function _engineKey(
+  kept: _EngineKey | undefined,
+  load: (engine: RsaEngine) => Promise<unknown>,
+): _EngineKey {
+  const engine = rsaEngine();
+  if (kept?.engine === engine) return kept;
+  return { engine, key: load(engine) };
 }
 
 /** modulus and exponent of a PKCS#1 `RSAPublicKey`. */
@@ -158,7 +175,7 @@ export class RsaPublicKey implements PublicKey {
   /** Modulus size in bytes (= signature and ciphertext length). */
   readonly modulusBytes: number;
   readonly #dict: Record<string, unknown>;
-  #handle?: Promise<KeyHandle>;
+  #handle?: _EngineKey;
 
   private constructor(
     spki: Uint8Array,
@@ -207,8 +224,11 @@ export class RsaPublicKey implements PublicKey {
     });
   }
 
-  #key(): Promise<KeyHandle> {
-    return this.#handle ??= backend.rsaImportPublic(this.data);
+  #key(): _EngineKey {
+    return this.#handle = _engineKey(
+      this.#handle,
+      (engine) => engine.importPublic(this.data),
+    );
   }
 
   /**
@@ -218,7 +238,8 @@ export class RsaPublicKey implements PublicKey {
   async verify(data: Uint8Array, signature: Uint8Array): Promise<boolean> {
     const full = padded(signature, this.modulusBytes);
     if (full === undefined) return false;
-    return backend.rsaVerify(await this.#key(), data, full);
+    const { engine, key } = this.#key();
+    return engine.verify(await key, data, full);
   }
 
   /**
@@ -235,7 +256,8 @@ export class RsaPublicKey implements PublicKey {
         `RSA: signature has ${signature.length} bytes, the key needs ${this.modulusBytes}`,
       );
     }
-    if (!await backend.rsaVerify(await this.#key(), data, full)) {
+    const { engine, key } = this.#key();
+    if (!await engine.verify(await key, data, full)) {
       throw new SignatureMismatchError("RSA signature does not verify");
     }
   }
@@ -254,7 +276,8 @@ export class RsaPublicKey implements PublicKey {
         }`,
       );
     }
-    return backend.rsaEncrypt(await this.#key(), plaintext);
+    const { engine, key } = this.#key();
+    return engine.encrypt(await key, plaintext);
   }
 
   /** Same modulus and exponent. */
@@ -315,7 +338,7 @@ export class RsaPrivateKey implements PrivateKey {
   readonly publicKey: RsaPublicKey;
   readonly #pkcs1: Uint8Array;
   readonly #dict: Record<string, unknown>;
-  #handle?: Promise<KeyHandle>;
+  #handle?: _EngineKey;
 
   private constructor(pkcs1: Uint8Array, dict: Record<string, unknown>) {
     this.#pkcs1 = pkcs1;
@@ -362,13 +385,17 @@ export class RsaPrivateKey implements PrivateKey {
     });
   }
 
-  #key(): Promise<KeyHandle> {
-    return this.#handle ??= backend.rsaImportPrivate(this.#pkcs1);
+  #key(): _EngineKey {
+    return this.#handle = _engineKey(
+      this.#handle,
+      (engine) => engine.importPrivate(this.#pkcs1),
+    );
   }
 
   /** RSASSA-PKCS1-v1_5 / SHA-256 (deterministic). */
   async sign(data: Uint8Array): Promise<Uint8Array> {
-    return backend.rsaSign(await this.#key(), data);
+    const { engine, key } = this.#key();
+    return engine.sign(await key, data);
   }
 
   /**
@@ -378,7 +405,8 @@ export class RsaPrivateKey implements PrivateKey {
   async decrypt(ciphertext: Uint8Array): Promise<Uint8Array | undefined> {
     const full = padded(ciphertext, this.publicKey.modulusBytes);
     if (full === undefined) return undefined;
-    return backend.rsaDecrypt(await this.#key(), full);
+    const { engine, key } = this.#key();
+    return engine.decrypt(await key, full);
   }
 
   /** The received (or generated) dictionary. */

@@ -144,6 +144,7 @@ Deno.test("config: etc/dim.ini parses to the defaults, and with every key uncomm
     "signers",
     "decrypters",
     "handshake_threads",
+    "crypto_engine",
     "gc_after_storm",
     "gc_after_storm_growth",
     "max_sessions_per_ip",
@@ -333,13 +334,14 @@ Deno.test("config: the station settings take units, and bad values name the key"
   assert.equal(defaults.maxConnections, 10000);
   assert.equal(defaults.signers, 1);
   assert.equal(defaults.selfWarmup, 10000);
+  assert.equal(defaults.cryptoEngine, "auto");
   assert.equal(defaults.bind, undefined);
 
   const set = parseConfig(
     "[station]\nbind = 127.0.0.1\ncheck_sender = off\nbroadcast_to_users = no\n" +
       "verify_routed = yes\noffline_retention = 2h\noffline_cap = 100\nmax_frame = 64K\n" +
       "idle_timeout = 500ms\nhandshake_timeout = 1m\nmax_connections = 5\nsigners = 2\n" +
-      "self_warmup = 0\n",
+      "self_warmup = 0\ncrypto_engine = runtime\n",
   ).station;
   assert.equal(set.bind, "127.0.0.1");
   assert.equal(set.checkSender, false);
@@ -353,6 +355,7 @@ Deno.test("config: the station settings take units, and bad values name the key"
   assert.equal(set.maxConnections, 5);
   assert.equal(set.signers, 2);
   assert.equal(set.selfWarmup, 0);
+  assert.equal(set.cryptoEngine, "runtime");
 
   assertRefused([
     "check_sender = maybe",
@@ -364,6 +367,7 @@ Deno.test("config: the station settings take units, and bad values name the key"
     "signers = 65",
     "self_warmup = many",
     "self_warmup = 100001",
+    "crypto_engine = fast",
   ]);
   assert.equal(
     parseConfig(undefined, { env: { DIM_STATION_CHECK_SENDER: "false" } })
@@ -374,6 +378,11 @@ Deno.test("config: the station settings take units, and bad values name the key"
     parseConfig(undefined, { env: { DIM_STATION_SELF_WARMUP: "500" } })
       .station.selfWarmup,
     500,
+  );
+  assert.equal(
+    parseConfig(undefined, { env: { DIM_STATION_CRYPTO_ENGINE: "openssl" } })
+      .station.cryptoEngine,
+    "openssl",
   );
 });
 
