@@ -65,17 +65,25 @@ export function unindexDocument(db: Database, seq: number): void {
  */
 export class SearchIndex {
   readonly #db: Database;
-  readonly #pending = new WriteBehind<number, number>(
-    WRITE_BEHIND_MS,
-    ROWS_PER_COMMIT,
-    (seqs) => this.#write(seqs),
-  );
+  readonly #pending: WriteBehind<number, number>;
   /** Whether every document must be looked at (first search, lost rows). */
   #complete = false;
 
-  /** Creates the writer over an open {@link Database}. */
-  constructor(db: Database) {
+  /**
+   * Creates the writer over an open {@link Database}; its commits run by
+   * what `turn` gives (see `Store.commitBehindIn`).
+   */
+  constructor(
+    db: Database,
+    turn?: () => ((commit: () => void) => void) | undefined,
+  ) {
     this.#db = db;
+    this.#pending = new WriteBehind(
+      WRITE_BEHIND_MS,
+      ROWS_PER_COMMIT,
+      (seqs) => this.#write(seqs),
+      turn,
+    );
   }
 
   /** Documents stored by this process whose rows are not written yet. */
