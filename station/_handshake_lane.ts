@@ -38,10 +38,7 @@ import { LoopYield } from "./_loop_yield.ts";
  * p50 during a 1,000-session storm from ~4.6 to ~3.1 ms and its p90 from
  * ~9.8 to ~7.5 ms for no fewer handshakes a second and ~6 % more station
  * CPU per handshake; with the timer yield they had cost 2–18 % of the
- * handshakes (docs/performance/sessions.md). Since issue 18's sixteenth
- * round a handshake's steps (not whole pieces) are the unit: a turn runs
- * the steps that start within 1 ms (0.5 ms, one step a turn, cost more
- * turns of the loop than the text's p99 gained: fifteenth round).
+ * handshakes (docs/performance/sessions.md).
  *
  * @example
  * ```ts
@@ -56,19 +53,12 @@ export const SLICE_MS = 1;
  * @example
  * ```ts
  * const lane = new HandshakeLane(2);
- * await lane.run(async () => {
- *   // a step of the handshake, then the next one in this turn while the
- *   // slice lasts, else in the lane's next turn
- *   const wait = lane.pace();
- *   if (wait !== undefined) await wait;
- *   return "processed";
- * }); // "processed"
+ * await lane.run(() => Promise.resolve("processed")); // "processed"
  * ```
  */
 export class HandshakeLane {
   readonly #width: number;
   readonly #waiting: (() => void)[] = [];
-  readonly #parked: (() => void)[] = [];
   readonly #loop = new LoopYield();
   #running = 0;
   #sliceStart = 0;
@@ -96,10 +86,7 @@ export class HandshakeLane {
 
   /** Runs `work` when its turn comes; its result. */
   async run<T>(work: () => T | Promise<T>): Promise<T> {
-    if (
-      this.#running >= this.#width || this.#waiting.length > 0 ||
-      this.#parked.length > 0
-    ) {
+    if (this.#running >= this.#width || this.#waiting.length > 0) {
       await new Promise<void>((resolve) => this.#waiting.push(resolve));
     } else {
       if (this.#running === 0 && !this.#yielding) {
@@ -114,49 +101,17 @@ export class HandshakeLane {
     }
   }
 
-  /**
-   * Between two steps of a piece of work (inside {@link HandshakeLane.run}):
-   * `undefined` while the turn's slice lasts (go on at once), else a
-   * promise that resolves in the lane's next turn — after the socket reads
-   * completed meanwhile, and before pieces not started yet — the piece
-   * keeping its place.
-   */
-  pace(): Promise<void> | undefined {
-    if (performance.now() - this.#sliceStart < SLICE_MS) return undefined;
-    const parked = new Promise<void>((resolve) => this.#parked.push(resolve));
-    this.#yield();
-    return parked;
-  }
-
-  /**
-   * A piece ended: in this turn while the slice lasts the next step, else
-   * after a yield.
-   */
+  /** A piece ended: the next one now, or after a yield once the slice is spent. */
   #done(): void {
-    this.#running--;
-    if (this.#parked.length === 0 && this.#waiting.length === 0) return;
+    if (this.#waiting.length === 0) {
+      this.#running--;
+      return;
+    }
     if (performance.now() - this.#sliceStart < SLICE_MS) {
-      this.#next();
-    } else {
-      this.#yield();
+      this.#waiting.shift()!(); // the slot passes on in this turn
+      return;
     }
-  }
-
-  /**
-   * One step goes on: a piece not started while a slot is free, else the
-   * oldest parked one.
-   */
-  #next(): void {
-    if (this.#running < this.#width && this.#waiting.length > 0) {
-      this.#running++;
-      this.#waiting.shift()!();
-    } else {
-      this.#parked.shift()?.();
-    }
-  }
-
-  /** The next slice in a later turn (one yield at a time). */
-  #yield(): void {
+    this.#running--;
     if (this.#yielding) return;
     this.#yielding = true;
     // the yield comes back behind the reads its poll of the sockets
@@ -173,19 +128,10 @@ export class HandshakeLane {
     return this.#loop.close();
   }
 
-  /**
-   * After a yield: a new slice, which starts with one step (a piece not
-   * started while a slot is free, else the oldest parked one: the others
-   * wait for the steps before them); with nothing parked, new pieces up to
-   * `width`.
-   */
+  /** After a yield: a new slice, up to `width` pieces. */
   #resume(): void {
     this.#yielding = false;
     this.#sliceStart = performance.now();
-    if (this.#parked.length > 0) {
-      this.#next();
-      return;
-    }
     while (this.#running < this.#width && this.#waiting.length > 0) {
       this.#running++;
       this.#waiting.shift()!();

@@ -95,22 +95,6 @@ export interface PipelineOptions {
   readonly receiptDelayMs?: number;
 }
 
-/**
- * Between the steps of a handshake (a session not bound yet: its
- * signatures checked, its key opened, its content processed, its reply
- * packed): `undefined` to go on at once, or a promise to wait for first —
- * the handshake lane's next turn (`HandshakeLane.pace`), so that a
- * turn of the event loop runs about one step of a storm's handshakes and
- * routed texts read meanwhile go first.
- *
- * @example
- * ```ts ignore
- * const pace: Pace = () => lane.pace();
- * await pipeline.receive(session, lines, pace);
- * ```
- */
-export type Pace = () => Promise<void> | undefined;
-
 /** What happens to a message the station processes itself. */
 interface LocalOptions {
   /** Attach the station's meta and visa to the first reply. */
@@ -119,8 +103,6 @@ interface LocalOptions {
   readonly verified?: boolean;
   /** Its content, when already decrypted. */
   readonly instant?: InstantMessage;
-  /** Where its steps may wait (a handshake's). */
-  readonly pace?: Pace;
 }
 
 /**
@@ -210,12 +192,11 @@ export class Pipeline implements StationCore {
     session: Session,
     lines: readonly string[],
     parsed?: ParsedLines,
-    pace?: Pace,
   ): string[] | Promise<string[]> {
     for (let i = 0; i < lines.length; i++) {
       const msg = this.#parse(session, lines[i], parsed?.[i]);
       if (msg === undefined || this.#routeNow(session, msg)) continue;
-      return this.#receiveRest(session, lines, i, msg, parsed, pace);
+      return this.#receiveRest(session, lines, i, msg, parsed);
     }
     this.#scheduleAfterReply(session);
     return [];
@@ -228,17 +209,15 @@ export class Pipeline implements StationCore {
     from: number,
     first: ReliableMessage,
     parsed: ParsedLines | undefined,
-    pace: Pace | undefined,
   ): Promise<string[]> {
     const responses: string[] = [];
     for (let i = from; i < lines.length; i++) {
-      if (i > from) await pace?.();
       const msg = i === from
         ? first
         : this.#parse(session, lines[i], parsed?.[i]);
       if (msg === undefined) continue;
       try {
-        for (const reply of await this.#process(session, msg, 0, pace)) {
+        for (const reply of await this.process(session, msg, 0)) {
           responses.push(reply.serialize());
         }
       } catch (error) {
@@ -306,19 +285,10 @@ export class Pipeline implements StationCore {
   }
 
   /** Processes one message; returns the reply messages for its session. */
-  process(
+  async process(
     session: Session,
     msg: ReliableMessage,
     depth: number,
-  ): Promise<ReliableMessage[]> {
-    return this.#process(session, msg, depth, undefined);
-  }
-
-  async #process(
-    session: Session,
-    msg: ReliableMessage,
-    depth: number,
-    pace: Pace | undefined,
   ): Promise<ReliableMessage[]> {
     const station = this.identity.id;
     const receiver = msg.receiver;
@@ -349,7 +319,6 @@ export class Pipeline implements StationCore {
         return this.#processLocal(session, msg, depth, {
           attach: receiver.equals(ANY_STATION) ||
             msg.group?.equals(EVERY_STATION) === true,
-          pace,
         });
       case "broadcast":
         return this.#broadcast(session, msg, depth);
@@ -485,7 +454,6 @@ export class Pipeline implements StationCore {
     options: LocalOptions,
   ): Promise<ReliableMessage[]> {
     const sender = msg.sender.withoutTerminal();
-    const pace = options.pace;
     if (
       !options.verified && !this.#trusted(session, msg) &&
       !await this.#verified(msg)
@@ -494,7 +462,6 @@ export class Pipeline implements StationCore {
     }
     let instant = options.instant;
     if (instant === undefined) {
-      await pace?.();
       try {
         instant = await this.messenger.decrypt(msg);
       } catch (error) {
@@ -508,9 +475,7 @@ export class Pipeline implements StationCore {
     }
     this.stats.processed++;
     const request: Request = { session, msg, sender, depth };
-    await pace?.();
     const replies = await processContent(instant.content, request, this);
-    await pace?.();
     return this.#replies.answer(session, msg, replies, options.attach);
   }
 

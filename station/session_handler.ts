@@ -16,7 +16,7 @@ import {
 } from "./_connection_guard.ts";
 import { HandshakeLane } from "./_handshake_lane.ts";
 import type { HandshakePool, ParsedLines } from "./handshake_pool.ts";
-import type { Pace, Pipeline } from "./pipeline.ts";
+import type { Pipeline } from "./pipeline.ts";
 import { Session } from "./session.ts";
 import type { SessionCenter } from "./session_center.ts";
 import type { StationMetrics } from "./ops/station_metrics.ts";
@@ -68,7 +68,6 @@ export class SessionHandler implements ConnectionHandler {
   readonly #sessions = new Map<Connection, Session>();
   readonly #ready = Promise.withResolvers<Pipeline>();
   readonly #lane = new HandshakeLane(HANDSHAKE_WIDTH);
-  readonly #pace: Pace = () => this.#lane.pace();
   #pipeline: Pipeline | undefined;
   #handshakes: HandshakePool | undefined;
 
@@ -80,12 +79,10 @@ export class SessionHandler implements ConnectionHandler {
   /**
    * Hands payloads to `pipeline` from now on (and those that waited for
    * it); while handshakes queue, `handshakes` checks their crypto ahead.
-   * The store's commits written behind take the handshake lane's turns.
    */
   attach(pipeline: Pipeline, handshakes?: HandshakePool): void {
     this.#pipeline = pipeline;
     this.#handshakes = handshakes;
-    pipeline.store.commitBehindIn((commit) => void this.#lane.run(commit));
     this.#ready.resolve(pipeline);
   }
 
@@ -125,9 +122,7 @@ export class SessionHandler implements ConnectionHandler {
     // not bound yet: a handshake, which waits its turn behind routed texts
     if (session.identifier === undefined) {
       const run = (parsed?: ParsedLines) =>
-        this.#lane.run(() =>
-          pipeline.receive(session, lines, parsed, this.#pace)
-        );
+        this.#lane.run(() => pipeline.receive(session, lines, parsed));
       // handshakes queue (a storm): parsed here, their crypto on a worker
       const ahead = this.#lane.busy
         ? this.#handshakes?.prepare(conn.id, lines)

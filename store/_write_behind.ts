@@ -8,25 +8,11 @@
  */
 
 /**
- * Runs a write-behind commit when it decides (the commit does nothing if
- * the rows were flushed meanwhile).
- *
- * @example
- * ```ts
- * import type { CommitTurn } from "./_write_behind.ts";
- * const atOnce: CommitTurn = (commit) => commit();
- * ```
- */
-export type CommitTurn = (commit: () => void) => void;
-
-/**
  * Rows waiting by key (keeping a key again replaces its row and keeps its
  * place); `write(rows)` gets at most `most` of them, oldest first,
  * `delayMs` after the first was kept, and again each `delayMs` while rows
- * are left; when `turn` gives a function, the commit is handed to it to run
- * when it decides (a station's handshake lane: a storm's commits then take
- * the lane's turns instead of adding to them). {@link WriteBehind.flush}
- * writes them all at once. The timer does not keep the process alive.
+ * are left. {@link WriteBehind.flush} writes them all at once. The timer
+ * does not keep the process alive.
  *
  * @example
  * ```ts
@@ -46,26 +32,14 @@ export class WriteBehind<K, V> {
   readonly #delayMs: number;
   readonly #most: number;
   readonly #write: (rows: V[]) => void;
-  readonly #turn: () => CommitTurn | undefined;
   readonly #rows = new Map<K, V>();
   #timer: ReturnType<typeof setTimeout> | undefined;
-  /** The commit due (its timer or its turn), until it ran or a flush. */
-  #due: object | undefined;
 
-  /**
-   * `write` gets at most `most` rows a commit, `delayMs` after the first,
-   * run by what `turn` gives at that time (at once when nothing).
-   */
-  constructor(
-    delayMs: number,
-    most: number,
-    write: (rows: V[]) => void,
-    turn: () => CommitTurn | undefined = () => undefined,
-  ) {
+  /** `write` gets at most `most` rows a commit, `delayMs` after the first. */
+  constructor(delayMs: number, most: number, write: (rows: V[]) => void) {
     this.#delayMs = delayMs;
     this.#most = most;
     this.#write = write;
-    this.#turn = turn;
   }
 
   /** Rows kept and not written yet. */
@@ -93,7 +67,6 @@ export class WriteBehind<K, V> {
   flush(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#due = undefined;
     this.#take(Infinity);
   }
 
@@ -110,20 +83,11 @@ export class WriteBehind<K, V> {
   }
 
   #schedule(): void {
-    if (this.#due !== undefined) return;
-    const due = {};
-    this.#due = due;
-    const commit = (): void => {
-      if (this.#due !== due) return; // flushed meanwhile
-      this.#due = undefined;
-      this.#take(this.#most);
-      if (this.#rows.size > 0) this.#schedule();
-    };
+    if (this.#timer !== undefined) return;
     const timer = setTimeout(() => {
       this.#timer = undefined;
-      const turn = this.#turn();
-      if (turn === undefined) commit();
-      else turn(commit);
+      this.#take(this.#most);
+      if (this.#rows.size > 0) this.#schedule();
     }, this.#delayMs);
     Deno.unrefTimer(timer);
     this.#timer = timer;

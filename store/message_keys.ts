@@ -68,27 +68,17 @@ export class MessageKeys {
   readonly max: number;
   readonly #db: Database;
   readonly #now: () => number;
-  readonly #pending: WriteBehind<string, PendingKey>;
+  readonly #pending = new WriteBehind<string, PendingKey>(
+    WRITE_BEHIND_MS,
+    ROWS_PER_COMMIT,
+    (rows) => this.#write(rows),
+  );
   #rows: number | undefined;
 
-  /**
-   * Creates the repository over an open {@link Database}; its commits run
-   * by what `turn` gives (see {@link Store.commitBehindIn}).
-   */
-  constructor(
-    db: Database,
-    now: () => number,
-    options: MessageKeysOptions,
-    turn?: () => ((commit: () => void) => void) | undefined,
-  ) {
+  /** Creates the repository over an open {@link Database}. */
+  constructor(db: Database, now: () => number, options: MessageKeysOptions) {
     this.#db = db;
     this.#now = now;
-    this.#pending = new WriteBehind(
-      WRITE_BEHIND_MS,
-      ROWS_PER_COMMIT,
-      (rows) => this.#write(rows),
-      turn,
-    );
     this.max = Math.max(1, options.maxMessageKeys ?? DEFAULT_MAX_MESSAGE_KEYS);
   }
 

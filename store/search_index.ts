@@ -65,25 +65,17 @@ export function unindexDocument(db: Database, seq: number): void {
  */
 export class SearchIndex {
   readonly #db: Database;
-  readonly #pending: WriteBehind<number, number>;
+  readonly #pending = new WriteBehind<number, number>(
+    WRITE_BEHIND_MS,
+    ROWS_PER_COMMIT,
+    (seqs) => this.#write(seqs),
+  );
   /** Whether every document must be looked at (first search, lost rows). */
   #complete = false;
 
-  /**
-   * Creates the writer over an open {@link Database}; its commits run by
-   * what `turn` gives (see `Store.commitBehindIn`).
-   */
-  constructor(
-    db: Database,
-    turn?: () => ((commit: () => void) => void) | undefined,
-  ) {
+  /** Creates the writer over an open {@link Database}. */
+  constructor(db: Database) {
     this.#db = db;
-    this.#pending = new WriteBehind(
-      WRITE_BEHIND_MS,
-      ROWS_PER_COMMIT,
-      (seqs) => this.#write(seqs),
-      turn,
-    );
   }
 
   /** Documents stored by this process whose rows are not written yet. */

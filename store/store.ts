@@ -76,15 +76,13 @@ export class Store {
   readonly groupPending: GroupPending;
   /** Message keys the station decrypted, per direction (written behind). */
   readonly messageKeys: MessageKeys;
-  #commitTurn: ((commit: () => void) => void) | undefined;
 
   private constructor(db: Database, options: StoreOptions) {
     const now = options.now ?? (() => Date.now() / 1000);
-    const turn = () => this.#commitTurn;
     this.db = db;
     this.privateKeys = new PrivateKeys(db, now);
     this.metas = new Metas(db, now);
-    this.searchIndex = new SearchIndex(db, turn);
+    this.searchIndex = new SearchIndex(db);
     this.documents = new Documents(db, now, this.searchIndex);
     this.search = new UserSearch(db, this.searchIndex);
     this.messages = new OfflineMessages(db, now, options);
@@ -98,27 +96,7 @@ export class Store {
     this.groupHistory = new GroupHistory(db, now);
     this.groupKeys = new GroupKeys(db, now);
     this.groupPending = new GroupPending(db, now, options);
-    this.messageKeys = new MessageKeys(db, now, options, turn);
-  }
-
-  /**
-   * From now on the commits written behind (message keys, search rows) are
-   * handed to `turn`, which runs each when it decides — a station's
-   * handshake lane, so that a reconnect storm's commits take the lane's
-   * turns instead of lengthening them; `undefined`: at once, from their
-   * timer (the default). Rows kept are readable meanwhile, and
-   * {@link Store.close} writes them all.
-   *
-   * @example
-   * ```ts
-   * const store = Store.open({ path: ":memory:" });
-   * const due: (() => void)[] = [];
-   * store.commitBehindIn((commit) => due.push(commit));
-   * store.close();
-   * ```
-   */
-  commitBehindIn(turn: ((commit: () => void) => void) | undefined): void {
-    this.#commitTurn = turn;
+    this.messageKeys = new MessageKeys(db, now, options);
   }
 
   /**

@@ -77,9 +77,6 @@ export function processHandshake(
     core.log.debug("handshake: session key sent (DIM?)", where(request));
     return [HandshakeCommand.again(session.key, { remoteAddress })];
   }
-  // closed while the handshake waited for its turn: nothing to bind (a
-  // closed session bound now would stay in the registry)
-  if (session.conn.closed) return [];
   if (
     stationBlockList(core.store, core.center.station).has(
       sender.withoutTerminal().value,

@@ -89,27 +89,16 @@ Deno.test("HandshakeLane: at most `width` pieces under way; a failing piece pass
   await lane.close();
 });
 
-/**
- * Four rounds of the `pieces` started in a lane of width 1 while a routed
- * text is read on a real socket (its byte written to `a` by a piece) and
- * its forward written at the turn's end (as the transport's writes are,
- * from an immediate); each round's `order` as `expected`. The first yield
- * waits for a timer (the lane's loopback pair opens meanwhile), the later
- * ones go through the pair.
- */
-async function withRoutedText(
-  pieces: (
-    lane: HandshakeLane,
-    a: Deno.TcpConn,
-    order: string[],
-  ) => Promise<void>[],
-  expected: readonly string[],
-): Promise<void> {
+Deno.test("HandshakeLane: a socket read that arrived during a slice, and the write it queues for the turn's end, go before the next piece", async () => {
   const { a, b } = await tcpPair();
   const lane = new HandshakeLane(1);
   try {
+    // the first yield waits for a timer (the lane's loopback pair opens
+    // meanwhile), the later ones go through the pair
     for (let round = 0; round < 4; round++) {
       const order: string[] = [];
+      // a routed text: read, then its forward written at the turn's end (as
+      // the transport's writes are, from an immediate)
       const read = b.read(new Uint8Array(8)).then(() => {
         order.push("read");
         return new Promise<void>((resolve) =>
@@ -119,12 +108,22 @@ async function withRoutedText(
           })
         );
       });
-      const started = pieces(lane, a, order);
+      const pieces = ["a", "b", "c"].map((name) =>
+        lane.run(async () => {
+          order.push(name);
+          if (name === "a") await a.write(new Uint8Array([1])); // arrives now
+          busy(SLICE_MS + 2);
+        })
+      );
       // the rest of the turn in which the lane yields takes long enough for
       // a timer to be due at the next poll, as in a busy station
-      const rest = started[0].then(() => busy(2));
-      await Promise.all([...started, read, rest]);
-      assert.deepEqual(order, expected, `round ${round}`);
+      const rest = pieces[0].then(() => busy(2));
+      await Promise.all([...pieces, read, rest]);
+      assert.deepEqual(
+        order,
+        ["a", "read", "write", "b", "c"],
+        `round ${round}`,
+      );
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     assert.ok(lane.paired, "the later yields went through the loopback pair");
@@ -133,74 +132,4 @@ async function withRoutedText(
     a.close();
     b.close();
   }
-}
-
-Deno.test("HandshakeLane: a socket read that arrived during a slice, and the write it queues for the turn's end, go before the next piece", async () => {
-  await withRoutedText(
-    (lane, a, order) =>
-      ["a", "b", "c"].map((name) =>
-        lane.run(async () => {
-          order.push(name);
-          if (name === "a") await a.write(new Uint8Array([1])); // arrives now
-          busy(SLICE_MS + 2);
-        })
-      ),
-    ["a", "read", "write", "b", "c"],
-  );
-});
-
-Deno.test("HandshakeLane: a step inside the slice goes on at once; one after it waits for the lane's next turn, behind a socket read that arrived meanwhile, and before pieces not started", async () => {
-  await withRoutedText(
-    (lane, a, order) => [
-      lane.run(async () => {
-        order.push("a1");
-        assert.equal(lane.pace(), undefined, "the slice has just begun");
-        await a.write(new Uint8Array([1])); // arrives now
-        busy(SLICE_MS + 2);
-        const wait = lane.pace();
-        assert.ok(wait !== undefined, "the slice is spent");
-        await wait;
-        order.push("a2");
-      }),
-      lane.run(() => {
-        order.push("b");
-      }),
-    ],
-    ["a1", "read", "write", "a2", "b"],
-  );
-});
-
-Deno.test("HandshakeLane: pieces parked at their steps take turns, one step a turn once steps outlast the slice", async () => {
-  const lane = new HandshakeLane(2);
-  const order: string[] = [];
-  let ticking = true;
-  const tick = (): void => {
-    if (order.at(-1) !== "turn") order.push("turn");
-    if (ticking) setTimeout(tick, 0);
-  };
-  setTimeout(tick, 0);
-  const piece = (name: string) =>
-    lane.run(async () => {
-      for (let step = 1; step <= 3; step++) {
-        if (step > 1) await lane.pace();
-        order.push(`${name}${step}`);
-        busy(SLICE_MS + 1);
-      }
-    });
-  await Promise.all([piece("a"), piece("b")]);
-  ticking = false;
-  assert.deepEqual(order.filter((o, i) => i > 0 || o !== "turn"), [
-    "a1",
-    "turn",
-    "b1",
-    "turn",
-    "a2",
-    "turn",
-    "b2",
-    "turn",
-    "a3",
-    "turn",
-    "b3",
-  ]);
-  await lane.close();
 });

@@ -77,19 +77,6 @@ function openHandler(pipeline: Pipeline) {
   return { guard, handler, conn };
 }
 
-/** A handshake offer to the station (`key`: the session key it sent), meta and visa attached. */
-async function handshakeLine(
-  packer: MessagePacker,
-  key?: string,
-): Promise<string> {
-  const msg = await packer.packContent(
-    ANY_STATION,
-    HandshakeCommand.offer(key),
-    { attach: true },
-  );
-  return msg.serialize();
-}
-
 /** The station's receipts in what was written back: text and original signature, array items each. */
 async function receiptsIn(
   packer: MessagePacker,
@@ -300,7 +287,12 @@ Deno.test("session handler: a closed connection is forgotten: its session leaves
   await using w = await pipelineWorld();
   const { guard, handler, conn } = openHandler(w.pipeline);
   try {
-    const offer = (key?: string) => handshakeLine(w.packer, key);
+    const offer = async (key?: string) =>
+      (await w.packer.packContent(
+        ANY_STATION,
+        HandshakeCommand.offer(key),
+        { attach: true },
+      )).serialize();
     const [again] = await handler.onPayload(conn, [await offer()]);
     const { content } = await w.packer.unpack(
       ReliableMessage.parse(again as string),
@@ -319,62 +311,6 @@ Deno.test("session handler: a closed connection is forgotten: its session leaves
   } finally {
     guard.stop();
   }
-});
-
-Deno.test("pipeline without sockets: a handshake's steps wait for `pace` between them; a connection closed while one waits is not bound", async () => {
-  await using w = await pipelineWorld();
-  const conn = new MemoryConnection();
-  const session = new Session(conn);
-  w.pipeline.center.add(session);
-  const offer = (key?: string) => handshakeLine(w.packer, key);
-  // every step waits for a gate opened by the test
-  const gates: (() => void)[] = [];
-  const pace = () => new Promise<void>((resolve) => gates.push(resolve));
-  const opened = async (answer: Promise<string[]>) => {
-    let done = false;
-    void answer.then(() => done = true);
-    let steps = 0;
-    while (!done) {
-      await new Promise((resolve) => setTimeout(resolve, 1));
-      if (gates.length === 0) continue;
-      assert.equal(done, false, "not answered while a step waits");
-      steps++;
-      gates.shift()!();
-    }
-    return { replies: await answer, steps };
-  };
-  const first = await opened(
-    Promise.resolve(
-      w.pipeline.receive(session, [await offer()], undefined, pace),
-    ),
-  );
-  assert.equal(first.steps, 3, "key opened, content processed, reply packed");
-  const { content } = await w.packer.unpack(
-    ReliableMessage.parse(first.replies[0]),
-  );
-  assert.ok(content instanceof HandshakeCommand);
-  assert.equal(content.title, HandshakeTitle.AGAIN);
-  // the right key, but the connection closes while the handshake waits
-  const hello = Promise.resolve(
-    w.pipeline.receive(
-      session,
-      [await offer(content.session)],
-      undefined,
-      pace,
-    ),
-  );
-  while (gates.length === 0) {
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-  conn.close();
-  w.pipeline.center.remove(session);
-  while (gates.length > 0) {
-    gates.shift()!();
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-  assert.deepEqual(await hello, []);
-  assert.equal(session.identifier, undefined, "not bound");
-  assert.equal(w.pipeline.stats.handshakes.success, 0);
 });
 
 Deno.test("pipeline without sockets: a payload of routed texts is handled without a promise; one with a message for the station here keeps every line's order", async () => {

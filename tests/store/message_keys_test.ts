@@ -77,53 +77,6 @@ Deno.test("message keys: a storm's keys go in small commits by themselves (32 ro
   }
 });
 
-Deno.test("message keys: with a commit turn set, their commits wait for it; a flush meanwhile leaves the turn nothing to do", async () => {
-  using dir = tempDir();
-  const store = Store.open({ dataDir: dir.path });
-  const due: (() => void)[] = [];
-  const dueCount = (): number => due.length;
-  store.commitBehindIn((commit) => due.push(commit));
-  try {
-    for (let i = 0; i < 40; i++) {
-      store.messageKeys.put(`u${i}@x`, station.value, {
-        algorithm: "AES",
-        data: `${i}`,
-      });
-    }
-    while (dueCount() === 0) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    // due, not written: the keys are still read from memory
-    assert.equal(rows(store), 0);
-    assert.equal(store.messageKeys.pending, 40);
-    assert.equal(store.messageKeys.get("u7@x", station.value)?.key.data, "7");
-    await new Promise((resolve) => setTimeout(resolve, 120));
-    assert.equal(due.length, 1, "no second commit while one is due");
-    due.shift()!();
-    assert.equal(rows(store), 32);
-    while (dueCount() === 0) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    store.messageKeys.flush();
-    assert.equal(rows(store), 40);
-    store.messageKeys.put("late@x", station.value, {
-      algorithm: "AES",
-      data: "late",
-    });
-    due.shift()!(); // flushed meanwhile: writes nothing
-    assert.equal(rows(store), 40);
-    assert.equal(store.messageKeys.pending, 1);
-    store.commitBehindIn(undefined);
-    while (store.messageKeys.pending > 0) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    assert.equal(rows(store), 41);
-    assert.equal(dueCount(), 0);
-  } finally {
-    store.close();
-  }
-});
-
 Deno.test("message keys: older than 7 days are not used and go; the table keeps at most its bound, oldest first", () => {
   let now = 1_000_000;
   using dir = tempDir();
