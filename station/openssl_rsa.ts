@@ -16,12 +16,24 @@
  * Montgomery and blinding set-up). An evicted key is freed (`EVP_PKEY_free`)
  * and read again if a handle to it is used later. PKCS#1 v1.5 decryption
  * reports a bad padding as a failure (`undefined`): OpenSSL 3.2's implicit
- * rejection, which would return random bytes instead, is turned off; where
- * a library of 3.2 or later refuses that, decryption throws
- * {@link OpensslError} rather than return unchecked bytes.
+ * rejection, which would return random bytes instead, is turned off. Before
+ * the engine is handed out, the library is checked against the runtime's
+ * `node:crypto` on a new key (each opens what the other seals and verifies
+ * what the other signs, and a bad padding does not decrypt): a library that
+ * fails, such as one of 3.2 or later that keeps implicit rejection on, is
+ * not used.
  *
  * @module
  */
+import {
+  constants,
+  generateKeyPairSync,
+  getRandomValues,
+  privateDecrypt,
+  publicEncrypt,
+  sign as nodeSign,
+  verify as nodeVerify,
+} from "node:crypto";
 import type { RsaEngine } from "../dimp/crypto/mod.ts";
 
 /** The library `Deno.dlopen` looks for by default. */
@@ -167,7 +179,7 @@ function _versionText(number: bigint): string {
  * over it.
  *
  * @throws {OpensslError} the library does not load (not found, no
- *   `--allow-ffi`) or is not OpenSSL 3
+ *   `--allow-ffi`), is not OpenSSL 3 or fails the self-test
  *
  * @example
  * ```ts ignore
@@ -375,6 +387,106 @@ function _engine(
     }
   };
 
+  const sign = (key: _Key, data: Uint8Array): Uint8Array => {
+    const signature = new Uint8Array(key.size || 512);
+    digest(key, (md) => {
+      length[0] = BigInt(signature.length);
+      if (
+        lib.EVP_DigestSign(md, signature, length, data, BigInt(data.length)) !==
+          1
+      ) {
+        lib.ERR_clear_error();
+        throw new OpensslError("RSA signing failed");
+      }
+      return 1;
+    }, true);
+    return signature.slice(0, Number(length[0]));
+  };
+
+  const verify = (
+    key: _Key,
+    data: Uint8Array,
+    signature: Uint8Array,
+  ): boolean => {
+    const result = digest(
+      key,
+      (md) =>
+        lib.EVP_DigestVerify(
+          md,
+          signature,
+          BigInt(signature.length),
+          data,
+          BigInt(data.length),
+        ),
+      false,
+    );
+    if (result !== 1) lib.ERR_clear_error();
+    return result === 1;
+  };
+
+  const encrypt = (key: _Key, plaintext: Uint8Array): Uint8Array => {
+    const ctx = context(key, false);
+    const out = new Uint8Array(key.size);
+    length[0] = BigInt(out.length);
+    if (
+      lib.EVP_PKEY_encrypt(
+        ctx,
+        out,
+        length,
+        plaintext,
+        BigInt(plaintext.length),
+      ) !== 1
+    ) {
+      lib.ERR_clear_error();
+      throw new OpensslError("RSA encryption failed");
+    }
+    return out.subarray(0, Number(length[0]));
+  };
+
+  const decrypt = (
+    key: _Key,
+    ciphertext: Uint8Array,
+  ): Uint8Array | undefined => {
+    const ctx = context(key, true);
+    const out = new Uint8Array(key.size);
+    length[0] = BigInt(out.length);
+    const done = lib.EVP_PKEY_decrypt(
+      ctx,
+      out,
+      length,
+      ciphertext,
+      BigInt(ciphertext.length),
+    );
+    if (done !== 1) {
+      lib.ERR_clear_error();
+      return undefined;
+    }
+    return out.slice(0, Number(length[0]));
+  };
+
+  const freeAll = (): void => {
+    for (const cache of [caches.public, caches.private]) {
+      for (const key of cache.keys.values()) free(key);
+      cache.keys.clear();
+    }
+  };
+
+  const close = (): void => {
+    freeAll();
+    library.close();
+  };
+
+  try {
+    _selfTest(
+      (der, isPrivate) => handle(der, isPrivate),
+      { sign, verify, encrypt, decrypt },
+    );
+  } catch (error) {
+    close();
+    throw error;
+  }
+  freeAll(); // the test's two keys are not kept
+
   const engine: OpensslRsaEngine = {
     name: "openssl",
     version,
@@ -383,89 +495,84 @@ function _engine(
     },
     importPublic: (spki) => Promise.resolve(handle(spki, false)),
     importPrivate: (pkcs1) => Promise.resolve(handle(pkcs1, true)),
-    sign: (handle, data) => {
-      const key = handle as _Key;
-      const signature = new Uint8Array(key.size || 512);
-      digest(key, (md) => {
-        length[0] = BigInt(signature.length);
-        if (
-          lib.EVP_DigestSign(
-            md,
-            signature,
-            length,
-            data,
-            BigInt(data.length),
-          ) !== 1
-        ) {
-          lib.ERR_clear_error();
-          throw new OpensslError("RSA signing failed");
-        }
-        return 1;
-      }, true);
-      return Promise.resolve(signature.slice(0, Number(length[0])));
-    },
-    verify: (handle, data, signature) => {
-      const key = handle as _Key;
-      const result = digest(
-        key,
-        (md) =>
-          lib.EVP_DigestVerify(
-            md,
-            signature,
-            BigInt(signature.length),
-            data,
-            BigInt(data.length),
-          ),
-        false,
-      );
-      if (result !== 1) lib.ERR_clear_error();
-      return Promise.resolve(result === 1);
-    },
-    encrypt: (handle, plaintext) => {
-      const key = handle as _Key;
-      const ctx = context(key, false);
-      const out = new Uint8Array(key.size);
-      length[0] = BigInt(out.length);
-      if (
-        lib.EVP_PKEY_encrypt(
-          ctx,
-          out,
-          length,
-          plaintext,
-          BigInt(plaintext.length),
-        ) !==
-          1
-      ) {
-        lib.ERR_clear_error();
-        throw new OpensslError("RSA encryption failed");
-      }
-      return Promise.resolve(out.subarray(0, Number(length[0])));
-    },
-    decrypt: (handle, ciphertext) => {
-      const key = handle as _Key;
-      const ctx = context(key, true);
-      const out = new Uint8Array(key.size);
-      length[0] = BigInt(out.length);
-      const done = lib.EVP_PKEY_decrypt(
-        ctx,
-        out,
-        length,
-        ciphertext,
-        BigInt(ciphertext.length),
-      );
-      if (done !== 1) {
-        lib.ERR_clear_error();
-        return Promise.resolve(undefined);
-      }
-      return Promise.resolve(out.slice(0, Number(length[0])));
-    },
-    close: () => {
-      for (const cache of [caches.public, caches.private]) {
-        for (const key of cache.keys.values()) free(key);
-        cache.keys.clear();
-      }
-      library.close();
-    },
+    sign: (key, data) => Promise.resolve(sign(key as _Key, data)),
+    verify: (key, data, signature) =>
+      Promise.resolve(verify(key as _Key, data, signature)),
+    encrypt: (key, plaintext) =>
+      Promise.resolve(encrypt(key as _Key, plaintext)),
+    decrypt: (key, ciphertext) =>
+      Promise.resolve(decrypt(key as _Key, ciphertext)),
+    close,
   };
   return engine;
+}
+
+/** The engine's operations on its parsed keys, as {@link _selfTest} uses them. */
+interface _Operations {
+  sign(key: _Key, data: Uint8Array): Uint8Array;
+  verify(key: _Key, data: Uint8Array, signature: Uint8Array): boolean;
+  encrypt(key: _Key, plaintext: Uint8Array): Uint8Array;
+  decrypt(key: _Key, ciphertext: Uint8Array): Uint8Array | undefined;
+}
+
+/**
+ * Checks the library against the runtime's `node:crypto` on a new RSA-1024
+ * key before anything relies on it (~15 ms, mostly the key's generation):
+ * each decrypts what the other encrypts, a signature of one verifies with
+ * the other, and a ciphertext of a bad padding (the number 1) does not
+ * decrypt — so a library that would answer it with random bytes (OpenSSL
+ * 3.2's implicit rejection left on) or that differs in any way is refused.
+ */
+function _selfTest(
+  read: (der: Uint8Array, isPrivate: boolean) => _Key,
+  ops: _Operations,
+): void {
+  const pair = generateKeyPairSync("rsa", { modulusLength: 1024 });
+  const spki = new Uint8Array(
+    pair.publicKey.export({ type: "spki", format: "der" }),
+  );
+  const pkcs1 = new Uint8Array(
+    pair.privateKey.export({ type: "pkcs1", format: "der" }),
+  );
+  const publicKey = read(spki, false);
+  const privateKey = read(pkcs1, true);
+  const secret = getRandomValues(new Uint8Array(32));
+  const fail = (what: string): never => {
+    throw new OpensslError(`libcrypto fails the self-test: ${what}`);
+  };
+  const theirs = new Uint8Array(
+    publicEncrypt(
+      { key: pair.publicKey, padding: constants.RSA_PKCS1_PADDING },
+      secret,
+    ),
+  );
+  const opened = ops.decrypt(privateKey, theirs);
+  if (opened === undefined || !_same(opened, secret)) {
+    fail("it does not decrypt the runtime's ciphertext");
+  }
+  const ours = ops.encrypt(publicKey, secret);
+  const back = new Uint8Array(
+    privateDecrypt(
+      { key: pair.privateKey, padding: constants.RSA_PKCS1_PADDING },
+      ours,
+    ),
+  );
+  if (!_same(back, secret)) fail("the runtime does not decrypt its ciphertext");
+  const one = new Uint8Array(publicKey.size);
+  one[one.length - 1] = 1;
+  if (ops.decrypt(privateKey, one) !== undefined) {
+    fail("a ciphertext with a bad padding decrypts (implicit rejection?)");
+  }
+  const signature = ops.sign(privateKey, secret);
+  if (!nodeVerify("sha256", secret, pair.publicKey, signature)) {
+    fail("the runtime does not verify its signature");
+  }
+  const runtimeSignature = nodeSign("sha256", secret, pair.privateKey);
+  if (!ops.verify(publicKey, secret, new Uint8Array(runtimeSignature))) {
+    fail("it does not verify the runtime's signature");
+  }
+}
+
+function _same(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
