@@ -14,7 +14,8 @@
  *
  * Parsed metas and the newest visas are cached (the station reads them on
  * every handshake and reply), and so is an ID's missing meta (a new user's
- * first handshake looks for it three times before storing it); saving
+ * first handshake looks for it three times before storing it; such an ID
+ * has no visa either, which is not looked for); saving
  * through the facade drops the entries it changes, and a change committed
  * by another connection (another process on the same file) clears the
  * document cache and the missing metas within a second (`recheckMs`).
@@ -171,6 +172,9 @@ interface VisaEntry {
   readonly visa: Document | null;
   readonly key: PublicKey | undefined;
 }
+
+/** What an ID without a stored visa has (not cached: nothing to hold per ID). */
+const NO_VISA: VisaEntry = Object.freeze({ visa: null, key: undefined });
 
 function nakedId(id: ID | string): ID {
   return (typeof id === "string" ? parseId(id) : id).withoutTerminal();
@@ -593,6 +597,10 @@ export class Accounts {
     this.#recheck();
     const cached = this.#visas.touch(id);
     if (cached !== undefined) return cached;
+    // only documents checked against a stored meta are written: an ID
+    // found without one (a new user's first handshake, which looks for its
+    // visa before it stores both) has none to read
+    if (this.#noMeta.has(id)) return NO_VISA;
     const row = this.store.documents.newest(
       id,
       DocumentType.VISA,

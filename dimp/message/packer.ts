@@ -145,8 +145,28 @@ interface SealedKey {
   readonly sealed: string;
 }
 
-/** Members of the secure message an instant message does not carry over. */
-const BODY = ["data", "key", "keys", "signature"];
+/** Members of an instant message its secure message does not carry over. */
+const NOT_ENCRYPTED = ["content", "data", "key", "keys", "signature"];
+/** Members of a secure message its instant message does not carry over. */
+const NOT_DECRYPTED = ["data", "key", "keys"];
+
+/**
+ * A copy of a message's members but those in `left` (the envelope, and
+ * whatever else the sender put there), in their order: no array of pairs
+ * per message, as `Object.entries` makes.
+ */
+function _copyBut(
+  dict: Record<string, unknown>,
+  left: readonly string[],
+): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  for (const name in dict) {
+    if (Object.hasOwn(dict, name) && !left.includes(name)) {
+      copy[name] = dict[name];
+    }
+  }
+  return copy;
+}
 
 /**
  * Packs and unpacks messages for one local user.
@@ -217,10 +237,7 @@ export class MessagePacker {
     outgoingCompat(content);
     // the JSON text, encrypted as its UTF-8 (unless encoded otherwise)
     const body = this.#encode?.(content) ?? JSON.stringify(content);
-    const dict: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(msg.dictionary)) {
-      if (name !== "content" && !BODY.includes(name)) dict[name] = value;
-    }
+    const dict = _copyBut(msg.dictionary, NOT_ENCRYPTED);
     let ciphertext: Uint8Array | undefined;
     if (msg.isBroadcast) {
       dict.data = typeof body === "string" ? body : utf8Decode(body);
@@ -422,12 +439,7 @@ export class MessagePacker {
     if (!msg.isBroadcast) {
       await this.#cache.set(sender, msg.destination, password);
     }
-    const dict: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(msg.dictionary)) {
-      if (name !== "data" && name !== "key" && name !== "keys") {
-        dict[name] = value;
-      }
-    }
+    const dict = _copyBut(msg.dictionary, NOT_DECRYPTED);
     dict.content = content;
     return InstantMessage.parse(dict);
   }

@@ -77,5 +77,8 @@ export function expandMessageKeys(dict: Record<string, unknown>): boolean {
  * ```
  */
 export function expandContentKeys(dict: Record<string, unknown>): void {
-  for (const [short, long] of CONTENT_NAMES) move(dict, short, long);
+  // an index loop, as expandMessageKeys': no iterator or pair per name
+  for (let i = 0; i < CONTENT_NAMES.length; i++) {
+    move(dict, CONTENT_NAMES[i][0], CONTENT_NAMES[i][1]);
+  }
 }

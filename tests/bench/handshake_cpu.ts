@@ -12,7 +12,8 @@
  * signer thread makes the replies' nonces, as in `dim station`), so a shared
  * machine skews it less; run it next to a baseline in the same minutes.
  * Also the main thread's own CPU time per handshake (Linux: its
- * `/proc/self/task/<pid>/stat`). With `threads` > 0 a `HandshakePool` of
+ * `/proc/self/task/<pid>/stat`), and the bytes its heap allocated per
+ * handshake (V8's `total_allocated_bytes`). With `threads` > 0 a `HandshakePool` of
  * that many workers checks every user's offers ahead (all of them, before
  * the main thread takes the first, as in a storm where the lane is busy):
  * the main thread's figure is then what is left on it, and all threads'
@@ -23,6 +24,7 @@
  * @module
  */
 import process from "node:process";
+import { getHeapStatistics } from "node:v8";
 import { HandshakeCommand } from "../../dimp/command/mod.ts";
 import { ANY_STATION, EVERY_STATION } from "../../dimp/identity/mod.ts";
 import { MessagePacker } from "../../dimp/message/mod.ts";
@@ -86,10 +88,14 @@ async function plan(list: readonly Account[]): Promise<Planned[]> {
   return planned;
 }
 
-/** CPU µs per handshake of all threads and of the main thread alone. */
+/**
+ * CPU µs per handshake of all threads and of the main thread alone, and the
+ * bytes the main thread's heap allocated per handshake.
+ */
 interface Cpu {
   readonly all: number;
   readonly main: number;
+  readonly allocated: number;
 }
 
 /** This process's main thread's CPU time (µs; clock ticks). */
@@ -104,6 +110,7 @@ function mainThreadUs(): number {
 async function run(planned: readonly Planned[]): Promise<Cpu> {
   const start = process.cpuUsage();
   const mainStart = mainThreadUs();
+  const allocatedStart = getHeapStatistics().total_allocated_bytes;
   // checked ahead (with threads): every offer, before the first is taken
   const ahead = await Promise.all(
     planned.map(({ session, offers }) =>
@@ -119,14 +126,20 @@ async function run(planned: readonly Planned[]): Promise<Cpu> {
       if (replies.length !== 1) throw new Error("no handshake reply");
     }
     if (session.identifier === undefined) throw new Error("not bound");
+    // a turn of the event loop, as a station's sockets give it: the signer
+    // thread's nonces arrive (else every reply after its first stock is
+    // signed here with a whole ECDSA signature, which a station never does)
+    await new Promise((resolve) => setTimeout(resolve, 0));
   }
   // the search index's rows of the new users' visas, written behind (a
   // timer this loop never yields to): counted here
   store.searchIndex.flush();
   const cpu = process.cpuUsage(start);
+  const allocated = getHeapStatistics().total_allocated_bytes - allocatedStart;
   return {
     all: Math.round((cpu.user + cpu.system) / planned.length),
     main: Math.round((mainThreadUs() - mainStart) / planned.length),
+    allocated: Math.round(allocated / planned.length),
   };
 }
 
@@ -141,6 +154,8 @@ print(JSON.stringify({
   cpu_us_per_handshake_returning: returning.all,
   main_thread_us_per_handshake_fresh: fresh.main,
   main_thread_us_per_handshake_returning: returning.main,
+  heap_bytes_per_handshake_fresh: fresh.allocated,
+  heap_bytes_per_handshake_returning: returning.allocated,
   checked_ahead: pool.prepared,
 }));
 pool.close();
