@@ -32,6 +32,7 @@ import {
   privateDecrypt,
   publicEncrypt,
   sign as nodeSign,
+  timingSafeEqual,
   verify as nodeVerify,
 } from "node:crypto";
 import type { RsaEngine } from "../dimp/crypto/mod.ts";
@@ -547,7 +548,10 @@ function _selfTest(
     ),
   );
   const opened = ops.decrypt(privateKey, theirs);
-  if (opened === undefined || !_same(opened, secret)) {
+  if (
+    opened === undefined || opened.length !== secret.length ||
+    !timingSafeEqual(opened, secret)
+  ) {
     fail("it does not decrypt the runtime's ciphertext");
   }
   const ours = ops.encrypt(publicKey, secret);
@@ -557,7 +561,9 @@ function _selfTest(
       ours,
     ),
   );
-  if (!_same(back, secret)) fail("the runtime does not decrypt its ciphertext");
+  if (back.length !== secret.length || !timingSafeEqual(back, secret)) {
+    fail("the runtime does not decrypt its ciphertext");
+  }
   const one = new Uint8Array(publicKey.size);
   one[one.length - 1] = 1;
   if (ops.decrypt(privateKey, one) !== undefined) {
@@ -571,8 +577,4 @@ function _selfTest(
   if (!ops.verify(publicKey, secret, new Uint8Array(runtimeSignature))) {
     fail("it does not verify the runtime's signature");
   }
-}
-
-function _same(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
