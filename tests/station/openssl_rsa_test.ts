@@ -288,3 +288,78 @@ withOpenssl(
     }
   },
 );
+
+/**
+ * A library that answers a bad PKCS#1 v1.5 padding with bytes instead of a
+ * failure, as OpenSSL ≥ 3.2 does with implicit rejection on: libcrypto with
+ * its `EVP_PKEY_decrypt` wrapped (every other symbol is libcrypto's own).
+ */
+const _IMPLICIT_REJECTION_SHIM = `#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stddef.h>
+#include <string.h>
+typedef int (*decrypt_fn)(void *, unsigned char *, size_t *,
+                          const unsigned char *, size_t);
+int EVP_PKEY_decrypt(void *ctx, unsigned char *out, size_t *outlen,
+                     const unsigned char *in, size_t inlen) {
+  decrypt_fn real = (decrypt_fn)dlsym(RTLD_NEXT, "EVP_PKEY_decrypt");
+  if (real(ctx, out, outlen, in, inlen) == 1) return 1;
+  memset(out, 0x5a, 32);
+  *outlen = 32;
+  return 1;
+}
+`;
+
+/** Builds the shim with the C compiler; the reason it cannot, else "". */
+function _buildShim(dir: string): string {
+  const source = `${dir}/shim.c`;
+  Deno.writeTextFileSync(source, _IMPLICIT_REJECTION_SHIM);
+  try {
+    const { code, stderr } = new Deno.Command("gcc", {
+      args: [
+        "-shared",
+        "-fPIC",
+        "-o",
+        `${dir}/libshim.so`,
+        source,
+        "-Wl,--no-as-needed",
+        "-l:libcrypto.so.3",
+        "-ldl",
+      ],
+      stderr: "piped",
+    }).outputSync();
+    return code === 0 ? "" : new TextDecoder().decode(stderr).trim();
+  } catch (error) {
+    return `no C compiler: ${(error as Error).message}`;
+  }
+}
+
+withOpenssl(
+  "openssl engine: a library that decrypts a bad padding fails the self-test, and auto falls back",
+  () => {
+    const dir = Deno.makeTempDirSync({ prefix: "dim-openssl-shim-" });
+    try {
+      const unbuilt = _buildShim(dir);
+      if (unbuilt !== "") {
+        // gcc is on every machine of this kind (with node-gyp); say so if not
+        throw new Error(`cannot build the test library: ${unbuilt}`);
+      }
+      const path = `${dir}/libshim.so`;
+      assert.throws(
+        () => openOpensslRsa({ path }),
+        (error: unknown) =>
+          error instanceof OpensslError &&
+          /self-test: a ciphertext with a bad padding decrypts/.test(
+            error.message,
+          ),
+      );
+      const auto = installCryptoEngine("auto", { path });
+      assert.equal(auto.engine, "runtime");
+      assert.match(auto.summary, /libcrypto fails the self-test/);
+      assert.equal(rsaEngine().name, "runtime");
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+    return Promise.resolve();
+  },
+);
