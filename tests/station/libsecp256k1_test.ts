@@ -43,6 +43,7 @@ import {
 } from "../dimp/_vectors.ts";
 import { loadVectors } from "../_vectors.ts";
 import { startLocalStation, stopStation } from "./_child.ts";
+import { buildShim, runWithoutFfi } from "./_ffi_tools.ts";
 import { accounts, closeAll, online, type Received, World } from "./_peer.ts";
 
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
@@ -366,19 +367,9 @@ Deno.test({
 });
 
 Deno.test("ecdsa engine: without --allow-ffi, auto runs the runtime's and says why", async () => {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-env",
-      new URL("./_ecdsa_engine_child.ts", import.meta.url).pathname,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  });
-  const { code, stdout, stderr } = await child.output();
-  const text = new TextDecoder().decode(stdout);
-  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  const text = await runWithoutFfi(
+    new URL("./_ecdsa_engine_child.ts", import.meta.url),
+  );
   assert.match(
     text,
     /^ECDSA engine: runtime \(node:crypto, noble; cannot load libsecp256k1\.so\.1: .*ffi/m,
@@ -390,9 +381,7 @@ Deno.test("ecdsa engine: without --allow-ffi, auto runs the runtime's and says w
  * A libsecp256k1 whose `secp256k1_ecdsa_verify` says yes to anything
  * (every other symbol is the library's own).
  */
-const _YES_SHIM = `#define _GNU_SOURCE
-#include <dlfcn.h>
-int secp256k1_ecdsa_verify(const void *ctx, const void *sig,
+const _YES_SHIM = `int secp256k1_ecdsa_verify(const void *ctx, const void *sig,
                            const unsigned char *msghash32,
                            const void *pubkey) {
   (void)ctx; (void)sig; (void)msghash32; (void)pubkey;
@@ -400,40 +389,12 @@ int secp256k1_ecdsa_verify(const void *ctx, const void *sig,
 }
 `;
 
-/** Builds the shim with the C compiler; the reason it cannot, else "". */
-function _buildShim(dir: string): string {
-  const source = `${dir}/shim.c`;
-  Deno.writeTextFileSync(source, _YES_SHIM);
-  try {
-    const { code, stderr } = new Deno.Command("gcc", {
-      args: [
-        "-shared",
-        "-fPIC",
-        "-o",
-        `${dir}/libshim.so`,
-        source,
-        "-Wl,--no-as-needed",
-        "-l:libsecp256k1.so.1",
-      ],
-      stderr: "piped",
-    }).outputSync();
-    return code === 0 ? "" : new TextDecoder().decode(stderr).trim();
-  } catch (error) {
-    return `no C compiler: ${(error as Error).message}`;
-  }
-}
-
 withLibrary(
   "libsecp256k1 engine: a library that verifies anything fails the self-test, and auto falls back",
   () => {
     const dir = Deno.makeTempDirSync({ prefix: "dim-secp256k1-shim-" });
     try {
-      const unbuilt = _buildShim(dir);
-      if (unbuilt !== "") {
-        // gcc is on every machine of this kind (with node-gyp); say so if not
-        throw new Error(`cannot build the test library: ${unbuilt}`);
-      }
-      const path = `${dir}/libshim.so`;
+      const path = buildShim(dir, _YES_SHIM, "libsecp256k1.so.1");
       assert.throws(
         () => openLibsecp256k1({ path }),
         (error: unknown) =>
