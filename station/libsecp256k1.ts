@@ -17,13 +17,17 @@
  * (libsecp256k1's default nonce, no extra entropy), S low: the same bytes as
  * the runtime's engine (noble) and the vectors — a hedged signature (random
  * bytes mixed into the nonce) would verify as well, but a key's signature of
- * the same data would no longer be one value whatever the engine.
+ * the same data would no longer be one value whatever the engine. The
+ * one-time nonces of signatures made ahead (`signWithNonce`, the station's
+ * signer thread) take their k·G from `secp256k1_ec_pubkey_create` (~20 µs
+ * against noble's ~80), k from the CSPRNG as before.
  *
  * Before the engine is handed out, the library is checked against the
  * runtime's `node:crypto` on a new key: each verifies what the other signs,
- * a high-S twin verifies, a wrong signature and another key's do not; and
- * its signature of a known key and text is the vectors' (RFC 6979). A
- * library that fails is not used.
+ * a high-S twin verifies, a wrong signature and another key's do not, a
+ * signature with one of its nonces verifies; and its signature of a known
+ * key and text is the vectors' (RFC 6979). A library that fails is not
+ * used.
  *
  * @module
  */
@@ -36,7 +40,10 @@ import {
 import { BoundedMap } from "../dimp/bounded_map.ts";
 import {
   decodeEcdsaSignature,
+  EccPrivateKey,
   type EcdsaEngine,
+  type EcdsaNonce,
+  ecdsaNoncesFrom,
   encodeEcdsaSignature,
   sha256,
 } from "../dimp/crypto/mod.ts";
@@ -100,7 +107,18 @@ const _SYMBOLS = {
     parameters: ["pointer", "buffer", "buffer"],
     result: "i32",
   },
+  secp256k1_ec_pubkey_create: {
+    parameters: ["pointer", "buffer", "buffer"],
+    result: "i32",
+  },
+  secp256k1_ec_pubkey_serialize: {
+    parameters: ["pointer", "buffer", "buffer", "buffer", "u32"],
+    result: "i32",
+  },
 } as const;
+
+/** `SECP256K1_EC_UNCOMPRESSED`. */
+const EC_UNCOMPRESSED = 2;
 
 /**
  * libsecp256k1 could not be loaded or used (not found, no `--allow-ffi`, a
@@ -246,6 +264,38 @@ export function openLibsecp256k1(
     ) === 1;
   };
 
+  const scalar = new Uint8Array(32);
+  const multiple = new Uint8Array(64);
+  const point = new Uint8Array(65);
+  const pointLength = new BigUint64Array(1);
+
+  /** k·G of fresh random k (a k of 0 or ≥ n is drawn again). */
+  const nonces = (count: number): EcdsaNonce[] => {
+    const ks: bigint[] = [];
+    const xs: bigint[] = [];
+    while (ks.length < count) {
+      crypto.getRandomValues(scalar);
+      if (lib.secp256k1_ec_pubkey_create(context, multiple, scalar) !== 1) {
+        continue;
+      }
+      pointLength[0] = 65n;
+      lib.secp256k1_ec_pubkey_serialize(
+        context,
+        point,
+        pointLength,
+        multiple,
+        EC_UNCOMPRESSED,
+      );
+      ks.push(BigInt("0x" + scalar.toHex()));
+      xs.push(BigInt("0x" + point.subarray(1, 33).toHex()));
+    }
+    scalar.fill(0);
+    const made = ecdsaNoncesFrom(ks, xs);
+    return made.length === count
+      ? made
+      : [...made, ...nonces(count - made.length)];
+  };
+
   const sign = (secret: Uint8Array, data: Uint8Array): Uint8Array => {
     if (
       lib.secp256k1_ecdsa_sign(
@@ -265,7 +315,7 @@ export function openLibsecp256k1(
   };
 
   try {
-    _selfTest(importPublic, verify, sign);
+    _selfTest(importPublic, verify, sign, nonces);
   } catch (error) {
     close();
     throw error;
@@ -286,6 +336,7 @@ export function openLibsecp256k1(
     verify: (key, _data, digest, der) =>
       Promise.resolve(verify(key as _Key, digest, der)),
     sign: (secret, data) => Promise.resolve(sign(secret, data)),
+    nonces,
     close,
   };
 }
@@ -323,13 +374,15 @@ function _compactFromDer(der: Uint8Array, out: Uint8Array): boolean {
  * before anything relies on it (~1 ms): the runtime verifies the library's
  * signature (and its S is low), the library verifies the runtime's and its
  * high-S twin, refuses a signature over other data and one by another key,
- * and signs a known text with a known key as the vectors do (RFC 6979) — so
+ * verifies one made with a nonce of the library's, and signs a known text
+ * with a known key as the vectors do (RFC 6979) — so
  * a library that differs in any of these is refused.
  */
 function _selfTest(
   importPublic: (point: Uint8Array) => _Key,
   verify: (key: _Key, digest: Uint8Array, der: Uint8Array) => boolean,
   sign: (secret: Uint8Array, data: Uint8Array) => Uint8Array,
+  nonces: (count: number) => EcdsaNonce[],
 ): void {
   const fail = (what: string): never => {
     throw new Secp256k1Error(`libsecp256k1 fails the self-test: ${what}`);
@@ -376,6 +429,13 @@ function _selfTest(
   }
   if (verify(otherKey, digest, low)) {
     fail("it verifies a signature by another key");
+  }
+  const withNonce = EccPrivateKey.fromDictionary({
+    algorithm: "ECC",
+    data: secret.toHex(),
+  }).signWithNonce(data, nonces(1)[0]);
+  if (!nodeVerify("sha256", data, pair.publicKey, withNonce)) {
+    fail("the runtime does not verify a signature with its nonce");
   }
   const known = sign(_KNOWN.secret, _KNOWN.data);
   if (!timingSafeEqual(known, _KNOWN.signature)) {

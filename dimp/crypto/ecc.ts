@@ -8,6 +8,7 @@
  */
 import { backend, type EcNonce } from "./_backend.ts";
 import { type EcdsaEngine, ecdsaEngine } from "./ecdsa_engine.ts";
+import { invertAll } from "./_backend_noble.ts";
 import {
   bytesEqual,
   concatBytes,
@@ -394,7 +395,7 @@ export type EcdsaNonce = EcNonce;
  * thread.
  */
 export function makeEcdsaNonce(): EcdsaNonce {
-  return backend.ecNonces(1)[0];
+  return ecdsaEngine().nonces(1)[0];
 }
 
 /**
@@ -408,7 +409,31 @@ export function makeEcdsaNonce(): EcdsaNonce {
  * ```
  */
 export function makeEcdsaNonces(count: number): EcdsaNonce[] {
-  return backend.ecNonces(count);
+  return ecdsaEngine().nonces(count);
+}
+
+/**
+ * Nonces from scalars `ks` (each uniform in [1, n−1], from the CSPRNG) and
+ * the x coordinates `xs` of their k·G, multiplied elsewhere (an engine's
+ * native code): r = x mod n, k⁻¹ by one batched inversion; a k whose r is
+ * 0 is left out (so fewer may come back). Each is used for one signature.
+ *
+ * @example
+ * ```ts ignore
+ * const nonces = ecdsaNoncesFrom(scalars, xCoordinates); // an engine's nonces
+ * ```
+ */
+export function ecdsaNoncesFrom(
+  ks: readonly bigint[],
+  xs: readonly bigint[],
+): EcdsaNonce[] {
+  const inverses = invertAll(ks, N);
+  const nonces: EcdsaNonce[] = [];
+  for (let i = 0; i < ks.length; i++) {
+    const r = xs[i] % N;
+    if (r !== 0n) nonces.push({ r, kInverse: inverses[i] });
+  }
+  return nonces;
 }
 
 /** The 32-byte secret of a SEC1 `ECPrivateKey`. */

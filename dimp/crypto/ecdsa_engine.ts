@@ -9,7 +9,8 @@
  * What stays in `ecc.ts` whatever the engine: reading keys and DER
  * signatures (minimal DER, 1 ≤ r, s < n), high S turned low before a
  * verification, the cache of signatures that verified, and signing with a
- * nonce made ahead ({@link EccPrivateKey.signWithNonce}, plain arithmetic).
+ * nonce made ahead ({@link EccPrivateKey.signWithNonce}, plain arithmetic;
+ * the nonces' point multiplications are the engine's).
  *
  * Install an engine before the first ECDSA operation: a public key keeps
  * the handle of the engine that made it and imports the point again when
@@ -17,7 +18,7 @@
  *
  * @module
  */
-import { backend, type KeyHandle } from "./_backend.ts";
+import { backend, type EcNonce, type KeyHandle } from "./_backend.ts";
 
 /**
  * ECDSA / secp256k1 operations over public key handles of type `K` (see the
@@ -51,6 +52,11 @@ export interface EcdsaEngine<K = unknown> {
    * `r‖s`, S low, the nonce from RFC 6979.
    */
   sign(secret: Uint8Array, data: Uint8Array): Promise<Uint8Array>;
+  /**
+   * `count` one-time nonces for {@link EccPrivateKey.signWithNonce} (k from
+   * the CSPRNG, uniform in [1, n−1]): a point multiplication each.
+   */
+  nonces(count: number): EcNonce[];
 }
 
 /** The crypto backend's ECDSA (the default engine). */
@@ -60,6 +66,7 @@ const _runtime: EcdsaEngine = {
   verify: (key, data, _digest, der) =>
     backend.ecVerify(key as KeyHandle, data, der),
   sign: (secret, data) => backend.ecSign(secret, data),
+  nonces: (count) => backend.ecNonces(count),
 };
 
 let _current: EcdsaEngine = _runtime;

@@ -35,6 +35,7 @@ export {
   EccPrivateKey,
   EccPublicKey,
   type EcdsaNonce,
+  ecdsaNoncesFrom,
   type EcdsaSignature,
   encodeEcdsaSignature,
   isLowS,

@@ -44,6 +44,7 @@ import {
 import { loadVectors } from "../_vectors.ts";
 import { startLocalStation, stopStation } from "./_child.ts";
 import { buildShim, runWithoutFfi } from "./_ffi_tools.ts";
+import { SignerPool } from "../../station/mod.ts";
 import { accounts, closeAll, online, type Received, World } from "./_peer.ts";
 
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
@@ -469,4 +470,39 @@ withLibrary(
 withLibrary(
   "libsecp256k1 engine: a station on the runtime's and clients on it handshake over 127.0.0.1",
   () => handshakes("runtime", "libsecp256k1"),
+);
+
+withLibrary(
+  "libsecp256k1 engine: its nonces (k·G by the library) sign what the runtime verifies; a SignerPool's thread is handed the engine and makes them",
+  async (engine) => {
+    const key = await EccPrivateKey.generate();
+    installEcdsaEngine(engine);
+    const nonces = engine.nonces(64);
+    assert.equal(nonces.length, 64);
+    assert.equal(new Set(nonces.map((nonce) => nonce.r)).size, 64);
+    const runtime = runtimeEngine();
+    for (const [i, nonce] of nonces.entries()) {
+      assert.ok(nonce.r > 0n && nonce.r < N);
+      assert.ok(nonce.kInverse > 0n && nonce.kInverse < N);
+      const data = utf8Encode(`nonce ${i}`);
+      const der = key.signWithNonce(data, nonce);
+      assert.equal(decodeEcdsaSignature(der).r, nonce.r);
+      assert.ok(await verdict(runtime, key.publicKey.point, data, der));
+    }
+    installEcdsaEngine(undefined);
+    assert.equal(installEcdsaChoice("libsecp256k1").engine, "libsecp256k1");
+    const pool = new SignerPool(key, 1);
+    try {
+      for (let i = 0; i < 100 && pool.noncesReady === 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.ok(pool.noncesReady > 0, "the thread made nonces");
+      const data = utf8Encode("signed with a nonce of the thread's");
+      const der = await pool.sign(data);
+      assert.notDeepEqual(der, await key.sign(data)); // not RFC 6979's
+      assert.ok(await verdict(runtime, key.publicKey.point, data, der));
+    } finally {
+      pool.close();
+    }
+  },
 );
