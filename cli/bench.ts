@@ -42,6 +42,10 @@ import {
   installCryptoEngine,
   parseCryptoEngine,
 } from "../station/crypto_engine.ts";
+import {
+  installEcdsaChoice,
+  parseEcdsaEngine,
+} from "../station/ecdsa_choice.ts";
 import type { CommandContext, Subcommand } from "./subcommand.ts";
 
 const MAX_USERS = 1000;
@@ -121,6 +125,11 @@ run the same arguments against any DIM station to compare them.
                        libcrypto by FFI when it loads, else the runtime's
                        node:crypto), openssl (required) or runtime; as the
                        station's [station] crypto_engine. Said on stderr
+  --ecdsa-engine E     what runs the users' ECDSA secp256k1: auto (default:
+                       libsecp256k1 by FFI when it loads and passes its
+                       self-test, else node:crypto and noble), libsecp256k1
+                       (required) or runtime; as the station's [station]
+                       ecdsa_engine. Said on stderr
   --json               the result as one JSON object, the last line of stdout
   --verbose            the sessions' logs on stderr
 
@@ -147,6 +156,7 @@ const OPTIONS = {
   concurrency: { type: "string" },
   sessions: { type: "string" },
   "crypto-engine": { type: "string" },
+  "ecdsa-engine": { type: "string" },
   hold: { type: "string" },
   "storm-nice": { type: "string" },
   "probe-interval": { type: "string" },
@@ -550,10 +560,18 @@ export async function runBenchCommand(
       `--crypto-engine takes auto, openssl or runtime, not ${engine}`,
     );
   }
+  const ecdsaFlag = flags["ecdsa-engine"] ?? "auto";
+  const ecdsaChoice = parseEcdsaEngine(ecdsaFlag);
+  if (ecdsaChoice === undefined) {
+    throw new UsageError(
+      `--ecdsa-engine takes auto, libsecp256k1 or runtime, not ${ecdsaFlag}`,
+    );
+  }
   const endpoint = parseEndpoint(ctx, flags);
   // every user's warmed key stays parsed, as a client's own key stays loaded
   const rsa = installCryptoEngine(choice, { privateKeys: MAX_BENCH_USERS });
   printErr(`dim bench: ${rsa.summary}`);
+  printErr(`dim bench: ${installEcdsaChoice(ecdsaChoice).summary}`);
   if (flags.sessions !== undefined) {
     return await runSessionsCommand(ctx, flags, endpoint);
   }

@@ -50,6 +50,7 @@ import {
 import { printErr, printOut, writeErr, writeOut } from "./output.ts";
 import type { CommandContext, Subcommand } from "./subcommand.ts";
 import { installCryptoEngine } from "../station/crypto_engine.ts";
+import { installEcdsaChoice } from "../station/ecdsa_choice.ts";
 
 const HELP =
   `usage: dim client [--station HOST:PORT] [--framing mtp|ws|plain] <action> [options]
@@ -638,6 +639,8 @@ export async function runClient(
   }
   // [station] crypto_engine: the same RSA engine as a station on this host
   installCryptoEngine(ctx.config.station.cryptoEngine);
+  // [station] ecdsa_engine: the same ECDSA engine as a station on this host
+  installEcdsaChoice(ctx.config.station.ecdsaEngine);
   switch (action) {
     case "register":
       return await register(ctx, positionals[0]);

@@ -20,6 +20,10 @@ import {
   parseCryptoEngine,
 } from "../station/crypto_engine.ts";
 import {
+  type EcdsaEngineChoice,
+  parseEcdsaEngine,
+} from "../station/ecdsa_choice.ts";
+import {
   type NeighbourAddress,
   parseNeighbourList,
 } from "../station/neighbours.ts";
@@ -178,6 +182,8 @@ export interface DimConfig {
     readonly handshakeThreads: number;
     /** `crypto_engine`: what runs RSA — `auto` (default: OpenSSL's libcrypto by FFI when it loads, else the runtime's `node:crypto`), `openssl` (required) or `runtime`. */
     readonly cryptoEngine: CryptoEngineChoice;
+    /** `ecdsa_engine`: what runs ECDSA secp256k1 — `auto` (default: libsecp256k1 by FFI when it loads and passes its self-test, else the runtime's `node:crypto` and noble), `libsecp256k1` (required) or `runtime`. */
+    readonly ecdsaEngine: EcdsaEngineChoice;
     /** `gc_after_storm`: one full garbage collection once a handshake storm that grew the heap has been over this long (seconds; default 5; 0: never). */
     readonly gcAfterStorm: number;
     /** `gc_after_storm_growth`: how much the V8 heap must have grown for it (bytes; default 32 MiB). */
@@ -251,6 +257,7 @@ export const STATION_DEFAULTS: Pick<
   | "decrypters"
   | "handshakeThreads"
   | "cryptoEngine"
+  | "ecdsaEngine"
   | "gcAfterStorm"
   | "gcAfterStormGrowth"
   | "maxSessionsPerIp"
@@ -277,6 +284,7 @@ export const STATION_DEFAULTS: Pick<
   decrypters: "auto",
   handshakeThreads: 0,
   cryptoEngine: "auto",
+  ecdsaEngine: "auto",
   gcAfterStorm: 5,
   gcAfterStormGrowth: 32 * 1024 * 1024,
   maxSessionsPerIp: 64,
@@ -514,6 +522,12 @@ function stationSettings(r: SectionReader) {
       d.cryptoEngine,
       parseCryptoEngine,
       "auto, openssl or runtime",
+    ),
+    ecdsaEngine: r.value(
+      "ecdsa_engine",
+      d.ecdsaEngine,
+      parseEcdsaEngine,
+      "auto, libsecp256k1 or runtime",
     ),
     gcAfterStorm: r.value(
       "gc_after_storm",

@@ -63,6 +63,7 @@ export const CONFIG_KEYS: Readonly<
     decrypters: { default: "auto" },
     handshake_threads: { default: "0" },
     crypto_engine: { default: "auto" },
+    ecdsa_engine: { default: "auto" },
     gc_after_storm: { default: "5s" },
     gc_after_storm_growth: { default: "32M" },
     with_bots: { default: "false" },

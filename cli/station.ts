@@ -71,6 +71,7 @@ import { printErr, printOut } from "./output.ts";
 import { checkStation, printCheck } from "./station_check.ts";
 import { selfWarmup } from "./station_warmup.ts";
 import { installCryptoEngine } from "../station/crypto_engine.ts";
+import { installEcdsaChoice } from "../station/ecdsa_choice.ts";
 import type { CommandContext, Subcommand } from "./subcommand.ts";
 
 const HELP =
@@ -369,6 +370,12 @@ async function serve(
     "The engine that runs RSA (the value is always 1).",
     ["engine"],
   ).labels({ engine: rsa.engine }).set(1);
+  const ecdsa = installEcdsaChoice(settings.ecdsaEngine);
+  metrics.registry.gauge(
+    "dim_ecdsa_engine",
+    "The engine that runs ECDSA secp256k1 (the value is always 1).",
+    ["engine"],
+  ).labels({ engine: ecdsa.engine }).set(1);
   let signerThreads: SignerThreads | undefined;
   if (!flags.noSelfWarmup && settings.selfWarmup > 0) {
     const warmed = await warmUp(settings, logger, stopped, metrics);
@@ -492,6 +499,7 @@ async function serve(
         })`,
     );
     logger.info(rsa.summary);
+    logger.info(ecdsa.summary);
     await notifier.ready(`listening on ${host}:${station.port}`);
     running.bridge = await Bridge.start({
       station,

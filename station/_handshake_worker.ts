@@ -19,7 +19,8 @@
  * key number `key` opened (`sealed` its bytes as base64; copied, not
  * transferred: a few dozen bytes, and a transfer costs more). First, when
  * the main thread runs RSA through OpenSSL, `{opensslPath}`: install the
- * same engine here (`crypto_engine.ts`).
+ * same engine here (`crypto_engine.ts`); when it runs ECDSA through
+ * libsecp256k1, `{secp256k1Path}`: the same (`ecdsa_choice.ts`).
  *
  * @module
  */
@@ -35,6 +36,7 @@ import {
   utf8Encode,
 } from "../dimp/crypto/mod.ts";
 import { installCryptoEngine } from "./crypto_engine.ts";
+import { installEcdsaChoice } from "./ecdsa_choice.ts";
 
 interface Scope {
   onmessage: ((event: MessageEvent) => void) | null;
@@ -88,12 +90,17 @@ let queue: Promise<void> = Promise.resolve();
 scope.onmessage = (event: MessageEvent) => {
   const message = event.data as {
     opensslPath?: string;
+    secp256k1Path?: string;
     keys?: Record<string, unknown>[];
     id?: number;
     items?: Item[];
   };
   if (message.opensslPath !== undefined) {
     installCryptoEngine("auto", { path: message.opensslPath });
+    return;
+  }
+  if (message.secp256k1Path !== undefined) {
+    installEcdsaChoice("auto", { path: message.secp256k1Path });
     return;
   }
   if (message.keys !== undefined) {

@@ -4,12 +4,14 @@
  * (`_handshake_worker.ts`).
  *
  * Each worker is first handed the libcrypto path when this thread runs RSA
- * through OpenSSL (`crypto_engine.ts`), and installs the same engine (or the
- * runtime's, if it does not load there).
+ * through OpenSSL (`crypto_engine.ts`) and the libsecp256k1 path when it
+ * runs ECDSA through that (`ecdsa_choice.ts`), and installs the same engines
+ * (or the runtime's, where one does not load there).
  *
  * @module
  */
 import { installedOpensslPath } from "./crypto_engine.ts";
+import { installedLibsecp256k1Path } from "./ecdsa_choice.ts";
 
 /**
  * A worker of `_sign_worker.ts`, given `key` (a private key's dictionary)
@@ -104,6 +106,9 @@ function _start(
   // the thread's RSA engine: the one this thread runs
   const opensslPath = installedOpensslPath();
   if (opensslPath !== undefined) worker.postMessage({ opensslPath });
+  // and its ECDSA engine
+  const secp256k1Path = installedLibsecp256k1Path();
+  if (secp256k1Path !== undefined) worker.postMessage({ secp256k1Path });
   if (first !== undefined) worker.postMessage(first);
   return worker;
 }

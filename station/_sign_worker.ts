@@ -9,7 +9,9 @@
  * `{id, signature}` or `{id, error}`) or `{id, decrypt}` (answered
  * `{id, plaintext}`, `plaintext` null when it does not decrypt, or
  * `{id, error}`). First, when the main thread runs RSA through OpenSSL,
- * `{opensslPath}`: install the same engine here (`crypto_engine.ts`).
+ * `{opensslPath}`: install the same engine here (`crypto_engine.ts`); when
+ * it runs ECDSA through libsecp256k1, `{secp256k1Path}`: the same
+ * (`ecdsa_choice.ts`).
  *
  * @module
  */
@@ -19,6 +21,7 @@ import {
   type PrivateKey,
 } from "../dimp/crypto/mod.ts";
 import { installCryptoEngine } from "./crypto_engine.ts";
+import { installEcdsaChoice } from "./ecdsa_choice.ts";
 
 interface Scope {
   onmessage: ((event: MessageEvent) => void) | null;
@@ -31,6 +34,7 @@ let key: PrivateKey | undefined;
 scope.onmessage = async (event: MessageEvent) => {
   const message = event.data as {
     opensslPath?: string;
+    secp256k1Path?: string;
     nonces?: number;
     key?: Record<string, unknown>;
     id?: number;
@@ -45,6 +49,10 @@ scope.onmessage = async (event: MessageEvent) => {
   }
   if (message.opensslPath !== undefined) {
     installCryptoEngine("auto", { path: message.opensslPath });
+    return;
+  }
+  if (message.secp256k1Path !== undefined) {
+    installEcdsaChoice("auto", { path: message.secp256k1Path });
     return;
   }
   if (message.key !== undefined) {

@@ -25,8 +25,16 @@ const FIELD_PRIME = secp.Point.CURVE().p;
 /**
  * The inverses of `values` (none 0) modulo the prime `modulus` with one
  * inversion and three products per value (Montgomery's trick).
+ *
+ * @example
+ * ```ts
+ * invertAll([2n, 3n], 7n); // [4n, 5n]
+ * ```
  */
-function _invertAll(values: readonly bigint[], modulus: bigint): bigint[] {
+export function invertAll(
+  values: readonly bigint[],
+  modulus: bigint,
+): bigint[] {
   const prefix = new Array<bigint>(values.length);
   let product = 1n;
   for (let i = 0; i < values.length; i++) {
@@ -55,8 +63,8 @@ function _ecNonces(count: number): EcNonce[] {
     ks.push(k);
     points.push(secp.Point.BASE.multiply(k));
   }
-  const zInverses = _invertAll(points.map((point) => point.Z), FIELD_PRIME);
-  const kInverses = _invertAll(ks, CURVE_ORDER);
+  const zInverses = invertAll(points.map((point) => point.Z), FIELD_PRIME);
+  const kInverses = invertAll(ks, CURVE_ORDER);
   const nonces: EcNonce[] = [];
   for (let i = 0; i < count; i++) {
     const r = ((points[i].X * zInverses[i]) % FIELD_PRIME) % CURVE_ORDER;

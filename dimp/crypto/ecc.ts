@@ -6,7 +6,9 @@
  *
  * @module
  */
-import { backend, type EcNonce, type KeyHandle } from "./_backend.ts";
+import { backend, type EcNonce } from "./_backend.ts";
+import { type EcdsaEngine, ecdsaEngine } from "./ecdsa_engine.ts";
+import { invertAll } from "./_backend_noble.ts";
 import {
   bytesEqual,
   concatBytes,
@@ -50,12 +52,10 @@ const _verified = new BoundedMap<string, true>(1024);
 
 function _verifiedId(
   point: Uint8Array,
-  data: Uint8Array,
+  digest: Uint8Array,
   der: Uint8Array,
 ): string {
-  return `${point.toBase64()} ${
-    backend.sha256(data).toBase64()
-  } ${der.toBase64()}`;
+  return `${point.toBase64()} ${digest.toBase64()} ${der.toBase64()}`;
 }
 
 /** Where {@link collectVerified} sends the ids of signatures that verify. */
@@ -250,7 +250,7 @@ export class EccPublicKey implements PublicKey {
   /** The 65-byte uncompressed point `04‖X‖Y`. */
   readonly point: Uint8Array;
   readonly #dict: Record<string, unknown>;
-  #handle?: Promise<KeyHandle>;
+  #handle?: { readonly engine: EcdsaEngine; readonly key: Promise<unknown> };
 
   private constructor(point: Uint8Array, dict: Record<string, unknown>) {
     this.point = keptBytes(point);
@@ -311,19 +311,26 @@ export class EccPublicKey implements PublicKey {
       : this.point;
   }
 
-  #key(): Promise<KeyHandle> {
-    return this.#handle ??= backend.ecImportPublic(this.point);
+  /** The handle of the engine in use (imported again under another). */
+  #key(): { readonly engine: EcdsaEngine; readonly key: Promise<unknown> } {
+    const engine = ecdsaEngine();
+    if (this.#handle?.engine !== engine) {
+      this.#handle = { engine, key: engine.importPublic(this.point) };
+    }
+    return this.#handle;
   }
 
   async #check(data: Uint8Array, der: Uint8Array): Promise<boolean> {
     const { r, s } = decodeEcdsaSignature(der);
-    const id = _verifiedId(this.point, data, der);
+    const digest = backend.sha256(data);
+    const id = _verifiedId(this.point, digest, der);
     if (_verified.touch(id)) {
       _collector?.push(id);
       return true;
     }
     const lowS = isLowS(s) ? der : encodeEcdsaSignature({ r, s: N - s });
-    const ok = await backend.ecVerify(await this.#key(), data, lowS);
+    const { engine, key } = this.#key();
+    const ok = await engine.verify(await key, data, digest, lowS);
     if (ok) {
       _verified.set(id, true);
       _collector?.push(id);
@@ -388,7 +395,7 @@ export type EcdsaNonce = EcNonce;
  * thread.
  */
 export function makeEcdsaNonce(): EcdsaNonce {
-  return backend.ecNonces(1)[0];
+  return ecdsaEngine().nonces(1)[0];
 }
 
 /**
@@ -402,7 +409,31 @@ export function makeEcdsaNonce(): EcdsaNonce {
  * ```
  */
 export function makeEcdsaNonces(count: number): EcdsaNonce[] {
-  return backend.ecNonces(count);
+  return ecdsaEngine().nonces(count);
+}
+
+/**
+ * Nonces from scalars `ks` (each uniform in [1, n−1], from the CSPRNG) and
+ * the x coordinates `xs` of their k·G, multiplied elsewhere (an engine's
+ * native code): r = x mod n, k⁻¹ by one batched inversion; a k whose r is
+ * 0 is left out (so fewer may come back). Each is used for one signature.
+ *
+ * @example
+ * ```ts ignore
+ * const nonces = ecdsaNoncesFrom(scalars, xCoordinates); // an engine's nonces
+ * ```
+ */
+export function ecdsaNoncesFrom(
+  ks: readonly bigint[],
+  xs: readonly bigint[],
+): EcdsaNonce[] {
+  const inverses = invertAll(ks, N);
+  const nonces: EcdsaNonce[] = [];
+  for (let i = 0; i < ks.length; i++) {
+    const r = xs[i] % N;
+    if (r !== 0n) nonces.push({ r, kInverse: inverses[i] });
+  }
+  return nonces;
 }
 
 /** The 32-byte secret of a SEC1 `ECPrivateKey`. */
@@ -530,7 +561,7 @@ export class EccPrivateKey implements PrivateKey {
 
   /** ECDSA over SHA-256(data): minimal DER, low S, RFC 6979 nonce. */
   async sign(data: Uint8Array): Promise<Uint8Array> {
-    const compact = await backend.ecSign(this.#secret, data);
+    const compact = await ecdsaEngine().sign(this.#secret, data);
     return encodeEcdsaSignature({
       r: toBigInt(compact.subarray(0, 32)),
       s: toBigInt(compact.subarray(32, 64)),

@@ -24,12 +24,18 @@ export * from "./key.ts";
 export { RSA_MODULUS_BITS, RsaPrivateKey, RsaPublicKey } from "./rsa.ts";
 export { installRsaEngine, type RsaEngine, rsaEngine } from "./rsa_engine.ts";
 export {
+  type EcdsaEngine,
+  ecdsaEngine,
+  installEcdsaEngine,
+} from "./ecdsa_engine.ts";
+export {
   addVerified,
   collectVerified,
   decodeEcdsaSignature,
   EccPrivateKey,
   EccPublicKey,
   type EcdsaNonce,
+  ecdsaNoncesFrom,
   type EcdsaSignature,
   encodeEcdsaSignature,
   isLowS,

@@ -19,13 +19,17 @@
  * the main thread's figure is then what is left on it, and all threads'
  * counts the workers' part too (the checking ahead is inside the clock).
  *
- * Run: `deno run -A tests/bench/handshake_cpu.ts [users=300] [threads=0]`
+ * The ECDSA engine is `ecdsa` (`auto`, `libsecp256k1` or `runtime`, as
+ * `[station] ecdsa_engine`; the JSON says which ran); RSA runs on the runtime's.
+ *
+ * Run: `deno run -A tests/bench/handshake_cpu.ts [users=300] [threads=0] [ecdsa=auto]`
  *
  * @module
  */
 import process from "node:process";
 import { getHeapStatistics } from "node:v8";
 import { HandshakeCommand } from "../../dimp/command/mod.ts";
+import { ecdsaEngine } from "../../dimp/crypto/mod.ts";
 import { ANY_STATION, EVERY_STATION } from "../../dimp/identity/mod.ts";
 import { MessagePacker } from "../../dimp/message/mod.ts";
 import {
@@ -39,9 +43,18 @@ import { Accounts, Store } from "../../store/mod.ts";
 import { type Account, accounts, World } from "../station/_peer.ts";
 import { MemoryConnection } from "../_memory_connection.ts";
 import { print } from "./_process.ts";
+import {
+  installEcdsaChoice,
+  parseEcdsaEngine,
+} from "../../station/ecdsa_choice.ts";
 
 const count = Number(Deno.args[0] ?? 300);
 const threads = Number(Deno.args[1] ?? 0);
+const ecdsa = parseEcdsaEngine(Deno.args[2] ?? "auto");
+if (ecdsa === undefined) {
+  throw new Error("ecdsa: auto, libsecp256k1 or runtime");
+}
+installEcdsaChoice(ecdsa);
 
 const dir = Deno.makeTempDirSync({ prefix: "dim-handshake-cpu-" });
 const store = Store.open({ dataDir: dir });
@@ -150,6 +163,7 @@ const returning = await run(await plan(users));
 print(JSON.stringify({
   users: count,
   threads,
+  ecdsa_engine: ecdsaEngine().name,
   cpu_us_per_handshake_fresh: fresh.all,
   cpu_us_per_handshake_returning: returning.all,
   main_thread_us_per_handshake_fresh: fresh.main,

@@ -145,6 +145,7 @@ Deno.test("config: etc/dim.ini parses to the defaults, and with every key uncomm
     "decrypters",
     "handshake_threads",
     "crypto_engine",
+    "ecdsa_engine",
     "gc_after_storm",
     "gc_after_storm_growth",
     "max_sessions_per_ip",
@@ -335,13 +336,14 @@ Deno.test("config: the station settings take units, and bad values name the key"
   assert.equal(defaults.signers, 1);
   assert.equal(defaults.selfWarmup, 10000);
   assert.equal(defaults.cryptoEngine, "auto");
+  assert.equal(defaults.ecdsaEngine, "auto");
   assert.equal(defaults.bind, undefined);
 
   const set = parseConfig(
     "[station]\nbind = 127.0.0.1\ncheck_sender = off\nbroadcast_to_users = no\n" +
       "verify_routed = yes\noffline_retention = 2h\noffline_cap = 100\nmax_frame = 64K\n" +
       "idle_timeout = 500ms\nhandshake_timeout = 1m\nmax_connections = 5\nsigners = 2\n" +
-      "self_warmup = 0\ncrypto_engine = runtime\n",
+      "self_warmup = 0\ncrypto_engine = runtime\necdsa_engine = runtime\n",
   ).station;
   assert.equal(set.bind, "127.0.0.1");
   assert.equal(set.checkSender, false);
@@ -356,6 +358,7 @@ Deno.test("config: the station settings take units, and bad values name the key"
   assert.equal(set.signers, 2);
   assert.equal(set.selfWarmup, 0);
   assert.equal(set.cryptoEngine, "runtime");
+  assert.equal(set.ecdsaEngine, "runtime");
 
   assertRefused([
     "check_sender = maybe",
@@ -368,6 +371,7 @@ Deno.test("config: the station settings take units, and bad values name the key"
     "self_warmup = many",
     "self_warmup = 100001",
     "crypto_engine = fast",
+    "ecdsa_engine = openssl",
   ]);
   assert.equal(
     parseConfig(undefined, { env: { DIM_STATION_CHECK_SENDER: "false" } })
@@ -383,6 +387,12 @@ Deno.test("config: the station settings take units, and bad values name the key"
     parseConfig(undefined, { env: { DIM_STATION_CRYPTO_ENGINE: "openssl" } })
       .station.cryptoEngine,
     "openssl",
+  );
+  assert.equal(
+    parseConfig(undefined, {
+      env: { DIM_STATION_ECDSA_ENGINE: "libsecp256k1" },
+    }).station.ecdsaEngine,
+    "libsecp256k1",
   );
 });
 

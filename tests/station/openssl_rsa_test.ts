@@ -23,6 +23,7 @@ import {
   type OpensslRsaEngine,
 } from "../../station/openssl_rsa.ts";
 import { DecryptPool } from "../../station/mod.ts";
+import { buildShim, runWithoutFfi } from "./_ffi_tools.ts";
 
 let missing = "";
 try {
@@ -246,19 +247,9 @@ Deno.test({
 });
 
 Deno.test("crypto engine: without --allow-ffi, auto runs the runtime's and says why", async () => {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-env",
-      new URL("./_crypto_engine_child.ts", import.meta.url).pathname,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  });
-  const { code, stdout, stderr } = await child.output();
-  const text = new TextDecoder().decode(stdout);
-  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  const text = await runWithoutFfi(
+    new URL("./_crypto_engine_child.ts", import.meta.url),
+  );
   assert.match(
     text,
     /^RSA engine: runtime \(node:crypto; cannot load libcrypto\.so\.3: .*ffi/m,
@@ -310,41 +301,12 @@ int EVP_PKEY_decrypt(void *ctx, unsigned char *out, size_t *outlen,
 }
 `;
 
-/** Builds the shim with the C compiler; the reason it cannot, else "". */
-function _buildShim(dir: string): string {
-  const source = `${dir}/shim.c`;
-  Deno.writeTextFileSync(source, _IMPLICIT_REJECTION_SHIM);
-  try {
-    const { code, stderr } = new Deno.Command("gcc", {
-      args: [
-        "-shared",
-        "-fPIC",
-        "-o",
-        `${dir}/libshim.so`,
-        source,
-        "-Wl,--no-as-needed",
-        "-l:libcrypto.so.3",
-        "-ldl",
-      ],
-      stderr: "piped",
-    }).outputSync();
-    return code === 0 ? "" : new TextDecoder().decode(stderr).trim();
-  } catch (error) {
-    return `no C compiler: ${(error as Error).message}`;
-  }
-}
-
 withOpenssl(
   "openssl engine: a library that decrypts a bad padding fails the self-test, and auto falls back",
   () => {
     const dir = Deno.makeTempDirSync({ prefix: "dim-openssl-shim-" });
     try {
-      const unbuilt = _buildShim(dir);
-      if (unbuilt !== "") {
-        // gcc is on every machine of this kind (with node-gyp); say so if not
-        throw new Error(`cannot build the test library: ${unbuilt}`);
-      }
-      const path = `${dir}/libshim.so`;
+      const path = buildShim(dir, _IMPLICIT_REJECTION_SHIM, "libcrypto.so.3");
       assert.throws(
         () => openOpensslRsa({ path }),
         (error: unknown) =>
