@@ -58,6 +58,7 @@ export function deleteAccount(store: Store, id: string): DeletedAccount {
           .changes,
       );
     }
+    store.userCommands.changed();
     return { rows };
   });
 }

@@ -165,25 +165,31 @@ export class OfflineMessages {
     receiver: string,
     limit: number = MAX_MESSAGES_PER_RECEIVER,
   ): StoredMessage[] {
-    if (limit <= 0) return [];
-    const now = this.#now();
-    // the oldest of the newest `limit` (read from the covering index), then
-    // one ascending index scan from there: no sort of whole messages
-    const cut = this.#db.statement(
-      `SELECT time, seq FROM messages WHERE receiver = ? AND expires_at > ?
-         ORDER BY time DESC, seq DESC LIMIT 1 OFFSET ?`,
-    ).get(receiver, now, limit - 1);
-    return this.#db.statement(
+    const count = Math.min(Math.floor(limit), Number.MAX_SAFE_INTEGER);
+    if (!(count >= 1)) return [];
+    // one statement (a login looks for its messages on every handshake,
+    // mostly to find none): the newest `count` by a descending scan of the
+    // index messages_by_time (no sort), turned ascending here. The limit is
+    // written into the SQL (one prepared statement per limit in use: the
+    // offline cap, the default): bound as a parameter, the statement took
+    // ~100 µs instead of ~25 here in a handshake's cold caches
+    const rows = this.#db.statement(
       `SELECT receiver, signature, time, expires_at, msg_json FROM messages
-         WHERE receiver = ? AND expires_at > ? AND (time, seq) >= (?, ?)
-         ORDER BY time, seq`,
-    ).all(receiver, now, cut?.time ?? -Infinity, cut?.seq ?? 0).map((row) => ({
-      receiver: row.receiver as string,
-      signature: row.signature as string,
-      time: row.time as number,
-      expiresAt: row.expires_at as number,
-      msg: decodeJson(row.msg_json),
-    }));
+         WHERE receiver = ? AND expires_at > ?
+         ORDER BY time DESC, seq DESC LIMIT ${count}`,
+    ).all(receiver, this.#now());
+    const messages: StoredMessage[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[rows.length - 1 - i];
+      messages[i] = {
+        receiver: row.receiver as string,
+        signature: row.signature as string,
+        time: row.time as number,
+        expiresAt: row.expires_at as number,
+        msg: decodeJson(row.msg_json),
+      };
+    }
+    return messages;
   }
 
   /**

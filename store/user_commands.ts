@@ -39,6 +39,7 @@ export interface UserCommandRecord {
 export class UserCommands {
   readonly #db: Database;
   readonly #now: () => number;
+  #version = 0;
 
   /**
    * Creates the repository over an open {@link Database}.
@@ -62,6 +63,7 @@ export class UserCommands {
     }
     const time = optionalNumber(record.time, "time");
     const cmdJson = encodeJson(record.cmd, "cmd");
+    this.#version++;
     return this.#db.write(() =>
       this.#db.statement(
         `INSERT INTO user_commands (user, kind, time, cmd_json, saved_at) VALUES (?, ?, ?, ?, ?)
@@ -71,6 +73,36 @@ export class UserCommands {
              OR excluded.time >= user_commands.time`,
       ).run(user, record.kind, time, cmdJson, this.#now()).changes > 0
     );
+  }
+
+  /**
+   * A number that changes with every write to the table through this
+   * connection ({@link UserCommands.save}, and the deletes that call
+   * {@link UserCommands.changed}): a memo of a row compares it, and the
+   * store's `dataVersion` for other connections' writes.
+   *
+   * @example
+   * ```ts ignore
+   * const before = store.userCommands.version;
+   * store.userCommands.save({ user: "bob@x", kind: "block", cmd: { list: [] } });
+   * store.userCommands.version !== before; // true
+   * ```
+   */
+  get version(): number {
+    return this.#version;
+  }
+
+  /**
+   * Notes a write to the table made with a statement of its own (an
+   * account deleted): {@link UserCommands.version} changes.
+   *
+   * @example
+   * ```ts ignore
+   * store.userCommands.changed();
+   * ```
+   */
+  changed(): void {
+    this.#version++;
   }
 
   /**

@@ -5,6 +5,7 @@ import {
   type OfflineMessage,
 } from "../../store/mod.ts";
 import { manualClock, withStore } from "./_temp.ts";
+import { countStatements } from "./_statements.ts";
 
 const BOB = "bob@2PVvMPm1j74HFWAGnDSZFkLsbEgM3KCGkTR";
 const CAROL = "carol@4YeVEN3aUnvC1DNUufCq1bs9zoBSJTzVEj";
@@ -92,6 +93,31 @@ Deno.test("messages: load with a limit gives the newest, still ascending", async
       "m8",
       "m9",
     ]);
+  }, { now: () => NOW });
+});
+
+Deno.test("messages: a login's load is one statement, read in index order (no sort)", async () => {
+  await withStore((store) => {
+    for (let i = 0; i < 5; i++) {
+      store.messages.store(message(BOB, `m${i}`, NOW - 100 + i));
+    }
+    const { result, sql } = countStatements(() => store.messages.load(BOB, 3));
+    assert.deepEqual(signatures(result), ["m2", "m3", "m4"]);
+    assert.equal(sql.length, 1);
+    assert.equal(
+      countStatements(() => store.messages.load(CAROL)).sql.length,
+      1,
+    );
+    const plan = store.db.statement(`EXPLAIN QUERY PLAN ${sql[0]}`)
+      .all(BOB, NOW).map((row) => String(row.detail));
+    assert.ok(
+      plan.some((step) => step.includes("messages_by_time")),
+      plan.join("; "),
+    );
+    assert.ok(
+      !plan.some((step) => step.includes("TEMP B-TREE")),
+      plan.join("; "),
+    );
   }, { now: () => NOW });
 });
 

@@ -193,7 +193,7 @@ Deno.test("search index: rows are written behind the documents, in one commit, a
     // nothing written yet: four documents wait for the index commit
     assert.equal(store.searchIndex.pending, 4);
     assert.equal(indexRows(store).size, 0);
-    // the timer writes them (within ~50 ms)
+    // the timer writes them (within ~150 ms)
     const deadline = Date.now() + 5_000;
     while (store.searchIndex.pending > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 10));
@@ -215,6 +215,24 @@ Deno.test("search index: rows are written behind the documents, in one commit, a
       "dave@4WDfe3zZ4T7opFSi3iDAKiuTnUHjxmXekk",
     ]);
     assert.equal(store.searchIndex.pending, 0);
+  });
+});
+
+Deno.test("search index: documents stored a little apart share one index commit", async () => {
+  await withStore(async (store) => {
+    addUser(store, ALICE, "Alice Wonder");
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    // still waiting for others to share its commit (it waited 50 ms before)
+    assert.equal(store.searchIndex.pending, 1);
+    assert.equal(indexRows(store).size, 0);
+    addUser(store, BOB, "Bobby Ämberg");
+    assert.equal(store.searchIndex.pending, 2);
+    const deadline = Date.now() + 5_000;
+    while (store.searchIndex.pending > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal(store.searchIndex.pending, 0);
+    assert.equal(indexRows(store).size, 2);
   });
 });
 
