@@ -18,7 +18,8 @@
  *
  * @module
  */
-import { backend, type EcNonce, type KeyHandle } from "./_backend.ts";
+import { backend, type KeyHandle } from "./_backend.ts";
+import type { EcdsaNonce } from "./ecc.ts";
 
 /**
  * ECDSA / secp256k1 operations over public key handles of type `K` (see the
@@ -56,7 +57,7 @@ export interface EcdsaEngine<K = unknown> {
    * `count` one-time nonces for {@link EccPrivateKey.signWithNonce} (k from
    * the CSPRNG, uniform in [1, n−1]): a point multiplication each.
    */
-  nonces(count: number): EcNonce[];
+  nonces(count: number): EcdsaNonce[];
 }
 
 /** The crypto backend's ECDSA (the default engine). */
