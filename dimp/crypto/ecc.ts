@@ -6,8 +6,12 @@
  *
  * @module
  */
-import { backend, type EcNonce } from "./_backend.ts";
-import { type EcdsaEngine, ecdsaEngine } from "./ecdsa_engine.ts";
+import { backend } from "./_backend.ts";
+import {
+  type EcdsaEngine,
+  ecdsaEngine,
+  type EcdsaNonce,
+} from "./ecdsa_engine.ts";
 import { invertAll } from "./_backend_noble.ts";
 import {
   bytesEqual,
@@ -375,19 +379,6 @@ export class EccPublicKey implements PublicKey {
     return this.toDictionary();
   }
 }
-
-/**
- * A one-time ECDSA nonce made ahead of its signature: `r` = x(k·G) mod n
- * and `kInverse` = k⁻¹ mod n of a fresh random k. Each is used for exactly
- * one signature ({@link EccPrivateKey.signWithNonce}); a nonce used twice
- * gives the private key away.
- *
- * @example
- * ```ts
- * const nonce: EcdsaNonce = makeEcdsaNonce();
- * ```
- */
-export type EcdsaNonce = EcNonce;
 
 /**
  * A fresh one-time nonce from the CSPRNG: one point multiplication, the

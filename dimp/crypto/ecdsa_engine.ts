@@ -18,8 +18,21 @@
  *
  * @module
  */
-import { backend, type KeyHandle } from "./_backend.ts";
-import type { EcdsaNonce } from "./ecc.ts";
+import { backend, type EcNonce, type KeyHandle } from "./_backend.ts";
+
+/**
+ * A one-time ECDSA nonce made ahead of its signature: `r` = x(k·G) mod n
+ * and `kInverse` = k⁻¹ mod n of a fresh random k. Each is used for exactly
+ * one signature (`EccPrivateKey.signWithNonce` in `ecc.ts`); a nonce used twice
+ * gives the private key away.
+ *
+ * @example
+ * ```ts
+ * import { type EcdsaNonce, ecdsaEngine } from "./ecdsa_engine.ts";
+ * const nonce: EcdsaNonce = ecdsaEngine().nonces(1)[0];
+ * ```
+ */
+export type EcdsaNonce = EcNonce;
 
 /**
  * ECDSA / secp256k1 operations over public key handles of type `K` (see the

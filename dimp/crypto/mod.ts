@@ -26,6 +26,7 @@ export { installRsaEngine, type RsaEngine, rsaEngine } from "./rsa_engine.ts";
 export {
   type EcdsaEngine,
   ecdsaEngine,
+  type EcdsaNonce,
   installEcdsaEngine,
 } from "./ecdsa_engine.ts";
 export {
@@ -34,7 +35,6 @@ export {
   decodeEcdsaSignature,
   EccPrivateKey,
   EccPublicKey,
-  type EcdsaNonce,
   ecdsaNoncesFrom,
   type EcdsaSignature,
   encodeEcdsaSignature,
