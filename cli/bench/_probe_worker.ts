@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { ecdsaEngine, rsaEngine } from "../../dimp/crypto/mod.ts";
 import { parseId } from "../../dimp/identity/mod.ts";
 import { MemoryCipherKeyCache, MessagePacker } from "../../dimp/message/mod.ts";
 import {
@@ -13,6 +14,8 @@ import {
   loadLocalUser,
 } from "../../client/mod.ts";
 import { Accounts, Store } from "../../store/mod.ts";
+import { installCryptoEngine } from "../../station/crypto_engine.ts";
+import { installEcdsaChoice } from "../../station/ecdsa_choice.ts";
 import {
   type ProbeInit,
   Prober,
@@ -67,6 +70,14 @@ async function answer(request: ProbeRequest): Promise<unknown> {
 }
 
 async function start(init: ProbeInit): Promise<ProbeStarted> {
+  // the bench's thread's engines: the probe users' crypto costs what the
+  // storm users' does (the runtime's is ~3× the CPU per text)
+  if (init.opensslPath !== undefined) {
+    installCryptoEngine("auto", { path: init.opensslPath });
+  }
+  if (init.secp256k1Path !== undefined) {
+    installEcdsaChoice("auto", { path: init.secp256k1Path });
+  }
   accounts = new Accounts(Store.open({ path: init.path }));
   const directory = new AccountsDirectory(accounts);
   const cipherKeys = new MemoryCipherKeyCache();
@@ -97,6 +108,7 @@ async function start(init: ProbeInit): Promise<ProbeStarted> {
   return {
     handshakes,
     stationId: sessions[0].station?.value ?? null,
+    engines: { rsa: rsaEngine().name, ecdsa: ecdsaEngine().name },
   };
 }
 

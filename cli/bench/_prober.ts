@@ -33,6 +33,13 @@ export interface ProbeInit {
   readonly localAddress?: string;
   /** One handshake attempt's limit. */
   readonly handshakeTimeout?: number;
+  /**
+   * The libcrypto the bench's thread runs RSA with: the probe users' RSA
+   * runs on it too (none: the runtime's).
+   */
+  readonly opensslPath?: string;
+  /** The same for ECDSA: the libsecp256k1 the bench's thread runs. */
+  readonly secp256k1Path?: string;
 }
 
 /** The latencies of a series of probe texts and how many were lost. */
@@ -48,6 +55,14 @@ export interface ProbeStarted {
   /** Each probe user's handshake time (ms), or why it failed. */
   readonly handshakes: readonly (number | string)[];
   readonly stationId: string | null;
+  /** The engines the probe thread's RSA and ECDSA run on (their names). */
+  readonly engines: ProbeEngines;
+}
+
+/** What the probe users' crypto runs on: an engine's name for each. */
+export interface ProbeEngines {
+  readonly rsa: string;
+  readonly ecdsa: string;
 }
 
 /** Texts between two sessions, timed from the send to the receiver's socket. */

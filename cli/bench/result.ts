@@ -289,6 +289,13 @@ export interface SessionsResult {
   readonly storm_nice: number;
   /** Between two probe texts while the others connect (ms; `--probe-interval`). */
   readonly probe_interval_ms: number;
+  /**
+   * What the probe thread's RSA and ECDSA run on (the engines' names: the
+   * bench's own thread's), or `null` when it did not start.
+   */
+  readonly probe_engines:
+    | { readonly rsa: string; readonly ecdsa: string }
+    | null;
   /** The station's replies to the storm's handshakes, and how many were checked. */
   readonly station_replies: StationReplies;
   /**

@@ -11,7 +11,9 @@
  * exchange a text every `probeInterval` while the others connect — a
  * text's latency during a reconnect storm — and `probes` more after the
  * hold — with every session idle. Those texts are the only messages; the
- * held sessions send nothing but the framing's heartbeats.
+ * held sessions send nothing but the framing's heartbeats. The probe thread
+ * runs RSA and ECDSA on the engines this thread runs (libcrypto,
+ * libsecp256k1: the result's `probe_engines`), as the storm users do.
  *
  * Each connection is a plain `Deno.connect`, as a client's (the system
  * chooses its source port); only when more sessions than one source address
@@ -55,7 +57,9 @@ import {
 } from "../../dimp/message/mod.ts";
 import { parseId } from "../../dimp/identity/mod.ts";
 import { AccountsDirectory, type ClientSession } from "../../client/mod.ts";
-import { type ProbeTake, ProbeThread } from "./_prober.ts";
+import { type ProbeEngines, type ProbeTake, ProbeThread } from "./_prober.ts";
+import { installedOpensslPath } from "../../station/crypto_engine.ts";
+import { installedLibsecp256k1Path } from "../../station/ecdsa_choice.ts";
 import { eachLimited } from "./_each_limited.ts";
 import { withNonces } from "./nonces.ts";
 import { warmMessageKeys } from "./_warm_keys.ts";
@@ -225,6 +229,7 @@ export async function runSessions(
   let idle = none;
   let held = 0;
   let probe: ProbeThread | undefined;
+  let probeEngines: ProbeEngines | null = null;
   let stormNice = 0;
   try {
     o.onPhase?.(`connecting the two probe users`);
@@ -236,8 +241,11 @@ export async function runSessions(
       users: [o.users[0].id.value, o.users[1].id.value],
       localAddress: source(0),
       handshakeTimeout: o.handshakeTimeout,
+      opensslPath: installedOpensslPath(),
+      secp256k1Path: installedLibsecp256k1Path(),
     });
     probe = thread;
+    probeEngines = probing.engines;
     for (const handshake of probing.handshakes) {
       if (typeof handshake === "number") handshakeMs.push(handshake);
       else error(handshake);
@@ -349,6 +357,7 @@ export async function runSessions(
     verify_all: o.verifyAll ?? false,
     storm_nice: stormNice,
     probe_interval_ms: o.probeInterval ?? 100,
+    probe_engines: probeEngines,
     station_replies: replies.counts(),
     prepared: { first_offers: firstOffers, sealed_keys: sealedKeys },
     text_ms_while_connecting: percentiles(Float64Array.from(storm.latencies)),

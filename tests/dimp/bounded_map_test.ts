@@ -57,3 +57,23 @@ Deno.test("BoundedMap: the oldest is forgotten first across deletes, touches and
     assert.deepEqual([...map.keys()], model, `after step ${i}`);
   }
 });
+
+Deno.test("BoundedMap: touching the newest key, or one that was deleted and set again, keeps the order right", () => {
+  const map = new BoundedMap<string, number>(3);
+  map.set("a", 1).set("b", 2).set("c", 3);
+  assert.equal(map.touch("c"), 3); // the newest already
+  assert.equal(map.touch("c"), 3);
+  map.set("d", 4);
+  assert.deepEqual([...map.keys()], ["b", "c", "d"]);
+  map.delete("d"); // the newest gone: "c" must move on its next touch
+  map.set("e", 5);
+  assert.equal(map.touch("c"), 3);
+  map.set("f", 6);
+  assert.deepEqual([...map.keys()], ["e", "c", "f"]);
+  map.clear();
+  map.set("x", 1).set("y", 2);
+  assert.equal(map.touch("x"), 1);
+  assert.deepEqual([...map.keys()], ["y", "x"]);
+  assert.equal(map.touch("x"), 1);
+  assert.deepEqual([...map.keys()], ["y", "x"]);
+});

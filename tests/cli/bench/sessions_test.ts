@@ -11,6 +11,9 @@ import {
   type SessionsResult,
   sourceAddresses,
 } from "../../../cli/bench/mod.ts";
+import { ecdsaEngine, rsaEngine } from "../../../dimp/crypto/mod.ts";
+import { installCryptoEngine } from "../../../station/crypto_engine.ts";
+import { installEcdsaChoice } from "../../../station/ecdsa_choice.ts";
 import { tempAccounts } from "../../client/_accounts.ts";
 import { startLocalStation, stopStation } from "../../station/_child.ts";
 import { spoiledSignature, startTamperProxy } from "../_tamper_proxy.ts";
@@ -91,6 +94,45 @@ Deno.test("runSessions: each session's DIM? and one in 32 DIM!s have the station
   // each storm user's first offer packed and its key for the station
   // sealed before the clock
   assert.deepEqual(result.prepared, { first_offers: 4, sealed_keys: 4 });
+  // this thread runs the runtime's crypto: so does the probe thread
+  assert.deepEqual(result.probe_engines, { rsa: "runtime", ecdsa: "runtime" });
+});
+
+Deno.test("runSessions: the probe thread runs RSA and ECDSA on the engines this thread runs (libcrypto, libsecp256k1 where they load)", async () => {
+  const rsa = installCryptoEngine("auto");
+  const ecdsa = installEcdsaChoice("auto");
+  await using temp = tempAccounts();
+  const dir = Deno.makeTempDirSync({ prefix: "dim-sessions-test-" });
+  const station = await startLocalStation(dir, ["--log", "error"]);
+  try {
+    const { users } = await ensureBenchUsers(temp.accounts, 3);
+    const result = await runSessions({
+      accounts: temp.accounts,
+      host: "127.0.0.1",
+      port: station.port,
+      framing: "mtp",
+      users,
+      hold: 0,
+      probes: 2,
+      concurrency: 1,
+    });
+    assert.equal(result.sessions, 3);
+    assert.equal(result.texts_lost, 0);
+    assert.deepEqual(result.probe_engines, {
+      rsa: rsaEngine().name,
+      ecdsa: ecdsaEngine().name,
+    });
+    // here (and where `.ci/run` could install them): libcrypto and libsecp256k1
+    assert.deepEqual(result.probe_engines, {
+      rsa: rsa.engine,
+      ecdsa: ecdsa.engine,
+    });
+  } finally {
+    installCryptoEngine("runtime");
+    installEcdsaChoice("runtime");
+    await stopStation(station, "SIGTERM");
+    Deno.removeSync(dir, { recursive: true });
+  }
 });
 
 Deno.test("runSessions with verifyAll (from a chosen source address, through node:net): every reply checked; the spoiled DIM! is dropped and counted, and that session's offer again gets in", async () => {
