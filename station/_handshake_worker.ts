@@ -17,10 +17,9 @@
  * the ids of the ECDSA signatures that verified (`collectVerified`),
  * `opened` one `{key, sealed, plaintext}` per sealed key that the station's
  * key number `key` opened (`sealed` its bytes as base64; copied, not
- * transferred: a few dozen bytes, and a transfer costs more). First, when
- * the main thread runs RSA through OpenSSL, `{opensslPath}`: install the
- * same engine here (`crypto_engine.ts`); when it runs ECDSA through
- * libsecp256k1, `{secp256k1Path}`: the same (`ecdsa_choice.ts`).
+ * transferred: a few dozen bytes, and a transfer costs more). First
+ * `{engines}`: install the main thread's RSA and ECDSA engines here
+ * (`worker_engines.ts`).
  *
  * @module
  */
@@ -35,8 +34,7 @@ import {
   type PublicKey,
   utf8Encode,
 } from "../dimp/crypto/mod.ts";
-import { installCryptoEngine } from "./crypto_engine.ts";
-import { installEcdsaChoice } from "./ecdsa_choice.ts";
+import { installWorkerEngines, type WorkerEngines } from "./worker_engines.ts";
 
 interface Scope {
   onmessage: ((event: MessageEvent) => void) | null;
@@ -89,18 +87,13 @@ let queue: Promise<void> = Promise.resolve();
 
 scope.onmessage = (event: MessageEvent) => {
   const message = event.data as {
-    opensslPath?: string;
-    secp256k1Path?: string;
+    engines?: WorkerEngines;
     keys?: Record<string, unknown>[];
     id?: number;
     items?: Item[];
   };
-  if (message.opensslPath !== undefined) {
-    installCryptoEngine("auto", { path: message.opensslPath });
-    return;
-  }
-  if (message.secp256k1Path !== undefined) {
-    installEcdsaChoice("auto", { path: message.secp256k1Path });
+  if (message.engines !== undefined) {
+    installWorkerEngines(message.engines);
     return;
   }
   if (message.keys !== undefined) {

@@ -3,15 +3,13 @@
  * (the script is `_sign_worker.ts`) and of {@link HandshakePool}
  * (`_handshake_worker.ts`).
  *
- * Each worker is first handed the libcrypto path when this thread runs RSA
- * through OpenSSL (`crypto_engine.ts`) and the libsecp256k1 path when it
- * runs ECDSA through that (`ecdsa_choice.ts`), and installs the same engines
- * (or the runtime's, where one does not load there).
+ * Each worker is first handed the engines this thread runs RSA and ECDSA
+ * with (`worker_engines.ts`) and installs the same ones (or the runtime's,
+ * where one does not load there).
  *
  * @module
  */
-import { installedOpensslPath } from "./crypto_engine.ts";
-import { installedLibsecp256k1Path } from "./ecdsa_choice.ts";
+import { workerEngines } from "./worker_engines.ts";
 
 /**
  * A worker of `_sign_worker.ts`, given `key` (a private key's dictionary)
@@ -103,12 +101,8 @@ function _start(
 ): Worker {
   const worker = new Worker(url, { type: "module" });
   bindKeyWorker(worker, onReply, onFailed);
-  // the thread's RSA engine: the one this thread runs
-  const opensslPath = installedOpensslPath();
-  if (opensslPath !== undefined) worker.postMessage({ opensslPath });
-  // and its ECDSA engine
-  const secp256k1Path = installedLibsecp256k1Path();
-  if (secp256k1Path !== undefined) worker.postMessage({ secp256k1Path });
+  // the thread's RSA and ECDSA engines: the ones this thread runs
+  worker.postMessage({ engines: workerEngines() });
   if (first !== undefined) worker.postMessage(first);
   return worker;
 }

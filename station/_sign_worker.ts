@@ -8,10 +8,8 @@
  * `{key: <private key JSON>}` once, then `{id, data}` (answered
  * `{id, signature}` or `{id, error}`) or `{id, decrypt}` (answered
  * `{id, plaintext}`, `plaintext` null when it does not decrypt, or
- * `{id, error}`). First, when the main thread runs RSA through OpenSSL,
- * `{opensslPath}`: install the same engine here (`crypto_engine.ts`); when
- * it runs ECDSA through libsecp256k1, `{secp256k1Path}`: the same
- * (`ecdsa_choice.ts`).
+ * `{id, error}`). First `{engines}`: install the main thread's RSA and
+ * ECDSA engines here (`worker_engines.ts`).
  *
  * @module
  */
@@ -20,8 +18,7 @@ import {
   parsePrivateKey,
   type PrivateKey,
 } from "../dimp/crypto/mod.ts";
-import { installCryptoEngine } from "./crypto_engine.ts";
-import { installEcdsaChoice } from "./ecdsa_choice.ts";
+import { installWorkerEngines, type WorkerEngines } from "./worker_engines.ts";
 
 interface Scope {
   onmessage: ((event: MessageEvent) => void) | null;
@@ -33,8 +30,7 @@ let key: PrivateKey | undefined;
 
 scope.onmessage = async (event: MessageEvent) => {
   const message = event.data as {
-    opensslPath?: string;
-    secp256k1Path?: string;
+    engines?: WorkerEngines;
     nonces?: number;
     key?: Record<string, unknown>;
     id?: number;
@@ -47,12 +43,8 @@ scope.onmessage = async (event: MessageEvent) => {
     });
     return;
   }
-  if (message.opensslPath !== undefined) {
-    installCryptoEngine("auto", { path: message.opensslPath });
-    return;
-  }
-  if (message.secp256k1Path !== undefined) {
-    installEcdsaChoice("auto", { path: message.secp256k1Path });
+  if (message.engines !== undefined) {
+    installWorkerEngines(message.engines);
     return;
   }
   if (message.key !== undefined) {

@@ -14,8 +14,7 @@ import {
   loadLocalUser,
 } from "../../client/mod.ts";
 import { Accounts, Store } from "../../store/mod.ts";
-import { installCryptoEngine } from "../../station/crypto_engine.ts";
-import { installEcdsaChoice } from "../../station/ecdsa_choice.ts";
+import { installWorkerEngines } from "../../station/worker_engines.ts";
 import {
   type ProbeInit,
   Prober,
@@ -72,12 +71,7 @@ async function answer(request: ProbeRequest): Promise<unknown> {
 async function start(init: ProbeInit): Promise<ProbeStarted> {
   // the bench's thread's engines: the probe users' crypto costs what the
   // storm users' does (the runtime's is ~3× the CPU per text)
-  if (init.opensslPath !== undefined) {
-    installCryptoEngine("auto", { path: init.opensslPath });
-  }
-  if (init.secp256k1Path !== undefined) {
-    installEcdsaChoice("auto", { path: init.secp256k1Path });
-  }
+  if (init.engines !== undefined) installWorkerEngines(init.engines);
   accounts = new Accounts(Store.open({ path: init.path }));
   const directory = new AccountsDirectory(accounts);
   const cipherKeys = new MemoryCipherKeyCache();

@@ -16,6 +16,7 @@ import type {
 } from "../../dimp/message/mod.ts";
 import type { ClientSession } from "../../client/mod.ts";
 import type { Framing } from "../../client/transport/mod.ts";
+import type { WorkerEngines } from "../../station/worker_engines.ts";
 
 /** How long a probe text may take before it counts as lost. */
 const PROBE_TIMEOUT_MS = 10_000;
@@ -34,12 +35,10 @@ export interface ProbeInit {
   /** One handshake attempt's limit. */
   readonly handshakeTimeout?: number;
   /**
-   * The libcrypto the bench's thread runs RSA with: the probe users' RSA
-   * runs on it too (none: the runtime's).
+   * The engines the bench's thread runs RSA and ECDSA with: the probe
+   * users' run on them too (none: the runtime's).
    */
-  readonly opensslPath?: string;
-  /** The same for ECDSA: the libsecp256k1 the bench's thread runs. */
-  readonly secp256k1Path?: string;
+  readonly engines?: WorkerEngines;
 }
 
 /** The latencies of a series of probe texts and how many were lost. */

@@ -58,8 +58,7 @@ import {
 import { parseId } from "../../dimp/identity/mod.ts";
 import { AccountsDirectory, type ClientSession } from "../../client/mod.ts";
 import { type ProbeEngines, type ProbeTake, ProbeThread } from "./_prober.ts";
-import { installedOpensslPath } from "../../station/crypto_engine.ts";
-import { installedLibsecp256k1Path } from "../../station/ecdsa_choice.ts";
+import { workerEngines } from "../../station/worker_engines.ts";
 import { eachLimited } from "./_each_limited.ts";
 import { withNonces } from "./nonces.ts";
 import { warmMessageKeys } from "./_warm_keys.ts";
@@ -241,8 +240,7 @@ export async function runSessions(
       users: [o.users[0].id.value, o.users[1].id.value],
       localAddress: source(0),
       handshakeTimeout: o.handshakeTimeout,
-      opensslPath: installedOpensslPath(),
-      secp256k1Path: installedLibsecp256k1Path(),
+      engines: workerEngines(),
     });
     probe = thread;
     probeEngines = probing.engines;
