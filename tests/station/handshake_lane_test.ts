@@ -59,13 +59,14 @@ Deno.test("HandshakeLane: an idle lane starts a piece behind the other socket re
           })
         );
       });
-      // both arrive before the next poll of the sockets
-      await Promise.all([
+      // both arrive before the next poll of the sockets (the writes are
+      // made at once; nothing is awaited until both had time to arrive)
+      const written = Promise.all([
         hs.a.write(new Uint8Array([1])),
         text.a.write(new Uint8Array([1])),
       ]);
       busy(2);
-      await Promise.all([handshake, routed]);
+      await Promise.all([written, handshake, routed]);
       assert.equal(order.length, 4, `round ${round}: ${order}`);
       assert.equal(
         order.at(-1),
