@@ -84,16 +84,15 @@ export class HandshakeLane {
     return this.#waiting.length;
   }
 
-  /** Runs `work` when its turn comes; its result. */
+  /**
+   * Runs `work` when its turn comes; its result. An idle lane does not
+   * start it at once either (in the read that brought it): it starts behind
+   * the other reads of this turn and the writes they queue.
+   */
   async run<T>(work: () => T | Promise<T>): Promise<T> {
-    if (this.#running >= this.#width || this.#waiting.length > 0) {
-      await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    } else {
-      if (this.#running === 0 && !this.#yielding) {
-        this.#sliceStart = performance.now();
-      }
-      this.#running++;
-    }
+    const turn = new Promise<void>((resolve) => this.#waiting.push(resolve));
+    if (this.#running < this.#width && !this.#yielding) this.#startSoon();
+    await turn;
     try {
       return await work();
     } finally {
@@ -121,6 +120,17 @@ export class HandshakeLane {
     this.#loop.wait().then(() =>
       setImmediate(() => setImmediate(() => this.#resume()))
     );
+  }
+
+  /**
+   * An idle lane's next slice: from an immediate scheduled by an immediate,
+   * i.e. behind the reads of this turn's poll of the sockets (a routed
+   * text's among them) and the writes they queued for the turn's end (its
+   * forward), where a piece started in its own read ran before both.
+   */
+  #startSoon(): void {
+    this.#yielding = true;
+    setImmediate(() => setImmediate(() => this.#resume()));
   }
 
   /** Closes what the lane's yields use (they wait for a timer after). */

@@ -29,7 +29,7 @@ import type {
   SendResult,
 } from "./connection.ts";
 import type { ByteConn } from "./_node_socket.ts";
-import { endOfTurn } from "./end_of_turn.ts";
+import { afterTurnFirsts, endOfTurn } from "./end_of_turn.ts";
 import { closeInfoOf, DiscardedLinesError } from "./errors.ts";
 import { ReadyWaiters } from "./ready_waiters.ts";
 import type { TransportLimits } from "./limits.ts";
@@ -234,6 +234,14 @@ export class StreamConnection implements Connection {
 
   #queue: Outbound[] = [];
   #queuedBytes = 0;
+  /**
+   * A message was sent since the last flush began: this turn's flush goes
+   * before those of connections with only replies, acknowledgements and
+   * the like to write (a station's routed texts before its handshakes'
+   * replies, whose writes may cost the thread its CPU to the peer they
+   * wake).
+   */
+  #sent = false;
   #writer: Promise<void> | null = null;
   #inFlight = 0;
   #awaiting: AwaitingAck[] = [];
@@ -320,6 +328,7 @@ export class StreamConnection implements Connection {
     const out = this.#endpoint.encodeMessage(payload);
     this.#inFlight++;
     this.#sends++;
+    this.#sent = true;
     if (out.ackKey === null) {
       this.#enqueue(
         out.bytes,
@@ -716,8 +725,11 @@ export class StreamConnection implements Connection {
   async #flush(): Promise<void> {
     // what the rest of this turn of the event loop queues (more responses,
     // acknowledgements, pushes from other connections' payloads) goes into
-    // the same write
+    // the same write; a connection that sent no message goes after those
+    // that did
     await endOfTurn();
+    if (!this.#sent) await afterTurnFirsts();
+    this.#sent = false;
     try {
       while (this.#queue.length > 0 && !this.#closed) {
         const queue = this.#queue;

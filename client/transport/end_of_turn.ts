@@ -11,6 +11,7 @@
 import { setImmediate } from "node:timers";
 
 let turn: Promise<void> | undefined;
+let afterFirst: Promise<void> | undefined;
 
 /**
  * Resolves at the end of this turn of the event loop (its check phase); every
@@ -27,6 +28,33 @@ export function endOfTurn(): Promise<void> {
   return turn ??= new Promise((resolve) =>
     setImmediate(() => {
       turn = undefined;
+      resolve();
+    })
+  );
+}
+
+/**
+ * Called by a waiter of {@link endOfTurn} once it resolved: resolves after
+ * every other waiter of that turn's end went on (each up to its first
+ * await), so that this one goes last — a connection with only replies to
+ * write, behind those that write messages sent to their peers.
+ *
+ * @example
+ * ```ts
+ * import { afterTurnFirsts, endOfTurn } from "./end_of_turn.ts";
+ * const order: string[] = [];
+ * const late = endOfTurn().then(afterTurnFirsts).then(() => order.push("late"));
+ * const first = endOfTurn().then(() => order.push("first"));
+ * await Promise.all([late, first]);
+ * console.assert(order.join() === "first,late");
+ * ```
+ */
+export function afterTurnFirsts(): Promise<void> {
+  // queued behind the waiters the turn's end resolved: they were queued
+  // when it resolved, before this one went on
+  return afterFirst ??= new Promise((resolve) =>
+    queueMicrotask(() => {
+      afterFirst = undefined;
       resolve();
     })
   );

@@ -15,25 +15,72 @@ function busy(ms: number): void {
   while (performance.now() < until) { /* spin */ }
 }
 
-Deno.test("HandshakeLane: cheap pieces run in the same turn, in order", async () => {
+Deno.test("HandshakeLane: cheap pieces run in one turn, in order, after the turn they came in", async () => {
   const lane = new HandshakeLane(1);
   const order: string[] = [];
-  const timer = new Promise<void>((resolve) =>
-    setTimeout(() => {
-      order.push("timer");
-      resolve();
-    }, 0)
-  );
   const pieces = ["a", "b", "c"].map((name) =>
     lane.run(() => {
       order.push(name);
       return name;
     })
   );
+  // what the rest of this turn queues for its end (a forward's write)
+  setImmediate(() => order.push("write"));
+  assert.deepEqual(order, []);
+  assert.equal(lane.waiting, 3);
   assert.deepEqual(await Promise.all(pieces), ["a", "b", "c"]);
-  await timer;
-  assert.deepEqual(order, ["a", "b", "c", "timer"]);
+  assert.deepEqual(order, ["write", "a", "b", "c"]);
   await lane.close();
+});
+
+Deno.test("HandshakeLane: an idle lane starts a piece behind the other socket reads of its turn and the writes they queue", async () => {
+  const hs = await tcpPair();
+  const text = await tcpPair();
+  const lane = new HandshakeLane(2);
+  try {
+    for (let round = 0; round < 5; round++) {
+      const order: string[] = [];
+      // a handshake payload's read hands its work to the lane; a routed
+      // text's read, in the same poll of the sockets, queues its forward's
+      // write for the turn's end (an immediate, as the transport's writes)
+      const handshake = hs.b.read(new Uint8Array(8)).then(() => {
+        order.push("handshake read");
+        return lane.run(() => {
+          order.push("handshake piece");
+          busy(2);
+        });
+      });
+      const routed = text.b.read(new Uint8Array(8)).then(() => {
+        order.push("text read");
+        return new Promise<void>((resolve) =>
+          setImmediate(() => {
+            order.push("text write");
+            resolve();
+          })
+        );
+      });
+      // both arrive before the next poll of the sockets (the writes are
+      // made at once; nothing is awaited until both had time to arrive)
+      const written = Promise.all([
+        hs.a.write(new Uint8Array([1])),
+        text.a.write(new Uint8Array([1])),
+      ]);
+      busy(2);
+      await Promise.all([written, handshake, routed]);
+      assert.equal(order.length, 4, `round ${round}: ${order}`);
+      assert.equal(
+        order.at(-1),
+        "handshake piece",
+        `round ${round}: ${order}`,
+      );
+    }
+  } finally {
+    await lane.close();
+    for (const pair of [hs, text]) {
+      pair.a.close();
+      pair.b.close();
+    }
+  }
 });
 
 Deno.test("HandshakeLane: after a slice of work, what became due meanwhile runs before the next piece", async () => {
@@ -45,7 +92,7 @@ Deno.test("HandshakeLane: after a slice of work, what became due meanwhile runs 
       busy(SLICE_MS + 2);
     })
   );
-  assert.equal(lane.waiting, 2);
+  assert.equal(lane.waiting, 3);
   // due while "a" runs: a routed text's read in the station
   const timer = new Promise<void>((resolve) =>
     setTimeout(() => {
