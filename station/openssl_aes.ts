@@ -47,7 +47,7 @@ type _Lib = Deno.DynamicLibrary<typeof _SYMBOLS>["symbols"];
  * One message through the kept context: the output, or `undefined` for a
  * bad padding (decrypting).
  */
-type _Run = (
+type _Through = (
   key: Uint8Array,
   iv: Uint8Array,
   input: Uint8Array,
@@ -115,59 +115,102 @@ function _engine(
   lib: _Lib,
   ctx: Deno.PointerObject,
   ciphers: ReadonlyMap<number, Deno.PointerObject>,
-): { readonly engine: OpensslAesEngine; readonly run: _Run } {
-  const written = new Int32Array(1);
-  const textEncoder = new TextEncoder();
-  // one output buffer, grown as needed; a message's bytes are copied out
-  let scratch = new Uint8Array(4096);
+): { readonly engine: OpensslAesEngine; readonly run: _Through } {
+  // Every array handed to libcrypto is one of these, made once and larger
+  // than 64 bytes (so V8 keeps its bytes outside the heap from the start):
+  // an array of 64 bytes or less (a key, an IV, a short message) lives in
+  // the heap, and Deno moves it out, with a buffer of its own (~0.5 KiB),
+  // the first time its address is taken — per message, as the keys and
+  // IVs are new. The key, IV and input are copied in (a few hundred bytes).
+  const fixed = new Uint8Array(128);
+  const keyBytes = fixed.subarray(0, 32);
+  const ivBytes = fixed.subarray(32, 48);
+  const written = new Int32Array(fixed.buffer, 64, 1);
+  let input = new Uint8Array(4096);
+  // the output, grown as needed; a message's bytes are copied out
+  let output = new Uint8Array(4096);
   let open = true;
 
-  const run: _Run = (key, iv, input, encrypting) => {
+  /** Room for `length` bytes of input and their output. */
+  const room = (length: number): void => {
+    if (input.length < length) input = new Uint8Array(2 * length);
+    if (output.length < length + 2 * BLOCK) {
+      output = new Uint8Array(2 * (length + 2 * BLOCK));
+    }
+  };
+
+  /** `input`'s first `length` bytes through the kept context. */
+  const run = (
+    key: Uint8Array,
+    iv: Uint8Array,
+    length: number,
+    encrypting: boolean,
+  ): Uint8Array | undefined => {
     if (!open) throw new OpensslError("the AES engine is closed");
     const cipher = ciphers.get(key.length);
     if (cipher === undefined) {
       throw new OpensslError(`AES: key of ${key.length} bytes`);
     }
     if (iv.length !== BLOCK) throw new OpensslError("AES: IV is not 16 bytes");
-    if (scratch.length < input.length + 2 * BLOCK) {
-      scratch = new Uint8Array(2 * (input.length + 2 * BLOCK));
-    }
-    if (
-      lib.EVP_CipherInit_ex(ctx, cipher, null, key, iv, encrypting ? 1 : 0) !==
-        1
-    ) {
+    keyBytes.set(key);
+    ivBytes.set(iv);
+    const init = lib.EVP_CipherInit_ex(
+      ctx,
+      cipher,
+      null,
+      keyBytes,
+      ivBytes,
+      encrypting ? 1 : 0,
+    );
+    keyBytes.fill(0);
+    if (init !== 1) {
       lib.ERR_clear_error();
       throw new OpensslError("EVP_CipherInit_ex failed");
     }
-    if (
-      lib.EVP_CipherUpdate(ctx, scratch, written, input, input.length) !== 1
-    ) {
+    if (lib.EVP_CipherUpdate(ctx, output, written, input, length) !== 1) {
       lib.ERR_clear_error();
       throw new OpensslError("EVP_CipherUpdate failed");
     }
-    const length = written[0];
-    if (lib.EVP_CipherFinal_ex(ctx, scratch.subarray(length), written) !== 1) {
+    const done = written[0];
+    if (lib.EVP_CipherFinal_ex(ctx, output.subarray(done), written) !== 1) {
       // a bad padding (decrypting): not an error of the library
       lib.ERR_clear_error();
       if (encrypting) throw new OpensslError("EVP_CipherFinal_ex failed");
       return undefined;
     }
-    return scratch.slice(0, length + written[0]);
+    return output.slice(0, done + written[0]);
   };
+
+  /** `bytes` copied into the input buffer; their length. */
+  const put = (bytes: Uint8Array): number => {
+    room(bytes.length);
+    input.set(bytes);
+    return bytes.length;
+  };
+
+  /** `text`'s UTF-8 written into the input buffer; its length. */
+  const putText = (text: string): number => {
+    room(text.length * 3);
+    return textEncoder.encodeInto(text, input).written;
+  };
+
+  const through: _Through = (key, iv, bytes, encrypting) =>
+    run(key, iv, put(bytes), encrypting);
+  const textEncoder = new TextEncoder();
 
   const engine: OpensslAesEngine = {
     name: "openssl",
     encrypt: (key, iv, plaintext) => {
-      const input = typeof plaintext === "string"
-        ? textEncoder.encode(plaintext)
-        : plaintext;
-      return Promise.resolve(run(key, iv, input, true) as Uint8Array);
+      const length = typeof plaintext === "string"
+        ? putText(plaintext)
+        : put(plaintext);
+      return Promise.resolve(run(key, iv, length, true) as Uint8Array);
     },
     decrypt: (key, iv, ciphertext) => {
       if (ciphertext.length === 0 || ciphertext.length % BLOCK !== 0) {
         return Promise.resolve(undefined);
       }
-      return Promise.resolve(run(key, iv, ciphertext, false));
+      return Promise.resolve(run(key, iv, put(ciphertext), false));
     },
     close: () => {
       if (!open) return;
@@ -176,7 +219,7 @@ function _engine(
       library.close();
     },
   };
-  return { engine, run };
+  return { engine, run: through };
 }
 
 /** NIST SP 800-38A F.2.3, CBC-AES192.Encrypt, its first block. */
@@ -195,7 +238,7 @@ const _AES192 = {
  *
  * @throws {OpensslError} any mismatch
  */
-function _selfTest(run: _Run): void {
+function _selfTest(run: _Through): void {
   const fail = (what: string): never => {
     throw new OpensslError(`libcrypto's AES-CBC fails its self-test: ${what}`);
   };
