@@ -16,7 +16,7 @@
 import { Buffer } from "node:buffer";
 import { createCipheriv, randomBytes } from "node:crypto";
 import type { AesEngine } from "../dimp/crypto/mod.ts";
-import { OpensslError } from "./openssl_rsa.ts";
+import { openLibcrypto, OpensslError } from "./openssl_rsa.ts";
 
 const BLOCK = 16;
 
@@ -75,15 +75,7 @@ export interface OpensslAesEngine extends AesEngine {
  * ```
  */
 export function openOpensslAes(path: string): OpensslAesEngine {
-  let library: Deno.DynamicLibrary<typeof _SYMBOLS>;
-  try {
-    library = Deno.dlopen(path, _SYMBOLS);
-  } catch (error) {
-    throw new OpensslError(
-      `cannot load ${path}: ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
+  const library = openLibcrypto(path, _SYMBOLS);
   const lib = library.symbols;
   const ciphers = new Map<number, Deno.PointerObject>();
   for (
