@@ -1,12 +1,14 @@
 /**
- * The operator's choice of RSA engine (`[station] crypto_engine`, `dim bench
- * --crypto-engine`): `auto` installs OpenSSL's libcrypto through FFI when it
- * loads and keeps the runtime's `node:crypto` when it does not (no library,
- * no `--allow-ffi`); `openssl` requires it; `runtime` never loads it.
+ * The operator's choice of RSA and AES engine (`[station] crypto_engine`,
+ * `dim bench --crypto-engine`): `auto` installs OpenSSL's libcrypto through
+ * FFI for both when it loads and keeps the runtime's `node:crypto` when it
+ * does not (no library, no `--allow-ffi`); `openssl` requires it; `runtime`
+ * never loads it.
  *
  * @module
  */
-import { installRsaEngine } from "../dimp/crypto/mod.ts";
+import { installAesEngine, installRsaEngine } from "../dimp/crypto/mod.ts";
+import { openOpensslAes, type OpensslAesEngine } from "./openssl_aes.ts";
 import {
   DEFAULT_LIBCRYPTO,
   openOpensslRsa,
@@ -35,15 +37,16 @@ let _opensslPath: string | undefined;
 
 /** What {@link installCryptoEngine} installed, and why. */
 export interface InstalledCryptoEngine {
-  /** The engine that runs RSA now. */
+  /** The engine that runs RSA and AES now. */
   readonly engine: "openssl" | "runtime";
   /** One line for the log: which engine, and why not the other. */
   readonly summary: string;
 }
 
 /**
- * Installs the RSA engine `choice` asks for (see the module doc) in this
- * thread; `options` say where libcrypto is and how many keys it keeps.
+ * Installs the RSA and AES engine `choice` asks for (see the module doc) in
+ * this thread; `options` say where libcrypto is and how many RSA keys it
+ * keeps.
  *
  * @throws {OpensslError} `choice` is `openssl` and libcrypto does not load
  *
@@ -51,7 +54,7 @@ export interface InstalledCryptoEngine {
  * ```ts ignore
  * import { installCryptoEngine } from "./crypto_engine.ts";
  * log.info(installCryptoEngine("auto").summary);
- * // "RSA engine: openssl (libcrypto 3.0.19)"
+ * // "RSA and AES engine: openssl (libcrypto 3.0.19)"
  * ```
  */
 export function installCryptoEngine(
@@ -61,25 +64,39 @@ export function installCryptoEngine(
   _opensslPath = undefined;
   if (choice === "runtime") {
     installRsaEngine(undefined);
+    installAesEngine(undefined);
     return {
       engine: "runtime",
-      summary: "RSA engine: runtime (node:crypto; crypto_engine = runtime)",
+      summary:
+        "RSA and AES engine: runtime (node:crypto; crypto_engine = runtime)",
     };
   }
+  const path = options.path ?? DEFAULT_LIBCRYPTO;
   try {
-    const engine = openOpensslRsa(options);
-    installRsaEngine(engine);
-    _opensslPath = options.path ?? DEFAULT_LIBCRYPTO;
+    const rsa = openOpensslRsa(options);
+    let aes: OpensslAesEngine;
+    try {
+      aes = openOpensslAes(path);
+    } catch (error) {
+      rsa.close();
+      throw error;
+    }
+    installRsaEngine(rsa);
+    installAesEngine(aes);
+    _opensslPath = path;
     return {
       engine: "openssl",
-      summary: `RSA engine: openssl (libcrypto ${engine.version})`,
+      summary: `RSA and AES engine: openssl (libcrypto ${rsa.version})`,
     };
   } catch (error) {
     if (choice === "openssl") throw error;
     installRsaEngine(undefined);
+    installAesEngine(undefined);
     return {
       engine: "runtime",
-      summary: `RSA engine: runtime (node:crypto; ${(error as Error).message})`,
+      summary: `RSA and AES engine: runtime (node:crypto; ${
+        (error as Error).message
+      })`,
     };
   }
 }

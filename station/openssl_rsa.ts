@@ -140,6 +140,36 @@ export class OpensslError extends Error {
   }
 }
 
+/**
+ * libcrypto at `path` with `symbols` (`Deno.dlopen`), for the engines over
+ * it (RSA here, AES in `openssl_aes.ts`).
+ *
+ * @throws {OpensslError} it does not load (not found, no `--allow-ffi`, a
+ *   symbol missing)
+ *
+ * @example
+ * ```ts ignore
+ * import { DEFAULT_LIBCRYPTO, openLibcrypto } from "./openssl_rsa.ts";
+ * const library = openLibcrypto(DEFAULT_LIBCRYPTO, {
+ *   OpenSSL_version_num: { parameters: [], result: "u64" },
+ * });
+ * library.close();
+ * ```
+ */
+export function openLibcrypto<S extends Deno.ForeignLibraryInterface>(
+  path: string,
+  symbols: S,
+): Deno.DynamicLibrary<S> {
+  try {
+    return Deno.dlopen(path, symbols);
+  } catch (error) {
+    throw new OpensslError(
+      `cannot load ${path}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+}
+
 /** A parsed key, its contexts made on first use; all null once freed. */
 interface _Key {
   readonly der: Uint8Array;
@@ -193,15 +223,7 @@ export function openOpensslRsa(
   options: OpensslRsaOptions = {},
 ): OpensslRsaEngine {
   const path = options.path ?? DEFAULT_LIBCRYPTO;
-  let library: Deno.DynamicLibrary<typeof _SYMBOLS>;
-  try {
-    library = Deno.dlopen(path, _SYMBOLS);
-  } catch (error) {
-    throw new OpensslError(
-      `cannot load ${path}: ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
+  const library = openLibcrypto(path, _SYMBOLS);
   const lib = library.symbols;
   const number = BigInt(lib.OpenSSL_version_num());
   if (number < OPENSSL_3) {

@@ -5,6 +5,7 @@
  * @module
  */
 import { backend } from "./_backend.ts";
+import { aesEngine } from "./aes_engine.ts";
 import { EncodingError, KeyFormatError } from "./errors.ts";
 import { keyData } from "./_key_json.ts";
 import { keptBytes } from "./_kept_bytes.ts";
@@ -136,7 +137,7 @@ export class AesKey implements SymmetricKey {
       iv = backend.randomBytes(BLOCK);
       params.IV = encodeTed(iv);
     }
-    return await backend.aesCbcEncrypt(this.secret, iv, plaintext);
+    return await aesEngine().encrypt(this.secret, iv, plaintext);
   }
 
   /**
@@ -154,7 +155,7 @@ export class AesKey implements SymmetricKey {
     if (ciphertext.length === 0 || ciphertext.length % BLOCK !== 0) {
       return undefined;
     }
-    return await backend.aesCbcDecrypt(this.secret, iv, ciphertext);
+    return await aesEngine().decrypt(this.secret, iv, ciphertext);
   }
 
   /** The wire dictionary: long member names, no local flags. */

@@ -23,6 +23,7 @@ export * from "./digest.ts";
 export * from "./key.ts";
 export { RSA_MODULUS_BITS, RsaPrivateKey, RsaPublicKey } from "./rsa.ts";
 export { installRsaEngine, type RsaEngine, rsaEngine } from "./rsa_engine.ts";
+export { type AesEngine, aesEngine, installAesEngine } from "./aes_engine.ts";
 export {
   type EcdsaEngine,
   ecdsaEngine,

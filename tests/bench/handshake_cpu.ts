@@ -20,16 +20,18 @@
  * counts the workers' part too (the checking ahead is inside the clock).
  *
  * The ECDSA engine is `ecdsa` (`auto`, `libsecp256k1` or `runtime`, as
- * `[station] ecdsa_engine`; the JSON says which ran); RSA runs on the runtime's.
+ * `[station] ecdsa_engine`), the RSA and AES engine `crypto` (`runtime` by
+ * default, as in the earlier rounds; `auto` or `openssl` as `[station]
+ * crypto_engine`, which a station runs); the JSON says which ran.
  *
- * Run: `deno run -A tests/bench/handshake_cpu.ts [users=300] [threads=0] [ecdsa=auto]`
+ * Run: `deno run -A tests/bench/handshake_cpu.ts [users=300] [threads=0] [ecdsa=auto] [crypto=runtime]`
  *
  * @module
  */
 import process from "node:process";
 import { getHeapStatistics } from "node:v8";
 import { HandshakeCommand } from "../../dimp/command/mod.ts";
-import { ecdsaEngine } from "../../dimp/crypto/mod.ts";
+import { aesEngine, ecdsaEngine, rsaEngine } from "../../dimp/crypto/mod.ts";
 import { ANY_STATION, EVERY_STATION } from "../../dimp/identity/mod.ts";
 import { MessagePacker } from "../../dimp/message/mod.ts";
 import {
@@ -47,6 +49,10 @@ import {
   installEcdsaChoice,
   parseEcdsaEngine,
 } from "../../station/ecdsa_choice.ts";
+import {
+  installCryptoEngine,
+  parseCryptoEngine,
+} from "../../station/crypto_engine.ts";
 
 const count = Number(Deno.args[0] ?? 300);
 const threads = Number(Deno.args[1] ?? 0);
@@ -55,6 +61,11 @@ if (ecdsa === undefined) {
   throw new Error("ecdsa: auto, libsecp256k1 or runtime");
 }
 installEcdsaChoice(ecdsa);
+const cryptoChoice = parseCryptoEngine(Deno.args[3] ?? "runtime");
+if (cryptoChoice === undefined) {
+  throw new Error("crypto: auto, openssl or runtime");
+}
+installCryptoEngine(cryptoChoice);
 
 const dir = Deno.makeTempDirSync({ prefix: "dim-handshake-cpu-" });
 const store = Store.open({ dataDir: dir });
@@ -164,6 +175,8 @@ print(JSON.stringify({
   users: count,
   threads,
   ecdsa_engine: ecdsaEngine().name,
+  rsa_engine: rsaEngine().name,
+  aes_engine: aesEngine().name,
   cpu_us_per_handshake_fresh: fresh.all,
   cpu_us_per_handshake_returning: returning.all,
   main_thread_us_per_handshake_fresh: fresh.main,

@@ -8,6 +8,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  installAesEngine,
   installRsaEngine,
   rsaEngine,
   RsaPrivateKey,
@@ -207,7 +208,7 @@ Deno.test("crypto engine: auto falls back to the runtime when libcrypto is not t
     assert.equal(auto.engine, "runtime");
     assert.match(
       auto.summary,
-      /^RSA engine: runtime \(node:crypto; cannot load \/nonexistent\/libcrypto\.so\.3/,
+      /^RSA and AES engine: runtime \(node:crypto; cannot load \/nonexistent\/libcrypto\.so\.3/,
     );
     assert.equal(rsaEngine().name, "runtime");
     const key = await RsaPrivateKey.generate();
@@ -237,11 +238,12 @@ Deno.test({
       assert.equal(auto.engine, "openssl");
       assert.match(
         auto.summary,
-        /^RSA engine: openssl \(libcrypto 3\.\d+\.\d+\)$/,
+        /^RSA and AES engine: openssl \(libcrypto 3\.\d+\.\d+\)$/,
       );
       assert.equal(rsaEngine().name, "openssl");
     } finally {
       installRsaEngine(undefined);
+      installAesEngine(undefined);
     }
   },
 });
@@ -252,7 +254,7 @@ Deno.test("crypto engine: without --allow-ffi, auto runs the runtime's and says 
   );
   assert.match(
     text,
-    /^RSA engine: runtime \(node:crypto; cannot load libcrypto\.so\.3: .*ffi/m,
+    /^RSA and AES engine: runtime \(node:crypto; cannot load libcrypto\.so\.3: .*ffi/m,
   );
   assert.match(text, /^decrypted: yes$/m);
 });
