@@ -9,11 +9,8 @@
  */
 import { installAesEngine, installRsaEngine } from "../dimp/crypto/mod.ts";
 import { openOpensslAes, type OpensslAesEngine } from "./openssl_aes.ts";
-import {
-  DEFAULT_LIBCRYPTO,
-  openOpensslRsa,
-  type OpensslRsaOptions,
-} from "./openssl_rsa.ts";
+import { DEFAULT_LIBCRYPTO } from "./libcrypto.ts";
+import { openOpensslRsa, type OpensslRsaOptions } from "./openssl_rsa.ts";
 
 /** The values of `crypto_engine`. */
 export type CryptoEngineChoice = "auto" | "openssl" | "runtime";

@@ -16,7 +16,7 @@
 import { Buffer } from "node:buffer";
 import { createCipheriv, randomBytes } from "node:crypto";
 import type { AesEngine } from "../dimp/crypto/mod.ts";
-import { openLibcrypto, OpensslError } from "./openssl_rsa.ts";
+import { openLibcrypto, OpensslError } from "./libcrypto.ts";
 
 const BLOCK = 16;
 

@@ -36,9 +36,7 @@ import {
   verify as nodeVerify,
 } from "node:crypto";
 import type { RsaEngine } from "../dimp/crypto/mod.ts";
-
-/** The library `Deno.dlopen` looks for by default. */
-export const DEFAULT_LIBCRYPTO = "libcrypto.so.3";
+import { DEFAULT_LIBCRYPTO, openLibcrypto, OpensslError } from "./libcrypto.ts";
 
 /** Public keys kept by default (each new one costs ~50 µs to read and set up). */
 const PUBLIC_KEYS = 512;
@@ -121,54 +119,6 @@ const _SYMBOLS = {
 
 type _Lib = Deno.DynamicLibrary<typeof _SYMBOLS>["symbols"];
 type _Pointer = Deno.PointerObject;
-
-/**
- * libcrypto could not be loaded or used (not found, no `--allow-ffi`, not
- * OpenSSL 3, a failed call); `cause` is the underlying error if any.
- *
- * @example
- * ```ts
- * import { OpensslError } from "./openssl_rsa.ts";
- * new OpensslError("no libcrypto").name; // "OpensslError"
- * ```
- */
-export class OpensslError extends Error {
-  /** Creates the error. */
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "OpensslError";
-  }
-}
-
-/**
- * libcrypto at `path` with `symbols` (`Deno.dlopen`), for the engines over
- * it (RSA here, AES in `openssl_aes.ts`).
- *
- * @throws {OpensslError} it does not load (not found, no `--allow-ffi`, a
- *   symbol missing)
- *
- * @example
- * ```ts ignore
- * import { DEFAULT_LIBCRYPTO, openLibcrypto } from "./openssl_rsa.ts";
- * const library = openLibcrypto(DEFAULT_LIBCRYPTO, {
- *   OpenSSL_version_num: { parameters: [], result: "u64" },
- * });
- * library.close();
- * ```
- */
-export function openLibcrypto<S extends Deno.ForeignLibraryInterface>(
-  path: string,
-  symbols: S,
-): Deno.DynamicLibrary<S> {
-  try {
-    return Deno.dlopen(path, symbols);
-  } catch (error) {
-    throw new OpensslError(
-      `cannot load ${path}: ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
-}
 
 /** A parsed key, its contexts made on first use; all null once freed. */
 interface _Key {

@@ -15,7 +15,7 @@ import {
   installAesEngine,
 } from "../../dimp/crypto/mod.ts";
 import { openOpensslAes } from "../../station/openssl_aes.ts";
-import { DEFAULT_LIBCRYPTO } from "../../station/openssl_rsa.ts";
+import { DEFAULT_LIBCRYPTO } from "../../station/libcrypto.ts";
 
 const MESSAGE = new Uint8Array(300).fill(0x61);
 const PARAMS = { IV: "AAAAAAAAAAAAAAAAAAAAAA==" };

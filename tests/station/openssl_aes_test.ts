@@ -24,7 +24,7 @@ import {
   openOpensslAes,
   type OpensslAesEngine,
 } from "../../station/openssl_aes.ts";
-import { DEFAULT_LIBCRYPTO, OpensslError } from "../../station/openssl_rsa.ts";
+import { DEFAULT_LIBCRYPTO, OpensslError } from "../../station/libcrypto.ts";
 import { buildShim } from "./_ffi_tools.ts";
 
 let missing = "";

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { aesEngine, installAesEngine } from "../../dimp/crypto/mod.ts";
 import { openOpensslAes } from "../../station/openssl_aes.ts";
-import { DEFAULT_LIBCRYPTO } from "../../station/openssl_rsa.ts";
+import { DEFAULT_LIBCRYPTO } from "../../station/libcrypto.ts";
 
 let reason = "";
 try {

@@ -18,9 +18,9 @@ import {
   installCryptoEngine,
   parseCryptoEngine,
 } from "../../station/crypto_engine.ts";
+import { OpensslError } from "../../station/libcrypto.ts";
 import {
   openOpensslRsa,
-  OpensslError,
   type OpensslRsaEngine,
 } from "../../station/openssl_rsa.ts";
 import { DecryptPool } from "../../station/mod.ts";
