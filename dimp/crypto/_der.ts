@@ -93,18 +93,26 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Writes one item with a minimal DER length. */
+/**
+ * Writes one item with a minimal DER length: its tag, length and content in
+ * one array (no copy of the content on its own first).
+ */
 export function writeTlv(tag: number, ...content: Uint8Array[]): Uint8Array {
-  const value = concatBytes(...content);
-  const n = value.length;
-  const length = n < 0x80
-    ? [n]
-    : n < 0x100
-    ? [0x81, n]
-    : n < 0x10000
-    ? [0x82, n >> 8, n & 0xff]
-    : [0x83, n >> 16, (n >> 8) & 0xff, n & 0xff];
-  return concatBytes(new Uint8Array([tag, ...length]), value);
+  let n = 0;
+  for (const part of content) n += part.length;
+  const count = n < 0x80 ? 0 : n < 0x100 ? 1 : n < 0x10000 ? 2 : 3;
+  const out = new Uint8Array(2 + count + n);
+  out[0] = tag;
+  out[1] = count === 0 ? n : 0x80 + count;
+  for (let i = 0; i < count; i++) {
+    out[2 + i] = (n >> (8 * (count - 1 - i))) & 0xff;
+  }
+  let offset = 2 + count;
+  for (const part of content) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
 }
 
 /** Content bytes of a minimal positive DER INTEGER for an unsigned value. */
