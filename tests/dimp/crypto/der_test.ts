@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { readTlv, TAG, writeTlv } from "../../../dimp/crypto/_der.ts";
+import {
+  putTlvHeader,
+  readTlv,
+  TAG,
+  tlvSize,
+  writeTlv,
+} from "../../../dimp/crypto/_der.ts";
 
 /** The DER of one item as written before `writeTlv` wrote into one array. */
 function _reference(tag: number, content: Uint8Array): Uint8Array {
@@ -51,4 +57,16 @@ Deno.test("writeTlv: no parts is an empty item; nested items as before", () => {
     writeTlv(TAG.SEQUENCE, inner, inner),
     new Uint8Array([0x30, 6, 2, 1, 1, 2, 1, 1]),
   );
+});
+
+Deno.test("tlvSize and putTlvHeader: the header writeTlv writes, at an offset", () => {
+  for (const n of [0, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000]) {
+    const item = writeTlv(TAG.SEQUENCE, new Uint8Array(n));
+    assert.equal(tlvSize(n), item.length, `n = ${n}`);
+    const out = new Uint8Array(3 + item.length).fill(0xee);
+    const start = putTlvHeader(out, 3, TAG.SEQUENCE, n);
+    assert.equal(start, 3 + item.length - n);
+    assert.deepStrictEqual(out.subarray(3, start), item.subarray(0, start - 3));
+    assert.deepStrictEqual(out.subarray(0, 3), new Uint8Array(3).fill(0xee));
+  }
 });
