@@ -76,6 +76,24 @@ function _ecNonces(count: number): EcNonce[] {
 }
 
 /**
+ * A copy of an uncompressed point `04‖X‖Y` once it is on secp256k1, as
+ * `Point.fromBytes(point).toBytes(false)` checks it (1 ≤ x, y < p and
+ * y² = x³ + 7 mod p) without its point objects: a new user's meta key is one
+ * on every fresh handshake.
+ */
+function _checkedUncompressed(point: Uint8Array): Uint8Array {
+  const x = BigInt("0x" + point.subarray(1, 33).toHex());
+  const y = BigInt("0x" + point.subarray(33, 65).toHex());
+  if (
+    x < 1n || x >= FIELD_PRIME || y < 1n || y >= FIELD_PRIME ||
+    (y * y - (x * x * x + 7n)) % FIELD_PRIME !== 0n
+  ) {
+    throw new Error("not a point on secp256k1");
+  }
+  return point.slice();
+}
+
+/**
  * The operations of a backend noble does in both (pure JS, synchronous).
  *
  * @example
@@ -111,7 +129,10 @@ export const noblePart: NoblePart = {
   ecSign: (secret, data) =>
     Promise.resolve(secp.sign(sha256(data), secret, { prehash: false })),
   ecNonces: _ecNonces,
-  ecUncompressed: (point) => secp.Point.fromBytes(point).toBytes(false),
+  ecUncompressed: (point) =>
+    point.length === 65 && point[0] === 0x04
+      ? _checkedUncompressed(point)
+      : secp.Point.fromBytes(point).toBytes(false),
   ecCompressed: (point) => secp.Point.fromBytes(point).toBytes(true),
   ecPublicPoint: (secret) => secp.getPublicKey(secret, false),
   ecGenerate: () => secp.utils.randomSecretKey(),

@@ -93,28 +93,68 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Writes one item with a minimal DER length. */
-export function writeTlv(tag: number, ...content: Uint8Array[]): Uint8Array {
-  const value = concatBytes(...content);
-  const n = value.length;
-  const length = n < 0x80
-    ? [n]
-    : n < 0x100
-    ? [0x81, n]
-    : n < 0x10000
-    ? [0x82, n >> 8, n & 0xff]
-    : [0x83, n >> 16, (n >> 8) & 0xff, n & 0xff];
-  return concatBytes(new Uint8Array([tag, ...length]), value);
+/**
+ * The size of an item whose content is `length` bytes: its tag, its minimal
+ * DER length and the content.
+ *
+ * @example
+ * ```ts
+ * import { tlvSize } from "./_der.ts";
+ * tlvSize(0x7f); // 0x81: tag, 1 length byte, content
+ * tlvSize(0x80); // 0x83: tag, 0x81 0x80, content
+ * ```
+ */
+export function tlvSize(length: number): number {
+  return length +
+    (length < 0x80 ? 2 : length < 0x100 ? 3 : length < 0x10000 ? 4 : 5);
 }
 
-/** Content bytes of a minimal positive DER INTEGER for an unsigned value. */
-export function unsignedInteger(bytes: Uint8Array): Uint8Array {
-  let start = 0;
-  while (start < bytes.length - 1 && bytes[start] === 0) start++;
-  const trimmed = bytes.subarray(start);
-  return trimmed[0] >= 0x80
-    ? concatBytes(new Uint8Array([0]), trimmed)
-    : trimmed;
+/**
+ * Writes the tag and the minimal DER length of an item whose content is
+ * `length` bytes at `offset` of `out`; returns where the content starts.
+ *
+ * @example
+ * ```ts
+ * import { putTlvHeader, TAG } from "./_der.ts";
+ * const out = new Uint8Array(3);
+ * putTlvHeader(out, 0, TAG.INTEGER, 1); // 2 (out: 02 01 00)
+ * ```
+ */
+export function putTlvHeader(
+  out: Uint8Array,
+  offset: number,
+  tag: number,
+  length: number,
+): number {
+  const count = length < 0x80
+    ? 0
+    : length < 0x100
+    ? 1
+    : length < 0x10000
+    ? 2
+    : 3;
+  out[offset] = tag;
+  out[offset + 1] = count === 0 ? length : 0x80 + count;
+  for (let i = 0; i < count; i++) {
+    out[offset + 2 + i] = (length >> (8 * (count - 1 - i))) & 0xff;
+  }
+  return offset + 2 + count;
+}
+
+/**
+ * Writes one item with a minimal DER length: its tag, length and content in
+ * one array (no copy of the content on its own first).
+ */
+export function writeTlv(tag: number, ...content: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const part of content) n += part.length;
+  const out = new Uint8Array(tlvSize(n));
+  let offset = putTlvHeader(out, 0, tag, n);
+  for (const part of content) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
 }
 
 /** One PEM block: its label (`PUBLIC KEY`, `RSA PRIVATE KEY`, ...) and DER body. */

@@ -55,11 +55,11 @@ const EC_ALGORITHM_ID = writeTlv(
 const _verified = new BoundedMap<string, true>(1024);
 
 function _verifiedId(
-  point: Uint8Array,
+  point: string,
   digest: Uint8Array,
   der: Uint8Array,
 ): string {
-  return `${point.toBase64()} ${digest.toBase64()} ${der.toBase64()}`;
+  return `${point} ${digest.toBase64()} ${der.toBase64()}`;
 }
 
 /** Where {@link collectVerified} sends the ids of signatures that verify. */
@@ -255,6 +255,8 @@ export class EccPublicKey implements PublicKey {
   readonly point: Uint8Array;
   readonly #dict: Record<string, unknown>;
   #handle?: { readonly engine: EcdsaEngine; readonly key: Promise<unknown> };
+  /** The point's base64, the first part of its verified signatures' ids. */
+  #pointId?: string;
 
   private constructor(point: Uint8Array, dict: Record<string, unknown>) {
     this.point = keptBytes(point);
@@ -325,13 +327,19 @@ export class EccPublicKey implements PublicKey {
   }
 
   async #check(data: Uint8Array, der: Uint8Array): Promise<boolean> {
-    const { r, s } = decodeEcdsaSignature(der);
     const digest = backend.sha256(data);
-    const id = _verifiedId(this.point, digest, der);
+    const id = _verifiedId(
+      this.#pointId ??= this.point.toBase64(),
+      digest,
+      der,
+    );
+    // a signature found verified was read before (`decodeEcdsaSignature`
+    // reads the same bytes the same way): only one not found is read here
     if (_verified.touch(id)) {
       _collector?.push(id);
       return true;
     }
+    const { r, s } = decodeEcdsaSignature(der);
     const lowS = isLowS(s) ? der : encodeEcdsaSignature({ r, s: N - s });
     const { engine, key } = this.#key();
     const ok = await engine.verify(await key, data, digest, lowS);

@@ -13,11 +13,11 @@ import {
   type PemBlock,
   pemBlocks,
   pemEncode,
+  putTlvHeader,
   readItems,
   readOnly,
   TAG,
-  unsignedInteger,
-  writeTlv,
+  tlvSize,
 } from "./_der.ts";
 import { base64Decode } from "./encoding.ts";
 import {
@@ -125,17 +125,39 @@ function firstInnerTag(der: Uint8Array): number {
   return readItems(readOnly(der, TAG.SEQUENCE))[0]?.tag ?? -1;
 }
 
+/** Writes a minimal positive INTEGER of the trimmed `value`; returns its end. */
+function _putInteger(
+  out: Uint8Array,
+  offset: number,
+  value: Uint8Array,
+): number {
+  const pad = value[0] >= 0x80 ? 1 : 0;
+  let at = putTlvHeader(out, offset, TAG.INTEGER, pad + value.length);
+  if (pad === 1) out[at++] = 0;
+  out.set(value, at);
+  return at + value.length;
+}
+
+/**
+ * The SubjectPublicKeyInfo DER of `n` and `e`, written into one array:
+ * `SEQUENCE { RSA_ALGORITHM_ID, BIT STRING { 0, SEQUENCE { INTEGER n,
+ * INTEGER e } } }` with minimal integers.
+ */
 function spkiOf(n: Uint8Array, e: Uint8Array): Uint8Array {
-  const pkcs1 = writeTlv(
-    TAG.SEQUENCE,
-    writeTlv(TAG.INTEGER, unsignedInteger(n)),
-    writeTlv(TAG.INTEGER, unsignedInteger(e)),
-  );
-  return writeTlv(
-    TAG.SEQUENCE,
-    RSA_ALGORITHM_ID,
-    writeTlv(TAG.BIT_STRING, new Uint8Array([0]), pkcs1),
-  );
+  const nBody = strip(n);
+  const eBody = strip(e);
+  const pkcs1 = tlvSize((nBody[0] >= 0x80 ? 1 : 0) + nBody.length) +
+    tlvSize((eBody[0] >= 0x80 ? 1 : 0) + eBody.length);
+  const bits = 1 + tlvSize(pkcs1);
+  const outer = RSA_ALGORITHM_ID.length + tlvSize(bits);
+  const out = new Uint8Array(tlvSize(outer));
+  let at = putTlvHeader(out, 0, TAG.SEQUENCE, outer);
+  out.set(RSA_ALGORITHM_ID, at);
+  at = putTlvHeader(out, at + RSA_ALGORITHM_ID.length, TAG.BIT_STRING, bits);
+  out[at++] = 0;
+  at = putTlvHeader(out, at, TAG.SEQUENCE, pkcs1);
+  _putInteger(out, _putInteger(out, at, nBody), eBody);
+  return out;
 }
 
 /** The DER of a key's `data`: the chosen PEM block, or bare base64. */

@@ -315,3 +315,67 @@ Deno.test("ECDSA: collectVerified gathers an id per signature that verifies (che
   assert.equal(await key.publicKey.verify(data, signature), true);
   assert.equal(await key.publicKey.verify(data, altered), false);
 });
+
+Deno.test("ECC uncompressed points: accepted and refused exactly as noble's Point.fromBytes does (coordinates 1 ≤ x, y < p on the curve)", async () => {
+  const { noblePart } = await import("../../../dimp/crypto/_backend_noble.ts");
+  const secp = await import("@noble/secp256k1");
+  const p = secp.Point.CURVE().p;
+  const point = (x: bigint, y: bigint): Uint8Array =>
+    Uint8Array.fromHex(
+      "04" + (x % 2n ** 256n).toString(16).padStart(64, "0") +
+        (y % 2n ** 256n).toString(16).padStart(64, "0"),
+    );
+  const noble = (bytes: Uint8Array): string => {
+    try {
+      return hexEncode(secp.Point.fromBytes(bytes).toBytes(false));
+    } catch {
+      return "refused";
+    }
+  };
+  const ours = (bytes: Uint8Array): string => {
+    try {
+      return hexEncode(noblePart.ecUncompressed(bytes));
+    } catch {
+      return "refused";
+    }
+  };
+  const cases: Uint8Array[] = [];
+  for (let i = 0; i < 40; i++) {
+    const valid = secp.Point.fromBytes(
+      noblePart.ecPublicPoint(noblePart.ecGenerate()),
+    );
+    const { x, y } = valid.toAffine();
+    cases.push(
+      point(x, y), // on the curve
+      point(x, p - y), // its negation: on the curve
+      point(x, y + 1n), // off
+      point(x + 1n, y), // off
+      point(x + p, y), // x + p: ≥ p when it fits in 32 bytes, else wrapped
+      point(x, y + p), // y + p: the same
+      crypto.getRandomValues(new Uint8Array(65)).fill(4, 0, 1), // random
+    );
+  }
+  // zero and top coordinates
+  cases.push(point(0n, 1n), point(0n, 0n), point(1n, 0n), point(p, 0n));
+  cases.push(
+    point(p - 1n, p - 1n),
+    new Uint8Array(65).fill(0xff, 1).fill(4, 0, 1),
+  );
+  let accepted = 0;
+  for (const bytes of cases) {
+    const expected = noble(bytes);
+    assert.equal(ours(bytes), expected, hexEncode(bytes));
+    if (expected !== "refused") {
+      accepted++;
+      assert.equal(expected, hexEncode(bytes)); // the same bytes, a copy
+      assert.notEqual(noblePart.ecUncompressed(bytes), bytes);
+    }
+  }
+  assert.ok(accepted >= 80, `${accepted} accepted`);
+  // 33-byte and other forms still go through noble
+  const compressed = noblePart.ecCompressed(
+    noblePart.ecPublicPoint(noblePart.ecGenerate()),
+  );
+  assert.equal(noblePart.ecUncompressed(compressed).length, 65);
+  assert.throws(() => noblePart.ecUncompressed(new Uint8Array(64)));
+});

@@ -260,3 +260,49 @@ Deno.test("RSA keys reject bad PEM and non-RSA DER", () => {
     KeyFormatError,
   );
 });
+
+Deno.test("RSA public key: the SPKI of a PKCS#1 key is written with minimal integers (leading zeros dropped, a zero before a high bit)", async () => {
+  const { TAG, writeTlv } = await import("../../../dimp/crypto/_der.ts");
+  const integer = (value: Uint8Array) => writeTlv(TAG.INTEGER, value);
+  const minimal = (value: Uint8Array): Uint8Array => {
+    let start = 0;
+    while (start < value.length - 1 && value[start] === 0) start++;
+    const body = value.subarray(start);
+    return body[0] >= 0x80 ? Uint8Array.of(0, ...body) : body;
+  };
+  const algorithm = Uint8Array.fromHex("300d06092a864886f70d0101010500");
+  const modulus = crypto.getRandomValues(new Uint8Array(128));
+  modulus[127] |= 1;
+  const cases: [Uint8Array, Uint8Array][] = [
+    [
+      Uint8Array.of(0, ...modulus.map((b, i) => i === 0 ? b | 0x80 : b)),
+      Uint8Array.of(1, 0, 1),
+    ],
+    [modulus.map((b, i) => i === 0 ? b & 0x7f : b), Uint8Array.of(3)],
+    [
+      Uint8Array.of(0, 0, ...modulus.map((b, i) => i === 0 ? b & 0x7f : b)),
+      Uint8Array.of(0, 0x80),
+    ],
+    [
+      new Uint8Array(300).map((_, i) => (i * 31 + 7) & 0xff),
+      Uint8Array.of(0, 0, 1, 0, 1),
+    ],
+  ];
+  for (const [n, e] of cases) {
+    const pkcs1 = writeTlv(TAG.SEQUENCE, integer(n), integer(e));
+    const key = parsePublicKey({
+      algorithm: "RSA",
+      data: base64Encode(pkcs1),
+    }) as RsaPublicKey;
+    const expected = writeTlv(
+      TAG.SEQUENCE,
+      algorithm,
+      writeTlv(
+        TAG.BIT_STRING,
+        Uint8Array.of(0),
+        writeTlv(TAG.SEQUENCE, integer(minimal(n)), integer(minimal(e))),
+      ),
+    );
+    assert.deepStrictEqual(key.data, expected);
+  }
+});
