@@ -310,6 +310,16 @@ export interface SessionsResult {
   readonly text_ms_while_connecting: Percentiles;
   /** Texts between two of the sessions after the hold, all others idle. */
   readonly text_ms_idle: Percentiles;
+  /**
+   * Every probe text's latency (ms, rounded to µs) in the order sent, those
+   * while the others connected and those after the hold: runs can be pooled
+   * for a p99 of more texts than one storm has, and the texts over a bound
+   * counted.
+   */
+  readonly text_ms_samples: {
+    readonly while_connecting: readonly number[];
+    readonly idle: readonly number[];
+  };
   /** Probe texts that did not arrive within 10 s. */
   readonly texts_lost: number;
   /**

@@ -360,6 +360,10 @@ export async function runSessions(
     prepared: { first_offers: firstOffers, sealed_keys: sealedKeys },
     text_ms_while_connecting: percentiles(Float64Array.from(storm.latencies)),
     text_ms_idle: percentiles(Float64Array.from(idle.latencies)),
+    text_ms_samples: {
+      while_connecting: storm.latencies.map(round3),
+      idle: idle.latencies.map(round3),
+    },
     texts_lost: storm.lost + idle.lost,
     generator: {
       cpu_s: round3((ownCpuMs() - started.cpuMs) / 1000),

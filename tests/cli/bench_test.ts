@@ -8,6 +8,7 @@
  */
 import assert from "node:assert/strict";
 import type { BenchResult, SessionsResult } from "../../cli/bench/mod.ts";
+import { percentiles } from "../../cli/bench/result.ts";
 import {
   startLocalStation,
   startStation,
@@ -679,6 +680,22 @@ Deno.test("dim bench --sessions: every user handshaken and held, counted once; t
     assert.ok(result.handshakes_per_s! > 0);
     assert.ok(result.text_ms_while_connecting.n >= 1);
     assert.equal(result.text_ms_idle.n, 100);
+    // every probe text's latency as sent, the percentiles' texts exactly
+    const samples = result.text_ms_samples;
+    assert.equal(
+      samples.while_connecting.length,
+      result.text_ms_while_connecting.n,
+    );
+    assert.equal(samples.idle.length, 100);
+    assert.equal(
+      Math.max(...samples.while_connecting),
+      result.text_ms_while_connecting.max,
+    );
+    assert.equal(Math.max(...samples.idle), result.text_ms_idle.max);
+    assert.equal(
+      percentiles(Float64Array.from(samples.idle)).p50,
+      result.text_ms_idle.p50,
+    );
     assert.equal(result.texts_lost, 0);
     assert.equal(result.error_count, 0);
     assert.equal(result.ended, "complete");
