@@ -125,15 +125,20 @@ function firstInnerTag(der: Uint8Array): number {
   return readItems(readOnly(der, TAG.SEQUENCE))[0]?.tag ?? -1;
 }
 
+/** Content length of a positive INTEGER of the trimmed `value` (a 0 before a high bit). */
+function _integerLength(value: Uint8Array): number {
+  return (value[0] >= 0x80 ? 1 : 0) + value.length;
+}
+
 /** Writes a minimal positive INTEGER of the trimmed `value`; returns its end. */
 function _putInteger(
   out: Uint8Array,
   offset: number,
   value: Uint8Array,
 ): number {
-  const pad = value[0] >= 0x80 ? 1 : 0;
-  let at = putTlvHeader(out, offset, TAG.INTEGER, pad + value.length);
-  if (pad === 1) out[at++] = 0;
+  const length = _integerLength(value);
+  let at = putTlvHeader(out, offset, TAG.INTEGER, length);
+  if (length > value.length) out[at++] = 0;
   out.set(value, at);
   return at + value.length;
 }
@@ -146,8 +151,7 @@ function _putInteger(
 function spkiOf(n: Uint8Array, e: Uint8Array): Uint8Array {
   const nBody = strip(n);
   const eBody = strip(e);
-  const pkcs1 = tlvSize((nBody[0] >= 0x80 ? 1 : 0) + nBody.length) +
-    tlvSize((eBody[0] >= 0x80 ? 1 : 0) + eBody.length);
+  const pkcs1 = tlvSize(_integerLength(nBody)) + tlvSize(_integerLength(eBody));
   const bits = 1 + tlvSize(pkcs1);
   const outer = RSA_ALGORITHM_ID.length + tlvSize(bits);
   const out = new Uint8Array(tlvSize(outer));
