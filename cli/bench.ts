@@ -121,6 +121,12 @@ run the same arguments against any DIM station to compare them.
                        thread only: the probe pair's thread keeps its own), as
                        users on other machines take none of the station's
                        CPUs; the JSON result says it (storm_nice)
+  --reconnect          with --sessions: after the idle texts, the storm's users
+                       lose their connections and reconnect at once, the same
+                       clients with the keys they hold (as after a network cut
+                       or a station restart), while the probe pair exchanges
+                       texts; the JSON result's reconnect gives its
+                       handshakes/s, texts and CPU per handshake
   --crypto-engine E    what runs the users' RSA: auto (default: OpenSSL's
                        libcrypto by FFI when it loads, else the runtime's
                        node:crypto), openssl (required) or runtime; as the
@@ -159,6 +165,7 @@ const OPTIONS = {
   "ecdsa-engine": { type: "string" },
   hold: { type: "string" },
   "storm-nice": { type: "string" },
+  reconnect: { type: "boolean" },
   "probe-interval": { type: "string" },
   json: { type: "boolean" },
   verbose: { type: "boolean", short: "v" },
@@ -498,8 +505,20 @@ export function describeSessions(r: SessionsResult): string[] {
     `  generator CPU     ${r.generator.cpu_s} s (${
       r.generator.cpu_us_per_handshake ?? "-"
     } µs per handshake while connecting)`,
-    `  ended             ${r.ended}`,
   );
+  const again = r.reconnect;
+  if (again !== null) {
+    lines.push(
+      `  reconnect         ${again.sessions} of ${r.users} up: ${again.handshakes} handshakes, ${
+        rate(again.handshakes_per_s)
+      } (${spread(again.handshake_ms)}); texts ${
+        spread(again.text_ms)
+      }; CPU per handshake: station ${
+        again.station_cpu_us_per_handshake ?? "-"
+      } µs, generator ${again.generator_cpu_us_per_handshake ?? "-"} µs`,
+    );
+  }
+  lines.push(`  ended             ${r.ended}`);
   for (const error of r.errors) lines.push(`  error: ${error}`);
   return lines;
 }
@@ -575,7 +594,9 @@ export async function runBenchCommand(
   if (flags.sessions !== undefined) {
     return await runSessionsCommand(ctx, flags, endpoint);
   }
-  for (const name of ["hold", "storm-nice", "probe-interval"] as const) {
+  for (
+    const name of ["hold", "storm-nice", "probe-interval", "reconnect"] as const
+  ) {
     if (flags[name] !== undefined) {
       throw new UsageError(`--${name} goes with --sessions`);
     }
@@ -758,6 +779,7 @@ function runSessionsCommand(
         concurrency: plan.concurrency,
         stormNice: plan.stormNice,
         probeInterval: plan.probeIntervalMs,
+        reconnect: flags.reconnect === true,
         pids: plan.pids,
         signal,
         onPhase: (text) => printErr(`dim bench: ${text}`),
@@ -768,7 +790,10 @@ function runSessionsCommand(
       });
       if (flags.json) printOut(JSON.stringify(result));
       else for (const line of describeSessions(result)) printOut(line);
-      return result.sessions === result.users && result.texts_lost === 0
+      const reconnected = result.reconnect === null ||
+        result.reconnect.sessions === result.users;
+      return result.sessions === result.users && reconnected &&
+          result.texts_lost === 0
         ? 0
         : 1;
     },

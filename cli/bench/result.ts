@@ -332,11 +332,46 @@ export interface SessionsResult {
     readonly cpu_us_per_handshake: number | null;
   };
   readonly station_process: SessionsStationProcess | null;
+  /** The storm's users reconnecting at once after the idle texts (`--reconnect`), else `null`. */
+  readonly reconnect: SessionsReconnect | null;
   /** `complete`, or `interrupted` (the hold was cut short). */
   readonly ended: "complete" | "interrupted";
   /** The first few errors (users that could not connect). */
   readonly errors: readonly string[];
   readonly error_count: number;
+}
+
+/**
+ * `dim bench --sessions --reconnect`: after the texts between idle
+ * sessions, the storm's users lose their connections and, a second later,
+ * reconnect at once — the same clients, with the message keys they hold
+ * (as after a network cut or their station's restart) — while the probe
+ * pair exchanges texts as during the first storm.
+ */
+export interface SessionsReconnect {
+  /** Sessions up after the reconnect (the probe pair's two included). */
+  readonly sessions: number;
+  /** Handshakes completed in the reconnect. */
+  readonly handshakes: number;
+  /** From the reconnect's first connection to its last handshake. */
+  readonly handshakes_per_s: number | null;
+  /** Each reconnecting session's time (connect → `DIM!`). */
+  readonly handshake_ms: Percentiles;
+  /** What was ready before its clock: first offers, keys sealed (the keys held). */
+  readonly prepared: {
+    readonly first_offers: number;
+    readonly sealed_keys: number;
+  };
+  /** The probe texts while the others reconnected. */
+  readonly text_ms: Percentiles;
+  /** Each of those texts' latency (ms, rounded to µs), in the order sent. */
+  readonly text_ms_samples: readonly number[];
+  /** Of those, the texts that did not arrive within 10 s (counted in `texts_lost` too). */
+  readonly texts_lost: number;
+  /** The station's CPU over the reconnect, per handshake (with `--pid`). */
+  readonly station_cpu_us_per_handshake: number | null;
+  /** The bench's own CPU over the reconnect, per handshake. */
+  readonly generator_cpu_us_per_handshake: number | null;
 }
 
 /**

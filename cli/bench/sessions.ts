@@ -55,7 +55,7 @@ import {
   type LocalUser,
   MemoryCipherKeyCache,
 } from "../../dimp/message/mod.ts";
-import { parseId } from "../../dimp/identity/mod.ts";
+import { type ID, parseId } from "../../dimp/identity/mod.ts";
 import { AccountsDirectory, type ClientSession } from "../../client/mod.ts";
 import { type ProbeEngines, type ProbeTake, ProbeThread } from "./_prober.ts";
 import { workerEngines } from "../../station/worker_engines.ts";
@@ -99,6 +99,13 @@ export interface SessionsOptions extends BenchConnectOptions {
    * (0 … 19; default 0: unchanged).
    */
   readonly stormNice?: number;
+  /**
+   * After the texts between idle sessions, the storm's users lose their
+   * connections and reconnect at once, the same clients with the message
+   * keys they hold, while the probe pair exchanges texts (the result's
+   * `reconnect`).
+   */
+  readonly reconnect?: boolean;
   /** About once a second: sessions up, of how many. */
   readonly onProgress?: (text: string) => void;
 }
@@ -115,6 +122,27 @@ const MAX_SOURCES = 250;
 const SIGNATURES_PER_HANDSHAKE = 2;
 /** Errors kept for the report. */
 const MAX_ERRORS = 10;
+/**
+ * With `reconnect`, how long the bench waits between dropping the storm's
+ * connections and reconnecting them (ms): the station sees them go first.
+ */
+const RECONNECT_AFTER_MS = 1000;
+
+/** One storm: its sessions connected `concurrency` at a time, on the clock. */
+interface _StormClock {
+  /** Handshakes completed in the storm. */
+  readonly handshakes: number;
+  readonly wallMs: number;
+  /** The bench's own CPU over the storm. */
+  readonly cpuMs: number;
+  /** The station at the storm's start and end (with `pids`). */
+  readonly station?: {
+    readonly start: ProcessSample;
+    readonly end: ProcessSample;
+  };
+  /** The probe pair's texts during the storm. */
+  readonly texts: ProbeTake;
+}
 
 /**
  * The source addresses for `sessions` connections to `host`: none (the
@@ -170,35 +198,33 @@ export async function runSessions(
   };
   const source = (i: number) =>
     sources.length === 0 ? undefined : sources[i % sources.length];
+  const replies = new ReplySample(o.verifyAll ?? false, VERIFY_EVERY);
   // the first two are the probe thread's; the others' signatures of the
   // handshake use nonces made before the clock starts
+  const stormSessions = (): ClientSession[] =>
+    withNonces(o.users.slice(2), SIGNATURES_PER_HANDSHAKE).map((user, i) =>
+      benchSession(o, {
+        user,
+        directory,
+        cipherKeys,
+        localAddress: source(i + 2),
+        signatureSample: replies.forSession(),
+      })
+    );
   o.onPhase?.(`making the handshakes' signing nonces`);
-  const stormUsers = withNonces(o.users.slice(2), SIGNATURES_PER_HANDSHAKE);
+  let sessions = stormSessions();
   o.onPhase?.(`loading the users' message keys`);
-  await warmMessageKeys(stormUsers);
-  const replies = new ReplySample(o.verifyAll ?? false, VERIFY_EVERY);
-  const sessions = stormUsers.map((user, i) =>
-    benchSession(o, {
-      user,
-      directory,
-      cipherKeys,
-      localAddress: source(i + 2),
-      signatureSample: replies.forSession(),
-    })
-  );
+  await warmMessageKeys(o.users.slice(2));
   o.onPhase?.(`packing the first offers`);
-  let firstOffers = 0;
-  for (const session of sessions) {
-    if (await session.packFirstOffer() !== undefined) firstOffers++;
-  }
+  const firstOffers = await _packFirstOffers(sessions);
   let sealedKeys = 0;
   const handshakeMs: number[] = [];
   let stationId: string | null = null;
-  const connect = async (session: ClientSession) => {
+  const connect = (into: number[]) => async (session: ClientSession) => {
     const t = performance.now();
     try {
       await session.connect();
-      handshakeMs.push(performance.now() - t);
+      into.push(performance.now() - t);
       stationId ??= session.station?.value ?? null;
     } catch (e) {
       error(`${session.user.value}: ${(e as Error).message}`);
@@ -213,20 +239,38 @@ export async function runSessions(
     );
     return () => clearInterval(timer);
   };
+  /** `group` connects on the clock while the probe pair exchanges texts. */
+  const storm = async (
+    group: readonly ClientSession[],
+    into: number[],
+  ): Promise<_StormClock> => {
+    await probe!.every(o.probeInterval ?? 100);
+    const before = { station: sample(), cpuMs: ownCpuMs(), n: into.length };
+    const wallStart = performance.now();
+    const stop = progress("connecting");
+    await eachLimited(group, o.concurrency ?? 16, connect(into));
+    stop();
+    const wallMs = performance.now() - wallStart;
+    const end = sample();
+    const cpuMs = ownCpuMs() - before.cpuMs;
+    return {
+      handshakes: into.length - before.n,
+      wallMs,
+      cpuMs,
+      station: before.station !== undefined && end !== undefined
+        ? { start: before.station, end }
+        : undefined,
+      texts: await probe!.take(),
+    };
+  };
   let ended: SessionsResult["ended"] = "complete";
   const started = { station: sample(), cpuMs: ownCpuMs() };
-  let stormStart: { station?: ProcessSample; cpuMs: number } | undefined;
-  let stormHandshakes = 0;
-  let stormWallMs = 0;
-  let stormCpuMs = 0;
-  let stationAt: {
-    handshaken?: ProcessSample;
-    held?: ProcessSample;
-  } = {};
+  let first: _StormClock | undefined;
+  let held: ProcessSample | undefined;
   const none: ProbeTake = { latencies: [], lost: 0, up: 0 };
-  let storm = none;
   let idle = none;
-  let held = 0;
+  let heldSessions = 0;
+  let reconnect: SessionsResult["reconnect"] = null;
   let probe: ProbeThread | undefined;
   let probeEngines: ProbeEngines | null = null;
   let stormNice = 0;
@@ -256,13 +300,10 @@ export async function runSessions(
       );
     }
     stationId = probing.stationId;
-    const probeHandshakes = handshakeMs.length;
-    if (stationId !== null) {
+    const station = stationId === null ? undefined : parseId(stationId);
+    if (station !== undefined) {
       o.onPhase?.(`sealing the users' message keys for ${stationId}`);
-      const station = parseId(stationId);
-      for (const session of sessions) {
-        if (await session.sealKeyFor(station)) sealedKeys++;
-      }
+      sealedKeys = await _sealKeys(sessions, station);
     }
     o.onPhase?.(
       `connecting ${sessions.length} users, ${o.concurrency ?? 16} at a time${
@@ -271,18 +312,8 @@ export async function runSessions(
           : ""
       }`,
     );
-    await probe.every(o.probeInterval ?? 100);
     stormNice = _renice(o.stormNice ?? 0);
-    stormStart = { station: sample(), cpuMs: ownCpuMs() };
-    const wallStart = performance.now();
-    const stopStorm = progress("connecting");
-    await eachLimited(sessions, o.concurrency ?? 16, connect);
-    stopStorm();
-    stormWallMs = performance.now() - wallStart;
-    stationAt = { handshaken: sample() };
-    stormCpuMs = ownCpuMs() - stormStart.cpuMs;
-    stormHandshakes = handshakeMs.length - probeHandshakes;
-    storm = await probe.take();
+    first = await storm(sessions, handshakeMs);
 
     o.onPhase?.(
       `holding ${up()} sessions idle for ${round3(o.hold / 1000)} s`,
@@ -303,39 +334,68 @@ export async function runSessions(
       else o.signal?.addEventListener("abort", interrupted);
     });
     stopHold();
-    stationAt = { ...stationAt, held: sample() };
+    held = sample();
     o.onPhase?.(`${o.probes ?? 100} texts between two idle sessions`);
     idle = await probe.probes(o.probes ?? 100);
-    held = up() - 2 + idle.up;
+    heldSessions = up() - 2 + idle.up;
+
+    if (o.reconnect && ended === "complete") {
+      o.onPhase?.(`dropping ${sessions.length} connections`);
+      for (const session of sessions) session.connection?.close();
+      await eachLimited(sessions, 64, (s) => s.close());
+      await new Promise((resolve) => setTimeout(resolve, RECONNECT_AFTER_MS));
+      sessions = stormSessions();
+      const offers = await _packFirstOffers(sessions);
+      const sealed = station === undefined
+        ? 0
+        : await _sealKeys(sessions, station);
+      o.onPhase?.(`reconnecting ${sessions.length} users with their keys`);
+      const again: number[] = [];
+      const clock = await storm(sessions, again);
+      reconnect = {
+        sessions: up() - 2 + clock.texts.up,
+        handshakes: clock.handshakes,
+        handshakes_per_s: _rate(clock),
+        handshake_ms: percentiles(Float64Array.from(again)),
+        prepared: { first_offers: offers, sealed_keys: sealed },
+        text_ms: percentiles(Float64Array.from(clock.texts.latencies)),
+        text_ms_samples: clock.texts.latencies.map(round3),
+        texts_lost: clock.texts.lost,
+        station_cpu_us_per_handshake: _stationCpuPerHandshake(clock),
+        generator_cpu_us_per_handshake: _cpuPerHandshake(
+          clock.cpuMs,
+          clock.handshakes,
+        ),
+      };
+    }
   } finally {
     o.onPhase?.(`closing ${o.users.length} sessions`);
     await probe?.close();
     await eachLimited(sessions, 64, (s) => s.close());
   }
-  const handshakes = handshakeMs.length;
   let stationProcess: SessionsResult["station_process"] = null;
-  const { handshaken, held: atEnd } = stationAt;
-  const stormStation = stormStart?.station;
+  const storming = first?.station;
   if (
-    started.station !== undefined && stormStation !== undefined &&
-    handshaken !== undefined && atEnd !== undefined
+    started.station !== undefined && storming !== undefined &&
+    held !== undefined
   ) {
-    const cpuMs = handshaken.cpuMs - stormStation.cpuMs;
+    const cpuMs = storming.end.cpuMs - storming.start.cpuMs;
     stationProcess = {
       pids: o.pids!,
       rss_mib_before: round3(started.station.rssMiB),
-      rss_mib: round3(atEnd.rssMiB),
-      peak_rss_mib: round3(atEnd.peakRssMiB),
-      rss_per_session_kib: held > 0
-        ? round3(((atEnd.rssMiB - started.station.rssMiB) * 1024) / held)
+      rss_mib: round3(held.rssMiB),
+      peak_rss_mib: round3(held.peakRssMiB),
+      rss_per_session_kib: heldSessions > 0
+        ? round3(
+          ((held.rssMiB - started.station.rssMiB) * 1024) / heldSessions,
+        )
         : null,
       cpu_s: round3(cpuMs / 1000),
-      cpu_us_per_handshake: stormHandshakes > 0
-        ? Math.round((cpuMs * 1000) / stormHandshakes)
-        : null,
-      hold_cpu_s: round3((atEnd.cpuMs - handshaken.cpuMs) / 1000),
+      cpu_us_per_handshake: _stationCpuPerHandshake(first!),
+      hold_cpu_s: round3((held.cpuMs - storming.end.cpuMs) / 1000),
     };
   }
+  const storm0 = first?.texts ?? none;
   return {
     tool: "dim bench",
     mode: "sessions",
@@ -343,14 +403,12 @@ export async function runSessions(
     station_id: stationId,
     framing: o.framing,
     users: o.users.length,
-    sessions: held,
+    sessions: heldSessions,
     hold_s: round3(o.hold / 1000),
     concurrency: o.concurrency ?? 16,
     sources: sources.length,
-    handshakes,
-    handshakes_per_s: stormWallMs > 0
-      ? round3((stormHandshakes * 1000) / stormWallMs)
-      : null,
+    handshakes: handshakeMs.length,
+    handshakes_per_s: first === undefined ? null : _rate(first),
     handshake_ms: percentiles(Float64Array.from(handshakeMs)),
     verify_all: o.verifyAll ?? false,
     storm_nice: stormNice,
@@ -358,24 +416,68 @@ export async function runSessions(
     probe_engines: probeEngines,
     station_replies: replies.counts(),
     prepared: { first_offers: firstOffers, sealed_keys: sealedKeys },
-    text_ms_while_connecting: percentiles(Float64Array.from(storm.latencies)),
+    text_ms_while_connecting: percentiles(Float64Array.from(storm0.latencies)),
     text_ms_idle: percentiles(Float64Array.from(idle.latencies)),
     text_ms_samples: {
-      while_connecting: storm.latencies.map(round3),
+      while_connecting: storm0.latencies.map(round3),
       idle: idle.latencies.map(round3),
     },
-    texts_lost: storm.lost + idle.lost,
+    texts_lost: storm0.lost + idle.lost + (reconnect?.texts_lost ?? 0),
     generator: {
       cpu_s: round3((ownCpuMs() - started.cpuMs) / 1000),
-      cpu_us_per_handshake: stormHandshakes > 0
-        ? Math.round((stormCpuMs * 1000) / stormHandshakes)
-        : null,
+      cpu_us_per_handshake: first === undefined
+        ? null
+        : _cpuPerHandshake(first.cpuMs, first.handshakes),
     },
     station_process: stationProcess,
+    reconnect,
     ended,
     errors,
     error_count: errorCount,
   };
+}
+
+/** Packs each session's first offer before the clock; how many were packed. */
+async function _packFirstOffers(
+  sessions: readonly ClientSession[],
+): Promise<number> {
+  let packed = 0;
+  for (const session of sessions) {
+    if (await session.packFirstOffer() !== undefined) packed++;
+  }
+  return packed;
+}
+
+/** Seals each session's message key for `station` before the clock; how many. */
+async function _sealKeys(
+  sessions: readonly ClientSession[],
+  station: ID,
+): Promise<number> {
+  let sealed = 0;
+  for (const session of sessions) {
+    if (await session.sealKeyFor(station)) sealed++;
+  }
+  return sealed;
+}
+
+/** A storm's handshakes per second, or `null` when it took no time. */
+function _rate(clock: _StormClock): number | null {
+  return clock.wallMs > 0
+    ? round3((clock.handshakes * 1000) / clock.wallMs)
+    : null;
+}
+
+/** CPU ms over `handshakes`, in µs each (`null` without handshakes). */
+function _cpuPerHandshake(cpuMs: number, handshakes: number): number | null {
+  return handshakes > 0 ? Math.round((cpuMs * 1000) / handshakes) : null;
+}
+
+/** The station's CPU per handshake of a storm (`null` unsampled). */
+function _stationCpuPerHandshake(clock: _StormClock): number | null {
+  const s = clock.station;
+  return s === undefined
+    ? null
+    : _cpuPerHandshake(s.end.cpuMs - s.start.cpuMs, clock.handshakes);
 }
 
 /** Sets this thread's nice value (Linux: this thread only); returns it as read back. */

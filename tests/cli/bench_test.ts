@@ -67,6 +67,11 @@ function resultOf(run: DimRun): BenchResult {
   return JSON.parse(run.lastLine) as BenchResult;
 }
 
+function sessionsResultOf(run: DimRun): SessionsResult {
+  assert.equal(run.code, 0, run.stderr);
+  return JSON.parse(run.lastLine) as SessionsResult;
+}
+
 /** Every planned message sent once, delivered once, answered once. */
 function assertExactlyOnce(result: BenchResult, planned: number): void {
   assert.equal(result.planned, planned);
@@ -185,6 +190,22 @@ Deno.test("dim bench --warmup: the untimed texts go first, each delivered, and a
   });
 });
 
+/** A station in `dir`/station with its admin endpoint on a free port, and its `/metrics` URL. */
+async function startStationWithMetrics(
+  dir: string,
+): Promise<{ station: StationChild; url: string }> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const admin = listener.addr.port;
+  listener.close();
+  const station = await startLocalStation(`${dir}/station`, [
+    "--admin",
+    `127.0.0.1:${admin}`,
+    "--log",
+    "error",
+  ]);
+  return { station, url: `http://127.0.0.1:${admin}/metrics` };
+}
+
 /** The station's counters of what its clients did, from its `/metrics`. */
 async function clientCounts(url: string): Promise<Record<string, number>> {
   const response = await fetch(url);
@@ -212,16 +233,7 @@ async function settledCounts(url: string): Promise<Record<string, number>> {
 
 Deno.test("dim bench: its self warm-up runs before the connections and reaches no station — the station sees the same connections and messages with it and with --no-self-warmup", async () => {
   using dir = tempDir();
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const admin = listener.addr.port;
-  listener.close();
-  const url = `http://127.0.0.1:${admin}/metrics`;
-  const station = await startLocalStation(`${dir.path}/station`, [
-    "--admin",
-    `127.0.0.1:${admin}`,
-    "--log",
-    "error",
-  ]);
+  const { station, url } = await startStationWithMetrics(dir.path);
   try {
     const dataDir = `${dir.path}/bench`;
     const args = ["--users", "3", "--messages", "4"];
@@ -655,8 +667,7 @@ Deno.test("dim bench --sessions: every user handshaken and held, counted once; t
       "--pid",
       String(station.process.pid),
     ]);
-    assert.equal(run.code, 0, run.stderr);
-    const result = JSON.parse(run.lastLine) as SessionsResult;
+    const result = sessionsResultOf(run);
     assert.equal(result.mode, "sessions");
     assert.equal(result.station_id, station.id);
     assert.equal(result.users, 12);
@@ -734,13 +745,75 @@ Deno.test("dim bench --sessions --storm-nice 7 --probe-interval 5: the storm's t
       "--probe-interval",
       "5",
     ]);
-    assert.equal(run.code, 0, run.stderr);
-    const result = JSON.parse(run.lastLine) as SessionsResult;
+    const result = sessionsResultOf(run);
     assert.equal(result.storm_nice, 7);
     assert.equal(result.probe_interval_ms, 5);
     assert.equal(result.sessions, 6);
     assert.equal(result.texts_lost, 0);
   });
+});
+
+Deno.test("dim bench --sessions --reconnect: the storm's users drop and reconnect at once with the keys they hold — every session up again, no sealed key opened again by the station, the texts meanwhile timed", async () => {
+  using dir = tempDir();
+  const { station, url } = await startStationWithMetrics(dir.path);
+  try {
+    const metric = async (
+      name: string,
+      labels: Record<string, string> = {},
+    ): Promise<number> => {
+      const response = await fetch(url);
+      const families = parseExposition(await response.text());
+      return sampleValue(families, name, labels) ?? 0;
+    };
+    const decryptions = () => metric("dim_key_decryptions_total");
+    const opened = () =>
+      metric("dim_connections_opened_total", { framing: "mtp" });
+    const decryptedBefore = await decryptions();
+    const openedBefore = await opened();
+    const run = await bench(station, `${dir.path}/bench`, [
+      "--sessions",
+      "8",
+      "--hold",
+      "0.2",
+      "--probe-interval",
+      "5",
+      "--reconnect",
+      "--pid",
+      String(station.process.pid),
+    ]);
+    const result = sessionsResultOf(run);
+    assert.equal(result.sessions, 8);
+    assert.equal(result.handshakes, 8);
+    const again = result.reconnect!;
+    assert.equal(again.sessions, 8);
+    assert.equal(again.handshakes, 6);
+    assert.equal(again.handshake_ms.n, 6);
+    assert.ok(again.handshakes_per_s! > 0);
+    // each reconnecting client packs its first offer and seals the key it
+    // holds before the clock
+    assert.deepEqual(again.prepared, { first_offers: 6, sealed_keys: 6 });
+    assert.equal(again.text_ms_samples.length, again.text_ms.n);
+    assert.ok(again.text_ms.n >= 1);
+    assert.equal(Math.max(...again.text_ms_samples), again.text_ms.max);
+    assert.equal(again.texts_lost, 0);
+    assert.equal(result.texts_lost, 0);
+    assert.equal(typeof again.station_cpu_us_per_handshake, "number");
+    assert.ok(again.generator_cpu_us_per_handshake! > 0);
+    // the first storm's texts are still its own
+    assert.equal(
+      result.text_ms_samples.while_connecting.length,
+      result.text_ms_while_connecting.n,
+    );
+    // the station opened each user's sealed key once (the first storm and
+    // the probe pair: 8); the reconnect's keys were the ones it held
+    assert.equal(await decryptions() - decryptedBefore, 8);
+    // 8 connections, then the storm's 6 again
+    assert.equal(await opened() - openedBefore, 14);
+    assert.match(run.stderr, /dropping 6 connections/);
+    assert.match(run.stderr, /reconnecting 6 users with their keys/);
+  } finally {
+    await stopStation(station, "SIGTERM");
+  }
 });
 
 Deno.test("dim bench --sessions more than the open-file limit allows: exit 2 before any user is made", async () => {
@@ -811,6 +884,7 @@ for (
       /--storm-nice must be a whole number 0 … 19/,
     ],
     [["--probe-interval", "20"], /--probe-interval goes with --sessions/],
+    [["--reconnect"], /--reconnect goes with --sessions/],
     [
       ["--sessions", "5", "--probe-interval", "4"],
       /--probe-interval must be a whole number 5 … 1000/,
