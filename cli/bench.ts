@@ -121,6 +121,11 @@ run the same arguments against any DIM station to compare them.
                        thread only: the probe pair's thread keeps its own), as
                        users on other machines take none of the station's
                        CPUs; the JSON result says it (storm_nice)
+  --probe-nice=N       with --sessions: the probe pair's thread runs at nice N
+                       (-20 … 19, default 0; Linux, that thread only; a
+                       negative N needs CAP_SYS_NICE, else it stays 0), as two
+                       users on machines of their own wait for no one else's
+                       threads; the JSON result says it (probe_nice)
   --reconnect          with --sessions: after the idle texts, the storm's users
                        lose their connections and reconnect at once, the same
                        clients with the keys they hold (as after a network cut
@@ -166,6 +171,7 @@ const OPTIONS = {
   hold: { type: "string" },
   "storm-nice": { type: "string" },
   reconnect: { type: "boolean" },
+  "probe-nice": { type: "string" },
   "probe-interval": { type: "string" },
   json: { type: "boolean" },
   verbose: { type: "boolean", short: "v" },
@@ -182,7 +188,7 @@ function integer(
 ): number {
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (!/^\d+$/.test(text.trim()) || value < min || value > max) {
+  if (!/^-?\d+$/.test(text.trim()) || value < min || value > max) {
     throw new UsageError(
       `${what} must be a whole number ${min} … ${max}, not "${text}"`,
     );
@@ -230,6 +236,8 @@ interface SessionsPlan {
   concurrency: number;
   /** The storm thread's nice value. */
   stormNice: number;
+  /** The probe pair's thread's nice value. */
+  probeNice: number;
   /** Between two probe texts during the storm (ms). */
   probeIntervalMs: number;
   pids: number[] | undefined;
@@ -294,6 +302,7 @@ function parseSessionsPlan(
       : positive(str("hold")!, MAX_HOLD_S, "--hold"),
     concurrency: integer(str("concurrency"), 16, 1, 256, "--concurrency"),
     stormNice: integer(str("storm-nice"), 0, 0, 19, "--storm-nice"),
+    probeNice: integer(str("probe-nice"), 0, -20, 19, "--probe-nice"),
     probeIntervalMs: integer(
       str("probe-interval"),
       100,
@@ -595,7 +604,13 @@ export async function runBenchCommand(
     return await runSessionsCommand(ctx, flags, endpoint);
   }
   for (
-    const name of ["hold", "storm-nice", "probe-interval", "reconnect"] as const
+    const name of [
+      "hold",
+      "storm-nice",
+      "probe-nice",
+      "probe-interval",
+      "reconnect",
+    ] as const
   ) {
     if (flags[name] !== undefined) {
       throw new UsageError(`--${name} goes with --sessions`);
@@ -778,6 +793,7 @@ function runSessionsCommand(
         verifyAll: flags["verify-all"] === true,
         concurrency: plan.concurrency,
         stormNice: plan.stormNice,
+        probeNice: plan.probeNice,
         probeInterval: plan.probeIntervalMs,
         reconnect: flags.reconnect === true,
         pids: plan.pids,

@@ -23,6 +23,7 @@ import {
   type ProbeTake,
 } from "./_prober.ts";
 import { benchSession } from "./run.ts";
+import { setThreadNice } from "./_thread_nice.ts";
 
 interface Scope {
   onmessage: ((event: MessageEvent) => void) | null;
@@ -72,6 +73,7 @@ async function start(init: ProbeInit): Promise<ProbeStarted> {
   // the bench's thread's engines: the probe users' crypto costs what the
   // storm users' does (the runtime's is ~3× the CPU per text)
   if (init.engines !== undefined) installWorkerEngines(init.engines);
+  const nice = setThreadNice(init.nice ?? 0);
   accounts = new Accounts(Store.open({ path: init.path }));
   const directory = new AccountsDirectory(accounts);
   const cipherKeys = new MemoryCipherKeyCache();
@@ -103,6 +105,7 @@ async function start(init: ProbeInit): Promise<ProbeStarted> {
     handshakes,
     stationId: sessions[0].station?.value ?? null,
     engines: { rsa: rsaEngine().name, ecdsa: ecdsaEngine().name },
+    nice,
   };
 }
 

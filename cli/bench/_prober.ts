@@ -39,6 +39,8 @@ export interface ProbeInit {
    * users' run on them too (none: the runtime's).
    */
   readonly engines?: WorkerEngines;
+  /** The thread's nice value (0: unchanged). */
+  readonly nice?: number;
 }
 
 /** The latencies of a series of probe texts and how many were lost. */
@@ -56,6 +58,8 @@ export interface ProbeStarted {
   readonly stationId: string | null;
   /** The engines the probe thread's RSA and ECDSA run on (their names). */
   readonly engines: ProbeEngines;
+  /** The probe thread's nice value, as read back. */
+  readonly nice: number;
 }
 
 /** What the probe users' crypto runs on: an engine's name for each. */

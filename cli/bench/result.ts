@@ -287,6 +287,11 @@ export interface SessionsResult {
    * (`--storm-nice`; 0: as the probe thread), read back from the system.
    */
   readonly storm_nice: number;
+  /**
+   * The nice value the probe pair's thread ran at (`--probe-nice`; 0: as
+   * the bench's other threads), read back from the system.
+   */
+  readonly probe_nice: number;
   /** Between two probe texts while the others connect (ms; `--probe-interval`). */
   readonly probe_interval_ms: number;
   /**

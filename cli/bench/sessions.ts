@@ -50,7 +50,6 @@
  *
  * @module
  */
-import { getPriority, setPriority } from "node:os";
 import {
   type LocalUser,
   MemoryCipherKeyCache,
@@ -60,6 +59,7 @@ import { AccountsDirectory, type ClientSession } from "../../client/mod.ts";
 import { type ProbeEngines, type ProbeTake, ProbeThread } from "./_prober.ts";
 import { workerEngines } from "../../station/worker_engines.ts";
 import { eachLimited } from "./_each_limited.ts";
+import { setThreadNice } from "./_thread_nice.ts";
 import { withNonces } from "./nonces.ts";
 import { warmMessageKeys } from "./_warm_keys.ts";
 import { ReplySample } from "./_reply_sample.ts";
@@ -99,6 +99,11 @@ export interface SessionsOptions extends BenchConnectOptions {
    * (0 … 19; default 0: unchanged).
    */
   readonly stormNice?: number;
+  /**
+   * The nice value of the probe pair's thread, from its start on (−20 …
+   * 19; default 0: unchanged; a negative one needs `CAP_SYS_NICE`).
+   */
+  readonly probeNice?: number;
   /**
    * After the texts between idle sessions, the storm's users lose their
    * connections and reconnect at once, the same clients with the message
@@ -274,6 +279,7 @@ export async function runSessions(
   let probe: ProbeThread | undefined;
   let probeEngines: ProbeEngines | null = null;
   let stormNice = 0;
+  let probeNice = 0;
   try {
     o.onPhase?.(`connecting the two probe users`);
     const { thread, started: probing } = await ProbeThread.start({
@@ -285,9 +291,11 @@ export async function runSessions(
       localAddress: source(0),
       handshakeTimeout: o.handshakeTimeout,
       engines: workerEngines(),
+      nice: o.probeNice ?? 0,
     });
     probe = thread;
     probeEngines = probing.engines;
+    probeNice = probing.nice;
     for (const handshake of probing.handshakes) {
       if (typeof handshake === "number") handshakeMs.push(handshake);
       else error(handshake);
@@ -312,7 +320,7 @@ export async function runSessions(
           : ""
       }`,
     );
-    stormNice = _renice(o.stormNice ?? 0);
+    stormNice = setThreadNice(o.stormNice ?? 0);
     first = await storm(sessions, handshakeMs);
 
     o.onPhase?.(
@@ -412,6 +420,7 @@ export async function runSessions(
     handshake_ms: percentiles(Float64Array.from(handshakeMs)),
     verify_all: o.verifyAll ?? false,
     storm_nice: stormNice,
+    probe_nice: probeNice,
     probe_interval_ms: o.probeInterval ?? 100,
     probe_engines: probeEngines,
     station_replies: replies.counts(),
@@ -478,15 +487,4 @@ function _stationCpuPerHandshake(clock: _StormClock): number | null {
   return s === undefined
     ? null
     : _cpuPerHandshake(s.end.cpuMs - s.start.cpuMs, clock.handshakes);
-}
-
-/** Sets this thread's nice value (Linux: this thread only); returns it as read back. */
-function _renice(nice: number): number {
-  if (nice === 0) return getPriority(0);
-  try {
-    setPriority(0, nice);
-  } catch {
-    // not allowed here: read back what it is
-  }
-  return getPriority(0);
 }

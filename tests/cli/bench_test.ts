@@ -685,6 +685,7 @@ Deno.test("dim bench --sessions: every user handshaken and held, counted once; t
     assert.deepEqual(result.prepared, { first_offers: 10, sealed_keys: 10 });
     assert.equal(result.concurrency, 4);
     assert.equal(result.storm_nice, 0);
+    assert.equal(result.probe_nice, 0);
     assert.equal(result.probe_interval_ms, 100);
     assert.equal(result.hold_s, 1);
     assert.equal(result.sources, 0); // Deno.connect, as a client
@@ -733,7 +734,7 @@ Deno.test("dim bench --sessions: every user handshaken and held, counted once; t
   }, "info");
 });
 
-Deno.test("dim bench --sessions --storm-nice 7 --probe-interval 5: the storm's thread at nice 7, read back; every session up, no probe text lost", async () => {
+Deno.test("dim bench --sessions --storm-nice 7 --probe-nice 3 --probe-interval 5: the storm's thread at nice 7 and the probe pair's at 3, read back; every session up, no probe text lost", async () => {
   await withStation(async (station, dataDir) => {
     const run = await bench(station, dataDir, [
       "--sessions",
@@ -742,11 +743,14 @@ Deno.test("dim bench --sessions --storm-nice 7 --probe-interval 5: the storm's t
       "0.2",
       "--storm-nice",
       "7",
+      "--probe-nice",
+      "3",
       "--probe-interval",
       "5",
     ]);
     const result = sessionsResultOf(run);
     assert.equal(result.storm_nice, 7);
+    assert.equal(result.probe_nice, 3);
     assert.equal(result.probe_interval_ms, 5);
     assert.equal(result.sessions, 6);
     assert.equal(result.texts_lost, 0);
@@ -885,6 +889,11 @@ for (
     ],
     [["--probe-interval", "20"], /--probe-interval goes with --sessions/],
     [["--reconnect"], /--reconnect goes with --sessions/],
+    [["--probe-nice", "3"], /--probe-nice goes with --sessions/],
+    [
+      ["--sessions", "5", "--probe-nice=-21"],
+      /--probe-nice must be a whole number -20 … 19/,
+    ],
     [
       ["--sessions", "5", "--probe-interval", "4"],
       /--probe-interval must be a whole number 5 … 1000/,
