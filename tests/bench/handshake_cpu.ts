@@ -302,6 +302,9 @@ async function run(planned: readonly Planned[]): Promise<Cpu> {
 let preloaded: Record<string, number> | undefined;
 if (reopen !== undefined) {
   // as a station starting: its recent users read ahead, then the warm-up
+  // the heap's growth is what the caches keep (the child runs with gc())
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
   const heap = getHeapStatistics().used_heap_size;
   const rss = Deno.memoryUsage().rss;
   const { keys, users, ms } = preloadReturning(
@@ -309,6 +312,7 @@ if (reopen !== undefined) {
     facade,
     Number(Deno.args[5] ?? DEFAULT_PRELOAD_USERS),
   );
+  gc?.();
   preloaded = {
     keys,
     users,
@@ -337,7 +341,13 @@ if (restart) {
   pipeline.close();
   store.close();
   const child = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", import.meta.filename!, ...Deno.args],
+    args: [
+      "run",
+      "-A",
+      "--v8-flags=--expose-gc",
+      import.meta.filename!,
+      ...Deno.args,
+    ],
     env: { HANDSHAKE_CPU_REOPEN: dir },
     stderr: "inherit",
   }).output();
