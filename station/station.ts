@@ -388,18 +388,23 @@ export class Station {
         sessions: () => center.all(),
       });
     }
-    // before the first connection is served (none is while this runs)
-    const preloaded = preloadReturning(
-      pipeline.messenger,
-      accounts,
-      options.preloadUsers ?? DEFAULT_PRELOAD_USERS,
-    );
-    if (preloaded.keys > 0) {
-      log.info("read ahead the accounts of recent users", {
-        users: preloaded.users,
-        keys: preloaded.keys,
-        ms: Math.round(preloaded.ms),
-      });
+    // before the first connection is served (none is while this runs); a
+    // store that fails here is read on demand, as without it
+    try {
+      const preloaded = preloadReturning(
+        pipeline.messenger,
+        accounts,
+        options.preloadUsers ?? DEFAULT_PRELOAD_USERS,
+      );
+      if (preloaded.keys > 0) {
+        log.info("read ahead the accounts of recent users", {
+          users: preloaded.users,
+          keys: preloaded.keys,
+          ms: Math.round(preloaded.ms),
+        });
+      }
+    } catch (error) {
+      log.warn(`reading recent users ahead failed: ${error}`);
     }
     handler.attach(pipeline, handshakes);
     const collector = new StormCollector({
