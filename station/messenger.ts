@@ -74,6 +74,7 @@ export class StationMessenger {
   readonly #log: StationLog;
   readonly #packer: MessagePacker;
   readonly #pending = new BoundedMap<string, Pending[]>(MAX_PENDING_IDS);
+  readonly #cipherKeys: StoredCipherKeyCache;
 
   /** A messenger for the station identity. */
   constructor(
@@ -86,6 +87,10 @@ export class StationMessenger {
     this.#accounts = accounts;
     this.#stats = stats;
     this.#log = log;
+    this.#cipherKeys = new StoredCipherKeyCache(
+      accounts.store.messageKeys,
+      identity.id,
+    );
     this.#packer = new MessagePacker({
       user: {
         id: identity.id,
@@ -100,10 +105,7 @@ export class StationMessenger {
         members: () => Promise.resolve([]),
       },
       // the keys clients sent the station survive a restart (no RSA again)
-      cipherKeys: new StoredCipherKeyCache(
-        accounts.store.messageKeys,
-        identity.id,
-      ),
+      cipherKeys: this.#cipherKeys,
       onAttachments: (sender, found) => this.#save(sender, found),
     });
   }
@@ -111,6 +113,15 @@ export class StationMessenger {
   /** The station ID. */
   get id(): ID {
     return this.#identity.id;
+  }
+
+  /**
+   * Reads the message keys most recently stored into the station (at most
+   * `limit`) into memory and returns their senders, the most recent first
+   * (see `StoredCipherKeyCache.preload`).
+   */
+  preloadKeys(limit: number): string[] {
+    return this.#cipherKeys.preload(limit);
   }
 
   /**

@@ -27,6 +27,7 @@ export * from "./session_handler.ts";
 export * from "./block_lists.ts";
 export * from "./offline.ts";
 export * from "./online_users.ts";
+export * from "./preload.ts";
 export * from "./signer.ts";
 export * from "./decrypt_pool.ts";
 export * from "./handshake_pool.ts";

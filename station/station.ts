@@ -21,6 +21,7 @@ import { ConnectionGuard } from "./_connection_guard.ts";
 import { silentLog, type StationLog } from "../client/log.ts";
 import { StationListenError } from "./errors.ts";
 import { OnlinePublisher } from "./online_users.ts";
+import { DEFAULT_PRELOAD_USERS, preloadReturning } from "./preload.ts";
 import { assemblePipeline } from "./assemble.ts";
 import type { Pipeline } from "./pipeline.ts";
 import { SignerThreads } from "./signer.ts";
@@ -139,6 +140,12 @@ export interface StationOptions {
   readonly gcAfterStorm?: number;
   /** How much the heap must have grown for {@link StationOptions.gcAfterStorm} (bytes; default 32 MiB). */
   readonly gcAfterStormGrowth?: number;
+  /**
+   * Returning users read ahead at start (their message keys, metas and
+   * newest visas: `preload.ts`), the most recent senders first; default
+   * {@link DEFAULT_PRELOAD_USERS}, 0: none.
+   */
+  readonly preloadUsers?: number;
   /** Seconds an offline message is kept (default 7 days). */
   readonly offlineRetention?: number;
   /** Offline messages kept per receiver (default 20480). */
@@ -380,6 +387,24 @@ export class Station {
         storeWrites: () => pipeline.offline.pendingWrites,
         sessions: () => center.all(),
       });
+    }
+    // before the first connection is served (none is while this runs); a
+    // store that fails here is read on demand, as without it
+    try {
+      const preloaded = preloadReturning(
+        pipeline.messenger,
+        accounts,
+        options.preloadUsers ?? DEFAULT_PRELOAD_USERS,
+      );
+      if (preloaded.keys > 0) {
+        log.info("read ahead the accounts of recent users", {
+          users: preloaded.users,
+          keys: preloaded.keys,
+          ms: Math.round(preloaded.ms),
+        });
+      }
+    } catch (error) {
+      log.warn(`reading recent users ahead failed: ${error}`);
     }
     handler.attach(pipeline, handshakes);
     const collector = new StormCollector({

@@ -52,6 +52,11 @@ export class WriteBehind<K, V> {
     return this.#rows.get(key);
   }
 
+  /** The rows kept and not written yet, oldest first. */
+  values(): IterableIterator<V> {
+    return this.#rows.values();
+  }
+
   /** Keeps `row` for `key`; a write follows within `delayMs`. */
   keep(key: K, row: V): void {
     this.#rows.set(key, row);

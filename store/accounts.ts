@@ -47,6 +47,7 @@ import {
   PrivateKeyMismatchError,
 } from "./account_errors.ts";
 import type { DocumentSaveResult as DocumentChange } from "./documents.ts";
+import type { MetaWithDocument } from "./metas.ts";
 import type { Store } from "./store.ts";
 import type { JsonObject } from "./_values.ts";
 import { BoundedMap } from "../dimp/bounded_map.ts";
@@ -233,6 +234,7 @@ export class Accounts {
   readonly #noMeta: BoundedMap<string, true>;
   readonly #visas: BoundedMap<string, VisaEntry>;
   readonly #recheckMs: number;
+  readonly #cacheSize: number;
   #dataVersion: number | undefined;
   #checkedAt = -Infinity;
   readonly #visaListeners = new Set<(id: ID) => void>();
@@ -244,6 +246,7 @@ export class Accounts {
     this.store = store;
     this.#now = options.now ?? (() => Date.now() / 1000);
     const size = options.cacheSize ?? DEFAULT_CACHE_SIZE;
+    this.#cacheSize = size;
     this.#metas = new BoundedMap(size);
     this.#noMeta = new BoundedMap(size);
     this.#visas = new BoundedMap(size);
@@ -261,14 +264,52 @@ export class Accounts {
     if (cached !== undefined) return cached;
     this.#recheck();
     if (this.#noMeta.touch(key) !== undefined) return undefined;
-    const dict = this.store.metas.get(key);
-    if (dict === undefined) {
-      this.#noMeta.set(key, true);
-      return undefined;
+    return this.#read(key);
+  }
+
+  /**
+   * Reads the stored metas and newest visas of `ids` (terminals ignored;
+   * at most `limit`, default the cache size; the first ones given are
+   * kept longest) into the caches, as {@link Accounts.meta} and
+   * {@link Accounts.visa} would read them on demand: a restarted station's
+   * returning users then find theirs without a query or a parse. IDs
+   * cached already, without a meta, or whose rows do not parse (read again,
+   * and refused, on demand) are skipped. Returns how many were read.
+   *
+   * @example
+   * ```ts ignore
+   * const recent = store.messageKeys.recent(station.id.value, 10_000);
+   * accounts.preload(recent.map((row) => row.sender)); // 1,000
+   * ```
+   */
+  preload(ids: Iterable<ID | string>, limit: number = this.#cacheSize): number {
+    const wanted: string[] = [];
+    const seen = new Set<string>();
+    for (const id of ids) {
+      if (wanted.length >= Math.min(limit, this.#cacheSize)) break;
+      let key: string;
+      try {
+        key = nakedId(id).value;
+      } catch {
+        continue; // not an ID: nothing of it is stored
+      }
+      if (seen.has(key)) continue;
+      seen.add(key);
+      wanted.push(key);
     }
-    const meta = Meta.parse(dict);
-    this.#metas.set(key, meta);
-    return meta;
+    // a commit of another connection clears the caches now, not afterwards
+    this.#recheck();
+    let read = 0;
+    // the last one read is the newest entry of each cache
+    for (const key of wanted.toReversed()) {
+      if (this.#metas.has(key) && this.#visas.has(key)) continue;
+      try {
+        if (this.#read(key) !== undefined) read++;
+      } catch {
+        // a row that does not parse: read (and refused) on demand
+      }
+    }
+    return read;
   }
 
   /**
@@ -591,6 +632,43 @@ export class Accounts {
       this.#noMeta.clear();
       this.#dataVersion = version;
     }
+  }
+
+  /**
+   * The stored meta of `id` (naked), parsed into the cache; a user's,
+   * station's or bot's newest visa comes with it in the same query when
+   * it is not cached (every reader of a meta here reads the visa next: to
+   * verify with it, to encrypt for it). An ID without a meta is noted.
+   */
+  #read(id: string): Meta | undefined {
+    const withVisa = !this.#visas.has(id) && !parseId(id).isGroup;
+    const row = withVisa
+      ? this.store.metas.withNewest(id, DocumentType.VISA, DocumentType.PROFILE)
+      : this.#storedMeta(id);
+    if (row === undefined) {
+      this.#noMeta.set(id, true);
+      return undefined;
+    }
+    const meta = Meta.parse(row.meta);
+    this.#metas.set(id, meta);
+    if (withVisa) {
+      let entry: VisaEntry | undefined;
+      try {
+        const visa = row.document === undefined
+          ? null
+          : Document.parse(row.document);
+        entry = { visa, key: visa?.visaKey() };
+      } catch {
+        // not cached: read again, and its error thrown, when asked for
+      }
+      if (entry !== undefined) this.#visas.set(id, entry);
+    }
+    return meta;
+  }
+
+  #storedMeta(id: string): MetaWithDocument | undefined {
+    const meta = this.store.metas.get(id);
+    return meta === undefined ? undefined : { meta };
   }
 
   #visaEntry(id: string): VisaEntry {

@@ -51,6 +51,12 @@ export interface StoredMessageKey {
   readonly savedAt: number;
 }
 
+/** One key of {@link MessageKeys.recent}. */
+export interface RecentMessageKey extends StoredMessageKey {
+  /** Who sealed it (as the message named its sender). */
+  readonly sender: string;
+}
+
 /**
  * The `message_keys` table.
  *
@@ -95,6 +101,51 @@ export class MessageKeys {
     const savedAt = Number(row.saved_at);
     if (savedAt + MESSAGE_KEY_TTL_SECONDS <= this.#now()) return undefined;
     return { key: decodeJson(row.key_json), savedAt };
+  }
+
+  /**
+   * The fresh keys into `destination`, the most recently saved first, at
+   * most `limit` (kept and not written yet included): who sent it messages
+   * lately, e.g. the users a restarted station will see again first.
+   *
+   * @example
+   * ```ts
+   * import { Store } from "./store.ts";
+   * const store = Store.open({ path: ":memory:" });
+   * store.messageKeys.put("alice@x", "station@y", { algorithm: "AES", data: "…" });
+   * store.messageKeys.recent("station@y", 100)[0].sender; // "alice@x"
+   * ```
+   */
+  recent(destination: string, limit: number): RecentMessageKey[] {
+    if (limit <= 0) return [];
+    const fresh = this.#now() - MESSAGE_KEY_TTL_SECONDS;
+    const found: RecentMessageKey[] = [];
+    const seen = new Set<string>();
+    for (const row of this.#pending.values()) {
+      if (row.destination !== destination || row.savedAt <= fresh) continue;
+      found.push({
+        sender: row.sender,
+        key: decodeJson(row.json),
+        savedAt: row.savedAt,
+      });
+      seen.add(row.sender);
+    }
+    const rows = this.#db.statement(
+      `SELECT sender, key_json, saved_at FROM message_keys
+         WHERE destination = ? AND saved_at > ?
+         ORDER BY saved_at DESC LIMIT ?`,
+    ).all(destination, fresh, limit);
+    for (const row of rows) {
+      const sender = row.sender as string;
+      if (seen.has(sender)) continue;
+      found.push({
+        sender,
+        key: decodeJson(row.key_json),
+        savedAt: Number(row.saved_at),
+      });
+    }
+    found.sort((a, b) => b.savedAt - a.savedAt);
+    return found.slice(0, limit);
   }
 
   /** Keeps the key of a direction; written with the next commit of keys. */

@@ -16,6 +16,14 @@ import {
   requireId,
 } from "./_values.ts";
 
+/** An ID's stored meta and newest document ({@link Metas.withNewest}). */
+export interface MetaWithDocument {
+  /** The meta as stored. */
+  readonly meta: JsonObject;
+  /** The newest document asked for, as stored; absent when none is. */
+  readonly document?: JsonObject;
+}
+
 /**
  * The `metas` table.
  */
@@ -53,6 +61,39 @@ export class Metas {
     const row = this.#db.statement("SELECT meta_json FROM metas WHERE id = ?")
       .get(id);
     return row === undefined ? undefined : decodeJson(row.meta_json);
+  }
+
+  /**
+   * The stored meta of an ID and, in the same query, the JSON of its newest
+   * stored document of `type` (else of `fallback`), chosen as
+   * `Documents.newest` chooses it; `undefined` when no meta is stored (an
+   * ID without one has no document either: documents are stored only
+   * against a meta).
+   *
+   * @example
+   * ```ts
+   * import { Store } from "./store.ts";
+   * const store = Store.open({ path: ":memory:" });
+   * store.metas.withNewest("moki@4WDfe3zZ4T7opFSi3iDAKiuTnUHjxmXekk", "visa", "profile"); // undefined
+   * ```
+   */
+  withNewest(
+    id: string,
+    type: string,
+    fallback: string = type,
+  ): MetaWithDocument | undefined {
+    const row = this.#db.statement(
+      `SELECT m.meta_json, (SELECT doc_json FROM documents
+           WHERE id = m.id AND type IN (?, ?)
+           ORDER BY type = ? DESC, time IS NULL, time DESC, seq DESC LIMIT 1
+         ) AS doc_json
+         FROM metas m WHERE m.id = ?`,
+    ).get(type, fallback, type, id);
+    if (row === undefined) return undefined;
+    const meta = decodeJson(row.meta_json);
+    return row.doc_json === null
+      ? { meta }
+      : { meta, document: decodeJson(row.doc_json) };
   }
 
   /**

@@ -67,12 +67,13 @@ export {
   PrivateKeyRecord,
   PrivateKeys,
 } from "./private_keys.ts";
-export { Metas } from "./metas.ts";
+export { Metas, type MetaWithDocument } from "./metas.ts";
 export {
   DEFAULT_MAX_MESSAGE_KEYS,
   MESSAGE_KEY_TTL_SECONDS,
   MessageKeys,
   type MessageKeysOptions,
+  type RecentMessageKey,
   type StoredMessageKey,
 } from "./message_keys.ts";
 export { StoredCipherKeyCache } from "./stored_cipher_keys.ts";

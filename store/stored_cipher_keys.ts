@@ -16,7 +16,7 @@
  * @module
  */
 import { parseSymmetricKey, type SymmetricKey } from "../dimp/crypto/mod.ts";
-import type { ID } from "../dimp/identity/mod.ts";
+import { type ID, parseId } from "../dimp/identity/mod.ts";
 import {
   type CipherKeyCache,
   MemoryCipherKeyCache,
@@ -68,6 +68,41 @@ export class StoredCipherKeyCache implements CipherKeyCache {
     }
     this.#memory.set(sender, destination, key, expires);
     return key;
+  }
+
+  /**
+   * Reads the keys most recently stored into the owner (at most `limit`)
+   * into memory, as {@link StoredCipherKeyCache.get} would read each on
+   * demand, and returns their senders, the most recent first: the users a
+   * restarted station will likely see again first. A key that does not
+   * parse is left out (its sender is still returned).
+   *
+   * @example
+   * ```ts ignore
+   * const senders = cache.preload(10_000);
+   * accounts.preload(senders);
+   * ```
+   */
+  preload(limit: number): string[] {
+    const rows = this.#keys.recent(this.#owner, limit);
+    const owner = parseId(this.#owner);
+    const senders: string[] = [];
+    // oldest first: the most recent are the newest entries in memory
+    for (const row of rows.toReversed()) {
+      senders.push(row.sender);
+      let sender: ID;
+      let key: SymmetricKey;
+      try {
+        sender = parseId(row.sender);
+        key = parseSymmetricKey(row.key);
+      } catch {
+        continue; // not one this code reads: the sealed one decides
+      }
+      if (this.#memory.get(sender, owner) !== undefined) continue;
+      const expires = (row.savedAt + MESSAGE_KEY_TTL_SECONDS) * 1000;
+      this.#memory.set(sender, owner, key, expires);
+    }
+    return senders.reverse();
   }
 
   /** Caches a key; a new key into the owner is stored too. */
