@@ -399,7 +399,7 @@ export class Station {
       if (preloaded.keys > 0) {
         log.info("read ahead the accounts of recent users", {
           users: preloaded.users,
-          keys: preloaded.keys,
+          message_keys: preloaded.keys,
           ms: Math.round(preloaded.ms),
         });
       }

@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { StatementSync } from "node:sqlite";
 import { Document } from "../../dimp/identity/mod.ts";
+import { Logger } from "../../client/logger.ts";
 import {
   type Account,
   accounts,
@@ -77,10 +78,20 @@ Deno.test("restart: a returning user's handshake reads no meta, visa or message 
   const dir = Deno.makeTempDirSync({ prefix: "dim-restart-test-" });
   try {
     await firstVisit(`${dir}/dim.db`, [alice, bob]);
-    await withStation({ storePath: `${dir}/dim.db` }, async ({ port }) => {
+    const lines: string[] = [];
+    const log = Logger.create({ sink: (line) => lines.push(line) });
+    await withStation({ storePath: `${dir}/dim.db`, log }, async ({ port }) => {
       const statements = await statementsDuring(() => handshake(port, alice));
       assert.deepEqual(accountReads(statements), []);
     });
+    // what was read ahead, in numbers (not a field the log redacts)
+    assert.ok(
+      lines.some((line) =>
+        /read ahead the accounts of recent users .*users=2 message_keys=2/
+          .test(line)
+      ),
+      lines.join("\n"),
+    );
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
