@@ -208,6 +208,8 @@ export interface DimConfig {
     readonly withBots: boolean;
     /** `self_warmup`: texts the station routes through a stand-in of itself before it listens (default 10000; 0: off). */
     readonly selfWarmup: number;
+    /** `preload_users`: returning users read ahead at start, the most recent senders first (their message keys, metas, newest visas; default 10000; 0: none). */
+    readonly preloadUsers: number;
   };
   /** `[neighbors]`: the neighbour stations and where their list comes from. */
   readonly neighbors: {
@@ -270,6 +272,7 @@ export const STATION_DEFAULTS: Pick<
   | "shutdownTimeout"
   | "withBots"
   | "selfWarmup"
+  | "preloadUsers"
 > = {
   checkSender: true,
   broadcastToUsers: true,
@@ -297,6 +300,7 @@ export const STATION_DEFAULTS: Pick<
   shutdownTimeout: 10,
   withBots: false,
   selfWarmup: 10_000,
+  preloadUsers: 10_000,
 };
 
 const DURATION_UNITS: Readonly<Record<string, number>> = {
@@ -550,6 +554,15 @@ function stationSettings(r: SectionReader) {
           ? Number(value)
           : undefined,
       "a count of texts 0..100000 (0: off)",
+    ),
+    preloadUsers: r.value(
+      "preload_users",
+      d.preloadUsers,
+      (value) =>
+        /^\d+$/.test(value) && Number(value) <= 10_000
+          ? Number(value)
+          : undefined,
+      "a count of users 0..10000 (0: none)",
     ),
     ...limitSettings(r),
   };

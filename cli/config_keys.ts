@@ -68,6 +68,7 @@ export const CONFIG_KEYS: Readonly<
     gc_after_storm_growth: { default: "32M" },
     with_bots: { default: "false" },
     self_warmup: { default: "10000" },
+    preload_users: { default: "10000" },
   },
   neighbors: { stations: RELOADS, source: RELOADS, output: RELOADS },
   ans: "any",

@@ -414,6 +414,7 @@ async function serve(
     handshakeThreads: settings.handshakeThreads,
     gcAfterStorm: settings.gcAfterStorm * 1000,
     gcAfterStormGrowth: settings.gcAfterStormGrowth,
+    preloadUsers: settings.preloadUsers,
     limits: {
       maxFrameBytes: settings.maxFrameBytes,
       idleTimeout: settings.idleTimeout * 1000,

@@ -158,6 +158,7 @@ Deno.test("config: etc/dim.ini parses to the defaults, and with every key uncomm
     "shutdown_timeout",
     "with_bots",
     "self_warmup",
+    "preload_users",
   ];
   assert.deepEqual([...all.ini.get("station")!.keys()].sort(), keys.sort());
   for (const [field, value] of Object.entries(STATION_DEFAULTS)) {
