@@ -301,7 +301,10 @@ export interface SessionsResult {
   readonly probe_engines:
     | { readonly rsa: string; readonly ecdsa: string }
     | null;
-  /** The station's replies to the storm's handshakes, and how many were checked. */
+  /**
+   * The station's replies to the storm's handshakes (and, with
+   * `--reconnect`, to the reconnect's), and how many were checked.
+   */
   readonly station_replies: StationReplies;
   /**
    * What the storm's sessions had ready before the clock: first offers
