@@ -21,5 +21,5 @@ await Promise.all(
   workers.map((worker) => new Promise((resolve) => worker.onmessage = resolve)),
 );
 await new Promise((resolve) => setTimeout(resolve, 20));
-console.log("exiting");
+Deno.stdout.writeSync(new TextEncoder().encode("exiting\n"));
 Deno.exit(0);
