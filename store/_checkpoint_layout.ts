@@ -35,8 +35,13 @@ export interface CheckpointerInit {
   readonly control: SharedArrayBuffer;
   /** How often it looks for new commits (ms). */
   readonly intervalMs: number;
-  /** Past this many frames left in the WAL, a TRUNCATE checkpoint. */
+  /** Past this many frames in the WAL, it is emptied. */
   readonly limitFrames: number;
+  /**
+   * How long a WAL past its limit is emptied by PASSIVE checkpoints (which
+   * never block the writer) before a TRUNCATE one (which does) (ms).
+   */
+  readonly truncateAfterMs: number;
   /** How long a TRUNCATE checkpoint waits for the writer and readers (ms). */
   readonly busyTimeoutMs: number;
 }

@@ -87,7 +87,12 @@ Deno.test("checkpointer: a WAL past its limit is truncated once a reader that pi
   using dir = tempDir();
   const path = join(dir.path, "dim.db");
   const db = open(path, {
-    checkpointer: { intervalMs: 20, limitFrames: 50, busyTimeoutMs: 50 },
+    checkpointer: {
+      intervalMs: 20,
+      limitFrames: 50,
+      truncateAfterMs: 100,
+      busyTimeoutMs: 50,
+    },
   });
   const reader = new DatabaseSync(path);
   try {
@@ -112,6 +117,40 @@ Deno.test("checkpointer: a WAL past its limit is truncated once a reader that pi
     );
   } finally {
     reader.close();
+    db.close();
+  }
+});
+
+Deno.test("checkpointer: a WAL past its limit starts again from its beginning without a TRUNCATE while the writer goes on", async () => {
+  using dir = tempDir();
+  const path = join(dir.path, "dim.db");
+  const db = open(path, {
+    // the fallback far away: only PASSIVE checkpoints may empty it
+    checkpointer: { intervalMs: 20, limitFrames: 50, truncateAfterMs: 60_000 },
+  });
+  try {
+    let n = 0;
+    let over = false;
+    let restarted = false;
+    const deadline = performance.now() + 10_000;
+    // a writer that never stops for long: a frame or two every ~2 ms
+    while (!restarted && performance.now() < deadline) {
+      fill(db, n++, 1);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      const frames = db.checkpoints!.walFrames;
+      if (frames > 50) over = true;
+      else if (over && frames > 0) restarted = true;
+    }
+    assert.ok(over, "the WAL passed its limit");
+    assert.ok(restarted, "the WAL started again from its beginning");
+    assert.equal(db.checkpoints!.truncates, 0);
+    assert.equal(db.checkpoints!.failures, 0);
+    assert.ok(walBytes(path) < 4 * 50 * 4096, `WAL ${walBytes(path)} bytes`);
+    assert.equal(
+      db.statement("SELECT count(*) AS n FROM blobs").get()!.n,
+      n,
+    );
+  } finally {
     db.close();
   }
 });
