@@ -71,6 +71,7 @@ import { printErr, printOut } from "./output.ts";
 import { checkStation, printCheck } from "./station_check.ts";
 import { selfWarmup } from "./station_warmup.ts";
 import { installCryptoEngine } from "../station/crypto_engine.ts";
+import { type FdTableGrowth, growFdTable } from "../station/fd_table.ts";
 import { installEcdsaChoice } from "../station/ecdsa_choice.ts";
 import type { CommandContext, Subcommand } from "./subcommand.ts";
 
@@ -364,6 +365,10 @@ async function serve(
   for (const warning of config.warnings) logger.warn(warning.message);
   // installed before the warm-up and the start; said after the listening
   // line, which stays the first
+  // grown before anything listens, so that accepting max_connections never
+  // stalls the main thread (station/fd_table.ts); said after the listening
+  // line too
+  const fdTable = growFdTable(settings.maxConnections + FD_HEADROOM);
   const rsa = installCryptoEngine(settings.cryptoEngine);
   metrics.registry.gauge(
     "dim_crypto_engine",
@@ -501,6 +506,7 @@ async function serve(
     );
     logger.info(rsa.summary);
     logger.info(ecdsa.summary);
+    _logFdTable(logger, fdTable);
     await notifier.ready(`listening on ${host}:${station.port}`);
     running.bridge = await Bridge.start({
       station,
@@ -536,3 +542,22 @@ export const station: Subcommand = {
   summary: "run the station (every framing on one port, 9394 by default)",
   run: (ctx, args) => runStation(ctx, args),
 };
+
+/**
+ * Descriptors beyond the connections: the store's files, the workers', the
+ * admin listener, the neighbours' and the bots' connections.
+ */
+const FD_HEADROOM = 256;
+
+/** What growing the descriptor table did, in one line. */
+function _logFdTable(logger: Logger, grown: FdTableGrowth): void {
+  const fields = { descriptors: grown.descriptors, ms: Math.round(grown.ms) };
+  if (grown.skipped === undefined) {
+    logger.info("descriptor table sized for the connections", fields);
+  } else {
+    logger.info(
+      `descriptor table left to grow on demand: ${grown.skipped}`,
+      fields,
+    );
+  }
+}

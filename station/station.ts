@@ -28,7 +28,6 @@ import { SignerThreads } from "./signer.ts";
 import type { RateLimits } from "./rate_limit.ts";
 import { SessionHandler } from "./session_handler.ts";
 import { HandshakePool } from "./handshake_pool.ts";
-import { growFdTable } from "./fd_table.ts";
 import { SessionCenter } from "./session_center.ts";
 import {
   DEFAULT_STORM_GROWTH_BYTES,
@@ -40,7 +39,6 @@ import { StationStats } from "./stats.ts";
 import { ConnectionBytes, exportStats } from "./ops/stats_metrics.ts";
 import {
   DEFAULT_LIMITS,
-  DEFAULT_MAX_CONNECTIONS,
   DEFAULT_PORT,
   listenStation,
   type StationListener,
@@ -344,7 +342,6 @@ export class Station {
     const hostname = options.hostname ??
       (identity.created ? "127.0.0.1" : "0.0.0.0");
     const port = options.port ?? DEFAULT_PORT;
-    _growFdTable(options.maxConnections ?? DEFAULT_MAX_CONNECTIONS, log);
     const listener = listenOn(hostname, port, {
       ...limits,
       maxConnections: options.maxConnections,
@@ -546,28 +543,4 @@ export class Station {
 
 function _mib(bytes: number): number {
   return Math.round(bytes / 1048576);
-}
-
-/**
- * Descriptors beyond the connections: the store's files, the workers', the
- * admin listener, the neighbours' and the bots' connections.
- */
-const FD_HEADROOM = 256;
-
-/**
- * The descriptor table grown for `maxConnections` before the station
- * listens, so that accepting them never stalls the main thread
- * (`fd_table.ts`); said in one line.
- */
-function _growFdTable(maxConnections: number, log: StationLog): void {
-  const grown = growFdTable(maxConnections + FD_HEADROOM);
-  const fields = { descriptors: grown.descriptors, ms: Math.round(grown.ms) };
-  if (grown.skipped === undefined) {
-    log.info("descriptor table sized for the connections", fields);
-  } else {
-    log.info(
-      `descriptor table left to grow on demand: ${grown.skipped}`,
-      fields,
-    );
-  }
 }
