@@ -363,12 +363,12 @@ async function serve(
   const explicit = (key: string) => (section?.get(key)?.value ?? "") !== "";
   const metrics = new StationMetrics({ version: denoJson.version });
   for (const warning of config.warnings) logger.warn(warning.message);
-  // installed before the warm-up and the start; said after the listening
-  // line, which stays the first
   // grown before anything listens, so that accepting max_connections never
   // stalls the main thread (station/fd_table.ts); said after the listening
-  // line too
+  // line, as the engines are
   const fdTable = growFdTable(settings.maxConnections + FD_HEADROOM);
+  // installed before the warm-up and the start; said after the listening
+  // line, which stays the first
   const rsa = installCryptoEngine(settings.cryptoEngine);
   metrics.registry.gauge(
     "dim_crypto_engine",

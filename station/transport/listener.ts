@@ -92,16 +92,6 @@ export interface StationListener {
 export const DEFAULT_PORT = 9394;
 
 /**
- * Most TCP connections at once by default (`maxConnections`).
- *
- * @example
- * ```ts
- * DEFAULT_MAX_CONNECTIONS; // 10000
- * ```
- */
-export const DEFAULT_MAX_CONNECTIONS = 10_000;
-
-/**
  * The sweep of the connections' timeouts runs in this many slices per
  * sweep interval: at 10,000 idle connections one sweep of all at once held
  * the main thread 1-11 ms every second, a text's wait.
@@ -168,7 +158,7 @@ class Listener implements StationListener {
 
   constructor(options: ListenOptions) {
     this.#limits = resolveLimits(options);
-    this.#maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    this.#maxConnections = options.maxConnections ?? 10_000;
     this.#maxPerIp = options.maxConnectionsPerIp ?? 0;
     this.#perIpExempt = options.perIpExempt ?? (() => false);
     this.#onRefused = options.onRefused ?? (() => {});
