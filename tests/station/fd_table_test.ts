@@ -9,6 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { startLocalStation, stopStation } from "./_child.ts";
+import { tempDir } from "../store/_temp.ts";
 
 const CHILD = new URL("./_fd_table_child.ts", import.meta.url).pathname;
 
@@ -121,33 +122,29 @@ Deno.test("growFdTable: without --allow-ffi the table is left as it was and says
 });
 
 Deno.test("dim station: its descriptor table holds max_connections before it listens", async () => {
-  const dir = Deno.makeTempDirSync({ prefix: "dim-fd-table-" });
+  using dir = tempDir();
+  const station = await startLocalStation(
+    `${dir.path}/station`,
+    ["--log", "info"],
+    [],
+    { DIM_STATION_MAX_CONNECTIONS: "700" },
+  );
+  let slots: number;
   try {
-    const station = await startLocalStation(
-      `${dir}/station`,
-      ["--log", "info"],
-      [],
-      { DIM_STATION_MAX_CONNECTIONS: "700" },
-    );
-    let slots: number;
-    try {
-      slots = fdSize(station.process.pid);
-    } finally {
-      await stopStation(station, "SIGTERM");
-    }
-    // 700 connections and 256 more (the store, the workers, the admin
-    // listener, the neighbours): 956, up to the open-files limit
-    const hard = Number(
-      /^Max open files\s+\d+\s+(\d+)/m.exec(
-        Deno.readTextFileSync("/proc/self/limits"),
-      )?.[1] ?? 0,
-    );
-    assert.ok(slots >= Math.min(956, hard), `FDSize ${slots}`);
-    assert.match(
-      station.log(),
-      /descriptor table sized for the connections .*descriptors=956/,
-    );
+    slots = fdSize(station.process.pid);
   } finally {
-    Deno.removeSync(dir, { recursive: true });
+    await stopStation(station, "SIGTERM");
   }
+  // 700 connections and 256 more (the store, the workers, the admin
+  // listener, the neighbours): 956, up to the open-files limit
+  const hard = Number(
+    /^Max open files\s+\d+\s+(\d+)/m.exec(
+      Deno.readTextFileSync("/proc/self/limits"),
+    )?.[1] ?? 0,
+  );
+  assert.ok(slots >= Math.min(956, hard), `FDSize ${slots}`);
+  assert.match(
+    station.log(),
+    /descriptor table sized for the connections .*descriptors=956/,
+  );
 });

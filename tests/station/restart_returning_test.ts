@@ -17,6 +17,7 @@ import {
   TestPeer,
   withStation,
 } from "./_peer.ts";
+import { tempDir } from "../store/_temp.ts";
 
 const [alice, bob] = await accounts(2);
 
@@ -75,74 +76,65 @@ async function handshake(port: number, account: Account): Promise<void> {
 }
 
 Deno.test("restart: a returning user's handshake reads no meta, visa or message key (read ahead at start)", async () => {
-  const dir = Deno.makeTempDirSync({ prefix: "dim-restart-test-" });
-  try {
-    await firstVisit(`${dir}/dim.db`, [alice, bob]);
-    const lines: string[] = [];
-    const log = Logger.create({ sink: (line) => lines.push(line) });
-    await withStation({ storePath: `${dir}/dim.db`, log }, async ({ port }) => {
+  using dir = tempDir();
+  await firstVisit(`${dir.path}/dim.db`, [alice, bob]);
+  const lines: string[] = [];
+  const log = Logger.create({ sink: (line) => lines.push(line) });
+  await withStation(
+    { storePath: `${dir.path}/dim.db`, log },
+    async ({ port }) => {
       const statements = await statementsDuring(() => handshake(port, alice));
       assert.deepEqual(accountReads(statements), []);
-    });
-    // what was read ahead, in numbers (not a field the log redacts)
-    assert.ok(
-      lines.some((line) =>
-        /read ahead the accounts of recent users .*users=2 message_keys=2/
-          .test(line)
-      ),
-      lines.join("\n"),
-    );
-  } finally {
-    Deno.removeSync(dir, { recursive: true });
-  }
+    },
+  );
+  // what was read ahead, in numbers (not a field the log redacts)
+  assert.ok(
+    lines.some((line) =>
+      /read ahead the accounts of recent users .*users=2 message_keys=2/
+        .test(line)
+    ),
+    lines.join("\n"),
+  );
 });
 
 Deno.test("restart: without the read-ahead, a returning user's meta and visa come in one query", async () => {
-  const dir = Deno.makeTempDirSync({ prefix: "dim-restart-test-" });
-  try {
-    await firstVisit(`${dir}/dim.db`, [alice]);
-    await withStation(
-      { storePath: `${dir}/dim.db`, preloadUsers: 0 },
-      async ({ port }) => {
-        const statements = await statementsDuring(() => handshake(port, alice));
-        const reads = accountReads(statements);
-        // the meta with its newest visa, and the message key it sent last
-        assert.equal(reads.length, 2, reads.join("\n"));
-        assert.equal(
-          reads.filter((sql) => /FROM metas/i.test(sql)).length,
-          1,
-        );
-      },
-    );
-  } finally {
-    Deno.removeSync(dir, { recursive: true });
-  }
+  using dir = tempDir();
+  await firstVisit(`${dir.path}/dim.db`, [alice]);
+  await withStation(
+    { storePath: `${dir.path}/dim.db`, preloadUsers: 0 },
+    async ({ port }) => {
+      const statements = await statementsDuring(() => handshake(port, alice));
+      const reads = accountReads(statements);
+      // the meta with its newest visa, and the message key it sent last
+      assert.equal(reads.length, 2, reads.join("\n"));
+      assert.equal(
+        reads.filter((sql) => /FROM metas/i.test(sql)).length,
+        1,
+      );
+    },
+  );
 });
 
 Deno.test("restart: a returning user's new visa is verified and stored, a forged one is not taken", async () => {
-  const dir = Deno.makeTempDirSync({ prefix: "dim-restart-test-" });
-  try {
-    await firstVisit(`${dir}/dim.db`, [alice]);
-    await withStation(
-      { storePath: `${dir}/dim.db` },
-      async ({ port, station }) => {
-        const before = station.accounts.visa(alice.id);
-        assert.equal(before?.name, alice.visa.name);
-        // forged: another name, signed by someone else's key
-        const forged = Document.parse(alice.visa.toDictionary());
-        forged.setProperty("name", "mallory");
-        await forged.sign(bob.signKey, (alice.visa.time ?? 0) + 1);
-        await handshake(port, { ...alice, visa: forged });
-        assert.equal(station.accounts.visa(alice.id)?.name, alice.visa.name);
-        // a new one, signed
-        const renewed = Document.parse(alice.visa.toDictionary());
-        renewed.setProperty("name", "alice again");
-        await renewed.sign(alice.signKey, (alice.visa.time ?? 0) + 1);
-        await handshake(port, { ...alice, visa: renewed });
-        assert.equal(station.accounts.visa(alice.id)?.name, "alice again");
-      },
-    );
-  } finally {
-    Deno.removeSync(dir, { recursive: true });
-  }
+  using dir = tempDir();
+  await firstVisit(`${dir.path}/dim.db`, [alice]);
+  await withStation(
+    { storePath: `${dir.path}/dim.db` },
+    async ({ port, station }) => {
+      const before = station.accounts.visa(alice.id);
+      assert.equal(before?.name, alice.visa.name);
+      // forged: another name, signed by someone else's key
+      const forged = Document.parse(alice.visa.toDictionary());
+      forged.setProperty("name", "mallory");
+      await forged.sign(bob.signKey, (alice.visa.time ?? 0) + 1);
+      await handshake(port, { ...alice, visa: forged });
+      assert.equal(station.accounts.visa(alice.id)?.name, alice.visa.name);
+      // a new one, signed
+      const renewed = Document.parse(alice.visa.toDictionary());
+      renewed.setProperty("name", "alice again");
+      await renewed.sign(alice.signKey, (alice.visa.time ?? 0) + 1);
+      await handshake(port, { ...alice, visa: renewed });
+      assert.equal(station.accounts.visa(alice.id)?.name, "alice again");
+    },
+  );
 });
